@@ -8,7 +8,10 @@ import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -17,6 +20,8 @@ import java.util.concurrent.Callable;
 @Command(name = "ssd", mixinStandardHelpOptions = true,
         description = "Run the chunked SSD forward on random inputs and time it; optionally check it against the float64 recurrence.")
 final class SsdCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
 
     @Option(names = "--batch", defaultValue = "1", description = "batch size (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--seqlen", defaultValue = "2048", description = "sequence length (default ${DEFAULT-VALUE})") int seqlen;
@@ -36,12 +41,12 @@ final class SsdCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (iters < 1) throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--iters must be at least 1");
+        if (iters < 1) throw new ParameterException(spec.commandLine(), "--iters must be at least 1");
         SsdShape shape;
         try {
             shape = new SsdShape(batch, seqlen, heads, headdim, groups, dstate, chunk);
         } catch (IllegalArgumentException e) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), e.getMessage());
+            throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         SsdInputs in = RandomInputs.generate(shape, seed, 1f, false, false);
         float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
