@@ -53,43 +53,34 @@ final class SsdCommand implements Callable<Integer> {
         try (SsdBackend backend = Devices.ssdBackend(device, deviceConfig)) {
             Arrays.fill(y, Float.NaN);
             Arrays.fill(state, Float.NaN);
-            long t0 = System.nanoTime();
-            backend.forward(shape, in, y, state);
-            double firstMs = (System.nanoTime() - t0) / 1e6;
-            Double relErr = null;
-            if (check) {
-                SsdReference.Exact ref = SsdReference.forward(shape, in);
-                relErr = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
-            }
-            for (int i = 0; i < warmup; i++) backend.forward(shape, in, y, state);
-            double[] ms = new double[iters];
-            for (int i = 0; i < iters; i++) {
-                long s = System.nanoTime();
-                backend.forward(shape, in, y, state);
-                ms[i] = (System.nanoTime() - s) / 1e6;
-            }
-            Arrays.sort(ms);
-            double median = iters % 2 == 1 ? ms[iters / 2] : (ms[iters / 2 - 1] + ms[iters / 2]) / 2;
+            double[] relErr = {Double.NaN};
+            Timings t = Timings.measure(() -> backend.forward(shape, in, y, state), warmup, iters, () -> {
+                if (check) {
+                    SsdReference.Exact ref = SsdReference.forward(shape, in);
+                    relErr[0] = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
+                }
+            });
+            double median = t.median(), firstMs = t.firstMs();
             double tokensPerS = shape.batch() * shape.seqlen() / (median / 1e3);
             double gflops = shape.flops() / (median / 1e3) / 1e9;
             System.out.printf("device     %s (%s)%n", device, backend.deviceName());
             System.out.printf("shape      %s%n", shape);
             System.out.printf("first call %.2f ms (includes JIT)%n", firstMs);
-            System.out.printf("median     %.3f ms over %d runs (min %.3f, max %.3f)%n", median, iters, ms[0], ms[iters - 1]);
+            System.out.printf("median     %.3f ms over %d runs (min %.3f, max %.3f)%n", median, iters, t.min(), t.max());
             System.out.printf("throughput %.0f tokens/s, %.1f GFLOP/s%n", tokensPerS, gflops);
-            if (relErr != null) System.out.printf("rel_err    %.3e vs float64 recurrence%n", relErr);
+            if (check) System.out.printf("rel_err    %.3e vs float64 recurrence%n", relErr[0]);
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
                 o.put("device", device).put("device_name", backend.deviceName())
                         .put("batch", batch).put("seqlen", seqlen).put("heads", heads).put("headdim", headdim)
                         .put("dstate", dstate).put("groups", groups).put("chunk", chunk)
-                        .put("iters", iters).put("ms_median", median).put("ms_min", ms[0]).put("ms_max", ms[iters - 1])
+                        .put("iters", iters).put("ms_median", median).put("ms_min", t.min()).put("ms_max", t.max())
                         .put("first_call_ms", firstMs).put("tokens_per_s", tokensPerS).put("gflops", gflops);
-                if (relErr == null) o.putNull("rel_err"); else o.put("rel_err", relErr);
+                if (check) o.put("rel_err", relErr[0]); else o.putNull("rel_err");
                 System.out.println(om.writeValueAsString(o));
             }
-            return relErr != null && !(relErr <= 1e-4) ? Mamba2.CHECK_FAILED : 0;
+            return check && !(relErr[0] <= 1e-4) ? Mamba2.CHECK_FAILED : 0;
         }
     }
 }
