@@ -8,16 +8,18 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
  * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
  * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
+ * control = {token id, 1 when the states restart from zero}: device-resident states are reset
+ * by the step that starts a sequence, so they never travel back from the host.
  */
 public final class MixerKernels {
 
     private MixerKernels() {
     }
 
-    /** out = table[token[0]]   (dim). */
-    public static void embed(int[] token, float[] table, float[] out, int dim) {
+    /** out = table[control[0]]   (dim); control = {token, reset states}. */
+    public static void embed(int[] control, float[] table, float[] out, int dim) {
         for (@Parallel int i = 0; i < dim; i++) {
-            out[i] = table[token[0] * dim + i];
+            out[i] = table[control[0] * dim + i];
         }
     }
 
@@ -84,12 +86,17 @@ public final class MixerKernels {
      * Causal depthwise conv1d for one new column, then SiLU   (convDim).
      * convState holds the last dConv − 1 inputs per channel, oldest first; it shifts by one.
      */
-    public static void convStep(float[] zxbcdt, float[] convState, float[] convW, float[] convB, float[] xbc,
-                                int xbcOffset, int convDim, int dConv) {
+    public static void convStep(int[] control, float[] zxbcdt, float[] convState, float[] convW, float[] convB,
+                                float[] xbc, int xbcOffset, int convDim, int dConv) {
         for (@Parallel int c = 0; c < convDim; c++) {
             float in = zxbcdt[xbcOffset + c];
             int s = c * (dConv - 1);
             int wo = c * dConv;
+            if (control[1] != 0) {
+                for (int k = 0; k < dConv - 1; k++) {
+                    convState[s + k] = 0f;
+                }
+            }
             float acc = convB[c];
             for (int k = 0; k < dConv - 1; k++) {
                 acc += convW[wo + k] * convState[s + k];
@@ -107,7 +114,7 @@ public final class MixerKernels {
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
      */
-    public static void ssdStep(float[] zxbcdt, float[] xbc, float[] state, float[] aNeg, float[] d, float[] dtBias,
+    public static void ssdStep(int[] control, float[] zxbcdt, float[] xbc, float[] state, float[] aNeg, float[] d, float[] dtBias,
                                float[] y, int dtOffset, int nheads, int headdim, int ngroups, int dstate,
                                float dtMin, float dtMax) {
         for (@Parallel int hp = 0; hp < nheads * headdim; hp++) {
@@ -120,11 +127,13 @@ public final class MixerKernels {
             float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
             dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
             float decay = TornadoMath.exp(dt * aNeg[h]);
+            int fresh = control[1];
             float xdt = xbc[hp] * dt;
             int so = hp * dstate;
             float acc = 0f;
             for (int n = 0; n < dstate; n++) {
-                float v = decay * state[so + n] + xdt * xbc[bOff + n];
+                float prev = fresh != 0 ? 0f : state[so + n];
+                float v = decay * prev + xdt * xbc[bOff + n];
                 state[so + n] = v;
                 acc += v * xbc[cOff + n];
             }

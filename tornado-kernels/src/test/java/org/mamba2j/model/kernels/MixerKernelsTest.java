@@ -90,7 +90,7 @@ class MixerKernelsTest {
         int convDim = 40, dConv = 4, offset = 7;
         float[] zx = randn(offset + convDim + 3), state = randn(convDim * (dConv - 1)), w = randn(convDim * dConv), b = randn(convDim);
         float[] state0 = state.clone(), out = poisoned(convDim);
-        MixerKernels.convStep(zx, state, w, b, out, offset, convDim, dConv);
+        MixerKernels.convStep(new int[]{0, 0}, zx, state, w, b, out, offset, convDim, dConv);
         double[] ref = new double[convDim];
         for (int c = 0; c < convDim; c++) {
             double acc = b[c];
@@ -109,7 +109,7 @@ class MixerKernelsTest {
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), state = randn(H * P * N), state0 = state.clone();
         float[] a = new float[H], d = randn(H), bias = randn(H), y = poisoned(dInner);
         for (int h = 0; h < H; h++) a[h] = -(1 + h);
-        MixerKernels.ssdStep(zx, xbc, state, a, d, bias, y, dtOffset, H, P, G, N, 0.001f, 0.5f);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, state, a, d, bias, y, dtOffset, H, P, G, N, 0.001f, 0.5f);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
             int g = h / (H / G);
@@ -131,10 +131,25 @@ class MixerKernelsTest {
     }
 
     @Test
+    void resetFlagStartsStatesFromZero() {
+        int H = 2, P = 4, G = 1, N = 8, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N, convDim = dInner + 2 * G * N;
+        float[] zx = randn(dtOffset + H), xbc = randn(convDim), a = {-1f, -2f}, d = randn(H), bias = randn(H);
+        float[] dirty = randn(H * P * N), clean = new float[H * P * N], yDirty = poisoned(dInner), yClean = poisoned(dInner);
+        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, a, d, bias, yDirty, dtOffset, H, P, G, N, 0f, 100f);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, a, d, bias, yClean, dtOffset, H, P, G, N, 0f, 100f);
+        assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
+        float[] w = randn(convDim * 4), b = randn(convDim), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
+        float[] oDirty = poisoned(convDim), oClean = poisoned(convDim);
+        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, w, b, oDirty, 0, convDim, 4);
+        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, w, b, oClean, 0, convDim, 4);
+        assertTrue(Arrays.equals(oClean, oDirty) && Arrays.equals(cClean, cDirty));
+    }
+
+    @Test
     void embedCopiesTheTokenRow() {
         int dim = 16;
         float[] table = randn(10 * dim), out = poisoned(dim);
-        MixerKernels.embed(new int[]{7}, table, out, dim);
+        MixerKernels.embed(new int[]{7, 0}, table, out, dim);
         assertTrue(Arrays.equals(Arrays.copyOfRange(table, 7 * dim, 8 * dim), out));
     }
 

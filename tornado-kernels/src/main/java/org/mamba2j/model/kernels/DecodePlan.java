@@ -1,0 +1,133 @@
+package org.mamba2j.model.kernels;
+
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Token-by-token decoding on a TornadoVM device: one task graph per block plus one for the
+ * embedding and one for the head, compiled once. Weights, the residual stream and every conv and
+ * SSM state stay on the device; per token only {token, reset} goes in and the logits come out.
+ */
+public final class DecodePlan implements AutoCloseable {
+
+    /** Work-group sizes of the reduction kernels (from device-configs). */
+    public record LocalSizes(int norm, int matVec, int gatedNorm) {
+    }
+
+    private final MixerDims dims;
+    private final int[] control = new int[2];
+    private final float[] logits;
+    private final TornadoExecutionPlan plan;
+    private final int graphCount;
+    private boolean fresh = true;
+
+    public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, TornadoDevice device,
+                      LocalSizes local) {
+        if (layers.length != dims.nLayer()) throw new IllegalArgumentException("expected " + dims.nLayer() + " layers, got " + layers.length);
+        this.dims = dims;
+        this.logits = new float[dims.vocab()];
+        float[] residual = new float[dims.dModel()];
+        GridScheduler grids = new GridScheduler();
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        KernelContext ctx = new KernelContext();
+
+        TaskGraph embed = new TaskGraph("embed")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual)
+                .task("lookup", MixerKernels::embed, control, embedding, residual, dims.dModel())
+                .persistOnDevice(control, embedding, residual);
+        graphs.add(embed.snapshot());
+
+        String previous = "embed";
+        for (int l = 0; l < layers.length; l++) {
+            String name = "layer" + l;
+            graphs.add(layerGraph(name, previous, dims, layers[l], control, residual, embedding, ctx, grids, local).snapshot());
+            previous = name;
+        }
+
+        float[] normed = new float[dims.dModel()];
+        TaskGraph head = new TaskGraph("head")
+                .consumeFromDevice(previous, residual, embedding)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed)
+                .task("norm", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
+                .task("lmHead", MixerKernels::matVec, ctx, embedding, normed, logits, dims.dModel())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
+        grids.addWorkerGrid("head.norm", grid(local.norm(), local.norm()));
+        grids.addWorkerGrid("head.lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
+        graphs.add(head.snapshot());
+
+        this.graphCount = graphs.size();
+        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
+                .withDevice(device).withGridScheduler(grids);
+    }
+
+    private static TaskGraph layerGraph(String name, String previous, MixerDims d, LayerWeights w, int[] control,
+                                        float[] residual, float[] embedding, KernelContext ctx, GridScheduler grids,
+                                        LocalSizes local) {
+        float[] normed = new float[d.dModel()], zxbcdt = new float[d.dInProj()], xbc = new float[d.convDim()];
+        float[] y = new float[d.dInner()], gated = new float[d.dInner()];
+        float[] convState = new float[d.convDim() * (d.dConv() - 1)];
+        float[] ssmState = new float[d.dInner() * d.dstate()];
+        TaskGraph g = new TaskGraph(name)
+                // The embedding only rides along: a graph can consume only what the one before it persisted.
+                .consumeFromDevice(previous, control, residual, embedding)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(),
+                        w.aNeg(), w.d(), w.gatedNorm(), w.outProj(), normed, zxbcdt, xbc, y, gated, convState, ssmState)
+                .task("norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
+                .task("inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
+                .task("conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
+                        d.xbcOffset(), d.convDim(), d.dConv())
+                .task("ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
+                        d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
+                .task("gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
+                        d.dInner() / d.ngroups(), d.eps())
+                .task("outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner())
+                .persistOnDevice(control, residual, embedding);
+        grids.addWorkerGrid(name + ".norm", grid(local.norm(), local.norm()));
+        grids.addWorkerGrid(name + ".inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(name + ".gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
+        grids.addWorkerGrid(name + ".outProj", grid(d.dModel() * local.matVec(), local.matVec()));
+        return g;
+    }
+
+    private static WorkerGrid grid(int global, int local) {
+        WorkerGrid g = new WorkerGrid1D(global);
+        g.setLocalWork(local, 1, 1);
+        return g;
+    }
+
+    /** Starts a new sequence: the next step sees zero conv and SSM states. */
+    public void reset() {
+        fresh = true;
+    }
+
+    /** Feeds one token; returns the logits (vocab), valid until the next call. */
+    public float[] step(int token) {
+        if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
+        control[0] = token;
+        control[1] = fresh ? 1 : 0;
+        fresh = false;
+        // Graphs run one by one, in order: each consumes the residual the previous one left on the device.
+        for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
+        return logits;
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not release the decode plan: " + e.getMessage(), e);
+        }
+    }
+}
