@@ -133,6 +133,9 @@ public final class Checkpoint implements AutoCloseable {
             throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
                     + " but the config needs " + java.util.Arrays.toString(shape));
         }
+        if (t.dtype() != SafeTensors.DType.F32 && t.dtype() != SafeTensors.DType.F16 && t.dtype() != SafeTensors.DType.BF16) {
+            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has dtype " + t.dtype() + "; weights must be F32, F16 or BF16");
+        }
         long bad = Matrix.firstNonFinite(t);
         if (bad >= 0) throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has a non-finite value (NaN or Inf) at element " + bad);
         return t;
