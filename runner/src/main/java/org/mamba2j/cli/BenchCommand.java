@@ -1,0 +1,102 @@
+package org.mamba2j.cli;
+
+import org.mamba2j.ssd.SsdBackend;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = {"Run the workload matrix on a list of devices, check every result against the float64 reference,",
+                "and write results/<timestamp>/ with results.csv, results.json, results.md and chart.svg.",
+                "One device failing does not stop the others: its rows say why."})
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Option(names = "--devices", split = ",", defaultValue = "jvm",
+            description = "'all', or device specs: jvm, opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})")
+    List<String> devices;
+    @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all); see --list")
+    List<String> workloads;
+    @Option(names = "--list", description = "list the workloads and exit") boolean list;
+    @Option(names = "--iters", defaultValue = "10", description = "timed runs per workload (default ${DEFAULT-VALUE})") int iters;
+    @Option(names = "--warmup", defaultValue = "3", description = "warm-up runs after the first call (default ${DEFAULT-VALUE})") int warmup;
+    @Option(names = "--out", defaultValue = "results", description = "parent folder of the run's folder (default ${DEFAULT-VALUE})") Path out;
+    @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
+    @Option(names = "--quiet", description = "no progress output") boolean quiet;
+    @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Workload> chosen = chooseWorkloads();
+        if (list) {
+            for (Workload w : Workload.all()) System.out.printf("%-16s %s%n", w.name, w.description);
+            return 0;
+        }
+        if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
+        List<String> specs = expandDevices();
+        List<BenchResult> results = new ArrayList<>();
+        long start = System.nanoTime();
+        try (Progress progress = Progress.forTerminal(quiet)) {
+            for (String device : specs) {
+                SsdBackend backend;
+                try {
+                    progress.update(device + ": opening");
+                    backend = Devices.ssdBackend(device, deviceConfig);
+                } catch (RuntimeException e) {
+                    for (Workload w : chosen) results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+                    continue;
+                }
+                try (backend) {
+                    for (Workload w : chosen) {
+                        progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
+                        try {
+                            results.add(w.run(device, backend, warmup, iters));
+                        } catch (RuntimeException | LinkageError e) {
+                            results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+                        }
+                    }
+                }
+            }
+        }
+        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        Path dir = out.resolve(stamp);
+        String command = "mamba2 " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        BenchReport.write(dir, command, results);
+        System.out.print(BenchReport.markdown(command, results));
+        System.out.printf("%nwrote %s (results.csv, results.json, results.md, chart.svg) in %.1f s%n",
+                dir, (System.nanoTime() - start) / 1e9);
+        return results.stream().allMatch(BenchResult::isOk) ? 0 : Mamba2.CHECK_FAILED;
+    }
+
+    private List<Workload> chooseWorkloads() {
+        if (workloads == null || workloads.isEmpty()) return Workload.all();
+        List<Workload> chosen = new ArrayList<>();
+        for (String name : workloads) {
+            Workload w = Workload.all().stream().filter(x -> x.name.equals(name)).findFirst()
+                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "unknown workload '" + name + "' (see 'mamba2 bench --list')"));
+            chosen.add(w);
+        }
+        return chosen;
+    }
+
+    private List<String> expandDevices() {
+        Set<String> specs = new LinkedHashSet<>();
+        for (String d : devices) {
+            if (d.equals("all")) specs.addAll(Devices.allSpecs());
+            else specs.add(d);
+        }
+        return new ArrayList<>(specs);
+    }
+}

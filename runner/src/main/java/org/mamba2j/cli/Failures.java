@@ -1,0 +1,35 @@
+package org.mamba2j.cli;
+
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * Turns an exception escaping a command into one line on stderr and an exit code; the stack trace
+ * only with --verbose (or MAMBA2_VERBOSE=1).
+ */
+final class Failures implements CommandLine.IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        boolean verbose = parsed.hasMatchedOption("--verbose") || "1".equals(System.getenv("MAMBA2_VERBOSE"));
+        cl.getErr().println("mamba2: error: " + message(ex));
+        if (verbose) ex.printStackTrace(cl.getErr());
+        return exitCode(ex);
+    }
+
+    static int exitCode(Throwable ex) {
+        if (ex instanceof DeviceUnavailableException) return Mamba2.DEVICE_UNAVAILABLE;
+        if (ex instanceof IOException || ex instanceof IllegalArgumentException) return Mamba2.BAD_INPUT;
+        return Mamba2.INTERNAL;
+    }
+
+    static String message(Throwable ex) {
+        if (ex instanceof NoSuchFileException nf) return "no such file: " + nf.getFile();
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl);
+    }
+}

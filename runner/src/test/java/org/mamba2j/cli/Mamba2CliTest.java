@@ -1,0 +1,77 @@
+package org.mamba2j.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class Mamba2CliTest {
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        CommandLine cl = Mamba2.commandLine();
+        StringWriter err = new StringWriter();
+        cl.setErr(new PrintWriter(err, true));
+        PrintStream old = System.out;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            int code = cl.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString());
+        } finally {
+            System.setOut(old);
+        }
+    }
+
+    @Test
+    void ssdCheckPrintsJsonWithSmallError() {
+        Run r = run("ssd", "--seqlen", "100", "--heads", "4", "--headdim", "8", "--dstate", "16", "--chunk", "32",
+                "--iters", "2", "--warmup", "0", "--check", "--json");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        String json = lines[lines.length - 1];
+        assertTrue(json.startsWith("{") && json.contains("\"rel_err\":") && json.contains("\"tokens_per_s\":"), json);
+        double err = Double.parseDouble(json.replaceAll(".*\"rel_err\":([^,}]+).*", "$1"));
+        assertTrue(err < 1e-5, "rel_err " + err);
+    }
+
+    @Test
+    void withoutCheckRelErrIsNull() {
+        Run r = run("ssd", "--seqlen", "16", "--heads", "2", "--headdim", "4", "--dstate", "4", "--chunk", "8", "--iters", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("\"rel_err\":null"), r.out());
+    }
+
+    @Test
+    void badFlagsGiveOneLineAndExit2() {
+        for (String[] args : new String[][]{
+                {"ssd", "--seqlen", "abc"},
+                {"ssd", "--bogus"},
+                {"ssd", "--heads", "3", "--groups", "2"},
+                {"ssd", "--seqlen", "0"},
+                {"ssd", "--iters", "0"}}) {
+            Run r = run(args);
+            assertEquals(Mamba2.USAGE, r.code(), String.join(" ", args));
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
+        }
+    }
+
+    @Test
+    void unknownDeviceIsOneLineExit3() {
+        Run r = run("ssd", "--seqlen", "16", "--heads", "2", "--headdim", "4", "--dstate", "4", "--chunk", "8", "--device", "gpu9");
+        assertEquals(Mamba2.DEVICE_UNAVAILABLE, r.code());
+        assertTrue(r.err().startsWith("mamba2: error: unknown device 'gpu9'"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+    }
+}

@@ -1,0 +1,18 @@
+# Sourced by scripts/mamba2 when a TornadoVM device is asked for: sets tornado_flags to the JVM
+# flags of the SDK in $TORNADO_SDK.
+# The SDK's tornado-argfile holds the absolute path it was installed at and puts `.` first on the
+# module path (any jar in the working directory would be loaded as a module). We write a copy with
+# the SDK's current location and without `.`, so the SDK can move and any directory works.
+argfile=""
+for f in "$TORNADO_SDK/tornado-argfile" "$TORNADO_SDK/etc/tornado-argfile"; do
+  [ -f "$f" ] && { argfile=$f; break; }
+done
+if [ -z "$argfile" ]; then
+  echo "mamba2: error: TORNADO_SDK=$TORNADO_SDK holds no tornado-argfile; point TORNADO_SDK at a TornadoVM 5.2 (jdk25) SDK" >&2
+  exit 3
+fi
+recorded=$(sed -n 's#^-Djava.library.path=\(.*\)/lib$#\1#p' "$argfile" | head -n 1)
+mkdir -p "$root/runner/target"
+patched="$root/runner/target/tornado-argfile"
+sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "$argfile" > "$patched"
+tornado_flags=("@$patched")

@@ -1,0 +1,165 @@
+package org.mamba2j.model.kernels;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
+ * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
+ * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
+ */
+public final class MixerKernels {
+
+    private MixerKernels() {
+    }
+
+    /** out = table[token[0]]   (dim). */
+    public static void embed(int[] token, float[] table, float[] out, int dim) {
+        for (@Parallel int i = 0; i < dim; i++) {
+            out[i] = table[token[0] * dim + i];
+        }
+    }
+
+    /** out = x · rsqrt(mean(x²) + eps) · w   (n); one work-group, any size that is a power of two. */
+    public static void rmsNorm(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        float[] partial = ctx.allocateFloatLocalArray(1024);
+        float sum = 0f;
+        for (int i = lid; i < n; i += size) {
+            sum += x[i] * x[i];
+        }
+        partial[lid] = sum;
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (lid < stride) {
+                partial[lid] += partial[lid + stride];
+            }
+        }
+        ctx.localBarrier();
+        float scale = 1.0f / TornadoMath.sqrt(partial[0] / n + eps);
+        for (int i = lid; i < n; i += size) {
+            out[i] = x[i] * scale * w[i];
+        }
+    }
+
+    /** out[row] = W[row, :] · x   (rows); one work-group per row, W row-major (rows, cols). */
+    public static void matVec(KernelContext ctx, float[] w, float[] x, float[] out, int cols) {
+        float dot = rowDot(ctx, w, x, cols);
+        if (ctx.localIdx == 0) {
+            out[ctx.groupIdx] = dot;
+        }
+    }
+
+    /** acc[row] += W[row, :] · x   (rows): the out_proj that lands on the residual stream. */
+    public static void matVecAccumulate(KernelContext ctx, float[] w, float[] x, float[] acc, int cols) {
+        float dot = rowDot(ctx, w, x, cols);
+        if (ctx.localIdx == 0) {
+            acc[ctx.groupIdx] += dot;
+        }
+    }
+
+    private static float rowDot(KernelContext ctx, float[] w, float[] x, int cols) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = ctx.groupIdx * cols;
+        float[] partial = ctx.allocateFloatLocalArray(1024);
+        float sum = 0f;
+        for (int i = lid; i < cols; i += size) {
+            sum += w[base + i] * x[i];
+        }
+        partial[lid] = sum;
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (lid < stride) {
+                partial[lid] += partial[lid + stride];
+            }
+        }
+        ctx.localBarrier();
+        return partial[0];
+    }
+
+    /**
+     * Causal depthwise conv1d for one new column, then SiLU   (convDim).
+     * convState holds the last dConv − 1 inputs per channel, oldest first; it shifts by one.
+     */
+    public static void convStep(float[] zxbcdt, float[] convState, float[] convW, float[] convB, float[] xbc,
+                                int xbcOffset, int convDim, int dConv) {
+        for (@Parallel int c = 0; c < convDim; c++) {
+            float in = zxbcdt[xbcOffset + c];
+            int s = c * (dConv - 1);
+            int wo = c * dConv;
+            float acc = convB[c];
+            for (int k = 0; k < dConv - 1; k++) {
+                acc += convW[wo + k] * convState[s + k];
+            }
+            acc += convW[wo + dConv - 1] * in;
+            for (int k = 0; k < dConv - 2; k++) {
+                convState[s + k] = convState[s + k + 1];
+            }
+            convState[s + dConv - 2] = in;
+            xbc[c] = acc / (1.0f + TornadoMath.exp(-acc));
+        }
+    }
+
+    /**
+     * The recurrent SSD step for all heads   (nheads·headdim outputs):
+     * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
+     */
+    public static void ssdStep(float[] zxbcdt, float[] xbc, float[] state, float[] aNeg, float[] d, float[] dtBias,
+                               float[] y, int dtOffset, int nheads, int headdim, int ngroups, int dstate,
+                               float dtMin, float dtMax) {
+        for (@Parallel int hp = 0; hp < nheads * headdim; hp++) {
+            int h = hp / headdim;
+            int g = h / (nheads / ngroups);
+            int dInner = nheads * headdim;
+            int bOff = dInner + g * dstate;
+            int cOff = dInner + ngroups * dstate + g * dstate;
+            float raw = zxbcdt[dtOffset + h] + dtBias[h];
+            float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
+            dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
+            float decay = TornadoMath.exp(dt * aNeg[h]);
+            float xdt = xbc[hp] * dt;
+            int so = hp * dstate;
+            float acc = 0f;
+            for (int n = 0; n < dstate; n++) {
+                float v = decay * state[so + n] + xdt * xbc[bOff + n];
+                state[so + n] = v;
+                acc += v * xbc[cOff + n];
+            }
+            y[hp] = acc + d[h] * xbc[hp];
+        }
+    }
+
+    /**
+     * Gated RMSNorm grouped as mamba_ssm does: g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w.
+     * One work-group per norm group of groupSize channels; z is the head of zxbcdt.
+     */
+    public static void gatedRmsNorm(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, float[] out,
+                                    int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = ctx.groupIdx * groupSize;
+        float[] partial = ctx.allocateFloatLocalArray(1024);
+        float sum = 0f;
+        for (int i = lid; i < groupSize; i += size) {
+            float z = zxbcdt[base + i];
+            float g = y[base + i] * (z / (1.0f + TornadoMath.exp(-z)));
+            out[base + i] = g;
+            sum += g * g;
+        }
+        partial[lid] = sum;
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (lid < stride) {
+                partial[lid] += partial[lid + stride];
+            }
+        }
+        ctx.localBarrier();
+        float scale = 1.0f / TornadoMath.sqrt(partial[0] / groupSize + eps);
+        for (int i = lid; i < groupSize; i += size) {
+            out[base + i] = out[base + i] * scale * w[base + i];
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package org.mamba2j.model.kernels;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.mamba2j.ssd.RandomInputs;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MixerKernelsTest {
+
+    final SplittableRandom rnd = new SplittableRandom(5);
+
+    float[] randn(int n) {
+        return RandomInputs.gaussian(rnd, n, 1f);
+    }
+
+    static float[] poisoned(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    static void assertRel(String what, float[] out, double[] ref, double tol) {
+        double num = 0, den = 0;
+        for (int i = 0; i < ref.length; i++) {
+            num += (out[i] - ref[i]) * (out[i] - ref[i]);
+            den += ref[i] * ref[i];
+        }
+        double err = Math.sqrt(num / den);
+        assertTrue(err <= tol, what + ": relative error " + err);
+    }
+
+    static double silu(double v) {
+        return v / (1 + Math.exp(-v));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"768,256", "100,64", "2560,1024", "3,4"})
+    void rmsNorm(int n, int local) {
+        float[] x = randn(n), w = randn(n), out = poisoned(n);
+        EmulatedGrid.run(local, local, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
+        double ss = 0;
+        for (float v : x) ss += (double) v * v;
+        double scale = 1 / Math.sqrt(ss / n + 1e-5);
+        double[] ref = new double[n];
+        for (int i = 0; i < n; i++) ref[i] = x[i] * scale * w[i];
+        assertRel("rmsNorm", out, ref, 1e-6);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"37,768,128", "5,100,32", "8,3,4"})
+    void matVecAndAccumulate(int rows, int cols, int local) {
+        float[] w = randn(rows * cols), x = randn(cols), out = poisoned(rows), acc = randn(rows), acc0 = acc.clone();
+        EmulatedGrid.run(rows * local, local, k -> MixerKernels.matVec(k, w, x, out, cols));
+        EmulatedGrid.run(rows * local, local, k -> MixerKernels.matVecAccumulate(k, w, x, acc, cols));
+        double[] ref = new double[rows], refAcc = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) ref[r] += (double) w[r * cols + c] * x[c];
+            refAcc[r] = acc0[r] + ref[r];
+        }
+        assertRel("matVec", out, ref, 1e-6);
+        assertRel("matVecAccumulate", acc, refAcc, 1e-6);
+    }
+
+    @Test
+    void gatedRmsNormIsGroupedPerGroup() {
+        int groups = 4, groupSize = 48, dInner = groups * groupSize;
+        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(dInner), out = poisoned(dInner);
+        EmulatedGrid.run(groups * 32, 32, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, out, groupSize, 1e-5f));
+        double[] ref = new double[dInner];
+        for (int g = 0; g < groups; g++) {
+            double ss = 0;
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                ref[i] = y[i] * silu(zx[i]);
+                ss += ref[i] * ref[i];
+            }
+            double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[i] *= scale * w[i];
+        }
+        assertRel("gatedRmsNorm", out, ref, 1e-6);
+    }
+
+    @Test
+    void convStepShiftsStateAndAppliesSilu() {
+        int convDim = 40, dConv = 4, offset = 7;
+        float[] zx = randn(offset + convDim + 3), state = randn(convDim * (dConv - 1)), w = randn(convDim * dConv), b = randn(convDim);
+        float[] state0 = state.clone(), out = poisoned(convDim);
+        MixerKernels.convStep(zx, state, w, b, out, offset, convDim, dConv);
+        double[] ref = new double[convDim];
+        for (int c = 0; c < convDim; c++) {
+            double acc = b[c];
+            for (int k = 0; k < dConv - 1; k++) acc += (double) w[c * dConv + k] * state0[c * (dConv - 1) + k];
+            acc += (double) w[c * dConv + dConv - 1] * zx[offset + c];
+            ref[c] = silu(acc);
+            for (int k = 0; k < dConv - 2; k++) assertTrue(state[c * (dConv - 1) + k] == state0[c * (dConv - 1) + k + 1]);
+            assertTrue(state[c * (dConv - 1) + dConv - 2] == zx[offset + c]);
+        }
+        assertRel("convStep", out, ref, 1e-6);
+    }
+
+    @Test
+    void ssdStepMatchesRecurrence() {
+        int H = 6, P = 8, G = 2, N = 16, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
+        float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), state = randn(H * P * N), state0 = state.clone();
+        float[] a = new float[H], d = randn(H), bias = randn(H), y = poisoned(dInner);
+        for (int h = 0; h < H; h++) a[h] = -(1 + h);
+        MixerKernels.ssdStep(zx, xbc, state, a, d, bias, y, dtOffset, H, P, G, N, 0.001f, 0.5f);
+        double[] refY = new double[dInner], refState = new double[state.length];
+        for (int h = 0; h < H; h++) {
+            int g = h / (H / G);
+            double raw = zx[dtOffset + h] + bias[h];
+            double dt = Math.min(Math.max(raw > 20 ? raw : Math.log1p(Math.exp(raw)), 0.001), 0.5);
+            for (int p = 0; p < P; p++) {
+                int hp = h * P + p;
+                double acc = 0;
+                for (int n = 0; n < N; n++) {
+                    double v = Math.exp(dt * a[h]) * state0[hp * N + n] + dt * xbc[hp] * xbc[dInner + g * N + n];
+                    refState[hp * N + n] = v;
+                    acc += v * xbc[dInner + G * N + g * N + n];
+                }
+                refY[hp] = acc + d[h] * xbc[hp];
+            }
+        }
+        assertRel("ssdStep y", y, refY, 1e-5);
+        assertRel("ssdStep state", state, refState, 1e-5);
+    }
+
+    @Test
+    void embedCopiesTheTokenRow() {
+        int dim = 16;
+        float[] table = randn(10 * dim), out = poisoned(dim);
+        MixerKernels.embed(new int[]{7}, table, out, dim);
+        assertTrue(Arrays.equals(Arrays.copyOfRange(table, 7 * dim, 8 * dim), out));
+    }
+
+    @Test
+    void emulatorCatchesAMissingBarrierParticipant() {
+        assertThrows(AssertionError.class, () -> EmulatedGrid.run(4, 4, k -> {
+            if (k.localIdx != 0) k.localBarrier();
+        }));
+    }
+}
