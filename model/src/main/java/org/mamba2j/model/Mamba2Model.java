@@ -1,0 +1,320 @@
+package org.mamba2j.model;
+
+import org.mamba2j.io.MalformedFileException;
+import org.mamba2j.io.SafeTensors;
+import org.mamba2j.ssd.JvmSsd;
+import org.mamba2j.ssd.Ssd;
+import org.mamba2j.ssd.SsdBackend;
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdResult;
+import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.ssd.TimeStep;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A Mamba-2 language model: embedding, n_layer x (RMSNorm, mixer) with a float32 residual, norm_f,
+ * lm_head (the embedding when tied). Prefill runs the chunked SSD over the prompt; decoding runs
+ * the recurrent step against a {@link State}. Each stage is its own small method so that a GPU
+ * backend can replace them one at a time; SSD itself goes through {@link SsdBackend}.
+ */
+public final class Mamba2Model implements AutoCloseable {
+
+    /** The weights of one block; small vectors as float[], the two projections left mapped. */
+    static final class Layer {
+        float[] norm;            // (d_model)
+        Matrix inProj;           // (d_in_proj, d_model)
+        float[] inProjBias;      // (d_in_proj) or null
+        float[] convW;           // (conv_dim, d_conv)
+        float[] convB;           // (conv_dim), zeros without conv bias
+        float[] A;               // -exp(A_log), (nheads)
+        float[] D;               // (nheads)
+        TimeStep timeStep;       // dt bias, softplus, limit
+        float[] gateNorm;        // (d_inner)
+        Matrix outProj;          // (d_model, d_inner)
+        float[] outProjBias;     // (d_model) or null
+    }
+
+    private final Mamba2Config cfg;
+    private final Checkpoint checkpoint;
+    private final Layer[] layers;
+    private final Matrix embedding, lmHead;
+    private final float[] normF;
+    private final SsdBackend ssd;
+
+    private Mamba2Model(Mamba2Config cfg, Checkpoint checkpoint, Layer[] layers, Matrix embedding, Matrix lmHead,
+                        float[] normF, SsdBackend ssd) {
+        this.cfg = cfg;
+        this.checkpoint = checkpoint;
+        this.layers = layers;
+        this.embedding = embedding;
+        this.lmHead = lmHead;
+        this.normF = normF;
+        this.ssd = ssd;
+    }
+
+    public static Mamba2Model load(Path dir) throws IOException {
+        return load(dir, JvmSsd.INSTANCE);
+    }
+
+    public static Mamba2Model load(Path dir, SsdBackend ssd) throws IOException {
+        Checkpoint ck = Checkpoint.open(dir);
+        try {
+            return build(ck, ssd);
+        } catch (IOException | RuntimeException e) {
+            ck.close();
+            throw e;
+        }
+    }
+
+    private static Mamba2Model build(Checkpoint ck, SsdBackend ssd) throws IOException {
+        Mamba2Config c = ck.config();
+        SafeTensors.Tensor emb = ck.tensors().get("backbone.embeddings.weight");
+        if (emb != null && emb.shape().length == 2 && emb.shape()[0] != c.paddedVocab() && emb.shape()[0] == c.vocabSize()
+                && ck.layout() != Checkpoint.Layout.MAMBA_SSM_TORCH) {
+            c = c.withPaddedVocab(c.vocabSize());   // an HF file that never padded
+        }
+        int D = c.dModel(), V = c.paddedVocab(), H = c.nheads(), K = c.dConv(), Di = c.dInner(), Cd = c.convDim(), Dp = c.dInProj();
+        Matrix embedding = new Matrix(ck.require("backbone.embeddings.weight", V, D), V, D);
+        Matrix lmHead = c.tieEmbeddings() ? embedding : new Matrix(ck.require("lm_head.weight", V, D), V, D);
+        float[] normF = ck.require("backbone.norm_f.weight", D).toFloats();
+        Layer[] layers = new Layer[c.nLayer()];
+        for (int i = 0; i < layers.length; i++) {
+            String p = "backbone.layers." + i + ".";
+            Layer l = new Layer();
+            l.norm = ck.require(p + "norm.weight", D).toFloats();
+            l.inProj = new Matrix(ck.require(p + "mixer.in_proj.weight", Dp, D), Dp, D);
+            l.inProjBias = c.useBias() ? ck.require(p + "mixer.in_proj.bias", Dp).toFloats() : null;
+            l.convW = ck.require(p + "mixer.conv1d.weight", Cd, 1, K).toFloats();
+            l.convB = c.useConvBias() ? ck.require(p + "mixer.conv1d.bias", Cd).toFloats() : new float[Cd];
+            float[] aLog = ck.require(p + "mixer.A_log", H).toFloats();
+            l.A = new float[H];
+            for (int h = 0; h < H; h++) l.A[h] = (float) -Math.exp(aLog[h]);
+            l.D = ck.require(p + "mixer.D", H).toFloats();
+            l.timeStep = TimeStep.softplus(ck.require(p + "mixer.dt_bias", H).toFloats(), c.dtMin(), c.dtMax());
+            l.gateNorm = ck.require(p + "mixer.norm.weight", Di).toFloats();
+            l.outProj = new Matrix(ck.require(p + "mixer.out_proj.weight", D, Di), D, Di);
+            l.outProjBias = c.useBias() ? ck.require(p + "mixer.out_proj.bias", D).toFloats() : null;
+            layers[i] = l;
+        }
+        return new Mamba2Model(c, ck, layers, embedding, lmHead, normF, ssd);
+    }
+
+    public Mamba2Config config() { return cfg; }
+    public Checkpoint checkpoint() { return checkpoint; }
+    public String deviceName() { return ssd.deviceName(); }
+
+    /** Per-sequence recurrent state (conv window and SSM state per layer) and decode buffers. */
+    public State newState() {
+        return new State(this);
+    }
+
+    /**
+     * Runs {@code tokens} through the model, continuing from {@code state} (fresh or after earlier
+     * tokens) and leaving it after the last token. Returns logits (T, padded vocab) when
+     * {@code allLogits}, otherwise only the last position's (padded vocab).
+     */
+    public float[] prefill(int[] tokens, State state, boolean allLogits) {
+        int T = tokens.length, D = cfg.dModel();
+        if (T == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        float[] h = new float[T * D];
+        for (int t = 0; t < T; t++) embed(tokens[t], h, t * D);
+        float[] normed = new float[T * D];
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            for (int t = 0; t < T; t++) rmsNorm(h, t * D, l.norm, normed, t * D, D, cfg.normEps());
+            float[] out = mixerPrefill(l, normed, T, state, i);
+            for (int k = 0; k < h.length; k++) h[k] += out[k];
+        }
+        state.position += T;
+        if (!allLogits) {
+            rmsNorm(h, (T - 1) * D, normF, state.normed, 0, D, cfg.normEps());
+            float[] logits = new float[cfg.paddedVocab()];
+            lmHead.matvec(state.normed, logits);
+            return logits;
+        }
+        for (int t = 0; t < T; t++) rmsNorm(h, t * D, normF, normed, t * D, D, cfg.normEps());
+        float[] logits = new float[T * cfg.paddedVocab()];
+        lmHead.matmul(normed, T, logits);
+        return logits;
+    }
+
+    private float[] mixerPrefill(Layer l, float[] normed, int T, State st, int layer) {
+        int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), H = cfg.nheads(), GN = cfg.ngroups() * cfg.dState();
+        float[] proj = new float[T * Dp];
+        l.inProj.matmul(normed, T, proj);
+        if (l.inProjBias != null) for (int t = 0; t < T; t++) addBias(proj, t * Dp, l.inProjBias);
+        float[] xbc = new float[T * Cd];
+        causalConv(l, proj, T, st.conv[layer], xbc);
+        float[] x = new float[T * Di], B = new float[T * GN], C = new float[T * GN], dt = new float[T * H];
+        for (int t = 0; t < T; t++) {
+            System.arraycopy(xbc, t * Cd, x, t * Di, Di);
+            System.arraycopy(xbc, t * Cd + Di, B, t * GN, GN);
+            System.arraycopy(xbc, t * Cd + Di + GN, C, t * GN, GN);
+            System.arraycopy(proj, t * Dp + Di + Cd, dt, t * H, H);
+        }
+        SsdShape shape = new SsdShape(1, T, H, cfg.headdim(), cfg.ngroups(), cfg.dState(), cfg.chunkSize());
+        float[] init = st.position == 0 ? null : st.ssm[layer];
+        SsdResult r = Ssd.forward(ssd, shape, new SsdInputs(x, dt, l.A, B, C, l.D, null, init, l.timeStep));
+        System.arraycopy(r.finalState(), 0, st.ssm[layer], 0, st.ssm[layer].length);
+        float[] y = r.y();
+        for (int t = 0; t < T; t++) gatedNorm(l, y, t * Di, proj, t * Dp);
+        float[] out = new float[T * cfg.dModel()];
+        l.outProj.matmul(y, T, out);
+        if (l.outProjBias != null) for (int t = 0; t < T; t++) addBias(out, t * cfg.dModel(), l.outProjBias);
+        return out;
+    }
+
+    /**
+     * Causal depthwise conv1d (with bias) and SiLU over the xBC part of {@code proj}, continuing the
+     * window in {@code convState} ((d_conv-1) past inputs, oldest first), which is then advanced.
+     */
+    private void causalConv(Layer l, float[] proj, int T, float[] convState, float[] xbc) {
+        int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1;
+        for (int t = 0; t < T; t++) {
+            for (int c = 0; c < Cd; c++) {
+                float acc = l.convB[c];
+                for (int k = 0; k < K; k++) {
+                    int src = t - Km1 + k;
+                    float v = src >= 0 ? proj[src * Dp + Di + c] : convState[(Km1 + src) * Cd + c];
+                    acc += l.convW[c * K + k] * v;
+                }
+                xbc[t * Cd + c] = silu(acc);
+            }
+        }
+        // The new window is the last K-1 inputs of (old window ++ these tokens).
+        float[] next = new float[Km1 * Cd];
+        for (int j = 0; j < Km1; j++) {
+            int src = T - Km1 + j;
+            if (src >= 0) System.arraycopy(proj, src * Dp + Di, next, j * Cd, Cd);
+            else System.arraycopy(convState, (Km1 + src) * Cd, next, j * Cd, Cd);
+        }
+        System.arraycopy(next, 0, convState, 0, next.length);
+    }
+
+    /**
+     * One decode step: feeds {@code token}, advances {@code st}, returns the logits in a buffer owned
+     * by {@code st} (overwritten by the next step). Allocates nothing.
+     */
+    public float[] step(int token, State st) {
+        int D = cfg.dModel();
+        float[] h = st.hidden;
+        embed(token, h, 0);
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            rmsNorm(h, 0, l.norm, st.normed, 0, D, cfg.normEps());
+            mixerStep(l, st, i);
+            for (int k = 0; k < D; k++) h[k] += st.out[k];
+        }
+        rmsNorm(h, 0, normF, st.normed, 0, D, cfg.normEps());
+        lmHead.matvec(st.normed, st.logits);
+        st.position++;
+        return st.logits;
+    }
+
+    private void mixerStep(Layer l, State st, int layer) {
+        int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1, H = cfg.nheads();
+        int GN = cfg.ngroups() * cfg.dState();
+        float[] proj = st.proj, conv = st.conv[layer];
+        l.inProj.matvec(st.normed, proj);
+        if (l.inProjBias != null) addBias(proj, 0, l.inProjBias);
+        for (int c = 0; c < Cd; c++) {
+            float cur = proj[Di + c], acc = l.convB[c] + l.convW[c * K + Km1] * cur;
+            for (int k = 0; k < Km1; k++) acc += l.convW[c * K + k] * conv[k * Cd + c];
+            st.xbc[c] = silu(acc);
+        }
+        if (Km1 > 0) {
+            System.arraycopy(conv, Cd, conv, 0, (Km1 - 1) * Cd);
+            System.arraycopy(proj, Di, conv, (Km1 - 1) * Cd, Cd);
+        }
+        System.arraycopy(st.xbc, 0, st.x, 0, Di);
+        System.arraycopy(st.xbc, Di, st.B, 0, GN);
+        System.arraycopy(st.xbc, Di + GN, st.C, 0, GN);
+        System.arraycopy(proj, Di + Cd, st.dt, 0, H);
+        ssd.step(st.stepShape, st.stepInputs[layer], st.ssm[layer], st.y);
+        gatedNorm(l, st.y, 0, proj, 0);
+        l.outProj.matvec(st.y, st.out);
+        if (l.outProjBias != null) addBias(st.out, 0, l.outProjBias);
+    }
+
+    /** Gated RMSNorm over groups of d_inner/ngroups, as mamba_ssm: norm(y * silu(z)) * w, in place on y. */
+    private void gatedNorm(Layer l, float[] y, int yOff, float[] proj, int zOff) {
+        int Di = cfg.dInner(), gs = Di / cfg.ngroups();
+        for (int g = 0; g < cfg.ngroups(); g++) {
+            int o = yOff + g * gs;
+            if (!cfg.normBeforeGate()) for (int k = 0; k < gs; k++) y[o + k] *= silu(proj[zOff + g * gs + k]);
+            double ss = 0;
+            for (int k = 0; k < gs; k++) ss += (double) y[o + k] * y[o + k];
+            float inv = (float) (1.0 / Math.sqrt(ss / gs + cfg.mixerNormEps()));
+            for (int k = 0; k < gs; k++) {
+                float v = y[o + k] * inv * l.gateNorm[g * gs + k];
+                y[o + k] = cfg.normBeforeGate() ? v * silu(proj[zOff + g * gs + k]) : v;
+            }
+        }
+    }
+
+    private void embed(int token, float[] dst, int off) {
+        if (token < 0 || token >= cfg.paddedVocab()) {
+            throw new IllegalArgumentException("token id " + token + " is outside the vocabulary [0, " + cfg.paddedVocab() + ")");
+        }
+        embedding.row(token, dst, off);
+    }
+
+    static void rmsNorm(float[] x, int xOff, float[] w, float[] out, int outOff, int n, float eps) {
+        double ss = 0;
+        for (int k = 0; k < n; k++) ss += (double) x[xOff + k] * x[xOff + k];
+        float inv = (float) (1.0 / Math.sqrt(ss / n + eps));
+        for (int k = 0; k < n; k++) out[outOff + k] = x[xOff + k] * inv * w[k];
+    }
+
+    private static void addBias(float[] v, int off, float[] b) {
+        for (int k = 0; k < b.length; k++) v[off + k] += b[k];
+    }
+
+    static float silu(float v) {
+        return v / (1f + (float) Math.exp(-v));
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+
+    /** Recurrent state of one sequence plus every buffer a decode step writes. */
+    public static final class State {
+        final float[][] conv, ssm;
+        final float[] hidden, normed, proj, xbc, x, dt, B, C, y, out, logits;
+        final SsdShape stepShape;
+        final SsdInputs[] stepInputs;
+        int position;
+
+        private State(Mamba2Model m) {
+            Mamba2Config c = m.cfg;
+            int L = c.nLayer(), GN = c.ngroups() * c.dState();
+            conv = new float[L][(c.dConv() - 1) * c.convDim()];
+            ssm = new float[L][c.nheads() * c.headdim() * c.dState()];
+            hidden = new float[c.dModel()];
+            normed = new float[c.dModel()];
+            proj = new float[c.dInProj()];
+            xbc = new float[c.convDim()];
+            x = new float[c.dInner()];
+            dt = new float[c.nheads()];
+            B = new float[GN];
+            C = new float[GN];
+            y = new float[c.dInner()];
+            out = new float[c.dModel()];
+            logits = new float[c.paddedVocab()];
+            stepShape = new SsdShape(1, 1, c.nheads(), c.headdim(), c.ngroups(), c.dState(), c.chunkSize());
+            // Built once: they only hold references to the buffers above, refilled every step.
+            stepInputs = new SsdInputs[L];
+            for (int i = 0; i < L; i++) {
+                Layer l = m.layers[i];
+                stepInputs[i] = new SsdInputs(x, dt, l.A, B, C, l.D, null, null, l.timeStep);
+            }
+        }
+
+        /** Tokens consumed so far. */
+        public int position() { return position; }
+    }
+}

@@ -1,0 +1,143 @@
+package org.mamba2j.model;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.mamba2j.io.SafeTensors;
+import org.mamba2j.io.SafeTensors.DType;
+import org.mamba2j.tokenizer.StreamingDecoder;
+import org.mamba2j.tokenizer.Tokenizer;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class GenerationAndInitTest {
+
+    /** Small, but with ngroups 2 and a chunk that does not divide the prompt. */
+    static final Mamba2Config SMALL = new Mamba2Config(48, 3, 272, 272, 8, 4, 2, 12, 8, 2, 5,
+            0f, Float.POSITIVE_INFINITY, 1e-5f, 1e-5f, true, true, false, false);
+
+    @Test
+    void greedyGenerationReproducesGoldenTokensAndStreamsText() throws IOException {
+        try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"));
+             Tokenizer tok = Tokenizer.load(Golden.tinyA().resolve("tokenizer.json"));
+             SafeTensors g = Golden.tensors()) {
+            int[] prompt = Golden.ints(g, "text_prompt_ids"), expected = Golden.ints(g, "text_greedy_tokens");
+            List<Integer> streamed = new ArrayList<>();
+            StreamingDecoder dec = new StreamingDecoder(tok);
+            StringBuilder text = new StringBuilder();
+            Generator.Result r = new Generator(m).generate(prompt, GenerationConfig.greedy(expected.length), id -> {
+                streamed.add(id);
+                text.append(dec.add(id));
+            });
+            text.append(dec.flush());
+            assertArrayEquals(expected, r.tokens());
+            assertEquals(Arrays.stream(expected).boxed().toList(), streamed);
+            assertEquals(tok.decode(expected), text.toString());
+            assertEquals(expected.length - 1, r.decodeSteps());
+            // top-k 1 at any temperature is greedy too.
+            Generator.Result k1 = new Generator(m).generate(prompt, new GenerationConfig(expected.length, 1.5f, 1, 1f, 1f, 3, null), id -> { });
+            assertArrayEquals(expected, k1.tokens());
+        }
+    }
+
+    @Test
+    void samplingIsSeededAndStopsWhereTold() throws IOException {
+        try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
+            int[] prompt = {5, 6, 7};
+            Generator gen = new Generator(m, 300);
+            GenerationConfig a = new GenerationConfig(40, 1.0f, 50, 0.9f, 1.3f, 42, null);
+            int[] t1 = gen.generate(prompt, a, id -> { }).tokens();
+            int[] t2 = gen.generate(prompt, a, id -> { }).tokens();
+            assertArrayEquals(t1, t2);
+            assertEquals(40, t1.length);
+            assertTrue(Arrays.stream(t1).allMatch(t -> t >= 0 && t < 300));
+            int[] t3 = gen.generate(prompt, new GenerationConfig(40, 1.0f, 50, 0.9f, 1.3f, 43, null), id -> { }).tokens();
+            assertFalse(Arrays.equals(t1, t3), "a different seed should give a different sample");
+            // Stop at the first occurrence of the 6th sampled token: the output is the 5 before it.
+            Generator.Result stopped = gen.generate(prompt, new GenerationConfig(40, 1.0f, 50, 0.9f, 1.3f, 42, new int[] {t1[5]}), id -> { });
+            int first = 0;
+            while (t1[first] != t1[5]) first++;
+            assertArrayEquals(Arrays.copyOf(t1, first), stopped.tokens());
+            assertEquals("stop_token", stopped.stopReason());
+            // A strong repetition penalty changes a greedy continuation that repeats itself.
+            int[] greedy = gen.generate(prompt, GenerationConfig.greedy(30), id -> { }).tokens();
+            int[] penalised = gen.generate(prompt, new GenerationConfig(30, 0f, 0, 1f, 5f, 0, null), id -> { }).tokens();
+            assertNotEquals(Arrays.toString(greedy), Arrays.toString(penalised));
+            assertEquals(0, gen.generate(prompt, GenerationConfig.greedy(0), id -> { }).tokens().length);
+        }
+    }
+
+    @Test
+    void initWritesLoadableModelsInEveryDtypeAndShardedLayout(@TempDir Path tmp) throws IOException {
+        int[] ids = {1, 200, 3, 44, 5, 6, 77, 8, 9, 10, 11, 250, 13};
+        Path single = tmp.resolve("single"), sharded = tmp.resolve("sharded");
+        ModelInit.write(SMALL, single, DType.F32, 7, ModelInit.DEFAULT_SHARD_BYTES);
+        ModelInit.write(SMALL, sharded, DType.F32, 7, 20_000);
+        assertTrue(Files.exists(sharded.resolve("model.safetensors.index.json")));
+        assertTrue(Files.exists(sharded.resolve("model-00002-of-" + String.format("%05d", countShards(sharded)) + ".safetensors")));
+        float[] ref;
+        try (Mamba2Model a = Mamba2Model.load(single); Mamba2Model b = Mamba2Model.load(sharded)) {
+            assertEquals(Checkpoint.Layout.HF_SHARDED, b.checkpoint().layout());
+            ref = a.prefill(ids, a.newState(), true);
+            assertArrayEquals(ref, b.prefill(ids, b.newState(), true));
+            assertDecodeMatchesPrefill(a, ids, ref, 1e-4);
+        }
+        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
+            Path dir = tmp.resolve(dt.name());
+            ModelInit.write(SMALL, dir, dt, 7, ModelInit.DEFAULT_SHARD_BYTES);
+            try (Mamba2Model m = Mamba2Model.load(dir)) {
+                assertEquals(dt, m.checkpoint().tensors().get("backbone.layers.0.mixer.in_proj.weight").dtype());
+                float[] got = m.prefill(ids, m.newState(), true);
+                ModelGoldenTest.assertClose(ref, got, dt == DType.F16 ? 0.02 : 0.1, dt + " vs f32");
+                assertDecodeMatchesPrefill(m, ids, got, 1e-4);
+            }
+        }
+        try (Tokenizer tok = Tokenizer.load(single.resolve("tokenizer.json"))) {
+            String s = "Hello, w\u00f6rld \u65e5\u672c \ud83d\ude42\t\n";
+            int[] enc = tok.encode(s);
+            assertEquals(s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, enc.length);
+            assertEquals(s, tok.decode(enc));
+            assertEquals(257, tok.vocabSize());
+        }
+    }
+
+    @Test
+    void presetsHaveThePublishedSizes() {
+        Mamba2Config c = ModelInit.Preset.of("130m").config();
+        assertEquals(768, c.dModel());
+        assertEquals(24, c.nLayer());
+        assertEquals(50288, c.paddedVocab());
+        assertEquals(24, c.nheads());
+        assertEquals(2 * 1536 + 2 * 128 + 24, c.dInProj());
+        assertEquals(64, ModelInit.Preset.of("2.7b").config().nLayer());
+        assertEquals(2560, ModelInit.Preset.of("2.7b").config().dModel());
+    }
+
+    private static int countShards(Path dir) throws IOException {
+        try (var s = Files.list(dir)) {
+            return (int) s.filter(p -> p.getFileName().toString().matches("model-\\d+-of-\\d+\\.safetensors")).count();
+        }
+    }
+
+    static void assertDecodeMatchesPrefill(Mamba2Model m, int[] ids, float[] prefill, double tol) {
+        int V = m.config().paddedVocab();
+        Mamba2Model.State st = m.newState();
+        float[] l = m.prefill(new int[] {ids[0]}, st, false);
+        ModelGoldenTest.assertClose(Arrays.copyOf(prefill, V), l, tol, "position 0");
+        for (int t = 1; t < ids.length; t++) {
+            Arrays.fill(st.logits, Float.NaN);
+            l = m.step(ids[t], st);
+            ModelGoldenTest.assertClose(Arrays.copyOfRange(prefill, t * V, (t + 1) * V), l, tol, "position " + t);
+        }
+    }
+}
