@@ -1,0 +1,56 @@
+package org.mamba2j.ssd.tornado;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+
+/**
+ * Runs the loop-parallel kernels of {@link SsdKernels} as plain Java, in the order and with the
+ * buffers of {@link SsdPlan}: the CPU twin of the device pipeline, used by the tests (CI has no
+ * TornadoVM) and as the reference the integration check compares devices against.
+ */
+public final class KernelPipeline {
+
+    private KernelPipeline() {
+    }
+
+    public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState) {
+        forward(s, in, y, finalState, false);
+    }
+
+    /** @param poison fill the intermediate buffers with NaN first, so an element a kernel forgets to write shows. */
+    public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState, boolean poison) {
+        in.validate(s);
+        SsdDims.check("y", y, s.xSize());
+        SsdDims.check("final_state", finalState, s.stateSize());
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        int[] dims = SsdDims.of(s, f);
+        float[] dummy = new float[1];
+        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
+        float[] z = f.z() ? in.z() : dummy;
+        float[] init = f.init() ? in.initialState() : dummy;
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length];
+        float[] cb = new float[SsdDims.cbSize(s)];
+        float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+        if (poison) {
+            for (float[] a : new float[][] {dt, cum, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
+        }
+        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, SsdDims.cumsumItems(s));
+        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
+        SsdKernels.chunkStates(in.x(), in.B(), dt, cum, dims, states, states.length);
+        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, finalState.length);
+        SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, y.length);
+    }
+
+    public static void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
+        SsdShape s = shape.withSeqlen(1);
+        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
+        in.validate(s);
+        SsdDims.check("state", state, s.stateSize());
+        SsdDims.check("y", y, s.xSize());
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        int[] dims = SsdDims.of(s, f);
+        float[] dummy = new float[1];
+        SsdKernels.step(in.x(), in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()),
+                in.B(), in.C(), in.D(), f.z() ? in.z() : dummy, dims, state, y, y.length);
+    }
+}
