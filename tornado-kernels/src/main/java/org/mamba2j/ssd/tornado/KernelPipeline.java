@@ -34,11 +34,17 @@ public final class KernelPipeline {
         if (poison) {
             for (float[] a : new float[][] {dt, cum, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
         }
-        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, SsdDims.cumsumItems(s));
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
-        SsdKernels.chunkStates(in.x(), in.B(), dt, cum, dims, states, states.length);
-        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, finalState.length);
-        SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, y.length);
+        // loop bounds padded past the work items, as a device grid rounded up to its work-group size is
+        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, pad(SsdDims.cumsumItems(s)));
+        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, pad(cb.length));
+        SsdKernels.chunkStates(in.x(), in.B(), dt, cum, dims, states, pad(states.length));
+        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, pad(finalState.length));
+        SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, pad(y.length));
+    }
+
+    /** A loop bound past the work items (the kernels must ignore the surplus). */
+    static int pad(int items) {
+        return items + 37;
     }
 
     public static void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
@@ -50,7 +56,7 @@ public final class KernelPipeline {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         int[] dims = SsdDims.of(s, f);
         float[] dummy = new float[1];
-        SsdKernels.step(in.x(), in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()),
-                in.B(), in.C(), in.D(), f.z() ? in.z() : dummy, dims, state, y, y.length);
+        SsdKernels.decodeStep(in.x(), in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()),
+                in.B(), in.C(), in.D(), f.z() ? in.z() : dummy, dims, state, y, pad(y.length));
     }
 }
