@@ -19,6 +19,7 @@ import java.util.Locale;
  * <pre>
  * options: --golden DIR (default ../shared/golden)   --random N (default 24)   --device SPEC (repeatable)
  *          --variants config,loop,tiled,preferred    --tol 1e-5    --no-steps    --case NAME
+ *          --device-config FILE (instead of the config matched by device name)
  * </pre>
  * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled" =
  * that config with both matrix-product kernels forced to the variant; "preferred" = as matched,
@@ -35,6 +36,7 @@ public final class TornadoSsdCheck {
         double tol = 1e-5;
         boolean steps = true;
         String only = null;
+        Path configFile = null;
         List<String> devices = new ArrayList<>();
         List<String> variants = List.of("config", "loop", "tiled", "preferred");
         for (int i = 0; i < args.length; i++) {
@@ -46,6 +48,7 @@ public final class TornadoSsdCheck {
                 case "--tol" -> tol = Double.parseDouble(args[++i]);
                 case "--no-steps" -> steps = false;
                 case "--case" -> only = args[++i];
+                case "--device-config" -> configFile = Path.of(args[++i]);
                 default -> {
                     System.err.println("unknown option " + args[i]);
                     System.exit(2);
@@ -65,13 +68,13 @@ public final class TornadoSsdCheck {
         if (devices.isEmpty()) {
             for (String[] d : TornadoSsd.listDevices()) devices.add(d[0]);
         }
-        System.out.printf(Locale.ROOT, "%-10s %-44s %-10s %-18s %-42s %10s %10s %10s %10s  %s%n", "device", "name", "variant",
+        System.out.printf(Locale.ROOT, "%-10s %-30s %-10s %-22s %-30s %10s %10s %10s %10s  %s%n", "device", "name", "variant",
                 "case", "shape", "y", "state", "step y", "step st", "ok");
         int failures = 0, rows = 0;
         for (String spec : devices) {
             DeviceSpec ds = DeviceSpec.parse(spec);
             String name = TornadoSsd.deviceName(TornadoSsd.device(ds));
-            DeviceConfig matched = DeviceConfig.forDevice(name, null);
+            DeviceConfig matched = DeviceConfig.forDevice(name, configFile);
             System.out.println("# " + spec + " = " + name + ": device config " + matched.source());
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
@@ -86,7 +89,7 @@ public final class TornadoSsdCheck {
                         boolean ok = e[0] <= tol && e[1] <= tol && (e[4] == 0 || (e[2] <= tol && e[3] <= tol));
                         if (!ok) failures++;
                         rows++;
-                        System.out.printf(Locale.ROOT, "%-10s %-44.44s %-10s %-18s %-42.42s %10.2e %10.2e %10s %10s  %s%n", spec, name,
+                        System.out.printf(Locale.ROOT, "%-10s %-30.30s %-10s %-22s %-30.30s %10.2e %10.2e %10s %10s  %s%n", spec, name,
                                 variant, c.name(), shortShape(c.shape()), e[0], e[1], fmt(e[2]), fmt(e[3]), ok ? "ok" : "FAIL");
                     }
                 } catch (RuntimeException ex) {
