@@ -1,5 +1,6 @@
 package org.mamba2j.ssd.tornado;
 
+import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
@@ -68,14 +69,18 @@ public final class TornadoSsdCheck {
         if (devices.isEmpty()) {
             for (String[] d : TornadoSsd.listDevices()) devices.add(d[0]);
         }
-        System.out.printf(Locale.ROOT, "%-10s %-30s %-10s %-22s %-30s %10s %10s %10s %10s  %s%n", "device", "name", "variant",
+        int failures = specErrorsAreOneLine(devices);
+        System.out.printf(Locale.ROOT, "%-10s %-10s %-22s %-30s %10s %10s %10s %10s  %s%n", "device", "variant",
                 "case", "shape", "y", "state", "step y", "step st", "ok");
-        int failures = 0, rows = 0;
+        int rows = 0;
         for (String spec : devices) {
             DeviceSpec ds = DeviceSpec.parse(spec);
             String name = TornadoSsd.deviceName(TornadoSsd.device(ds));
             DeviceConfig matched = DeviceConfig.forDevice(name, configFile);
             System.out.println("# " + spec + " = " + name + ": device config " + matched.source());
+            try (SsdBackend opened = TornadoBackends.open(spec, configFile)) {
+                System.out.println("# opened through TornadoBackends.open: " + opened.deviceName());
+            }
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
@@ -89,19 +94,35 @@ public final class TornadoSsdCheck {
                         boolean ok = e[0] <= tol && e[1] <= tol && (e[4] == 0 || (e[2] <= tol && e[3] <= tol));
                         if (!ok) failures++;
                         rows++;
-                        System.out.printf(Locale.ROOT, "%-10s %-30.30s %-10s %-22s %-30.30s %10.2e %10.2e %10s %10s  %s%n", spec, name,
-                                variant, c.name(), shortShape(c.shape()), e[0], e[1], fmt(e[2]), fmt(e[3]), ok ? "ok" : "FAIL");
+                        System.out.printf(Locale.ROOT, "%-10s %-10s %-22s %-30.30s %10.2e %10.2e %10s %10s  %s%n", spec, variant, c.name(), shortShape(c.shape()), e[0], e[1], fmt(e[2]), fmt(e[3]), ok ? "ok" : "FAIL");
                     }
                 } catch (RuntimeException ex) {
                     failures++;
                     rows++;
-                    System.out.printf(Locale.ROOT, "%-10s %-44.44s %-10s ERROR %s%n", spec, name, variant, TornadoBackends.firstLine(ex));
+                    System.out.printf(Locale.ROOT, "%-10s %-10s ERROR %s%n", spec, variant, TornadoBackends.firstLine(ex));
                     ex.printStackTrace(System.err);
                 }
             }
         }
         System.out.printf(Locale.ROOT, "%d rows, %d failed (tolerance %.0e)%n", rows, failures, tol);
         System.exit(failures == 0 ? 0 : 1);
+    }
+
+    /** Bad specs on a real runtime: an absent backend and an index past the last device must fail in one line. */
+    private static int specErrorsAreOneLine(List<String> devices) {
+        int failures = 0;
+        List<String> bad = new ArrayList<>(List.of("opencl:99", "ptx:0", "spirv:0", "cuda:7", "metal:0"));
+        bad.removeAll(devices);
+        for (String spec : bad) {
+            try (SsdBackend b = TornadoBackends.open(spec, null)) {
+                System.out.println("# " + spec + " opened (" + b.deviceName() + ")");
+            } catch (RuntimeException e) {
+                boolean oneLine = e.getMessage() != null && !e.getMessage().contains("\n");
+                if (!oneLine) failures++;
+                System.out.println("# " + spec + " -> " + e.getClass().getSimpleName() + ": " + e.getMessage() + (oneLine ? "" : "  FAIL: not one line"));
+            }
+        }
+        return failures;
     }
 
     private static String fmt(double v) {
