@@ -28,16 +28,16 @@ public final class KernelPipeline {
         float[] bias = f.bias() ? in.timeStep().bias() : dummy;
         float[] z = f.z() ? in.z() : dummy;
         float[] init = f.init() ? in.initialState() : dummy;
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length];
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
         float[] cb = new float[SsdDims.cbSize(s)];
         float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
         if (poison) {
-            for (float[] a : new float[][] {dt, cum, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
+            for (float[] a : new float[][] {dt, cum, wState, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
         }
         // loop bounds padded past the work items, as a device grid rounded up to its work-group size is
-        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, pad(SsdDims.cumsumItems(s)));
+        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, wState, pad(SsdDims.cumsumItems(s)));
         SsdKernels.chunkCB(in.C(), in.B(), dims, cb, pad(cb.length));
-        SsdKernels.chunkStates(in.x(), in.B(), dt, cum, dims, states, pad(states.length));
+        SsdKernels.chunkStates(in.x(), in.B(), wState, dims, states, pad(states.length));
         SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, pad(finalState.length));
         SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, pad(y.length));
     }

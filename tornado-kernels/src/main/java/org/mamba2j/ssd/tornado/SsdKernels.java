@@ -20,7 +20,7 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * <p>Intermediate layouts (Q = chunk size, NC = number of chunks, positions past the sequence end
  * in the last chunk are padding):
  * <ul>
- * <li>dt, cum: (batch, NC, nheads, Q); cum past the end repeats the chunk's last value, so
+ * <li>dt, cum, wState: (batch, NC, nheads, Q); cum past the end repeats the chunk's last value, so
  * cum[.., Q-1] is always the chunk total.</li>
  * <li>cb: (batch, NC, ngroups, Q, Q), C_l·B_r for r ≤ l, 0 elsewhere.</li>
  * <li>states, stateIn: (batch, NC, nheads, headdim, dstate).</li>
@@ -50,12 +50,13 @@ public final class SsdKernels {
     }
 
     /**
-     * (a) dt after bias/softplus/clamp, and the running sum of dt·A within each chunk,
+     * (a) dt after bias/softplus/clamp, the running sum of dt·A within each chunk, and
+     * wState = exp(cum_last − cum)·dt (each position's weight in the chunk's state; 0 in the padding),
      * per (batch, chunk, head); sequential over the positions of the chunk.
      * {@code dtLimits} = {min, max}.
      */
     public static void chunkCumsum(float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
-                                   float[] dtOut, float[] cum, int padded) {
+                                   float[] dtOut, float[] cum, float[] wState, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H]) {
                 int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
@@ -85,6 +86,10 @@ public final class SsdKernels {
                     }
                     dtOut[out + l] = v;
                     cum[out + l] = run;
+                }
+                // run is now the chunk total: the weight of each position in the chunk's own state
+                for (int l = 0; l < Q; l++) {
+                    wState[out + l] = TornadoMath.exp(run - cum[out + l]) * dtOut[out + l];
                 }
             }
         }
@@ -117,9 +122,9 @@ public final class SsdKernels {
 
     /**
      * (c) The state each chunk produces on its own, per (batch, chunk, head, p, n):
-     * Σ_r exp(cum_last − cum_r)·dt_r·x_r[p]·B_r[n].
+     * Σ_r exp(cum_last − cum_r)·dt_r·x_r[p]·B_r[n], the weights precomputed by (a) as wState.
      */
-    public static void chunkStates(float[] x, float[] B, float[] dt, float[] cum, int[] dims, float[] states, int padded) {
+    public static void chunkStates(float[] x, float[] B, float[] wState, int[] dims, float[] states, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
                 int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
@@ -134,12 +139,10 @@ public final class SsdKernels {
                 int t0 = c * Q;
                 int len = Math.min(Q, L - t0);
                 int cbase = bch * Q;
-                float last = cum[cbase + Q - 1];
                 float acc = 0f;
                 for (int r = 0; r < len; r++) {
                     int t = b * L + t0 + r;
-                    float w = TornadoMath.exp(last - cum[cbase + r]) * dt[cbase + r];
-                    acc += w * x[(t * H + h) * P + p] * B[(t * G + g) * N + n];
+                    acc += wState[cbase + r] * x[(t * H + h) * P + p] * B[(t * G + g) * N + n];
                 }
                 states[i] = acc;
             }

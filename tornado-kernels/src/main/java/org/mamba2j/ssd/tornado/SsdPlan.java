@@ -55,25 +55,25 @@ public final class SsdPlan implements AutoCloseable {
         y = new float[xs];
         finalState = new float[ss];
         int[] dims = SsdDims.of(s, f);
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length];
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
         float[] cb = new float[SsdDims.cbSize(s)];
         float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
 
         GridScheduler grid = new GridScheduler();
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph(graphName)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, cb, states, stateIn)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, wState, cb, states, stateIn)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z, init);
         int nCum = SsdDims.cumsumItems(s);
-        g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, loopGrid(grid, "cumsum", nCum, cfg));
+        g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
         g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
         if (ks.tiled()) {
             int T = ks.tile();
-            g.task("chunkStates", SsdTiledKernels::chunkStates, kc, x, B, dt, cum, dims, states, T);
+            g.task("chunkStates", SsdTiledKernels::chunkStates, kc, x, B, wState, dims, states, T);
             tileGrid(grid, "chunkStates", roundUp(s.dstate(), T), roundUp(s.headdim(), T), nCum, T);
         } else {
-            g.task("chunkStates", SsdKernels::chunkStates, x, B, dt, cum, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
+            g.task("chunkStates", SsdKernels::chunkStates, x, B, wState, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
         }
         g.task("statePassing", SsdKernels::statePassing, states, cum, init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");

@@ -19,10 +19,10 @@ public final class SsdTiledKernels {
 
     /**
      * {@link SsdKernels#chunkStates}: per (batch, chunk, head) the P×N product
-     * (x·w)ᵀ·B over the chunk's positions, w_r = exp(cum_last − cum_r)·dt_r.
+     * (x·w)ᵀ·B over the chunk's positions, w = wState = exp(cum_last − cum_r)·dt_r.
      * Grid (roundUp(N, T), roundUp(P, T), batch·NC·H), local (T, T, 1).
      */
-    public static void chunkStates(KernelContext kc, float[] x, float[] B, float[] dt, float[] cum, int[] dims,
+    public static void chunkStates(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims,
                                    float[] states, int T) {
         int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
         int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
@@ -38,7 +38,6 @@ public final class SsdTiledKernels {
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
-        float last = cum[cbase + Q - 1];
         float[] xs = kc.allocateFloatLocalArray(T * T); // [r][p]
         float[] bs = kc.allocateFloatLocalArray(T * T); // [r][n]
         float acc = 0f;
@@ -48,8 +47,7 @@ public final class SsdTiledKernels {
             int px = kc.groupIdy * T + lp;
             float xv = 0f;
             if (rx < len && px < P) {
-                float w = TornadoMath.exp(last - cum[cbase + rx]) * dt[cbase + rx];
-                xv = w * x[((b * L + t0 + rx) * H + h) * P + px];
+                xv = wState[cbase + rx] * x[((b * L + t0 + rx) * H + h) * P + px];
             }
             xs[ln * T + lp] = xv;
             int rb = r0 + lp;

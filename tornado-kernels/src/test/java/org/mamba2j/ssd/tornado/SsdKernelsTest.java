@@ -101,14 +101,17 @@ class SsdKernelsTest {
         SsdInputs in = RandomInputs.generate(s, 3);
         SsdDims.Flags f = SsdDims.Flags.of(in);
         int[] dims = SsdDims.of(s, f);
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length];
-        SsdKernels.chunkCumsum(in.dt(), in.A(), new float[1], SsdDims.dtLimits(in.timeStep()), dims, dt, cum, SsdDims.cumsumItems(s));
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], w = new float[dt.length];
+        SsdKernels.chunkCumsum(in.dt(), in.A(), new float[1], SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w, SsdDims.cumsumItems(s));
         // chunk 2, head 1: positions 8 and 9, then padding that repeats the chunk total
         int base = (2 * 2 + 1) * 4;
         float expected = in.dt()[8 * 2 + 1] * in.A()[1] + in.dt()[9 * 2 + 1] * in.A()[1];
         assertEquals(expected, cum[base + 1], 1e-6f);
         assertEquals(cum[base + 1], cum[base + 3]);
         assertEquals(0f, dt[base + 2]);
+        assertEquals(0f, w[base + 2]);
+        assertEquals(dt[base + 1], w[base + 1], 0f); // the last position: exp(0)·dt
+        assertEquals((float) Math.exp(cum[base + 1] - cum[base]) * dt[base], w[base], 1e-6f);
         float[] cb = new float[SsdDims.cbSize(s)];
         SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
         int c1 = 16; // chunk 1, l = 2, r = 1 → C_6 · B_5
