@@ -1,0 +1,172 @@
+package org.mamba2j.ssd.tornado;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Tuning values for one kind of device, read from a JSON file of {@code device-configs/}: which
+ * kernel variant to run, local work sizes, tile sizes, the preferred chunk size. The kernels and
+ * plans take every such number from here; none is written in code. Plain Java.
+ *
+ * <p>Files are found in {@code $mamba2.home/device-configs} (system property {@code mamba2.home}),
+ * else {@code ./device-configs} or {@code ../device-configs} of the working directory, and as
+ * resources {@code device-configs/*.json} of the tornado-kernels jar (a file in a directory wins
+ * over the resource of the same name). A file is picked when one of its {@code match} substrings
+ * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
+ * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
+ */
+public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
+                           int chunkSize, Map<String, Kernel> kernels) {
+
+    /** The kernels a plan launches, by config key. */
+    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkOutput", "step");
+
+    /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
+    public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
+
+    /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
+    static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
+
+    /** One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size) or "tiled" (KernelContext, tile × tile). */
+    public record Kernel(String variant, int local, int tile) {
+        public Kernel {
+            if (!variant.equals("loop") && !variant.equals("tiled")) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\" or \"tiled\", got \"" + variant + "\"");
+            }
+            if (variant.equals("loop") && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
+            if (variant.equals("tiled") && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");
+        }
+
+        public boolean tiled() {
+            return variant.equals("tiled");
+        }
+    }
+
+    public Kernel kernel(String key) {
+        Kernel k = kernels.get(key);
+        if (k == null) throw new IllegalStateException("device config " + source + " has no entry for kernel \"" + key + "\"");
+        return k;
+    }
+
+    /** The chunk size to use for a call whose shape asks for {@code requested}: the preferred one, or the request when 0. */
+    public int chunkSizeFor(int requested) {
+        return chunkSize > 0 ? chunkSize : requested;
+    }
+
+    /** This config with every kernel that has a tiled variant forced to {@code variant} (for checks that exercise both variants). */
+    public DeviceConfig withVariant(String variant) {
+        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        for (String name : TILED_KERNELS) {
+            Kernel old = kernel(name);
+            int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
+            int tile = old.tile() > 0 ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            k.put(name, new Kernel(variant, local, tile));
+        }
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k);
+    }
+
+    public boolean matches(String deviceName) {
+        String d = deviceName.toLowerCase(Locale.ROOT);
+        return match.stream().anyMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)))
+                && exclude.stream().noneMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)));
+    }
+
+    // ---- loading ----
+
+    public static DeviceConfig load(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(in, file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read device config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static DeviceConfig parse(InputStream in, String source) throws IOException {
+        JsonNode j = new ObjectMapper().readTree(in);
+        try {
+            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            JsonNode ks = required(j, "kernels");
+            for (String key : KERNEL_NAMES) {
+                JsonNode k = required(ks, key);
+                kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
+            }
+            return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode required(JsonNode j, String field) {
+        JsonNode v = j.get(field);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("missing \"" + field + "\"");
+        return v;
+    }
+
+    private static List<String> strings(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The first existing device-configs directory, or null. */
+    public static Path configDir() {
+        List<Path> candidates = new ArrayList<>();
+        String home = System.getProperty("mamba2.home");
+        if (home != null) candidates.add(Path.of(home, "device-configs"));
+        candidates.add(Path.of("device-configs"));
+        candidates.add(Path.of("..", "device-configs"));
+        return candidates.stream().filter(Files::isDirectory).findFirst().orElse(null);
+    }
+
+    /** Every config found: files of {@link #configDir()}, then shipped resources not shadowed by a file. */
+    public static List<DeviceConfig> all() {
+        Map<String, DeviceConfig> byFile = new LinkedHashMap<>();
+        Path dir = configDir();
+        if (dir != null) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                    byFile.put(f.getFileName().toString(), load(f));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        for (String name : SHIPPED) {
+            if (byFile.containsKey(name)) continue;
+            try (InputStream in = DeviceConfig.class.getResourceAsStream("/device-configs/" + name)) {
+                if (in != null) byFile.put(name, parse(in, "classpath:device-configs/" + name));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read resource device-configs/" + name + ": " + e.getMessage(), e);
+            }
+        }
+        return List.copyOf(byFile.values());
+    }
+
+    /**
+     * The config for a device: {@code override} when given (the CLI's --device-config FILE), else
+     * the best match of {@link #all()} by the device's reported name, else generic.json.
+     */
+    public static DeviceConfig forDevice(String deviceName, Path override) {
+        if (override != null) return load(override);
+        List<DeviceConfig> all = all();
+        return all.stream().filter(c -> c.matches(deviceName))
+                .max(Comparator.comparingInt(DeviceConfig::priority))
+                .or(() -> all.stream().filter(c -> c.source().endsWith("generic.json")).findFirst())
+                .orElseThrow(() -> new IllegalStateException("no device config matches device '" + deviceName
+                        + "' and no generic.json was found; pass --device-config FILE"));
+    }
+}

@@ -1,0 +1,62 @@
+package org.mamba2j.ssd.tornado;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+
+/**
+ * Runs the loop-parallel kernels of {@link SsdKernels} as plain Java, in the order and with the
+ * buffers of {@link SsdPlan}: the CPU twin of the device pipeline, used by the tests (CI has no
+ * TornadoVM) and as the reference the integration check compares devices against.
+ */
+public final class KernelPipeline {
+
+    private KernelPipeline() {
+    }
+
+    public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState) {
+        forward(s, in, y, finalState, false);
+    }
+
+    /** @param poison fill the intermediate buffers with NaN first, so an element a kernel forgets to write shows. */
+    public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState, boolean poison) {
+        in.validate(s);
+        SsdDims.check("y", y, s.xSize());
+        SsdDims.check("final_state", finalState, s.stateSize());
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        int[] dims = SsdDims.of(s, f);
+        float[] dummy = new float[1];
+        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
+        float[] z = f.z() ? in.z() : dummy;
+        float[] init = f.init() ? in.initialState() : dummy;
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
+        float[] cb = new float[SsdDims.cbSize(s)];
+        float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+        if (poison) {
+            for (float[] a : new float[][] {dt, cum, wState, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
+        }
+        // loop bounds padded past the work items, as a device grid rounded up to its work-group size is
+        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, wState, pad(SsdDims.cumsumItems(s)));
+        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, pad(cb.length));
+        SsdKernels.chunkStates(in.x(), in.B(), wState, dims, states, pad(states.length));
+        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, pad(finalState.length));
+        SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, pad(y.length));
+    }
+
+    /** A loop bound past the work items (the kernels must ignore the surplus). */
+    static int pad(int items) {
+        return items + 37;
+    }
+
+    public static void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
+        SsdShape s = shape.withSeqlen(1);
+        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
+        in.validate(s);
+        SsdDims.check("state", state, s.stateSize());
+        SsdDims.check("y", y, s.xSize());
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        int[] dims = SsdDims.of(s, f);
+        float[] dummy = new float[1];
+        SsdKernels.decodeStep(in.x(), in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()),
+                in.B(), in.C(), in.D(), f.z() ? in.z() : dummy, dims, state, y, pad(y.length));
+    }
+}

@@ -1,0 +1,265 @@
+package org.mamba2j.ssd.tornado;
+
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
+ * Each kernel is a flat {@code @Parallel} loop over its work items; called directly they are
+ * plain sequential Java (that is how CI tests them).
+ *
+ * <p>The loop runs to {@code padded}, the global size of the kernel's worker grid (with a
+ * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument):
+ * a multiple of the work-group size, at least the number of work items, which each kernel derives
+ * from {@code dims} and checks itself.
+ *
+ * <p>Every kernel takes the {@link SsdDims} array ({@code dims}) instead of a dozen scalars:
+ * TornadoVM tasks take at most 15 parameters, and the flags in it (z, initial state, dt bias,
+ * softplus) replace nulls: an absent tensor is a 1-element dummy array that is never read.
+ *
+ * <p>Intermediate layouts (Q = chunk size, NC = number of chunks, positions past the sequence end
+ * in the last chunk are padding):
+ * <ul>
+ * <li>dt, cum, wState: (batch, NC, nheads, Q); cum past the end repeats the chunk's last value, so
+ * cum[.., Q-1] is always the chunk total.</li>
+ * <li>cb: (batch, NC, ngroups, Q, Q), C_l·B_r for r ≤ l, 0 elsewhere.</li>
+ * <li>states, stateIn: (batch, NC, nheads, headdim, dstate).</li>
+ * </ul>
+ */
+public final class SsdKernels {
+
+    private SsdKernels() {
+    }
+
+    /** Softplus threshold: above it softplus is the identity (as in mamba_ssm). */
+    static final float SOFTPLUS_THRESHOLD = 20f;
+
+    /** log(1 + e^v) in float, accurate for small e^v (log1p by the Goldberg correction). */
+    public static float softplus(float v) {
+        float u = TornadoMath.exp(v);
+        float w = 1f + u;
+        float r = u;
+        if (w != 1f) {
+            r = TornadoMath.log(w) * (u / (w - 1f));
+        }
+        return r;
+    }
+
+    public static float silu(float v) {
+        return v / (1f + TornadoMath.exp(-v));
+    }
+
+    /**
+     * (a) dt after bias/softplus/clamp, the running sum of dt·A within each chunk, and
+     * wState = exp(cum_last − cum)·dt (each position's weight in the chunk's state; 0 in the padding),
+     * per (batch, chunk, head); sequential over the positions of the chunk.
+     * {@code dtLimits} = {min, max}.
+     */
+    public static void chunkCumsum(float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
+                                   float[] dtOut, float[] cum, float[] wState, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+                int h = i % H;
+                int c = (i / H) % NC;
+                int b = i / (H * NC);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                float a = A[h];
+                float lo = dtLimits[0], hi = dtLimits[1];
+                float bias = 0f;
+                if (hasBias != 0) {
+                    bias = dtBias[h];
+                }
+                int out = i * Q;
+                float run = 0f;
+                for (int l = 0; l < Q; l++) {
+                    float v = 0f;
+                    if (l < len) {
+                        v = dtRaw[(b * L + t0 + l) * H + h] + bias;
+                        if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
+                            v = softplus(v);
+                        }
+                        v = Math.min(Math.max(v, lo), hi);
+                        run += v * a;
+                    }
+                    dtOut[out + l] = v;
+                    cum[out + l] = run;
+                }
+                // run is now the chunk total: the weight of each position in the chunk's own state
+                for (int l = 0; l < Q; l++) {
+                    wState[out + l] = TornadoMath.exp(run - cum[out + l]) * dtOut[out + l];
+                }
+            }
+        }
+    }
+
+    /** (b) C·Bᵀ within each chunk, per (batch, chunk, group, l, r); 0 above the diagonal and past the end. */
+    public static void chunkCB(float[] C, float[] B, int[] dims, float[] cb, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.G] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
+                int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int r = i % Q;
+                int l = (i / Q) % Q;
+                int g = (i / (Q * Q)) % G;
+                int c = (i / (Q * Q * G)) % NC;
+                int b = i / (Q * Q * G * NC);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                float acc = 0f;
+                if (r <= l && l < len) {
+                    int co = ((b * L + t0 + l) * G + g) * N;
+                    int bo = ((b * L + t0 + r) * G + g) * N;
+                    for (int n = 0; n < N; n++) {
+                        acc += C[co + n] * B[bo + n];
+                    }
+                }
+                cb[i] = acc;
+            }
+        }
+    }
+
+    /**
+     * (c) The state each chunk produces on its own, per (batch, chunk, head, p, n):
+     * Σ_r exp(cum_last − cum_r)·dt_r·x_r[p]·B_r[n], the weights precomputed by (a) as wState.
+     */
+    public static void chunkStates(float[] x, float[] B, float[] wState, int[] dims, float[] states, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int n = i % N;
+                int p = (i / N) % P;
+                int bch = i / (N * P);
+                int h = bch % H;
+                int c = (bch / H) % NC;
+                int b = bch / (H * NC);
+                int g = h / (H / G);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                int cbase = bch * Q;
+                float acc = 0f;
+                for (int r = 0; r < len; r++) {
+                    int t = b * L + t0 + r;
+                    acc += wState[cbase + r] * x[(t * H + h) * P + p] * B[(t * G + g) * N + n];
+                }
+                states[i] = acc;
+            }
+        }
+    }
+
+    /**
+     * (d) Passes the state across chunks, per (batch, head, p, n), sequential over chunks:
+     * stateIn[c] = state entering chunk c; state = exp(cum_last(c))·state + states[c].
+     * Starts from {@code init} when dims[HAS_INIT] is set, else from zero.
+     */
+    public static void statePassing(float[] states, float[] cum, float[] init, int[] dims,
+                                    float[] stateIn, float[] finalState, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
+                int H = dims[SsdDims.H], P = dims[SsdDims.P], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int pn = i % (P * N);
+                int bh = i / (P * N);
+                int h = bh % H;
+                int b = bh / H;
+                float run = 0f;
+                if (dims[SsdDims.HAS_INIT] != 0) {
+                    run = init[i];
+                }
+                for (int c = 0; c < NC; c++) {
+                    int bch = (b * NC + c) * H + h;
+                    int idx = bch * P * N + pn;
+                    stateIn[idx] = run;
+                    float decay = TornadoMath.exp(cum[bch * Q + Q - 1]);
+                    run = decay * run + states[idx];
+                }
+                finalState[i] = run;
+            }
+        }
+    }
+
+    /**
+     * (e) The output per (batch, t, head, p):
+     * y = Σ_{r≤l} CB[l,r]·exp(cum_l − cum_r)·dt_r·x_r + exp(cum_l)·C_l·stateIn + D·x, then ·silu(z).
+     */
+    public static void chunkOutput(float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
+                                   float[] stateIn, float[] D, int[] dims, float[] y, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.L] * dims[SsdDims.H] * dims[SsdDims.P]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int p = i % P;
+                int h = (i / P) % H;
+                int bt = i / (P * H);
+                int t = bt % L;
+                int b = bt / L;
+                int c = t / Q;
+                int l = t - c * Q;
+                int g = h / (H / G);
+                int bch = (b * NC + c) * H + h;
+                int cbase = bch * Q;
+                int cbo = (((b * NC + c) * G + g) * Q + l) * Q;
+                int xr = ((b * L + c * Q) * H + h) * P + p;
+                float cuml = cum[cbase + l];
+                float acc = 0f;
+                for (int r = 0; r <= l; r++) {
+                    float w = cb[cbo + r] * TornadoMath.exp(cuml - cum[cbase + r]) * dt[cbase + r];
+                    acc += w * x[xr + r * H * P];
+                }
+                int co = (bt * G + g) * N;
+                int so = (bch * P + p) * N;
+                float s = 0f;
+                for (int n = 0; n < N; n++) {
+                    s += C[co + n] * stateIn[so + n];
+                }
+                float v = acc + TornadoMath.exp(cuml) * s + D[h] * x[i];
+                if (dims[SsdDims.HAS_Z] != 0) {
+                    v = v * silu(z[i]);
+                }
+                y[i] = v;
+            }
+        }
+    }
+
+    /**
+     * (f) One decode step (not named "step": that is an OpenCL built-in) per (batch, head, p): h = exp(dt·A)·h + dt·x⊗B, y = h·C + D·x, ·silu(z).
+     * Inputs have seqlen 1; {@code state} (batch, nheads, headdim, dstate) is updated in place.
+     */
+    public static void decodeStep(float[] x, float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, float[] B, float[] C,
+                            float[] D, float[] z, int[] dims, float[] state, float[] y, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P]) {
+                int H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G], N = dims[SsdDims.N];
+                int p = i % P;
+                int bh = i / P;
+                int h = bh % H;
+                int b = bh / H;
+                int g = h / (H / G);
+                float v = dtRaw[bh];
+                if (dims[SsdDims.HAS_BIAS] != 0) {
+                    v = v + dtBias[h];
+                }
+                if (dims[SsdDims.SOFTPLUS] != 0 && v <= SOFTPLUS_THRESHOLD) {
+                    v = softplus(v);
+                }
+                v = Math.min(Math.max(v, dtLimits[0]), dtLimits[1]);
+                float decay = TornadoMath.exp(v * A[h]);
+                float xdt = x[i] * v;
+                int bo = (b * G + g) * N;
+                int so = i * N;
+                float acc = 0f;
+                for (int n = 0; n < N; n++) {
+                    float s = decay * state[so + n] + xdt * B[bo + n];
+                    state[so + n] = s;
+                    acc += s * C[bo + n];
+                }
+                float out = acc + D[h] * x[i];
+                if (dims[SsdDims.HAS_Z] != 0) {
+                    out = out * silu(z[i]);
+                }
+                y[i] = out;
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+package org.mamba2j.ssd.tornado;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid3D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The chunked SSD forward for one shape and one set of optional inputs, as one TornadoVM task
+ * graph built and compiled once and executed per call. A task graph is bound to the Java arrays it
+ * was built with, so the plan owns host staging arrays: each call copies its inputs in and the
+ * outputs out. Inputs (including A, D and the dt bias: several layers share a shape and a plan)
+ * go to the device on every execution; the intermediates (dt, cumsums, C·Bᵀ, chunk states) stay
+ * on the device; y and the final state come back on every execution.
+ */
+public final class SsdPlan implements AutoCloseable {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    /** System property: print the generated kernels and their thread grids (debugging). */
+    public static final String PRINT_KERNELS = "mamba2.tornado.printKernels";
+
+    final SsdShape shape;
+    final SsdDims.Flags flags;
+    final String graphName;
+    private final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
+    private final float[] y, finalState;
+    private final TornadoExecutionPlan plan;
+
+    public SsdPlan(SsdShape s, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg) {
+        this.shape = s;
+        this.flags = f;
+        this.graphName = "ssd" + IDS.incrementAndGet();
+        int xs = Math.toIntExact(s.xSize()), ss = Math.toIntExact(s.stateSize());
+        x = new float[xs];
+        dtRaw = new float[Math.toIntExact(s.dtSize())];
+        A = new float[s.nheads()];
+        bias = new float[f.bias() ? s.nheads() : 1];
+        dtLimits = new float[2];
+        B = new float[Math.toIntExact(s.bcSize())];
+        C = new float[B.length];
+        D = new float[s.nheads()];
+        z = new float[f.z() ? xs : 1];
+        init = new float[f.init() ? ss : 1];
+        y = new float[xs];
+        finalState = new float[ss];
+        int[] dims = SsdDims.of(s, f);
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
+        float[] cb = new float[SsdDims.cbSize(s)];
+        float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+
+        GridScheduler grid = new GridScheduler();
+        KernelContext kc = new KernelContext();
+        TaskGraph g = new TaskGraph(graphName)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, wState, cb, states, stateIn)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z, init);
+        int nCum = SsdDims.cumsumItems(s);
+        g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
+        g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+        DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
+        if (ks.tiled()) {
+            int T = ks.tile();
+            g.task("chunkStates", SsdTiledKernels::chunkStates, kc, x, B, wState, dims, states, T);
+            tileGrid(grid, "chunkStates", roundUp(s.dstate(), T), roundUp(s.headdim(), T), nCum, T);
+        } else {
+            g.task("chunkStates", SsdKernels::chunkStates, x, B, wState, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
+        }
+        g.task("statePassing", SsdKernels::statePassing, states, cum, init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
+        DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
+        if (ko.tiled()) {
+            int T = ko.tile();
+            g.task("chunkOutput", SsdTiledKernels::chunkOutput, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T);
+            tileGrid(grid, "chunkOutput", roundUp(s.headdim(), T), roundUp(s.chunkSize(), T), nCum, T);
+        } else {
+            g.task("chunkOutput", SsdKernels::chunkOutput, x, z, dt, cum, cb, C, stateIn, D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
+        ImmutableTaskGraph itg = g.snapshot();
+        plan = new TornadoExecutionPlan(itg).withDevice(device).withGridScheduler(grid);
+        if (Boolean.getBoolean(PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
+    }
+
+    /**
+     * Registers a 1-D grid of {@code items} rounded up to the configured work-group size and returns
+     * that global size: the loop bound the kernel gets (TornadoVM bounds a @Parallel loop by the grid).
+     */
+    private int loopGrid(GridScheduler grid, String task, int items, DeviceConfig cfg) {
+        int local = cfg.kernel(task).local();
+        int global = roundUp(items, local);
+        WorkerGrid w = new WorkerGrid1D(global);
+        w.setLocalWork(local, 1, 1);
+        grid.addWorkerGrid(graphName + "." + task, w);
+        return global;
+    }
+
+    private void tileGrid(GridScheduler grid, String task, int gx, int gy, int gz, int T) {
+        WorkerGrid w = new WorkerGrid3D(gx, gy, gz);
+        w.setLocalWork(T, T, 1);
+        grid.addWorkerGrid(graphName + "." + task, w);
+    }
+
+    static int roundUp(int n, int m) {
+        return Math.multiplyExact((n + m - 1) / m, m);
+    }
+
+    /** Compiles the kernels now (otherwise the first call does). */
+    public SsdPlan warmUp() {
+        plan.withPreCompilation();
+        return this;
+    }
+
+    /** One forward: {@code in} must have this plan's shape and flags. */
+    public synchronized void run(SsdInputs in, float[] yOut, float[] finalStateOut) {
+        System.arraycopy(in.x(), 0, x, 0, x.length);
+        System.arraycopy(in.dt(), 0, dtRaw, 0, dtRaw.length);
+        System.arraycopy(in.A(), 0, A, 0, A.length);
+        System.arraycopy(in.B(), 0, B, 0, B.length);
+        System.arraycopy(in.C(), 0, C, 0, C.length);
+        System.arraycopy(in.D(), 0, D, 0, D.length);
+        if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
+        if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
+        if (flags.init()) System.arraycopy(in.initialState(), 0, init, 0, init.length);
+        dtLimits[0] = in.timeStep().min();
+        dtLimits[1] = in.timeStep().max();
+        plan.execute();
+        System.arraycopy(y, 0, yOut, 0, y.length);
+        System.arraycopy(finalState, 0, finalStateOut, 0, finalState.length);
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            // releasing device memory is best effort
+        }
+    }
+}

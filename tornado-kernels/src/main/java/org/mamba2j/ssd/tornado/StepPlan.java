@@ -1,0 +1,103 @@
+package org.mamba2j.ssd.tornado;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One decode step (seqlen 1) as a task graph of the single {@link SsdKernels#decodeStep} kernel.
+ *
+ * <p>Two modes. <b>Copied</b> ({@code resident = false}, what {@link TornadoSsd#step} uses, since
+ * the backend contract updates the caller's array): the state goes to the device and back on every
+ * step. <b>Resident</b>: the state is loaded once, when the plan is built, and stays on the device between
+ * steps; only x, dt, B, C, z go in and y comes out; {@link #readState} copies the state out on demand.
+ */
+public final class StepPlan implements AutoCloseable {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    final SsdShape shape;
+    final SsdDims.Flags flags;
+    final boolean resident;
+    private final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, state, y;
+    private final TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
+
+    public StepPlan(SsdShape shape, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg, boolean resident, float[] initialState) {
+        SsdShape s = shape.withSeqlen(1);
+        this.shape = s;
+        this.flags = f;
+        this.resident = resident;
+        String name = "ssdstep" + IDS.incrementAndGet();
+        int xs = Math.toIntExact(s.xSize());
+        x = new float[xs];
+        dtRaw = new float[Math.toIntExact(s.dtSize())];
+        A = new float[s.nheads()];
+        bias = new float[f.bias() ? s.nheads() : 1];
+        dtLimits = new float[2];
+        B = new float[Math.toIntExact(s.bcSize())];
+        C = new float[B.length];
+        D = new float[s.nheads()];
+        z = new float[f.z() ? xs : 1];
+        state = new float[Math.toIntExact(s.stateSize())];
+        y = new float[xs];
+        if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
+        int[] dims = SsdDims.of(s, f);
+        TaskGraph g = new TaskGraph(name)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z);
+        g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
+        int local = cfg.kernel("step").local();
+        int global = SsdPlan.roundUp(xs, local); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
+        g.task("step", SsdKernels::decodeStep, x, dtRaw, A, bias, dtLimits, B, C, D, z, dims, state, y, global);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
+        WorkerGrid w = new WorkerGrid1D(global);
+        w.setLocalWork(local, 1, 1);
+        plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
+        if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
+    }
+
+    /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
+    public synchronized void run(SsdInputs in, float[] stateInOut, float[] yOut) {
+        System.arraycopy(in.x(), 0, x, 0, x.length);
+        System.arraycopy(in.dt(), 0, dtRaw, 0, dtRaw.length);
+        System.arraycopy(in.A(), 0, A, 0, A.length);
+        System.arraycopy(in.B(), 0, B, 0, B.length);
+        System.arraycopy(in.C(), 0, C, 0, C.length);
+        System.arraycopy(in.D(), 0, D, 0, D.length);
+        if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
+        if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
+        dtLimits[0] = in.timeStep().min();
+        dtLimits[1] = in.timeStep().max();
+        if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
+        last = plan.execute();
+        System.arraycopy(y, 0, yOut, 0, y.length);
+        if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
+    }
+
+    /** Resident mode: copies the device's current state into {@code out}. */
+    public synchronized void readState(float[] out) {
+        if (resident && last != null) last.transferToHost(state);
+        System.arraycopy(state, 0, out, 0, state.length);
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package org.mamba2j.ssd.tornado;
+
+import org.mamba2j.ssd.SsdBackend;
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.TornadoBackend;
+import uk.ac.manchester.tornado.api.TornadoRuntime;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * SSD on a TornadoVM device. Plans are compiled per (shape, optional inputs) on first use and
+ * cached. Open it through {@link TornadoBackends#open}, which checks that TornadoVM is present
+ * before this class (and with it the TornadoVM API) is loaded.
+ */
+public final class TornadoSsd implements SsdBackend {
+
+    /** Compiled plans kept per backend; the least recently used one is freed beyond this. */
+    private static final int MAX_PLANS = 16;
+
+    private final DeviceSpec spec;
+    private final TornadoDevice device;
+    private final DeviceConfig config;
+    private final boolean keepChunkSize;
+    private final Map<Object, AutoCloseable> plans = new LinkedHashMap<>(16, 0.75f, true);
+
+    private TornadoSsd(DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean keepChunkSize) {
+        this.spec = spec;
+        this.device = device;
+        this.config = config;
+        this.keepChunkSize = keepChunkSize;
+    }
+
+    /**
+     * @param deviceConfig a device config file, or null to pick one by the device's name
+     * @param keepChunkSize use each call's chunk size instead of the config's preferred one
+     */
+    public static TornadoSsd open(DeviceSpec spec, Path deviceConfig, boolean keepChunkSize) {
+        TornadoDevice device = device(spec);
+        return new TornadoSsd(spec, device, DeviceConfig.forDevice(deviceName(device), deviceConfig), keepChunkSize);
+    }
+
+    /** Opens with an explicit config (the integration check forces kernel variants this way). */
+    public static TornadoSsd open(DeviceSpec spec, DeviceConfig config, boolean keepChunkSize) {
+        return new TornadoSsd(spec, device(spec), config, keepChunkSize);
+    }
+
+    static TornadoDevice device(DeviceSpec spec) {
+        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        List<String> present = new ArrayList<>();
+        for (int k = 0; k < rt.getNumBackends(); k++) {
+            String type = rt.getBackendType(k).name();
+            present.add(type.toLowerCase(Locale.ROOT));
+            if (type.equals(spec.backend().typeName())) {
+                TornadoBackend backend = rt.getBackend(k);
+                int n = backend.getNumDevices();
+                if (spec.index() >= n) {
+                    throw new IllegalArgumentException("no device " + spec + ": the " + type.toLowerCase(Locale.ROOT)
+                            + " backend has " + n + " device(s)" + (n > 0 ? " (indices 0.." + (n - 1) + ")" : ""));
+                }
+                return backend.getDevice(spec.index());
+            }
+        }
+        throw new IllegalArgumentException("no " + spec.backend().name().toLowerCase(Locale.ROOT) + " backend in this TornadoVM build"
+                + " (it has: " + String.join(", ", present) + ") for device spec " + spec);
+    }
+
+    /**
+     * The name the hardware reports (TornadoDevice.getDeviceName() is TornadoVM's own id, such as
+     * "opencl-0-0"), prefixed by the platform: what device configs match against.
+     */
+    public static String deviceName(TornadoDevice device) {
+        String physical = device.getPhysicalDevice() != null ? device.getPhysicalDevice().getDeviceName() : null;
+        String platform = device.getPlatformName();
+        String name = physical != null && !physical.isBlank() ? physical : device.getDescription();
+        return platform != null && !platform.isBlank() && !name.contains(platform) ? "[" + platform + "] " + name : name;
+    }
+
+    /** Every device of every backend, as {spec, name}. */
+    public static List<String[]> listDevices() {
+        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        List<String[]> out = new ArrayList<>();
+        for (int k = 0; k < rt.getNumBackends(); k++) {
+            String type = rt.getBackendType(k).name().toLowerCase(Locale.ROOT);
+            TornadoBackend backend = rt.getBackend(k);
+            for (int i = 0; i < backend.getNumDevices(); i++) {
+                out.add(new String[] {type + ":" + i, deviceName(backend.getDevice(i))});
+            }
+        }
+        return out;
+    }
+
+    public DeviceSpec spec() {
+        return spec;
+    }
+
+    public DeviceConfig config() {
+        return config;
+    }
+
+    @Override
+    public String deviceName() {
+        return deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ")";
+    }
+
+    private record PlanKey(String kind, SsdShape shape, SsdDims.Flags flags) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private synchronized <P extends AutoCloseable> P plan(PlanKey key, java.util.function.Supplier<P> build) {
+        AutoCloseable p = plans.get(key);
+        if (p == null) {
+            p = build.get();
+            plans.put(key, p);
+            if (plans.size() > MAX_PLANS) {
+                var eldest = plans.entrySet().iterator().next();
+                plans.remove(eldest.getKey());
+                try {
+                    eldest.getValue().close();
+                } catch (Exception e) {
+                    // best effort
+                }
+            }
+        }
+        return (P) p;
+    }
+
+    @Override
+    public void forward(SsdShape shape, SsdInputs in, float[] y, float[] finalState) {
+        in.validate(shape);
+        SsdDims.check("y", y, shape.xSize());
+        SsdDims.check("final_state", finalState, shape.stateSize());
+        int q = keepChunkSize ? shape.chunkSize() : config.chunkSizeFor(shape.chunkSize());
+        SsdShape s = new SsdShape(shape.batch(), shape.seqlen(), shape.nheads(), shape.headdim(), shape.ngroups(), shape.dstate(), q);
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        SsdPlan p = plan(new PlanKey("forward", s, f), () -> new SsdPlan(s, f, device, config));
+        p.run(in, y, finalState);
+    }
+
+    @Override
+    public void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
+        SsdShape s = shape.withSeqlen(1);
+        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
+        in.validate(s);
+        SsdDims.check("state", state, s.stateSize());
+        SsdDims.check("y", y, s.xSize());
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        StepPlan p = plan(new PlanKey("step", s, f), () -> new StepPlan(s, f, device, config, false, null));
+        p.run(in, state, y);
+    }
+
+    /**
+     * A decode session whose state stays on the device between steps (resident {@link StepPlan}):
+     * call {@code run(in, null, y)} per token and {@code readState} when the state is needed.
+     */
+    public StepPlan residentSteps(SsdShape shape, SsdDims.Flags flags, float[] initialState) {
+        return new StepPlan(shape, flags, device, config, true, initialState);
+    }
+
+    @Override
+    public synchronized void close() {
+        for (AutoCloseable p : plans.values()) {
+            try {
+                p.close();
+            } catch (Exception e) {
+                // best effort
+            }
+        }
+        plans.clear();
+    }
+}

@@ -1,0 +1,102 @@
+package org.mamba2j.ssd.tornado;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeviceConfigTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "NVIDIA H200|nvidia.json",
+            "NVIDIA GeForce RTX 4090|nvidia.json",
+            "cpu-haswell-Intel(R) Xeon(R) Platinum 8480+|pocl-cpu.json",
+            "pthread-AMD EPYC 7763 64-Core Processor|pocl-cpu.json",
+            "AMD Radeon RX 7900 XTX|amd.json",
+            "gfx90a:sramecc+:xnack-|amd.json",
+            "Intel(R) UHD Graphics 770|intel-gpu.json",
+            "Intel(R) Arc(TM) A770 Graphics|intel-gpu.json",
+            "Some Unknown Accelerator|generic.json"})
+    void picksTheFileByDeviceName(String device, String file) {
+        DeviceConfig c = DeviceConfig.forDevice(device, null);
+        assertTrue(c.source().endsWith(file), device + " got " + c.source());
+    }
+
+    @Test
+    void everyShippedConfigIsCompleteAndAlsoAJarResource() throws IOException {
+        assertEquals(DeviceConfig.SHIPPED.size(), DeviceConfig.all().size());
+        for (String f : DeviceConfig.SHIPPED) {
+            try (InputStream in = DeviceConfig.class.getResourceAsStream("/device-configs/" + f)) {
+                assertNotNull(in, f + " is not packaged as a resource");
+                DeviceConfig c = DeviceConfig.parse(in, f);
+                for (String k : DeviceConfig.KERNEL_NAMES) assertNotNull(c.kernel(k));
+                for (String k : DeviceConfig.TILED_KERNELS) {
+                    DeviceConfig.Kernel t = c.withVariant("tiled").kernel(k);
+                    assertTrue(t.tiled() && t.tile() > 0);
+                    assertTrue(c.withVariant("loop").kernel(k).local() > 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void overrideFileWinsAndBadFilesSayWhy(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("mine.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replace("\"chunkSize\": 0", "\"chunkSize\": 32"));
+        DeviceConfig c = DeviceConfig.forDevice("NVIDIA H200", f);
+        assertEquals(32, c.chunkSizeFor(256));
+        assertEquals(256, DeviceConfig.forDevice("unknown", null).chunkSizeFor(256));
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"name\": \"x\", \"kernels\": {}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("\"loop\" or \"tiled\""), e.getMessage());
+    }
+
+    @Test
+    void mamba2HomeSelectsTheConfigFolder(@TempDir Path home) throws IOException {
+        Files.createDirectories(home.resolve("device-configs"));
+        Files.writeString(home.resolve("device-configs/nvidia.json"),
+                Files.readString(Path.of("../device-configs/nvidia.json")).replace("\"chunkSize\": 256", "\"chunkSize\": 512"));
+        String old = System.getProperty("mamba2.home");
+        System.setProperty("mamba2.home", home.toString());
+        try {
+            DeviceConfig c = DeviceConfig.forDevice("NVIDIA H200", null);
+            assertEquals(512, c.chunkSize());
+            assertFalse(c.source().startsWith("classpath:"));
+            // the others still come from the jar resources
+            assertTrue(DeviceConfig.forDevice("pthread-cpu", null).source().startsWith("classpath:"));
+        } finally {
+            if (old == null) System.clearProperty("mamba2.home"); else System.setProperty("mamba2.home", old);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"opencl:0,OPENCL,0", "ptx:1,PTX,1", "cuda:2,PTX,2", "SPIRV:0,SPIRV,0", "opencl,OPENCL,0"})
+    void specsParse(String spec, DeviceSpec.Backend backend, int index) {
+        assertEquals(new DeviceSpec(backend, index), DeviceSpec.parse(spec));
+    }
+
+    @ParameterizedTest
+    @CsvSource({"metal:0,unknown device spec", "gpu,unknown device spec", "opencl:x,bad device index", "ptx:-1,bad device index", "'',empty device spec"})
+    void badSpecsSayWhatIsExpected(String spec, String start) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse(spec));
+        assertTrue(e.getMessage().startsWith(start), e.getMessage());
+        assertTrue(e.getMessage().contains("opencl:<i>, ptx:<i>, spirv:<i> or cuda:<i>"));
+        assertFalse(e.getMessage().contains("\n"));
+    }
+}
