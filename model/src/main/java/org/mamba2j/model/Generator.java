@@ -17,16 +17,20 @@ public final class Generator {
         }
     }
 
-    private final Mamba2Model model;
+    private final Decoder decoder;
     private final int vocabLimit;
 
     /** {@code vocabLimit}: ids at or above it (padding rows, ids the tokenizer lacks) are never sampled. */
-    public Generator(Mamba2Model model, int vocabLimit) {
-        if (vocabLimit <= 0 || vocabLimit > model.config().paddedVocab()) {
-            throw new IllegalArgumentException("vocab limit " + vocabLimit + " outside (0, " + model.config().paddedVocab() + "]");
+    public Generator(Decoder decoder, int vocabLimit) {
+        if (vocabLimit <= 0 || vocabLimit > decoder.vocab()) {
+            throw new IllegalArgumentException("vocab limit " + vocabLimit + " outside (0, " + decoder.vocab() + "]");
         }
-        this.model = model;
+        this.decoder = decoder;
         this.vocabLimit = vocabLimit;
+    }
+
+    public Generator(Mamba2Model model, int vocabLimit) {
+        this(new JvmDecoder(model), vocabLimit);
     }
 
     public Generator(Mamba2Model model) {
@@ -37,12 +41,11 @@ public final class Generator {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt needs at least one token");
         Sampler sampler = new Sampler(cfg, vocabLimit);
         for (int t : prompt) sampler.observe(t);
-        Mamba2Model.State st = model.newState();
         int[] out = new int[cfg.maxTokens()];
         int n = 0, steps = 0;
         String reason = "max_tokens";
         long t0 = System.nanoTime();
-        float[] logits = cfg.maxTokens() == 0 ? null : model.prefill(prompt, st, false);
+        float[] logits = cfg.maxTokens() == 0 ? null : decoder.prefill(prompt);
         long t1 = System.nanoTime();
         while (n < cfg.maxTokens()) {
             int tok = sampler.next(logits);
@@ -54,7 +57,7 @@ public final class Generator {
             sampler.observe(tok);
             onToken.accept(tok);
             if (n < cfg.maxTokens()) {
-                logits = model.step(tok, st);
+                logits = decoder.step(tok);
                 steps++;
             }
         }

@@ -102,6 +102,10 @@ public final class Mamba2Model implements AutoCloseable {
     }
 
     public Mamba2Config config() { return cfg; }
+    Layer layer(int i) { return layers[i]; }
+    Matrix embedding() { return embedding; }
+    Matrix lmHead() { return lmHead; }
+    float[] normF() { return normF; }
     public Checkpoint checkpoint() { return checkpoint; }
     public String deviceName() { return ssd.deviceName(); }
 

@@ -57,6 +57,15 @@ final class Matrix {
         }
     }
 
+    /** The whole matrix as float32 (for a device that keeps its own copy). */
+    float[] toFloats() {
+        long n = (long) rows * cols;
+        if (n > Integer.MAX_VALUE - 8) throw new IllegalArgumentException(name + " is too large for one float32 array (" + n + " elements)");
+        float[] out = new float[(int) n];
+        IntStream.range(0, rows).parallel().forEach(r -> row(r, out, r * cols));
+        return out;
+    }
+
     /** y[r] = W[r] · x for every row r. */
     void matvec(float[] x, float[] y) {
         matvecRange(x, y, 0, rows);

@@ -3,9 +3,10 @@ package org.mamba2j.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mamba2j.model.GenerationConfig;
+import org.mamba2j.model.Decoder;
+import org.mamba2j.model.Decoders;
 import org.mamba2j.model.Generator;
 import org.mamba2j.model.Mamba2Model;
-import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.tokenizer.StreamingDecoder;
 import org.mamba2j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
@@ -41,7 +42,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--repetition-penalty", defaultValue = "1", description = "HF-style penalty, 1 = off (default ${DEFAULT-VALUE})") float repetitionPenalty;
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--stop", arity = "1..*", split = ",", description = "token ids that end generation") int[] stop;
-    @Option(names = "--device", defaultValue = "jvm", description = "where SSD runs: jvm, or a TornadoVM device (default ${DEFAULT-VALUE})") String device;
+    @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON") Path deviceConfig;
     @Option(names = "--json", description = "print one JSON object on the last line") boolean json;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
@@ -59,15 +60,16 @@ final class GenerateCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--prompt needs " + tokFile + "; use --prompt-ids for a model without a tokenizer");
         }
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
-        try (SsdBackend backend = Devices.ssdBackend(device, deviceConfig);
-             Mamba2Model m = Mamba2Model.load(model, backend);
+        Devices.validate(device);
+        try (Mamba2Model m = Mamba2Model.load(model);
+             Decoder decoder = openDecoder(m);
              Tokenizer tok = Files.exists(tokFile) ? Tokenizer.load(tokFile) : null) {
             int[] ids = prompt.text != null ? tok.encode(prompt.text) : prompt.ids;
             if (ids.length == 0) throw new ParameterException(spec.commandLine(), "the prompt encodes to no tokens");
             int limit = tok == null ? m.config().paddedVocab() : Math.min(tok.vocabSize(), m.config().paddedVocab());
             StreamingDecoder dec = tok == null ? null : new StreamingDecoder(tok);
             StringBuilder text = new StringBuilder();
-            Generator.Result r = new Generator(m, limit).generate(ids, cfg, id -> {
+            Generator.Result r = new Generator(decoder, limit).generate(ids, cfg, id -> {
                 String piece = dec == null ? id + " " : dec.add(id);
                 text.append(piece);
                 out.print(piece);
@@ -81,7 +83,7 @@ final class GenerateCommand implements Callable<Integer> {
             out.println();
             if (!json) {
                 System.err.printf("prefill %d tokens in %.1f ms; decode %.2f tokens/s on %s%n",
-                        ids.length, r.prefillMs(), r.decodeTokensPerSecond(), backend.deviceName());
+                        ids.length, r.prefillMs(), r.decodeTokensPerSecond(), decoder.deviceName());
             } else {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
@@ -93,10 +95,18 @@ final class GenerateCommand implements Callable<Integer> {
                 o.put("stop_reason", r.stopReason()).put("prefill_ms", r.prefillMs())
                         .put("decode_steps", r.decodeSteps()).put("decode_ms", r.decodeMs())
                         .put("decode_tokens_per_s", r.decodeTokensPerSecond())
-                        .put("device", device).put("device_name", backend.deviceName());
+                        .put("device", device).put("device_name", decoder.deviceName());
                 out.println(om.writeValueAsString(o));
             }
             return 0;
+        }
+    }
+
+    private Decoder openDecoder(Mamba2Model m) {
+        try {
+            return Decoders.open(m, device, deviceConfig);
+        } catch (IllegalStateException e) {
+            throw new DeviceUnavailableException(Failures.message(e));
         }
     }
 }

@@ -31,8 +31,9 @@ public final class DecodePlan implements AutoCloseable {
     private final int graphCount;
     private boolean fresh = true;
 
-    public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, TornadoDevice device,
-                      LocalSizes local) {
+    /** {@code lmHead} may be the embedding itself (tied weights). */
+    public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, float[] lmHead,
+                      TornadoDevice device, LocalSizes local) {
         if (layers.length != dims.nLayer()) throw new IllegalArgumentException("expected " + dims.nLayer() + " layers, got " + layers.length);
         this.dims = dims;
         this.logits = new float[dims.vocab()];
@@ -58,9 +59,10 @@ public final class DecodePlan implements AutoCloseable {
         float[] normed = new float[dims.dModel()];
         TaskGraph head = new TaskGraph("head")
                 .consumeFromDevice(previous, residual, embedding)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed)
-                .task("norm", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
-                .task("lmHead", MixerKernels::matVec, ctx, embedding, normed, logits, dims.dModel())
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed);
+        if (lmHead != embedding) head.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
+        head.task("norm", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
+                .task("lmHead", MixerKernels::matVec, ctx, lmHead, normed, logits, dims.dModel())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid("head.norm", grid(local.norm(), local.norm()));
         grids.addWorkerGrid("head.lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
@@ -90,7 +92,7 @@ public final class DecodePlan implements AutoCloseable {
                 .task("ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
                         d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
                 .task("gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
-                        d.dInner() / d.ngroups(), d.eps())
+                        d.dInner() / d.ngroups(), d.gatedEps())
                 .task("outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner())
                 .persistOnDevice(control, residual, embedding);
         grids.addWorkerGrid(name + ".norm", grid(local.norm(), local.norm()));

@@ -2,7 +2,7 @@ package org.mamba2j.model.kernels;
 
 /** Sizes of a Mamba-2 stack as the decode kernels see them. */
 public record MixerDims(int dModel, int nLayer, int vocab, int nheads, int headdim, int ngroups, int dstate, int dConv,
-                        float eps, float dtMin, float dtMax) {
+                        float eps, float gatedEps, float dtMin, float dtMax) {
 
     public int dInner() { return nheads * headdim; }
     public int convDim() { return dInner() + 2 * ngroups * dstate; }

@@ -32,7 +32,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                            int chunkSize, Map<String, Kernel> kernels) {
 
     /** The kernels a plan launches, by config key. */
-    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkOutput", "step");
+    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkOutput", "step",
+            "rmsNorm", "matVec", "gatedNorm");
 
     /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
@@ -40,11 +41,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
-    /** One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size) or "tiled" (KernelContext, tile × tile). */
+    /**
+     * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
+     * tile × tile) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
+     */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!variant.equals("loop") && !variant.equals("tiled")) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\" or \"tiled\", got \"" + variant + "\"");
+            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("reduce")) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\" or \"reduce\", got \"" + variant + "\"");
+            }
+            if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
+                throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
             }
             if (variant.equals("loop") && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
             if (variant.equals("tiled") && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");

@@ -52,7 +52,7 @@ public final class TornadoSsd implements SsdBackend {
         return new TornadoSsd(spec, device(spec), config, keepChunkSize);
     }
 
-    static TornadoDevice device(DeviceSpec spec) {
+    public static TornadoDevice device(DeviceSpec spec) {
         TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
         List<String> present = new ArrayList<>();
         for (int k = 0; k < rt.getNumBackends(); k++) {

@@ -1,0 +1,46 @@
+package org.mamba2j.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import org.mamba2j.ssd.tornado.DeviceList;
+import org.mamba2j.ssd.tornado.TornadoBackends;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "devices", mixinStandardHelpOptions = true,
+        description = "List every device the JVM and TornadoVM see, with the spec to pass to --device.")
+final class DevicesCommand implements Callable<Integer> {
+
+    @Option(names = "--json", description = "print a JSON array") boolean json;
+    @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        List<DeviceList.Entry> devices = Devices.list();
+        if (json) {
+            ObjectMapper om = new ObjectMapper();
+            ArrayNode arr = om.createArrayNode();
+            for (DeviceList.Entry d : devices) {
+                arr.addObject().put("spec", d.spec()).put("backend", d.backend()).put("name", d.name())
+                        .put("memory_bytes", d.globalMemoryBytes()).put("compute_units", d.computeUnits());
+            }
+            System.out.println(om.writeValueAsString(arr));
+            return 0;
+        }
+        System.out.printf("%-10s %-8s %10s %6s  %s%n", "SPEC", "BACKEND", "MEMORY", "UNITS", "NAME");
+        for (DeviceList.Entry d : devices) {
+            System.out.printf("%-10s %-8s %10s %6d  %s%n", d.spec(), d.backend(), gib(d.globalMemoryBytes()), d.computeUnits(), d.name());
+        }
+        if (!TornadoBackends.available()) {
+            System.out.println("(TornadoVM not active: set TORNADO_SDK to a TornadoVM 5.2 SDK to list GPUs and OpenCL devices)");
+        }
+        return 0;
+    }
+
+    private static String gib(long bytes) {
+        return bytes < 0 ? "?" : String.format("%.1f GiB", bytes / (double) (1L << 30));
+    }
+}
