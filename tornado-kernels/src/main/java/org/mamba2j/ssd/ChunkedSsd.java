@@ -122,7 +122,7 @@ public final class ChunkedSsd {
 
         final Dims d;
         final int Q, P, N, Qp, Pp, Nr;
-        final float[] cum, expCum, toEnd, xdt, xdtw, decayedCB, yTile, state;
+        final float[] cum, expCum, toEnd, colDecay, rowDecay, xdt, xdtw, decayedCB, yTile, state;
         // per run
         SsdShape s;
         SsdInputs in;
@@ -138,6 +138,7 @@ public final class ChunkedSsd {
             this.d = d;
             Q = d.Q(); P = d.P(); N = d.N(); Qp = d.Qp(); Pp = d.Pp(); Nr = d.Nr();
             cum = new float[Qp]; expCum = new float[Qp]; toEnd = new float[Qp];
+            colDecay = new float[Qp]; rowDecay = new float[Qp / VL * Qp];
             xdt = new float[Qp * Pp]; xdtw = new float[Qp * Pp];
             decayedCB = new float[Qp * Qp]; yTile = new float[Qp * Pp];
             state = new float[Nr * Pp];
@@ -203,25 +204,43 @@ public final class ChunkedSsd {
         }
 
         /**
-         * yTile[l] += Σ_{r≤l} (C_l·B_r)·exp(cum_l − cum_r)·xdt[r]   (Q, P): first the decayed lower
-         * triangle of C·Bᵀ (segment decays computed exactly per (l, r), safe under strong decay),
-         * then the triangular product by row blocks.
+         * yTile[l] += Σ_{r≤l} (C_l·B_r)·exp(cum_l − cum_r)·xdt[r]   (Q, P): the decayed lower triangle
+         * of C·Bᵀ, then the triangular product by row blocks.
          */
         void intraChunkOutput(GroupTiles t, int tile, int len) {
-            int rows = roundUp(len, ROWS), cbo = tile * d.cbTile();
-            for (int l = 0; l < rows; l++) {
-                FloatVector cl = FloatVector.broadcast(S, cum[l]);
-                int end = roundUp(l + 1, VL), ro = l * Qp;
-                for (int r = 0; r < end; r += VL) {
-                    FloatVector v = FloatVector.fromArray(S, t.cb, cbo + ro + r)
-                            .mul(cl.sub(FloatVector.fromArray(S, cum, r)).lanewise(VectorOperators.EXP));
-                    if (r + VL > l) v = FloatVector.zero(S).blend(v, S.indexInRange(r, l + 1));
-                    v.intoArray(decayedCB, ro + r);
-                }
-            }
+            int rows = roundUp(len, ROWS);
+            segmentDecayedCB(t.cb, tile * d.cbTile(), rows);
             for (int l0 = 0; l0 < rows; l0 += ROWS) {
                 TileKernels.gemm(ROWS, Pp, 0, l0 + ROWS, decayedCB, l0 * Qp, Qp, 1,
                         xdt, 0, Pp, yTile, l0 * Pp, Pp, null, 0, true);
+            }
+        }
+
+        /**
+         * decayedCB[l][r] = CB[l][r]·exp(cum_l − cum_r) for r ≤ l, 0 above the diagonal   (Q, Q).
+         * Column blocks of one vector [r0, m]: on the diagonal block the exponent is taken per (l, r);
+         * below it, exp(cum_l − cum_r) = exp(cum_l − cum_m)·exp(cum_m − cum_r) with r ≤ m &lt; l, both
+         * exponents ≤ 0, so neither factor overflows under strong decay (an underflow to 0 only
+         * drops a term that is smaller still). That takes one exponential per (block, row) instead of
+         * one per (row, column).
+         */
+        void segmentDecayedCB(float[] cb, int cbo, int rows) {
+            for (int r0 = 0; r0 < rows; r0 += VL) {
+                FloatVector m = FloatVector.broadcast(S, cum[r0 + VL - 1]);
+                m.sub(FloatVector.fromArray(S, cum, r0)).lanewise(VectorOperators.EXP).intoArray(colDecay, r0);
+                for (int l = r0 + VL; l < rows; l += VL) {
+                    FloatVector.fromArray(S, cum, l).sub(m).lanewise(VectorOperators.EXP).intoArray(rowDecay, r0 / VL * Qp + l);
+                }
+            }
+            for (int l = 0; l < rows; l++) {
+                int diag = l - l % VL, ro = l * Qp;
+                for (int r = 0; r < diag; r += VL) {
+                    FloatVector.fromArray(S, cb, cbo + ro + r).mul(FloatVector.fromArray(S, colDecay, r))
+                            .mul(rowDecay[r / VL * Qp + l]).intoArray(decayedCB, ro + r);
+                }
+                FloatVector e = FloatVector.broadcast(S, cum[l]).sub(FloatVector.fromArray(S, cum, diag)).lanewise(VectorOperators.EXP);
+                FloatVector v = FloatVector.fromArray(S, cb, cbo + ro + diag).mul(e);
+                FloatVector.zero(S).blend(v, S.indexInRange(diag, l + 1)).intoArray(decayedCB, ro + diag);
             }
         }
 
