@@ -18,8 +18,15 @@ final class TileKernels {
     static final int ROWS = 4;
     /** Columns per wide micro-kernel call: 4 vectors. */
     static final int WIDE = 4 * VL;
+    /** Floats of b per k panel: 32 KiB, within L1. */
+    static final int L1_PANEL_FLOATS = 8192;
 
     private TileKernels() {
+    }
+
+    /** Rows of a k panel of b, n floats wide, that fit in L1 (a multiple of ROWS). */
+    static int kPanel(int n) {
+        return Math.max(ROWS, L1_PANEL_FLOATS / n / ROWS * ROWS);
     }
 
     static int roundUp(int v, int m) {
@@ -35,18 +42,24 @@ final class TileKernels {
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc,
                      float[] rowScale, int sOff, boolean accumulate) {
-        for (int i = 0; i < m; i += ROWS) {
-            int ai = aOff + i * ars, ci = cOff + i * ldc;
-            float s0 = 1f, s1 = 1f, s2 = 1f, s3 = 1f;
-            if (rowScale != null) {
-                s0 = rowScale[sOff + i]; s1 = rowScale[sOff + i + 1]; s2 = rowScale[sOff + i + 2]; s3 = rowScale[sOff + i + 3];
-            }
-            int j = 0;
-            for (; j + WIDE <= n; j += WIDE) {
-                rows4x4(k0, k1, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, accumulate);
-            }
-            for (; j < n; j += VL) {
-                rows4x1(k0, k1, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, accumulate);
+        // k in panels whose rows of b stay in L1 while every row block of c passes over them
+        int kc = kPanel(n);
+        for (int kb = k0; kb < k1; kb += kc) {
+            int ke = Math.min(k1, kb + kc);
+            boolean acc = accumulate || kb > k0;
+            for (int i = 0; i < m; i += ROWS) {
+                int ai = aOff + i * ars, ci = cOff + i * ldc;
+                float s0 = 1f, s1 = 1f, s2 = 1f, s3 = 1f;
+                if (rowScale != null) {
+                    s0 = rowScale[sOff + i]; s1 = rowScale[sOff + i + 1]; s2 = rowScale[sOff + i + 2]; s3 = rowScale[sOff + i + 3];
+                }
+                int j = 0;
+                for (; j + WIDE <= n; j += WIDE) {
+                    rows4x4(kb, ke, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, acc);
+                }
+                for (; j < n; j += VL) {
+                    rows4x1(kb, ke, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, acc);
+                }
             }
         }
     }
