@@ -112,7 +112,7 @@ public final class ChunkedSsd {
         int rows = roundUp(len, ROWS);
         for (int l0 = 0; l0 < rows; l0 += ROWS) {
             TileKernels.gemm(ROWS, roundUp(l0 + ROWS, VL), 0, N, t.c, to + l0 * Nr, Nr, 1,
-                    t.bT, to, Qp, t.cb, cbo + l0 * Qp, Qp, null, 0, false);
+                    t.bT, to, Qp, t.cb, cbo + l0 * Qp, Qp, false);
         }
     }
 
@@ -199,8 +199,12 @@ public final class ChunkedSsd {
 
         /** yTile = exp(cum_l)·(C_l · state)   (Q, P): the previous chunks' contribution. */
         void interChunkOutput(GroupTiles t, int tile, int len) {
-            TileKernels.gemm(roundUp(len, ROWS), Pp, 0, N, t.c, tile * d.bcTile(), Nr, 1,
-                    state, 0, Pp, yTile, 0, Pp, expCum, 0, false);
+            int rows = roundUp(len, ROWS);
+            TileKernels.gemm(rows, Pp, 0, N, t.c, tile * d.bcTile(), Nr, 1, state, 0, Pp, yTile, 0, Pp, false);
+            for (int l = 0; l < rows; l++) {
+                FloatVector e = FloatVector.broadcast(S, expCum[l]);
+                for (int p = 0; p < Pp; p += VL) FloatVector.fromArray(S, yTile, l * Pp + p).mul(e).intoArray(yTile, l * Pp + p);
+            }
         }
 
         /**
@@ -212,7 +216,7 @@ public final class ChunkedSsd {
             segmentDecayedCB(t.cb, tile * d.cbTile(), rows);
             for (int l0 = 0; l0 < rows; l0 += ROWS) {
                 TileKernels.gemm(ROWS, Pp, 0, l0 + ROWS, decayedCB, l0 * Qp, Qp, 1,
-                        xdt, 0, Pp, yTile, l0 * Pp, Pp, null, 0, true);
+                        xdt, 0, Pp, yTile, l0 * Pp, Pp, true);
             }
         }
 
@@ -277,7 +281,7 @@ public final class ChunkedSsd {
         /** state += Σ_r B_r ⊗ exp(cum_last − cum_r)·xdt[r]   (N, P): the chunk's own contribution. */
         void chunkState(GroupTiles t, int tile, int len) {
             TileKernels.gemm(Nr, Pp, 0, len, t.b, tile * d.bcTile(), 1, Nr,
-                    xdtw, 0, Pp, state, 0, Pp, null, 0, true);
+                    xdtw, 0, Pp, state, 0, Pp, true);
         }
     }
 

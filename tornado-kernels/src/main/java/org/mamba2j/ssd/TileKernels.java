@@ -34,14 +34,13 @@ final class TileKernels {
     }
 
     /**
-     * c[i][j] = (accumulate ? c[i][j] : 0) + Σ_{k0 ≤ k < k1} s_i·a(i,k)·b[k][j] for i &lt; m, j &lt; n, where
-     * s_i = rowScale[sOff + i] (1 when rowScale is null); m must be a multiple of ROWS, n of VL.
+     * c[i][j] = (accumulate ? c[i][j] : 0) + Σ_{k0 ≤ k < k1} a(i,k)·b[k][j] for i &lt; m, j &lt; n;
+     * m must be a multiple of ROWS, n of VL.
      */
     static void gemm(int m, int n, int k0, int k1,
                      float[] a, int aOff, int ars, int aks,
                      float[] b, int bOff, int ldb,
-                     float[] c, int cOff, int ldc,
-                     float[] rowScale, int sOff, boolean accumulate) {
+                     float[] c, int cOff, int ldc, boolean accumulate) {
         // k in panels whose rows of b stay in L1 while every row block of c passes over them
         int kc = kPanel(n);
         for (int kb = k0; kb < k1; kb += kc) {
@@ -49,16 +48,12 @@ final class TileKernels {
             boolean acc = accumulate || kb > k0;
             for (int i = 0; i < m; i += ROWS) {
                 int ai = aOff + i * ars, ci = cOff + i * ldc;
-                float s0 = 1f, s1 = 1f, s2 = 1f, s3 = 1f;
-                if (rowScale != null) {
-                    s0 = rowScale[sOff + i]; s1 = rowScale[sOff + i + 1]; s2 = rowScale[sOff + i + 2]; s3 = rowScale[sOff + i + 3];
-                }
                 int j = 0;
                 for (; j + WIDE <= n; j += WIDE) {
-                    rows4x4(kb, ke, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, acc);
+                    rows4x4(kb, ke, a, ai, ars, aks, b, bOff + j, ldb, c, ci + j, ldc, acc);
                 }
                 for (; j < n; j += VL) {
-                    rows4x1(kb, ke, a, ai, ars, aks, s0, s1, s2, s3, b, bOff + j, ldb, c, ci + j, ldc, acc);
+                    rows4x1(kb, ke, a, ai, ars, aks, b, bOff + j, ldb, c, ci + j, ldc, acc);
                 }
             }
         }
@@ -69,7 +64,7 @@ final class TileKernels {
      * helper calls so that C2 inlines every vector operation (a kernel over its inlining budget
      * falls back to boxed vectors and runs ~10× slower).
      */
-    private static void rows4x4(int k0, int k1, float[] a, int ai, int ars, int aks, float s0, float s1, float s2, float s3,
+    private static void rows4x4(int k0, int k1, float[] a, int ai, int ars, int aks,
                                 float[] b, int bj, int ldb, float[] c, int ci, int ldc, boolean accumulate) {
         int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc;
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -92,13 +87,13 @@ final class TileKernels {
             FloatVector b1 = FloatVector.fromArray(S, b, bk + VL);
             FloatVector b2 = FloatVector.fromArray(S, b, bk + 2 * VL);
             FloatVector b3 = FloatVector.fromArray(S, b, bk + 3 * VL);
-            FloatVector x = FloatVector.broadcast(S, s0 * a[ak]);
+            FloatVector x = FloatVector.broadcast(S, a[ak]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
-            x = FloatVector.broadcast(S, s1 * a[ak + ars]);
+            x = FloatVector.broadcast(S, a[ak + ars]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
-            x = FloatVector.broadcast(S, s2 * a[ak + 2 * ars]);
+            x = FloatVector.broadcast(S, a[ak + 2 * ars]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
-            x = FloatVector.broadcast(S, s3 * a[ak + 3 * ars]);
+            x = FloatVector.broadcast(S, a[ak + 3 * ars]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
         }
         c00.intoArray(c, c0); c01.intoArray(c, c0 + VL); c02.intoArray(c, c0 + 2 * VL); c03.intoArray(c, c0 + 3 * VL);
@@ -108,7 +103,7 @@ final class TileKernels {
     }
 
     /** 4 rows × 1 vector, for the columns left after the wide blocks. */
-    private static void rows4x1(int k0, int k1, float[] a, int ai, int ars, int aks, float s0, float s1, float s2, float s3,
+    private static void rows4x1(int k0, int k1, float[] a, int ai, int ars, int aks,
                                 float[] b, int bj, int ldb, float[] c, int ci, int ldc, boolean accumulate) {
         int c0 = ci, c1 = ci + ldc, c2 = ci + 2 * ldc, c3 = ci + 3 * ldc;
         FloatVector v0, v1, v2, v3;
@@ -121,10 +116,10 @@ final class TileKernels {
         for (int k = k0; k < k1; k++) {
             int ak = ai + k * aks;
             FloatVector b0 = FloatVector.fromArray(S, b, bj + k * ldb);
-            v0 = FloatVector.broadcast(S, s0 * a[ak]).fma(b0, v0);
-            v1 = FloatVector.broadcast(S, s1 * a[ak + ars]).fma(b0, v1);
-            v2 = FloatVector.broadcast(S, s2 * a[ak + 2 * ars]).fma(b0, v2);
-            v3 = FloatVector.broadcast(S, s3 * a[ak + 3 * ars]).fma(b0, v3);
+            v0 = FloatVector.broadcast(S, a[ak]).fma(b0, v0);
+            v1 = FloatVector.broadcast(S, a[ak + ars]).fma(b0, v1);
+            v2 = FloatVector.broadcast(S, a[ak + 2 * ars]).fma(b0, v2);
+            v3 = FloatVector.broadcast(S, a[ak + 3 * ars]).fma(b0, v3);
         }
         v0.intoArray(c, c0); v1.intoArray(c, c1); v2.intoArray(c, c2); v3.intoArray(c, c3);
     }
