@@ -64,22 +64,21 @@ public final class ChunkedSsd {
     }
 
     /**
-     * Per (batch, chunk, group): C and B rows packed (Qp, Nr), B transposed (Nr, Qp), C·Bᵀ (Qp, Qp);
-     * zero outside the chunk's rows and dstate.
+     * Per (batch, chunk, group): C and B rows packed (Qp, Nr) and C·Bᵀ (Qp, Qp); zero outside the
+     * chunk's rows and dstate.
      */
     static final class GroupTiles {
         private static final AtomicReference<GroupTiles> SPARE = new AtomicReference<>();
 
         final Dims d;
         final int count;
-        final float[] c, b, bT, cb;
+        final float[] c, b, cb;
 
         private GroupTiles(Dims d, int count) {
             this.d = d;
             this.count = count;
             c = new float[count * d.bcTile()];
             b = new float[count * d.bcTile()];
-            bT = new float[count * d.bcTile()];
             cb = new float[count * d.cbTile()];
         }
 
@@ -102,18 +101,28 @@ public final class ChunkedSsd {
         int to = bcg * d.bcTile(), cbo = bcg * d.cbTile();
         Arrays.fill(t.c, to, to + d.bcTile(), 0f);
         Arrays.fill(t.b, to, to + d.bcTile(), 0f);
-        Arrays.fill(t.bT, to, to + d.bcTile(), 0f);
+        float[] bT = transposedB(d);
+        Arrays.fill(bT, 0f);
         for (int l = 0; l < len; l++) {
             int src = ((b * L + t0 + l) * G + g) * N;
             System.arraycopy(in.C(), src, t.c, to + l * Nr, N);
             System.arraycopy(in.B(), src, t.b, to + l * Nr, N);
-            for (int n = 0; n < N; n++) t.bT[to + n * Qp + l] = in.B()[src + n];
+            for (int n = 0; n < N; n++) bT[n * Qp + l] = in.B()[src + n];
         }
         int rows = roundUp(len, ROWS);
         for (int l0 = 0; l0 < rows; l0 += ROWS) {
             TileKernels.gemm(ROWS, roundUp(l0 + ROWS, VL), 0, N, t.c, to + l0 * Nr, Nr, 1,
-                    t.bT, to, Qp, t.cb, cbo + l0 * Qp, Qp, false);
+                    bT, 0, Qp, t.cb, cbo + l0 * Qp, Qp, false);
         }
+    }
+
+    private static final ThreadLocal<float[]> TRANSPOSED_B = new ThreadLocal<>();
+
+    /** Per-thread scratch for the chunk's B transposed (Nr, Qp), the right operand of C·Bᵀ. */
+    private static float[] transposedB(Dims d) {
+        float[] bT = TRANSPOSED_B.get();
+        if (bT == null || bT.length != d.bcTile()) TRANSPOSED_B.set(bT = new float[d.bcTile()]);
+        return bT;
     }
 
     /** One (batch, head): walks the chunks in order, carrying the state (kept transposed, (N, P)). */
