@@ -1,6 +1,12 @@
 package org.mamba2j.ssd;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.util.stream.IntStream;
+
+import static org.mamba2j.ssd.TileKernels.S;
+import static org.mamba2j.ssd.TileKernels.VL;
 
 /** SSD on the JVM: the chunked algorithm for forward, the recurrence for step. */
 public final class JvmSsd implements SsdBackend {
@@ -27,24 +33,36 @@ public final class JvmSsd implements SsdBackend {
         in.validate(s);
         SsdInputs.check("state", state, s.stateSize());
         SsdInputs.check("y", y, s.xSize());
+        IntStream.range(0, s.batch() * s.nheads()).parallel().forEach(bh -> stepHead(s, in, state, y, bh));
+    }
+
+    /** h = exp(dt·A)·h + dt·x ⊗ B, y = (h·C + D·x)·silu(z) for one (batch, head), vectorized over dstate. */
+    private static void stepHead(SsdShape s, SsdInputs in, float[] state, float[] y, int bh) {
         int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups();
-        IntStream.range(0, s.batch() * H).parallel().forEach(bh -> {
-            int b = bh / H, h = bh % H;
-            int xo = bh * P, bo = (b * G + s.groupOf(h)) * N, so = bh * P * N;
-            float dt = in.timeStep().apply(in.dt()[bh], h);
-            float decay = (float) Math.exp(dt * in.A()[h]);
-            for (int p = 0; p < P; p++) {
-                float xdt = in.x()[xo + p] * dt, acc = 0f;
-                for (int n = 0; n < N; n++) {
-                    int i = so + p * N + n;
-                    float v = decay * state[i] + xdt * in.B()[bo + n];
-                    state[i] = v;
-                    acc += v * in.C()[bo + n];
-                }
-                float out = acc + in.D()[h] * in.x()[xo + p];
-                if (in.z() != null) out *= ChunkedSsd.silu(in.z()[xo + p]);
-                y[xo + p] = out;
+        int b = bh / H, h = bh % H;
+        int xo = bh * P, bo = (b * G + s.groupOf(h)) * N, so = bh * P * N, nv = N - N % VL;
+        float[] B = in.B(), C = in.C(), x = in.x();
+        float dt = in.timeStep().apply(in.dt()[bh], h);
+        float decay = (float) Math.exp(dt * in.A()[h]);
+        FloatVector dv = FloatVector.broadcast(S, decay);
+        for (int p = 0; p < P; p++) {
+            float xdt = x[xo + p] * dt;
+            FloatVector xv = FloatVector.broadcast(S, xdt), acc = FloatVector.zero(S);
+            int row = so + p * N, n = 0;
+            for (; n < nv; n += VL) {
+                FloatVector v = FloatVector.fromArray(S, B, bo + n).fma(xv, FloatVector.fromArray(S, state, row + n).mul(dv));
+                v.intoArray(state, row + n);
+                acc = v.fma(FloatVector.fromArray(S, C, bo + n), acc);
             }
-        });
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            for (; n < N; n++) {
+                float v = decay * state[row + n] + xdt * B[bo + n];
+                state[row + n] = v;
+                sum += v * C[bo + n];
+            }
+            float out = sum + in.D()[h] * x[xo + p];
+            if (in.z() != null) out *= ChunkedSsd.silu(in.z()[xo + p]);
+            y[xo + p] = out;
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.mamba2j.ssd;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
@@ -92,6 +93,39 @@ class SsdForwardTest {
         SsdResult r = poisonedForward(JvmSsd.INSTANCE, s, in);
         assertClose("y", r.y(), ref.y(), TOL);
         assertClose("final_state", r.finalState(), ref.finalState(), TOL);
+    }
+
+    /**
+     * Shapes at the edges of the vectorized tiles: headdim and dstate that are not whole vectors (or
+     * less than one), more than one wide micro-kernel block, chunks that are not whole vectors, ragged
+     * last chunks, one group per head, and strong decay across long chunks.
+     */
+    @ParameterizedTest(name = "{0} dtScale={1}")
+    @CsvSource({
+            "1,300,2,20,1,36,100,1", "1,300,2,20,1,36,100,8",
+            "2,129,4,5,4,3,64,8", "1,257,2,80,2,130,128,1",
+            "1,513,3,64,3,128,256,8", "1,70,2,17,1,19,7,8",
+            "1,600,2,64,1,128,256,8", "2,33,6,12,3,24,16,1"})
+    void vectorTailsAndStrongDecay(int batch, int L, int H, int P, int G, int N, int Q, float dtScale) {
+        SsdShape s = new SsdShape(batch, L, H, P, G, N, Q);
+        SsdInputs in = RandomInputs.generate(s, 31L * L + N, dtScale, true, true);
+        SsdReference.Exact ref = SsdReference.forward(s, in);
+        SsdResult r = poisonedForward(JvmSsd.INSTANCE, s, in);
+        assertClose("y", r.y(), ref.y(), TOL);
+        assertClose("final_state", r.finalState(), ref.finalState(), TOL);
+    }
+
+    /** Scratch is reused across calls: a different shape, then the first again, must not see stale padding. */
+    @Test
+    void scratchReuseAcrossShapes() {
+        SsdShape a = new SsdShape(1, 90, 2, 8, 1, 8, 32), b = new SsdShape(1, 77, 2, 4, 1, 5, 32);
+        for (SsdShape s : new SsdShape[]{a, b, a, b}) {
+            SsdInputs in = RandomInputs.generate(s, s.seqlen(), 2f, false, true);
+            SsdReference.Exact ref = SsdReference.forward(s, in);
+            SsdResult r = poisonedForward(JvmSsd.INSTANCE, s, in);
+            assertClose(s + " y", r.y(), ref.y(), TOL);
+            assertClose(s + " final_state", r.finalState(), ref.finalState(), TOL);
+        }
     }
 
     @Test

@@ -34,7 +34,7 @@ class SsdStepTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"1,33,4,8,1,16,8", "2,20,4,4,2,8,16", "3,17,6,8,6,4,5"})
+    @CsvSource({"1,33,4,8,1,16,8", "2,20,4,4,2,8,16", "3,17,6,8,6,4,5", "1,9,2,5,1,40,4", "1,6,80,64,1,128,256"})
     void stepsEqualOneForward(int batch, int L, int H, int P, int G, int N, int Q) {
         SsdShape s = new SsdShape(batch, L, H, P, G, N, Q);
         SsdInputs in = RandomInputs.generate(s, 42 + L, 1f, true, true);
