@@ -14,8 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Token-by-token decoding on a TornadoVM device: one task graph per block plus one for the
- * embedding and one for the head, compiled once. Weights, the residual stream and every conv and
+ * Token-by-token decoding on a TornadoVM device: one task graph per block (or one for the whole
+ * step, see {@link Graphs}), compiled once. Weights, the residual stream and every conv and
  * SSM state stay on the device; per token only {token, reset} goes in and the logits come out.
  */
 public final class DecodePlan implements AutoCloseable {
@@ -31,9 +31,16 @@ public final class DecodePlan implements AutoCloseable {
     private final int graphCount;
     private boolean fresh = true;
 
+    /**
+     * How the token step is cut into task graphs: one per block (each consuming the residual the one
+     * before it left on the device), or the whole step in one graph (one dispatch per token, which
+     * pays where launching a graph costs more than its kernels). Chosen per device in device-configs.
+     */
+    public enum Graphs { PER_LAYER, SINGLE }
+
     /** {@code lmHead} may be the embedding itself (tied weights). */
     public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, float[] lmHead,
-                      TornadoDevice device, LocalSizes local) {
+                      TornadoDevice device, LocalSizes local, Graphs cut) {
         if (layers.length != dims.nLayer()) throw new IllegalArgumentException("expected " + dims.nLayer() + " layers, got " + layers.length);
         this.dims = dims;
         this.logits = new float[dims.vocab()];
@@ -42,64 +49,63 @@ public final class DecodePlan implements AutoCloseable {
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
-        TaskGraph embed = new TaskGraph("embed")
+        TaskGraph g = new TaskGraph(cut == Graphs.SINGLE ? "decode" : "embed")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual)
-                .task("lookup", MixerKernels::embed, control, embedding, residual, dims.dModel())
-                .persistOnDevice(control, embedding, residual);
-        graphs.add(embed.snapshot());
-
-        String previous = "embed";
+                .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
         for (int l = 0; l < layers.length; l++) {
-            String name = "layer" + l;
-            graphs.add(layerGraph(name, previous, dims, layers[l], control, residual, embedding, ctx, grids, local).snapshot());
-            previous = name;
+            if (cut == Graphs.PER_LAYER) {
+                // The embedding only rides along: a graph can consume only what the one before it persisted.
+                g.persistOnDevice(control, residual, embedding);
+                graphs.add(g.snapshot());
+                g = new TaskGraph("layer" + l).consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
+            }
+            addLayer(g, cut == Graphs.SINGLE ? "l" + l + "_" : "", dims, layers[l], control, residual, ctx, grids, local);
         }
-
+        if (cut == Graphs.PER_LAYER) {
+            g.persistOnDevice(control, residual, embedding);
+            graphs.add(g.snapshot());
+            g = new TaskGraph("head").consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
+        }
         float[] normed = new float[dims.dModel()];
-        TaskGraph head = new TaskGraph("head")
-                .consumeFromDevice(previous, residual, embedding)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed);
-        if (lmHead != embedding) head.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        head.task("norm", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed);
+        if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
+        g.task("normF", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
                 .task("lmHead", MixerKernels::matVec, ctx, lmHead, normed, logits, dims.dModel())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        grids.addWorkerGrid("head.norm", grid(local.norm(), local.norm()));
-        grids.addWorkerGrid("head.lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
-        graphs.add(head.snapshot());
+        String name = g.getTaskGraphName();
+        grids.addWorkerGrid(name + ".normF", grid(local.norm(), local.norm()));
+        grids.addWorkerGrid(name + ".lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
+        graphs.add(g.snapshot());
 
         this.graphCount = graphs.size();
         this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device).withGridScheduler(grids);
     }
 
-    private static TaskGraph layerGraph(String name, String previous, MixerDims d, LayerWeights w, int[] control,
-                                        float[] residual, float[] embedding, KernelContext ctx, GridScheduler grids,
-                                        LocalSizes local) {
+    /** One block's tasks, named {@code prefix + step}; its weights, buffers and states stay on the device. */
+    private static void addLayer(TaskGraph g, String prefix, MixerDims d, LayerWeights w, int[] control, float[] residual,
+                                 KernelContext ctx, GridScheduler grids, LocalSizes local) {
         float[] normed = new float[d.dModel()], zxbcdt = new float[d.dInProj()], xbc = new float[d.convDim()];
         float[] y = new float[d.dInner()], gated = new float[d.dInner()];
         float[] convState = new float[d.convDim() * (d.dConv() - 1)];
         float[] ssmState = new float[d.dInner() * d.dstate()];
-        TaskGraph g = new TaskGraph(name)
-                // The embedding only rides along: a graph can consume only what the one before it persisted.
-                .consumeFromDevice(previous, control, residual, embedding)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(),
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(),
                         w.aNeg(), w.d(), w.gatedNorm(), w.outProj(), normed, zxbcdt, xbc, y, gated, convState, ssmState)
-                .task("norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
-                .task("inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
-                .task("conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
+                .task(prefix + "norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
+                .task(prefix + "inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
+                .task(prefix + "conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
                         d.xbcOffset(), d.convDim(), d.dConv())
-                .task("ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
+                .task(prefix + "ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
                         d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
-                .task("gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
+                .task(prefix + "gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
                         d.dInner() / d.ngroups(), d.gatedEps())
-                .task("outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner())
-                .persistOnDevice(control, residual, embedding);
-        grids.addWorkerGrid(name + ".norm", grid(local.norm(), local.norm()));
-        grids.addWorkerGrid(name + ".inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
-        grids.addWorkerGrid(name + ".gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
-        grids.addWorkerGrid(name + ".outProj", grid(d.dModel() * local.matVec(), local.matVec()));
-        return g;
+                .task(prefix + "outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner());
+        String at = g.getTaskGraphName() + "." + prefix;
+        grids.addWorkerGrid(at + "norm", grid(local.norm(), local.norm()));
+        grids.addWorkerGrid(at + "inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
+        grids.addWorkerGrid(at + "outProj", grid(d.dModel() * local.matVec(), local.matVec()));
     }
 
     private static WorkerGrid grid(int global, int local) {
@@ -119,7 +125,7 @@ public final class DecodePlan implements AutoCloseable {
         control[0] = token;
         control[1] = fresh ? 1 : 0;
         fresh = false;
-        // Graphs run one by one, in order: each consumes the residual the previous one left on the device.
+        // Graphs run one by one, in order: each consumes what the previous one left on the device.
         for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
         return logits;
     }
