@@ -32,7 +32,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                            int chunkSize, Map<String, Kernel> kernels) {
 
     /** The kernels a plan launches, by config key. */
-    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkOutput", "step");
+    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores", "chunkOutput", "step");
 
     /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
