@@ -32,8 +32,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                            int chunkSize, Map<String, Kernel> kernels) {
 
     /** The kernels a plan launches, by config key. */
-    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkOutput", "step",
-            "rmsNorm", "matVec", "gatedNorm");
+    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
 
     /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");

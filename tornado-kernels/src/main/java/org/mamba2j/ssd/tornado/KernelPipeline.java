@@ -39,7 +39,10 @@ public final class KernelPipeline {
         SsdKernels.chunkCB(in.C(), in.B(), dims, cb, pad(cb.length));
         SsdKernels.chunkStates(in.x(), in.B(), wState, dims, states, pad(states.length));
         SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, pad(finalState.length));
-        SsdKernels.chunkOutput(in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, pad(y.length));
+        float[] scores = new float[SsdDims.scoresSize(s)];
+        if (poison) java.util.Arrays.fill(scores, Float.NaN);
+        SsdKernels.chunkScores(cb, dt, cum, dims, scores, pad(scores.length));
+        SsdKernels.chunkOutput(in.x(), z, cum, scores, in.C(), stateIn, in.D(), dims, y, pad(y.length));
     }
 
     /** A loop bound past the work items (the kernels must ignore the surplus). */

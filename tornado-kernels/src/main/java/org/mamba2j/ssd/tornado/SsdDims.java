@@ -56,6 +56,11 @@ public final class SsdDims {
         return Math.multiplyExact(Math.multiplyExact(s.batch() * s.nchunks() * s.ngroups(), s.chunkSize()), s.chunkSize());
     }
 
+    /** Intra-chunk scores of the loop output kernel: (batch, NC, H, Q, Q). */
+    public static int scoresSize(SsdShape s) {
+        return Math.multiplyExact(Math.multiplyExact(s.batch() * s.nchunks() * s.nheads(), s.chunkSize()), s.chunkSize());
+    }
+
     /** Chunk states and states entering chunks: (batch, NC, H, P, N). */
     public static int chunkStatesSize(SsdShape s) {
         return Math.multiplyExact(Math.multiplyExact(s.batch() * s.nchunks() * s.nheads(), s.headdim()), s.dstate());

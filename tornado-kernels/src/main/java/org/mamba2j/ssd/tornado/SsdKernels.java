@@ -23,6 +23,7 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * <li>dt, cum, wState: (batch, NC, nheads, Q); cum past the end repeats the chunk's last value, so
  * cum[.., Q-1] is always the chunk total.</li>
  * <li>cb: (batch, NC, ngroups, Q, Q), C_l·B_r for r ≤ l, 0 elsewhere.</li>
+ * <li>scores: (batch, NC, nheads, Q, Q), cb weighted by decay and dt (loop variant only).</li>
  * <li>states, stateIn: (batch, NC, nheads, headdim, dstate).</li>
  * </ul>
  */
@@ -180,10 +181,38 @@ public final class SsdKernels {
     }
 
     /**
-     * (e) The output per (batch, t, head, p):
-     * y = Σ_{r≤l} CB[l,r]·exp(cum_l − cum_r)·dt_r·x_r + exp(cum_l)·C_l·stateIn + D·x, then ·silu(z).
+     * (e0) The intra-chunk scores per (batch, chunk, head, l, r): CB[l,r]·exp(cum_l − cum_r)·dt_r for
+     * r ≤ l, 0 elsewhere — one exp per pair instead of one per pair and headdim column in (e).
+     * Layout (batch, NC, nheads, Q, Q): nheads/ngroups times the size of cb.
      */
-    public static void chunkOutput(float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
+    public static void chunkScores(float[] cb, float[] dt, float[] cum, int[] dims, float[] scores, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], G = dims[SsdDims.G], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int r = i % Q;
+                int l = (i / Q) % Q;
+                int bch = i / (Q * Q);
+                int h = bch % H;
+                int bc = bch / H;
+                int c = bc % NC;
+                int g = h / (H / G);
+                int len = Math.min(Q, L - c * Q);
+                float v = 0f;
+                if (r <= l && l < len) {
+                    int cbase = bch * Q;
+                    v = cb[((bc * G + g) * Q + l) * Q + r] * TornadoMath.exp(cum[cbase + l] - cum[cbase + r]) * dt[cbase + r];
+                }
+                scores[i] = v;
+            }
+        }
+    }
+
+    /**
+     * (e) The output per (batch, t, head, p), from the scores of (e0):
+     * y = Σ_{r≤l} scores[l,r]·x_r + exp(cum_l)·C_l·stateIn + D·x, then ·silu(z)
+     * (scores[l,r] = CB[l,r]·exp(cum_l − cum_r)·dt_r).
+     */
+    public static void chunkOutput(float[] x, float[] z, float[] cum, float[] scores, float[] C,
                                    float[] stateIn, float[] D, int[] dims, float[] y, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims[SsdDims.BATCH] * dims[SsdDims.L] * dims[SsdDims.H] * dims[SsdDims.P]) {
@@ -198,15 +227,13 @@ public final class SsdKernels {
                 int l = t - c * Q;
                 int g = h / (H / G);
                 int bch = (b * NC + c) * H + h;
-                int cbase = bch * Q;
-                int cbo = (((b * NC + c) * G + g) * Q + l) * Q;
+                int so0 = (bch * Q + l) * Q;
                 int xr = ((b * L + c * Q) * H + h) * P + p;
-                float cuml = cum[cbase + l];
                 float acc = 0f;
                 for (int r = 0; r <= l; r++) {
-                    float w = cb[cbo + r] * TornadoMath.exp(cuml - cum[cbase + r]) * dt[cbase + r];
-                    acc += w * x[xr + r * H * P];
+                    acc += scores[so0 + r] * x[xr + r * H * P];
                 }
+                float cuml = cum[bch * Q + l];
                 int co = (bt * G + g) * N;
                 int so = (bch * P + p) * N;
                 float s = 0f;

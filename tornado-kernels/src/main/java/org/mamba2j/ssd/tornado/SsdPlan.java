@@ -82,7 +82,11 @@ public final class SsdPlan implements AutoCloseable {
             g.task("chunkOutput", SsdTiledKernels::chunkOutput, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T);
             tileGrid(grid, "chunkOutput", roundUp(s.headdim(), T), roundUp(s.chunkSize(), T), nCum, T);
         } else {
-            g.task("chunkOutput", SsdKernels::chunkOutput, x, z, dt, cum, cb, C, stateIn, D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
+            // the loop variant first weights C·Bᵀ once per (l, r) (one exp each) instead of once per headdim column
+            float[] scores = new float[SsdDims.scoresSize(s)];
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, scores);
+            g.task("chunkScores", SsdKernels::chunkScores, cb, dt, cum, dims, scores, loopGrid(grid, "chunkScores", scores.length, cfg));
+            g.task("chunkOutput", SsdKernels::chunkOutput, x, z, cum, scores, C, stateIn, D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
         }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
         ImmutableTaskGraph itg = g.snapshot();

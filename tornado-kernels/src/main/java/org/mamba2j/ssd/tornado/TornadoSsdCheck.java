@@ -74,12 +74,23 @@ public final class TornadoSsdCheck {
                 "case", "shape", "y", "state", "step y", "step st", "ok");
         int rows = 0;
         for (String spec : devices) {
-            DeviceSpec ds = DeviceSpec.parse(spec);
-            String name = TornadoSsd.deviceName(TornadoSsd.device(ds));
-            DeviceConfig matched = DeviceConfig.forDevice(name, configFile);
-            System.out.println("# " + spec + " = " + name + ": device config " + matched.source());
-            try (SsdBackend opened = TornadoBackends.open(spec, configFile)) {
-                System.out.println("# opened through TornadoBackends.open: " + opened.deviceName());
+            DeviceSpec ds;
+            String name;
+            DeviceConfig matched;
+            try {
+                ds = DeviceSpec.parse(spec);
+                name = TornadoSsd.deviceName(TornadoSsd.device(ds));
+                matched = DeviceConfig.forDevice(name, configFile);
+                System.out.println("# " + spec + " = " + name + ": device config " + matched.source()
+                        + " (variant preferred runs at its chunk size " + matched.chunkSize() + "; the shape column shows the case's)");
+                try (SsdBackend opened = TornadoBackends.open(spec, configFile)) {
+                    System.out.println("# opened through TornadoBackends.open: " + opened.deviceName());
+                }
+            } catch (RuntimeException ex) {
+                failures++;
+                rows++;
+                System.out.printf(Locale.ROOT, "%-10s ERROR %s%n", spec, TornadoBackends.firstLine(ex));
+                continue;
             }
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {

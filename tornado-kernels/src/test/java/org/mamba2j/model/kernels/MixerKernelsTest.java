@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.ssd.RandomInputs;
+import org.mamba2j.ssd.tornado.KernelContextEmulator;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -43,7 +44,7 @@ class MixerKernelsTest {
     @CsvSource({"768,256", "100,64", "2560,1024", "3,4"})
     void rmsNorm(int n, int local) {
         float[] x = randn(n), w = randn(n), out = poisoned(n);
-        EmulatedGrid.run(local, local, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
+        KernelContextEmulator.run(local, 1, 1, local, 1, 1, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
         double ss = 0;
         for (float v : x) ss += (double) v * v;
         double scale = 1 / Math.sqrt(ss / n + 1e-5);
@@ -56,8 +57,8 @@ class MixerKernelsTest {
     @CsvSource({"37,768,128", "5,100,32", "8,3,4"})
     void matVecAndAccumulate(int rows, int cols, int local) {
         float[] w = randn(rows * cols), x = randn(cols), out = poisoned(rows), acc = randn(rows), acc0 = acc.clone();
-        EmulatedGrid.run(rows * local, local, k -> MixerKernels.matVec(k, w, x, out, cols));
-        EmulatedGrid.run(rows * local, local, k -> MixerKernels.matVecAccumulate(k, w, x, acc, cols));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVec(k, w, x, out, cols));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVecAccumulate(k, w, x, acc, cols));
         double[] ref = new double[rows], refAcc = new double[rows];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < cols; c++) ref[r] += (double) w[r * cols + c] * x[c];
@@ -71,7 +72,7 @@ class MixerKernelsTest {
     void gatedRmsNormIsGroupedPerGroup() {
         int groups = 4, groupSize = 48, dInner = groups * groupSize;
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(dInner), out = poisoned(dInner);
-        EmulatedGrid.run(groups * 32, 32, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, out, groupSize, 1e-5f));
+        KernelContextEmulator.run(groups * 32, 1, 1, 32, 1, 1, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, out, groupSize, 1e-5f));
         double[] ref = new double[dInner];
         for (int g = 0; g < groups; g++) {
             double ss = 0;
@@ -155,7 +156,7 @@ class MixerKernelsTest {
 
     @Test
     void emulatorCatchesAMissingBarrierParticipant() {
-        assertThrows(AssertionError.class, () -> EmulatedGrid.run(4, 4, k -> {
+        assertThrows(AssertionError.class, () -> KernelContextEmulator.run(4, 1, 1, 4, 1, 1, k -> {
             if (k.localIdx != 0) k.localBarrier();
         }));
     }
