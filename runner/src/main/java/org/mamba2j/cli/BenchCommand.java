@@ -35,6 +35,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "results", description = "parent folder of the run's folder (default ${DEFAULT-VALUE})") Path out;
     @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
+    @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
     @Override
@@ -45,6 +46,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
+        if (profile) System.setProperty("mamba2.tornado.profile", "true");
         List<String> specs = expandDevices();
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();

@@ -18,7 +18,7 @@ import java.util.Map;
 final class BenchReport {
 
     private static final String[] COLUMNS = {"device", "device_name", "workload", "status", "first_call_ms",
-            "median_ms", "min_ms", "max_ms", "rel_iqr", "throughput", "unit", "gflops", "rel_err", "error"};
+            "median_ms", "min_ms", "max_ms", "rel_iqr", "kernel_ms", "throughput", "unit", "gflops", "rel_err", "error"};
 
     private BenchReport() {
     }
@@ -33,7 +33,7 @@ final class BenchReport {
 
     private static Object[] values(BenchResult r) {
         return new Object[]{r.device(), r.deviceName(), r.workload(), r.status(), r.firstCallMs(), r.medianMs(),
-                r.minMs(), r.maxMs(), r.relIqr(), r.throughput(), r.unit(), r.gflops(), r.relErr(), r.error()};
+                r.minMs(), r.maxMs(), r.relIqr(), r.kernelMs(), r.throughput(), r.unit(), r.gflops(), r.relErr(), r.error()};
     }
 
     static String csv(List<BenchResult> results) {
@@ -76,15 +76,16 @@ final class BenchReport {
     static String markdown(String command, List<BenchResult> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("`").append(command).append("`\n\n");
-        sb.append("| device | workload | median | spread (IQR) | first call | throughput | GFLOP/s | rel err | status |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+        sb.append("| device | workload | median | spread (IQR) | device kernels | first call | throughput | GFLOP/s | rel err | status |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (BenchResult r : results) {
             if (!r.status().equals("failed")) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ms | %.1f%% | %.0f ms | %s %s | %.1f | %.1e | %s |%n",
-                        label(r), r.workload(), r.medianMs(), 100 * r.relIqr(), r.firstCallMs(),
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ms | %.1f%% | %s | %.0f ms | %s %s | %.1f | %.1e | %s |%n",
+                        label(r), r.workload(), r.medianMs(), 100 * r.relIqr(),
+                        Double.isNaN(r.kernelMs()) ? "–" : String.format(Locale.ROOT, "%.3f ms", r.kernelMs()), r.firstCallMs(),
                         human(r.throughput()), r.unit(), r.gflops(), r.relErr(), r.error().isEmpty() ? r.status() : r.status() + ": " + r.error()));
             } else {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | – | – | – | – | – | – | failed: %s |%n",
+                sb.append(String.format(Locale.ROOT, "| %s | %s | – | – | – | – | – | – | – | failed: %s |%n",
                         r.device(), r.workload(), r.error().replace("|", "/")));
             }
         }

@@ -37,6 +37,7 @@ final class SsdCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "random seed for the inputs (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--check", description = "compare with the float64 recurrence and print the relative error") boolean check;
     @Option(names = "--json", description = "print one JSON object on the last line") boolean json;
+    @Option(names = "--profile", description = "on a TornadoVM device, also time the kernels on the device (TornadoVM's profiler)") boolean profile;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
     @Override
@@ -50,11 +51,16 @@ final class SsdCommand implements Callable<Integer> {
         }
         SsdInputs in = RandomInputs.generate(shape, seed, 1f, false, false);
         float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
+        if (profile) System.setProperty("mamba2.tornado.profile", "true");
         try (SsdBackend backend = Devices.ssdBackend(device, deviceConfig)) {
             Arrays.fill(y, Float.NaN);
             Arrays.fill(state, Float.NaN);
             double[] relErr = {Double.NaN};
-            Timings t = Timings.measure(() -> backend.forward(shape, in, y, state), warmup, iters, () -> {
+            KernelTimes kernels = new KernelTimes(backend, iters);
+            Timings t = Timings.measure(() -> {
+                backend.forward(shape, in, y, state);
+                kernels.record();
+            }, warmup, iters, () -> {
                 if (check) {
                     SsdReference.Exact ref = SsdReference.forward(shape, in);
                     relErr[0] = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
@@ -68,6 +74,8 @@ final class SsdCommand implements Callable<Integer> {
             System.out.printf("first call %.2f ms (includes JIT)%n", firstMs);
             System.out.printf("median     %.3f ms over %d runs (min %.3f, max %.3f)%n", median, iters, t.min(), t.max());
             System.out.printf("throughput %.0f tokens/s, %.1f GFLOP/s%n", tokensPerS, gflops);
+            if (kernels.measured()) System.out.printf("kernels    %.3f ms median on the device (%.1f GFLOP/s of kernel time)%n",
+                    kernels.median(), shape.flops() / (kernels.median() / 1e3) / 1e9);
             if (check) System.out.printf("rel_err    %.3e vs float64 recurrence%n", relErr[0]);
             if (json) {
                 ObjectMapper om = new ObjectMapper();
@@ -78,6 +86,7 @@ final class SsdCommand implements Callable<Integer> {
                         .put("iters", iters).put("ms_median", median).put("ms_min", t.min()).put("ms_max", t.max())
                         .put("first_call_ms", firstMs).put("tokens_per_s", tokensPerS).put("gflops", gflops);
                 if (check) o.put("rel_err", relErr[0]); else o.putNull("rel_err");
+                if (kernels.measured()) o.put("kernel_ms_median", kernels.median()); else o.putNull("kernel_ms_median");
                 System.out.println(om.writeValueAsString(o));
             }
             return check && !(relErr[0] <= 1e-4) ? Mamba2.CHECK_FAILED : 0;

@@ -21,6 +21,13 @@ record Timings(double firstMs, double[] sortedMs) {
         return new Timings(first, ms);
     }
 
+    /** Warm timings per unit of work, for calls that each do {@code units} of it (the first call stays whole). */
+    Timings perUnit(int units) {
+        double[] ms = sortedMs.clone();
+        for (int i = 0; i < ms.length; i++) ms[i] /= units;
+        return new Timings(firstMs, ms);
+    }
+
     double median() {
         int n = sortedMs.length;
         return n % 2 == 1 ? sortedMs[n / 2] : (sortedMs[n / 2 - 1] + sortedMs[n / 2]) / 2;

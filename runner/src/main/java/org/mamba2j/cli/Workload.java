@@ -45,19 +45,36 @@ abstract class Workload {
             float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
             Arrays.fill(y, Float.NaN);
             double[] err = {Double.NaN};
-            Timings t = Timings.measure(() -> backend.forward(shape, in, y, state), warmup, iters, () -> {
+            KernelTimes kernels = new KernelTimes(backend, iters);
+            Timings t = Timings.measure(() -> {
+                backend.forward(shape, in, y, state);
+                kernels.record();
+            }, warmup, iters, () -> {
                 SsdReference.Exact ref = SsdReference.forward(shape, in);
                 err[0] = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
             });
             double perS = shape.batch() * shape.seqlen() / (t.median() / 1e3);
-            return BenchResult.ok(device, backend.deviceName(), name, t, perS, "tokens/s",
+            return BenchResult.ok(device, backend.deviceName(), name, t, kernels.median(), perS, "tokens/s",
                     shape.flops() / (t.median() / 1e3) / 1e9, err[0]);
         }
     }
 
-    /** One recurrent decode step (all heads of one layer); throughput in steps/s. */
+    /** One recurrent decode step (all heads of one layer), state kept where the backend keeps it; steps/s. */
     static final class DecodeStep extends Workload {
+        static final int STEPS = 50;
         final SsdShape shape;
+
+        /** The same token's inputs {@code n} times over (batch 1): what {@code n} identical steps consume. */
+        static SsdInputs repeated(SsdInputs in, int n) {
+            return new SsdInputs(tile(in.x(), n), tile(in.dt(), n), in.A(), tile(in.B(), n), tile(in.C(), n), in.D(),
+                    in.z() == null ? null : tile(in.z(), n), null, in.timeStep());
+        }
+
+        private static float[] tile(float[] a, int n) {
+            float[] out = new float[a.length * n];
+            for (int i = 0; i < n; i++) System.arraycopy(a, 0, out, i * a.length, a.length);
+            return out;
+        }
 
         DecodeStep(String name, SsdShape shape) {
             super(name, "SSD decode step, " + shape);
@@ -68,18 +85,31 @@ abstract class Workload {
         BenchResult run(String device, SsdBackend backend, int warmup, int iters) {
             SsdInputs in = RandomInputs.generate(shape, 12);
             float[] start = RandomInputs.generate(shape, 13, 1f, false, true).initialState();
-            float[] state = start.clone();
+            float[] state = new float[start.length];
             float[] y = new float[(int) shape.xSize()];
             Arrays.fill(y, Float.NaN);
+            Arrays.fill(state, Float.NaN);
             double[] err = {Double.NaN};
-            Timings t = Timings.measure(() -> backend.step(shape, in, state, y), warmup, iters, () -> {
-                SsdReference.Exact ref = SsdReference.forward(shape, in.withInitialState(start));
-                err[0] = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
-            });
-            // One step per layer: H·P·N state updates and dot products, 2 FLOP each.
-            double flops = 4.0 * shape.batch() * shape.nheads() * shape.headdim() * shape.dstate();
-            return BenchResult.ok(device, backend.deviceName(), name, t, 1e3 / t.median(), "steps/s",
-                    flops / (t.median() / 1e3) / 1e9, err[0]);
+            KernelTimes kernels = new KernelTimes(backend, iters);
+            try (SsdBackend.StepSession session = backend.openSteps(shape, in, start)) {
+                // A timed call is STEPS steps: one step is too short for the clock and for the JIT to settle.
+                Timings t = Timings.measure(() -> {
+                    for (int i = 0; i < STEPS; i++) {
+                        session.step(in, y);
+                        kernels.record();
+                    }
+                }, warmup, iters, () -> {
+                    // Checked after the first STEPS steps (same token each time): the state read back from where it lives.
+                    session.readState(state);
+                    SsdReference.Exact ref = SsdReference.forward(shape.withSeqlen(STEPS), repeated(in, STEPS).withInitialState(start));
+                    double[] lastY = Arrays.copyOfRange(ref.y(), (STEPS - 1) * y.length, STEPS * y.length);
+                    err[0] = Math.max(SsdReference.relativeError(y, lastY), SsdReference.relativeError(state, ref.finalState()));
+                }).perUnit(STEPS);
+                // One step per layer: H·P·N state updates and dot products, 2 FLOP each.
+                double flops = 4.0 * shape.batch() * shape.nheads() * shape.headdim() * shape.dstate();
+                return BenchResult.ok(device, backend.deviceName(), name, t, kernels.median(), 1e3 / t.median(), "steps/s",
+                        flops / (t.median() / 1e3) / 1e9, err[0]);
+            }
         }
     }
 }

@@ -15,6 +15,47 @@ public interface SsdBackend extends AutoCloseable {
      */
     void step(SsdShape shape, SsdInputs in, float[] state, float[] y);
 
+    /**
+     * Decode steps for one sequence whose state stays where the backend keeps it (device memory on a
+     * GPU), so a step moves only the token's inputs and outputs.
+     */
+    interface StepSession extends AutoCloseable {
+        /** One token: {@code in} has seqlen 1 and no initial state; writes y_t. */
+        void step(SsdInputs in, float[] y);
+
+        /** Copies the current state (batch, nheads, headdim, dstate) into {@code out}. */
+        void readState(float[] out);
+
+        @Override
+        default void close() {
+        }
+    }
+
+    /** Starts a step session from {@code initialState} (null: zeros); {@code like} fixes which optional inputs come. */
+    default StepSession openSteps(SsdShape shape, SsdInputs like, float[] initialState) {
+        SsdShape s = shape.withSeqlen(1);
+        float[] state = initialState != null ? initialState.clone() : new float[Math.toIntExact(s.stateSize())];
+        return new StepSession() {
+            @Override
+            public void step(SsdInputs in, float[] y) {
+                SsdBackend.this.step(s, in, state, y);
+            }
+
+            @Override
+            public void readState(float[] out) {
+                System.arraycopy(state, 0, out, 0, state.length);
+            }
+        };
+    }
+
+    /**
+     * Milliseconds the device spent in kernels during the last forward or step, when the backend
+     * measures it (TornadoVM with profiling on); NaN otherwise.
+     */
+    default double lastKernelMillis() {
+        return Double.NaN;
+    }
+
     @Override
     default void close() {
     }

@@ -7,11 +7,13 @@ import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -30,12 +32,16 @@ public final class SsdPlan implements AutoCloseable {
     /** System property: print the generated kernels and their thread grids (debugging). */
     public static final String PRINT_KERNELS = "mamba2.tornado.printKernels";
 
+    /** System property: have TornadoVM time every kernel (read back as {@link #lastKernelNanos()}). */
+    public static final String PROFILE = "mamba2.tornado.profile";
+
     final SsdShape shape;
     final SsdDims.Flags flags;
     final String graphName;
     private final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
     private final float[] y, finalState;
     private final TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
 
     public SsdPlan(SsdShape s, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg) {
         this.shape = s;
@@ -92,6 +98,7 @@ public final class SsdPlan implements AutoCloseable {
         ImmutableTaskGraph itg = g.snapshot();
         plan = new TornadoExecutionPlan(itg).withDevice(device).withGridScheduler(grid);
         if (Boolean.getBoolean(PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
+        if (Boolean.getBoolean(PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }
 
     /**
@@ -136,9 +143,19 @@ public final class SsdPlan implements AutoCloseable {
         if (flags.init()) System.arraycopy(in.initialState(), 0, init, 0, init.length);
         dtLimits[0] = in.timeStep().min();
         dtLimits[1] = in.timeStep().max();
-        plan.execute();
+        last = plan.execute();
         System.arraycopy(y, 0, yOut, 0, y.length);
         System.arraycopy(finalState, 0, finalStateOut, 0, finalState.length);
+    }
+
+    /** Device time of the last run's kernels in ns, or −1 without profiling. */
+    public long lastKernelNanos() {
+        return kernelNanos(last);
+    }
+
+    static long kernelNanos(TornadoExecutionResult r) {
+        if (!Boolean.getBoolean(PROFILE) || r == null || r.getProfilerResult() == null) return -1;
+        return r.getProfilerResult().getDeviceKernelTime();
     }
 
     @Override

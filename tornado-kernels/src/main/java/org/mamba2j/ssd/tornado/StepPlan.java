@@ -10,6 +10,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -65,6 +66,7 @@ public final class StepPlan implements AutoCloseable {
         w.setLocalWork(local, 1, 1);
         plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
         if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
+        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }
 
     /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
@@ -83,6 +85,11 @@ public final class StepPlan implements AutoCloseable {
         last = plan.execute();
         System.arraycopy(y, 0, yOut, 0, y.length);
         if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
+    }
+
+    /** Device time of the last step's kernel in ns, or −1 without profiling. */
+    public long lastKernelNanos() {
+        return SsdPlan.kernelNanos(last);
     }
 
     /** Resident mode: copies the device's current state into {@code out}. */

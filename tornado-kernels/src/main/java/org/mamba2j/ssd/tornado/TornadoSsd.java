@@ -30,6 +30,7 @@ public final class TornadoSsd implements SsdBackend {
     private final DeviceConfig config;
     private final boolean keepChunkSize;
     private final Map<Object, AutoCloseable> plans = new LinkedHashMap<>(16, 0.75f, true);
+    private volatile long lastKernelNanos = -1;
 
     private TornadoSsd(DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean keepChunkSize) {
         this.spec = spec;
@@ -142,6 +143,7 @@ public final class TornadoSsd implements SsdBackend {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         SsdPlan p = plan(new PlanKey("forward", s, f), () -> new SsdPlan(s, f, device, config));
         p.run(in, y, finalState);
+        lastKernelNanos = p.lastKernelNanos();
     }
 
     @Override
@@ -154,6 +156,36 @@ public final class TornadoSsd implements SsdBackend {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         StepPlan p = plan(new PlanKey("step", s, f), () -> new StepPlan(s, f, device, config, false, null));
         p.run(in, state, y);
+        lastKernelNanos = p.lastKernelNanos();
+    }
+
+    @Override
+    public StepSession openSteps(SsdShape shape, SsdInputs like, float[] initialState) {
+        SsdShape s = shape.withSeqlen(1);
+        StepPlan p = residentSteps(s, SsdDims.Flags.of(like), initialState);
+        return new StepSession() {
+            @Override
+            public void step(SsdInputs in, float[] y) {
+                in.validate(s);
+                p.run(in, null, y);
+                lastKernelNanos = p.lastKernelNanos();
+            }
+
+            @Override
+            public void readState(float[] out) {
+                p.readState(out);
+            }
+
+            @Override
+            public void close() {
+                p.close();
+            }
+        };
+    }
+
+    @Override
+    public double lastKernelMillis() {
+        return lastKernelNanos < 0 ? Double.NaN : lastKernelNanos / 1e6;
     }
 
     /**
