@@ -28,11 +28,10 @@ final class TornadoDecoder implements Decoder {
         DeviceConfig config = DeviceConfig.forDevice(name, deviceConfig);
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("rmsNorm").local(),
                 config.kernel("matVec").local(), config.kernel("gatedNorm").local());
-        DecodePlan.Graphs cut = DecodePlan.Graphs.valueOf(System.getProperty("mamba2.decode.graphs", "PER_LAYER"));
-        return new TornadoDecoder(model, device, local, cut, name + " (" + spec + ", TornadoVM, config " + config.name() + ")");
+        return new TornadoDecoder(model, device, local, name + " (" + spec + ", TornadoVM, config " + config.name() + ")");
     }
 
-    private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local, DecodePlan.Graphs cut,
+    private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local,
                            String deviceName) {
         Mamba2Config c = model.config();
         if (c.useBias()) throw new IllegalArgumentException("the TornadoVM decoder does not support in_proj/out_proj biases (use_bias=true)");
@@ -47,7 +46,7 @@ final class TornadoDecoder implements Decoder {
         }
         float[] embedding = model.embedding().toFloats();
         float[] lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, cut);
+        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local);
         this.vocab = c.paddedVocab();
         this.deviceName = deviceName;
     }

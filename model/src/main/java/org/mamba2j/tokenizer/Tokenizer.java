@@ -27,6 +27,11 @@ public final class Tokenizer implements AutoCloseable {
 
     public static Tokenizer load(Path file) throws IOException {
         if (!Files.isRegularFile(file)) throw new MalformedFileException(file, "missing");
+        // The jar bundles the CPU build of the native library. On a machine with CUDA the library
+        // loader would look for a CUDA build instead and try to download it, which fails offline.
+        if (System.getProperty("RUST_FLAVOR") == null && System.getenv("RUST_FLAVOR") == null) {
+            System.setProperty("RUST_FLAVOR", "cpu");
+        }
         int vocab;
         try {
             JsonNode root = new ObjectMapper().readTree(file.toFile());

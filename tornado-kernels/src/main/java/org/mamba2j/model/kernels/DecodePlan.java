@@ -14,8 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Token-by-token decoding on a TornadoVM device: one task graph per block (or one for the whole
- * step, see {@link Graphs}), compiled once. Weights, the residual stream and every conv and
+ * Token-by-token decoding on a TornadoVM device: one task graph for the embedding, one per block
+ * and one for the head, compiled once. (Putting several blocks in one graph would save dispatches,
+ * but TornadoVM 5.2 did not cope: "graph resize not implemented" on PTX, no end on PoCL.) Weights, the residual stream and every conv and
  * SSM state stay on the device; per token only {token, reset} goes in and the logits come out.
  */
 public final class DecodePlan implements AutoCloseable {
@@ -31,16 +32,9 @@ public final class DecodePlan implements AutoCloseable {
     private final int graphCount;
     private boolean fresh = true;
 
-    /**
-     * How the token step is cut into task graphs: one per block (each consuming the residual the one
-     * before it left on the device), or the whole step in one graph (one dispatch per token, which
-     * pays where launching a graph costs more than its kernels). Chosen per device in device-configs.
-     */
-    public enum Graphs { PER_LAYER, SINGLE }
-
     /** {@code lmHead} may be the embedding itself (tied weights). */
     public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, float[] lmHead,
-                      TornadoDevice device, LocalSizes local, Graphs cut) {
+                      TornadoDevice device, LocalSizes local) {
         if (layers.length != dims.nLayer()) throw new IllegalArgumentException("expected " + dims.nLayer() + " layers, got " + layers.length);
         this.dims = dims;
         this.logits = new float[dims.vocab()];
@@ -49,24 +43,15 @@ public final class DecodePlan implements AutoCloseable {
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
-        TaskGraph g = new TaskGraph(cut == Graphs.SINGLE ? "decode" : "embed")
+        TaskGraph g = new TaskGraph("embed")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual)
                 .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
         for (int l = 0; l < layers.length; l++) {
-            if (cut == Graphs.PER_LAYER) {
-                // The embedding only rides along: a graph can consume only what the one before it persisted.
-                g.persistOnDevice(control, residual, embedding);
-                graphs.add(g.snapshot());
-                g = new TaskGraph("layer" + l).consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
-            }
-            addLayer(g, cut == Graphs.SINGLE ? "l" + l + "_" : "", dims, layers[l], control, residual, ctx, grids, local);
+            g = next(g, "block" + l, graphs, control, residual, embedding);
+            addLayer(g, dims, layers[l], control, residual, ctx, grids, local);
         }
-        if (cut == Graphs.PER_LAYER) {
-            g.persistOnDevice(control, residual, embedding);
-            graphs.add(g.snapshot());
-            g = new TaskGraph("head").consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
-        }
+        g = next(g, "head", graphs, control, residual, embedding);
         float[] normed = new float[dims.dModel()];
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
@@ -83,8 +68,19 @@ public final class DecodePlan implements AutoCloseable {
                 .withDevice(device).withGridScheduler(grids);
     }
 
-    /** One block's tasks, named {@code prefix + step}; its weights, buffers and states stay on the device. */
-    private static void addLayer(TaskGraph g, String prefix, MixerDims d, LayerWeights w, int[] control, float[] residual,
+    /**
+     * Closes graph {@code g} and opens the next one, which takes over what g leaves on the device
+     * (the embedding only rides along: a graph can consume only what the one before it persisted).
+     */
+    private static TaskGraph next(TaskGraph g, String name, List<ImmutableTaskGraph> graphs, int[] control,
+                                  float[] residual, float[] embedding) {
+        g.persistOnDevice(control, residual, embedding);
+        graphs.add(g.snapshot());
+        return new TaskGraph(name).consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
+    }
+
+    /** One block's tasks; its weights, buffers and states stay on the device. */
+    private static void addLayer(TaskGraph g, MixerDims d, LayerWeights w, int[] control, float[] residual,
                                  KernelContext ctx, GridScheduler grids, LocalSizes local) {
         float[] normed = new float[d.dModel()], zxbcdt = new float[d.dInProj()], xbc = new float[d.convDim()];
         float[] y = new float[d.dInner()], gated = new float[d.dInner()];
@@ -92,16 +88,16 @@ public final class DecodePlan implements AutoCloseable {
         float[] ssmState = new float[d.dInner() * d.dstate()];
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(),
                         w.aNeg(), w.d(), w.gatedNorm(), w.outProj(), normed, zxbcdt, xbc, y, gated, convState, ssmState)
-                .task(prefix + "norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
-                .task(prefix + "inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
-                .task(prefix + "conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
+                .task("norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
+                .task("inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
+                .task("conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
                         d.xbcOffset(), d.convDim(), d.dConv())
-                .task(prefix + "ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
+                .task("ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
                         d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
-                .task(prefix + "gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
+                .task("gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
                         d.dInner() / d.ngroups(), d.gatedEps())
-                .task(prefix + "outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner());
-        String at = g.getTaskGraphName() + "." + prefix;
+                .task("outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner());
+        String at = g.getTaskGraphName() + ".";
         grids.addWorkerGrid(at + "norm", grid(local.norm(), local.norm()));
         grids.addWorkerGrid(at + "inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
         grids.addWorkerGrid(at + "gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
