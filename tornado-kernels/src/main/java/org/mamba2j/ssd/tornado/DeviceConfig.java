@@ -35,20 +35,27 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
             "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
 
-    /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
+    /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
+    /** Output tile edge of the "blocked" variant (SsdBlockedKernels.TILE: 16×16 work items of 4×4 outputs each). */
+    public static final int BLOCKED_TILE = 64;
+
     /**
      * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
-     * tile × tile) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
+     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs, tile
+     * fixed at 64) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
      */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("reduce")) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\" or \"reduce\", got \"" + variant + "\"");
+            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("blocked") && !variant.equals("reduce")) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\" or \"reduce\", got \"" + variant + "\"");
+            }
+            if (variant.equals("blocked") && tile != BLOCKED_TILE) {
+                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " (16x16 work items of 4x4 outputs), got " + tile);
             }
             if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
@@ -59,6 +66,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean tiled() {
             return variant.equals("tiled");
+        }
+
+        public boolean blocked() {
+            return variant.equals("blocked");
         }
     }
 
@@ -79,7 +90,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         for (String name : TILED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
-            int tile = old.tile() > 0 ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            int tile = old.tile() > 0 && !old.blocked() ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            if (variant.equals("blocked")) tile = BLOCKED_TILE;
             k.put(name, new Kernel(variant, local, tile));
         }
         return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k);
