@@ -38,6 +38,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
+    /** Kernels that have a "blocked" variant: the tiled ones and chunkCB (which has no "tiled" variant). */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
+
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
@@ -84,10 +87,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return chunkSize > 0 ? chunkSize : requested;
     }
 
-    /** This config with every kernel that has a tiled variant forced to {@code variant} (for checks that exercise both variants). */
+    /**
+     * This config with every kernel that has a {@code variant} version forced to it (for checks that
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also chunkCB.
+     */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        for (String name : TILED_KERNELS) {
+        for (String name : variant.equals("tiled") ? TILED_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
             int tile = old.tile() > 0 && !old.blocked() ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
@@ -121,6 +127,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             for (String key : KERNEL_NAMES) {
                 JsonNode k = required(ks, key);
                 kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
+                // a variant a kernel does not have would otherwise run silently as its loop version
+                String v = kernels.get(key).variant();
+                if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
+                    throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+                }
             }
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels);

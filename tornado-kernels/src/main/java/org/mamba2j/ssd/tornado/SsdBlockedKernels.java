@@ -4,7 +4,7 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 
 /**
- * Register-blocked KernelContext twins of the two matrix-product kernels of {@link SsdKernels}
+ * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
  * (variant "blocked"): a work group of 16×16 work items computes a 64×64 output tile, each work
  * item a 4×4 block held in sixteen scalar accumulators (private arrays may spill to global memory).
  * Operands pass through local memory in k-slices of 16: 64×16 + 16×64 floats per slice, loaded by
@@ -31,6 +31,75 @@ public final class SsdBlockedKernels {
     static final int PAD = 65;
 
     private SsdBlockedKernels() {
+    }
+
+    /**
+     * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
+     * Grid (16·⌈Q/64⌉, 16·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
+     */
+    public static void chunkCBBlocked(KernelContext kc, float[] C, float[] B, int[] dims, float[] cb) {
+        int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int r0 = kc.groupIdx * 64;
+        int l0 = kc.groupIdy * 64;
+        int bcg = kc.groupIdz;
+        int g = bcg % G;
+        int c = (bcg / G) % NC;
+        int b = bcg / (G * NC);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        float[] cs = kc.allocateFloatLocalArray(1040); // [n][l] stride 65
+        float[] bs = kc.allocateFloatLocalArray(1040); // [n][r] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
+        int nEnd = r0 > l0 + 63 ? 0 : N;
+        for (int nn = 0; nn < nEnd; nn += 16) {
+            // both operands are contiguous along n: e = tid + 256·i is (row = e / 16, n = e % 16)
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int k = e % 16;
+                int n = nn + k;
+                float cv = 0f;
+                float bv = 0f;
+                if (n < N) {
+                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
+                    if (r0 + row < len) bv = B[((b * L + t0 + r0 + row) * G + g) * N + n];
+                }
+                cs[k * 65 + row] = cv;
+                bs[k * 65 + row] = bv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                float u0 = cs[k * 65 + ty], u1 = cs[k * 65 + ty + 16], u2 = cs[k * 65 + ty + 32], u3 = cs[k * 65 + ty + 48];
+                float v0 = bs[k * 65 + tx], v1 = bs[k * 65 + tx + 16], v2 = bs[k * 65 + tx + 32], v3 = bs[k * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        int base = bcg * Q * Q;
+        cbRow(cb, base, l0 + ty, r0 + tx, Q, len, a00, a01, a02, a03);
+        cbRow(cb, base, l0 + ty + 16, r0 + tx, Q, len, a10, a11, a12, a13);
+        cbRow(cb, base, l0 + ty + 32, r0 + tx, Q, len, a20, a21, a22, a23);
+        cbRow(cb, base, l0 + ty + 48, r0 + tx, Q, len, a30, a31, a32, a33);
+    }
+
+    /** Stores row l of a Q×Q C·Bᵀ block at columns r, r+16, r+32, r+48: the product where r ≤ l < len, else 0 (as the loop kernel). */
+    private static void cbRow(float[] cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
+        if (l < Q) {
+            int o = base + l * Q + r;
+            boolean live = l < len;
+            if (r < Q) cb[o] = live && r <= l ? v0 : 0f;
+            if (r + 16 < Q) cb[o + 16] = live && r + 16 <= l ? v1 : 0f;
+            if (r + 32 < Q) cb[o + 32] = live && r + 32 <= l ? v2 : 0f;
+            if (r + 48 < Q) cb[o + 48] = live && r + 48 <= l ? v3 : 0f;
+        }
     }
 
     /**

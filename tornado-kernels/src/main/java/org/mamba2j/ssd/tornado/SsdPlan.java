@@ -66,7 +66,12 @@ public final class SsdPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z, init);
         int nCum = SsdDims.cumsumItems(s);
         g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
-        g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+        if (cfg.kernel("chunkCB").blocked()) {
+            g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, C, B, dims, cb);
+            blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), s.batch() * s.nchunks() * s.ngroups());
+        } else {
+            g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+        }
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
         if (ks.blocked()) {
             g.task("chunkStates", SsdBlockedKernels::chunkStatesBlocked, kc, x, B, wState, dims, states);

@@ -53,9 +53,18 @@ class SsdBlockedKernelsTest {
         for (float[] a : new float[][] {dt, cum, w, cb, states, stateIn, y, fin}) Arrays.fill(a, Float.NaN);
         SsdKernels.chunkCumsum(in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()), dims,
                 dt, cum, w, SsdDims.cumsumItems(s));
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
         int bch = SsdDims.cumsumItems(s);
         int t = SsdBlockedKernels.THREADS;
+        KernelContextEmulator.run(SsdPlan.blockedGlobal(s.chunkSize()), SsdPlan.blockedGlobal(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
+                t, t, 1, kc -> SsdBlockedKernels.chunkCBBlocked(kc, in.C(), in.B(), dims, cb));
+        // every element, zeros above the diagonal and past the sequence included, as the loop kernel writes them
+        float[] cbLoop = new float[cb.length];
+        SsdKernels.chunkCB(in.C(), in.B(), dims, cbLoop, cbLoop.length);
+        for (int i = 0; i < cb.length; i++) {
+            if (!(Math.abs(cb[i] - cbLoop[i]) <= 1e-5f * (1 + Math.abs(cbLoop[i])))) {
+                throw new AssertionError(c.name() + " blocked chunkCB differs at " + i + ": " + cb[i] + " vs " + cbLoop[i]);
+            }
+        }
         KernelContextEmulator.run(SsdPlan.blockedGlobal(s.dstate()), SsdPlan.blockedGlobal(s.headdim()), bch, t, t, 1,
                 kc -> SsdBlockedKernels.chunkStatesBlocked(kc, in.x(), in.B(), w, dims, states));
         SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
