@@ -62,6 +62,7 @@ public final class TornadoSsdCheck {
         }
         List<CheckCases.Case> cases = new ArrayList<>(CheckCases.golden(golden));
         cases.addAll(CheckCases.random(nRandom, 9000));
+        cases.addAll(CheckCases.wide());
         if (only != null) {
             String o = only;
             cases.removeIf(c -> !c.name().equals(o));

@@ -1,8 +1,6 @@
 package org.mamba2j.ssd.tornado;
 
-import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.ssd.SsdInputs;
-import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -26,17 +24,8 @@ class SsdBlockedKernelsTest {
         List<CheckCases.Case> cs = new ArrayList<>(SsdKernelsTest.golden().toList());
         cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; PoCL covers it
         cs.addAll(CheckCases.random(12, 4242));
-        // CheckCases.random stays below one 64-wide tile in P and N: add shapes spanning several ragged tiles each way
-        cs.add(wide("wide_ragged", new SsdShape(2, 230, 2, 72, 1, 80, 100), 1, 1f, true, true));
-        cs.add(wide("wide_ragged_strong_decay", new SsdShape(1, 150, 2, 130, 2, 66, 70), 2, 8f, false, true));
-        cs.add(wide("wide_exact_tiles", new SsdShape(1, 256, 1, 64, 1, 128, 128), 3, 1f, true, false));
+        cs.addAll(CheckCases.wide()); // several ragged 64-wide tiles each way
         return cs.stream().map(Arguments::of);
-    }
-
-    private static CheckCases.Case wide(String name, SsdShape s, long seed, float dtScale, boolean z, boolean init) {
-        SsdInputs in = RandomInputs.generate(s, 9000 + seed, dtScale, z, init);
-        SsdReference.Exact ref = SsdReference.forward(s, in);
-        return new CheckCases.Case(name, s, in, ref.y(), ref.finalState());
     }
 
     @ParameterizedTest(name = "{0}")
