@@ -96,6 +96,23 @@ public final class CheckCases {
         return out;
     }
 
+    /**
+     * Shapes spanning several 64-wide tiles in P, N and Q, not multiples of 64 (the random cases stay
+     * below one such tile): the ragged edges of the blocked kernels, one case with strong decay.
+     */
+    public static List<Case> wide() {
+        return List.of(
+                wide("wide_ragged", new SsdShape(2, 230, 2, 72, 1, 80, 100), 1, 1f, true, true),
+                wide("wide_ragged_strong_decay", new SsdShape(1, 150, 2, 130, 2, 66, 70), 2, 8f, false, true),
+                wide("wide_exact_tiles", new SsdShape(1, 256, 1, 64, 1, 128, 128), 3, 1f, true, false));
+    }
+
+    private static Case wide(String name, SsdShape s, long seed, float dtScale, boolean z, boolean init) {
+        SsdInputs in = RandomInputs.generate(s, 9000 + seed, dtScale, z, init);
+        SsdReference.Exact ref = SsdReference.forward(s, in);
+        return new Case(name, s, in, ref.y(), ref.finalState());
+    }
+
     /** Slices token t of every batch row out of a (batch, seqlen, ...) case: the inputs of one decode step. */
     public static SsdInputs token(SsdShape s, SsdInputs in, int t) {
         int xi = s.nheads() * s.headdim(), bi = s.ngroups() * s.dstate();

@@ -35,20 +35,30 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
             "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
 
-    /** Kernels that have a KernelContext (tiled) variant besides the loop-parallel one. */
+    /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
+
+    /** Kernels that have a "blocked" variant: the tiled ones and chunkCB (which has no "tiled" variant). */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
+    /** Output tile edge of the "blocked" variant (SsdBlockedKernels.TILE: 16×16 work items of 4×4 outputs each). */
+    public static final int BLOCKED_TILE = 64;
+
     /**
      * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
-     * tile × tile) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
+     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs, tile
+     * fixed at 64) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
      */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("reduce")) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\" or \"reduce\", got \"" + variant + "\"");
+            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("blocked") && !variant.equals("reduce")) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\" or \"reduce\", got \"" + variant + "\"");
+            }
+            if (variant.equals("blocked") && tile != BLOCKED_TILE) {
+                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " (16x16 work items of 4x4 outputs), got " + tile);
             }
             if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
@@ -59,6 +69,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean tiled() {
             return variant.equals("tiled");
+        }
+
+        public boolean blocked() {
+            return variant.equals("blocked");
         }
     }
 
@@ -73,13 +87,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return chunkSize > 0 ? chunkSize : requested;
     }
 
-    /** This config with every kernel that has a tiled variant forced to {@code variant} (for checks that exercise both variants). */
+    /**
+     * This config with every kernel that has a {@code variant} version forced to it (for checks that
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also chunkCB.
+     */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        for (String name : TILED_KERNELS) {
+        for (String name : variant.equals("tiled") ? TILED_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
-            int tile = old.tile() > 0 ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            int tile = old.tile() > 0 && !old.blocked() ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            if (variant.equals("blocked")) tile = BLOCKED_TILE;
             k.put(name, new Kernel(variant, local, tile));
         }
         return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k);
@@ -109,6 +127,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             for (String key : KERNEL_NAMES) {
                 JsonNode k = required(ks, key);
                 kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
+                // a variant a kernel does not have would otherwise run silently as its loop version
+                String v = kernels.get(key).variant();
+                if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
+                    throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+                }
             }
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels);

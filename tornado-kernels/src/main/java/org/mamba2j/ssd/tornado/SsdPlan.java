@@ -72,9 +72,17 @@ public final class SsdPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z, init);
         int nCum = SsdDims.cumsumItems(s);
         g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
-        g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+        if (cfg.kernel("chunkCB").blocked()) {
+            g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, C, B, dims, cb);
+            blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), s.batch() * s.nchunks() * s.ngroups());
+        } else {
+            g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+        }
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
-        if (ks.tiled()) {
+        if (ks.blocked()) {
+            g.task("chunkStates", SsdBlockedKernels::chunkStatesBlocked, kc, x, B, wState, dims, states);
+            blockedGrid(grid, "chunkStates", s.dstate(), s.headdim(), nCum);
+        } else if (ks.tiled()) {
             int T = ks.tile();
             g.task("chunkStates", SsdTiledKernels::chunkStates, kc, x, B, wState, dims, states, T);
             tileGrid(grid, "chunkStates", roundUp(s.dstate(), T), roundUp(s.headdim(), T), nCum, T);
@@ -83,7 +91,10 @@ public final class SsdPlan implements AutoCloseable {
         }
         g.task("statePassing", SsdKernels::statePassing, states, cum, init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
-        if (ko.tiled()) {
+        if (ko.blocked()) {
+            g.task("chunkOutput", SsdBlockedKernels::chunkOutputBlocked, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+            blockedGrid(grid, "chunkOutput", s.headdim(), s.chunkSize(), nCum);
+        } else if (ko.tiled()) {
             int T = ko.tile();
             g.task("chunkOutput", SsdTiledKernels::chunkOutput, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T);
             tileGrid(grid, "chunkOutput", roundUp(s.headdim(), T), roundUp(s.chunkSize(), T), nCum, T);
@@ -118,6 +129,19 @@ public final class SsdPlan implements AutoCloseable {
         WorkerGrid w = new WorkerGrid3D(gx, gy, gz);
         w.setLocalWork(T, T, 1);
         grid.addWorkerGrid(graphName + "." + task, w);
+    }
+
+    /** Grid of a blocked kernel: 16×16 work items per 64×64 output tile of a cols × rows matrix, z over (batch, chunk, head). */
+    private void blockedGrid(GridScheduler grid, String task, int cols, int rows, int gz) {
+        int t = SsdBlockedKernels.THREADS;
+        WorkerGrid w = new WorkerGrid3D(blockedGlobal(cols), blockedGlobal(rows), gz);
+        w.setLocalWork(t, t, 1);
+        grid.addWorkerGrid(graphName + "." + task, w);
+    }
+
+    /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
+    static int blockedGlobal(int n) {
+        return roundUp(n, SsdBlockedKernels.TILE) / SsdBlockedKernels.TILE * SsdBlockedKernels.THREADS;
     }
 
     static int roundUp(int n, int m) {

@@ -46,6 +46,8 @@ class DeviceConfigTest {
                     DeviceConfig.Kernel t = c.withVariant("tiled").kernel(k);
                     assertTrue(t.tiled() && t.tile() > 0);
                     assertTrue(c.withVariant("loop").kernel(k).local() > 0);
+                    assertTrue(c.withVariant("blocked").kernel(k).blocked());
+                    assertTrue(c.withVariant("blocked").withVariant("tiled").kernel(k).tile() > 0);
                 }
             }
         }
@@ -64,7 +66,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\" or \"reduce\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\" or \"reduce\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
