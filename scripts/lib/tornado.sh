@@ -16,3 +16,9 @@ mkdir -p "$root/runner/target"
 patched="$root/runner/target/tornado-argfile"
 sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "$argfile" > "$patched"
 tornado_flags=("@$patched")
+# OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
+# handlers, and the JVM then dies on its own SIGSEGV-based checks without a word. Signal chaining
+# (libjsig) keeps the JVM's handlers first and hands other signals on to the driver's.
+if [ -f "$JAVA_HOME/lib/libjsig.so" ]; then
+  export LD_PRELOAD="$JAVA_HOME/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
+fi
