@@ -51,26 +51,9 @@ final class BenchCommand implements Callable<Integer> {
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (Progress progress = Progress.forTerminal(quiet)) {
-            for (String device : specs) {
-                SsdBackend backend;
-                try {
-                    progress.update(device + ": opening");
-                    backend = Devices.ssdBackend(device, deviceConfig);
-                } catch (RuntimeException e) {
-                    for (Workload w : chosen) results.add(BenchResult.failed(device, w.name, Failures.message(e)));
-                    continue;
-                }
-                try (backend) {
-                    for (Workload w : chosen) {
-                        progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
-                        try {
-                            results.add(w.run(device, backend, warmup, iters));
-                        } catch (RuntimeException | LinkageError e) {
-                            results.add(BenchResult.failed(device, w.name, Failures.message(e)));
-                        }
-                    }
-                }
-            }
+            runAll(specs, chosen, results, progress);
+        } finally {
+            chosen.forEach(Workload::close);
         }
         String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         Path dir = out.resolve(stamp);
@@ -80,6 +63,30 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("%nwrote %s (results.csv, results.json, results.md, chart.svg) in %.1f s%n",
                 dir, (System.nanoTime() - start) / 1e9);
         return results.stream().allMatch(BenchResult::isOk) ? 0 : Mamba2.CHECK_FAILED;
+    }
+
+    /** Every workload on every device; a failure becomes that cell's row and the run goes on. */
+    private void runAll(List<String> specs, List<Workload> chosen, List<BenchResult> results, Progress progress) {
+        for (String device : specs) {
+            SsdBackend backend;
+            try {
+                progress.update(device + ": opening");
+                backend = Devices.ssdBackend(device, deviceConfig);
+            } catch (RuntimeException e) {
+                for (Workload w : chosen) results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+                continue;
+            }
+            try (backend) {
+                for (Workload w : chosen) {
+                    progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
+                    try {
+                        results.add(w.run(device, backend, deviceConfig, warmup, iters));
+                    } catch (RuntimeException | LinkageError e) {
+                        results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+                    }
+                }
+            }
+        }
     }
 
     private List<Workload> chooseWorkloads() {

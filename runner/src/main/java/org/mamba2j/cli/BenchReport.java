@@ -80,10 +80,10 @@ final class BenchReport {
         sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (BenchResult r : results) {
             if (!r.status().equals("failed")) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ms | %.1f%% | %s | %.0f ms | %s %s | %.1f | %.1e | %s |%n",
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ms | %.1f%% | %s | %.0f ms | %s %s | %s | %.1e | %s |%n",
                         label(r), r.workload(), r.medianMs(), 100 * r.relIqr(),
                         Double.isNaN(r.kernelMs()) ? "–" : String.format(Locale.ROOT, "%.3f ms", r.kernelMs()), r.firstCallMs(),
-                        human(r.throughput()), r.unit(), r.gflops(), r.relErr(), r.error().isEmpty() ? r.status() : r.status() + ": " + r.error()));
+                        human(r.throughput()), r.unit(), Double.isNaN(r.gflops()) ? "–" : String.format(Locale.ROOT, "%.1f", r.gflops()), r.relErr(), r.error().isEmpty() ? r.status() : r.status() + ": " + r.error()));
             } else {
                 sb.append(String.format(Locale.ROOT, "| %s | %s | – | – | – | – | – | – | – | failed: %s |%n",
                         r.device(), r.workload(), r.error().replace("|", "/")));

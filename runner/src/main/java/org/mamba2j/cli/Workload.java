@@ -1,13 +1,25 @@
 package org.mamba2j.cli;
 
+import org.mamba2j.io.SafeTensors;
+import org.mamba2j.model.Decoder;
+import org.mamba2j.model.Decoders;
+import org.mamba2j.model.JvmDecoder;
+import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.model.ModelInit;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** One row of the benchmark matrix: what runs, how its throughput is counted, how it is checked. */
 abstract class Workload {
@@ -25,10 +37,18 @@ abstract class Workload {
         return List.of(
                 new SsdForward("ssd-130m", new SsdShape(1, 2048, 24, 64, 1, 128, 256)),
                 new SsdForward("ssd-2.7b", new SsdShape(1, 4096, 80, 64, 1, 128, 256)),
-                new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256)));
+                new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256)),
+                new Generate("generate-130m", ModelInit.Preset.of("130m")));
     }
 
-    abstract BenchResult run(String device, SsdBackend backend, int warmup, int iters);
+    /**
+     * @param deviceConfig the --device-config override, or null
+     */
+    abstract BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters);
+
+    /** Releases what the workload built once for every device (a model on disk). */
+    void close() {
+    }
 
     /** SSD forward on random inputs; throughput in tokens/s, checked against the float64 recurrence. */
     static final class SsdForward extends Workload {
@@ -40,7 +60,7 @@ abstract class Workload {
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, int warmup, int iters) {
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
             SsdInputs in = RandomInputs.generate(shape, 11);
             float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
             Arrays.fill(y, Float.NaN);
@@ -82,7 +102,7 @@ abstract class Workload {
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, int warmup, int iters) {
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
             SsdInputs in = RandomInputs.generate(shape, 12);
             float[] start = RandomInputs.generate(shape, 13, 1f, false, true).initialState();
             float[] state = new float[start.length];
@@ -109,6 +129,82 @@ abstract class Workload {
                 double flops = 4.0 * shape.batch() * shape.nheads() * shape.headdim() * shape.dstate();
                 return BenchResult.ok(device, backend.deviceName(), name, t, kernels.median(), 1e3 / t.median(), "steps/s",
                         flops / (t.median() / 1e3) / 1e9, err[0]);
+            }
+        }
+    }
+
+    /**
+     * Greedy decoding with a random-weight model of a real preset (written once to a temporary
+     * folder): a 16-token prompt, then timed calls of STEPS decode steps; tokens/s. Checked by the
+     * logits after the prompt against the JVM decoder's.
+     */
+    static final class Generate extends Workload {
+        static final int STEPS = 32;
+        final ModelInit.Preset preset;
+        private Path dir;
+        private float[] reference;
+
+        Generate(String name, ModelInit.Preset preset) {
+            super(name, "greedy decoding, " + preset.label + " preset (random weights, float32), " + STEPS + " tokens per call");
+            this.preset = preset;
+        }
+
+        private Path model() {
+            if (dir == null) {
+                try {
+                    dir = Files.createTempDirectory("mamba2-bench-" + preset.label);
+                    ModelInit.write(preset, dir, SafeTensors.DType.F32, 1);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the " + preset.label + " model: " + e.getMessage(), e);
+                }
+            }
+            return dir;
+        }
+
+        private static int[] prompt() {
+            int[] p = new int[16];
+            for (int i = 0; i < p.length; i++) p[i] = 100 + 37 * i;
+            return p;
+        }
+
+        @Override
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+            try (Mamba2Model m = Mamba2Model.load(model())) {
+                if (reference == null) {
+                    try (Decoder jvm = new JvmDecoder(m)) {
+                        reference = jvm.prefill(prompt()).clone();
+                    }
+                }
+                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
+                    double[] ref = new double[reference.length];
+                    for (int i = 0; i < ref.length; i++) ref[i] = reference[i];
+                    float[] first = d.prefill(prompt());
+                    double err = SsdReference.relativeError(first, ref);
+                    int[] token = {argmax(first)};
+                    Timings t = Timings.measure(() -> {
+                        for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
+                    }, warmup, iters, () -> { }).perUnit(STEPS);
+                    return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, 1e3 / t.median(), "tokens/s",
+                            Double.NaN, err);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+
+        private static int argmax(float[] logits) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+
+        @Override
+        void close() {
+            if (dir == null) return;
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary folder is harmless
             }
         }
     }
