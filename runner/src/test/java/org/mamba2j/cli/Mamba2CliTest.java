@@ -68,6 +68,33 @@ class Mamba2CliTest {
     }
 
     @Test
+    void benchWritesEveryFormatAndKeepsGoingPastAFailingDevice(@org.junit.jupiter.api.io.TempDir java.nio.file.Path out)
+            throws java.io.IOException {
+        // Without TornadoVM opencl:0 cannot open: its rows must say why while the JVM's rows run.
+        Run r = run("bench", "--devices", "jvm,opencl:0", "--workloads", "decode-step", "--iters", "2", "--warmup", "0",
+                "--out", out.toString(), "--quiet");
+        assertEquals(Mamba2.CHECK_FAILED, r.code(), r.err());
+        assertTrue(r.out().contains("| decode-step |") && r.out().contains("failed: device opencl:0 needs TornadoVM"), r.out());
+        java.nio.file.Path dir;
+        try (var dirs = java.nio.file.Files.list(out)) {
+            dir = dirs.findFirst().orElseThrow();
+        }
+        for (String f : new String[]{"results.csv", "results.json", "results.md", "chart.svg"}) {
+            assertTrue(java.nio.file.Files.size(dir.resolve(f)) > 0, f);
+        }
+        String csv = java.nio.file.Files.readString(dir.resolve("results.csv"));
+        assertTrue(csv.lines().anyMatch(l -> l.startsWith("jvm,") && l.contains(",ok,")), csv);
+        assertTrue(csv.lines().anyMatch(l -> l.startsWith("opencl:0,") && l.contains(",failed,")), csv);
+    }
+
+    @Test
+    void devicesListsTheJvmAsJson() {
+        Run r = run("devices", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().strip().startsWith("[{\"spec\":\"jvm\""), r.out());
+    }
+
+    @Test
     void unknownDeviceIsOneLineExit3() {
         Run r = run("ssd", "--seqlen", "16", "--heads", "2", "--headdim", "4", "--dstate", "4", "--chunk", "8", "--device", "gpu9");
         assertEquals(Mamba2.DEVICE_UNAVAILABLE, r.code());
