@@ -14,7 +14,7 @@
  * cleanly. Devices: {@link org.mamba2j.ssd.tornado.DeviceSpec}; tuning:
  * {@link org.mamba2j.ssd.tornado.DeviceConfig} (device-configs/*.json).</li>
  * <li>{@link org.mamba2j.ssd.tornado.TornadoSsdCheck}: the integration check
- * ({@code scripts/tornado-it}, or {@code mvn -Ptornado verify}).</li>
+ * ({@code scripts/tornado-it}).</li>
  * </ul>
  *
  * <p>Only TornadoSsd, SsdPlan, StepPlan, the kernels and the check refer to TornadoVM classes;
