@@ -1,6 +1,6 @@
 package org.mamba2j.bench;
 
-// Run (after `mvn -q package -DskipTests -pl tornado-api,tornado-kernels,model,benchmarks`):
+// Run: scripts/jmh (builds, then runs every benchmark), or after a build:
 //   $JAVA_HOME/bin/java --add-modules jdk.incubator.vector -jar benchmarks/target/benchmarks.jar SsdForward -f 1 -wi 3 -i 5
 // tokens/s = batch·seqlen / (ms/op / 1000); GFLOP/s = SsdShape.flops() / (ms/op · 1e6).
 
