@@ -89,7 +89,8 @@ class GenerationAndInitTest {
         try (Mamba2Model a = Mamba2Model.load(single); Mamba2Model b = Mamba2Model.load(sharded)) {
             assertEquals(Checkpoint.Layout.HF_SHARDED, b.checkpoint().layout());
             ref = a.prefill(ids, a.newState(), true);
-            assertArrayEquals(ref, b.prefill(ids, b.newState(), true));
+            // Same weights either way; the last bits may differ while the JIT settles (Vector API reductions).
+            assertArrayEquals(ref, b.prefill(ids, b.newState(), true), 1e-5f);
             assertDecodeMatchesPrefill(a, ids, ref, 1e-4);
         }
         for (DType dt : new DType[] {DType.F16, DType.BF16}) {

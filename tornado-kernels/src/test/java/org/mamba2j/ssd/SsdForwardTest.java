@@ -129,6 +129,23 @@ class SsdForwardTest {
     }
 
     @Test
+    void forwardIsBitwiseRepeatable() {
+        // Threads share scratch between phases: a race would show as runs that differ. The last bits
+        // may change while the JIT replaces the code (the Vector API leaves the order of a float
+        // reduction to the compiler), so the comparison starts once it has settled.
+        for (SsdShape s : List.of(new SsdShape(2, 300, 8, 16, 2, 32, 64), new SsdShape(1, 130, 4, 64, 1, 128, 32))) {
+            SsdInputs in = RandomInputs.generate(s, 99, 1f, true, true);
+            for (int i = 0; i < 60; i++) Ssd.forward(s, in);
+            SsdResult first = Ssd.forward(s, in);
+            for (int i = 0; i < 20; i++) {
+                SsdResult again = Ssd.forward(s, in);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(first.y(), again.y(), "y differs on run " + i + " for " + s);
+                org.junit.jupiter.api.Assertions.assertArrayEquals(first.finalState(), again.finalState(), "state differs on run " + i);
+            }
+        }
+    }
+
+    @Test
     void softplusAndLimitAreApplied() {
         SsdShape s = new SsdShape(1, 40, 2, 4, 1, 4, 16);
         SsdInputs base = RandomInputs.generate(s, 7);
