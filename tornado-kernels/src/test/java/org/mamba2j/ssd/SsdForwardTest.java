@@ -5,8 +5,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.mamba2j.ssd.tornado.CheckCases;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,8 +23,9 @@ class SsdForwardTest {
 
     static final double TOL = 1e-5;
 
-    static Stream<GoldenSsd> golden() throws IOException {
-        return GoldenSsd.load().stream();
+    /** The golden cases, each also from raw dt through bias and softplus where that maps 1:1 ("+softplus"). */
+    static Stream<CheckCases.Case> golden() throws IOException {
+        return CheckCases.golden(Path.of(System.getProperty("golden.dir", "../shared/golden"))).stream();
     }
 
     /** Runs forward into outputs poisoned with NaN, so an element left unwritten fails the check. */
@@ -41,7 +44,7 @@ class SsdForwardTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("golden")
-    void goldenCasesMatch(GoldenSsd g) {
+    void goldenCasesMatch(CheckCases.Case g) {
         SsdResult r = poisonedForward(JvmSsd.INSTANCE, g.shape(), g.inputs());
         assertClose(g.name() + " y", r.y(), g.y(), TOL);
         assertClose(g.name() + " final_state", r.finalState(), g.finalState(), TOL);
@@ -49,16 +52,7 @@ class SsdForwardTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("golden")
-    void goldenCasesMatchFromRawDtWithBiasAndSoftplus(GoldenSsd g) {
-        if (g.dtScale() != 1.0) return; // dt_scale is applied outside softplus; only scale-1 cases have raw dt that maps 1:1
-        SsdResult r = poisonedForward(JvmSsd.INSTANCE, g.shape(), g.rawDtInputs());
-        assertClose(g.name() + " y", r.y(), g.y(), TOL);
-        assertClose(g.name() + " final_state", r.finalState(), g.finalState(), TOL);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("golden")
-    void referenceReproducesGolden(GoldenSsd g) {
+    void referenceReproducesGolden(CheckCases.Case g) {
         SsdReference.Exact e = SsdReference.forward(g.shape(), g.inputs());
         float[] y = new float[e.y().length];
         for (int i = 0; i < y.length; i++) y[i] = (float) e.y()[i];
