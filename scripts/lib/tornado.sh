@@ -15,7 +15,10 @@ recorded=$(sed -n 's#^-Djava.library.path=\(.*\)/lib$#\1#p' "$argfile" | head -n
 mkdir -p "$root/runner/target"
 patched="$root/runner/target/tornado-argfile"
 sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "$argfile" > "$patched"
-tornado_flags=("@$patched")
+# A task graph's TornadoVM bytecode must fit tornado.tvm.maxbytecodesize bytes (default 4096: about
+# 5 Mamba-2 blocks of the decode plan); 64 KiB holds a graph of the most blocks TornadoVM's other
+# limits allow (DecodePlan.maxBlocksPerGraph reads this property to split the model).
+tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536)
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
 # handlers, and the JVM then dies on its own SIGSEGV-based checks without a word. Signal chaining
 # (libjsig) keeps the JVM's handlers first and hands other signals on to the driver's.

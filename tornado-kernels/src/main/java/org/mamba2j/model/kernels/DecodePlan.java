@@ -30,24 +30,45 @@ public final class DecodePlan implements AutoCloseable {
     }
 
     /*
-     * Limits of one TornadoVM 5.2 task graph: TornadoExecutionContext holds at most 256 tasks, and
-     * TornadoGraph at most 1024 nodes ("Tornado Graph resize not implemented yet"). Nodes, as
-     * TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in/allocate,
-     * its deallocate/persist), 1 per distinct scalar, 1 per task plus 1 per argument the task writes.
+     * Limits of one TornadoVM 5.2 task graph, and what this plan spends of each:
+     *  - graph code: TornadoTaskGraph records its tasks in a fixed 8192-byte buffer (a
+     *    BufferOverflowException from TaskGraph.task when full): 15 bytes per task plus 5 per argument.
+     *    This is the tightest limit: it is why the kernels take as few arguments as they do.
+     *  - tasks: TornadoExecutionContext holds at most 256.
+     *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
+     *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its
+     *    deallocate or persist), 1 per distinct scalar, 1 per task plus 1 per argument it writes.
+     *  - VM bytecode: tornado.tvm.maxbytecodesize bytes (default 4096, a BufferOverflowException at
+     *    the first execution; scripts/lib/tornado.sh raises it): a launch takes 33 bytes plus 5 per
+     *    argument and 5 per dependency; an object's copy-in 25, allocation 4, deallocate/persist 9.
      */
+    static final int GRAPH_CODE_SIZE = 8192;
+    static final int GRAPH_CODE_PER_TASK = 15;
+    static final int GRAPH_CODE_PER_ARG = 5;
     static final int MAX_TASKS_PER_GRAPH = 256;
     static final int MAX_NODES_PER_GRAPH = 1024;
-    static final int NODES_PER_OBJECT = 3;
-    /** A block: 6 tasks writing 8 arguments (norm, inProj, conv ×2, ssd ×2, gatedNorm, outProj). */
+    static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
+    static final int DEFAULT_BYTECODE_SIZE = 4096;
+
+    /** A block: 6 tasks (norm, inProj, conv, ssd, gatedNorm, outProj) of 6+6+10+12+8+6 arguments, 8 of them written. */
     static final int TASKS_PER_BLOCK = 6;
-    static final int NODES_PER_BLOCK = NODES_PER_OBJECT /* packed weights */ + TASKS_PER_BLOCK + 8 + 2 /* state offsets */;
-    /**
-     * Every graph: the context and buffer-set nodes, the shared objects (control, embedding, residual,
-     * states, 5 scratch buffers, the KernelContext, normF, lmHead, logits), the embed and head tasks
-     * with their writes and the logits' copy-out, and the scalars all blocks share; rounded up.
-     */
-    static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 3 * 2 + 1 + 32;
+    static final int ARGS_PER_BLOCK = 48;
+    static final int WRITES_PER_BLOCK = 8;
+    /** The graph's other tasks: embed (4 arguments), normF and lmHead (6 each). */
     static final int EDGE_TASKS = 3;
+    static final int EDGE_ARGS = 16;
+
+    static final int NODES_PER_OBJECT = 3;
+    /** The packed weights, the tasks and their writes, the two state offsets. */
+    static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
+    /**
+     * Every graph: context and buffer-set nodes, the shared objects (control, embedding, residual,
+     * states, 5 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks with their
+     * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
+     */
+    static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
+    static final int BYTECODE_PER_BLOCK = TASKS_PER_BLOCK * (33 + 5) + ARGS_PER_BLOCK * 5 + 25 + 4 + 9;
+    static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
     private final int[] control = new int[2];
@@ -91,7 +112,7 @@ public final class DecodePlan implements AutoCloseable {
                 g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
             }
             for (int end = l + split[gi]; l < end; l++) {
-                float[] w = pb.pack(layers.apply(l)); // one block's float32 copy at a time
+                float[] w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
                 g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
                 addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
             }
@@ -99,7 +120,7 @@ public final class DecodePlan implements AutoCloseable {
         float[] normed = s.normed;
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        g.task("normF", MixerKernels::rmsNorm, ctx, residual, normF, 0, normed, dims.dModel(), dims.eps())
+        g.task("normF", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
                 .task("lmHead", MixerKernels::matVec, ctx, lmHead, 0, normed, logits, dims.dModel())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         String name = g.getTaskGraphName();
@@ -115,11 +136,21 @@ public final class DecodePlan implements AutoCloseable {
     private record Scratch(float[] normed, float[] zxbcdt, float[] xbc, float[] y, float[] gated) {
     }
 
-    /** The most blocks one graph holds within TornadoVM's task and node limits (with the embed and head tasks). */
+    /**
+     * The most blocks one graph holds within TornadoVM's task, node and bytecode limits (with the
+     * embed and head tasks), the bytecode limit as this JVM sets it.
+     */
     public static int maxBlocksPerGraph() {
+        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE));
+    }
+
+    static int maxBlocksPerGraph(int bytecodeSize) {
+        int byCode = (GRAPH_CODE_SIZE - EDGE_TASKS * GRAPH_CODE_PER_TASK - EDGE_ARGS * GRAPH_CODE_PER_ARG)
+                / (TASKS_PER_BLOCK * GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * GRAPH_CODE_PER_ARG);
         int byTasks = (MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
         int byNodes = (MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
-        return Math.min(byTasks, byNodes);
+        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
+        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */
@@ -139,12 +170,12 @@ public final class DecodePlan implements AutoCloseable {
     private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
                                  int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
                                  GridScheduler grids, LocalSizes local) {
-        g.task(p + "norm", MixerKernels::rmsNorm, ctx, residual, w, o.norm(), s.normed, d.dModel(), d.eps())
+        g.task(p + "norm", MixerKernels::rmsNorm, ctx, residual, w, s.normed, d.dModel(), d.eps())
                 .task(p + "inProj", MixerKernels::matVec, ctx, w, o.inProj(), s.normed, s.zxbcdt, d.dModel())
-                .task(p + "conv", MixerKernels::convStep, control, s.zxbcdt, states, convAt, w, o.convW(), o.convB(), s.xbc,
+                .task(p + "conv", MixerKernels::convStep, control, s.zxbcdt, states, convAt, w, o.convW(), s.xbc,
                         d.xbcOffset(), d.convDim(), d.dConv())
                 .task(p + "ssd", MixerKernels::ssdStep, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
-                        s.y, d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
+                        s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
                 .task(p + "gatedNorm", MixerKernels::gatedRmsNorm, ctx, s.y, s.zxbcdt, w, o.gatedNorm(), s.gated,
                         d.dInner() / d.ngroups(), d.gatedEps())
                 .task(p + "outProj", MixerKernels::matVecAccumulate, ctx, w, o.outProj(), s.gated, residual, d.dInner());

@@ -25,8 +25,11 @@ public final class MixerKernels {
         }
     }
 
-    /** out = x · rsqrt(mean(x²) + eps) · w[wOff..]   (n); one work-group, any size that is a power of two. */
-    public static void rmsNorm(KernelContext ctx, float[] x, float[] w, int wOff, float[] out, int n, float eps) {
+    /**
+     * out = x · rsqrt(mean(x²) + eps) · w   (n); one work-group, any size that is a power of two.
+     * The weight starts at w[0]: a packed block holds its norm first.
+     */
+    public static void rmsNorm(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         float[] partial = ctx.allocateFloatLocalArray(1024);
@@ -44,7 +47,7 @@ public final class MixerKernels {
         ctx.localBarrier();
         float scale = 1.0f / TornadoMath.sqrt(partial[0] / n + eps);
         for (int i = lid; i < n; i += size) {
-            out[i] = x[i] * scale * w[wOff + i];
+            out[i] = x[i] * scale * w[i];
         }
     }
 
@@ -87,10 +90,10 @@ public final class MixerKernels {
     /**
      * Causal depthwise conv1d for one new column, then SiLU   (convDim).
      * The conv state (at state[stateOff]) holds the last dConv − 1 inputs per channel, oldest first;
-     * it shifts by one. convW (convDim, dConv) and convB sit in w at convWOff and convBOff.
+     * it shifts by one. convW (convDim, dConv) starts at w[convWOff], convB (convDim) right after it.
      */
     public static void convStep(int[] control, float[] zxbcdt, float[] state, int stateOff, float[] w, int convWOff,
-                                int convBOff, float[] xbc, int xbcOffset, int convDim, int dConv) {
+                                float[] xbc, int xbcOffset, int convDim, int dConv) {
         for (@Parallel int c = 0; c < convDim; c++) {
             float in = zxbcdt[xbcOffset + c];
             int s = stateOff + c * (dConv - 1);
@@ -100,7 +103,7 @@ public final class MixerKernels {
                     state[s + k] = 0f;
                 }
             }
-            float acc = w[convBOff + c];
+            float acc = w[convWOff + convDim * dConv + c];
             for (int k = 0; k < dConv - 1; k++) {
                 acc += w[wo + k] * state[s + k];
             }
@@ -116,17 +119,19 @@ public final class MixerKernels {
     /**
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
-     * The SSM state (nheads·headdim, dstate) starts at state[stateOff]; the per-head parameters sit in
-     * w from headsOff as dt bias | A (as −exp(A_log)) | D, nheads each (as {@link PackedBlock} lays
-     * them out; one offset for the three keeps the kernel within TaskGraph's 15 task arguments).
+     * The SSM state (nheads·headdim, dstate) starts at state[stateOff]. From w[headsOff] sit, as
+     * {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) | dtMin, dtMax:
+     * one offset for all, as every task argument costs room in TornadoVM's fixed 8 KiB graph code.
      */
     public static void ssdStep(int[] control, float[] zxbcdt, float[] xbc, float[] state, int stateOff, float[] w,
-                               int headsOff, float[] y, int dtOffset, int nheads, int headdim,
-                               int ngroups, int dstate, float dtMin, float dtMax) {
+                               int headsOff, float[] y, int nheads, int headdim, int ngroups, int dstate) {
         for (@Parallel int hp = 0; hp < nheads * headdim; hp++) {
             int h = hp / headdim;
             int g = h / (nheads / ngroups);
             int dInner = nheads * headdim;
+            int dtOffset = 2 * dInner + 2 * ngroups * dstate;
+            float dtMin = w[headsOff + 3 * nheads];
+            float dtMax = w[headsOff + 3 * nheads + 1];
             int bOff = dInner + g * dstate;
             int cOff = dInner + ngroups * dstate + g * dstate;
             float raw = zxbcdt[dtOffset + h] + w[headsOff + h];

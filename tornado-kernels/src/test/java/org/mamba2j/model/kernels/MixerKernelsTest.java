@@ -43,14 +43,13 @@ class MixerKernelsTest {
     @ParameterizedTest
     @CsvSource({"768,256", "100,64", "2560,1024", "3,4"})
     void rmsNorm(int n, int local) {
-        int wOff = 5;
-        float[] x = randn(n), w = randn(wOff + n), out = poisoned(n);
-        KernelContextEmulator.run(local, 1, 1, local, 1, 1, k -> MixerKernels.rmsNorm(k, x, w, wOff, out, n, 1e-5f));
+        float[] x = randn(n), w = randn(n + 5), out = poisoned(n);
+        KernelContextEmulator.run(local, 1, 1, local, 1, 1, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
         double ss = 0;
         for (float v : x) ss += (double) v * v;
         double scale = 1 / Math.sqrt(ss / n + 1e-5);
         double[] ref = new double[n];
-        for (int i = 0; i < n; i++) ref[i] = x[i] * scale * w[wOff + i];
+        for (int i = 0; i < n; i++) ref[i] = x[i] * scale * w[i];
         assertRel("rmsNorm", out, ref, 1e-6);
     }
 
@@ -91,11 +90,11 @@ class MixerKernelsTest {
 
     @Test
     void convStepShiftsStateAndAppliesSilu() {
-        int convDim = 40, dConv = 4, offset = 7, sOff = 13, wOff = 3, bOff = wOff + convDim * dConv + 2;
+        int convDim = 40, dConv = 4, offset = 7, sOff = 13, wOff = 3, bOff = wOff + convDim * dConv;
         float[] zx = randn(offset + convDim + 3), state = randn(sOff + convDim * (dConv - 1) + 4), packed = randn(bOff + convDim + 5);
         float[] w = Arrays.copyOfRange(packed, wOff, wOff + convDim * dConv), b = Arrays.copyOfRange(packed, bOff, bOff + convDim);
         float[] state0 = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1)), out = poisoned(convDim), whole0 = state.clone();
-        MixerKernels.convStep(new int[]{0, 0}, zx, state, sOff, packed, wOff, bOff, out, offset, convDim, dConv);
+        MixerKernels.convStep(new int[]{0, 0}, zx, state, sOff, packed, wOff, out, offset, convDim, dConv);
         for (int i = 0; i < sOff; i++) assertTrue(state[i] == whole0[i], "conv state before the block's changed");
         for (int i = sOff + convDim * (dConv - 1); i < state.length; i++) assertTrue(state[i] == whole0[i], "conv state after the block's changed");
         state = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1));
@@ -117,10 +116,12 @@ class MixerKernelsTest {
         int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
         float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6), y = poisoned(dInner);
+        packed[dOff + H] = 0.001f;
+        packed[dOff + H + 1] = 0.5f;
         for (int h = 0; h < H; h++) packed[aOff + h] = -(1 + h);
         float[] a = Arrays.copyOfRange(packed, aOff, aOff + H), d = Arrays.copyOfRange(packed, dOff, dOff + H);
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, dtOffset, H, P, G, N, 0.001f, 0.5f);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, H, P, G, N);
         float[] state = Arrays.copyOfRange(whole, sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -145,17 +146,19 @@ class MixerKernelsTest {
     @Test
     void resetFlagStartsStatesFromZero() {
         int H = 2, P = 4, G = 1, N = 8, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N, convDim = dInner + 2 * G * N;
-        float[] zx = randn(dtOffset + H), xbc = randn(convDim), packed = randn(3 * H);
+        float[] zx = randn(dtOffset + H), xbc = randn(convDim), packed = randn(3 * H + 2);
+        packed[3 * H] = 0f;
+        packed[3 * H + 1] = 100f;
         packed[H] = -1f;
         packed[H + 1] = -2f;
         float[] dirty = randn(H * P * N), clean = new float[H * P * N], yDirty = poisoned(dInner), yClean = poisoned(dInner);
-        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, dtOffset, H, P, G, N, 0f, 100f);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, dtOffset, H, P, G, N, 0f, 100f);
+        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N);
         assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
         float[] wb = randn(convDim * 5), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
         float[] oDirty = poisoned(convDim), oClean = poisoned(convDim);
-        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, 0, wb, 0, convDim * 4, oDirty, 0, convDim, 4);
-        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, 0, wb, 0, convDim * 4, oClean, 0, convDim, 4);
+        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, 0, wb, 0, oDirty, 0, convDim, 4);
+        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, 0, wb, 0, oClean, 0, convDim, 4);
         assertTrue(Arrays.equals(oClean, oDirty) && Arrays.equals(cClean, cDirty));
     }
 
