@@ -29,7 +29,7 @@ final class TornadoDecoder implements Decoder {
         DeviceConfig config = DeviceConfig.forDevice(name, deviceConfig);
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("rmsNorm").local(),
                 config.kernel("matVec").local(), config.kernel("gatedNorm").local());
-        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), name + " (" + spec + ", TornadoVM, config " + config.name() + ")");
+        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), name + " (" + spec + ", TornadoVM, config " + config.name());
     }
 
     private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local, int blocksPerGraph,
@@ -48,7 +48,8 @@ final class TornadoDecoder implements Decoder {
         float[] lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
         this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, blocksPerGraph);
         this.vocab = c.paddedVocab();
-        this.deviceName = deviceName;
+        int graphs = plan.graphCount();
+        this.deviceName = deviceName + ", " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
     }
 
     @Override

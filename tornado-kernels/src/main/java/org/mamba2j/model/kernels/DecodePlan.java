@@ -16,12 +16,13 @@ import java.util.function.IntFunction;
 
 /**
  * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
- * cost on every task-graph execution, so the whole token step runs as few graphs as TornadoVM 5.2
- * accepts: one when the model fits (130m: 24 blocks), else a few graphs of equal block counts
- * chained on the device. To fit, every block's weights are packed into one array
- * ({@link PackedBlock}), all blocks' states into one ({@link PackedStates}) and the scratch buffers
- * are shared by the blocks (they run in sequence). Weights, the residual stream and every state stay
- * on the device; per token only {token, reset} goes in and the logits come out.
+ * cost on every task-graph execution, so the whole token step runs in as few graphs as TornadoVM 5.2
+ * accepts ({@link #maxBlocksPerGraph()}, 24 blocks): one for the 130m model, else graphs of equal
+ * block counts chained on the device (persistOnDevice / consumeFromDevice). To fit, each block's
+ * weights are packed into one array ({@link PackedBlock}), all blocks' states into one
+ * ({@link PackedStates}), the scratch buffers are shared by the blocks (they run in sequence) and the
+ * kernels take few arguments. Weights, the residual stream and every state stay on the device; per
+ * token only {token, reset} goes in and the logits come out. Tasks are named b{l}_{kernel}.
  */
 public final class DecodePlan implements AutoCloseable {
 
