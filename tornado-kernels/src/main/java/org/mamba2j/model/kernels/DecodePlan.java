@@ -39,9 +39,12 @@ public final class DecodePlan implements AutoCloseable {
      *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
      *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its
      *    deallocate or persist), 1 per distinct scalar, 1 per task plus 1 per argument it writes.
-     *  - VM bytecode: tornado.tvm.maxbytecodesize bytes (default 4096, a BufferOverflowException at
-     *    the first execution; scripts/lib/tornado.sh raises it): a launch takes 33 bytes plus 5 per
-     *    argument and 5 per dependency; an object's copy-in 25, allocation 4, deallocate/persist 9.
+     *  - VM bytecode: tornado.tvm.maxbytecodesize bytes (default 4096; scripts/lib/tornado.sh raises
+     *    it). Overflowing it does not fail: TornadoVM bails out to running the tasks as sequential
+     *    Java, where a KernelContext kernel never ends (hence -Dtornado.recover.bailout=false in
+     *    tornado.sh). By TornadoVMBytecodeBuilder a launch takes 33 bytes plus 5 per argument, an
+     *    object's copy-in 25, allocation 4, deallocate/persist 9, plus dependency bytes not counted
+     *    here: on PoCL 6 blocks overflowed 4096 bytes and 5 fit, so a block is budgeted 700 bytes.
      */
     static final int GRAPH_CODE_SIZE = 8192;
     static final int GRAPH_CODE_PER_TASK = 15;
@@ -68,7 +71,7 @@ public final class DecodePlan implements AutoCloseable {
      * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
      */
     static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
-    static final int BYTECODE_PER_BLOCK = TASKS_PER_BLOCK * (33 + 5) + ARGS_PER_BLOCK * 5 + 25 + 4 + 9;
+    static final int BYTECODE_PER_BLOCK = 700;
     static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;

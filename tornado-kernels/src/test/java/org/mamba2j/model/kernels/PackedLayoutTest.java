@@ -87,7 +87,8 @@ class PackedLayoutTest {
         assertEquals(3, DecodePlan.split(64, max).length, "the 2.7b model's 64 blocks");
         assertArrayEquals(new int[]{22, 21, 21}, DecodePlan.split(64, max));
         assertArrayEquals(new int[]{3, 3, 2, 2}, DecodePlan.split(10, 3));
-        assertTrue(DecodePlan.maxBlocksPerGraph(4096) >= 1 && DecodePlan.maxBlocksPerGraph(4096) < 24, "TornadoVM's default bytecode buffer");
+        assertTrue(DecodePlan.maxBlocksPerGraph(4096) >= 1 && DecodePlan.maxBlocksPerGraph(4096) <= 5,
+                "TornadoVM's default bytecode buffer: 6 blocks overflowed it on PoCL");
         assertTrue(max * DecodePlan.TASKS_PER_BLOCK + DecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH);
     }
 }
