@@ -15,7 +15,13 @@ recorded=$(sed -n 's#^-Djava.library.path=\(.*\)/lib$#\1#p' "$argfile" | head -n
 mkdir -p "$root/runner/target"
 patched="$root/runner/target/tornado-argfile"
 sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "$argfile" > "$patched"
-tornado_flags=("@$patched")
+# A task graph's TornadoVM bytecode must fit tornado.tvm.maxbytecodesize bytes (default 4096: about
+# 5 Mamba-2 blocks of the decode plan); 64 KiB holds a graph of the most blocks TornadoVM's other
+# limits allow (DecodePlan.maxBlocksPerGraph reads this property to split the model).
+# recover.bailout=false: when TornadoVM cannot run a graph on the device (an overflowing bytecode
+# buffer, a kernel that does not compile) it fails instead of quietly running the tasks as
+# sequential Java, which never ends for KernelContext kernels and hides the cause.
+tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false)
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
 # handlers, and the JVM then dies on its own SIGSEGV-based checks without a word. Signal chaining
 # (libjsig) keeps the JVM's handlers first and hands other signals on to the driver's.

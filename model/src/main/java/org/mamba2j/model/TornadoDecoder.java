@@ -9,6 +9,7 @@ import org.mamba2j.ssd.tornado.TornadoSsd;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
 import java.nio.file.Path;
+import java.util.function.IntFunction;
 
 /**
  * Decoding on a TornadoVM device through a {@link DecodePlan}: the weights are widened to float32
@@ -28,27 +29,27 @@ final class TornadoDecoder implements Decoder {
         DeviceConfig config = DeviceConfig.forDevice(name, deviceConfig);
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("rmsNorm").local(),
                 config.kernel("matVec").local(), config.kernel("gatedNorm").local());
-        return new TornadoDecoder(model, device, local, name + " (" + spec + ", TornadoVM, config " + config.name() + ")");
+        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), name + " (" + spec + ", TornadoVM, config " + config.name());
     }
 
-    private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local,
+    private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local, int blocksPerGraph,
                            String deviceName) {
         Mamba2Config c = model.config();
         if (c.useBias()) throw new IllegalArgumentException("the TornadoVM decoder does not support in_proj/out_proj biases (use_bias=true)");
         if (c.normBeforeGate()) throw new IllegalArgumentException("the TornadoVM decoder does not support norm_before_gate=true");
         MixerDims dims = new MixerDims(c.dModel(), c.nLayer(), c.paddedVocab(), c.nheads(), c.headdim(), c.ngroups(),
                 c.dState(), c.dConv(), c.normEps(), c.mixerNormEps(), c.dtMin(), c.dtMax());
-        LayerWeights[] layers = new LayerWeights[c.nLayer()];
-        for (int i = 0; i < layers.length; i++) {
+        IntFunction<LayerWeights> layers = i -> {
             Mamba2Model.Layer l = model.layer(i);
-            layers[i] = new LayerWeights(l.norm, l.inProj.toFloats(), l.convW, l.convB, l.timeStep.bias(), l.A, l.D,
+            return new LayerWeights(l.norm, l.inProj.toFloats(), l.convW, l.convB, l.timeStep.bias(), l.A, l.D,
                     l.gateNorm, l.outProj.toFloats());
-        }
+        };
         float[] embedding = model.embedding().toFloats();
         float[] lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local);
+        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, blocksPerGraph);
         this.vocab = c.paddedVocab();
-        this.deviceName = deviceName;
+        int graphs = plan.graphCount();
+        this.deviceName = deviceName + ", " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
     }
 
     @Override

@@ -12,18 +12,67 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
- * Token-by-token decoding on a TornadoVM device: one task graph for the embedding, one per block
- * and one for the head, compiled once. (Putting several blocks in one graph would save dispatches,
- * but TornadoVM 5.2 did not cope: "graph resize not implemented" on PTX, no end on PoCL.) Weights, the residual stream and every conv and
- * SSM state stay on the device; per token only {token, reset} goes in and the logits come out.
+ * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
+ * cost on every task-graph execution, so the whole token step runs in as few graphs as TornadoVM 5.2
+ * accepts ({@link #maxBlocksPerGraph()}, 24 blocks): one for the 130m model, else graphs of equal
+ * block counts chained on the device (persistOnDevice / consumeFromDevice). To fit, each block's
+ * weights are packed into one array ({@link PackedBlock}), all blocks' states into one
+ * ({@link PackedStates}), the scratch buffers are shared by the blocks (they run in sequence) and the
+ * kernels take few arguments. Weights, the residual stream and every state stay on the device; per
+ * token only {token, reset} goes in and the logits come out. Tasks are named b{l}_{kernel}.
  */
 public final class DecodePlan implements AutoCloseable {
 
     /** Work-group sizes of the reduction kernels (from device-configs). */
     public record LocalSizes(int norm, int matVec, int gatedNorm) {
     }
+
+    /*
+     * Limits of one TornadoVM 5.2 task graph, and what this plan spends of each:
+     *  - graph code: TornadoTaskGraph records its tasks in a fixed 8192-byte buffer (a
+     *    BufferOverflowException from TaskGraph.task when full): 15 bytes per task plus 5 per argument.
+     *    This is the tightest limit: it is why the kernels take as few arguments as they do.
+     *  - tasks: TornadoExecutionContext holds at most 256.
+     *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
+     *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its
+     *    deallocate or persist), 1 per distinct scalar, 1 per task plus 1 per argument it writes.
+     *  - VM bytecode: tornado.tvm.maxbytecodesize bytes (default 4096; scripts/lib/tornado.sh raises
+     *    it). Overflowing it does not fail: TornadoVM bails out to running the tasks as sequential
+     *    Java, where a KernelContext kernel never ends (hence -Dtornado.recover.bailout=false in
+     *    tornado.sh). By TornadoVMBytecodeBuilder a launch takes 33 bytes plus 5 per argument, an
+     *    object's copy-in 25, allocation 4, deallocate/persist 9, plus dependency bytes not counted
+     *    here: on PoCL 6 blocks overflowed 4096 bytes and 5 fit, so a block is budgeted 700 bytes.
+     */
+    static final int GRAPH_CODE_SIZE = 8192;
+    static final int GRAPH_CODE_PER_TASK = 15;
+    static final int GRAPH_CODE_PER_ARG = 5;
+    static final int MAX_TASKS_PER_GRAPH = 256;
+    static final int MAX_NODES_PER_GRAPH = 1024;
+    static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
+    static final int DEFAULT_BYTECODE_SIZE = 4096;
+
+    /** A block: 6 tasks (norm, inProj, conv, ssd, gatedNorm, outProj) of 6+6+10+12+8+6 arguments, 8 of them written. */
+    static final int TASKS_PER_BLOCK = 6;
+    static final int ARGS_PER_BLOCK = 48;
+    static final int WRITES_PER_BLOCK = 8;
+    /** The graph's other tasks: embed (4 arguments), normF and lmHead (6 each). */
+    static final int EDGE_TASKS = 3;
+    static final int EDGE_ARGS = 16;
+
+    static final int NODES_PER_OBJECT = 3;
+    /** The packed weights, the tasks and their writes, the two state offsets. */
+    static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
+    /**
+     * Every graph: context and buffer-set nodes, the shared objects (control, embedding, residual,
+     * states, 5 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks with their
+     * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
+     */
+    static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
+    static final int BYTECODE_PER_BLOCK = 700;
+    static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
     private final int[] control = new int[2];
@@ -32,31 +81,51 @@ public final class DecodePlan implements AutoCloseable {
     private final int graphCount;
     private boolean fresh = true;
 
-    /** {@code lmHead} may be the embedding itself (tied weights). */
-    public DecodePlan(MixerDims dims, LayerWeights[] layers, float[] normF, float[] embedding, float[] lmHead,
-                      TornadoDevice device, LocalSizes local) {
-        if (layers.length != dims.nLayer()) throw new IllegalArgumentException("expected " + dims.nLayer() + " layers, got " + layers.length);
+    /**
+     * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
+     * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
+     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
+     */
+    public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, float[] normF, float[] embedding, float[] lmHead,
+                      TornadoDevice device, LocalSizes local, int blocksPerGraph) {
         this.dims = dims;
         this.logits = new float[dims.vocab()];
+        int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
+        PackedBlock pb = PackedBlock.of(dims);
+        PackedStates ps = PackedStates.of(dims);
         float[] residual = new float[dims.dModel()];
+        float[] states = new float[ps.size()];
+        Scratch s = new Scratch(new float[dims.dModel()], new float[dims.dInProj()], new float[dims.convDim()],
+                new float[dims.dInner()], new float[dims.dInner()]);
+        // what every graph after the first takes over from the one before it: a graph can consume
+        // only what the graph right before it persisted, so all of it rides along to the end
+        Object[] shared = {control, embedding, residual, states, s.normed, s.zxbcdt, s.xbc, s.y, s.gated};
         GridScheduler grids = new GridScheduler();
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
-        TaskGraph g = new TaskGraph("embed")
+        TaskGraph g = new TaskGraph("decode")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, states, s.normed, s.zxbcdt, s.xbc, s.y, s.gated)
                 .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
-        for (int l = 0; l < layers.length; l++) {
-            g = next(g, "block" + l, graphs, control, residual, embedding);
-            addLayer(g, dims, layers[l], control, residual, ctx, grids, local);
+        int l = 0;
+        for (int gi = 0; gi < split.length; gi++) {
+            if (gi > 0) {
+                g.persistOnDevice(shared);
+                graphs.add(g.snapshot());
+                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
+            }
+            for (int end = l + split[gi]; l < end; l++) {
+                float[] w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
+                addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
+            }
         }
-        g = next(g, "head", graphs, control, residual, embedding);
-        float[] normed = new float[dims.dModel()];
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, normed);
+        float[] normed = s.normed;
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
         g.task("normF", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
-                .task("lmHead", MixerKernels::matVec, ctx, lmHead, normed, logits, dims.dModel())
+                .task("lmHead", MixerKernels::matVec, ctx, lmHead, 0, normed, logits, dims.dModel())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         String name = g.getTaskGraphName();
         grids.addWorkerGrid(name + ".normF", grid(local.norm(), local.norm()));
@@ -68,36 +137,53 @@ public final class DecodePlan implements AutoCloseable {
                 .withDevice(device).withGridScheduler(grids);
     }
 
-    /**
-     * Closes graph {@code g} and opens the next one, which takes over what g leaves on the device
-     * (the embedding only rides along: a graph can consume only what the one before it persisted).
-     */
-    private static TaskGraph next(TaskGraph g, String name, List<ImmutableTaskGraph> graphs, int[] control,
-                                  float[] residual, float[] embedding) {
-        g.persistOnDevice(control, residual, embedding);
-        graphs.add(g.snapshot());
-        return new TaskGraph(name).consumeFromDevice(g.getTaskGraphName(), control, residual, embedding);
+    private record Scratch(float[] normed, float[] zxbcdt, float[] xbc, float[] y, float[] gated) {
     }
 
-    /** One block's tasks; its weights, buffers and states stay on the device. */
-    private static void addLayer(TaskGraph g, MixerDims d, LayerWeights w, int[] control, float[] residual,
-                                 KernelContext ctx, GridScheduler grids, LocalSizes local) {
-        float[] normed = new float[d.dModel()], zxbcdt = new float[d.dInProj()], xbc = new float[d.convDim()];
-        float[] y = new float[d.dInner()], gated = new float[d.dInner()];
-        float[] convState = new float[d.convDim() * (d.dConv() - 1)];
-        float[] ssmState = new float[d.dInner() * d.dstate()];
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(),
-                        w.aNeg(), w.d(), w.gatedNorm(), w.outProj(), normed, zxbcdt, xbc, y, gated, convState, ssmState)
-                .task("norm", MixerKernels::rmsNorm, ctx, residual, w.norm(), normed, d.dModel(), d.eps())
-                .task("inProj", MixerKernels::matVec, ctx, w.inProj(), normed, zxbcdt, d.dModel())
-                .task("conv", MixerKernels::convStep, control, zxbcdt, convState, w.convW(), w.convB(), xbc,
+    /**
+     * The most blocks one graph holds within TornadoVM's task, node and bytecode limits (with the
+     * embed and head tasks), the bytecode limit as this JVM sets it.
+     */
+    public static int maxBlocksPerGraph() {
+        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE));
+    }
+
+    static int maxBlocksPerGraph(int bytecodeSize) {
+        int byCode = (GRAPH_CODE_SIZE - EDGE_TASKS * GRAPH_CODE_PER_TASK - EDGE_ARGS * GRAPH_CODE_PER_ARG)
+                / (TASKS_PER_BLOCK * GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * GRAPH_CODE_PER_ARG);
+        int byTasks = (MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
+        int byNodes = (MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
+        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
+        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+    }
+
+    /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */
+    static int[] split(int blocks, int max) {
+        int n = Math.max(1, (blocks + max - 1) / max);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = blocks / n + (i < blocks % n ? 1 : 0);
+        return out;
+    }
+
+    /** How many task graphs one token step executes. */
+    public int graphCount() {
+        return graphCount;
+    }
+
+    /** One block's tasks, named prefix + kernel; its packed weights w are on the device already. */
+    private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
+                                 int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
+                                 GridScheduler grids, LocalSizes local) {
+        g.task(p + "norm", MixerKernels::rmsNorm, ctx, residual, w, s.normed, d.dModel(), d.eps())
+                .task(p + "inProj", MixerKernels::matVec, ctx, w, o.inProj(), s.normed, s.zxbcdt, d.dModel())
+                .task(p + "conv", MixerKernels::convStep, control, s.zxbcdt, states, convAt, w, o.convW(), s.xbc,
                         d.xbcOffset(), d.convDim(), d.dConv())
-                .task("ssd", MixerKernels::ssdStep, control, zxbcdt, xbc, ssmState, w.aNeg(), w.d(), w.dtBias(), y,
-                        d.dtOffset(), d.nheads(), d.headdim(), d.ngroups(), d.dstate(), d.dtMin(), d.dtMax())
-                .task("gatedNorm", MixerKernels::gatedRmsNorm, ctx, y, zxbcdt, w.gatedNorm(), gated,
+                .task(p + "ssd", MixerKernels::ssdStep, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
+                        s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
+                .task(p + "gatedNorm", MixerKernels::gatedRmsNorm, ctx, s.y, s.zxbcdt, w, o.gatedNorm(), s.gated,
                         d.dInner() / d.ngroups(), d.gatedEps())
-                .task("outProj", MixerKernels::matVecAccumulate, ctx, w.outProj(), gated, residual, d.dInner());
-        String at = g.getTaskGraphName() + ".";
+                .task(p + "outProj", MixerKernels::matVecAccumulate, ctx, w, o.outProj(), s.gated, residual, d.dInner());
+        String at = g.getTaskGraphName() + "." + p;
         grids.addWorkerGrid(at + "norm", grid(local.norm(), local.norm()));
         grids.addWorkerGrid(at + "inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
         grids.addWorkerGrid(at + "gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
@@ -121,8 +207,12 @@ public final class DecodePlan implements AutoCloseable {
         control[0] = token;
         control[1] = fresh ? 1 : 0;
         fresh = false;
-        // Graphs run one by one, in order: each consumes what the previous one left on the device.
-        for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
+        if (graphCount == 1) {
+            plan.execute();
+        } else {
+            // in order: each graph consumes what the one before it left on the device
+            for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
+        }
         return logits;
     }
 

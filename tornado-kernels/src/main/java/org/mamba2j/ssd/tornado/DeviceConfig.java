@@ -27,9 +27,11 @@ import java.util.stream.Stream;
  * over the resource of the same name). A file is picked when one of its {@code match} substrings
  * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
  * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
+ * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
+ * many as TornadoVM's graph limits allow.
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -100,7 +102,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (variant.equals("blocked")) tile = BLOCKED_TILE;
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph);
     }
 
     public boolean matches(String deviceName) {
@@ -134,7 +136,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 }
             }
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
-                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels);
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

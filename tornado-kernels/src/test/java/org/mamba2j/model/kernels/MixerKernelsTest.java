@@ -43,7 +43,7 @@ class MixerKernelsTest {
     @ParameterizedTest
     @CsvSource({"768,256", "100,64", "2560,1024", "3,4"})
     void rmsNorm(int n, int local) {
-        float[] x = randn(n), w = randn(n), out = poisoned(n);
+        float[] x = randn(n), w = randn(n + 5), out = poisoned(n);
         KernelContextEmulator.run(local, 1, 1, local, 1, 1, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
         double ss = 0;
         for (float v : x) ss += (double) v * v;
@@ -56,12 +56,13 @@ class MixerKernelsTest {
     @ParameterizedTest
     @CsvSource({"37,768,128", "5,100,32", "8,3,4"})
     void matVecAndAccumulate(int rows, int cols, int local) {
-        float[] w = randn(rows * cols), x = randn(cols), out = poisoned(rows), acc = randn(rows), acc0 = acc.clone();
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVec(k, w, x, out, cols));
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVecAccumulate(k, w, x, acc, cols));
+        int wOff = 11;
+        float[] w = randn(wOff + rows * cols + 3), x = randn(cols), out = poisoned(rows), acc = randn(rows), acc0 = acc.clone();
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVec(k, w, wOff, x, out, cols));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVecAccumulate(k, w, wOff, x, acc, cols));
         double[] ref = new double[rows], refAcc = new double[rows];
         for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) ref[r] += (double) w[r * cols + c] * x[c];
+            for (int c = 0; c < cols; c++) ref[r] += (double) w[wOff + r * cols + c] * x[c];
             refAcc[r] = acc0[r] + ref[r];
         }
         assertRel("matVec", out, ref, 1e-6);
@@ -71,8 +72,9 @@ class MixerKernelsTest {
     @Test
     void gatedRmsNormIsGroupedPerGroup() {
         int groups = 4, groupSize = 48, dInner = groups * groupSize;
-        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(dInner), out = poisoned(dInner);
-        KernelContextEmulator.run(groups * 32, 1, 1, 32, 1, 1, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, out, groupSize, 1e-5f));
+        int wOff = 9;
+        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + dInner + 2), out = poisoned(dInner);
+        KernelContextEmulator.run(groups * 32, 1, 1, 32, 1, 1, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, wOff, out, groupSize, 1e-5f));
         double[] ref = new double[dInner];
         for (int g = 0; g < groups; g++) {
             double ss = 0;
@@ -81,17 +83,21 @@ class MixerKernelsTest {
                 ss += ref[i] * ref[i];
             }
             double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
-            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[i] *= scale * w[i];
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[i] *= scale * w[wOff + i];
         }
         assertRel("gatedRmsNorm", out, ref, 1e-6);
     }
 
     @Test
     void convStepShiftsStateAndAppliesSilu() {
-        int convDim = 40, dConv = 4, offset = 7;
-        float[] zx = randn(offset + convDim + 3), state = randn(convDim * (dConv - 1)), w = randn(convDim * dConv), b = randn(convDim);
-        float[] state0 = state.clone(), out = poisoned(convDim);
-        MixerKernels.convStep(new int[]{0, 0}, zx, state, w, b, out, offset, convDim, dConv);
+        int convDim = 40, dConv = 4, offset = 7, sOff = 13, wOff = 3, bOff = wOff + convDim * dConv;
+        float[] zx = randn(offset + convDim + 3), state = randn(sOff + convDim * (dConv - 1) + 4), packed = randn(bOff + convDim + 5);
+        float[] w = Arrays.copyOfRange(packed, wOff, wOff + convDim * dConv), b = Arrays.copyOfRange(packed, bOff, bOff + convDim);
+        float[] state0 = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1)), out = poisoned(convDim), whole0 = state.clone();
+        MixerKernels.convStep(new int[]{0, 0}, zx, state, sOff, packed, wOff, out, offset, convDim, dConv);
+        for (int i = 0; i < sOff; i++) assertTrue(state[i] == whole0[i], "conv state before the block's changed");
+        for (int i = sOff + convDim * (dConv - 1); i < state.length; i++) assertTrue(state[i] == whole0[i], "conv state after the block's changed");
+        state = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1));
         double[] ref = new double[convDim];
         for (int c = 0; c < convDim; c++) {
             double acc = b[c];
@@ -107,10 +113,16 @@ class MixerKernelsTest {
     @Test
     void ssdStepMatchesRecurrence() {
         int H = 6, P = 8, G = 2, N = 16, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
-        float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), state = randn(H * P * N), state0 = state.clone();
-        float[] a = new float[H], d = randn(H), bias = randn(H), y = poisoned(dInner);
-        for (int h = 0; h < H; h++) a[h] = -(1 + h);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, state, a, d, bias, y, dtOffset, H, P, G, N, 0.001f, 0.5f);
+        int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
+        float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
+        float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6), y = poisoned(dInner);
+        packed[dOff + H] = 0.001f;
+        packed[dOff + H + 1] = 0.5f;
+        for (int h = 0; h < H; h++) packed[aOff + h] = -(1 + h);
+        float[] a = Arrays.copyOfRange(packed, aOff, aOff + H), d = Arrays.copyOfRange(packed, dOff, dOff + H);
+        float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, H, P, G, N);
+        float[] state = Arrays.copyOfRange(whole, sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
             int g = h / (H / G);
@@ -134,15 +146,19 @@ class MixerKernelsTest {
     @Test
     void resetFlagStartsStatesFromZero() {
         int H = 2, P = 4, G = 1, N = 8, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N, convDim = dInner + 2 * G * N;
-        float[] zx = randn(dtOffset + H), xbc = randn(convDim), a = {-1f, -2f}, d = randn(H), bias = randn(H);
+        float[] zx = randn(dtOffset + H), xbc = randn(convDim), packed = randn(3 * H + 2);
+        packed[3 * H] = 0f;
+        packed[3 * H + 1] = 100f;
+        packed[H] = -1f;
+        packed[H + 1] = -2f;
         float[] dirty = randn(H * P * N), clean = new float[H * P * N], yDirty = poisoned(dInner), yClean = poisoned(dInner);
-        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, a, d, bias, yDirty, dtOffset, H, P, G, N, 0f, 100f);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, a, d, bias, yClean, dtOffset, H, P, G, N, 0f, 100f);
+        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N);
+        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N);
         assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
-        float[] w = randn(convDim * 4), b = randn(convDim), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
+        float[] wb = randn(convDim * 5), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
         float[] oDirty = poisoned(convDim), oClean = poisoned(convDim);
-        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, w, b, oDirty, 0, convDim, 4);
-        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, w, b, oClean, 0, convDim, 4);
+        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, 0, wb, 0, oDirty, 0, convDim, 4);
+        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, 0, wb, 0, oClean, 0, convDim, 4);
         assertTrue(Arrays.equals(oClean, oDirty) && Arrays.equals(cClean, cDirty));
     }
 
