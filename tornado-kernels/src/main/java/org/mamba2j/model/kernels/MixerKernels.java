@@ -32,20 +32,11 @@ public final class MixerKernels {
     public static void rmsNorm(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
-        float[] partial = ctx.allocateFloatLocalArray(1024);
         float sum = 0f;
         for (int i = lid; i < n; i += size) {
             sum += x[i] * x[i];
         }
-        partial[lid] = sum;
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
-            }
-        }
-        ctx.localBarrier();
-        float scale = 1.0f / TornadoMath.sqrt(partial[0] / n + eps);
+        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, sum) / n + eps);
         for (int i = lid; i < n; i += size) {
             out[i] = x[i] * scale * w[i];
         }
@@ -71,13 +62,22 @@ public final class MixerKernels {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
-        float[] partial = ctx.allocateFloatLocalArray(1024);
         float sum = 0f;
         for (int i = lid; i < cols; i += size) {
             sum += w[base + i] * x[i];
         }
-        partial[lid] = sum;
-        for (int stride = size / 2; stride > 0; stride /= 2) {
+        return workGroupSum(ctx, sum);
+    }
+
+    /**
+     * The sum of {@code value} over the work-group, returned to every work item: a tree in local
+     * memory. Every item must call it (it holds barriers); the group size is a power of two ≤ 1024.
+     */
+    private static float workGroupSum(KernelContext ctx, float value) {
+        int lid = ctx.localIdx;
+        float[] partial = ctx.allocateFloatLocalArray(1024);
+        partial[lid] = value;
+        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
             ctx.localBarrier();
             if (lid < stride) {
                 partial[lid] += partial[lid + stride];
@@ -162,7 +162,6 @@ public final class MixerKernels {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = ctx.groupIdx * groupSize;
-        float[] partial = ctx.allocateFloatLocalArray(1024);
         float sum = 0f;
         for (int i = lid; i < groupSize; i += size) {
             float z = zxbcdt[base + i];
@@ -170,15 +169,7 @@ public final class MixerKernels {
             out[base + i] = g;
             sum += g * g;
         }
-        partial[lid] = sum;
-        for (int stride = size / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
-            }
-        }
-        ctx.localBarrier();
-        float scale = 1.0f / TornadoMath.sqrt(partial[0] / groupSize + eps);
+        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, sum) / groupSize + eps);
         for (int i = lid; i < groupSize; i += size) {
             out[base + i] = out[base + i] * scale * w[wOff + base + i];
         }

@@ -38,7 +38,7 @@ public final class SsdPlan implements AutoCloseable {
     final SsdShape shape;
     final SsdDims.Flags flags;
     final String graphName;
-    private final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
+    private final StagedInputs in;
     private final float[] y, finalState;
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
@@ -48,16 +48,7 @@ public final class SsdPlan implements AutoCloseable {
         this.flags = f;
         this.graphName = "ssd" + IDS.incrementAndGet();
         int xs = Math.toIntExact(s.xSize()), ss = Math.toIntExact(s.stateSize());
-        x = new float[xs];
-        dtRaw = new float[Math.toIntExact(s.dtSize())];
-        A = new float[s.nheads()];
-        bias = new float[f.bias() ? s.nheads() : 1];
-        dtLimits = new float[2];
-        B = new float[Math.toIntExact(s.bcSize())];
-        C = new float[B.length];
-        D = new float[s.nheads()];
-        z = new float[f.z() ? xs : 1];
-        init = new float[f.init() ? ss : 1];
+        in = new StagedInputs(s, f, true);
         y = new float[xs];
         finalState = new float[ss];
         int[] dims = SsdDims.of(s, f);
@@ -69,41 +60,41 @@ public final class SsdPlan implements AutoCloseable {
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph(graphName)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, wState, cb, states, stateIn)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z, init);
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init);
         int nCum = SsdDims.cumsumItems(s);
-        g.task("cumsum", SsdKernels::chunkCumsum, dtRaw, A, bias, dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
+        g.task("cumsum", SsdKernels::chunkCumsum, in.dtRaw, in.A, in.bias, in.dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
         if (cfg.kernel("chunkCB").blocked()) {
-            g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, C, B, dims, cb);
+            g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, in.C, in.B, dims, cb);
             blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), s.batch() * s.nchunks() * s.ngroups());
         } else {
-            g.task("chunkCB", SsdKernels::chunkCB, C, B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+            g.task("chunkCB", SsdKernels::chunkCB, in.C, in.B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
         }
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
         if (ks.blocked()) {
-            g.task("chunkStates", SsdBlockedKernels::chunkStatesBlocked, kc, x, B, wState, dims, states);
+            g.task("chunkStates", SsdBlockedKernels::chunkStatesBlocked, kc, in.x, in.B, wState, dims, states);
             blockedGrid(grid, "chunkStates", s.dstate(), s.headdim(), nCum);
         } else if (ks.tiled()) {
             int T = ks.tile();
-            g.task("chunkStates", SsdTiledKernels::chunkStates, kc, x, B, wState, dims, states, T);
+            g.task("chunkStates", SsdTiledKernels::chunkStates, kc, in.x, in.B, wState, dims, states, T);
             tileGrid(grid, "chunkStates", roundUp(s.dstate(), T), roundUp(s.headdim(), T), nCum, T);
         } else {
-            g.task("chunkStates", SsdKernels::chunkStates, x, B, wState, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
+            g.task("chunkStates", SsdKernels::chunkStates, in.x, in.B, wState, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
         }
-        g.task("statePassing", SsdKernels::statePassing, states, cum, init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
+        g.task("statePassing", SsdKernels::statePassing, states, cum, in.init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
         if (ko.blocked()) {
-            g.task("chunkOutput", SsdBlockedKernels::chunkOutputBlocked, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+            g.task("chunkOutput", SsdBlockedKernels::chunkOutputBlocked, kc, in.x, in.z, dt, cum, cb, in.C, stateIn, in.D, dims, y);
             blockedGrid(grid, "chunkOutput", s.headdim(), s.chunkSize(), nCum);
         } else if (ko.tiled()) {
             int T = ko.tile();
-            g.task("chunkOutput", SsdTiledKernels::chunkOutput, kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T);
+            g.task("chunkOutput", SsdTiledKernels::chunkOutput, kc, in.x, in.z, dt, cum, cb, in.C, stateIn, in.D, dims, y, T);
             tileGrid(grid, "chunkOutput", roundUp(s.headdim(), T), roundUp(s.chunkSize(), T), nCum, T);
         } else {
             // the loop variant first weights C·Bᵀ once per (l, r) (one exp each) instead of once per headdim column
             float[] scores = new float[SsdDims.scoresSize(s)];
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, scores);
             g.task("chunkScores", SsdKernels::chunkScores, cb, dt, cum, dims, scores, loopGrid(grid, "chunkScores", scores.length, cfg));
-            g.task("chunkOutput", SsdKernels::chunkOutput, x, z, cum, scores, C, stateIn, D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
+            g.task("chunkOutput", SsdKernels::chunkOutput, in.x, in.z, cum, scores, in.C, stateIn, in.D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
         }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
         ImmutableTaskGraph itg = g.snapshot();
@@ -155,18 +146,8 @@ public final class SsdPlan implements AutoCloseable {
     }
 
     /** One forward: {@code in} must have this plan's shape and flags. */
-    public synchronized void run(SsdInputs in, float[] yOut, float[] finalStateOut) {
-        System.arraycopy(in.x(), 0, x, 0, x.length);
-        System.arraycopy(in.dt(), 0, dtRaw, 0, dtRaw.length);
-        System.arraycopy(in.A(), 0, A, 0, A.length);
-        System.arraycopy(in.B(), 0, B, 0, B.length);
-        System.arraycopy(in.C(), 0, C, 0, C.length);
-        System.arraycopy(in.D(), 0, D, 0, D.length);
-        if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
-        if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
-        if (flags.init()) System.arraycopy(in.initialState(), 0, init, 0, init.length);
-        dtLimits[0] = in.timeStep().min();
-        dtLimits[1] = in.timeStep().max();
+    public synchronized void run(SsdInputs inputs, float[] yOut, float[] finalStateOut) {
+        in.copyFrom(inputs);
         last = plan.execute();
         System.arraycopy(y, 0, yOut, 0, y.length);
         System.arraycopy(finalState, 0, finalStateOut, 0, finalState.length);

@@ -29,7 +29,8 @@ public final class StepPlan implements AutoCloseable {
     final SsdShape shape;
     final SsdDims.Flags flags;
     final boolean resident;
-    private final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, state, y;
+    private final StagedInputs in;
+    private final float[] state, y;
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
 
@@ -40,26 +41,18 @@ public final class StepPlan implements AutoCloseable {
         this.resident = resident;
         String name = "ssdstep" + IDS.incrementAndGet();
         int xs = Math.toIntExact(s.xSize());
-        x = new float[xs];
-        dtRaw = new float[Math.toIntExact(s.dtSize())];
-        A = new float[s.nheads()];
-        bias = new float[f.bias() ? s.nheads() : 1];
-        dtLimits = new float[2];
-        B = new float[Math.toIntExact(s.bcSize())];
-        C = new float[B.length];
-        D = new float[s.nheads()];
-        z = new float[f.z() ? xs : 1];
+        in = new StagedInputs(s, f, false);
         state = new float[Math.toIntExact(s.stateSize())];
         y = new float[xs];
         if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
         int[] dims = SsdDims.of(s, f);
         TaskGraph g = new TaskGraph(name)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, x, dtRaw, A, bias, dtLimits, B, C, D, z);
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z);
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
         int local = cfg.kernel("step").local();
         int global = SsdPlan.roundUp(xs, local); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
-        g.task("step", SsdKernels::decodeStep, x, dtRaw, A, bias, dtLimits, B, C, D, z, dims, state, y, global);
+        g.task("step", SsdKernels::decodeStep, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, dims, state, y, global);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
         WorkerGrid w = new WorkerGrid1D(global);
@@ -70,17 +63,8 @@ public final class StepPlan implements AutoCloseable {
     }
 
     /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
-    public synchronized void run(SsdInputs in, float[] stateInOut, float[] yOut) {
-        System.arraycopy(in.x(), 0, x, 0, x.length);
-        System.arraycopy(in.dt(), 0, dtRaw, 0, dtRaw.length);
-        System.arraycopy(in.A(), 0, A, 0, A.length);
-        System.arraycopy(in.B(), 0, B, 0, B.length);
-        System.arraycopy(in.C(), 0, C, 0, C.length);
-        System.arraycopy(in.D(), 0, D, 0, D.length);
-        if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
-        if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
-        dtLimits[0] = in.timeStep().min();
-        dtLimits[1] = in.timeStep().max();
+    public synchronized void run(SsdInputs inputs, float[] stateInOut, float[] yOut) {
+        in.copyFrom(inputs);
         if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
         last = plan.execute();
         System.arraycopy(y, 0, yOut, 0, y.length);
