@@ -38,9 +38,7 @@ public final class ChunkedSsd {
 
     /** Writes y and the final state into the given arrays (which may hold garbage). */
     public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState) {
-        in.validate(s);
-        SsdInputs.check("y", y, s.xSize());
-        SsdInputs.check("final_state", finalState, s.stateSize());
+        in.validateForward(s, y, finalState);
         Dims d = new Dims(s);
         GroupTiles tiles = GroupTiles.acquire(d, s.batch() * s.nchunks() * s.ngroups());
         try {

@@ -28,11 +28,7 @@ public final class JvmSsd implements SsdBackend {
 
     @Override
     public void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
-        SsdShape s = shape.withSeqlen(1);
-        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
-        in.validate(s);
-        SsdInputs.check("state", state, s.stateSize());
-        SsdInputs.check("y", y, s.xSize());
+        SsdShape s = in.validateStep(shape, state, y);
         IntStream.range(0, s.batch() * s.nheads()).parallel().forEach(bh -> stepHead(s, in, state, y, bh));
     }
 

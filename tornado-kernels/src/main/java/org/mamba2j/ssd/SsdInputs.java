@@ -32,6 +32,26 @@ public record SsdInputs(float[] x, float[] dt, float[] A, float[] B, float[] C, 
         if (timeStep.bias() != null) check("dt_bias", timeStep.bias(), s.nheads());
     }
 
+    /** Checks the inputs and the output arrays of a forward over shape {@code s}. */
+    public void validateForward(SsdShape s, float[] y, float[] finalState) {
+        validate(s);
+        check("y", y, s.xSize());
+        check("final_state", finalState, s.stateSize());
+    }
+
+    /**
+     * Checks a decode step of {@code shape}'s batch and heads: one token per batch row, the state
+     * passed apart (not as initial_state), state and y sized for it. Returns the step's shape (seqlen 1).
+     */
+    public SsdShape validateStep(SsdShape shape, float[] state, float[] y) {
+        SsdShape s = shape.withSeqlen(1);
+        if (initialState != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
+        validate(s);
+        check("state", state, s.stateSize());
+        check("y", y, s.xSize());
+        return s;
+    }
+
     static void check(String name, float[] a, long expected) {
         if (a == null) throw new IllegalArgumentException(name + " is missing (expected " + expected + " elements)");
         if (a.length != expected) {

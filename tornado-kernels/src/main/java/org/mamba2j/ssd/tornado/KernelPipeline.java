@@ -19,9 +19,7 @@ public final class KernelPipeline {
 
     /** @param poison fill the intermediate buffers with NaN first, so an element a kernel forgets to write shows. */
     public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState, boolean poison) {
-        in.validate(s);
-        SsdDims.check("y", y, s.xSize());
-        SsdDims.check("final_state", finalState, s.stateSize());
+        in.validateForward(s, y, finalState);
         SsdDims.Flags f = SsdDims.Flags.of(in);
         int[] dims = SsdDims.of(s, f);
         float[] dummy = new float[1];
@@ -51,11 +49,7 @@ public final class KernelPipeline {
     }
 
     public static void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
-        SsdShape s = shape.withSeqlen(1);
-        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
-        in.validate(s);
-        SsdDims.check("state", state, s.stateSize());
-        SsdDims.check("y", y, s.xSize());
+        SsdShape s = in.validateStep(shape, state, y);
         SsdDims.Flags f = SsdDims.Flags.of(in);
         int[] dims = SsdDims.of(s, f);
         float[] dummy = new float[1];

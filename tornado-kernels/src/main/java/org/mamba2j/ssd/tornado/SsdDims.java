@@ -70,12 +70,4 @@ public final class SsdDims {
     public static int cumsumItems(SsdShape s) {
         return s.batch() * s.nchunks() * s.nheads();
     }
-
-    /** The same check and message as SsdInputs' own: name, length, expected length. */
-    public static void check(String name, float[] a, long expected) {
-        if (a == null) throw new IllegalArgumentException(name + " is missing (expected " + expected + " elements)");
-        if (a.length != expected) {
-            throw new IllegalArgumentException(name + " has " + a.length + " elements, the shape needs " + expected);
-        }
-    }
 }

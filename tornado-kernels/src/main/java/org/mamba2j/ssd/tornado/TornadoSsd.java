@@ -135,9 +135,7 @@ public final class TornadoSsd implements SsdBackend {
 
     @Override
     public void forward(SsdShape shape, SsdInputs in, float[] y, float[] finalState) {
-        in.validate(shape);
-        SsdDims.check("y", y, shape.xSize());
-        SsdDims.check("final_state", finalState, shape.stateSize());
+        in.validateForward(shape, y, finalState);
         int q = keepChunkSize ? shape.chunkSize() : config.chunkSizeFor(shape.chunkSize());
         SsdShape s = new SsdShape(shape.batch(), shape.seqlen(), shape.nheads(), shape.headdim(), shape.ngroups(), shape.dstate(), q);
         SsdDims.Flags f = SsdDims.Flags.of(in);
@@ -148,11 +146,7 @@ public final class TornadoSsd implements SsdBackend {
 
     @Override
     public void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
-        SsdShape s = shape.withSeqlen(1);
-        if (in.initialState() != null) throw new IllegalArgumentException("step takes the state separately, not as initial_state");
-        in.validate(s);
-        SsdDims.check("state", state, s.stateSize());
-        SsdDims.check("y", y, s.xSize());
+        SsdShape s = in.validateStep(shape, state, y);
         SsdDims.Flags f = SsdDims.Flags.of(in);
         StepPlan p = plan(new PlanKey("step", s, f), () -> new StepPlan(s, f, device, config, false, null));
         p.run(in, state, y);
