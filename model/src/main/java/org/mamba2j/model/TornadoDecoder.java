@@ -27,13 +27,15 @@ final class TornadoDecoder implements Decoder {
         TornadoDevice device = TornadoSsd.device(spec);
         String name = TornadoSsd.deviceName(device);
         DeviceConfig config = DeviceConfig.forDevice(name, deviceConfig);
-        DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("rmsNorm").local(),
-                config.kernel("matVec").local(), config.kernel("gatedNorm").local());
-        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), name + " (" + spec + ", TornadoVM, config " + config.name());
+        DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
+        // execution graphs exist on the PTX backend only (CUDA graphs)
+        boolean graphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
+        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), graphs,
+                name + " (" + spec + ", TornadoVM, config " + config.name() + (graphs ? ", CUDA graph" : ""));
     }
 
     private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local, int blocksPerGraph,
-                           String deviceName) {
+                           boolean executionGraphs, String deviceName) {
         Mamba2Config c = model.config();
         if (c.useBias()) throw new IllegalArgumentException("the TornadoVM decoder does not support in_proj/out_proj biases (use_bias=true)");
         if (c.normBeforeGate()) throw new IllegalArgumentException("the TornadoVM decoder does not support norm_before_gate=true");
@@ -46,7 +48,7 @@ final class TornadoDecoder implements Decoder {
         };
         float[] embedding = model.embedding().toFloats();
         float[] lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, blocksPerGraph);
+        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, blocksPerGraph, executionGraphs);
         this.vocab = c.paddedVocab();
         int graphs = plan.graphCount();
         this.deviceName = deviceName + ", " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";

@@ -1,5 +1,6 @@
 package org.mamba2j.model.kernels;
 
+import org.mamba2j.ssd.tornado.ExecutionGraphs;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -9,6 +10,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -16,18 +19,20 @@ import java.util.function.IntFunction;
 
 /**
  * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
- * cost on every task-graph execution, so the whole token step runs in as few graphs as TornadoVM 5.2
- * accepts ({@link #maxBlocksPerGraph()}, 24 blocks): one for the 130m model, else graphs of equal
- * block counts chained on the device (persistOnDevice / consumeFromDevice). To fit, each block's
- * weights are packed into one array ({@link PackedBlock}), all blocks' states into one
- * ({@link PackedStates}), the scratch buffers are shared by the blocks (they run in sequence) and the
- * kernels take few arguments. Weights, the residual stream and every state stay on the device; per
- * token only {token, reset} goes in and the logits come out. Tasks are named b{l}_{kernel}.
+ * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
+ * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
+ * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
+ * four tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
+ * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
+ * run in sequence) and the kernels take few arguments. Weights, the residual stream and every state
+ * stay on the device; per token only {token, reset} goes in and the logits come out, both off-heap
+ * so that on backends with execution graphs (PTX: CUDA graphs) the whole step can be captured once
+ * and replayed, which takes the per-task host cost away. Tasks are named b{l}_{kernel}.
  */
 public final class DecodePlan implements AutoCloseable {
 
-    /** Work-group sizes of the reduction kernels (from device-configs). */
-    public record LocalSizes(int norm, int matVec, int gatedNorm) {
+    /** Work-group sizes of the matrix-vector kernels and of the SSD step (from device-configs). */
+    public record LocalSizes(int matVec, int step) {
     }
 
     /*
@@ -54,28 +59,29 @@ public final class DecodePlan implements AutoCloseable {
     static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
-    /** A block: 6 tasks (norm, inProj, conv, ssd, gatedNorm, outProj) of 6+6+10+12+8+6 arguments, 8 of them written. */
-    static final int TASKS_PER_BLOCK = 6;
-    static final int ARGS_PER_BLOCK = 48;
-    static final int WRITES_PER_BLOCK = 8;
-    /** The graph's other tasks: embed (4 arguments), normF and lmHead (6 each). */
-    static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 16;
+    /** A block: 4 tasks (normInProj, conv, ssd, gatedOutProj) of 7+10+13+10 arguments, 6 of them written. */
+    static final int TASKS_PER_BLOCK = 4;
+    static final int ARGS_PER_BLOCK = 40;
+    static final int WRITES_PER_BLOCK = 6;
+    /** The graph's other tasks: embed (5 arguments) and head (norm_f + lm_head, 7). */
+    static final int EDGE_TASKS = 2;
+    static final int EDGE_ARGS = 12;
 
     static final int NODES_PER_OBJECT = 3;
     /** The packed weights, the tasks and their writes, the two state offsets. */
     static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
     /**
-     * Every graph: context and buffer-set nodes, the shared objects (control, embedding, residual,
-     * states, 5 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks with their
-     * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
+     * Every graph: context and buffer-set nodes, the shared objects (input, control, embedding,
+     * residual, states, 3 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks
+     * with their writes and the logits' copy-out, and the scalars all blocks share; rounded up.
      */
     static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
     static final int BYTECODE_PER_BLOCK = 700;
     static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
-    private final int[] control = new int[2];
+    private final IntArray input = new IntArray(2);
+    private final FloatArray logitsOut;
     private final float[] logits;
     private final TornadoExecutionPlan plan;
     private final int graphCount;
@@ -84,30 +90,32 @@ public final class DecodePlan implements AutoCloseable {
     /**
      * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
      * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
-     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
+     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}). {@code executionGraphs}:
+     * capture the step once and replay it (only for backends that have execution graphs: PTX).
      */
     public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, float[] normF, float[] embedding, float[] lmHead,
-                      TornadoDevice device, LocalSizes local, int blocksPerGraph) {
+                      TornadoDevice device, LocalSizes local, int blocksPerGraph, boolean executionGraphs) {
         this.dims = dims;
         this.logits = new float[dims.vocab()];
+        this.logitsOut = new FloatArray(dims.vocab());
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
         PackedBlock pb = PackedBlock.of(dims);
         PackedStates ps = PackedStates.of(dims);
+        int[] control = new int[2];
         float[] residual = new float[dims.dModel()];
         float[] states = new float[ps.size()];
-        Scratch s = new Scratch(new float[dims.dModel()], new float[dims.dInProj()], new float[dims.convDim()],
-                new float[dims.dInner()], new float[dims.dInner()]);
+        Scratch s = new Scratch(new float[dims.dInProj()], new float[dims.convDim()], new float[dims.dInner()]);
         // what every graph after the first takes over from the one before it: a graph can consume
         // only what the graph right before it persisted, so all of it rides along to the end
-        Object[] shared = {control, embedding, residual, states, s.normed, s.zxbcdt, s.xbc, s.y, s.gated};
+        Object[] shared = {control, embedding, residual, states, s.zxbcdt, s.xbc, s.y};
         GridScheduler grids = new GridScheduler();
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
         TaskGraph g = new TaskGraph("decode")
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, states, s.normed, s.zxbcdt, s.xbc, s.y, s.gated)
-                .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, embedding, residual, states, s.zxbcdt, s.xbc, s.y)
+                .task("embed", MixerKernels::embed, input, control, embedding, residual, dims.dModel());
         int l = 0;
         for (int gi = 0; gi < split.length; gi++) {
             if (gi > 0) {
@@ -121,23 +129,20 @@ public final class DecodePlan implements AutoCloseable {
                 addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
             }
         }
-        float[] normed = s.normed;
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        g.task("normF", MixerKernels::rmsNorm, ctx, residual, normF, normed, dims.dModel(), dims.eps())
-                .task("lmHead", MixerKernels::matVec, ctx, lmHead, 0, normed, logits, dims.dModel())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        String name = g.getTaskGraphName();
-        grids.addWorkerGrid(name + ".normF", grid(local.norm(), local.norm()));
-        grids.addWorkerGrid(name + ".lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
+        g.task("head", MixerKernels::normMatVecOut, ctx, residual, normF, lmHead, logitsOut, dims.dModel(), dims.eps())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOut);
+        grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
         graphs.add(g.snapshot());
 
         this.graphCount = graphs.size();
         this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device).withGridScheduler(grids);
+        if (executionGraphs) ExecutionGraphs.enable(plan);
     }
 
-    private record Scratch(float[] normed, float[] zxbcdt, float[] xbc, float[] y, float[] gated) {
+    private record Scratch(float[] zxbcdt, float[] xbc, float[] y) {
     }
 
     /**
@@ -174,20 +179,17 @@ public final class DecodePlan implements AutoCloseable {
     private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
                                  int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
                                  GridScheduler grids, LocalSizes local) {
-        g.task(p + "norm", MixerKernels::rmsNorm, ctx, residual, w, s.normed, d.dModel(), d.eps())
-                .task(p + "inProj", MixerKernels::matVec, ctx, w, o.inProj(), s.normed, s.zxbcdt, d.dModel())
+        g.task(p + "normInProj", MixerKernels::normMatVec, ctx, residual, w, o.inProj(), s.zxbcdt, d.dModel(), d.eps())
                 .task(p + "conv", MixerKernels::convStep, control, s.zxbcdt, states, convAt, w, o.convW(), s.xbc,
                         d.xbcOffset(), d.convDim(), d.dConv())
-                .task(p + "ssd", MixerKernels::ssdStep, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
+                .task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
                         s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
-                .task(p + "gatedNorm", MixerKernels::gatedRmsNorm, ctx, s.y, s.zxbcdt, w, o.gatedNorm(), s.gated,
-                        d.dInner() / d.ngroups(), d.gatedEps())
-                .task(p + "outProj", MixerKernels::matVecAccumulate, ctx, w, o.outProj(), s.gated, residual, d.dInner());
+                .task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, w, o.gatedNorm(),
+                        o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
         String at = g.getTaskGraphName() + "." + p;
-        grids.addWorkerGrid(at + "norm", grid(local.norm(), local.norm()));
-        grids.addWorkerGrid(at + "inProj", grid(d.dInProj() * local.matVec(), local.matVec()));
-        grids.addWorkerGrid(at + "gatedNorm", grid(d.ngroups() * local.gatedNorm(), local.gatedNorm()));
-        grids.addWorkerGrid(at + "outProj", grid(d.dModel() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "normInProj", grid(d.dInProj() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "ssd", grid(d.dInner() * local.step(), local.step()));
+        grids.addWorkerGrid(at + "gatedOutProj", grid(d.dModel() * local.matVec(), local.matVec()));
     }
 
     private static WorkerGrid grid(int global, int local) {
@@ -204,8 +206,8 @@ public final class DecodePlan implements AutoCloseable {
     /** Feeds one token; returns the logits (vocab), valid until the next call. */
     public float[] step(int token) {
         if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
-        control[0] = token;
-        control[1] = fresh ? 1 : 0;
+        input.set(0, token);
+        input.set(1, fresh ? 1 : 0);
         fresh = false;
         if (graphCount == 1) {
             plan.execute();
@@ -213,6 +215,7 @@ public final class DecodePlan implements AutoCloseable {
             // in order: each graph consumes what the one before it left on the device
             for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
         }
+        for (int i = 0; i < logits.length; i++) logits[i] = logitsOut.get(i);
         return logits;
     }
 

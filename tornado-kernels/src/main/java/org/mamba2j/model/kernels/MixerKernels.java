@@ -3,11 +3,17 @@ package org.mamba2j.model.kernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
+ * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays;
+ * only the per-token input and the logits, which cross to the host, are off-heap arrays.
  * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
  * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
+ * A block is four tasks (norm + in_proj, conv, SSD step, gated norm + out_proj): TornadoVM spends a
+ * fixed host-side cost per task, far above these kernels' run time, so the norms ride along with
+ * the matrix-vector products that read the same vectors.
  * control = {token id, 1 when the states restart from zero}: device-resident states are reset
  * by the step that starts a sequence, so they never travel back from the host.
  * Weights and states come packed (see {@link PackedBlock}, {@link PackedStates}): a kernel gets the
@@ -18,64 +24,97 @@ public final class MixerKernels {
     private MixerKernels() {
     }
 
-    /** out = table[control[0]]   (dim); control = {token, reset states}. */
-    public static void embed(int[] control, float[] table, float[] out, int dim) {
+    /**
+     * control = in; out = table[token]   (dim). The only task that reads the host's per-token input,
+     * {token, 1 when the states restart from zero}: off-heap, so a captured execution graph
+     * (CUDA graph) can replay its copy; the later tasks read the device-resident control.
+     */
+    public static void embed(IntArray in, int[] control, float[] table, float[] out, int dim) {
         for (@Parallel int i = 0; i < dim; i++) {
-            out[i] = table[control[0] * dim + i];
+            int token = in.get(0);
+            if (i == 0) {
+                control[0] = token;
+                control[1] = in.get(1);
+            }
+            out[i] = table[token * dim + i];
         }
     }
 
     /**
-     * out = x · rsqrt(mean(x²) + eps) · w   (n); one work-group, any size that is a power of two.
-     * The weight starts at w[0]: a packed block holds its norm first.
+     * out[row] = W[row, :] · rmsNorm(x)   (rows): the block's RMSNorm (its weight at w[0]) folded
+     * into in_proj. One work-group per row; each recomputes mean(x²) over the d_model inputs it
+     * reads anyway, which costs less than a separate task.
      */
-    public static void rmsNorm(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        float sum = 0f;
-        for (int i = lid; i < n; i += size) {
-            sum += x[i] * x[i];
-        }
-        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, sum) / n + eps);
-        for (int i = lid; i < n; i += size) {
-            out[i] = x[i] * scale * w[i];
-        }
-    }
-
-    /** out[row] = W[row, :] · x   (rows); one work-group per row, W row-major (rows, cols) from w[wOff]. */
-    public static void matVec(KernelContext ctx, float[] w, int wOff, float[] x, float[] out, int cols) {
-        float dot = rowDot(ctx, w, wOff, x, cols);
+    public static void normMatVec(KernelContext ctx, float[] x, float[] w, int wOff, float[] out, int cols, float eps) {
+        float dot = normedRowDot(ctx, x, w, 0, w, wOff, cols, eps);
         if (ctx.localIdx == 0) {
             out[ctx.groupIdx] = dot;
         }
     }
 
-    /** acc[row] += W[row, :] · x   (rows): the out_proj that lands on the residual stream. */
-    public static void matVecAccumulate(KernelContext ctx, float[] w, int wOff, float[] x, float[] acc, int cols) {
-        float dot = rowDot(ctx, w, wOff, x, cols);
+    /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f and the lm_head, into the host's off-heap logits. */
+    public static void normMatVecOut(KernelContext ctx, float[] x, float[] norm, float[] w, FloatArray out, int cols, float eps) {
+        float dot = normedRowDot(ctx, x, norm, 0, w, 0, cols, eps);
         if (ctx.localIdx == 0) {
-            acc[ctx.groupIdx] += dot;
+            out.set(ctx.groupIdx, dot);
         }
     }
 
-    private static float rowDot(KernelContext ctx, float[] w, int wOff, float[] x, int cols) {
+    private static float normedRowDot(KernelContext ctx, float[] x, float[] norm, int normOff, float[] w, int wOff,
+                                      int cols, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
-        float sum = 0f;
+        float squares = 0f;
+        float dot = 0f;
         for (int i = lid; i < cols; i += size) {
-            sum += w[base + i] * x[i];
+            float v = x[i];
+            squares += v * v;
+            dot += w[base + i] * v * norm[normOff + i];
         }
-        return workGroupSum(ctx, sum);
+        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, squares) / cols + eps);
+        return workGroupSum(ctx, dot) * scale;
+    }
+
+    /**
+     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows): out_proj onto the residual stream with the
+     * gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each group of groupSize channels
+     * scaled by rsqrt(mean(g²) + eps), times the norm weight at w[normOff]. z is the head of zxbcdt.
+     * Every work-group recomputes the group statistics from the d_inner values it reads anyway.
+     */
+    public static void gatedMatVecAccumulate(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int normOff,
+                                             int wOff, float[] acc, int cols, int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float total = 0f;
+        for (int g0 = 0; g0 < cols; g0 += groupSize) {
+            float squares = 0f;
+            float dot = 0f;
+            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
+                float z = zxbcdt[i];
+                float g = y[i] * (z / (1.0f + TornadoMath.exp(-z)));
+                squares += g * g;
+                dot += w[base + i] * g * w[normOff + i];
+            }
+            float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, squares) / groupSize + eps);
+            total += workGroupSum(ctx, dot) * scale;
+        }
+        if (lid == 0) {
+            acc[ctx.groupIdx] += total;
+        }
     }
 
     /**
      * The sum of {@code value} over the work-group, returned to every work item: a tree in local
      * memory. Every item must call it (it holds barriers); the group size is a power of two ≤ 1024.
+     * The leading barrier lets one kernel sum several times: nobody overwrites the partials before
+     * every item has read the previous result.
      */
     private static float workGroupSum(KernelContext ctx, float value) {
         int lid = ctx.localIdx;
         float[] partial = ctx.allocateFloatLocalArray(1024);
+        ctx.localBarrier();
         partial[lid] = value;
         for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
             ctx.localBarrier();
@@ -119,59 +158,41 @@ public final class MixerKernels {
     /**
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
-     * The SSM state (nheads·headdim, dstate) starts at state[stateOff]. From w[headsOff] sit, as
-     * {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) | dtMin, dtMax:
-     * one offset for all, as every task argument costs room in TornadoVM's fixed 8 KiB graph code.
+     * One work-group per (head, channel) row of the SSM state (nheads·headdim, dstate), which starts
+     * at state[stateOff]: its work items walk the row's dstate entries side by side, so the state,
+     * by far the most data the step touches, is read and written in coalesced runs; y is the row's
+     * work-group sum. From w[headsOff] sit, as {@link PackedBlock} lays them out, dt bias | A (as
+     * −exp(A_log)) | D (nheads each) | dtMin, dtMax: one offset for all, as every task argument costs
+     * room in TornadoVM's fixed 8 KiB graph code.
      */
-    public static void ssdStep(int[] control, float[] zxbcdt, float[] xbc, float[] state, int stateOff, float[] w,
-                               int headsOff, float[] y, int nheads, int headdim, int ngroups, int dstate) {
-        for (@Parallel int hp = 0; hp < nheads * headdim; hp++) {
-            int h = hp / headdim;
-            int g = h / (nheads / ngroups);
-            int dInner = nheads * headdim;
-            int dtOffset = 2 * dInner + 2 * ngroups * dstate;
-            float dtMin = w[headsOff + 3 * nheads];
-            float dtMax = w[headsOff + 3 * nheads + 1];
-            int bOff = dInner + g * dstate;
-            int cOff = dInner + ngroups * dstate + g * dstate;
-            float raw = zxbcdt[dtOffset + h] + w[headsOff + h];
-            float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
-            dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
-            float decay = TornadoMath.exp(dt * w[headsOff + nheads + h]);
-            int fresh = control[1];
-            float xdt = xbc[hp] * dt;
-            int so = stateOff + hp * dstate;
-            float acc = 0f;
-            for (int n = 0; n < dstate; n++) {
-                float prev = fresh != 0 ? 0f : state[so + n];
-                float v = decay * prev + xdt * xbc[bOff + n];
-                state[so + n] = v;
-                acc += v * xbc[cOff + n];
-            }
-            y[hp] = acc + w[headsOff + 2 * nheads + h] * xbc[hp];
+    public static void ssdStep(KernelContext ctx, int[] control, float[] zxbcdt, float[] xbc, float[] state, int stateOff,
+                               float[] w, int headsOff, float[] y, int nheads, int headdim, int ngroups, int dstate) {
+        int hp = ctx.groupIdx;
+        int h = hp / headdim;
+        int g = h / (nheads / ngroups);
+        int dInner = nheads * headdim;
+        int dtOffset = 2 * dInner + 2 * ngroups * dstate;
+        float dtMin = w[headsOff + 3 * nheads];
+        float dtMax = w[headsOff + 3 * nheads + 1];
+        int bOff = dInner + g * dstate;
+        int cOff = dInner + ngroups * dstate + g * dstate;
+        float raw = zxbcdt[dtOffset + h] + w[headsOff + h];
+        float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
+        dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
+        float decay = TornadoMath.exp(dt * w[headsOff + nheads + h]);
+        int fresh = control[1];
+        float xdt = xbc[hp] * dt;
+        int so = stateOff + hp * dstate;
+        float acc = 0f;
+        for (int n = ctx.localIdx; n < dstate; n += ctx.localGroupSizeX) {
+            float prev = fresh != 0 ? 0f : state[so + n];
+            float v = decay * prev + xdt * xbc[bOff + n];
+            state[so + n] = v;
+            acc += v * xbc[cOff + n];
         }
-    }
-
-    /**
-     * Gated RMSNorm grouped as mamba_ssm does: g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w.
-     * One work-group per norm group of groupSize channels; z is the head of zxbcdt; the norm weight
-     * (nheads·headdim) starts at w[wOff].
-     */
-    public static void gatedRmsNorm(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int wOff, float[] out,
-                                    int groupSize, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int base = ctx.groupIdx * groupSize;
-        float sum = 0f;
-        for (int i = lid; i < groupSize; i += size) {
-            float z = zxbcdt[base + i];
-            float g = y[base + i] * (z / (1.0f + TornadoMath.exp(-z)));
-            out[base + i] = g;
-            sum += g * g;
-        }
-        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, sum) / groupSize + eps);
-        for (int i = lid; i < groupSize; i += size) {
-            out[base + i] = out[base + i] * scale * w[wOff + base + i];
+        float sum = workGroupSum(ctx, acc);
+        if (ctx.localIdx == 0) {
+            y[hp] = sum + w[headsOff + 2 * nheads + h] * xbc[hp];
         }
     }
 }

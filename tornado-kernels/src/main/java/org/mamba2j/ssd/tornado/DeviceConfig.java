@@ -28,10 +28,11 @@ import java.util.stream.Stream;
  * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
  * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
- * many as TornadoVM's graph limits allow.
+ * many as TornadoVM's graph limits allow. Optional {@code executionGraphs} (default false): replay
+ * the decode graphs as captured execution graphs (CUDA graphs) on backends that have them (PTX).
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, boolean executionGraphs) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -102,7 +103,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (variant.equals("blocked")) tile = BLOCKED_TILE;
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph,
+                executionGraphs);
     }
 
     public boolean matches(String deviceName) {
@@ -136,7 +138,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 }
             }
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
-                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0));
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0),
+                    j.path("executionGraphs").asBoolean(false));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

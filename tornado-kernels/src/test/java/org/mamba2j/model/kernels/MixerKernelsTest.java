@@ -5,10 +5,13 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.ssd.tornado.KernelContextEmulator;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,52 +43,65 @@ class MixerKernelsTest {
         return v / (1 + Math.exp(-v));
     }
 
-    @ParameterizedTest
-    @CsvSource({"768,256", "100,64", "2560,1024", "3,4"})
-    void rmsNorm(int n, int local) {
-        float[] x = randn(n), w = randn(n + 5), out = poisoned(n);
-        KernelContextEmulator.run(local, 1, 1, local, 1, 1, k -> MixerKernels.rmsNorm(k, x, w, out, n, 1e-5f));
+    static double[] rmsNormed(float[] x, float[] w, int wOff) {
         double ss = 0;
         for (float v : x) ss += (double) v * v;
-        double scale = 1 / Math.sqrt(ss / n + 1e-5);
-        double[] ref = new double[n];
-        for (int i = 0; i < n; i++) ref[i] = x[i] * scale * w[i];
-        assertRel("rmsNorm", out, ref, 1e-6);
+        double scale = 1 / Math.sqrt(ss / x.length + 1e-5);
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i] * scale * w[wOff + i];
+        return out;
+    }
+
+    static double[] matVec(float[] w, int wOff, double[] x, int rows) {
+        double[] out = new double[rows];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < x.length; c++) out[r] += w[wOff + r * x.length + c] * x[c];
+        }
+        return out;
     }
 
     @ParameterizedTest
-    @CsvSource({"37,768,128", "5,100,32", "8,3,4"})
-    void matVecAndAccumulate(int rows, int cols, int local) {
-        int wOff = 11;
-        float[] w = randn(wOff + rows * cols + 3), x = randn(cols), out = poisoned(rows), acc = randn(rows), acc0 = acc.clone();
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVec(k, w, wOff, x, out, cols));
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.matVecAccumulate(k, w, wOff, x, acc, cols));
-        double[] ref = new double[rows], refAcc = new double[rows];
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) ref[r] += (double) w[wOff + r * cols + c] * x[c];
-            refAcc[r] = acc0[r] + ref[r];
-        }
-        assertRel("matVec", out, ref, 1e-6);
-        assertRel("matVecAccumulate", acc, refAcc, 1e-6);
+    @CsvSource({"37,768,128", "5,100,32", "8,3,4", "3,2560,1024"})
+    void normMatVecFoldsTheNormIntoTheRows(int rows, int cols, int local) {
+        int wOff = cols + 11;
+        float[] w = randn(wOff + rows * cols + 3), x = randn(cols), out = poisoned(rows);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVec(k, x, w, wOff, out, cols, 1e-5f));
+        assertRel("normMatVec", out, matVec(w, wOff, rmsNormed(x, w, 0), rows), 1e-6);
     }
 
     @Test
-    void gatedRmsNormIsGroupedPerGroup() {
-        int groups = 4, groupSize = 48, dInner = groups * groupSize;
-        int wOff = 9;
-        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + dInner + 2), out = poisoned(dInner);
-        KernelContextEmulator.run(groups * 32, 1, 1, 32, 1, 1, k -> MixerKernels.gatedRmsNorm(k, y, zx, w, wOff, out, groupSize, 1e-5f));
-        double[] ref = new double[dInner];
+    void normMatVecOutWritesTheLogits() {
+        int rows = 19, cols = 64, local = 32;
+        float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
+        FloatArray out = new FloatArray(rows);
+        for (int i = 0; i < rows; i++) out.set(i, Float.NaN);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, x, norm, w, out, cols, 1e-5f));
+        float[] got = new float[rows];
+        for (int i = 0; i < rows; i++) got[i] = out.get(i);
+        assertRel("normMatVecOut", got, matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"4,48,32", "1,96,64", "2,40,16"})
+    void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local) {
+        int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
+        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
+        float[] acc = randn(rows), acc0 = acc.clone();
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1,
+                k -> MixerKernels.gatedMatVecAccumulate(k, y, zx, w, normOff, wOff, acc, dInner, groupSize, 1e-5f));
+        double[] gated = new double[dInner];
         for (int g = 0; g < groups; g++) {
             double ss = 0;
             for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
-                ref[i] = y[i] * silu(zx[i]);
-                ss += ref[i] * ref[i];
+                gated[i] = y[i] * silu(zx[i]);
+                ss += gated[i] * gated[i];
             }
             double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
-            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[i] *= scale * w[wOff + i];
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) gated[i] *= scale * w[normOff + i];
         }
-        assertRel("gatedRmsNorm", out, ref, 1e-6);
+        double[] ref = matVec(w, wOff, gated, rows);
+        for (int r = 0; r < rows; r++) ref[r] += acc0[r];
+        assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
     }
 
     @Test
@@ -121,7 +137,7 @@ class MixerKernelsTest {
         for (int h = 0; h < H; h++) packed[aOff + h] = -(1 + h);
         float[] a = Arrays.copyOfRange(packed, aOff, aOff + H), d = Arrays.copyOfRange(packed, dOff, dOff + H);
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, H, P, G, N);
+        KernelContextEmulator.run(H * P * 4, 1, 1, 4, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, H, P, G, N));
         float[] state = Arrays.copyOfRange(whole, sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -152,8 +168,8 @@ class MixerKernelsTest {
         packed[H] = -1f;
         packed[H + 1] = -2f;
         float[] dirty = randn(H * P * N), clean = new float[H * P * N], yDirty = poisoned(dInner), yClean = poisoned(dInner);
-        MixerKernels.ssdStep(new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N);
-        MixerKernels.ssdStep(new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N);
+        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N));
+        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N));
         assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
         float[] wb = randn(convDim * 5), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
         float[] oDirty = poisoned(convDim), oClean = poisoned(convDim);
@@ -166,8 +182,13 @@ class MixerKernelsTest {
     void embedCopiesTheTokenRow() {
         int dim = 16;
         float[] table = randn(10 * dim), out = poisoned(dim);
-        MixerKernels.embed(new int[]{7, 0}, table, out, dim);
+        IntArray in = new IntArray(2);
+        in.set(0, 7);
+        in.set(1, 1);
+        int[] control = {-1, -1};
+        MixerKernels.embed(in, control, table, out, dim);
         assertTrue(Arrays.equals(Arrays.copyOfRange(table, 7 * dim, 8 * dim), out));
+        assertArrayEquals(new int[]{7, 1}, control, "the per-token input lands in the device-resident control");
     }
 
     @Test

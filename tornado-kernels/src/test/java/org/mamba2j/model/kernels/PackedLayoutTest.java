@@ -73,9 +73,9 @@ class PackedLayoutTest {
 
     @Test
     void graphLimitEstimateCountsTheKernelsArguments() {
-        assertEquals(DecodePlan.ARGS_PER_BLOCK, params("rmsNorm") + params("matVec") + params("convStep") + params("ssdStep")
-                + params("gatedRmsNorm") + params("matVecAccumulate"));
-        assertEquals(DecodePlan.EDGE_ARGS, params("embed") + params("rmsNorm") + params("matVec"));
+        assertEquals(DecodePlan.ARGS_PER_BLOCK, params("normMatVec") + params("convStep") + params("ssdStep")
+                + params("gatedMatVecAccumulate"));
+        assertEquals(DecodePlan.EDGE_ARGS, params("embed") + params("normMatVecOut"));
     }
 
     @Test
