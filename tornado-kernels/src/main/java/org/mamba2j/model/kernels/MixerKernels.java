@@ -1,5 +1,6 @@
 package org.mamba2j.model.kernels;
 
+import org.mamba2j.ssd.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
@@ -72,8 +73,8 @@ public final class MixerKernels {
             squares += v * v;
             dot += w[base + i] * v * norm[normOff + i];
         }
-        float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, squares) / cols + eps);
-        return workGroupSum(ctx, dot) * scale;
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
+        return WorkGroups.sum(ctx, dot) * scale;
     }
 
     /**
@@ -97,33 +98,12 @@ public final class MixerKernels {
                 squares += g * g;
                 dot += w[base + i] * g * w[normOff + i];
             }
-            float scale = 1.0f / TornadoMath.sqrt(workGroupSum(ctx, squares) / groupSize + eps);
-            total += workGroupSum(ctx, dot) * scale;
+            float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
+            total += WorkGroups.sum(ctx, dot) * scale;
         }
         if (lid == 0) {
             acc[ctx.groupIdx] += total;
         }
-    }
-
-    /**
-     * The sum of {@code value} over the work-group, returned to every work item: a tree in local
-     * memory. Every item must call it (it holds barriers); the group size is a power of two ≤ 1024.
-     * The leading barrier lets one kernel sum several times: nobody overwrites the partials before
-     * every item has read the previous result.
-     */
-    private static float workGroupSum(KernelContext ctx, float value) {
-        int lid = ctx.localIdx;
-        float[] partial = ctx.allocateFloatLocalArray(1024);
-        ctx.localBarrier();
-        partial[lid] = value;
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
-            }
-        }
-        ctx.localBarrier();
-        return partial[0];
     }
 
     /**
@@ -190,7 +170,7 @@ public final class MixerKernels {
             state[so + n] = v;
             acc += v * xbc[cOff + n];
         }
-        float sum = workGroupSum(ctx, acc);
+        float sum = WorkGroups.sum(ctx, acc);
         if (ctx.localIdx == 0) {
             y[hp] = sum + w[headsOff + 2 * nheads + h] * xbc[hp];
         }

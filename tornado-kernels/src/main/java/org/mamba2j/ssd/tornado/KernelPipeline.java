@@ -2,6 +2,7 @@ package org.mamba2j.ssd.tornado;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Runs the loop-parallel kernels of {@link SsdKernels} as plain Java, in the order and with the
@@ -51,9 +52,10 @@ public final class KernelPipeline {
     public static void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
         SsdShape s = in.validateStep(shape, state, y);
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        int[] dims = SsdDims.of(s, f);
-        float[] dummy = new float[1];
-        SsdKernels.decodeStep(in.x(), in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()),
-                in.B(), in.C(), in.D(), f.z() ? in.z() : dummy, dims, state, y, pad(y.length));
+        StepInputs packed = new StepInputs(s, f);
+        packed.copyFrom(in);
+        FloatArray out = new FloatArray(y.length);
+        SsdKernels.decodeStep(packed.packed, packed.parts, SsdDims.of(s, f), state, out, pad(y.length));
+        for (int i = 0; i < y.length; i++) y[i] = out.get(i);
     }
 }

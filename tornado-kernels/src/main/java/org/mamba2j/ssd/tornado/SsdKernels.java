@@ -1,7 +1,9 @@
 package org.mamba2j.ssd.tornado;
 
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
@@ -251,42 +253,83 @@ public final class SsdKernels {
 
     /**
      * (f) One decode step (not named "step": that is an OpenCL built-in) per (batch, head, p): h = exp(dt·A)·h + dt·x⊗B, y = h·C + D·x, ·silu(z).
-     * Inputs have seqlen 1; {@code state} (batch, nheads, headdim, dstate) is updated in place.
+     * Inputs come packed as {@link StepInputs} lays them out ({@code parts}: where each starts);
+     * {@code state} (batch, nheads, headdim, dstate) is updated in place.
      */
-    public static void decodeStep(float[] x, float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, float[] B, float[] C,
-                            float[] D, float[] z, int[] dims, float[] state, float[] y, int padded) {
+    public static void decodeStep(FloatArray in, int[] parts, int[] dims, float[] state, FloatArray y, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P]) {
-                int H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G], N = dims[SsdDims.N];
-                int p = i % P;
-                int bh = i / P;
-                int h = bh % H;
-                int b = bh / H;
-                int g = h / (H / G);
-                float v = dtRaw[bh];
-                if (dims[SsdDims.HAS_BIAS] != 0) {
-                    v = v + dtBias[h];
-                }
-                if (dims[SsdDims.SOFTPLUS] != 0 && v <= SOFTPLUS_THRESHOLD) {
-                    v = softplus(v);
-                }
-                v = Math.min(Math.max(v, dtLimits[0]), dtLimits[1]);
-                float decay = TornadoMath.exp(v * A[h]);
-                float xdt = x[i] * v;
-                int bo = (b * G + g) * N;
+                int N = dims[SsdDims.N];
+                int bh = i / dims[SsdDims.P];
+                int h = bh % dims[SsdDims.H];
+                float dt = stepDt(in, parts, dims, bh);
+                float decay = TornadoMath.exp(dt * in.get(parts[StepInputs.A] + h));
+                float xdt = in.get(i) * dt;
+                int bo = stepGroupOffset(dims, bh);
                 int so = i * N;
                 float acc = 0f;
                 for (int n = 0; n < N; n++) {
-                    float s = decay * state[so + n] + xdt * B[bo + n];
+                    float s = decay * state[so + n] + xdt * in.get(parts[StepInputs.B] + bo + n);
                     state[so + n] = s;
-                    acc += s * C[bo + n];
+                    acc += s * in.get(parts[StepInputs.C] + bo + n);
                 }
-                float out = acc + D[h] * x[i];
-                if (dims[SsdDims.HAS_Z] != 0) {
-                    out = out * silu(z[i]);
-                }
-                y[i] = out;
+                y.set(i, stepOutput(in, parts, dims, acc, i, h));
             }
         }
+    }
+
+    /**
+     * {@link #decodeStep} with one work-group per (batch, head, p) row of the state (variant
+     * "reduce"): the row's dstate entries are walked side by side, so the state, nearly all the data
+     * a step touches, moves in coalesced runs; h·C is the work-group's sum.
+     */
+    public static void decodeStepReduce(KernelContext kc, FloatArray in, int[] parts, int[] dims, float[] state, FloatArray y) {
+        int i = kc.groupIdx;
+        int N = dims[SsdDims.N];
+        int bh = i / dims[SsdDims.P];
+        int h = bh % dims[SsdDims.H];
+        float dt = stepDt(in, parts, dims, bh);
+        float decay = TornadoMath.exp(dt * in.get(parts[StepInputs.A] + h));
+        float xdt = in.get(i) * dt;
+        int bo = stepGroupOffset(dims, bh);
+        int so = i * N;
+        float acc = 0f;
+        for (int n = kc.localIdx; n < N; n += kc.localGroupSizeX) {
+            float s = decay * state[so + n] + xdt * in.get(parts[StepInputs.B] + bo + n);
+            state[so + n] = s;
+            acc += s * in.get(parts[StepInputs.C] + bo + n);
+        }
+        float sum = WorkGroups.sum(kc, acc);
+        if (kc.localIdx == 0) {
+            y.set(i, stepOutput(in, parts, dims, sum, i, h));
+        }
+    }
+
+    /** dt of (batch, head) bh after bias, softplus and clamp. */
+    private static float stepDt(FloatArray in, int[] parts, int[] dims, int bh) {
+        float v = in.get(parts[StepInputs.DT] + bh);
+        if (dims[SsdDims.HAS_BIAS] != 0) {
+            v = v + in.get(parts[StepInputs.BIAS] + bh % dims[SsdDims.H]);
+        }
+        if (dims[SsdDims.SOFTPLUS] != 0 && v <= SOFTPLUS_THRESHOLD) {
+            v = softplus(v);
+        }
+        return Math.min(Math.max(v, in.get(parts[StepInputs.LIMITS])), in.get(parts[StepInputs.LIMITS] + 1));
+    }
+
+    /** Where (batch, head) bh's group starts in B and C: (batch, G, N). */
+    private static int stepGroupOffset(int[] dims, int bh) {
+        int H = dims[SsdDims.H];
+        int g = (bh % H) / (H / dims[SsdDims.G]);
+        return ((bh / H) * dims[SsdDims.G] + g) * dims[SsdDims.N];
+    }
+
+    /** y = h·C + D·x, gated by silu(z) when z is given. */
+    private static float stepOutput(FloatArray in, int[] parts, int[] dims, float hc, int i, int h) {
+        float out = hc + in.get(parts[StepInputs.D] + h) * in.get(i);
+        if (dims[SsdDims.HAS_Z] != 0) {
+            out = out * silu(in.get(parts[StepInputs.Z] + i));
+        }
+        return out;
     }
 }

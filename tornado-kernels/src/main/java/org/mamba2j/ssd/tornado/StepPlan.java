@@ -3,6 +3,7 @@ package org.mamba2j.ssd.tornado;
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
 import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
@@ -11,16 +12,20 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One decode step (seqlen 1) as a task graph of the single {@link SsdKernels#decodeStep} kernel.
+ * One decode step (seqlen 1) as a task graph of a single kernel: {@link SsdKernels#decodeStep}, or
+ * {@link SsdKernels#decodeStepReduce} when the device config's "step" variant is "reduce".
  *
  * <p>Two modes. <b>Copied</b> ({@code resident = false}, what {@link TornadoSsd#step} uses, since
  * the backend contract updates the caller's array): the state goes to the device and back on every
  * step. <b>Resident</b>: the state is loaded once, when the plan is built, and stays on the device between
- * steps; only x, dt, B, C, z go in and y comes out; {@link #readState} copies the state out on demand.
+ * steps; only the packed inputs ({@link StepInputs}) go in and y comes out, both off-heap, so with
+ * {@code executionGraphs} the step is captured once and replayed (CUDA graphs on PTX);
+ * {@link #readState} copies the state out on demand.
  */
 public final class StepPlan implements AutoCloseable {
 
@@ -29,37 +34,49 @@ public final class StepPlan implements AutoCloseable {
     final SsdShape shape;
     final SsdDims.Flags flags;
     final boolean resident;
-    private final StagedInputs in;
-    private final float[] state, y;
+    private final StepInputs in;
+    private final float[] state;
+    private final FloatArray y;
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
 
-    public StepPlan(SsdShape shape, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg, boolean resident, float[] initialState) {
+    public StepPlan(SsdShape shape, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg, boolean resident,
+                    float[] initialState, boolean executionGraphs) {
         SsdShape s = shape.withSeqlen(1);
         this.shape = s;
         this.flags = f;
         this.resident = resident;
         String name = "ssdstep" + IDS.incrementAndGet();
         int xs = Math.toIntExact(s.xSize());
-        in = new StagedInputs(s, f, false);
+        in = new StepInputs(s, f);
         state = new float[Math.toIntExact(s.stateSize())];
-        y = new float[xs];
+        y = new FloatArray(xs);
         if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
         int[] dims = SsdDims.of(s, f);
         TaskGraph g = new TaskGraph(name)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, in.parts)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.packed);
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
-        int local = cfg.kernel("step").local();
-        int global = SsdPlan.roundUp(xs, local); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
-        g.task("step", SsdKernels::decodeStep, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, dims, state, y, global);
+        DeviceConfig.Kernel k = cfg.kernel("step");
+        WorkerGrid w;
+        if (k.variant().equals("reduce")) {
+            g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);
+            w = new WorkerGrid1D(xs * k.local());
+        } else {
+            int global = SsdPlan.roundUp(xs, k.local()); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
+            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, global);
+            w = new WorkerGrid1D(global);
+        }
+        w.setLocalWork(k.local(), 1, 1);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
-        WorkerGrid w = new WorkerGrid1D(global);
-        w.setLocalWork(local, 1, 1);
         plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
         if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
-        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
+        boolean profile = Boolean.getBoolean(SsdPlan.PROFILE);
+        if (profile) plan.withProfiler(ProfilerMode.SILENT);
+        // a copied step moves the heap state every time, which a captured graph cannot replay;
+        // the profiler's per-kernel events cannot be taken inside a capture either
+        if (resident && executionGraphs && !profile) ExecutionGraphs.enable(plan);
     }
 
     /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
@@ -67,7 +84,7 @@ public final class StepPlan implements AutoCloseable {
         in.copyFrom(inputs);
         if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
         last = plan.execute();
-        System.arraycopy(y, 0, yOut, 0, y.length);
+        for (int i = 0; i < yOut.length; i++) yOut[i] = y.get(i);
         if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
     }
 

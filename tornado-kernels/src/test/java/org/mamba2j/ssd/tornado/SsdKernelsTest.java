@@ -4,6 +4,7 @@ import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.RandomInputs;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,8 +45,29 @@ class SsdKernelsTest {
         assertClose(c.name() + " final_state", state, c.finalState(), TOL);
     }
 
-    /** Steps token by token from the case's initial state; compares y (all tokens) and the final state. */
+    interface Stepper {
+        void step(SsdShape s, SsdInputs token, float[] state, float[] y);
+    }
+
+    /** The work-group-per-row step, through the work-group emulator (groups of 4 over dstate). */
+    static void reduceStep(SsdShape s, SsdInputs token, float[] state, float[] y) {
+        SsdShape one = s.withSeqlen(1);
+        SsdDims.Flags f = SsdDims.Flags.of(token);
+        StepInputs in = new StepInputs(one, f);
+        in.copyFrom(token);
+        FloatArray out = new FloatArray(y.length);
+        for (int i = 0; i < y.length; i++) out.set(i, Float.NaN);
+        int[] dims = SsdDims.of(one, f);
+        KernelContextEmulator.run(y.length * 4, 1, 1, 4, 1, 1, k -> SsdKernels.decodeStepReduce(k, in.packed, in.parts, dims, state, out));
+        for (int i = 0; i < y.length; i++) y[i] = out.get(i);
+    }
+
     static void checkSteps(CheckCases.Case c) {
+        checkSteps(c, KernelPipeline::step);
+    }
+
+    /** Steps token by token from the case's initial state; compares y (all tokens) and the final state. */
+    static void checkSteps(CheckCases.Case c, Stepper stepper) {
         SsdShape s = c.shape();
         SsdInputs in = c.inputs();
         float[] state = in.initialState() != null ? in.initialState().clone() : new float[(int) s.stateSize()];
@@ -55,7 +77,7 @@ class SsdKernelsTest {
         float[] yt = new float[s.batch() * xi];
         for (int t = 0; t < s.seqlen(); t++) {
             Arrays.fill(yt, Float.NaN);
-            KernelPipeline.step(s, CheckCases.token(s, in, t), state, yt);
+            stepper.step(s, CheckCases.token(s, in, t), state, yt);
             for (int b = 0; b < s.batch(); b++) System.arraycopy(yt, b * xi, y, (b * s.seqlen() + t) * xi, xi);
         }
         assertClose(c.name() + " step y", y, c.y(), TOL);
@@ -85,6 +107,13 @@ class SsdKernelsTest {
     void randomSteps(CheckCases.Case c) {
         if (c.shape().seqlen() > 70) return; // token-by-token is slow; the long ones are covered by forward
         checkSteps(c);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("random")
+    void randomStepsReduce(CheckCases.Case c) {
+        if (c.shape().seqlen() > 10) return; // a virtual thread per work item: short sequences say enough
+        checkSteps(c, SsdKernelsTest::reduceStep);
     }
 
     @Test
