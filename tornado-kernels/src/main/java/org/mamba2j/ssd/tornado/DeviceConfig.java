@@ -38,30 +38,44 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
             "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
 
-    /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
+    /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
-    /** Kernels that have a "blocked" variant: the tiled ones and chunkCB (which has no "tiled" variant). */
+    /** Kernels that have the "blocked" and "blocked8" variants: the tiled ones and chunkCB (which has no "tiled" variant). */
     public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
-    /** Output tile edge of the "blocked" variant (SsdBlockedKernels.TILE: 16×16 work items of 4×4 outputs each). */
+    /** Output tile edge of the "blocked" and "blocked8" variants (SsdBlockedKernels.TILE, SsdBlocked8Kernels.TILE). */
     public static final int BLOCKED_TILE = 64;
+
+    /** Work-group size of the "blocked" variant: 16×16 work items of 4×4 outputs (SsdBlockedKernels.THREADS²). */
+    public static final int BLOCKED_LOCAL = 256;
+
+    /** Work-group size of the "blocked8" variant: 8×8 work items of 8×8 outputs (SsdBlocked8Kernels.THREADS²). */
+    public static final int BLOCKED8_LOCAL = 64;
 
     /**
      * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
-     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs, tile
-     * fixed at 64) or "reduce" (KernelContext reducing in local memory: a power-of-two group of at most 1024).
+     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs),
+     * "blocked8" (the same with 8×8 work items of 8×8 outputs; both with 64×64 output tiles, so their
+     * tile and local sizes are fixed and only checked here) or "reduce" (KernelContext reducing in
+     * local memory: a power-of-two group of at most 1024).
      */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!variant.equals("loop") && !variant.equals("tiled") && !variant.equals("blocked") && !variant.equals("reduce")) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\" or \"reduce\", got \"" + variant + "\"");
+            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce").contains(variant)) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\" or \"reduce\", got \""
+                        + variant + "\"");
             }
-            if (variant.equals("blocked") && tile != BLOCKED_TILE) {
-                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " (16x16 work items of 4x4 outputs), got " + tile);
+            if (variant.equals("blocked") && (tile != BLOCKED_TILE || local != BLOCKED_LOCAL)) {
+                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED_LOCAL
+                        + " (16x16 work items of 4x4 outputs), got tile " + tile + ", local " + local);
+            }
+            if (variant.equals("blocked8") && (tile != BLOCKED_TILE || local != BLOCKED8_LOCAL)) {
+                throw new IllegalArgumentException("a blocked8 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED8_LOCAL
+                        + " (8x8 work items of 8x8 outputs), got tile " + tile + ", local " + local);
             }
             if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
@@ -76,6 +90,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean blocked() {
             return variant.equals("blocked");
+        }
+
+        public boolean blocked8() {
+            return variant.equals("blocked8");
         }
     }
 
@@ -92,15 +110,23 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
-     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also chunkCB.
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop", "blocked" and "blocked8" also chunkCB.
      */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
         for (String name : variant.equals("tiled") ? TILED_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
-            int tile = old.tile() > 0 && !old.blocked() ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
-            if (variant.equals("blocked")) tile = BLOCKED_TILE;
+            // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
+            boolean anyBlocked = old.blocked() || old.blocked8();
+            int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            if (variant.equals("blocked")) {
+                tile = BLOCKED_TILE;
+                local = BLOCKED_LOCAL;
+            } else if (variant.equals("blocked8")) {
+                tile = BLOCKED_TILE;
+                local = BLOCKED8_LOCAL;
+            }
             k.put(name, new Kernel(variant, local, tile));
         }
         return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph,
@@ -133,7 +159,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
                 // a variant a kernel does not have would otherwise run silently as its loop version
                 String v = kernels.get(key).variant();
-                if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
+                if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
+                        || ((v.equals("blocked") || v.equals("blocked8")) && !BLOCKED_KERNELS.contains(key))) {
                     throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
                 }
             }

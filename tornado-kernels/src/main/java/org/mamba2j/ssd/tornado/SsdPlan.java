@@ -63,14 +63,22 @@ public final class SsdPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init);
         int nCum = SsdDims.cumsumItems(s);
         g.task("cumsum", SsdKernels::chunkCumsum, in.dtRaw, in.A, in.bias, in.dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
-        if (cfg.kernel("chunkCB").blocked()) {
+        DeviceConfig.Kernel kcb = cfg.kernel("chunkCB");
+        int nCB = s.batch() * s.nchunks() * s.ngroups();
+        if (kcb.blocked8()) {
+            g.task("chunkCB", SsdBlocked8Kernels::chunkCBBlocked8, kc, in.C, in.B, dims, cb);
+            blocked8Grid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), nCB);
+        } else if (kcb.blocked()) {
             g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, in.C, in.B, dims, cb);
-            blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), s.batch() * s.nchunks() * s.ngroups());
+            blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), nCB);
         } else {
             g.task("chunkCB", SsdKernels::chunkCB, in.C, in.B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
         }
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
-        if (ks.blocked()) {
+        if (ks.blocked8()) {
+            g.task("chunkStates", SsdBlocked8Kernels::chunkStatesBlocked8, kc, in.x, in.B, wState, dims, states);
+            blocked8Grid(grid, "chunkStates", s.dstate(), s.headdim(), nCum);
+        } else if (ks.blocked()) {
             g.task("chunkStates", SsdBlockedKernels::chunkStatesBlocked, kc, in.x, in.B, wState, dims, states);
             blockedGrid(grid, "chunkStates", s.dstate(), s.headdim(), nCum);
         } else if (ks.tiled()) {
@@ -82,7 +90,10 @@ public final class SsdPlan implements AutoCloseable {
         }
         g.task("statePassing", SsdKernels::statePassing, states, cum, in.init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
-        if (ko.blocked()) {
+        if (ko.blocked8()) {
+            g.task("chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, kc, in.x, in.z, dt, cum, cb, in.C, stateIn, in.D, dims, y);
+            blocked8Grid(grid, "chunkOutput", s.headdim(), s.chunkSize(), nCum);
+        } else if (ko.blocked()) {
             g.task("chunkOutput", SsdBlockedKernels::chunkOutputBlocked, kc, in.x, in.z, dt, cum, cb, in.C, stateIn, in.D, dims, y);
             blockedGrid(grid, "chunkOutput", s.headdim(), s.chunkSize(), nCum);
         } else if (ko.tiled()) {
@@ -124,15 +135,24 @@ public final class SsdPlan implements AutoCloseable {
 
     /** Grid of a blocked kernel: 16×16 work items per 64×64 output tile of a cols × rows matrix, z over (batch, chunk, head). */
     private void blockedGrid(GridScheduler grid, String task, int cols, int rows, int gz) {
-        int t = SsdBlockedKernels.THREADS;
-        WorkerGrid w = new WorkerGrid3D(blockedGlobal(cols), blockedGlobal(rows), gz);
-        w.setLocalWork(t, t, 1);
+        tileGroups(grid, task, cols, rows, gz, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
+    }
+
+    /** Grid of a blocked8 kernel: 8×8 work items per 64×64 output tile of a cols × rows matrix, z over (batch, chunk, head). */
+    private void blocked8Grid(GridScheduler grid, String task, int cols, int rows, int gz) {
+        tileGroups(grid, task, cols, rows, gz, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS);
+    }
+
+    /** One work group of threads × threads per started tile × tile block of a cols × rows matrix. */
+    private void tileGroups(GridScheduler grid, String task, int cols, int rows, int gz, int tile, int threads) {
+        WorkerGrid w = new WorkerGrid3D(blockedGlobal(cols, tile, threads), blockedGlobal(rows, tile, threads), gz);
+        w.setLocalWork(threads, threads, 1);
         grid.addWorkerGrid(graphName + "." + task, w);
     }
 
-    /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
-    static int blockedGlobal(int n) {
-        return roundUp(n, SsdBlockedKernels.TILE) / SsdBlockedKernels.TILE * SsdBlockedKernels.THREADS;
+    /** Work items along one edge of a register-blocked kernel's grid: {@code threads} per started {@code tile}-wide tile. */
+    static int blockedGlobal(int n, int tile, int threads) {
+        return roundUp(n, tile) / tile * threads;
     }
 
     static int roundUp(int n, int m) {

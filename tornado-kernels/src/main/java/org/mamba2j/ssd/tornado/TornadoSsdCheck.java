@@ -19,11 +19,11 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default ../shared/golden)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,preferred    --tol 1e-5    --no-steps    --case NAME
+ *          --variants config,loop,tiled,blocked,blocked8,preferred    --tol 1e-5    --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
- * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled"/"blocked" =
- * that config with both matrix-product kernels forced to the variant; "preferred" = as matched,
+ * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled"/"blocked"/"blocked8" =
+ * that config with the matrix-product kernels forced to the variant; "preferred" = as matched,
  * with the config's preferred chunk size.
  */
 public final class TornadoSsdCheck {
@@ -39,7 +39,7 @@ public final class TornadoSsdCheck {
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "preferred");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "preferred");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -96,7 +96,7 @@ public final class TornadoSsdCheck {
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
-                    case "loop", "tiled", "blocked" -> matched.withVariant(variant);
+                    case "loop", "tiled", "blocked", "blocked8" -> matched.withVariant(variant);
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };
                 try (TornadoSsd ssd = TornadoSsd.open(ds, cfg, !variant.equals("preferred"))) {

@@ -5,7 +5,9 @@
  * <li>{@link org.mamba2j.ssd.tornado.SsdKernels}: the chunked SSD as loop-parallel kernels over
  * primitive arrays (cumsum, C·Bᵀ, chunk states, state passing, chunk output, decode step);
  * {@link org.mamba2j.ssd.tornado.SsdTiledKernels}: KernelContext/local-memory twins of the two
- * matrix-product kernels. {@link org.mamba2j.ssd.tornado.KernelPipeline} runs the loop kernels as
+ * matrix-product kernels; {@link org.mamba2j.ssd.tornado.SsdBlockedKernels} (4×4 outputs per work
+ * item) and {@link org.mamba2j.ssd.tornado.SsdBlocked8Kernels} (8×8): register-blocked twins of the
+ * three. {@link org.mamba2j.ssd.tornado.KernelPipeline} runs the loop kernels as
  * plain Java (how CI tests them).</li>
  * <li>{@link org.mamba2j.ssd.tornado.SsdPlan} / {@link org.mamba2j.ssd.tornado.StepPlan}: task
  * graphs compiled once per (shape, optional inputs) and reused.</li>

@@ -48,6 +48,10 @@ class DeviceConfigTest {
                     assertTrue(c.withVariant("loop").kernel(k).local() > 0);
                     assertTrue(c.withVariant("blocked").kernel(k).blocked());
                     assertTrue(c.withVariant("blocked").withVariant("tiled").kernel(k).tile() > 0);
+                    assertTrue(c.withVariant("blocked8").kernel(k).blocked8());
+                    assertEquals(DeviceConfig.BLOCKED8_LOCAL, c.withVariant("blocked8").kernel(k).local());
+                    assertTrue(c.withVariant("blocked8").withVariant("tiled").kernel(k).tile() > 0);
+                    assertTrue(c.withVariant("blocked8").withVariant("loop").kernel(k).local() > 0);
                 }
             }
         }
@@ -66,10 +70,32 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\" or \"reduce\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\" or \"reduce\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
+    }
+
+    @Test
+    void blockedVariantsHaveTheirFixedSizesAndKernels(@TempDir Path dir) throws IOException {
+        assertTrue(new DeviceConfig.Kernel("blocked8", 64, 64).blocked8());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 256, 64));
+        assertTrue(e.getMessage().contains("\"local\" 64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 64, 128));
+        assertTrue(e.getMessage().contains("\"tile\" 64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked", 64, 64));
+        assertTrue(e.getMessage().contains("\"local\" 256"), e.getMessage());
+        Path f = dir.resolve("b8.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
+                "\"chunkOutput\": *\\{[^}]*}", "\"chunkOutput\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
+        DeviceConfig c = DeviceConfig.load(f);
+        assertTrue(c.kernel("chunkOutput").blocked8());
+        assertTrue(c.kernel("chunkStates").blocked());
+        // a kernel without a blocked8 twin must not fall back silently to its loop version
+        Files.writeString(f, Files.readString(f).replaceFirst("\"cumsum\": *\\{[^}]*}",
+                "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("cumsum has no \"blocked8\" variant"), e.getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package org.mamba2j.ssd.tornado;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -10,13 +11,18 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /**
- * The register-blocked (KernelContext) kernels on the JVM through {@link KernelContextEmulator}, in
- * the pipeline of {@link SsdPlan}, against the float64 references: golden cases and random shapes
- * (ragged ones included: P, N, Q and the last chunk not multiples of the 64-wide tile). Intermediates
- * and outputs are poisoned with NaN first, so an unwritten element fails.
+ * The register-blocked (KernelContext) kernels of both variants, "blocked" ({@link SsdBlockedKernels},
+ * 4×4 per work item) and "blocked8" ({@link SsdBlocked8Kernels}, 8×8), on the JVM through
+ * {@link KernelContextEmulator}, in the pipeline of {@link SsdPlan}, against the float64 references:
+ * golden cases and random shapes (ragged ones included: P, N, Q and the last chunk not multiples of
+ * the 64-wide tile, G > 1, batch > 1). Intermediates and outputs are poisoned with NaN first, so an
+ * unwritten element fails.
  */
 class SsdBlockedKernelsTest {
 
@@ -25,12 +31,21 @@ class SsdBlockedKernelsTest {
         cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; PoCL covers it
         cs.addAll(CheckCases.random(12, 4242));
         cs.addAll(CheckCases.wide()); // several ragged 64-wide tiles each way
-        return cs.stream().map(Arguments::of);
+        return Stream.of("blocked", "blocked8").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    /** The launch shapes DeviceConfig validates are the ones the kernels are written for. */
+    @Test
+    void configSizesMatchTheKernels() {
+        assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlockedKernels.TILE);
+        assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlocked8Kernels.TILE);
+        assertEquals(DeviceConfig.BLOCKED_LOCAL, SsdBlockedKernels.THREADS * SsdBlockedKernels.THREADS);
+        assertEquals(DeviceConfig.BLOCKED8_LOCAL, SsdBlocked8Kernels.THREADS * SsdBlocked8Kernels.THREADS);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void blockedPipelineMatchesReference(CheckCases.Case c) {
+    void blockedPipelineMatchesReference(String variant, CheckCases.Case c) {
         SsdShape s = c.shape();
         SsdInputs in = c.inputs();
         SsdDims.Flags f = SsdDims.Flags.of(in);
@@ -43,23 +58,33 @@ class SsdBlockedKernelsTest {
         SsdKernels.chunkCumsum(in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()), dims,
                 dt, cum, w, SsdDims.cumsumItems(s));
         int bch = SsdDims.cumsumItems(s);
-        int t = SsdBlockedKernels.THREADS;
-        KernelContextEmulator.run(SsdPlan.blockedGlobal(s.chunkSize()), SsdPlan.blockedGlobal(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
-                t, t, 1, kc -> SsdBlockedKernels.chunkCBBlocked(kc, in.C(), in.B(), dims, cb));
+        boolean b8 = variant.equals("blocked8");
+        int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
+        IntUnaryOperator global = n -> SsdPlan.blockedGlobal(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
+        KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
+                t, t, 1, kc -> {
+                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, in.C(), in.B(), dims, cb);
+                    else SsdBlockedKernels.chunkCBBlocked(kc, in.C(), in.B(), dims, cb);
+                });
         // every element, zeros above the diagonal and past the sequence included, as the loop kernel writes them
         float[] cbLoop = new float[cb.length];
         SsdKernels.chunkCB(in.C(), in.B(), dims, cbLoop, cbLoop.length);
         for (int i = 0; i < cb.length; i++) {
             if (!(Math.abs(cb[i] - cbLoop[i]) <= 1e-5f * (1 + Math.abs(cbLoop[i])))) {
-                throw new AssertionError(c.name() + " blocked chunkCB differs at " + i + ": " + cb[i] + " vs " + cbLoop[i]);
+                throw new AssertionError(c.name() + " " + variant + " chunkCB differs at " + i + ": " + cb[i] + " vs " + cbLoop[i]);
             }
         }
-        KernelContextEmulator.run(SsdPlan.blockedGlobal(s.dstate()), SsdPlan.blockedGlobal(s.headdim()), bch, t, t, 1,
-                kc -> SsdBlockedKernels.chunkStatesBlocked(kc, in.x(), in.B(), w, dims, states));
+        KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
+            if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, in.x(), in.B(), w, dims, states);
+            else SsdBlockedKernels.chunkStatesBlocked(kc, in.x(), in.B(), w, dims, states);
+        });
         SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
-        KernelContextEmulator.run(SsdPlan.blockedGlobal(s.headdim()), SsdPlan.blockedGlobal(s.chunkSize()), bch, t, t, 1,
-                kc -> SsdBlockedKernels.chunkOutputBlocked(kc, in.x(), f.z() ? in.z() : dummy, dt, cum, cb, in.C(), stateIn, in.D(), dims, y));
-        SsdKernelsTest.assertClose(c.name() + " blocked y", y, c.y(), SsdKernelsTest.TOL);
-        SsdKernelsTest.assertClose(c.name() + " blocked final_state", fin, c.finalState(), SsdKernelsTest.TOL);
+        float[] z = f.z() ? in.z() : dummy;
+        KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
+            if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
+            else SsdBlockedKernels.chunkOutputBlocked(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
+        });
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y, c.y(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin, c.finalState(), SsdKernelsTest.TOL);
     }
 }
