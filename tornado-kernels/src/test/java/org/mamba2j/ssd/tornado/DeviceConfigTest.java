@@ -87,7 +87,8 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("\"local\" 256"), e.getMessage());
         Path f = dir.resolve("b8.json");
         Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
-                "\"chunkOutput\": *\\{[^}]*}", "\"chunkOutput\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
+                "\"chunkOutput\": *\\{[^}]*}", "\"chunkOutput\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }").replaceFirst(
+                "\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }"));
         DeviceConfig c = DeviceConfig.load(f);
         assertTrue(c.kernel("chunkOutput").blocked8());
         assertTrue(c.kernel("chunkStates").blocked());
