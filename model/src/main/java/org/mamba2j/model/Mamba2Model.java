@@ -1,17 +1,19 @@
 package org.mamba2j.model;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.mamba2j.io.MalformedFileException;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.ssd.JvmSsd;
-import org.mamba2j.ssd.Ssd;
 import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.ssd.SsdInputs;
-import org.mamba2j.ssd.SsdResult;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.TimeStep;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.stream.IntStream;
 
 /**
  * A Mamba-2 language model: embedding, n_layer x (RMSNorm, mixer) with a float32 residual, norm_f,
@@ -35,6 +37,11 @@ public final class Mamba2Model implements AutoCloseable {
         Matrix outProj;          // (d_model, d_inner)
         float[] outProjBias;     // (d_model) or null
     }
+
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = F.length();
+    /** Tokens per task in prefill's per-token stages (norms, conv): enough work per fork, enough tasks to balance. */
+    private static final int TOKEN_GRAIN = 64;
 
     private final Mamba2Config cfg;
     private final Checkpoint checkpoint;
@@ -124,12 +131,16 @@ public final class Mamba2Model implements AutoCloseable {
         if (T == 0) throw new IllegalArgumentException("prefill needs at least one token");
         float[] h = new float[T * D];
         for (int t = 0; t < T; t++) embed(tokens[t], h, t * D);
-        float[] normed = new float[T * D];
+        PrefillBuffers b = new PrefillBuffers(cfg, T);
         for (int i = 0; i < layers.length; i++) {
             Layer l = layers[i];
-            for (int t = 0; t < T; t++) rmsNorm(h, t * D, l.norm, normed, t * D, D, cfg.normEps());
-            float[] out = mixerPrefill(l, normed, T, state, i);
-            for (int k = 0; k < h.length; k++) h[k] += out[k];
+            forTokens(T, (t0, t1) -> {
+                for (int t = t0; t < t1; t++) rmsNorm(h, t * D, l.norm, b.normed, t * D, D, cfg.normEps());
+            });
+            mixerPrefill(l, b, T, state, i);
+            forTokens(T, (t0, t1) -> {
+                for (int k = t0 * D; k < t1 * D; k++) h[k] += b.out[k];
+            });
         }
         state.position += T;
         if (!allLogits) {
@@ -138,56 +149,82 @@ public final class Mamba2Model implements AutoCloseable {
             lmHead.matvec(state.normed, logits);
             return logits;
         }
-        for (int t = 0; t < T; t++) rmsNorm(h, t * D, normF, normed, t * D, D, cfg.normEps());
+        forTokens(T, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) rmsNorm(h, t * D, normF, b.normed, t * D, D, cfg.normEps());
+        });
         float[] logits = new float[T * cfg.paddedVocab()];
-        lmHead.matmul(normed, T, logits);
+        lmHead.matmul(b.normed, T, logits);
         return logits;
     }
 
-    private float[] mixerPrefill(Layer l, float[] normed, int T, State st, int layer) {
+    /** The mixer over b.normed into b.out, advancing the layer's conv window and SSM state. */
+    private void mixerPrefill(Layer l, PrefillBuffers b, int T, State st, int layer) {
         int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), H = cfg.nheads(), GN = cfg.ngroups() * cfg.dState();
-        float[] proj = new float[T * Dp];
-        l.inProj.matmul(normed, T, proj);
-        if (l.inProjBias != null) for (int t = 0; t < T; t++) addBias(proj, t * Dp, l.inProjBias);
-        float[] xbc = new float[T * Cd];
-        causalConv(l, proj, T, st.conv[layer], xbc);
-        float[] x = new float[T * Di], B = new float[T * GN], C = new float[T * GN], dt = new float[T * H];
-        for (int t = 0; t < T; t++) {
-            System.arraycopy(xbc, t * Cd, x, t * Di, Di);
-            System.arraycopy(xbc, t * Cd + Di, B, t * GN, GN);
-            System.arraycopy(xbc, t * Cd + Di + GN, C, t * GN, GN);
-            System.arraycopy(proj, t * Dp + Di + Cd, dt, t * H, H);
-        }
+        l.inProj.matmul(b.normed, T, b.proj);
+        if (l.inProjBias != null) for (int t = 0; t < T; t++) addBias(b.proj, t * Dp, l.inProjBias);
+        causalConv(l, b.proj, T, st.conv[layer], b.xbc);
+        forTokens(T, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                System.arraycopy(b.xbc, t * Cd, b.x, t * Di, Di);
+                System.arraycopy(b.xbc, t * Cd + Di, b.B, t * GN, GN);
+                System.arraycopy(b.xbc, t * Cd + Di + GN, b.C, t * GN, GN);
+                System.arraycopy(b.proj, t * Dp + Di + Cd, b.dt, t * H, H);
+            }
+        });
         SsdShape shape = new SsdShape(1, T, H, cfg.headdim(), cfg.ngroups(), cfg.dState(), cfg.chunkSize());
         float[] init = st.position == 0 ? null : st.ssm[layer];
-        SsdResult r = Ssd.forward(ssd, shape, new SsdInputs(x, dt, l.A, B, C, l.D, null, init, l.timeStep));
-        System.arraycopy(r.finalState(), 0, st.ssm[layer], 0, st.ssm[layer].length);
-        float[] y = r.y();
-        for (int t = 0; t < T; t++) gatedNorm(l, y, t * Di, proj, t * Dp);
-        float[] out = new float[T * cfg.dModel()];
-        l.outProj.matmul(y, T, out);
-        if (l.outProjBias != null) for (int t = 0; t < T; t++) addBias(out, t * cfg.dModel(), l.outProjBias);
-        return out;
+        ssd.forward(shape, new SsdInputs(b.x, b.dt, l.A, b.B, b.C, l.D, null, init, l.timeStep), b.y, b.finalState);
+        System.arraycopy(b.finalState, 0, st.ssm[layer], 0, b.finalState.length);
+        forTokens(T, (t0, t1) -> {
+            for (int t = t0; t < t1; t++) gatedNorm(l, b.y, t * Di, b.proj, t * Dp);
+        });
+        l.outProj.matmul(b.y, T, b.out);
+        if (l.outProjBias != null) for (int t = 0; t < T; t++) addBias(b.out, t * cfg.dModel(), l.outProjBias);
+    }
+
+    /**
+     * One layer's activations for T tokens, allocated once per prefill and reused by every layer: at
+     * a long prompt they are tens of MB, which per layer would keep the collector copying them.
+     */
+    private static final class PrefillBuffers {
+        final float[] normed, proj, xbc, x, B, C, dt, y, finalState, out;
+
+        PrefillBuffers(Mamba2Config c, int T) {
+            int GN = c.ngroups() * c.dState();
+            normed = new float[T * c.dModel()];
+            proj = new float[T * c.dInProj()];
+            xbc = new float[T * c.convDim()];
+            x = new float[T * c.dInner()];
+            B = new float[T * GN];
+            C = new float[T * GN];
+            dt = new float[T * c.nheads()];
+            y = new float[T * c.dInner()];
+            finalState = new float[c.nheads() * c.headdim() * c.dState()];
+            out = new float[T * c.dModel()];
+        }
     }
 
     /**
      * Causal depthwise conv1d (with bias) and SiLU over the xBC part of {@code proj}, continuing the
      * window in {@code convState} ((d_conv-1) past inputs, oldest first), which is then advanced.
+     * Token t reads rows t .. t+d_conv-1 of (window ++ these tokens' xBC): the first d_conv-1 tokens
+     * reach into the window and read a stitched copy, the rest read proj in place, so the vector
+     * loop never branches on where its input lives.
      */
     private void causalConv(Layer l, float[] proj, int T, float[] convState, float[] xbc) {
         int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1;
-        for (int t = 0; t < T; t++) {
-            for (int c = 0; c < Cd; c++) {
-                float acc = l.convB[c];
-                for (int k = 0; k < K; k++) {
-                    int src = t - Km1 + k;
-                    float v = src >= 0 ? proj[src * Dp + Di + c] : convState[(Km1 + src) * Cd + c];
-                    acc += l.convW[c * K + k] * v;
-                }
-                xbc[t * Cd + c] = silu(acc);
-            }
+        float[] taps = new float[K * Cd];   // (d_conv, conv_dim): a vector of channels per tap
+        for (int c = 0; c < Cd; c++) for (int k = 0; k < K; k++) taps[k * Cd + c] = l.convW[c * K + k];
+        int head = Math.min(T, Km1);
+        float[] stitched = new float[(Km1 + head) * Cd];
+        System.arraycopy(convState, 0, stitched, 0, Km1 * Cd);
+        for (int t = 0; t < head; t++) System.arraycopy(proj, t * Dp + Di, stitched, (Km1 + t) * Cd, Cd);
+        convRows(stitched, 0, Cd, taps, l.convB, xbc, 0, head);
+        if (T > head) {
+            forTokens(T - head, (t0, t1) -> convRows(proj, (head + t0 - Km1) * Dp + Di, Dp, taps, l.convB,
+                    xbc, (head + t0) * Cd, t1 - t0));
         }
-        // The new window is the last K-1 inputs of (old window ++ these tokens).
+        // The new window is the last K-1 rows of (old window ++ these tokens).
         float[] next = new float[Km1 * Cd];
         for (int j = 0; j < Km1; j++) {
             int src = T - Km1 + j;
@@ -195,6 +232,29 @@ public final class Mamba2Model implements AutoCloseable {
             else System.arraycopy(convState, (Km1 + src) * Cd, next, j * Cd, Cd);
         }
         System.arraycopy(next, 0, convState, 0, next.length);
+    }
+
+    /**
+     * out row j = silu(bias + Σ_k taps[k] ⊙ in row j+k) for j &lt; n: rows of conv_dim channels,
+     * {@code stride} apart in {@code in} and packed in {@code out}; vectorized over channels.
+     */
+    private static void convRows(float[] in, int inOff, int stride, float[] taps, float[] bias, float[] out, int outOff, int n) {
+        int Cd = bias.length, K = taps.length / Cd, vEnd = F.loopBound(Cd);
+        for (int j = 0; j < n; j++) {
+            int row = inOff + j * stride, o = outOff + j * Cd, c = 0;
+            for (; c < vEnd; c += VL) {
+                FloatVector acc = FloatVector.fromArray(F, bias, c);
+                for (int k = 0; k < K; k++) {
+                    acc = FloatVector.fromArray(F, taps, k * Cd + c).fma(FloatVector.fromArray(F, in, row + k * stride + c), acc);
+                }
+                silu(acc).intoArray(out, o + c);
+            }
+            for (; c < Cd; c++) {
+                float acc = bias[c];
+                for (int k = 0; k < K; k++) acc += taps[k * Cd + c] * in[row + k * stride + c];
+                out[o + c] = silu(acc);
+            }
+        }
     }
 
     /**
@@ -244,16 +304,29 @@ public final class Mamba2Model implements AutoCloseable {
 
     /** Gated RMSNorm over groups of d_inner/ngroups, as mamba_ssm: norm(y * silu(z)) * w, in place on y. */
     private void gatedNorm(Layer l, float[] y, int yOff, float[] proj, int zOff) {
-        int Di = cfg.dInner(), gs = Di / cfg.ngroups();
+        int gs = cfg.dInner() / cfg.ngroups(), vEnd = F.loopBound(gs);
+        boolean gateFirst = !cfg.normBeforeGate();
         for (int g = 0; g < cfg.ngroups(); g++) {
-            int o = yOff + g * gs;
-            if (!cfg.normBeforeGate()) for (int k = 0; k < gs; k++) y[o + k] *= silu(proj[zOff + g * gs + k]);
+            int o = yOff + g * gs, zo = zOff + g * gs, wo = g * gs;
+            if (gateFirst) {
+                int k = 0;
+                for (; k < vEnd; k += VL) {
+                    FloatVector.fromArray(F, y, o + k).mul(silu(FloatVector.fromArray(F, proj, zo + k))).intoArray(y, o + k);
+                }
+                for (; k < gs; k++) y[o + k] *= silu(proj[zo + k]);
+            }
             double ss = 0;
             for (int k = 0; k < gs; k++) ss += (double) y[o + k] * y[o + k];
             float inv = (float) (1.0 / Math.sqrt(ss / gs + cfg.mixerNormEps()));
-            for (int k = 0; k < gs; k++) {
-                float v = y[o + k] * inv * l.gateNorm[g * gs + k];
-                y[o + k] = cfg.normBeforeGate() ? v * silu(proj[zOff + g * gs + k]) : v;
+            int k = 0;
+            for (; k < vEnd; k += VL) {
+                FloatVector v = FloatVector.fromArray(F, y, o + k).mul(inv).mul(FloatVector.fromArray(F, l.gateNorm, wo + k));
+                if (!gateFirst) v = v.mul(silu(FloatVector.fromArray(F, proj, zo + k)));
+                v.intoArray(y, o + k);
+            }
+            for (; k < gs; k++) {
+                float v = y[o + k] * inv * l.gateNorm[wo + k];
+                y[o + k] = gateFirst ? v : v * silu(proj[zo + k]);
             }
         }
     }
@@ -274,6 +347,26 @@ public final class Mamba2Model implements AutoCloseable {
 
     private static void addBias(float[] v, int off, float[] b) {
         for (int k = 0; k < b.length; k++) v[off + k] += b[k];
+    }
+
+    /** Runs a per-token stage over tokens [0, T) in blocks of {@link #TOKEN_GRAIN} on all cores. */
+    private static void forTokens(int T, TokenRange stage) {
+        int blocks = (T + TOKEN_GRAIN - 1) / TOKEN_GRAIN;
+        if (blocks == 1) {
+            stage.run(0, T);
+            return;
+        }
+        IntStream.range(0, blocks).parallel().forEach(b -> stage.run(b * TOKEN_GRAIN, Math.min(T, (b + 1) * TOKEN_GRAIN)));
+    }
+
+    @FunctionalInterface
+    private interface TokenRange {
+        void run(int t0, int t1);
+    }
+
+    /** SiLU with the vector EXP (SVML on x86): Math.exp per element was most of the conv's and gated norm's time. */
+    private static FloatVector silu(FloatVector v) {
+        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     static float silu(float v) {

@@ -6,17 +6,24 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.io.SafeTensors.DType;
+import org.mamba2j.ssd.TileKernels;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
+import static org.mamba2j.ssd.TileKernels.ROWS;
+import static org.mamba2j.ssd.TileKernels.VL;
+
 /**
- * A row-major weight matrix (rows = output features) left where the checkpoint mapped it. F32 rows
- * are read straight from the mapping with the Vector API; F16/BF16 rows are widened into a
- * per-thread scratch row as they are used, so a model never needs its float32 size in heap.
- * The two products are the model's whole dense compute, kept small so a GPU backend can mirror them.
+ * A row-major weight matrix (rows = output features) left where the checkpoint mapped it. The
+ * matrix-vector product reads F32 rows straight from the mapping with the Vector API and widens
+ * F16/BF16 rows into a per-thread scratch row as they are used; the matrix-matrix product widens a
+ * panel of rows at a time into per-thread scratch. Either way a model never needs its float32 size
+ * in heap. The two products are the model's whole dense compute, kept small so a GPU backend can
+ * mirror them.
  */
 final class Matrix {
 
@@ -26,8 +33,11 @@ final class Matrix {
     private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
     /** Below this many multiply-adds a product runs on the calling thread: forking costs more. */
     private static final long PARALLEL_WORK = 1L << 16;
-    /** Tokens per tile in matmul: a tile of activations stays in L2 while weight rows stream past. */
-    private static final int TOKEN_TILE = 32;
+    /** Weight rows per packed panel in matmul: one wide register tile, so a full panel has no tail. */
+    private static final int PANEL = TileKernels.WIDE;
+    /** Tokens per block in matmul: the block's rows of X and its (tokens × PANEL) tile stay in L2. */
+    private static final int TOKEN_BLOCK = 256;
+    private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
     final String name;
     final int rows, cols;
@@ -94,60 +104,79 @@ final class Matrix {
         }
     }
 
-    /** Y[t][r] = W[r] · X[t] for T tokens; X is (T, cols), Y is (T, rows), both row-major. */
+    /**
+     * Y[t][r] = W[r] · X[t] for T tokens; X is (T, cols), Y is (T, rows), both row-major.
+     *
+     * <p>A GEMM in the BLIS shape: a panel of {@link #PANEL} weight rows is widened and packed
+     * k-major once, then {@link TileKernels#gemm} streams blocks of tokens past it, 4 tokens × 4
+     * vectors of rows per register tile. Packing costs one pass over W, paid back over the tokens;
+     * it also turns F16/BF16 widening from per token to per panel. Tasks are (panel, token range):
+     * a matrix with few panels for the cores splits its tokens too, each split repacking its panel.
+     */
     void matmul(float[] X, int T, float[] Y) {
         if (T == 1) {
             matvec(X, Y);
             return;
         }
-        if ((long) rows * cols * T < PARALLEL_WORK) {
-            matmulRows(X, T, Y, 0, rows);
-            return;
-        }
-        int blocks = Math.min(rows, 4 * Runtime.getRuntime().availableProcessors());
-        IntStream.range(0, blocks).parallel().forEach(b -> matmulRows(X, T, Y,
-                (int) ((long) rows * b / blocks), (int) ((long) rows * (b + 1) / blocks)));
+        int panels = (rows + PANEL - 1) / PANEL;
+        // About 4 tasks per core so that work stealing evens them out, but never under a token
+        // block per split: below that, repacking the panel stops being paid back.
+        int cores = Runtime.getRuntime().availableProcessors();
+        int splits = Math.clamp((4L * cores + panels - 1) / panels, 1, Math.max(1, T / TOKEN_BLOCK));
+        IntStream tasks = IntStream.range(0, panels * splits);
+        if ((long) rows * cols * T >= PARALLEL_WORK) tasks = tasks.parallel();
+        tasks.forEach(task -> {
+            // Split bounds on whole register tiles, so that only the last split has a token tail.
+            int s = task % splits;
+            int t0 = (int) ((long) T * s / splits) / ROWS * ROWS;
+            int t1 = s == splits - 1 ? T : (int) ((long) T * (s + 1) / splits) / ROWS * ROWS;
+            matmulPanel(X, Y, task / splits, t0, t1);
+        });
     }
 
-    private void matmulRows(float[] X, int T, float[] Y, int from, int to) {
-        float[] w = dtype == DType.F32 ? null : scratch.get();
-        for (int t0 = 0; t0 < T; t0 += TOKEN_TILE) {
-            int t1 = Math.min(T, t0 + TOKEN_TILE);
-            for (int r = from; r < to; r++) {
-                if (w != null) widen(r, w);
-                int t = t0;
-                for (; t + 4 <= t1; t += 4) dot4(r, w, X, t, Y);
-                for (; t < t1; t++) Y[t * rows + r] = w == null ? dotMapped(r, X, t * cols) : dotArray(w, X, t * cols);
+    /** Tokens [t0, t1) against the weight rows of one panel. */
+    private void matmulPanel(float[] X, float[] Y, int panel, int t0, int t1) {
+        Workspace ws = WORKSPACE.get();
+        int r0 = panel * PANEL, nr = Math.min(PANEL, rows - r0), n = TileKernels.roundUp(nr, VL);
+        float[] wp = ws.panel(cols * n), c = ws.tile(TOKEN_BLOCK * n);
+        pack(r0, nr, n, wp, ws.row(cols));
+        for (int tb = t0; tb < t1; tb += TOKEN_BLOCK) {
+            int m = Math.min(TOKEN_BLOCK, t1 - tb), whole = m / ROWS * ROWS;
+            TileKernels.gemm(whole, n, 0, cols, X, tb * cols, cols, 1, wp, 0, n, c, 0, n, false);
+            if (whole < m) {
+                // The last 1..3 tokens: the kernel reads 4 rows of X, so they go through a padded copy.
+                float[] xt = ws.tail(ROWS * cols);
+                System.arraycopy(X, (tb + whole) * cols, xt, 0, (m - whole) * cols);
+                Arrays.fill(xt, (m - whole) * cols, ROWS * cols, 0f);
+                TileKernels.gemm(ROWS, n, 0, cols, xt, 0, cols, 1, wp, 0, n, c, whole * n, n, false);
             }
+            for (int i = 0; i < m; i++) System.arraycopy(c, i * n, Y, (tb + i) * rows + r0, nr);
         }
     }
 
-    /** Four tokens against one weight row: each weight vector is loaded once for four FMAs. */
-    private void dot4(int r, float[] w, float[] X, int t, float[] Y) {
-        int L = F.length(), o0 = t * cols, o1 = o0 + cols, o2 = o1 + cols, o3 = o2 + cols;
-        long base = (long) r * cols * 4;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
-        int k = 0;
-        for (; k <= cols - L; k += L) {
-            FloatVector wv = w == null ? FloatVector.fromMemorySegment(F, data, base + 4L * k, LE) : FloatVector.fromArray(F, w, k);
-            a0 = wv.fma(FloatVector.fromArray(F, X, o0 + k), a0);
-            a1 = wv.fma(FloatVector.fromArray(F, X, o1 + k), a1);
-            a2 = wv.fma(FloatVector.fromArray(F, X, o2 + k), a2);
-            a3 = wv.fma(FloatVector.fromArray(F, X, o3 + k), a3);
+    /**
+     * wp[k·n + j] = W[r0 + j][k] for j &lt; nr, and 0 for nr ≤ j &lt; n: the panel transposed, so that
+     * each k step of the micro-kernel loads its weights as whole vectors.
+     */
+    private void pack(int r0, int nr, int n, float[] wp, float[] rowBuf) {
+        for (int j = 0; j < nr; j++) {
+            row(r0 + j, rowBuf, 0);
+            for (int k = 0, o = j; k < cols; k++, o += n) wp[o] = rowBuf[k];
         }
-        float s0 = a0.reduceLanes(VectorOperators.ADD), s1 = a1.reduceLanes(VectorOperators.ADD);
-        float s2 = a2.reduceLanes(VectorOperators.ADD), s3 = a3.reduceLanes(VectorOperators.ADD);
-        for (; k < cols; k++) {
-            float wk = w == null ? data.get(LE_FLOAT, base + 4L * k) : w[k];
-            s0 += wk * X[o0 + k];
-            s1 += wk * X[o1 + k];
-            s2 += wk * X[o2 + k];
-            s3 += wk * X[o3 + k];
-        }
-        Y[t * rows + r] = s0;
-        Y[(t + 1) * rows + r] = s1;
-        Y[(t + 2) * rows + r] = s2;
-        Y[(t + 3) * rows + r] = s3;
+        if (nr < n) for (int k = 0; k < cols; k++) Arrays.fill(wp, k * n + nr, k * n + n, 0f);
+    }
+
+    /**
+     * One thread's buffers for {@link #matmul}, shared by every matrix and grown to the largest
+     * asked for, so that a model's 2·n_layer projections don't each hold a packed panel per thread.
+     */
+    private static final class Workspace {
+        private float[] panel = new float[0], tile = new float[0], tail = new float[0], row = new float[0];
+
+        float[] panel(int n) { return panel.length >= n ? panel : (panel = new float[n]); }
+        float[] tile(int n) { return tile.length >= n ? tile : (tile = new float[n]); }
+        float[] tail(int n) { return tail.length >= n ? tail : (tail = new float[n]); }
+        float[] row(int n) { return row.length >= n ? row : (row = new float[n]); }
     }
 
     private float dotMapped(int r, float[] x, int xOff) {

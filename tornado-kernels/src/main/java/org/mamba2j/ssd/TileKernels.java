@@ -4,20 +4,21 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Register-blocked float GEMM micro-kernels for the chunked SSD, on padded tiles: row counts are
- * multiples of {@link #ROWS}, column counts multiples of {@link #VL}, so the kernels have no tails.
- * A is read through strides (a(i,k) = a[aOff + i·ars + k·aks]) so it can be a row-major or a
- * transposed view without a copy; B and C are row-major with leading dimensions ldb, ldc.
+ * Register-blocked float GEMM micro-kernels for the chunked SSD and the model's projections, on
+ * padded tiles: row counts are multiples of {@link #ROWS}, column counts multiples of {@link #VL},
+ * so the kernels have no tails. A is read through strides (a(i,k) = a[aOff + i·ars + k·aks]) so it
+ * can be a row-major or a transposed view without a copy; B and C are row-major with leading
+ * dimensions ldb, ldc.
  */
-final class TileKernels {
+public final class TileKernels {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Floats per vector. */
-    static final int VL = S.length();
+    public static final int VL = S.length();
     /** Rows per micro-kernel call. */
-    static final int ROWS = 4;
+    public static final int ROWS = 4;
     /** Columns per wide micro-kernel call: 4 vectors. */
-    static final int WIDE = 4 * VL;
+    public static final int WIDE = 4 * VL;
     /** Floats of b per k panel: 32 KiB, within L1. */
     static final int L1_PANEL_FLOATS = 8192;
 
@@ -29,7 +30,7 @@ final class TileKernels {
         return Math.max(ROWS, L1_PANEL_FLOATS / n / ROWS * ROWS);
     }
 
-    static int roundUp(int v, int m) {
+    public static int roundUp(int v, int m) {
         return (v + m - 1) / m * m;
     }
 
@@ -37,7 +38,7 @@ final class TileKernels {
      * c[i][j] = (accumulate ? c[i][j] : 0) + Σ_{k0 ≤ k < k1} a(i,k)·b[k][j] for i &lt; m, j &lt; n;
      * m must be a multiple of ROWS, n of VL.
      */
-    static void gemm(int m, int n, int k0, int k1,
+    public static void gemm(int m, int n, int k0, int k1,
                      float[] a, int aOff, int ars, int aks,
                      float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
