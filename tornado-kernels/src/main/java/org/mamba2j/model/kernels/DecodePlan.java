@@ -23,6 +23,12 @@ import java.util.function.IntFunction;
  * ({@link PackedStates}), the scratch buffers are shared by the blocks (they run in sequence) and the
  * kernels take few arguments. Weights, the residual stream and every state stay on the device; per
  * token only {token, reset} goes in and the logits come out. Tasks are named b{l}_{kernel}.
+ *
+ * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
+ * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them and copies them into
+ * the device's states, which it persists for the decode graphs to consume. A plan cannot
+ * overwrite a FIRST_EXECUTION buffer later, and a graph needs a task, hence the staging array
+ * and the copy; the graph runs only on resume (and once before the first step).
  */
 public final class DecodePlan implements AutoCloseable {
 
@@ -79,7 +85,8 @@ public final class DecodePlan implements AutoCloseable {
     private final float[] logits;
     private final TornadoExecutionPlan plan;
     private final int graphCount;
-    private boolean fresh = true;
+    private final float[] resumed;
+    private boolean fresh = true, statesOnDevice;
 
     /**
      * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
@@ -95,6 +102,7 @@ public final class DecodePlan implements AutoCloseable {
         PackedStates ps = PackedStates.of(dims);
         float[] residual = new float[dims.dModel()];
         float[] states = new float[ps.size()];
+        this.resumed = new float[ps.size()];
         Scratch s = new Scratch(new float[dims.dModel()], new float[dims.dInProj()], new float[dims.convDim()],
                 new float[dims.dInner()], new float[dims.dInner()]);
         // what every graph after the first takes over from the one before it: a graph can consume
@@ -104,9 +112,16 @@ public final class DecodePlan implements AutoCloseable {
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
+        TaskGraph up = new TaskGraph("decodeResume")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
+                .task("resume", PrefillKernels::copy, resumed, states, states.length)
+                .persistOnDevice(states);
+        graphs.add(up.snapshot());
         TaskGraph g = new TaskGraph("decode")
+                .consumeFromDevice(up.getTaskGraphName(), states)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, states, s.normed, s.zxbcdt, s.xbc, s.y, s.gated)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, s.normed, s.zxbcdt, s.xbc, s.y, s.gated)
                 .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
         int l = 0;
         for (int gi = 0; gi < split.length; gi++) {
@@ -132,7 +147,7 @@ public final class DecodePlan implements AutoCloseable {
         grids.addWorkerGrid(name + ".lmHead", grid(dims.vocab() * local.matVec(), local.matVec()));
         graphs.add(g.snapshot());
 
-        this.graphCount = graphs.size();
+        this.graphCount = graphs.size() - 1;
         this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device).withGridScheduler(grids);
     }
@@ -201,18 +216,32 @@ public final class DecodePlan implements AutoCloseable {
         fresh = true;
     }
 
+    /**
+     * Continues a sequence from {@code packedStates} (every block's conv window and SSM state in the
+     * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
+     */
+    public void resume(float[] packedStates) {
+        if (packedStates.length != resumed.length) {
+            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.length);
+        }
+        System.arraycopy(packedStates, 0, resumed, 0, resumed.length);
+        plan.withGraph(0).execute();
+        statesOnDevice = true;
+        fresh = false;
+    }
+
     /** Feeds one token; returns the logits (vocab), valid until the next call. */
     public float[] step(int token) {
         if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
         control[0] = token;
         control[1] = fresh ? 1 : 0;
         fresh = false;
-        if (graphCount == 1) {
-            plan.execute();
-        } else {
-            // in order: each graph consumes what the one before it left on the device
-            for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
+        if (!statesOnDevice) {
+            plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists
+            statesOnDevice = true;
         }
+        // in order: each graph consumes what the one before it left on the device
+        for (int i = 1; i <= graphCount; i++) plan.withGraph(i).execute();
         return logits;
     }
 

@@ -72,8 +72,9 @@ public final class MixerKernels {
     /**
      * The sum of {@code value} over the work-group, returned to every work item: a tree in local
      * memory. Every item must call it (it holds barriers); the group size is a power of two ≤ 1024.
+     * Package-private: the prefill's row-wise norms ({@link PrefillKernels}) reduce the same way.
      */
-    private static float workGroupSum(KernelContext ctx, float value) {
+    static float workGroupSum(KernelContext ctx, float value) {
         int lid = ctx.localIdx;
         float[] partial = ctx.allocateFloatLocalArray(1024);
         partial[lid] = value;

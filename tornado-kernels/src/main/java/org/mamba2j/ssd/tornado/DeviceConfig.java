@@ -28,14 +28,17 @@ import java.util.stream.Stream;
  * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
  * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
- * many as TornadoVM's graph limits allow.
+ * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
-            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
+
+    /** Kernels whose only variant is "blocked" (the prefill's matrix product). */
+    public static final List<String> BLOCKED_ONLY_KERNELS = List.of("gemm");
 
     /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
@@ -78,6 +81,22 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
+    /**
+     * The model's prefill on the device ({@code "prefill"} in the file): a pass holds at most
+     * {@code maxTokens} positions (rounded down to a multiple of the chunk size; device memory for
+     * the activations grows with it, longer prompts continue in passes of that size); prompts
+     * shorter than {@code minTokens} go token by token through the decode step instead;
+     * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
+     * graph limits allow).
+     */
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
+        public Prefill {
+            if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
+            if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
+            if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
+        }
+    }
+
     public Kernel kernel(String key) {
         Kernel k = kernels.get(key);
         if (k == null) throw new IllegalStateException("device config " + source + " has no entry for kernel \"" + key + "\"");
@@ -102,7 +121,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (variant.equals("blocked")) tile = BLOCKED_TILE;
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+    }
+
+    /** This config with another chunk size and prefill (for checks that force short passes). */
+    public DeviceConfig withPrefill(int chunk, Prefill p) {
+        return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
+                chunk, kernels, decodeBlocksPerGraph, p);
     }
 
     public boolean matches(String deviceName) {
@@ -131,12 +156,16 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
                 // a variant a kernel does not have would otherwise run silently as its loop version
                 String v = kernels.get(key).variant();
-                if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
+                if (BLOCKED_ONLY_KERNELS.contains(key)) {
+                    if (!v.equals("blocked")) throw new IllegalArgumentException("kernel " + key + " has only the \"blocked\" variant");
+                } else if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
                     throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
                 }
             }
+            JsonNode p = required(j, "prefill");
+            Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0));
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
-                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0));
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }
