@@ -68,16 +68,49 @@ public final class PrefillKernels {
     /**
      * out[m, j] = Σ_k a[m, k]·W[j, k], plus out[m, j] when {@code accumulate} ≠ 0   (rows × n, rows = control[ROWS]);
      * a (rows, k) row-major, W (n, k) row-major from w[wOff]: a projection's (out, in) layout, so both
-     * operands are contiguous along k.
-     *
-     * <p>Register-blocked as {@link org.mamba2j.ssd.tornado.SsdBlockedKernels}: a 16×16 work group
+     * operands are contiguous along k. Variant "loop": each work item a 4×4 block of outputs, the k
+     * loop inside, i over ⌈rows/4⌉·⌈n/4⌉. For CPU OpenCL devices (PoCL): they run a work group's items
+     * one after another and vectorize across items only code without inner loops, which a GEMM is
+     * not, so what counts is loads per FMA (8 per 16 here) and no barriers; 8× the blocked variant on PoCL.
+     */
+    public static void gemm(int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int rows = control[ROWS];
+            int nb = (n + 3) / 4;
+            int m0 = i / nb * 4;
+            int j0 = (i - i / nb * nb) * 4;
+            if (m0 < rows) {
+                // rows and columns past the edges read the last valid one (in bounds) and are not stored
+                int a0 = m0 * k, a1 = Math.min(m0 + 1, rows - 1) * k, a2 = Math.min(m0 + 2, rows - 1) * k, a3 = Math.min(m0 + 3, rows - 1) * k;
+                int w0 = wOff + j0 * k, w1 = wOff + Math.min(j0 + 1, n - 1) * k;
+                int w2 = wOff + Math.min(j0 + 2, n - 1) * k, w3 = wOff + Math.min(j0 + 3, n - 1) * k;
+                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
+                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f, s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
+                for (int kk = 0; kk < k; kk++) {
+                    float u0 = a[a0 + kk], u1 = a[a1 + kk], u2 = a[a2 + kk], u3 = a[a3 + kk];
+                    float v0 = w[w0 + kk], v1 = w[w1 + kk], v2 = w[w2 + kk], v3 = w[w3 + kk];
+                    s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
+                    s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
+                    s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
+                    s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
+                }
+                storeRow(out, m0, rows, j0, 1, n, accumulate, s00, s01, s02, s03);
+                storeRow(out, m0 + 1, rows, j0, 1, n, accumulate, s10, s11, s12, s13);
+                storeRow(out, m0 + 2, rows, j0, 1, n, accumulate, s20, s21, s22, s23);
+                storeRow(out, m0 + 3, rows, j0, 1, n, accumulate, s30, s31, s32, s33);
+            }
+        }
+    }
+
+    /**
+     * {@link #gemm}, variant "blocked", for GPUs: register-blocked as {@link org.mamba2j.ssd.tornado.SsdBlockedKernels}: a 16×16 work group
      * computes a 64×64 output tile, each work item the 4×4 block of rows ty + 16·i and columns
      * tx + 16·j in sixteen scalar accumulators; a and W pass through local memory in k-slices of 16,
      * stored transposed ([k][row], stride 65 against bank conflicts). Ragged edges: loads fill
      * zeros, stores are guarded; every work item reaches every barrier.
      * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉), local (16, 16).
      */
-    public static void gemm(KernelContext kc, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k,
+    public static void gemmBlocked(KernelContext kc, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k,
                             int accumulate) {
         int rows = control[ROWS];
         int tx = kc.localIdx;
@@ -116,20 +149,20 @@ public final class PrefillKernels {
             }
             kc.localBarrier();
         }
-        storeRow(out, m0 + ty, rows, n0 + tx, n, accumulate, a00, a01, a02, a03);
-        storeRow(out, m0 + ty + 16, rows, n0 + tx, n, accumulate, a10, a11, a12, a13);
-        storeRow(out, m0 + ty + 32, rows, n0 + tx, n, accumulate, a20, a21, a22, a23);
-        storeRow(out, m0 + ty + 48, rows, n0 + tx, n, accumulate, a30, a31, a32, a33);
+        storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
     }
 
-    /** Row m's four strided outputs (columns j, j+16, j+32, j+48) of the rows × n product, guarded. */
-    private static void storeRow(float[] out, int m, int rows, int j, int n, int accumulate, float v0, float v1, float v2, float v3) {
+    /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
+    private static void storeRow(float[] out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
         if (m < rows) {
             int o = m * n + j;
             if (j < n) out[o] = accumulate != 0 ? out[o] + v0 : v0;
-            if (j + 16 < n) out[o + 16] = accumulate != 0 ? out[o + 16] + v1 : v1;
-            if (j + 32 < n) out[o + 32] = accumulate != 0 ? out[o + 32] + v2 : v2;
-            if (j + 48 < n) out[o + 48] = accumulate != 0 ? out[o + 48] + v3 : v3;
+            if (j + s < n) out[o + s] = accumulate != 0 ? out[o + s] + v1 : v1;
+            if (j + 2 * s < n) out[o + 2 * s] = accumulate != 0 ? out[o + 2 * s] + v2 : v2;
+            if (j + 3 * s < n) out[o + 3 * s] = accumulate != 0 ? out[o + 3 * s] + v3 : v3;
         }
     }
 

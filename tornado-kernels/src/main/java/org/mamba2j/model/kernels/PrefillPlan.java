@@ -263,11 +263,16 @@ public final class PrefillPlan implements AutoCloseable {
         }
     }
 
-    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff]. */
+    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff], in the config's variant. */
     private void gemm(TaskGraph g, String task, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
-        g.task(task, PrefillKernels::gemm, ctx, control, a, w, wOff, out, n, k, accumulate);
-        int t = SsdBlockedKernels.THREADS;
-        grid(g, task, new int[]{t, t}, rows -> new int[]{blockedGlobal(n), blockedGlobal(rows)});
+        if (cfg.kernel("gemm").blocked()) {
+            g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, w, wOff, out, n, k, accumulate);
+            int t = SsdBlockedKernels.THREADS;
+            grid(g, task, new int[]{t, t}, rows -> new int[]{blockedGlobal(n), blockedGlobal(rows)});
+        } else {
+            g.task(task, PrefillKernels::gemm, control, a, w, wOff, out, n, k, accumulate,
+                    loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4)));
+        }
     }
 
     /** Grid of a blocked SSD kernel: 16×16 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
@@ -348,12 +353,35 @@ public final class PrefillPlan implements AutoCloseable {
         for (int t : prompt) {
             if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
         }
-        int passes = (prompt.length + capacity - 1) / capacity;
-        int first = prompt.length - (passes - 1) * capacity;
-        TornadoExecutionResult last = pass(prompt, 0, first, false);
-        for (int from = first; from < prompt.length; from += capacity) last = pass(prompt, from, capacity, true);
+        TornadoExecutionResult last = null;
+        for (Pass p : passes(prompt.length, capacity, chunk)) last = run(prompt, p);
         last.transferToHost(states);
         return logits;
+    }
+
+    /**
+     * One pass: prompt[from, from + len) in the last len of {@code rows} rows (a multiple of the
+     * chunk size), rows before {@code start} padding; {@code resume}: continuing from the states of
+     * the pass before (which then has no padding).
+     */
+    public record Pass(int from, int len, int rows, int start, boolean resume) {
+    }
+
+    /**
+     * How a prompt of {@code tokens} runs in passes of at most {@code capacity} rows (a multiple of
+     * {@code chunk}): the first takes the remainder, padded at the front to whole chunks (padding is
+     * exact only from zero states), every later one {@code capacity} tokens.
+     */
+    public static List<Pass> passes(int tokens, int capacity, int chunk) {
+        if (tokens <= 0 || capacity <= 0 || chunk <= 0 || capacity % chunk != 0) {
+            throw new IllegalArgumentException("passes of " + tokens + " tokens, capacity " + capacity + ", chunk " + chunk);
+        }
+        int first = tokens - (tokens - 1) / capacity * capacity;
+        List<Pass> out = new ArrayList<>();
+        int rows = roundUp(first, chunk);
+        out.add(new Pass(0, first, rows, rows - first, false));
+        for (int from = first; from < tokens; from += capacity) out.add(new Pass(from, capacity, capacity, 0, true));
+        return out;
     }
 
     /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
@@ -361,17 +389,15 @@ public final class PrefillPlan implements AutoCloseable {
         return states;
     }
 
-    /** One pass over prompt[from, from + len) at the end of ⌈len / chunk⌉ chunks, the rows before it padding. */
-    private TornadoExecutionResult pass(int[] prompt, int from, int len, boolean resume) {
-        int rows = roundUp(len, chunk), start = rows - len;
-        Arrays.fill(tokens, 0, start, 0);
-        System.arraycopy(prompt, from, tokens, start, len);
-        control[PrefillKernels.ROWS] = rows;
-        control[PrefillKernels.START] = start;
-        control[PrefillKernels.RESUME] = resume ? 1 : 0;
-        ssdDims[SsdDims.L] = rows;
-        ssdDims[SsdDims.NC] = rows / chunk;
-        for (Sized s : sized) s.resize(rows);
+    private TornadoExecutionResult run(int[] prompt, Pass p) {
+        Arrays.fill(tokens, 0, p.start(), 0);
+        System.arraycopy(prompt, p.from(), tokens, p.start(), p.len());
+        control[PrefillKernels.ROWS] = p.rows();
+        control[PrefillKernels.START] = p.start();
+        control[PrefillKernels.RESUME] = p.resume() ? 1 : 0;
+        ssdDims[SsdDims.L] = p.rows();
+        ssdDims[SsdDims.NC] = p.rows() / chunk;
+        for (Sized s : sized) s.resize(p.rows());
         TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device
         for (int i = 0; i < graphCount; i++) r = plan.withGraph(i).execute();

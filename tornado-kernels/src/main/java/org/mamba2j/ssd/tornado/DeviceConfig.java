@@ -37,14 +37,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
             "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
 
-    /** Kernels whose only variant is "blocked" (the prefill's matrix product). */
-    public static final List<String> BLOCKED_ONLY_KERNELS = List.of("gemm");
-
     /** Kernels that have KernelContext variants (tiled, blocked) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
-    /** Kernels that have a "blocked" variant: the tiled ones and chunkCB (which has no "tiled" variant). */
-    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
+    /** Kernels that have a "blocked" variant: the tiled ones, chunkCB and the prefill's gemm (which have no "tiled" variant). */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
@@ -110,7 +107,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
-     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also chunkCB.
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
+     * chunkCB and gemm.
      */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
@@ -156,9 +154,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
                 // a variant a kernel does not have would otherwise run silently as its loop version
                 String v = kernels.get(key).variant();
-                if (BLOCKED_ONLY_KERNELS.contains(key)) {
-                    if (!v.equals("blocked")) throw new IllegalArgumentException("kernel " + key + " has only the \"blocked\" variant");
-                } else if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
+                if ((v.equals("tiled") && !TILED_KERNELS.contains(key)) || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key))) {
                     throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
                 }
             }
