@@ -21,9 +21,9 @@ import java.util.List;
  * <li>decode: a one-token prompt, then the rest token by token, every position's logits;</li>
  * <li>prefill: on TornadoVM devices, prompts of {@link #PREFILL_LENGTHS} tokens through the device
  * prefill (the logits after the prompt against HF's), then the rest of the sequence decoded from the
- * states it hands over (each step against HF's and against the JVM decoder doing the same); once
- * with the device's config, once with chunk 8 and passes of 16 tokens, so prompts cross chunks and
- * passes;</li>
+ * states it hands over (each step against HF's and against the JVM decoder doing the same); with
+ * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
+ * in the config's kernel variants and in the loop, tiled and blocked ones;</li>
  * <li>greedy: both golden prompts, with the device's config as the CLI runs it.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device).
@@ -70,6 +70,11 @@ public final class DeviceModelCheck {
                     DeviceConfig shortPasses = own.withPrefill(SHORT_CHUNK, new DeviceConfig.Prefill(SHORT_PASS, 1, 0));
                     ok &= report(device, layout, "prefill", () -> prefillThenDecode(dir, spec, allPrefill, ref));
                     ok &= report(device, layout, "prefill chunk 8, pass 16", () -> prefillThenDecode(dir, spec, shortPasses, ref));
+                    if (!layout.equals("hf")) continue; // the variants compute the same for both layouts
+                    for (String variant : List.of("loop", "tiled", "blocked")) {
+                        DeviceConfig v = shortPasses.withVariant(variant);
+                        ok &= report(device, layout, "  the same, " + variant, () -> prefillThenDecode(dir, spec, v, ref));
+                    }
                 }
             }
         }
