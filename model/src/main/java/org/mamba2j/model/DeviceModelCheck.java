@@ -112,7 +112,7 @@ public final class DeviceModelCheck {
             o = new Outcome(Double.NaN, Double.NaN, "-", "-", false);
             result = "FAILED: " + e.getMessage();
         }
-        System.out.printf("%-10s %-9s %-24s %14.3e %16.3e %14s %14s  %s%n", device, layout, path, o.maxDiff(), o.vsJvm(),
+        System.out.printf("%-10s %-9s %-24s %14s %16s %14s %14s  %s%n", device, layout, path, sci(o.maxDiff()), sci(o.vsJvm()),
                 o.greedy(), o.textGreedy(), result);
         return o.ok();
     }
@@ -160,6 +160,11 @@ public final class DeviceModelCheck {
             }
             return greedy(d, ref, maxDiff, vsJvm);
         }
+    }
+
+    /** 3-digit scientific, "-" where a check does not apply. */
+    private static String sci(double v) {
+        return Double.isNaN(v) ? "-" : String.format("%.3e", v);
     }
 
     private static double diff(float[] a, float[] b) {

@@ -130,7 +130,7 @@ public final class PrefillPlan implements AutoCloseable {
             }
             for (int end = l + split[gi]; l < end; l++) {
                 LayerWeights lw = layers.apply(l);
-                float[] w = pb.pack(lw, dims); // one block's float32 copy at a time
+                float[] w = pb.pack(lw, dims); // widened and packed one block at a time
                 g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, lw.aNeg(), lw.dtBias(), lw.d());
                 addBlock(g, "b" + l + "_", pb, w, lw, ps.conv(l), ps.ssm(l));
             }
@@ -141,6 +141,7 @@ public final class PrefillPlan implements AutoCloseable {
                 .task("normF", MixerKernels::rmsNorm, ctx, b.last, normF, b.lastNormed, dims.dModel(), dims.eps())
                 .task("lmHead", MixerKernels::matVec, ctx, lmHead, 0, b.lastNormed, logits, dims.dModel())
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, logits)
+                // after the last pass only (run asks for them): every block's states, tens of MB on big models
                 .transferToHost(DataTransferMode.UNDER_DEMAND, states);
         int norm = cfg.kernel("rmsNorm").local(), matVec = cfg.kernel("matVec").local();
         grid(g, "normF", new int[]{norm}, rows -> new int[]{norm});
@@ -337,11 +338,6 @@ public final class PrefillPlan implements AutoCloseable {
     /** How many task graphs one pass executes. */
     public int graphCount() {
         return graphCount;
-    }
-
-    /** Positions one pass holds; longer prompts take several. */
-    public int capacity() {
-        return capacity;
     }
 
     /**
