@@ -42,10 +42,12 @@ import java.util.function.IntUnaryOperator;
  * tokens continuing from the states the one before left on the device (the conv and SSD kernels
  * take initial states), so any length runs at the speed of full passes.
  *
- * <p>Weights stay on the device across calls, packed per block as for decoding ({@link PackedBlock}).
- * The blocks are split over task graphs within TornadoVM's per-graph limits (see {@link DecodePlan},
- * whose constants this uses), chained on the device with persistOnDevice / consumeFromDevice.
- * Tasks are named b{l}_{kernel}.
+ * <p>Weights stay on the device across calls, packed per block as for decoding ({@link PackedBlock}):
+ * a device copy of their own next to the decode plan's, so a model takes twice its float32 weights
+ * in device memory (sharing them would take one execution plan for both). The blocks are split over
+ * task graphs within TornadoVM's per-graph limits (see {@link DecodePlan}, whose constants this
+ * uses), chained on the device with persistOnDevice / consumeFromDevice. As the grids change from
+ * pass to pass, the plan cannot be captured as a CUDA graph as it is. Tasks are named b{l}_{kernel}.
  */
 public final class PrefillPlan implements AutoCloseable {
 
