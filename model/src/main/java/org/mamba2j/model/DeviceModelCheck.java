@@ -65,20 +65,26 @@ public final class DeviceModelCheck {
                     ok &= report(device, layout, "decode + greedy", () -> decodeAndGreedy(dir, device, ref));
                     if (device.equals("jvm")) continue;
                     DeviceSpec spec = DeviceSpec.parse(device);
-                    DeviceConfig own = DeviceConfig.forDevice(TornadoSsd.deviceName(TornadoSsd.device(spec)), null);
-                    DeviceConfig allPrefill = own.withPrefill(own.chunkSize(), new DeviceConfig.Prefill(own.prefill().maxTokens(), 1, 0));
-                    DeviceConfig shortPasses = own.withPrefill(SHORT_CHUNK, new DeviceConfig.Prefill(SHORT_PASS, 1, 0));
-                    ok &= report(device, layout, "prefill", () -> prefillThenDecode(dir, spec, allPrefill, ref));
-                    ok &= report(device, layout, "prefill chunk 8, pass 16", () -> prefillThenDecode(dir, spec, shortPasses, ref));
+                    ok &= report(device, layout, "prefill", () -> prefillThenDecode(dir, spec, ownConfig(spec, 0, 0), ref));
+                    ok &= report(device, layout, "prefill chunk 8, pass 16", () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), ref));
                     if (!layout.equals("hf")) continue; // the variants compute the same for both layouts
                     for (String variant : List.of("loop", "tiled", "blocked")) {
-                        DeviceConfig v = shortPasses.withVariant(variant);
-                        ok &= report(device, layout, "  the same, " + variant, () -> prefillThenDecode(dir, spec, v, ref));
+                        ok &= report(device, layout, "  the same, " + variant,
+                                () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref));
                     }
                 }
             }
         }
         System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * The device's own config with every prompt through the prefill (minTokens 1); with {@code chunk}
+     * and passes of {@code pass} positions where they are not 0.
+     */
+    private static DeviceConfig ownConfig(DeviceSpec spec, int chunk, int pass) {
+        DeviceConfig own = DeviceConfig.forDevice(TornadoSsd.deviceName(TornadoSsd.device(spec)), null);
+        return own.withPrefill(chunk > 0 ? chunk : own.chunkSize(), new DeviceConfig.Prefill(pass > 0 ? pass : own.prefill().maxTokens(), 1, 0));
     }
 
     record Golden(int[] ids, double[] logits, int[] greedyPrompt, int[] greedy, int[] textPrompt, int[] textGreedy) {

@@ -14,7 +14,7 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * <p>One compiled plan serves every prompt length up to its capacity: the length of a pass lives in
  * {@code control} (TornadoVM bakes scalar arguments into the kernel, an array it reads at run time),
  * the worker grids shrink to it, and each loop kernel checks its own work items against it. The
- * prompt sits at the END of the rows: rows t < start are padding. Padding is exact because a pass
+ * prompt sits at the end of the rows: rows t < start are padding. Padding is exact because a pass
  * that has padding starts from zero states: its inputs count as zero in the causal conv (the zero
  * initial window) and x = B = C = 0 there, so the SSM state stays exactly zero through it.
  *
