@@ -3,6 +3,7 @@ package org.mamba2j.model;
 import org.mamba2j.model.kernels.DecodePlan;
 import org.mamba2j.model.kernels.LayerWeights;
 import org.mamba2j.model.kernels.MixerDims;
+import org.mamba2j.model.kernels.PrefillPlan;
 import org.mamba2j.ssd.tornado.DeviceConfig;
 import org.mamba2j.ssd.tornado.DeviceSpec;
 import org.mamba2j.ssd.tornado.TornadoSsd;
@@ -12,54 +13,71 @@ import java.nio.file.Path;
 import java.util.function.IntFunction;
 
 /**
- * Decoding on a TornadoVM device through a {@link DecodePlan}: the weights are widened to float32
- * once and stay on the device with every state. The prompt goes through the same recurrent plan,
- * token by token, so the states never leave the device.
- * Reach it through {@link Decoders#open}, which checks for TornadoVM before this class loads.
+ * Decoding on a TornadoVM device: the prompt through a {@link PrefillPlan} (all positions at once),
+ * whose final states the {@link DecodePlan} resumes from; then one decode step per token. Prompts
+ * shorter than the device config's prefill minTokens go token by token through the decode plan
+ * instead (for one token that is the same work without the state hand-off). The weights are
+ * widened to float32 and stay on the device in each plan; the prefill plan is built at the first
+ * prompt that needs it. Reach it through {@link Decoders#open}, which checks for TornadoVM before
+ * this class loads.
  */
 final class TornadoDecoder implements Decoder {
 
+    private final Mamba2Model model;
+    private final MixerDims dims;
+    private final TornadoDevice device;
+    private final DeviceConfig config;
+    private final boolean executionGraphs;
     private final DecodePlan plan;
-    private final int vocab;
+    private final float[] embedding, lmHead;
     private final String deviceName;
+    private PrefillPlan prefill;
 
     static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig) {
         TornadoDevice device = TornadoSsd.device(spec);
-        String name = TornadoSsd.deviceName(device);
-        DeviceConfig config = DeviceConfig.forDevice(name, deviceConfig);
-        DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
-        // execution graphs exist on the PTX backend only (CUDA graphs)
-        boolean graphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
-        return new TornadoDecoder(model, device, local, config.decodeBlocksPerGraph(), graphs,
-                name + " (" + spec + ", TornadoVM, config " + config.name() + (graphs ? ", CUDA graph" : ""));
+        return new TornadoDecoder(model, spec, device, DeviceConfig.forDevice(TornadoSsd.deviceName(device), deviceConfig));
     }
 
-    private TornadoDecoder(Mamba2Model model, TornadoDevice device, DecodePlan.LocalSizes local, int blocksPerGraph,
-                           boolean executionGraphs, String deviceName) {
-        Mamba2Config c = model.config();
-        if (c.useBias()) throw new IllegalArgumentException("the TornadoVM decoder does not support in_proj/out_proj biases (use_bias=true)");
-        if (c.normBeforeGate()) throw new IllegalArgumentException("the TornadoVM decoder does not support norm_before_gate=true");
-        MixerDims dims = new MixerDims(c.dModel(), c.nLayer(), c.paddedVocab(), c.nheads(), c.headdim(), c.ngroups(),
-                c.dState(), c.dConv(), c.normEps(), c.mixerNormEps(), c.dtMin(), c.dtMax());
-        IntFunction<LayerWeights> layers = i -> {
-            Mamba2Model.Layer l = model.layer(i);
-            return new LayerWeights(l.norm, l.inProj.toFloats(), l.convW, l.convB, l.timeStep.bias(), l.A, l.D,
-                    l.gateNorm, l.outProj.toFloats());
-        };
-        float[] embedding = model.embedding().toFloats();
-        float[] lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers, model.normF(), embedding, lmHead, device, local, blocksPerGraph, executionGraphs);
-        this.vocab = c.paddedVocab();
+    /** With a config of the caller's (checks that force short prefill passes). */
+    static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, DeviceConfig config) {
+        return new TornadoDecoder(model, spec, TornadoSsd.device(spec), config);
+    }
+
+    private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config) {
+        this.model = model;
+        this.dims = MixerWeights.dims(model.config());
+        this.device = device;
+        this.config = config;
+        DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
+        // execution graphs exist on the PTX backend only (CUDA graphs)
+        this.executionGraphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
+        this.embedding = model.embedding().toFloats(); // one host copy for both plans
+        this.lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
+        this.plan = new DecodePlan(dims, layers(), model.normF(), embedding, lmHead, device, local, config.decodeBlocksPerGraph(),
+                executionGraphs);
         int graphs = plan.graphCount();
-        this.deviceName = deviceName + ", " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
+        this.deviceName = TornadoSsd.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", "
+                + (executionGraphs ? "CUDA graph, " : "") + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
+    }
+
+    private IntFunction<LayerWeights> layers() {
+        return i -> MixerWeights.layer(model, i);
     }
 
     @Override
     public float[] prefill(int[] prompt) {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
-        plan.reset();
-        float[] logits = null;
-        for (int t : prompt) logits = plan.step(t);
+        if (prompt.length < config.prefill().minTokens()) {
+            plan.reset();
+            float[] logits = null;
+            for (int t : prompt) logits = plan.step(t);
+            return logits;
+        }
+        if (prefill == null) {
+            prefill = new PrefillPlan(dims, model.config().chunkSize(), layers(), model.normF(), embedding, lmHead, device, config);
+        }
+        float[] logits = prefill.run(prompt);
+        plan.resume(prefill.states());
         return logits;
     }
 
@@ -70,7 +88,7 @@ final class TornadoDecoder implements Decoder {
 
     @Override
     public int vocab() {
-        return vocab;
+        return dims.vocab();
     }
 
     @Override
@@ -80,6 +98,10 @@ final class TornadoDecoder implements Decoder {
 
     @Override
     public void close() {
-        plan.close();
+        try {
+            plan.close();
+        } finally {
+            if (prefill != null) prefill.close();
+        }
     }
 }

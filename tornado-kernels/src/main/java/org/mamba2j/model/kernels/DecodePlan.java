@@ -28,6 +28,13 @@ import java.util.function.IntFunction;
  * stay on the device; per token only {token, reset} goes in and the logits come out, both off-heap
  * so that on backends with execution graphs (PTX: CUDA graphs) the whole step can be captured once
  * and replayed, which takes the per-task host cost away. Tasks are named b{l}_{kernel}.
+ *
+ * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
+ * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them (off-heap, so a
+ * captured graph can replay the copy) and copies them into the device's states, which it persists
+ * for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
+ * graph needs a task, hence the staging array and the copy; the graph runs only on resume (and once
+ * before the first step).
  */
 public final class DecodePlan implements AutoCloseable {
 
@@ -85,7 +92,8 @@ public final class DecodePlan implements AutoCloseable {
     private final float[] logits;
     private final TornadoExecutionPlan plan;
     private final int graphCount;
-    private boolean fresh = true;
+    private final FloatArray resumed;
+    private boolean fresh = true, statesOnDevice;
 
     /**
      * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
@@ -104,6 +112,7 @@ public final class DecodePlan implements AutoCloseable {
         int[] control = new int[2];
         float[] residual = new float[dims.dModel()];
         float[] states = new float[ps.size()];
+        this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(new float[dims.dInProj()], new float[dims.convDim()], new float[dims.dInner()]);
         // what every graph after the first takes over from the one before it: a graph can consume
         // only what the graph right before it persisted, so all of it rides along to the end
@@ -112,9 +121,16 @@ public final class DecodePlan implements AutoCloseable {
         List<ImmutableTaskGraph> graphs = new ArrayList<>();
         KernelContext ctx = new KernelContext();
 
+        TaskGraph up = new TaskGraph("decodeResume")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
+                .task("resume", MixerKernels::loadStates, resumed, states, states.length)
+                .persistOnDevice(states);
+        graphs.add(up.snapshot());
         TaskGraph g = new TaskGraph("decode")
+                .consumeFromDevice(up.getTaskGraphName(), states)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, embedding, residual, states, s.zxbcdt, s.xbc, s.y)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, embedding, residual, s.zxbcdt, s.xbc, s.y)
                 .task("embed", MixerKernels::embed, input, control, embedding, residual, dims.dModel());
         int l = 0;
         for (int gi = 0; gi < split.length; gi++) {
@@ -136,7 +152,7 @@ public final class DecodePlan implements AutoCloseable {
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
         graphs.add(g.snapshot());
 
-        this.graphCount = graphs.size();
+        this.graphCount = graphs.size() - 1;
         this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device).withGridScheduler(grids);
         if (executionGraphs) ExecutionGraphs.enable(plan);
@@ -203,18 +219,32 @@ public final class DecodePlan implements AutoCloseable {
         fresh = true;
     }
 
+    /**
+     * Continues a sequence from {@code packedStates} (every block's conv window and SSM state in the
+     * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
+     */
+    public void resume(float[] packedStates) {
+        if (packedStates.length != resumed.getSize()) {
+            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.getSize());
+        }
+        for (int i = 0; i < packedStates.length; i++) resumed.set(i, packedStates[i]);
+        plan.withGraph(0).execute();
+        statesOnDevice = true;
+        fresh = false;
+    }
+
     /** Feeds one token; returns the logits (vocab), valid until the next call. */
     public float[] step(int token) {
         if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
         input.set(0, token);
         input.set(1, fresh ? 1 : 0);
         fresh = false;
-        if (graphCount == 1) {
-            plan.execute();
-        } else {
-            // in order: each graph consumes what the one before it left on the device
-            for (int i = 0; i < graphCount; i++) plan.withGraph(i).execute();
+        if (!statesOnDevice) {
+            plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists
+            statesOnDevice = true;
         }
+        // in order: each graph consumes what the one before it left on the device
+        for (int i = 1; i <= graphCount; i++) plan.withGraph(i).execute();
         for (int i = 0; i < logits.length; i++) logits[i] = logitsOut.get(i);
         return logits;
     }

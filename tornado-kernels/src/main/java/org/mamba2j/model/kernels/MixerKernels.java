@@ -41,6 +41,13 @@ public final class MixerKernels {
         }
     }
 
+    /** states = staged   (n): the states a prefill left, from the host's off-heap staging copy. */
+    public static void loadStates(FloatArray staged, float[] states, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            states[i] = staged.get(i);
+        }
+    }
+
     /**
      * out[row] = W[row, :] · rmsNorm(x)   (rows): the block's RMSNorm (its weight at w[0]) folded
      * into in_proj. One work-group per row; each recomputes mean(x²) over the d_model inputs it

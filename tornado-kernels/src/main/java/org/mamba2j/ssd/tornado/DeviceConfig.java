@@ -30,19 +30,24 @@ import java.util.stream.Stream;
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
  * many as TornadoVM's graph limits allow. Optional {@code executionGraphs} (default false): replay
  * the decode graphs as captured execution graphs (CUDA graphs) on backends that have them (PTX).
+ * {@code prefill}: how the model's prefill runs on the device.
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, boolean executionGraphs) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, boolean executionGraphs,
+                           Prefill prefill) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
-            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm");
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
 
     /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
-    /** Kernels that have the "blocked" and "blocked8" variants: the tiled ones and chunkCB (which has no "tiled" variant). */
-    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
+    /** Kernels that have a "blocked" variant: the tiled ones, chunkCB and the prefill's gemm (which have no "tiled" variant). */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm");
+
+    /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
+    public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
@@ -97,6 +102,22 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
+    /**
+     * The model's prefill on the device ({@code "prefill"} in the file): a pass holds at most
+     * {@code maxTokens} positions (rounded down to a multiple of the chunk size; device memory for
+     * the activations grows with it, longer prompts continue in passes of that size); prompts
+     * shorter than {@code minTokens} go token by token through the decode step instead;
+     * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
+     * graph limits allow).
+     */
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
+        public Prefill {
+            if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
+            if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
+            if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
+        }
+    }
+
     public Kernel kernel(String key) {
         Kernel k = kernels.get(key);
         if (k == null) throw new IllegalStateException("device config " + source + " has no entry for kernel \"" + key + "\"");
@@ -110,11 +131,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
-     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop", "blocked" and "blocked8" also chunkCB.
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
+     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput.
      */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        for (String name : variant.equals("tiled") ? TILED_KERNELS : BLOCKED_KERNELS) {
+        for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
             // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
@@ -130,7 +152,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             k.put(name, new Kernel(variant, local, tile));
         }
         return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph,
-                executionGraphs);
+                executionGraphs, prefill);
+    }
+
+    /** This config with another chunk size and prefill (for checks that force short passes). */
+    public DeviceConfig withPrefill(int chunk, Prefill p) {
+        return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
+                chunk, kernels, decodeBlocksPerGraph, executionGraphs, p);
     }
 
     public boolean matches(String deviceName) {
@@ -160,13 +188,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 // a variant a kernel does not have would otherwise run silently as its loop version
                 String v = kernels.get(key).variant();
                 if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
-                        || ((v.equals("blocked") || v.equals("blocked8")) && !BLOCKED_KERNELS.contains(key))) {
+                        || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))) {
                     throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
                 }
             }
+            JsonNode p = required(j, "prefill");
+            Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0));
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0),
-                    j.path("executionGraphs").asBoolean(false));
+                    j.path("executionGraphs").asBoolean(false), prefill);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

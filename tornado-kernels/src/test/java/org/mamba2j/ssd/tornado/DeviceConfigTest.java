@@ -74,6 +74,25 @@ class DeviceConfigTest {
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("kernel gemm has no \"tiled\" variant"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"minTokens\": [0-9]+", "\"minTokens\": 0"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("prefill \"minTokens\" must be at least 1"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst(",\\s*\"prefill\": \\{[^}]*}", ""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("missing \"prefill\""), e.getMessage());
+    }
+
+    @Test
+    void prefillSettingsAreReadAndCanBeOverridden() {
+        DeviceConfig c = DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null);
+        assertTrue(c.prefill().maxTokens() >= c.chunkSize() && c.prefill().minTokens() >= 1, c.prefill().toString());
+        DeviceConfig small = c.withPrefill(8, new DeviceConfig.Prefill(16, 1, 2));
+        assertEquals(8, small.chunkSizeFor(256));
+        assertEquals(new DeviceConfig.Prefill(16, 1, 2), small.prefill());
+        assertEquals(c.kernels(), small.kernels());
     }
 
     @Test
