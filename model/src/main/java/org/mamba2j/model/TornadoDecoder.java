@@ -27,7 +27,7 @@ final class TornadoDecoder implements Decoder {
     private final MixerDims dims;
     private final TornadoDevice device;
     private final DeviceConfig config;
-    private final boolean executionGraphs;
+    private final boolean executionGraphs, devicePrefill;
     private final DecodePlan plan;
     private final float[] embedding, lmHead;
     private final String deviceName;
@@ -51,6 +51,7 @@ final class TornadoDecoder implements Decoder {
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
         // execution graphs exist on the PTX backend only (CUDA graphs)
         this.executionGraphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
+        this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.embedding = model.embedding().toFloats(); // one host copy for both plans
         this.lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
         this.plan = new DecodePlan(dims, layers(), model.normF(), embedding, lmHead, device, local, config.decodeBlocksPerGraph(),
@@ -67,7 +68,7 @@ final class TornadoDecoder implements Decoder {
     @Override
     public float[] prefill(int[] prompt) {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
-        if (prompt.length < config.prefill().minTokens()) {
+        if (prompt.length < config.prefill().minTokens() || !devicePrefill) {
             plan.reset();
             float[] logits = null;
             for (int t : prompt) logits = plan.step(t);

@@ -38,7 +38,8 @@ abstract class Workload {
                 new SsdForward("ssd-130m", new SsdShape(1, 2048, 24, 64, 1, 128, 256)),
                 new SsdForward("ssd-2.7b", new SsdShape(1, 4096, 80, 64, 1, 128, 256)),
                 new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256)),
-                new Generate("generate-130m", ModelInit.Preset.of("130m")));
+                new Generate("generate-130m", ModelInit.Preset.of("130m")),
+                new Prefill("prefill-130m", ModelInit.Preset.of("130m")));
     }
 
     /**
@@ -133,23 +134,17 @@ abstract class Workload {
         }
     }
 
-    /**
-     * Greedy decoding with a random-weight model of a real preset (written once to a temporary
-     * folder): a 16-token prompt, then timed calls of STEPS decode steps; tokens/s. Checked by the
-     * logits after the prompt against the JVM decoder's.
-     */
-    static final class Generate extends Workload {
-        static final int STEPS = 32;
+    /** A workload on a random-weight model of a preset, written once to a temporary folder. */
+    abstract static class ModelWorkload extends Workload {
         final ModelInit.Preset preset;
         private Path dir;
-        private float[] reference;
 
-        Generate(String name, ModelInit.Preset preset) {
-            super(name, "greedy decoding, " + preset.label + " preset (random weights, float32), " + STEPS + " tokens per call");
+        ModelWorkload(String name, String description, ModelInit.Preset preset) {
+            super(name, description);
             this.preset = preset;
         }
 
-        private Path model() {
+        Path model() {
             if (dir == null) {
                 try {
                     dir = Files.createTempDirectory("mamba2-bench-" + preset.label);
@@ -159,6 +154,74 @@ abstract class Workload {
                 }
             }
             return dir;
+        }
+
+        static int argmax(float[] logits) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+            return best;
+        }
+
+        @Override
+        void close() {
+            if (dir == null) return;
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                // a leftover temporary folder is harmless
+            }
+        }
+    }
+
+    /** The prompt pass alone: {@link #TOKENS} tokens from fresh states; checked by its last logits against the JVM's. */
+    static final class Prefill extends ModelWorkload {
+        static final int TOKENS = 2048;
+        private float[] reference;
+
+        Prefill(String name, ModelInit.Preset preset) {
+            super(name, "prefill of " + TOKENS + " tokens, " + preset.label + " preset (random weights, float32)", preset);
+        }
+
+        private static int[] prompt() {
+            int[] p = new int[TOKENS];
+            for (int i = 0; i < p.length; i++) p[i] = 1 + (int) ((37L * i) % 50000);
+            return p;
+        }
+
+        @Override
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+            try (Mamba2Model m = Mamba2Model.load(model())) {
+                if (reference == null) {
+                    try (Decoder jvm = new JvmDecoder(m)) {
+                        reference = jvm.prefill(prompt()).clone();
+                    }
+                }
+                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
+                    double[] ref = new double[reference.length];
+                    for (int i = 0; i < ref.length; i++) ref[i] = reference[i];
+                    double[] err = {Double.NaN};
+                    Timings t = Timings.measure(() -> d.prefill(prompt()), warmup, iters,
+                            () -> err[0] = SsdReference.relativeError(d.prefill(prompt()), ref));
+                    return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
+                            Double.NaN, err[0]);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * Greedy decoding with a random-weight model of a real preset (written once to a temporary
+     * folder): a 16-token prompt, then timed calls of STEPS decode steps; tokens/s. Checked by the
+     * logits after the prompt against the JVM decoder's.
+     */
+    static final class Generate extends ModelWorkload {
+        static final int STEPS = 32;
+        private float[] reference;
+
+        Generate(String name, ModelInit.Preset preset) {
+            super(name, "greedy decoding, " + preset.label + " preset (random weights, float32), " + STEPS + " tokens per call", preset);
         }
 
         private static int[] prompt() {
@@ -189,22 +252,6 @@ abstract class Workload {
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
-            }
-        }
-
-        private static int argmax(float[] logits) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-            return best;
-        }
-
-        @Override
-        void close() {
-            if (dir == null) return;
-            try (Stream<Path> files = Files.walk(dir)) {
-                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                // a leftover temporary folder is harmless
             }
         }
     }

@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -110,11 +111,26 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
      * graph limits allow).
      */
-    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
         public Prefill {
             if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
             if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
             if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
+            for (String b : skipBackends) {
+                if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.name().equalsIgnoreCase(b))) {
+                    throw new IllegalArgumentException("prefill \"skipBackends\" names an unknown backend \"" + b + "\"");
+                }
+            }
+            skipBackends = List.copyOf(skipBackends);
+        }
+
+        public Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
+            this(maxTokens, minTokens, blocksPerGraph, List.of());
+        }
+
+        /** Whether the device prefill runs on this backend (else prompts go token by token through the decode step). */
+        public boolean runsOn(DeviceSpec.Backend backend) {
+            return skipBackends.stream().noneMatch(b -> b.equalsIgnoreCase(backend.name()));
         }
     }
 
@@ -193,7 +209,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 }
             }
             JsonNode p = required(j, "prefill");
-            Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0));
+            Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
+                    strings(p.path("skipBackends")));
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0),
                     j.path("executionGraphs").asBoolean(false), prefill);

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -149,5 +150,15 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().startsWith(start), e.getMessage());
         assertTrue(e.getMessage().contains("opencl:<i>, ptx:<i>, spirv:<i> or cuda:<i>"));
         assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void prefillCanBeTurnedOffPerBackend() {
+        DeviceConfig.Prefill p = new DeviceConfig.Prefill(64, 1, 0, List.of("ptx"));
+        assertFalse(p.runsOn(DeviceSpec.Backend.PTX));
+        assertTrue(p.runsOn(DeviceSpec.Backend.OPENCL));
+        assertTrue(new DeviceConfig.Prefill(64, 1, 0).runsOn(DeviceSpec.Backend.PTX));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Prefill(64, 1, 0, List.of("metal")));
+        assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
     }
 }
