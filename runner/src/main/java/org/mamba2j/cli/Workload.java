@@ -156,6 +156,32 @@ abstract class Workload {
             return dir;
         }
 
+        private double[] reference;
+
+        /** The prompt every device gets. */
+        abstract int[] prompt();
+
+        /** Times the workload on an opened decoder; {@code ref}: the JVM decoder's logits after the prompt. */
+        abstract BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters);
+
+        @Override
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+            try (Mamba2Model m = Mamba2Model.load(model())) {
+                if (reference == null) {
+                    try (Decoder jvm = new JvmDecoder(m)) {
+                        float[] r = jvm.prefill(prompt());
+                        reference = new double[r.length];
+                        for (int i = 0; i < r.length; i++) reference[i] = r[i];
+                    }
+                }
+                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
+                    return measure(device, d, reference, warmup, iters);
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e.getMessage(), e);
+            }
+        }
+
         static int argmax(float[] logits) {
             int best = 0;
             for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
@@ -176,38 +202,25 @@ abstract class Workload {
     /** The prompt pass alone: {@link #TOKENS} tokens from fresh states; checked by its last logits against the JVM's. */
     static final class Prefill extends ModelWorkload {
         static final int TOKENS = 2048;
-        private float[] reference;
 
         Prefill(String name, ModelInit.Preset preset) {
             super(name, "prefill of " + TOKENS + " tokens, " + preset.label + " preset (random weights, float32)", preset);
         }
 
-        private static int[] prompt() {
+        @Override
+        int[] prompt() {
             int[] p = new int[TOKENS];
             for (int i = 0; i < p.length; i++) p[i] = 1 + (int) ((37L * i) % 50000);
             return p;
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
-            try (Mamba2Model m = Mamba2Model.load(model())) {
-                if (reference == null) {
-                    try (Decoder jvm = new JvmDecoder(m)) {
-                        reference = jvm.prefill(prompt()).clone();
-                    }
-                }
-                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
-                    double[] ref = new double[reference.length];
-                    for (int i = 0; i < ref.length; i++) ref[i] = reference[i];
-                    double[] err = {Double.NaN};
-                    Timings t = Timings.measure(() -> d.prefill(prompt()), warmup, iters,
-                            () -> err[0] = SsdReference.relativeError(d.prefill(prompt()), ref));
-                    return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
-                            Double.NaN, err[0]);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
+        BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters) {
+            double[] err = {Double.NaN};
+            Timings t = Timings.measure(() -> d.prefill(prompt()), warmup, iters,
+                    () -> err[0] = SsdReference.relativeError(d.prefill(prompt()), ref));
+            return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
+                    Double.NaN, err[0]);
         }
     }
 
@@ -218,41 +231,27 @@ abstract class Workload {
      */
     static final class Generate extends ModelWorkload {
         static final int STEPS = 32;
-        private float[] reference;
 
         Generate(String name, ModelInit.Preset preset) {
             super(name, "greedy decoding, " + preset.label + " preset (random weights, float32), " + STEPS + " tokens per call", preset);
         }
 
-        private static int[] prompt() {
+        @Override
+        int[] prompt() {
             int[] p = new int[16];
             for (int i = 0; i < p.length; i++) p[i] = 100 + 37 * i;
             return p;
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
-            try (Mamba2Model m = Mamba2Model.load(model())) {
-                if (reference == null) {
-                    try (Decoder jvm = new JvmDecoder(m)) {
-                        reference = jvm.prefill(prompt()).clone();
-                    }
-                }
-                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
-                    double[] ref = new double[reference.length];
-                    for (int i = 0; i < ref.length; i++) ref[i] = reference[i];
-                    float[] first = d.prefill(prompt());
-                    double err = SsdReference.relativeError(first, ref);
-                    int[] token = {argmax(first)};
-                    Timings t = Timings.measure(() -> {
-                        for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
-                    }, warmup, iters, () -> { }).perUnit(STEPS);
-                    return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, 1e3 / t.median(), "tokens/s",
-                            Double.NaN, err);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e.getMessage(), e);
-            }
+        BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters) {
+            float[] first = d.prefill(prompt());
+            double err = SsdReference.relativeError(first, ref);
+            int[] token = {argmax(first)};
+            Timings t = Timings.measure(() -> {
+                for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
+            }, warmup, iters, () -> { }).perUnit(STEPS);
+            return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err);
         }
     }
 }
