@@ -293,11 +293,4 @@ public final class PrefillKernels {
             }
         }
     }
-
-    /** dst = src   (n): how the decode plan takes over states handed to it (see DecodePlan#resume). */
-    public static void copy(float[] src, float[] dst, int n) {
-        for (@Parallel int i = 0; i < n; i++) {
-            dst[i] = src[i];
-        }
-    }
 }

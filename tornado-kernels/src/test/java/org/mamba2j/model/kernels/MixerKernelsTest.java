@@ -179,6 +179,16 @@ class MixerKernelsTest {
     }
 
     @Test
+    void loadStatesCopiesTheStagedStates() {
+        float[] states = poisoned(37);
+        FloatArray staged = new FloatArray(37);
+        float[] want = randn(37);
+        for (int i = 0; i < want.length; i++) staged.set(i, want[i]);
+        MixerKernels.loadStates(staged, states, states.length);
+        assertArrayEquals(want, states);
+    }
+
+    @Test
     void embedCopiesTheTokenRow() {
         int dim = 16;
         float[] table = randn(10 * dim), out = poisoned(dim);
