@@ -27,7 +27,7 @@ final class TornadoDecoder implements Decoder {
     private final MixerDims dims;
     private final TornadoDevice device;
     private final DeviceConfig config;
-    private final boolean executionGraphs, devicePrefill;
+    private final boolean devicePrefill;
     private final DecodePlan plan;
     private final float[] embedding, lmHead;
     private final String deviceName;
@@ -49,16 +49,13 @@ final class TornadoDecoder implements Decoder {
         this.device = device;
         this.config = config;
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
-        // execution graphs exist on the PTX backend only (CUDA graphs)
-        this.executionGraphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.embedding = model.embedding().toFloats(); // one host copy for both plans
         this.lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers(), model.normF(), embedding, lmHead, device, local, config.decodeBlocksPerGraph(),
-                executionGraphs);
+        this.plan = new DecodePlan(dims, layers(), model.normF(), embedding, lmHead, device, local, config.decodeBlocksPerGraph());
         int graphs = plan.graphCount();
         this.deviceName = TornadoSsd.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", "
-                + (executionGraphs ? "CUDA graph, " : "") + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
+                + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
     }
 
     private IntFunction<LayerWeights> layers() {

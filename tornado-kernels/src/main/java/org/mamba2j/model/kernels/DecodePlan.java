@@ -1,6 +1,5 @@
 package org.mamba2j.model.kernels;
 
-import org.mamba2j.ssd.tornado.ExecutionGraphs;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -10,8 +9,6 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -25,14 +22,12 @@ import java.util.function.IntFunction;
  * four tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
  * run in sequence) and the kernels take few arguments. Weights, the residual stream and every state
- * stay on the device; per token only {token, reset} goes in and the logits come out, both off-heap
- * so that on backends with execution graphs (PTX: CUDA graphs) the whole step can be captured once
- * and replayed, which takes the per-task host cost away. Tasks are named b{l}_{kernel}.
+ * stay on the device; per token only {token, reset} goes in and the logits come out. Tasks are named
+ * b{l}_{kernel}.
  *
  * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
- * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them (off-heap, so a
- * captured graph can replay the copy) and copies them into the device's states, which it persists
- * for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
+ * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them and copies them into
+ * the device's states, which it persists for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
  * graph needs a task, hence the staging array and the copy; the graph runs only on resume (and once
  * before the first step).
  */
@@ -70,15 +65,15 @@ public final class DecodePlan implements AutoCloseable {
     static final int TASKS_PER_BLOCK = 4;
     static final int ARGS_PER_BLOCK = 40;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (5 arguments) and head (norm_f + lm_head, 7). */
+    /** The graph's other tasks: embed (4 arguments) and head (norm_f + lm_head, 7). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 12;
+    static final int EDGE_ARGS = 11;
 
     static final int NODES_PER_OBJECT = 3;
     /** The packed weights, the tasks and their writes, the two state offsets. */
     static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
     /**
-     * Every graph: context and buffer-set nodes, the shared objects (input, control, embedding,
+     * Every graph: context and buffer-set nodes, the shared objects (control, embedding,
      * residual, states, 3 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks
      * with their writes and the logits' copy-out, and the scalars all blocks share; rounded up.
      */
@@ -87,32 +82,28 @@ public final class DecodePlan implements AutoCloseable {
     static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
-    private final IntArray input = new IntArray(2);
-    private final FloatArray logitsOut;
+    private final int[] control = new int[2];
     private final float[] logits;
     private final TornadoExecutionPlan plan;
     private final int graphCount;
-    private final FloatArray resumed;
+    private final float[] resumed;
     private boolean fresh = true, statesOnDevice;
 
     /**
      * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
      * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
-     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}). {@code executionGraphs}:
-     * capture the step once and replay it (only for backends that have execution graphs: PTX).
+     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
      */
     public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, float[] normF, float[] embedding, float[] lmHead,
-                      TornadoDevice device, LocalSizes local, int blocksPerGraph, boolean executionGraphs) {
+                      TornadoDevice device, LocalSizes local, int blocksPerGraph) {
         this.dims = dims;
         this.logits = new float[dims.vocab()];
-        this.logitsOut = new FloatArray(dims.vocab());
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
         PackedBlock pb = PackedBlock.of(dims);
         PackedStates ps = PackedStates.of(dims);
-        int[] control = new int[2];
         float[] residual = new float[dims.dModel()];
         float[] states = new float[ps.size()];
-        this.resumed = new FloatArray(ps.size());
+        this.resumed = new float[ps.size()];
         Scratch s = new Scratch(new float[dims.dInProj()], new float[dims.convDim()], new float[dims.dInner()]);
         // what every graph after the first takes over from the one before it: a graph can consume
         // only what the graph right before it persisted, so all of it rides along to the end
@@ -129,9 +120,9 @@ public final class DecodePlan implements AutoCloseable {
         graphs.add(up.snapshot());
         TaskGraph g = new TaskGraph("decode")
                 .consumeFromDevice(up.getTaskGraphName(), states)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, embedding, residual, s.zxbcdt, s.xbc, s.y)
-                .task("embed", MixerKernels::embed, input, control, embedding, residual, dims.dModel());
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, s.zxbcdt, s.xbc, s.y)
+                .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
         int l = 0;
         for (int gi = 0; gi < split.length; gi++) {
             if (gi > 0) {
@@ -147,15 +138,14 @@ public final class DecodePlan implements AutoCloseable {
         }
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        g.task("head", MixerKernels::normMatVecOut, ctx, residual, normF, lmHead, logitsOut, dims.dModel(), dims.eps())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOut);
+        g.task("head", MixerKernels::normMatVecOut, ctx, residual, normF, lmHead, logits, dims.dModel(), dims.eps())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
         graphs.add(g.snapshot());
 
         this.graphCount = graphs.size() - 1;
         this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
                 .withDevice(device).withGridScheduler(grids);
-        if (executionGraphs) ExecutionGraphs.enable(plan);
     }
 
     private record Scratch(float[] zxbcdt, float[] xbc, float[] y) {
@@ -224,10 +214,10 @@ public final class DecodePlan implements AutoCloseable {
      * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
      */
     public void resume(float[] packedStates) {
-        if (packedStates.length != resumed.getSize()) {
-            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.getSize());
+        if (packedStates.length != resumed.length) {
+            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.length);
         }
-        for (int i = 0; i < packedStates.length; i++) resumed.set(i, packedStates[i]);
+        System.arraycopy(packedStates, 0, resumed, 0, resumed.length);
         plan.withGraph(0).execute();
         statesOnDevice = true;
         fresh = false;
@@ -236,8 +226,8 @@ public final class DecodePlan implements AutoCloseable {
     /** Feeds one token; returns the logits (vocab), valid until the next call. */
     public float[] step(int token) {
         if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
-        input.set(0, token);
-        input.set(1, fresh ? 1 : 0);
+        control[0] = token;
+        control[1] = fresh ? 1 : 0;
         fresh = false;
         if (!statesOnDevice) {
             plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists
@@ -245,7 +235,6 @@ public final class DecodePlan implements AutoCloseable {
         }
         // in order: each graph consumes what the one before it left on the device
         for (int i = 1; i <= graphCount; i++) plan.withGraph(i).execute();
-        for (int i = 0; i < logits.length; i++) logits[i] = logitsOut.get(i);
         return logits;
     }
 

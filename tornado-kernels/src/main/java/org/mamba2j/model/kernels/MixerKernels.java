@@ -4,12 +4,9 @@ import org.mamba2j.ssd.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays;
- * only the per-token input and the logits, which cross to the host, are off-heap arrays.
+ * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
  * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
  * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
  * A block is four tasks (norm + in_proj, conv, SSD step, gated norm + out_proj): TornadoVM spends a
@@ -25,26 +22,17 @@ public final class MixerKernels {
     private MixerKernels() {
     }
 
-    /**
-     * control = in; out = table[token]   (dim). The only task that reads the host's per-token input,
-     * {token, 1 when the states restart from zero}: off-heap, so a captured execution graph
-     * (CUDA graph) can replay its copy; the later tasks read the device-resident control.
-     */
-    public static void embed(IntArray in, int[] control, float[] table, float[] out, int dim) {
+    /** out = table[control[0]]   (dim); control = {token, reset states}. */
+    public static void embed(int[] control, float[] table, float[] out, int dim) {
         for (@Parallel int i = 0; i < dim; i++) {
-            int token = in.get(0);
-            if (i == 0) {
-                control[0] = token;
-                control[1] = in.get(1);
-            }
-            out[i] = table[token * dim + i];
+            out[i] = table[control[0] * dim + i];
         }
     }
 
-    /** states = staged   (n): the states a prefill left, from the host's off-heap staging copy. */
-    public static void loadStates(FloatArray staged, float[] states, int n) {
+    /** states = staged   (n): the states a prefill left, from the host's staging copy. */
+    public static void loadStates(float[] staged, float[] states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            states[i] = staged.get(i);
+            states[i] = staged[i];
         }
     }
 
@@ -60,11 +48,11 @@ public final class MixerKernels {
         }
     }
 
-    /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f and the lm_head, into the host's off-heap logits. */
-    public static void normMatVecOut(KernelContext ctx, float[] x, float[] norm, float[] w, FloatArray out, int cols, float eps) {
+    /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f (its own array) and the lm_head into the logits. */
+    public static void normMatVecOut(KernelContext ctx, float[] x, float[] norm, float[] w, float[] out, int cols, float eps) {
         float dot = normedRowDot(ctx, x, norm, 0, w, 0, cols, eps);
         if (ctx.localIdx == 0) {
-            out.set(ctx.groupIdx, dot);
+            out[ctx.groupIdx] = dot;
         }
     }
 

@@ -6,6 +6,7 @@ import org.mamba2j.ssd.tornado.SsdBlocked8Kernels;
 import org.mamba2j.ssd.tornado.SsdBlockedKernels;
 import org.mamba2j.ssd.tornado.SsdDims;
 import org.mamba2j.ssd.tornado.SsdKernels;
+import org.mamba2j.ssd.tornado.SsdPlan;
 import org.mamba2j.ssd.tornado.SsdTiledKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
@@ -19,7 +20,6 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,7 +83,6 @@ public final class PrefillPlan implements AutoCloseable {
     /** The SSD kernels' size array ({@link SsdDims}): its length and chunk count follow the pass. */
     private final int[] ssdDims;
     private final float[] dtLimits, logits, states;
-    private final FloatArray logitsOut;
     private final Buffers b;
     private final GridScheduler grids = new GridScheduler();
     private final List<Sized> sized = new ArrayList<>();
@@ -111,7 +110,6 @@ public final class PrefillPlan implements AutoCloseable {
         this.tokens = new int[capacity];
         this.dtLimits = new float[]{dims.dtMin(), dims.dtMax()};
         this.logits = new float[dims.vocab()];
-        this.logitsOut = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
         this.states = new float[ps.size()];
         this.b = new Buffers(dims, shape, cfg);
@@ -141,11 +139,11 @@ public final class PrefillPlan implements AutoCloseable {
                 addBlock(g, "b" + l + "_", pb, w, lw, ps.conv(l), ps.ssm(l));
             }
         }
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last, logits);
         if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()))
-                .task("head", MixerKernels::normMatVecOut, ctx, b.last, normF, lmHead, logitsOut, dims.dModel(), dims.eps())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, logitsOut)
+                .task("head", MixerKernels::normMatVecOut, ctx, b.last, normF, lmHead, logits, dims.dModel(), dims.eps())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits)
                 // after the last pass only (run asks for them): every block's states, tens of MB on big models
                 .transferToHost(DataTransferMode.UNDER_DEMAND, states);
         int matVec = cfg.kernel("matVec").local();
@@ -290,14 +288,18 @@ public final class PrefillPlan implements AutoCloseable {
 
     /** Grid of a blocked SSD kernel: 16×16 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
     private void blocked(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        int t = SsdBlockedKernels.THREADS;
-        grid(g, task, new int[]{t, t, 1}, r -> new int[]{blockedGlobal(cols), blockedGlobal(rows), z.applyAsInt(r)});
+        tiles(g, task, cols, rows, z, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
     }
 
     /** Grid of a blocked8 SSD kernel: 8×8 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
     private void blocked8(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        int t = SsdBlocked8Kernels.THREADS, tile = SsdBlocked8Kernels.TILE;
-        grid(g, task, new int[]{t, t, 1}, r -> new int[]{roundUp(cols, tile) / tile * t, roundUp(rows, tile) / tile * t, z.applyAsInt(r)});
+        tiles(g, task, cols, rows, z, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS);
+    }
+
+    /** threads × threads work items per started tile × tile block of a cols × rows matrix, z over (chunk, head or group). */
+    private void tiles(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z, int tile, int threads) {
+        grid(g, task, new int[]{threads, threads, 1}, r -> new int[]{SsdPlan.blockedGlobal(cols, tile, threads),
+                SsdPlan.blockedGlobal(rows, tile, threads), z.applyAsInt(r)});
     }
 
     /**
@@ -332,7 +334,7 @@ public final class PrefillPlan implements AutoCloseable {
 
     /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
     static int blockedGlobal(int n) {
-        return roundUp(n, SsdBlockedKernels.TILE) / SsdBlockedKernels.TILE * SsdBlockedKernels.THREADS;
+        return SsdPlan.blockedGlobal(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
     }
 
     static int roundUp(int n, int m) {
@@ -370,7 +372,6 @@ public final class PrefillPlan implements AutoCloseable {
         TornadoExecutionResult last = null;
         for (Pass p : passes(prompt.length, capacity, chunk)) last = run(prompt, p);
         last.transferToHost(states);
-        for (int i = 0; i < logits.length; i++) logits[i] = logitsOut.get(i);
         return logits;
     }
 

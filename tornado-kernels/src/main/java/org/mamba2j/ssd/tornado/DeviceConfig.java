@@ -29,13 +29,10 @@ import java.util.stream.Stream;
  * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
  * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
- * many as TornadoVM's graph limits allow. Optional {@code executionGraphs} (default false): replay
- * the decode graphs as captured execution graphs (CUDA graphs) on backends that have them (PTX).
- * {@code prefill}: how the model's prefill runs on the device.
+ * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, boolean executionGraphs,
-                           Prefill prefill) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -167,14 +164,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph,
-                executionGraphs, prefill);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
     }
 
     /** This config with another chunk size and prefill (for checks that force short passes). */
     public DeviceConfig withPrefill(int chunk, Prefill p) {
         return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
-                chunk, kernels, decodeBlocksPerGraph, executionGraphs, p);
+                chunk, kernels, decodeBlocksPerGraph, p);
     }
 
     public boolean matches(String deviceName) {
@@ -212,8 +208,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
                     strings(p.path("skipBackends")));
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
-                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0),
-                    j.path("executionGraphs").asBoolean(false), prefill);
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

@@ -2,7 +2,6 @@ package org.mamba2j.ssd.tornado;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Runs the loop-parallel kernels of {@link SsdKernels} as plain Java, in the order and with the
@@ -54,8 +53,6 @@ public final class KernelPipeline {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         StepInputs packed = new StepInputs(s, f);
         packed.copyFrom(in);
-        FloatArray out = new FloatArray(y.length);
-        SsdKernels.decodeStep(packed.packed, packed.parts, SsdDims.of(s, f), state, out, pad(y.length));
-        for (int i = 0; i < y.length; i++) y[i] = out.get(i);
+        SsdKernels.decodeStep(packed.packed, packed.parts, SsdDims.of(s, f), state, y, pad(y.length));
     }
 }

@@ -3,7 +3,6 @@ package org.mamba2j.ssd.tornado;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
@@ -256,24 +255,24 @@ public final class SsdKernels {
      * Inputs come packed as {@link StepInputs} lays them out ({@code parts}: where each starts);
      * {@code state} (batch, nheads, headdim, dstate) is updated in place.
      */
-    public static void decodeStep(FloatArray in, int[] parts, int[] dims, float[] state, FloatArray y, int padded) {
+    public static void decodeStep(float[] in, int[] parts, int[] dims, float[] state, float[] y, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P]) {
                 int N = dims[SsdDims.N];
                 int bh = i / dims[SsdDims.P];
                 int h = bh % dims[SsdDims.H];
                 float dt = stepDt(in, parts, dims, bh);
-                float decay = TornadoMath.exp(dt * in.get(parts[StepInputs.A] + h));
-                float xdt = in.get(i) * dt;
+                float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
+                float xdt = in[i] * dt;
                 int bo = stepGroupOffset(dims, bh);
                 int so = i * N;
                 float acc = 0f;
                 for (int n = 0; n < N; n++) {
-                    float s = decay * state[so + n] + xdt * in.get(parts[StepInputs.B] + bo + n);
+                    float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
                     state[so + n] = s;
-                    acc += s * in.get(parts[StepInputs.C] + bo + n);
+                    acc += s * in[parts[StepInputs.C] + bo + n];
                 }
-                y.set(i, stepOutput(in, parts, dims, acc, i, h));
+                y[i] = stepOutput(in, parts, dims, acc, i, h);
             }
         }
     }
@@ -283,38 +282,38 @@ public final class SsdKernels {
      * "reduce"): the row's dstate entries are walked side by side, so the state, nearly all the data
      * a step touches, moves in coalesced runs; h·C is the work-group's sum.
      */
-    public static void decodeStepReduce(KernelContext kc, FloatArray in, int[] parts, int[] dims, float[] state, FloatArray y) {
+    public static void decodeStepReduce(KernelContext kc, float[] in, int[] parts, int[] dims, float[] state, float[] y) {
         int i = kc.groupIdx;
         int N = dims[SsdDims.N];
         int bh = i / dims[SsdDims.P];
         int h = bh % dims[SsdDims.H];
         float dt = stepDt(in, parts, dims, bh);
-        float decay = TornadoMath.exp(dt * in.get(parts[StepInputs.A] + h));
-        float xdt = in.get(i) * dt;
+        float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
+        float xdt = in[i] * dt;
         int bo = stepGroupOffset(dims, bh);
         int so = i * N;
         float acc = 0f;
         for (int n = kc.localIdx; n < N; n += kc.localGroupSizeX) {
-            float s = decay * state[so + n] + xdt * in.get(parts[StepInputs.B] + bo + n);
+            float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
             state[so + n] = s;
-            acc += s * in.get(parts[StepInputs.C] + bo + n);
+            acc += s * in[parts[StepInputs.C] + bo + n];
         }
         float sum = WorkGroups.sum(kc, acc);
         if (kc.localIdx == 0) {
-            y.set(i, stepOutput(in, parts, dims, sum, i, h));
+            y[i] = stepOutput(in, parts, dims, sum, i, h);
         }
     }
 
     /** dt of (batch, head) bh after bias, softplus and clamp. */
-    private static float stepDt(FloatArray in, int[] parts, int[] dims, int bh) {
-        float v = in.get(parts[StepInputs.DT] + bh);
+    private static float stepDt(float[] in, int[] parts, int[] dims, int bh) {
+        float v = in[parts[StepInputs.DT] + bh];
         if (dims[SsdDims.HAS_BIAS] != 0) {
-            v = v + in.get(parts[StepInputs.BIAS] + bh % dims[SsdDims.H]);
+            v = v + in[parts[StepInputs.BIAS] + bh % dims[SsdDims.H]];
         }
         if (dims[SsdDims.SOFTPLUS] != 0 && v <= SOFTPLUS_THRESHOLD) {
             v = softplus(v);
         }
-        return Math.min(Math.max(v, in.get(parts[StepInputs.LIMITS])), in.get(parts[StepInputs.LIMITS] + 1));
+        return Math.min(Math.max(v, in[parts[StepInputs.LIMITS]]), in[parts[StepInputs.LIMITS] + 1]);
     }
 
     /** Where (batch, head) bh's group starts in B and C: (batch, G, N). */
@@ -325,10 +324,10 @@ public final class SsdKernels {
     }
 
     /** y = h·C + D·x, gated by silu(z) when z is given. */
-    private static float stepOutput(FloatArray in, int[] parts, int[] dims, float hc, int i, int h) {
-        float out = hc + in.get(parts[StepInputs.D] + h) * in.get(i);
+    private static float stepOutput(float[] in, int[] parts, int[] dims, float hc, int i, int h) {
+        float out = hc + in[parts[StepInputs.D] + h] * in[i];
         if (dims[SsdDims.HAS_Z] != 0) {
-            out = out * silu(in.get(parts[StepInputs.Z] + i));
+            out = out * silu(in[parts[StepInputs.Z] + i]);
         }
         return out;
     }

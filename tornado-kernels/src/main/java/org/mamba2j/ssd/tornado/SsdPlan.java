@@ -48,7 +48,7 @@ public final class SsdPlan implements AutoCloseable {
         this.flags = f;
         this.graphName = "ssd" + IDS.incrementAndGet();
         int xs = Math.toIntExact(s.xSize()), ss = Math.toIntExact(s.stateSize());
-        in = new StagedInputs(s, f, true);
+        in = new StagedInputs(s, f);
         y = new float[xs];
         finalState = new float[ss];
         int[] dims = SsdDims.of(s, f);
@@ -151,7 +151,7 @@ public final class SsdPlan implements AutoCloseable {
     }
 
     /** Work items along one edge of a register-blocked kernel's grid: {@code threads} per started {@code tile}-wide tile. */
-    static int blockedGlobal(int n, int tile, int threads) {
+    public static int blockedGlobal(int n, int tile, int threads) {
         return roundUp(n, tile) / tile * threads;
     }
 

@@ -13,10 +13,8 @@ final class StagedInputs {
 
     final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
     private final SsdDims.Flags flags;
-    private final boolean copiesInit;
 
-    /** {@code withInit}: whether the plan takes an initial state (a forward does, a step does not). */
-    StagedInputs(SsdShape s, SsdDims.Flags f, boolean withInit) {
+    StagedInputs(SsdShape s, SsdDims.Flags f) {
         int xs = Math.toIntExact(s.xSize());
         flags = f;
         x = new float[xs];
@@ -28,8 +26,7 @@ final class StagedInputs {
         C = new float[B.length];
         D = new float[s.nheads()];
         z = new float[f.z() ? xs : 1];
-        copiesInit = withInit && f.init();
-        init = new float[copiesInit ? Math.toIntExact(s.stateSize()) : 1];
+        init = new float[f.init() ? Math.toIntExact(s.stateSize()) : 1];
     }
 
     void copyFrom(SsdInputs in) {
@@ -41,7 +38,7 @@ final class StagedInputs {
         System.arraycopy(in.D(), 0, D, 0, D.length);
         if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
         if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
-        if (copiesInit) System.arraycopy(in.initialState(), 0, init, 0, init.length);
+        if (flags.init()) System.arraycopy(in.initialState(), 0, init, 0, init.length);
         dtLimits[0] = in.timeStep().min();
         dtLimits[1] = in.timeStep().max();
     }

@@ -2,19 +2,18 @@ package org.mamba2j.ssd.tornado;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * One decode step's inputs packed into one off-heap array: x | dt | B | C | z | A | dt bias | D |
- * dtMin, dtMax (z and the bias only when present). A step is then a single copy to the device,
- * and one that a captured execution graph (CUDA graph) can replay, which a heap array's cannot.
- * {@link #parts} holds where each part starts, indexed by the constants below.
+ * One decode step's inputs packed into one array: x | dt | B | C | z | A | dt bias | D | dtMin,
+ * dtMax (z and the bias only when present). A step is then a single copy to the device instead of
+ * nine, each of which TornadoVM pays for on the host. {@link #parts} holds where each part starts,
+ * indexed by the constants below.
  */
 public final class StepInputs {
 
     public static final int DT = 0, B = 1, C = 2, Z = 3, A = 4, BIAS = 5, D = 6, LIMITS = 7, SIZE = 8;
 
-    final FloatArray packed;
+    final float[] packed;
     final int[] parts = new int[SIZE + 1];
     private final SsdDims.Flags flags;
 
@@ -28,7 +27,7 @@ public final class StepInputs {
             at += sizes[k];
         }
         parts[SIZE] = at;
-        packed = new FloatArray(at);
+        packed = new float[at];
     }
 
     /** Packs a step's inputs (seqlen 1, already validated against the shape). */
@@ -41,11 +40,11 @@ public final class StepInputs {
         put(in.A(), parts[A]);
         if (flags.bias()) put(in.timeStep().bias(), parts[BIAS]);
         put(in.D(), parts[D]);
-        packed.set(parts[LIMITS], in.timeStep().min());
-        packed.set(parts[LIMITS] + 1, in.timeStep().max());
+        packed[parts[LIMITS]] = in.timeStep().min();
+        packed[parts[LIMITS] + 1] = in.timeStep().max();
     }
 
     private void put(float[] part, int at) {
-        for (int i = 0; i < part.length; i++) packed.set(at + i, part[i]);
+        System.arraycopy(part, 0, packed, at, part.length);
     }
 }

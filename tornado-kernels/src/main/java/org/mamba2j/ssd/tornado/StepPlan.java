@@ -12,7 +12,6 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,9 +22,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Two modes. <b>Copied</b> ({@code resident = false}, what {@link TornadoSsd#step} uses, since
  * the backend contract updates the caller's array): the state goes to the device and back on every
  * step. <b>Resident</b>: the state is loaded once, when the plan is built, and stays on the device between
- * steps; only the packed inputs ({@link StepInputs}) go in and y comes out, both off-heap, so with
- * {@code executionGraphs} the step is captured once and replayed (CUDA graphs on PTX);
- * {@link #readState} copies the state out on demand.
+ * steps; only the packed inputs ({@link StepInputs}) go in and y comes out; {@link #readState}
+ * copies the state out on demand.
  */
 public final class StepPlan implements AutoCloseable {
 
@@ -35,13 +33,12 @@ public final class StepPlan implements AutoCloseable {
     final SsdDims.Flags flags;
     final boolean resident;
     private final StepInputs in;
-    private final float[] state;
-    private final FloatArray y;
+    private final float[] state, y;
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
 
     public StepPlan(SsdShape shape, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg, boolean resident,
-                    float[] initialState, boolean executionGraphs) {
+                    float[] initialState) {
         SsdShape s = shape.withSeqlen(1);
         this.shape = s;
         this.flags = f;
@@ -50,7 +47,7 @@ public final class StepPlan implements AutoCloseable {
         int xs = Math.toIntExact(s.xSize());
         in = new StepInputs(s, f);
         state = new float[Math.toIntExact(s.stateSize())];
-        y = new FloatArray(xs);
+        y = new float[xs];
         if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
         int[] dims = SsdDims.of(s, f);
         TaskGraph g = new TaskGraph(name)
@@ -72,11 +69,7 @@ public final class StepPlan implements AutoCloseable {
         g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
         plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
         if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
-        boolean profile = Boolean.getBoolean(SsdPlan.PROFILE);
-        if (profile) plan.withProfiler(ProfilerMode.SILENT);
-        // a copied step moves the heap state every time, which a captured graph cannot replay;
-        // the profiler's per-kernel events cannot be taken inside a capture either
-        if (resident && executionGraphs && !profile) ExecutionGraphs.enable(plan);
+        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }
 
     /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
@@ -84,7 +77,7 @@ public final class StepPlan implements AutoCloseable {
         in.copyFrom(inputs);
         if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
         last = plan.execute();
-        for (int i = 0; i < yOut.length; i++) yOut[i] = y.get(i);
+        System.arraycopy(y, 0, yOut, 0, y.length);
         if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
     }
 

@@ -148,7 +148,7 @@ public final class TornadoSsd implements SsdBackend {
     public void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
         SsdShape s = in.validateStep(shape, state, y);
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        StepPlan p = plan(new PlanKey("step", s, f), () -> new StepPlan(s, f, device, config, false, null, false));
+        StepPlan p = plan(new PlanKey("step", s, f), () -> new StepPlan(s, f, device, config, false, null));
         p.run(in, state, y);
         lastKernelNanos = p.lastKernelNanos();
     }
@@ -187,9 +187,7 @@ public final class TornadoSsd implements SsdBackend {
      * call {@code run(in, null, y)} per token and {@code readState} when the state is needed.
      */
     public StepPlan residentSteps(SsdShape shape, SsdDims.Flags flags, float[] initialState) {
-        // execution graphs exist on the PTX backend only (CUDA graphs)
-        boolean graphs = config.executionGraphs() && spec.backend() == DeviceSpec.Backend.PTX;
-        return new StepPlan(shape, flags, device, config, true, initialState, graphs);
+        return new StepPlan(shape, flags, device, config, true, initialState);
     }
 
     @Override

@@ -4,7 +4,6 @@ import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.tornado.KernelContextEmulator;
 import org.mamba2j.ssd.tornado.SsdDims;
 import org.mamba2j.ssd.tornado.SsdKernels;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.Arrays;
 import java.util.function.IntFunction;
@@ -131,9 +130,7 @@ public final class PrefillPipeline {
             gemm(gated, w, o.outProj(), residual, d.dModel(), d.dInner(), 1);
         }
         PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
-        FloatArray out = new FloatArray(d.vocab());
-        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> MixerKernels.normMatVecOut(k, last, normF, lmHead, out, d.dModel(), d.eps()));
-        for (int i = 0; i < logits.length; i++) logits[i] = out.get(i);
+        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> MixerKernels.normMatVecOut(k, last, normF, lmHead, logits, d.dModel(), d.eps()));
     }
 
     private void gemm(float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {

@@ -4,7 +4,6 @@ import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.RandomInputs;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -55,11 +54,9 @@ class SsdKernelsTest {
         SsdDims.Flags f = SsdDims.Flags.of(token);
         StepInputs in = new StepInputs(one, f);
         in.copyFrom(token);
-        FloatArray out = new FloatArray(y.length);
-        for (int i = 0; i < y.length; i++) out.set(i, Float.NaN);
+        Arrays.fill(y, Float.NaN);
         int[] dims = SsdDims.of(one, f);
-        KernelContextEmulator.run(y.length * 4, 1, 1, 4, 1, 1, k -> SsdKernels.decodeStepReduce(k, in.packed, in.parts, dims, state, out));
-        for (int i = 0; i < y.length; i++) y[i] = out.get(i);
+        KernelContextEmulator.run(y.length * 4, 1, 1, 4, 1, 1, k -> SsdKernels.decodeStepReduce(k, in.packed, in.parts, dims, state, y));
     }
 
     static void checkSteps(CheckCases.Case c) {
