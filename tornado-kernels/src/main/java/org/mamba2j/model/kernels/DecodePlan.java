@@ -19,7 +19,7 @@ import java.util.function.IntFunction;
  * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
  * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
  * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
- * four tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
+ * three tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
  * run in sequence) and the kernels take few arguments. Weights, the residual stream and every state
  * stay on the device; per token only {token, reset} goes in and the logits come out. Tasks are named
@@ -51,7 +51,8 @@ public final class DecodePlan implements AutoCloseable {
      *    Java, where a KernelContext kernel never ends (hence -Dtornado.recover.bailout=false in
      *    tornado.sh). By TornadoVMBytecodeBuilder a launch takes 33 bytes plus 5 per argument, an
      *    object's copy-in 25, allocation 4, deallocate/persist 9, plus dependency bytes not counted
-     *    here: on PoCL 6 blocks overflowed 4096 bytes and 5 fit, so a block is budgeted 700 bytes.
+     *    here: on PoCL 6 blocks overflowed 4096 bytes and 5 fit, so a block is budgeted 700 bytes
+     *    (measured when a block was four tasks; three launch fewer bytes, so it errs on the safe side).
      */
     static final int GRAPH_CODE_SIZE = 8192;
     static final int GRAPH_CODE_PER_TASK = 15;
@@ -61,9 +62,12 @@ public final class DecodePlan implements AutoCloseable {
     static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
-    /** A block: 4 tasks (normInProj, conv, ssd, gatedOutProj) of 7+10+13+10 arguments, 6 of them written. */
-    static final int TASKS_PER_BLOCK = 4;
-    static final int ARGS_PER_BLOCK = 40;
+    /**
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 15+13+10 arguments, 6 of them written
+     * (zxbcdt, conv state, xbc; SSM state, y; the residual).
+     */
+    static final int TASKS_PER_BLOCK = 3;
+    static final int ARGS_PER_BLOCK = 38;
     static final int WRITES_PER_BLOCK = 6;
     /** The graph's other tasks: embed (4 arguments) and head (norm_f + lm_head, 7). */
     static final int EDGE_TASKS = 2;
@@ -185,15 +189,14 @@ public final class DecodePlan implements AutoCloseable {
     private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
                                  int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
                                  GridScheduler grids, LocalSizes local) {
-        g.task(p + "normInProj", MixerKernels::normMatVec, ctx, residual, w, o.inProj(), s.zxbcdt, d.dModel(), d.eps())
-                .task(p + "conv", MixerKernels::convStep, control, s.zxbcdt, states, convAt, w, o.convW(), s.xbc,
-                        d.xbcOffset(), d.convDim(), d.dConv())
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, w, o.inProj(), s.zxbcdt,
+                        d.dModel(), d.eps(), states, convAt, o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv())
                 .task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
                         s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
                 .task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, w, o.gatedNorm(),
                         o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
         String at = g.getTaskGraphName() + "." + p;
-        grids.addWorkerGrid(at + "normInProj", grid(d.dInProj() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "normInProjConv", grid(d.dInProj() * local.matVec(), local.matVec()));
         grids.addWorkerGrid(at + "ssd", grid(d.dInner() * local.step(), local.step()));
         grids.addWorkerGrid(at + "gatedOutProj", grid(d.dModel() * local.matVec(), local.matVec()));
     }

@@ -9,9 +9,9 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
  * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
  * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
- * A block is four tasks (norm + in_proj, conv, SSD step, gated norm + out_proj): TornadoVM spends a
- * fixed host-side cost per task, far above these kernels' run time, so the norms ride along with
- * the matrix-vector products that read the same vectors.
+ * A block is three tasks (norm + in_proj + conv, SSD step, gated norm + out_proj): TornadoVM spends
+ * a fixed host-side cost per task, far above these kernels' run time, so the norms ride along with
+ * the matrix-vector products that read the same vectors, and the conv with the rows it convolves.
  * control = {token id, 1 when the states restart from zero}: device-resident states are reset
  * by the step that starts a sequence, so they never travel back from the host.
  * Weights and states come packed (see {@link PackedBlock}, {@link PackedStates}): a kernel gets the
@@ -37,14 +37,28 @@ public final class MixerKernels {
     }
 
     /**
-     * out[row] = W[row, :] · rmsNorm(x)   (rows): the block's RMSNorm (its weight at w[0]) folded
-     * into in_proj. One work-group per row; each recomputes mean(x²) over the d_model inputs it
-     * reads anyway, which costs less than a separate task.
+     * zxbcdt[row] = W[row, :] · rmsNorm(x)   (dInProj rows), then for a row of x | B | C
+     * (xbcOffset ≤ row < xbcOffset + convDim) that channel's causal conv step and SiLU into xbc:
+     * in_proj with the block's RMSNorm (its weight at w[0]) and the conv folded in. One work-group
+     * per row; each recomputes mean(x²) over the d_model inputs it reads anyway, which costs less
+     * than a separate task, and the conv of a channel needs only its own row, so work item 0 does it
+     * once the row is summed. The conv window of channel c sits at
+     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
+     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at w[convWOff], convB
+     * (convDim) right after it.
      */
-    public static void normMatVec(KernelContext ctx, float[] x, float[] w, int wOff, float[] out, int cols, float eps) {
+    public static void normInProjConv(KernelContext ctx, int[] control, float[] x, float[] w, int wOff, float[] zxbcdt,
+                                      int cols, float eps, float[] state, int convAt, int convWOff, float[] xbc,
+                                      int xbcOffset, int convDim, int dConv) {
         float dot = normedRowDot(ctx, x, w, 0, w, wOff, cols, eps);
         if (ctx.localIdx == 0) {
-            out[ctx.groupIdx] = dot;
+            int row = ctx.groupIdx;
+            zxbcdt[row] = dot;
+            int c = row - xbcOffset;
+            if (c >= 0 && c < convDim) {
+                xbc[c] = convChannel(control[1], dot, state, convAt + c * (dConv - 1), w, convWOff + c * dConv,
+                        w[convWOff + convDim * dConv + c], dConv);
+            }
         }
     }
 
@@ -102,32 +116,26 @@ public final class MixerKernels {
     }
 
     /**
-     * Causal depthwise conv1d for one new column, then SiLU   (convDim).
-     * The conv state (at state[stateOff]) holds the last dConv − 1 inputs per channel, oldest first;
-     * it shifts by one. convW (convDim, dConv) starts at w[convWOff], convB (convDim) right after it.
+     * One channel's causal depthwise conv1d for the new input {@code in}, then SiLU. The channel's
+     * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
+     * then shifts in {@code in}; its weights (dConv) sit at w[wo].
      */
-    public static void convStep(int[] control, float[] zxbcdt, float[] state, int stateOff, float[] w, int convWOff,
-                                float[] xbc, int xbcOffset, int convDim, int dConv) {
-        for (@Parallel int c = 0; c < convDim; c++) {
-            float in = zxbcdt[xbcOffset + c];
-            int s = stateOff + c * (dConv - 1);
-            int wo = convWOff + c * dConv;
-            if (control[1] != 0) {
-                for (int k = 0; k < dConv - 1; k++) {
-                    state[s + k] = 0f;
-                }
-            }
-            float acc = w[convWOff + convDim * dConv + c];
+    private static float convChannel(int fresh, float in, float[] state, int s, float[] w, int wo, float bias, int dConv) {
+        if (fresh != 0) {
             for (int k = 0; k < dConv - 1; k++) {
-                acc += w[wo + k] * state[s + k];
+                state[s + k] = 0f;
             }
-            acc += w[wo + dConv - 1] * in;
-            for (int k = 0; k < dConv - 2; k++) {
-                state[s + k] = state[s + k + 1];
-            }
-            state[s + dConv - 2] = in;
-            xbc[c] = acc / (1.0f + TornadoMath.exp(-acc));
         }
+        float acc = bias;
+        for (int k = 0; k < dConv - 1; k++) {
+            acc += w[wo + k] * state[s + k];
+        }
+        acc += w[wo + dConv - 1] * in;
+        for (int k = 0; k < dConv - 2; k++) {
+            state[s + k] = state[s + k + 1];
+        }
+        state[s + dConv - 2] = in;
+        return acc / (1.0f + TornadoMath.exp(-acc));
     }
 
     /**

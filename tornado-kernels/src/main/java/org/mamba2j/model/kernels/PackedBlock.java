@@ -6,7 +6,7 @@ package org.mamba2j.model.kernels;
  * layouts of {@link LayerWeights}. One array per block keeps a decode task graph at one object per
  * block (TornadoVM adds several graph nodes per distinct object); the offsets go to the kernels as
  * ints. Some kernels find a part without an offset, to save task arguments: rmsNorm reads the norm
- * at 0, convStep convB right after convW, ssdStep aNeg, D and the dt limits after dtBias.
+ * at 0, normInProjConv convB right after convW, ssdStep aNeg, D and the dt limits after dtBias.
  */
 public record PackedBlock(int norm, int inProj, int convW, int convB, int dtBias, int aNeg, int d, int dtLimits,
                           int gatedNorm, int outProj, int size) {

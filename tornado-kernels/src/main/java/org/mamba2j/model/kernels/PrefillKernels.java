@@ -172,7 +172,7 @@ public final class PrefillKernels {
      * zxbcdt alongside (items convDim.. of each row), so the conv and the split are one pass.
      * i over rows · (convDim + nheads), convDim = dInner + 2·gn.
      * Inputs before row 0 come from the conv window at states[convAt] ((convDim, dConv − 1), oldest
-     * first, as {@link MixerKernels#convStep} keeps it) when control[RESUME], else they are zero;
+     * first, as {@link MixerKernels#normInProjConv} keeps it) when control[RESUME], else they are zero;
      * padding rows count as zero inputs and get x = B = C = 0. convW (convDim, dConv) starts at
      * w[convWOff], convB right after it.
      */

@@ -58,13 +58,64 @@ class MixerKernelsTest {
         return out;
     }
 
+    /**
+     * A block's packed weights and conv states for normInProjConv, at ragged offsets: norm at 0, then
+     * in_proj (rows, cols) at wOff, convW (convDim, dConv) at convWOff with convB right after; the
+     * conv windows at convAt inside a larger states array, as other blocks' states surround them.
+     */
+    record InProjConv(int rows, int cols, int xbcOffset, int convDim, int dConv, int wOff, int convWOff, int convAt,
+                      float[] x, float[] w, float[] state) {
+
+        static InProjConv random(MixerKernelsTest t, int rows, int cols, int xbcOffset, int convDim, int dConv) {
+            int wOff = cols + 11, convWOff = wOff + rows * cols + 3, convAt = 7;
+            return new InProjConv(rows, cols, xbcOffset, convDim, dConv, wOff, convWOff, convAt, t.randn(cols),
+                    t.randn(convWOff + convDim * (dConv + 1) + 4), t.randn(convAt + convDim * (dConv - 1) + 5));
+        }
+
+        InProjConv withState(float[] s) {
+            return new InProjConv(rows, cols, xbcOffset, convDim, dConv, wOff, convWOff, convAt, x, w, s);
+        }
+
+        /** Runs the kernel on copies of x, w and the states; returns {zxbcdt, xbc, states}, outputs poisoned first. */
+        float[][] run(int reset, int local) {
+            float[] zx = poisoned(rows), xbc = poisoned(convDim + 2), st = state.clone(), xs = x.clone(), ws = w.clone();
+            KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, new int[]{3, reset},
+                    xs, ws, wOff, zx, cols, 1e-5f, st, convAt, convWOff, xbc, xbcOffset, convDim, dConv));
+            return new float[][]{zx, xbc, st};
+        }
+    }
+
     @ParameterizedTest
-    @CsvSource({"37,768,128", "5,100,32", "8,3,4", "3,2560,1024"})
-    void normMatVecFoldsTheNormIntoTheRows(int rows, int cols, int local) {
-        int wOff = cols + 11;
-        float[] w = randn(wOff + rows * cols + 3), x = randn(cols), out = poisoned(rows);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVec(k, x, w, wOff, out, cols, 1e-5f));
-        assertRel("normMatVec", out, matVec(w, wOff, rmsNormed(x, w, 0), rows), 1e-6);
+    @CsvSource({
+            "37,768,128,5,24,4",   // rows before and after the conv channels
+            "13,100,32,0,13,4",    // every row a conv channel
+            "21,50,16,9,12,3",     // the channels end at the last row
+            "8,3,4,2,3,2",         // fewer inputs than work items; a one-input window
+            "3,2560,1024,1,1,4"})  // one channel between two plain rows
+    void normInProjConvMatchesNormInProjThenConv(int rows, int cols, int local, int xbcOffset, int convDim, int dConv) {
+        InProjConv c = InProjConv.random(this, rows, cols, xbcOffset, convDim, dConv);
+        float[][] out = c.run(0, local);
+        float[] zx = out[0], xbc = out[1], st = out[2];
+        double[] refZx = matVec(c.w(), c.wOff(), rmsNormed(c.x(), c.w(), 0), rows);
+        assertRel("normInProjConv zxbcdt", zx, refZx, 1e-6);
+
+        int win = dConv - 1, bOff = c.convWOff() + convDim * dConv;
+        double[] refXbc = new double[convDim];
+        for (int ch = 0; ch < convDim; ch++) {
+            int s = c.convAt() + ch * win, wo = c.convWOff() + ch * dConv;
+            double acc = c.w()[bOff + ch];
+            for (int k = 0; k < win; k++) acc += (double) c.w()[wo + k] * c.state()[s + k];
+            acc += c.w()[wo + win] * refZx[xbcOffset + ch];
+            refXbc[ch] = silu(acc);
+            for (int k = 0; k < win - 1; k++) {
+                assertTrue(st[s + k] == c.state()[s + k + 1], "channel " + ch + ": the window did not shift");
+            }
+            assertTrue(st[s + win - 1] == zx[xbcOffset + ch], "channel " + ch + ": the new input is not the window's newest");
+        }
+        assertRel("normInProjConv xbc", xbc, refXbc, 1e-6);
+        assertTrue(Float.isNaN(xbc[convDim]) && Float.isNaN(xbc[convDim + 1]), "xbc written past convDim");
+        for (int i = 0; i < c.convAt(); i++) assertTrue(st[i] == c.state()[i], "state before the block's windows changed");
+        for (int i = c.convAt() + convDim * win; i < st.length; i++) assertTrue(st[i] == c.state()[i], "state after the block's windows changed");
     }
 
     @Test
@@ -96,28 +147,6 @@ class MixerKernelsTest {
         double[] ref = matVec(w, wOff, gated, rows);
         for (int r = 0; r < rows; r++) ref[r] += acc0[r];
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
-    }
-
-    @Test
-    void convStepShiftsStateAndAppliesSilu() {
-        int convDim = 40, dConv = 4, offset = 7, sOff = 13, wOff = 3, bOff = wOff + convDim * dConv;
-        float[] zx = randn(offset + convDim + 3), state = randn(sOff + convDim * (dConv - 1) + 4), packed = randn(bOff + convDim + 5);
-        float[] w = Arrays.copyOfRange(packed, wOff, wOff + convDim * dConv), b = Arrays.copyOfRange(packed, bOff, bOff + convDim);
-        float[] state0 = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1)), out = poisoned(convDim), whole0 = state.clone();
-        MixerKernels.convStep(new int[]{0, 0}, zx, state, sOff, packed, wOff, out, offset, convDim, dConv);
-        for (int i = 0; i < sOff; i++) assertTrue(state[i] == whole0[i], "conv state before the block's changed");
-        for (int i = sOff + convDim * (dConv - 1); i < state.length; i++) assertTrue(state[i] == whole0[i], "conv state after the block's changed");
-        state = Arrays.copyOfRange(state, sOff, sOff + convDim * (dConv - 1));
-        double[] ref = new double[convDim];
-        for (int c = 0; c < convDim; c++) {
-            double acc = b[c];
-            for (int k = 0; k < dConv - 1; k++) acc += (double) w[c * dConv + k] * state0[c * (dConv - 1) + k];
-            acc += (double) w[c * dConv + dConv - 1] * zx[offset + c];
-            ref[c] = silu(acc);
-            for (int k = 0; k < dConv - 2; k++) assertTrue(state[c * (dConv - 1) + k] == state0[c * (dConv - 1) + k + 1]);
-            assertTrue(state[c * (dConv - 1) + dConv - 2] == zx[offset + c]);
-        }
-        assertRel("convStep", out, ref, 1e-6);
     }
 
     @Test
@@ -165,11 +194,12 @@ class MixerKernelsTest {
         KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N));
         KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N));
         assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
-        float[] wb = randn(convDim * 5), cDirty = randn(convDim * 3), cClean = new float[convDim * 3];
-        float[] oDirty = poisoned(convDim), oClean = poisoned(convDim);
-        MixerKernels.convStep(new int[]{0, 1}, zx, cDirty, 0, wb, 0, oDirty, 0, convDim, 4);
-        MixerKernels.convStep(new int[]{0, 0}, zx, cClean, 0, wb, 0, oClean, 0, convDim, 4);
-        assertTrue(Arrays.equals(oClean, oDirty) && Arrays.equals(cClean, cDirty));
+        InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
+        float[] zeroed = conv.state().clone();
+        Arrays.fill(zeroed, conv.convAt(), conv.convAt() + conv.convDim() * (conv.dConv() - 1), 0f);
+        float[][] reset = conv.run(1, 8), zeros = conv.withState(zeroed).run(0, 8), kept = conv.run(0, 8);
+        for (int i = 0; i < 3; i++) assertArrayEquals(zeros[i], reset[i]);
+        assertTrue(!Arrays.equals(kept[1], reset[1]), "the dirty conv windows should matter without the reset");
     }
 
     @Test
