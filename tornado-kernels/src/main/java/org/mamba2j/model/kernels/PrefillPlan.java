@@ -2,12 +2,14 @@ package org.mamba2j.model.kernels;
 
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.tornado.DeviceConfig;
+import org.mamba2j.ssd.tornado.DeviceSpec;
 import org.mamba2j.ssd.tornado.SsdBlocked8Kernels;
 import org.mamba2j.ssd.tornado.SsdBlockedKernels;
 import org.mamba2j.ssd.tornado.SsdDims;
 import org.mamba2j.ssd.tornado.SsdKernels;
 import org.mamba2j.ssd.tornado.SsdPlan;
 import org.mamba2j.ssd.tornado.SsdTiledKernels;
+import org.mamba2j.ssd.tornado.TornadoSsd;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -87,6 +89,7 @@ public final class PrefillPlan implements AutoCloseable {
     private final GridScheduler grids = new GridScheduler();
     private final List<Sized> sized = new ArrayList<>();
     private final KernelContext ctx = new KernelContext();
+    private final boolean loopGrids;
     private final TornadoExecutionPlan plan;
 
     /**
@@ -98,6 +101,7 @@ public final class PrefillPlan implements AutoCloseable {
                        float[] lmHead, TornadoDevice device, DeviceConfig cfg) {
         this.dims = dims;
         this.cfg = cfg;
+        this.loopGrids = TornadoSsd.backend(device).loopGrids();
         this.chunk = cfg.chunkSizeFor(modelChunk);
         this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
         if (capacity == 0) {
@@ -305,10 +309,12 @@ public final class PrefillPlan implements AutoCloseable {
     /**
      * Registers a loop kernel's 1-D grid (the config's work-group size for {@code key}) over
      * items(rows) work items, and returns its global size at capacity: the loop bound the kernel gets.
+     * Where loop kernels run without grids ({@link DeviceSpec.Backend#loopGrids}) they always span
+     * the capacity, and the rows past the pass return at once.
      */
     private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
         int local = cfg.kernel(key).local();
-        grid(g, task, new int[]{local}, rows -> new int[]{roundUp(items.applyAsInt(rows), local)});
+        if (loopGrids) grid(g, task, new int[]{local}, rows -> new int[]{roundUp(items.applyAsInt(rows), local)});
         return roundUp(items.applyAsInt(capacity), local);
     }
 

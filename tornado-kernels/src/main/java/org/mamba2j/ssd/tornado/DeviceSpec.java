@@ -16,6 +16,20 @@ public record DeviceSpec(Backend backend, int index) {
         public String typeName() {
             return name();
         }
+
+        /**
+         * Whether a @Parallel loop kernel may run under a GridScheduler worker grid. Under one,
+         * TornadoVM 5.2 reads the loop bound at run time from the plan's kernel-context buffer. Its
+         * PTX backend keeps one such buffer per execution plan and refills it for every launch from
+         * one pinned host buffer, which the asynchronous copy of the launch before may not have read
+         * yet: a loop kernel queued behind a long kernel then runs to the next task's global size
+         * (on an H200 the prefill's conv stopped short and its logits were off by 140%). Without a
+         * worker grid the bound is the kernel's argument, compiled in. OpenCL writes that buffer
+         * with a blocking copy, so its loop kernels keep their grids.
+         */
+        public boolean loopGrids() {
+            return this != PTX;
+        }
     }
 
     public static final String FORMAT = "opencl:<i>, ptx:<i>, spirv:<i> or cuda:<i>";

@@ -10,9 +10,10 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
  * plain sequential Java (that is how CI tests them).
  *
  * <p>The loop runs to {@code padded}, the global size of the kernel's worker grid (with a
- * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument):
- * a multiple of the work-group size, at least the number of work items, which each kernel derives
- * from {@code dims} and checks itself.
+ * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument; on
+ * backends where loop kernels run without a grid, {@link DeviceSpec.Backend#loopGrids}, it is the
+ * argument): a multiple of the work-group size, at least the number of work items, which each
+ * kernel derives from {@code dims} and checks itself.
  *
  * <p>Every kernel takes the {@link SsdDims} array ({@code dims}) instead of a dozen scalars:
  * TornadoVM tasks take at most 15 parameters, and the flags in it (z, initial state, dt bias,

@@ -41,12 +41,15 @@ public final class SsdPlan implements AutoCloseable {
     private final StagedInputs in;
     private final float[] y, finalState;
     private final TornadoExecutionPlan plan;
+    /** Whether the loop kernels get worker grids on this backend ({@link DeviceSpec.Backend#loopGrids}). */
+    private final boolean loopGrids;
     private TornadoExecutionResult last;
 
     public SsdPlan(SsdShape s, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg) {
         this.shape = s;
         this.flags = f;
         this.graphName = "ssd" + IDS.incrementAndGet();
+        this.loopGrids = TornadoSsd.backend(device).loopGrids();
         int xs = Math.toIntExact(s.xSize()), ss = Math.toIntExact(s.stateSize());
         in = new StagedInputs(s, f);
         y = new float[xs];
@@ -117,10 +120,12 @@ public final class SsdPlan implements AutoCloseable {
     /**
      * Registers a 1-D grid of {@code items} rounded up to the configured work-group size and returns
      * that global size: the loop bound the kernel gets (TornadoVM bounds a @Parallel loop by the grid).
+     * Where loop kernels run without grids, only the bound.
      */
     private int loopGrid(GridScheduler grid, String task, int items, DeviceConfig cfg) {
         int local = cfg.kernel(task).local();
         int global = roundUp(items, local);
+        if (!loopGrids) return global;
         WorkerGrid w = new WorkerGrid1D(global);
         w.setLocalWork(local, 1, 1);
         grid.addWorkerGrid(graphName + "." + task, w);

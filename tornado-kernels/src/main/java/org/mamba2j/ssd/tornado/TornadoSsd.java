@@ -73,6 +73,11 @@ public final class TornadoSsd implements SsdBackend {
                 + " (it has: " + String.join(", ", present) + ") for device spec " + spec);
     }
 
+    /** The backend a device belongs to. */
+    public static DeviceSpec.Backend backend(TornadoDevice device) {
+        return DeviceSpec.Backend.valueOf(device.getTornadoVMBackend().name());
+    }
+
     /**
      * The name the hardware reports (TornadoDevice.getDeviceName() is TornadoVM's own id, such as
      * "opencl-0-0"), prefixed by the platform: what device configs match against.

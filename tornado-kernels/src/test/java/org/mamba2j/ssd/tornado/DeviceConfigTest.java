@@ -161,4 +161,12 @@ class DeviceConfigTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Prefill(64, 1, 0, List.of("metal")));
         assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
     }
+
+    @Test
+    void loopKernelsRunWithoutGridsOnlyOnPtx() {
+        // TornadoVM 5.2's PTX backend can hand a grid-bounded loop kernel the next task's bound (see loopGrids)
+        assertFalse(DeviceSpec.Backend.PTX.loopGrids());
+        assertTrue(DeviceSpec.Backend.OPENCL.loopGrids());
+        assertTrue(DeviceSpec.Backend.SPIRV.loopGrids());
+    }
 }
