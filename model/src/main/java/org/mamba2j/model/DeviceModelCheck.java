@@ -23,7 +23,8 @@ import java.util.List;
  * prefill (the logits after the prompt against HF's), then the rest of the sequence decoded from the
  * states it hands over (each step against HF's and against the JVM decoder doing the same); with
  * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
- * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones;</li>
+ * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones (the cumsum as
+ * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
  * <li>greedy: both golden prompts, after each of the above.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device).

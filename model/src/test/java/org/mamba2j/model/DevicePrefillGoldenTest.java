@@ -17,15 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * PrefillPlan runs on a device) against HF's float64 logits, prompts of 1 to 29 tokens in passes of
  * at most 16 or 32 positions at chunk 8 (not chunk multiples, one token, several passes); then its
  * states handed to the JVM decoder, in the layout DecodePlan takes them, which must continue the
- * sequence as HF does and hold what the JVM's own prefill leaves.
+ * sequence as HF does and hold what the JVM's own prefill leaves. The cumsum runs as the loop kernel
+ * and as the scan (groups of 3: chunks of 8 in segments).
  */
 class DevicePrefillGoldenTest {
 
     private static final double TOL = 1e-4;
 
-    @ParameterizedTest(name = "{0}, {1} tokens, passes of {2}, {3} gemm")
-    @CsvSource({"hf,1,16,loop", "hf,9,16,blocked", "hf,17,16,loop", "hf,29,16,blocked", "mamba_ssm,29,32,loop", "mamba_ssm,8,16,loop"})
-    void prefillAndHandOffMatchReference(String layout, int n, int capacity, String gemm) throws IOException {
+    @ParameterizedTest(name = "{0}, {1} tokens, passes of {2}, {3} gemm, {4} cumsum")
+    @CsvSource({"hf,1,16,loop,loop", "hf,9,16,blocked,loop", "hf,17,16,loop,loop", "hf,29,16,blocked,loop", "mamba_ssm,29,32,loop,loop",
+            "mamba_ssm,8,16,loop,loop", "hf,1,16,blocked,scan", "hf,17,16,blocked,scan", "hf,29,16,loop,scan", "mamba_ssm,29,32,blocked,scan"})
+    void prefillAndHandOffMatchReference(String layout, int n, int capacity, String gemm, String cumsum) throws IOException {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve(layout)); SafeTensors g = Golden.tensors()) {
             int[] ids = Golden.ints(g, "input_ids");
             double[] ref = g.get("logits_f64").toDoubles();
@@ -33,7 +35,7 @@ class DevicePrefillGoldenTest {
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
             float[] embedding = m.embedding().toFloats();
-            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, i -> MixerWeights.layer(m, i), m.normF(), embedding,
+            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layer(m, i), m.normF(), embedding,
                     m.lmHead() == m.embedding() ? embedding : m.lmHead().toFloats());
             float[] logits = device.run(Arrays.copyOf(ids, n));
             assertClose(ref, (n - 1) * V, logits, TOL, "logits after " + n + " tokens");

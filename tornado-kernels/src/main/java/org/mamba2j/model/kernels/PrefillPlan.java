@@ -32,7 +32,7 @@ import java.util.function.IntUnaryOperator;
 /**
  * The prompt through the whole model on a TornadoVM device, all positions at once: per block
  * rmsNorm over rows, the in_proj GEMM, causal conv1d + SiLU (which also lays x, B, C, dt out for
- * the SSD), the chunked SSD ({@link SsdKernels} and its blocked/tiled twins, the variants of the
+ * the SSD), the chunked SSD ({@link SsdKernels} and its blocked/tiled/scan twins, the variants of the
  * device config), gated RMSNorm, the out_proj GEMM onto the residual; then norm_f and lm_head for
  * the last position only. The states after the prompt (every block's conv window and SSM state,
  * {@link PackedStates}) come back to the host for {@link DecodePlan#resume}.
@@ -231,8 +231,15 @@ public final class PrefillPlan implements AutoCloseable {
     private void addSsd(TaskGraph g, String p, LayerWeights lw) {
         int H = dims.nheads(), P = dims.headdim(), N = dims.dstate(), G = dims.ngroups(), Q = chunk;
         int[] dd = ssdDims;
-        g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState,
-                loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
+        DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
+        if (kcs.scan()) {
+            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState);
+            int local = kcs.local();
+            grid(g, p + "cumsum", new int[]{local}, rows -> new int[]{rows / Q * H * local});
+        } else {
+            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState,
+                    loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
+        }
         if (cfg.kernel("chunkCB").blocked8()) {
             g.task(p + "chunkCB", SsdBlocked8Kernels::chunkCBBlocked8, ctx, b.C, b.B, dd, b.cb);
             blocked8(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);

@@ -47,6 +47,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
+    /** Kernels that have a "scan" variant (a work-group per chunk and head, scanning in local memory): the cumsum. */
+    public static final List<String> SCAN_KERNELS = List.of("cumsum");
+
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
 
@@ -59,17 +62,21 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Work-group size of the "blocked8" variant: 8×8 work items of 8×8 outputs (SsdBlocked8Kernels.THREADS²). */
     public static final int BLOCKED8_LOCAL = 64;
 
+    /** Largest work-group of the "scan" variant (SsdKernels.SCAN_MAX_LOCAL). */
+    public static final int SCAN_MAX_LOCAL = 1024;
+
     /**
      * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
      * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs),
      * "blocked8" (the same with 8×8 work items of 8×8 outputs; both with 64×64 output tiles, so their
-     * tile and local sizes are fixed and only checked here) or "reduce" (KernelContext reducing in
-     * local memory: a power-of-two group of at most 1024).
+     * tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
+     * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
+     * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only).
      */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce").contains(variant)) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\" or \"reduce\", got \""
+            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan").contains(variant)) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\", got \""
                         + variant + "\"");
             }
             if (variant.equals("blocked") && (tile != BLOCKED_TILE || local != BLOCKED_LOCAL)) {
@@ -82,6 +89,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
+            }
+            if (variant.equals("scan") && (local <= 0 || local > SCAN_MAX_LOCAL)) {
+                throw new IllegalArgumentException("a scan kernel needs \"local\" from 1 to " + SCAN_MAX_LOCAL + ", got " + local);
             }
             if (variant.equals("loop") && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
             if (variant.equals("tiled") && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");
@@ -97,6 +107,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean blocked8() {
             return variant.equals("blocked8");
+        }
+
+        public boolean scan() {
+            return variant.equals("scan");
         }
     }
 
@@ -145,10 +159,18 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
      * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
-     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput.
+     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
+     * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8") its "scan"
+     * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
+     * {@link #SCAN_MAX_LOCAL} for the scan).
      */
     public DeviceConfig withVariant(String variant) {
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        int cumsumLocal = kernel("cumsum").local();
+        k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
+        if (variant.equals("scan")) {
+            return new DeviceConfig(name + " [scan]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+        }
         for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
@@ -200,7 +222,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 // a variant a kernel does not have would otherwise run silently as its loop version
                 String v = kernels.get(key).variant();
                 if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
-                        || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))) {
+                        || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
+                        || (v.equals("scan") && !SCAN_KERNELS.contains(key))) {
                     throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
                 }
             }

@@ -7,7 +7,8 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 /**
  * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
  * Each kernel is a flat {@code @Parallel} loop over its work items; called directly they are
- * plain sequential Java (that is how CI tests them).
+ * plain sequential Java (that is how CI tests them). Two have KernelContext twins for GPUs here,
+ * {@link #chunkCumsumScan} and {@link #decodeStepReduce} (CI runs them through a work-group emulator).
  *
  * <p>The loop runs to {@code padded}, the global size of the kernel's worker grid (with a
  * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument; on
@@ -95,6 +96,89 @@ public final class SsdKernels {
                     wState[out + l] = TornadoMath.exp(run - cum[out + l]) * dtOut[out + l];
                 }
             }
+        }
+    }
+
+    /** Largest work-group of {@link #chunkCumsumScan} (its local scan buffers hold two rows of this many floats). */
+    public static final int SCAN_MAX_LOCAL = 1024;
+
+    /**
+     * {@link #chunkCumsum} for GPUs (variant "scan"): one work-group per (batch, chunk, head), group
+     * id decoded as the loop kernel's work item; its work items take consecutive positions of the
+     * chunk (coalesced loads and stores), and an inclusive Hillis–Steele scan in local memory
+     * (ping-pong between two rows, one barrier per step) gives cum. A chunk longer than the group goes
+     * in segments of the group size, each adding the running total of the segments before it.
+     * Same outputs and layouts as the loop kernel, up to float summation order: dt past the sequence
+     * end is 0, cum there repeats the value at the last position exactly (so does the chunk total the
+     * weights take, which makes the last position's wState exactly its dt), wState there is 0.
+     * Grid: 1-D, (batch·NC·nheads) groups of any size from 1 to {@link #SCAN_MAX_LOCAL}.
+     */
+    public static void chunkCumsumScan(KernelContext kc, float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
+                                       float[] dtOut, float[] cum, float[] wState) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+        int lid = kc.localIdx;
+        int W = kc.localGroupSizeX;
+        int bch = kc.groupIdx;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        float a = A[h];
+        float lo = dtLimits[0], hi = dtLimits[1];
+        float bias = 0f;
+        if (hasBias != 0) {
+            bias = dtBias[h];
+        }
+        int out = bch * Q;
+        // two rows of SCAN_MAX_LOCAL: the scan reads one and writes the other
+        float[] buf = kc.allocateFloatLocalArray(2048);
+        float carry = 0f; // the sum up to the end of the segments before this one
+        for (int s0 = 0; s0 < Q; s0 += W) {
+            int l = s0 + lid;
+            float v = 0f;
+            float term = 0f;
+            if (l < len) {
+                v = dtRaw[(b * L + t0 + l) * H + h] + bias;
+                if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
+                    v = softplus(v);
+                }
+                v = Math.min(Math.max(v, lo), hi);
+                term = v * a;
+            }
+            kc.localBarrier(); // the segment before is read by everyone
+            int src = 0;
+            buf[lid] = term;
+            kc.localBarrier();
+            for (int off = 1; off < W; off *= 2) {
+                float s = buf[src + lid];
+                if (lid >= off) {
+                    s = s + buf[src + lid - off];
+                }
+                src = SCAN_MAX_LOCAL - src;
+                buf[src + lid] = s;
+                kc.localBarrier();
+            }
+            // the sum through the last position of the sequence in this segment (none: carry unchanged)
+            int lastLane = Math.min(len - s0, W) - 1;
+            float end = carry;
+            if (lastLane >= 0) {
+                end = carry + buf[src + lastLane];
+            }
+            if (l < Q) {
+                float cv = end;
+                if (l < len) {
+                    cv = carry + buf[src + lid];
+                }
+                dtOut[out + l] = v;
+                cum[out + l] = cv;
+            }
+            carry = end;
+        }
+        // carry is now the chunk total, bit for bit the cum of the last position; each work item reads back its own positions
+        for (int l = lid; l < Q; l += W) {
+            wState[out + l] = TornadoMath.exp(carry - cum[out + l]) * dtOut[out + l];
         }
     }
 

@@ -65,7 +65,13 @@ public final class SsdPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, wState, cb, states, stateIn)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init);
         int nCum = SsdDims.cumsumItems(s);
-        g.task("cumsum", SsdKernels::chunkCumsum, in.dtRaw, in.A, in.bias, in.dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
+        DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
+        if (kcs.scan()) {
+            g.task("cumsum", SsdKernels::chunkCumsumScan, kc, in.dtRaw, in.A, in.bias, in.dtLimits, dims, dt, cum, wState);
+            groupGrid(grid, "cumsum", nCum, kcs.local());
+        } else {
+            g.task("cumsum", SsdKernels::chunkCumsum, in.dtRaw, in.A, in.bias, in.dtLimits, dims, dt, cum, wState, loopGrid(grid, "cumsum", nCum, cfg));
+        }
         DeviceConfig.Kernel kcb = cfg.kernel("chunkCB");
         int nCB = s.batch() * s.nchunks() * s.ngroups();
         if (kcb.blocked8()) {
@@ -130,6 +136,13 @@ public final class SsdPlan implements AutoCloseable {
         w.setLocalWork(local, 1, 1);
         grid.addWorkerGrid(graphName + "." + task, w);
         return global;
+    }
+
+    /** A 1-D grid of {@code groups} work-groups of {@code local} work items (a KernelContext kernel's group per item of work). */
+    private void groupGrid(GridScheduler grid, String task, int groups, int local) {
+        WorkerGrid w = new WorkerGrid1D(Math.multiplyExact(groups, local));
+        w.setLocalWork(local, 1, 1);
+        grid.addWorkerGrid(graphName + "." + task, w);
     }
 
     private void tileGrid(GridScheduler grid, String task, int gx, int gy, int gz, int T) {

@@ -19,12 +19,15 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default ../shared/golden)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,blocked8,preferred    --tol 1e-5    --no-steps    --case NAME
+ *          --variants config,loop,tiled,blocked,blocked8,scan,preferred    --tol 1e-5    --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
  * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled"/"blocked"/"blocked8" =
- * that config with the matrix-product kernels forced to the variant; "preferred" = as matched,
- * with the config's preferred chunk size.
+ * that config with the matrix-product kernels forced to the variant, and the cumsum to its loop
+ * version ("loop") or its scan ("tiled", "blocked", "blocked8"); "scan" = the config with only the
+ * cumsum forced to its scan (see {@link DeviceConfig#withVariant}); "preferred" = as matched, with
+ * the config's preferred chunk size. So "config" and "loop" run both cumsums wherever the config
+ * picks the scan (the GPU files), and the forced KernelContext variants run the scan everywhere.
  */
 public final class TornadoSsdCheck {
 
@@ -39,7 +42,7 @@ public final class TornadoSsdCheck {
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "preferred");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "scan", "preferred");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -83,7 +86,8 @@ public final class TornadoSsdCheck {
                 name = TornadoSsd.deviceName(TornadoSsd.device(ds));
                 matched = DeviceConfig.forDevice(name, configFile);
                 System.out.println("# " + spec + " = " + name + ": device config " + matched.source()
-                        + " (variant preferred runs at its chunk size " + matched.chunkSize() + "; the shape column shows the case's)");
+                        + " (variant preferred runs at its chunk size " + matched.chunkSize() + "; the shape column shows the case's; cumsum "
+                        + matched.kernel("cumsum").variant() + ")");
                 try (SsdBackend opened = TornadoBackends.open(spec, configFile)) {
                     System.out.println("# opened through TornadoBackends.open: " + opened.deviceName());
                 }
@@ -96,7 +100,7 @@ public final class TornadoSsdCheck {
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
-                    case "loop", "tiled", "blocked", "blocked8" -> matched.withVariant(variant);
+                    case "loop", "tiled", "blocked", "blocked8", "scan" -> matched.withVariant(variant);
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };
                 try (TornadoSsd ssd = TornadoSsd.open(ds, cfg, !variant.equals("preferred"))) {

@@ -223,7 +223,8 @@ class PrefillKernelsTest {
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
         int fixed = params(p, "rmsNormRows") + 2 * Math.max(params(p, "gemm"), params(p, "gemmBlocked")) + params(p, "causalConv")
-                + params(p, "saveConvWindow") + params(p, "loadState") + params(ssd, "chunkCumsum") + params(ssd, "statePassing")
+                + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
+                + params(ssd, "statePassing")
                 + params(p, "storeState") + params(p, "gatedRmsNormRows");
         Class<?> blocked8 = SsdBlocked8Kernels.class;
         int cb = Math.max(params(ssd, "chunkCB"), Math.max(params(blocked, "chunkCBBlocked"), params(blocked8, "chunkCBBlocked8")));

@@ -12,17 +12,19 @@ import java.util.function.IntFunction;
  * {@link PrefillPlan} as plain Java: the same kernels in the same order over the same buffers (sized
  * for the capacity, poisoned with NaN, shared by the blocks), the KernelContext ones through
  * {@link KernelContextEmulator}, loop kernels to a bound past their work items. The SSD runs its
- * loop kernels (its blocked and tiled twins have their own tests); the GEMM runs the variant asked
- * for. CI's way to run a whole model through the device prefill without TornadoVM.
+ * loop kernels (its blocked and tiled twins have their own tests) with the cumsum and the GEMM in
+ * the variants asked for. CI's way to run a whole model through the device prefill without TornadoVM.
  */
 public final class PrefillPipeline {
 
     /** Work-group size of the emulated reductions (any power of two). */
     static final int LOCAL = 32;
+    /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
+    static final int SCAN_LOCAL = 3;
 
     private final MixerDims d;
     private final int chunk, capacity;
-    private final String gemm;
+    private final String gemm, cumsum;
     private final float[][] packed;
     private final LayerWeights[] layers;
     private final float[] normF, embedding, lmHead, dtLimits, states, logits;
@@ -32,13 +34,15 @@ public final class PrefillPipeline {
     private final float[] residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
     private final float[] noZ = new float[1];
 
-    /** {@code gemm}: "loop" or "blocked". */
-    public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, IntFunction<LayerWeights> weights, float[] normF,
-                           float[] embedding, float[] lmHead) {
+    /** {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". */
+    public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, String cumsum, IntFunction<LayerWeights> weights,
+                           float[] normF, float[] embedding, float[] lmHead) {
+        if (!cumsum.equals("loop") && !cumsum.equals("scan")) throw new IllegalArgumentException("cumsum variant " + cumsum);
         this.d = d;
         this.chunk = chunk;
         this.capacity = capacity;
         this.gemm = gemm;
+        this.cumsum = cumsum;
         this.o = PackedBlock.of(d);
         this.ps = PackedStates.of(d);
         this.layers = new LayerWeights[d.nLayer()];
@@ -117,7 +121,12 @@ public final class PrefillPipeline {
                     bound(d.convDim() * (d.dConv() - 1)));
             PrefillKernels.loadState(control, states, ssmAt, init, ssmSize, bound(ssmSize));
             int H = d.nheads(), P = d.headdim(), N = d.dstate(), G = d.ngroups();
-            SsdKernels.chunkCumsum(dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
+            if (cumsum.equals("scan")) { // a group per (chunk, head) of this pass, as PrefillPlan sizes its grid
+                KernelContextEmulator.run(rows / chunk * H * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
+                        k -> SsdKernels.chunkCumsumScan(k, dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState));
+            } else {
+                SsdKernels.chunkCumsum(dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
+            }
             SsdKernels.chunkCB(C, B, ssdDims, cb, bound(capacity / chunk * G * chunk * chunk));
             SsdKernels.chunkStates(x, B, wState, ssdDims, chunkStates, bound(capacity / chunk * H * P * N));
             SsdKernels.statePassing(chunkStates, cum, init, ssdDims, stateIn, fin, bound(H * P * N));

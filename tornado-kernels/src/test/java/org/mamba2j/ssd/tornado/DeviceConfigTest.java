@@ -71,7 +71,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\" or \"reduce\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
@@ -117,6 +117,54 @@ class DeviceConfigTest {
                 "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("cumsum has no \"blocked8\" variant"), e.getMessage());
+    }
+
+    @Test
+    void cumsumScanIsAVariantOfTheCumsumOnly(@TempDir Path dir) throws IOException {
+        // the GPU files ship the scan, the CPU and fallback files the loop kernel
+        for (String gpu : List.of("NVIDIA H200", "AMD Radeon RX 7900 XTX", "Intel(R) Arc(TM) A770 Graphics")) {
+            DeviceConfig.Kernel k = DeviceConfig.forDevice(gpu, null).kernel("cumsum");
+            assertTrue(k.scan() && k.local() == 128, gpu + ": " + k);
+        }
+        assertEquals("loop", DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel("cumsum").variant());
+        assertEquals("loop", DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel("cumsum").variant());
+        assertTrue(new DeviceConfig.Kernel("scan", 1, 0).scan());
+        assertTrue(new DeviceConfig.Kernel("scan", 96, 0).scan()); // any size: the scan does not need a power of two
+        assertTrue(new DeviceConfig.Kernel("scan", DeviceConfig.SCAN_MAX_LOCAL, 0).scan());
+        for (int bad : new int[] {0, -1, DeviceConfig.SCAN_MAX_LOCAL + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("scan", bad, 0));
+            assertTrue(e.getMessage().contains("a scan kernel needs \"local\" from 1 to 1024"), e.getMessage());
+        }
+        Path f = dir.resolve("scan.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replaceFirst("\"cumsum\": *\\{[^}]*}",
+                "\"cumsum\": { \"variant\": \"scan\", \"local\": 48 }"));
+        assertEquals(new DeviceConfig.Kernel("scan", 48, 0), DeviceConfig.load(f).kernel("cumsum"));
+        // a kernel without a scan must not fall back silently to its loop version
+        Files.writeString(f, Files.readString(f).replaceFirst("\"statePassing\": *\\{[^}]*}", "\"statePassing\": { \"variant\": \"scan\", \"local\": 64 }"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("kernel statePassing has no \"scan\" variant"), e.getMessage());
+    }
+
+    /** The integration check's forced variants run both cumsums: "loop" the loop kernel, the KernelContext ones and "scan" the scan. */
+    @Test
+    void forcedVariantsPickTheCumsum() {
+        for (DeviceConfig c : DeviceConfig.all()) {
+            DeviceConfig.Kernel own = c.kernel("cumsum");
+            DeviceConfig.Kernel loop = c.withVariant("loop").kernel("cumsum");
+            assertEquals("loop", loop.variant(), c.source());
+            assertEquals(own.local(), loop.local(), c.source());
+            for (String v : List.of("tiled", "blocked", "blocked8", "scan")) {
+                DeviceConfig.Kernel k = c.withVariant(v).kernel("cumsum");
+                assertTrue(k.scan(), c.source() + " " + v + ": " + k);
+                assertEquals(own.local(), k.local(), c.source() + " " + v);
+            }
+            // "scan" switches nothing else
+            DeviceConfig scan = c.withVariant("scan");
+            for (String k : DeviceConfig.KERNEL_NAMES) {
+                if (!k.equals("cumsum")) assertEquals(c.kernel(k), scan.kernel(k), c.source() + " " + k);
+            }
+            assertEquals("loop", c.withVariant("scan").withVariant("loop").kernel("cumsum").variant());
+        }
     }
 
     @Test

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * {@link KernelContextEmulator}, in the pipeline of {@link SsdPlan}, against the float64 references:
  * golden cases and random shapes (ragged ones included: P, N, Q and the last chunk not multiples of
  * the 64-wide tile, G > 1, batch > 1). Intermediates and outputs are poisoned with NaN first, so an
- * unwritten element fails.
+ * unwritten element fails. "blocked" takes the loop cumsum, "blocked8" the scan ({@link SsdKernels#chunkCumsumScan}).
  */
 class SsdBlockedKernelsTest {
 
@@ -55,10 +55,15 @@ class SsdBlockedKernelsTest {
         float[] cb = new float[SsdDims.cbSize(s)], states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
         float[] y = new float[(int) s.xSize()], fin = new float[(int) s.stateSize()];
         for (float[] a : new float[][] {dt, cum, w, cb, states, stateIn, y, fin}) Arrays.fill(a, Float.NaN);
-        SsdKernels.chunkCumsum(in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()), dims,
-                dt, cum, w, SsdDims.cumsumItems(s));
         int bch = SsdDims.cumsumItems(s);
         boolean b8 = variant.equals("blocked8");
+        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
+        if (b8) { // as nvidia.json pairs them: the cumsum's scan, in groups of 32 (chunks above 32 in segments)
+            KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1,
+                    kc -> SsdKernels.chunkCumsumScan(kc, in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w));
+        } else {
+            SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w, bch);
+        }
         int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
         IntUnaryOperator global = n -> SsdPlan.blockedGlobal(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
         KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
