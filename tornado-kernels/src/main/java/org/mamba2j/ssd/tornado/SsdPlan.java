@@ -118,7 +118,9 @@ public final class SsdPlan implements AutoCloseable {
         }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
         ImmutableTaskGraph itg = g.snapshot();
-        plan = new TornadoExecutionPlan(itg).withDevice(device).withGridScheduler(grid);
+        TornadoExecutionPlan p = new TornadoExecutionPlan(itg).withDevice(device);
+        // every kernel a loop kernel on a backend whose loop kernels run without grids: TornadoVM refuses an empty scheduler
+        plan = grid.keySet().isEmpty() ? p : p.withGridScheduler(grid);
         if (Boolean.getBoolean(PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
         if (Boolean.getBoolean(PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }
