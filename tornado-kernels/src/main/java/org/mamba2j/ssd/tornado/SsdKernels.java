@@ -49,6 +49,15 @@ public final class SsdKernels {
         return r;
     }
 
+    /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
+    static float dt(float raw, float bias, int soft, float lo, float hi) {
+        float v = raw + bias;
+        if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
+            v = softplus(v);
+        }
+        return Math.min(Math.max(v, lo), hi);
+    }
+
     public static float silu(float v) {
         return v / (1f + TornadoMath.exp(-v));
     }
@@ -81,11 +90,7 @@ public final class SsdKernels {
                 for (int l = 0; l < Q; l++) {
                     float v = 0f;
                     if (l < len) {
-                        v = dtRaw[(b * L + t0 + l) * H + h] + bias;
-                        if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
-                            v = softplus(v);
-                        }
-                        v = Math.min(Math.max(v, lo), hi);
+                        v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
                         run += v * a;
                     }
                     dtOut[out + l] = v;
@@ -140,11 +145,7 @@ public final class SsdKernels {
             float v = 0f;
             float term = 0f;
             if (l < len) {
-                v = dtRaw[(b * L + t0 + l) * H + h] + bias;
-                if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
-                    v = softplus(v);
-                }
-                v = Math.min(Math.max(v, lo), hi);
+                v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
                 term = v * a;
             }
             kc.localBarrier(); // the segment before is read by everyone
@@ -391,14 +392,11 @@ public final class SsdKernels {
 
     /** dt of (batch, head) bh after bias, softplus and clamp. */
     private static float stepDt(float[] in, int[] parts, int[] dims, int bh) {
-        float v = in[parts[StepInputs.DT] + bh];
+        float bias = 0f;
         if (dims[SsdDims.HAS_BIAS] != 0) {
-            v = v + in[parts[StepInputs.BIAS] + bh % dims[SsdDims.H]];
+            bias = in[parts[StepInputs.BIAS] + bh % dims[SsdDims.H]];
         }
-        if (dims[SsdDims.SOFTPLUS] != 0 && v <= SOFTPLUS_THRESHOLD) {
-            v = softplus(v);
-        }
-        return Math.min(Math.max(v, in[parts[StepInputs.LIMITS]]), in[parts[StepInputs.LIMITS] + 1]);
+        return dt(in[parts[StepInputs.DT] + bh], bias, dims[SsdDims.SOFTPLUS], in[parts[StepInputs.LIMITS]], in[parts[StepInputs.LIMITS] + 1]);
     }
 
     /** Where (batch, head) bh's group starts in B and C: (batch, G, N). */
