@@ -394,6 +394,20 @@ public final class PrefillPlan implements AutoCloseable {
      * the pass before (which then has no padding).
      */
     public record Pass(int from, int len, int rows, int start, boolean resume) {
+
+        /**
+         * Writes this pass into the arrays its kernels read: the tokens behind zero padding, the
+         * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length and chunk count.
+         */
+        void stage(int[] prompt, int chunk, int[] tokens, int[] control, int[] ssdDims) {
+            Arrays.fill(tokens, 0, start, 0);
+            System.arraycopy(prompt, from, tokens, start, len);
+            control[PrefillKernels.ROWS] = rows;
+            control[PrefillKernels.START] = start;
+            control[PrefillKernels.RESUME] = resume ? 1 : 0;
+            ssdDims[SsdDims.L] = rows;
+            ssdDims[SsdDims.NC] = rows / chunk;
+        }
     }
 
     /**
@@ -419,13 +433,7 @@ public final class PrefillPlan implements AutoCloseable {
     }
 
     private TornadoExecutionResult run(int[] prompt, Pass p) {
-        Arrays.fill(tokens, 0, p.start(), 0);
-        System.arraycopy(prompt, p.from(), tokens, p.start(), p.len());
-        control[PrefillKernels.ROWS] = p.rows();
-        control[PrefillKernels.START] = p.start();
-        control[PrefillKernels.RESUME] = p.resume() ? 1 : 0;
-        ssdDims[SsdDims.L] = p.rows();
-        ssdDims[SsdDims.NC] = p.rows() / chunk;
+        p.stage(prompt, chunk, tokens, control, ssdDims);
         for (Sized s : sized) s.resize(p.rows());
         TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device

@@ -99,13 +99,7 @@ public final class PrefillPipeline {
     }
 
     private void pass(int[] prompt, PrefillPlan.Pass p) {
-        Arrays.fill(tokens, 0, p.start(), 0);
-        System.arraycopy(prompt, p.from(), tokens, p.start(), p.len());
-        control[PrefillKernels.ROWS] = p.rows();
-        control[PrefillKernels.START] = p.start();
-        control[PrefillKernels.RESUME] = p.resume() ? 1 : 0;
-        ssdDims[SsdDims.L] = p.rows();
-        ssdDims[SsdDims.NC] = p.rows() / chunk;
+        p.stage(prompt, chunk, tokens, control, ssdDims);
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         PrefillKernels.embedRows(control, tokens, embedding, residual, d.dModel(), bound(capacity * d.dModel()));
         for (int l = 0; l < d.nLayer(); l++) {
