@@ -1,20 +1,52 @@
-# Sourced by scripts/mamba2 when a TornadoVM device is asked for: sets tornado_flags to the JVM
-# flags of the SDK in $TORNADO_SDK.
+# Sourced by the launchers when a TornadoVM device is asked for: sets tornado_flags to the JVM flags
+# of the SDK in $TORNADO_SDK, asking TornadoVM only for the backends in $tornado_backends
+# ("opencl ptx cuda spirv" or a part of it; "all" or empty: every backend the SDK has).
+# TornadoVM starts only when every backend on its module path finds a device, so a machine with an
+# OpenCL driver but no CUDA can still run opencl:<i> from an SDK that also holds PTX and CUDA.
 # The SDK's tornado-argfile holds the absolute path it was installed at and puts `.` first on the
 # module path (any jar in the working directory would be loaded as a module). We write a copy with
-# the SDK's current location and without `.`, so the SDK can move and any directory works.
+# the SDK's current location, without `.`, and without the drivers that were not asked for.
 argfile=""
 for f in "$TORNADO_SDK/tornado-argfile" "$TORNADO_SDK/etc/tornado-argfile"; do
   [ -f "$f" ] && { argfile=$f; break; }
 done
-if [ -z "$argfile" ]; then
-  echo "mamba2: error: TORNADO_SDK=$TORNADO_SDK holds no tornado-argfile; point TORNADO_SDK at a TornadoVM 5.2 (jdk25) SDK" >&2
+if [ -z "$argfile" ] || [ ! -d "$TORNADO_SDK/share/java/tornado" ]; then
+  echo "mamba2: error: TORNADO_SDK=$TORNADO_SDK is not a TornadoVM SDK (no tornado-argfile); point TORNADO_SDK at a TornadoVM 5.2 (jdk25) SDK" >&2
   exit 3
 fi
+jars="$TORNADO_SDK/share/java/tornado"
+sdk_backends=""
+for b in opencl ptx cuda spirv; do
+  ls "$jars"/tornado-drivers-$b-[0-9]*.jar >/dev/null 2>&1 && sdk_backends="$sdk_backends $b"
+done
+wanted="${tornado_backends:-all}"
+[ "$wanted" = all ] && wanted="$sdk_backends"
+for b in $wanted; do
+  case " $sdk_backends " in
+    *" $b "*) ;;
+    *) echo "mamba2: error: device backend '$b' is not in the TornadoVM SDK at $TORNADO_SDK (it has:${sdk_backends:- none})" >&2; exit 3 ;;
+  esac
+done
 recorded=$(sed -n 's#^-Djava.library.path=\(.*\)/lib$#\1#p' "$argfile" | head -n 1)
+modpath=""
+for j in "$jars"/*.jar; do
+  name=$(basename "$j")
+  skip=0
+  for b in $sdk_backends; do
+    case " $wanted " in *" $b "*) continue ;; esac
+    case "$name" in tornado-drivers-$b-*) skip=1 ;; esac
+  done
+  [ $skip = 1 ] || modpath="${modpath:+$modpath:}$j"
+done
+drop=()
+for b in $sdk_backends; do
+  case " $wanted " in *" $b "*) continue ;; esac
+  drop+=(-e "/^--add-\(exports\|opens\|reads\)=.*tornado\.drivers\.$b\b/d" -e "s/,tornado\.drivers\.$b\b//g" -e "s/=tornado\.drivers\.$b,/=/")
+done
 mkdir -p "$root/runner/target"
-patched="$root/runner/target/tornado-argfile"
-sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "$argfile" > "$patched"
+patched="$root/runner/target/tornado-argfile-$(echo $wanted | tr ' ' '-')"
+sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
+    -e "s#^--module-path .*#--module-path $modpath#" "$argfile" > "$patched"
 # A task graph's TornadoVM bytecode must fit tornado.tvm.maxbytecodesize bytes (default 4096: about
 # 5 Mamba-2 blocks of the decode plan); 64 KiB holds a graph of the most blocks TornadoVM's other
 # limits allow (DecodePlan.maxBlocksPerGraph reads this property to split the model).
@@ -22,6 +54,8 @@ sed -e 's#--module-path \.:#--module-path #' ${recorded:+-e "s#$recorded#$TORNAD
 # buffer, a kernel that does not compile) it fails instead of quietly running the tasks as
 # sequential Java, which never ends for KernelContext kernels and hides the cause.
 tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false)
+# The CUDA backend compiles CUDA C with NVRTC, which needs the toolkit's headers.
+if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then export CUDA_PATH=/usr/local/cuda; fi
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
 # handlers, and the JVM then dies on its own SIGSEGV-based checks without a word. Signal chaining
 # (libjsig) keeps the JVM's handlers first and hands other signals on to the driver's.

@@ -386,6 +386,21 @@ public final class Mamba2Model implements AutoCloseable {
         final SsdInputs[] stepInputs;
         int position;
 
+        /** Block {@code layer}'s conv window, (dConv − 1, convDim), live: writes change the state. */
+        public float[] convWindow(int layer) {
+            return conv[layer];
+        }
+
+        /** Block {@code layer}'s SSM state, (nheads, headdim, dstate), live. */
+        public float[] ssmState(int layer) {
+            return ssm[layer];
+        }
+
+        /** Sets the position of the next token (after states were written from elsewhere). */
+        public void moveTo(int nextPosition) {
+            position = nextPosition;
+        }
+
         private State(Mamba2Model m) {
             Mamba2Config c = m.cfg;
             int L = c.nLayer(), GN = c.ngroups() * c.dState();

@@ -6,24 +6,24 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The shared golden data (../shared/golden); the parent pom passes its location as golden.dir. */
-final class Golden {
+/** The reference data (testdata/ at the project root); the parent pom passes its location as golden.dir. */
+public final class Golden {
 
-    static Path dir() {
-        Path d = Path.of(System.getProperty("golden.dir", "../../shared/golden")).toAbsolutePath().normalize();
+    public static Path dir() {
+        Path d = Path.of(System.getProperty("golden.dir", "../testdata")).toAbsolutePath().normalize();
         if (!Files.isDirectory(d.resolve("tiny-a"))) throw new IllegalStateException("golden data not found at " + d);
         return d;
     }
 
-    static Path tinyA() {
+    public static Path tinyA() {
         return dir().resolve("tiny-a");
     }
 
-    static SafeTensors tensors() throws IOException {
+    public static SafeTensors tensors() throws IOException {
         return SafeTensors.open(tinyA().resolve("golden.safetensors"));
     }
 
-    static int[] ints(SafeTensors st, String name) throws IOException {
+    public static int[] ints(SafeTensors st, String name) throws IOException {
         long[] l = st.get(name).toLongs();
         int[] r = new int[l.length];
         for (int i = 0; i < l.length; i++) r[i] = Math.toIntExact(l[i]);

@@ -2,8 +2,8 @@ package org.mamba2j.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import org.mamba2j.ssd.tornado.DeviceList;
-import org.mamba2j.ssd.tornado.TornadoBackends;
+import org.mamba2j.device.Accelerators;
+import org.mamba2j.device.DeviceInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -19,23 +19,23 @@ final class DevicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<DeviceList.Entry> devices = Devices.list();
+        List<DeviceInfo> devices = Devices.list();
         if (json) {
             ObjectMapper om = new ObjectMapper();
             ArrayNode arr = om.createArrayNode();
-            for (DeviceList.Entry d : devices) {
+            for (DeviceInfo d : devices) {
                 arr.addObject().put("spec", d.spec()).put("backend", d.backend()).put("name", d.name())
-                        .put("memory_bytes", d.globalMemoryBytes()).put("compute_units", d.computeUnits());
+                        .put("memory_bytes", d.memoryBytes()).put("compute_units", d.computeUnits());
             }
             System.out.println(om.writeValueAsString(arr));
             return 0;
         }
         System.out.printf("%-10s %-8s %10s %6s  %s%n", "SPEC", "BACKEND", "MEMORY", "UNITS", "NAME");
-        for (DeviceList.Entry d : devices) {
-            System.out.printf("%-10s %-8s %10s %6d  %s%n", d.spec(), d.backend(), gib(d.globalMemoryBytes()), d.computeUnits(), d.name());
+        for (DeviceInfo d : devices) {
+            System.out.printf("%-10s %-8s %10s %6d  %s%n", d.spec(), d.backend(), gib(d.memoryBytes()), d.computeUnits(), d.name());
         }
-        if (!TornadoBackends.available()) {
-            System.out.println("(TornadoVM not active: set TORNADO_SDK to a TornadoVM 5.2 SDK to list GPUs and OpenCL devices)");
+        if (Accelerators.active().isEmpty()) {
+            System.out.println("(TornadoVM not active: set TORNADO_SDK to a TornadoVM 5.2 SDK, build with it and launch through scripts/mamba2 to list GPUs and OpenCL devices)");
         }
         return 0;
     }

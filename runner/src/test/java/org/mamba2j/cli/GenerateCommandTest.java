@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GenerateCommandTest {
 
     private static Path tinyA() {
-        return Path.of(System.getProperty("golden.dir", "../../shared/golden"), "tiny-a").toAbsolutePath().normalize();
+        return Path.of(System.getProperty("golden.dir", "../testdata"), "tiny-a").toAbsolutePath().normalize();
     }
 
     private static JsonNode lastJson(Mamba2CliTest.Run r) throws IOException {

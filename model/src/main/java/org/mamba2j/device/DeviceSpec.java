@@ -1,0 +1,65 @@
+package org.mamba2j.device;
+
+import java.util.Locale;
+
+/**
+ * A device named on the command line: {@code opencl:<i>}, {@code ptx:<i>}, {@code cuda:<i>} or
+ * {@code spirv:<i>}, where i is the device's index within that TornadoVM backend, as
+ * {@code mamba2 devices} lists it. Plain Java: parsing loads no TornadoVM class.
+ */
+public record DeviceSpec(Backend backend, int index) {
+
+    /** The TornadoVM backends, by the name of their TornadoVMBackendType constant. */
+    public enum Backend {
+        /** OpenCL C, for any OpenCL GPU or CPU driver. */
+        OPENCL,
+        /** PTX assembly, run through the CUDA driver API on NVIDIA GPUs. */
+        PTX,
+        /** CUDA C compiled at run time by NVRTC, on NVIDIA GPUs. */
+        CUDA,
+        /** SPIR-V, for Intel GPUs and other drivers that accept it. */
+        SPIRV;
+
+        /** The lower-case name used in device specs, argfiles and TornadoVM's driver module names. */
+        public String specName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final String FORMAT = "opencl:<i>, ptx:<i>, cuda:<i> or spirv:<i>";
+
+    public DeviceSpec {
+        if (index < 0) throw new IllegalArgumentException("device index must be >= 0, got " + index);
+    }
+
+    /** Parses a spec; a missing index means 0. Throws IllegalArgumentException with a one-line message. */
+    public static DeviceSpec parse(String spec) {
+        if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec: expected " + FORMAT);
+        String s = spec.trim().toLowerCase(Locale.ROOT);
+        int colon = s.indexOf(':');
+        String name = colon < 0 ? s : s.substring(0, colon);
+        Backend backend = switch (name) {
+            case "opencl" -> Backend.OPENCL;
+            case "ptx" -> Backend.PTX;
+            case "cuda" -> Backend.CUDA;
+            case "spirv" -> Backend.SPIRV;
+            default -> throw new IllegalArgumentException("unknown device spec '" + spec + "': expected " + FORMAT);
+        };
+        int index = 0;
+        if (colon >= 0) {
+            String i = s.substring(colon + 1);
+            try {
+                index = Integer.parseInt(i);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("bad device index in '" + spec + "': expected " + FORMAT);
+            }
+            if (index < 0) throw new IllegalArgumentException("bad device index in '" + spec + "': expected " + FORMAT);
+        }
+        return new DeviceSpec(backend, index);
+    }
+
+    @Override
+    public String toString() {
+        return backend.specName() + ":" + index;
+    }
+}

@@ -1,0 +1,42 @@
+package org.mamba2j.device;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeviceSpecTest {
+
+    @ParameterizedTest
+    @CsvSource({"opencl:0,OPENCL,0", "ptx:1,PTX,1", "cuda:2,CUDA,2", "SPIRV:0,SPIRV,0", "opencl,OPENCL,0"})
+    void specsParse(String spec, DeviceSpec.Backend backend, int index) {
+        assertEquals(new DeviceSpec(backend, index), DeviceSpec.parse(spec));
+    }
+
+    @Test
+    void cudaIsItsOwnBackendNotAnAliasOfPtx() {
+        assertEquals("cuda:0", DeviceSpec.parse("cuda:0").toString());
+        assertEquals("ptx:0", DeviceSpec.parse("ptx").toString());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"metal:0,unknown device spec", "gpu,unknown device spec", "opencl:x,bad device index", "ptx:-1,bad device index", "'',empty device spec"})
+    void badSpecsSayWhatIsExpected(String spec, String start) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse(spec));
+        assertTrue(e.getMessage().startsWith(start), e.getMessage());
+        assertTrue(e.getMessage().contains(DeviceSpec.FORMAT));
+        assertFalse(e.getMessage().contains("\n"));
+    }
+
+    @Test
+    void withoutTheTornadoVmModuleADeviceSaysHowToGetIt() {
+        // this module's tests run without tornado-kernels on the class path: no accelerator service
+        assertTrue(Accelerators.active().isEmpty());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Accelerators.require(DeviceSpec.parse("cuda:0")));
+        assertEquals("device cuda:0: " + Accelerators.NOT_BUILT, e.getMessage());
+    }
+}

@@ -1,0 +1,301 @@
+package org.mamba2j.tornado;
+
+import org.mamba2j.device.DeviceSpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Tuning values for one kind of device, read from a JSON file of {@code device-configs/}: which
+ * kernel variant to run, local work sizes, tile sizes, the preferred chunk size. The kernels and
+ * plans take every such number from here; none is written in code. Plain Java.
+ *
+ * <p>Files are found in {@code $mamba2.home/device-configs} (system property {@code mamba2.home}),
+ * else {@code ./device-configs} or {@code ../device-configs} of the working directory, and as
+ * resources {@code device-configs/*.json} of the tornado-kernels jar (a file in a directory wins
+ * over the resource of the same name). A file is picked when one of its {@code match} substrings
+ * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
+ * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
+ * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
+ * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
+ */
+public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill) {
+
+    /** The kernels a plan launches, by config key. */
+    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
+
+    /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
+    public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
+
+    /** Kernels that have a "blocked" variant: the tiled ones, chunkCB and the prefill's gemm (which have no "tiled" variant). */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm");
+
+    /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
+    public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
+
+    /** Kernels that have a "scan" variant (a work-group per chunk and head, scanning in local memory): the cumsum. */
+    public static final List<String> SCAN_KERNELS = List.of("cumsum");
+
+    /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
+    static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
+
+    /** Output tile edge of the "blocked" and "blocked8" variants (SsdBlockedKernels.TILE, SsdBlocked8Kernels.TILE). */
+    public static final int BLOCKED_TILE = 64;
+
+    /** Work-group size of the "blocked" variant: 16×16 work items of 4×4 outputs (SsdBlockedKernels.THREADS²). */
+    public static final int BLOCKED_LOCAL = 256;
+
+    /** Work-group size of the "blocked8" variant: 8×8 work items of 8×8 outputs (SsdBlocked8Kernels.THREADS²). */
+    public static final int BLOCKED8_LOCAL = 64;
+
+    /** Largest work-group of the "scan" variant (SsdKernels.SCAN_MAX_LOCAL). */
+    public static final int SCAN_MAX_LOCAL = 1024;
+
+    /**
+     * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
+     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs),
+     * "blocked8" (the same with 8×8 work items of 8×8 outputs; both with 64×64 output tiles, so their
+     * tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
+     * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
+     * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only).
+     */
+    public record Kernel(String variant, int local, int tile) {
+        public Kernel {
+            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan").contains(variant)) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\", got \""
+                        + variant + "\"");
+            }
+            if (variant.equals("blocked") && (tile != BLOCKED_TILE || local != BLOCKED_LOCAL)) {
+                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED_LOCAL
+                        + " (16x16 work items of 4x4 outputs), got tile " + tile + ", local " + local);
+            }
+            if (variant.equals("blocked8") && (tile != BLOCKED_TILE || local != BLOCKED8_LOCAL)) {
+                throw new IllegalArgumentException("a blocked8 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED8_LOCAL
+                        + " (8x8 work items of 8x8 outputs), got tile " + tile + ", local " + local);
+            }
+            if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
+                throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
+            }
+            if (variant.equals("scan") && (local <= 0 || local > SCAN_MAX_LOCAL)) {
+                throw new IllegalArgumentException("a scan kernel needs \"local\" from 1 to " + SCAN_MAX_LOCAL + ", got " + local);
+            }
+            if (variant.equals("loop") && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
+            if (variant.equals("tiled") && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");
+        }
+
+        public boolean tiled() {
+            return variant.equals("tiled");
+        }
+
+        public boolean blocked() {
+            return variant.equals("blocked");
+        }
+
+        public boolean blocked8() {
+            return variant.equals("blocked8");
+        }
+
+        public boolean scan() {
+            return variant.equals("scan");
+        }
+    }
+
+    /**
+     * The model's prefill on the device ({@code "prefill"} in the file): a pass holds at most
+     * {@code maxTokens} positions (rounded down to a multiple of the chunk size; device memory for
+     * the activations grows with it, longer prompts continue in passes of that size); prompts
+     * shorter than {@code minTokens} go token by token through the decode step instead;
+     * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
+     * graph limits allow).
+     */
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
+        public Prefill {
+            if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
+            if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
+            if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
+            for (String b : skipBackends) {
+                if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.name().equalsIgnoreCase(b))) {
+                    throw new IllegalArgumentException("prefill \"skipBackends\" names an unknown backend \"" + b + "\"");
+                }
+            }
+            skipBackends = List.copyOf(skipBackends);
+        }
+
+        public Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
+            this(maxTokens, minTokens, blocksPerGraph, List.of());
+        }
+
+        /** Whether the device prefill runs on this backend (else prompts go token by token through the decode step). */
+        public boolean runsOn(DeviceSpec.Backend backend) {
+            return skipBackends.stream().noneMatch(b -> b.equalsIgnoreCase(backend.name()));
+        }
+    }
+
+    public Kernel kernel(String key) {
+        Kernel k = kernels.get(key);
+        if (k == null) throw new IllegalStateException("device config " + source + " has no entry for kernel \"" + key + "\"");
+        return k;
+    }
+
+    /** The chunk size to use for a call whose shape asks for {@code requested}: the preferred one, or the request when 0. */
+    public int chunkSizeFor(int requested) {
+        return chunkSize > 0 ? chunkSize : requested;
+    }
+
+    /**
+     * This config with every kernel that has a {@code variant} version forced to it (for checks that
+     * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
+     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
+     * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8") its "scan"
+     * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
+     * {@link #SCAN_MAX_LOCAL} for the scan).
+     */
+    public DeviceConfig withVariant(String variant) {
+        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        int cumsumLocal = kernel("cumsum").local();
+        k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
+        if (variant.equals("scan")) {
+            return new DeviceConfig(name + " [scan]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+        }
+        for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
+            Kernel old = kernel(name);
+            int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
+            // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
+            boolean anyBlocked = old.blocked() || old.blocked8();
+            int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            if (variant.equals("blocked")) {
+                tile = BLOCKED_TILE;
+                local = BLOCKED_LOCAL;
+            } else if (variant.equals("blocked8")) {
+                tile = BLOCKED_TILE;
+                local = BLOCKED8_LOCAL;
+            }
+            k.put(name, new Kernel(variant, local, tile));
+        }
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+    }
+
+    /** This config with another chunk size and prefill (for checks that force short passes). */
+    public DeviceConfig withPrefill(int chunk, Prefill p) {
+        return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
+                chunk, kernels, decodeBlocksPerGraph, p);
+    }
+
+    public boolean matches(String deviceName) {
+        String d = deviceName.toLowerCase(Locale.ROOT);
+        return match.stream().anyMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)))
+                && exclude.stream().noneMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)));
+    }
+
+    // ---- loading ----
+
+    public static DeviceConfig load(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            return parse(in, file.toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read device config " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static DeviceConfig parse(InputStream in, String source) throws IOException {
+        JsonNode j = new ObjectMapper().readTree(in);
+        try {
+            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            JsonNode ks = required(j, "kernels");
+            for (String key : KERNEL_NAMES) {
+                JsonNode k = required(ks, key);
+                kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
+                // a variant a kernel does not have would otherwise run silently as its loop version
+                String v = kernels.get(key).variant();
+                if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
+                        || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
+                        || (v.equals("scan") && !SCAN_KERNELS.contains(key))) {
+                    throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+                }
+            }
+            JsonNode p = required(j, "prefill");
+            Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
+                    strings(p.path("skipBackends")));
+            return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode required(JsonNode j, String field) {
+        JsonNode v = j.get(field);
+        if (v == null || v.isNull()) throw new IllegalArgumentException("missing \"" + field + "\"");
+        return v;
+    }
+
+    private static List<String> strings(JsonNode arr) {
+        List<String> out = new ArrayList<>();
+        arr.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The first existing device-configs directory, or null. */
+    public static Path configDir() {
+        List<Path> candidates = new ArrayList<>();
+        String home = System.getProperty("mamba2.home");
+        if (home != null) candidates.add(Path.of(home, "device-configs"));
+        candidates.add(Path.of("device-configs"));
+        candidates.add(Path.of("..", "device-configs"));
+        return candidates.stream().filter(Files::isDirectory).findFirst().orElse(null);
+    }
+
+    /** Every config found: files of {@link #configDir()}, then shipped resources not shadowed by a file. */
+    public static List<DeviceConfig> all() {
+        Map<String, DeviceConfig> byFile = new LinkedHashMap<>();
+        Path dir = configDir();
+        if (dir != null) {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                    byFile.put(f.getFileName().toString(), load(f));
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        for (String name : SHIPPED) {
+            if (byFile.containsKey(name)) continue;
+            try (InputStream in = DeviceConfig.class.getResourceAsStream("/device-configs/" + name)) {
+                if (in != null) byFile.put(name, parse(in, "classpath:device-configs/" + name));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read resource device-configs/" + name + ": " + e.getMessage(), e);
+            }
+        }
+        return List.copyOf(byFile.values());
+    }
+
+    /**
+     * The config for a device: {@code override} when given (the CLI's --device-config FILE), else
+     * the best match of {@link #all()} by the device's reported name, else generic.json.
+     */
+    public static DeviceConfig forDevice(String deviceName, Path override) {
+        if (override != null) return load(override);
+        List<DeviceConfig> all = all();
+        return all.stream().filter(c -> c.matches(deviceName))
+                .max(Comparator.comparingInt(DeviceConfig::priority))
+                .or(() -> all.stream().filter(c -> c.source().endsWith("generic.json")).findFirst())
+                .orElseThrow(() -> new IllegalStateException("no device config matches device '" + deviceName
+                        + "' and no generic.json was found; pass --device-config FILE"));
+    }
+}

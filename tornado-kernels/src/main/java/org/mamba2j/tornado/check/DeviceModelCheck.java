@@ -1,0 +1,222 @@
+package org.mamba2j.tornado.check;
+
+import org.mamba2j.model.GenerationConfig;
+import org.mamba2j.model.Generator;
+
+import org.mamba2j.tornado.TornadoDevices;
+
+import org.mamba2j.device.Accelerators;
+
+import org.mamba2j.model.Decoder;
+import org.mamba2j.model.Decoders;
+import org.mamba2j.model.JvmDecoder;
+import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.tornado.model.TornadoDecoder;
+
+import org.mamba2j.io.SafeTensors;
+import org.mamba2j.tornado.DeviceConfig;
+import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.tornado.ssd.TornadoSsd;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Integration check of the model on TornadoVM devices (and the JVM): the golden tiny-a model in both
+ * checkpoint layouts, against HF's float64 logits (max absolute difference ≤ 1e-4) and its greedy
+ * tokens for both prompts. Prints device × layout × result; exits 1 on any failure. Launched by
+ * scripts/tornado-it with TornadoVM's JVM flags.
+ * <ul>
+ * <li>decode: a one-token prompt, then the rest token by token, every position's logits;</li>
+ * <li>prefill: on TornadoVM devices, prompts of {@link #PREFILL_LENGTHS} tokens through the device
+ * prefill (the logits after the prompt against HF's), then the rest of the sequence decoded from the
+ * states it hands over (each step against HF's and against the JVM decoder doing the same); with
+ * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
+ * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones (the cumsum as
+ * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
+ * <li>greedy: both golden prompts, after each of the above.</li>
+ * </ul>
+ * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device).
+ */
+public final class DeviceModelCheck {
+
+    static final double TOL = 1e-4;
+    /** Rows printed and rows failed (a forced row of a path its config turns off counts here too). */
+    private static int rows, failed;
+    /** One token, chunk and pass boundaries of the chunk-8, 16-token configuration, and the whole sequence. */
+    static final int[] PREFILL_LENGTHS = {1, 2, 7, 8, 9, 16, 17, 24, 29};
+    static final int SHORT_CHUNK = 8, SHORT_PASS = 16;
+
+    public static void main(String[] args) throws Exception {
+        Path golden = Path.of("testdata");
+        List<String> devices = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--golden" -> golden = Path.of(args[++i]);
+                case "--device" -> devices.add(args[++i]);
+                default -> {
+                    System.err.println("DeviceModelCheck: unknown argument " + args[i] + " (use --golden DIR, --device SPEC)");
+                    System.exit(2);
+                }
+            }
+        }
+        if (devices.isEmpty()) {
+            devices.add("jvm");
+            Accelerators.active().ifPresent(a -> a.devices().forEach(d -> devices.add(d.spec())));
+        }
+        Path tiny = golden.resolve("tiny-a");
+        boolean ok = true;
+        System.out.printf("%-10s %-9s %-24s %14s %16s %14s %14s  %s%n", "device", "layout", "path", "max|Δlogit|",
+                "after: Δ vs JVM", "greedy", "text greedy", "result");
+        try (SafeTensors g = SafeTensors.open(tiny.resolve("golden.safetensors"))) {
+            Golden ref = new Golden(ints(g, "input_ids"), g.get("logits_f64").toDoubles(), ints(g, "greedy_prompt"),
+                    ints(g, "greedy_tokens"), ints(g, "text_prompt_ids"), ints(g, "text_greedy_tokens"));
+            for (String device : devices) {
+                for (String layout : List.of("hf", "mamba_ssm")) {
+                    Path dir = tiny.resolve(layout);
+                    ok &= report(device, layout, "decode + greedy", () -> decodeAndGreedy(dir, device, ref));
+                    if (device.equals("jvm")) continue;
+                    DeviceSpec spec = DeviceSpec.parse(device);
+                    DeviceConfig own = ownConfig(spec, 0, 0);
+                    String path = own.prefill().runsOn(spec.backend()) ? "prefill" : "prefill (off: token by token)";
+                    ok &= report(device, layout, path, () -> prefillThenDecode(dir, spec, own, ref));
+                    // where the device config turns the device prefill off, forcing it on still runs and
+                    // prints, but does not count: it is not what this backend ships
+                    boolean counted = own.prefill().runsOn(spec.backend());
+                    String note = counted ? "" : " (off here, not counted)";
+                    boolean forced = report(device, layout, "prefill chunk 8, pass 16" + note,
+                            () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), ref));
+                    if (layout.equals("hf")) { // the variants compute the same for both layouts
+                        for (String variant : List.of("loop", "tiled", "blocked", "blocked8")) {
+                            forced &= report(device, layout, "  the same, " + variant + note,
+                                    () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref));
+                        }
+                    }
+                    ok &= forced || !counted;
+                }
+            }
+        }
+        System.out.printf("%d rows, %d failed (tolerance %.0e)%n", rows, failed, TOL);
+        System.exit(ok ? 0 : 1);
+    }
+
+    /**
+     * The device's own config with every prompt through the prefill (minTokens 1); with {@code chunk}
+     * and passes of {@code pass} positions where they are not 0.
+     */
+    private static DeviceConfig ownConfig(DeviceSpec spec, int chunk, int pass) {
+        DeviceConfig own = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), null);
+        DeviceConfig.Prefill p = chunk > 0 ? new DeviceConfig.Prefill(pass, 1, 0) // forced onto the device prefill
+                : new DeviceConfig.Prefill(own.prefill().maxTokens(), 1, 0, own.prefill().skipBackends());
+        return own.withPrefill(chunk > 0 ? chunk : own.chunkSize(), p);
+    }
+
+    record Golden(int[] ids, double[] logits, int[] greedyPrompt, int[] greedy, int[] textPrompt, int[] textGreedy) {
+        int vocab() {
+            return logits.length / ids.length;
+        }
+
+        /** max |logits − HF's at position t|. */
+        double diff(float[] got, int t) {
+            double max = 0;
+            for (int v = 0; v < vocab(); v++) max = Math.max(max, absDiff(got[v], logits[t * vocab() + v]));
+            return max;
+        }
+    }
+
+    /** What one check found; NaN where it does not apply. */
+    record Outcome(double maxDiff, double vsJvm, String greedy, String textGreedy, boolean ok) {
+    }
+
+    interface Check {
+        Outcome run() throws Exception;
+    }
+
+    private static boolean report(String device, String layout, String path, Check check) {
+        Outcome o;
+        String result;
+        try {
+            o = check.run();
+            result = o.ok() ? "ok" : "FAILED";
+        } catch (Exception e) {
+            o = new Outcome(Double.NaN, Double.NaN, "-", "-", false);
+            result = "FAILED: " + e.getMessage();
+        }
+        System.out.printf("%-10s %-9s %-24s %14s %16s %14s %14s  %s%n", device, layout, path, sci(o.maxDiff()), sci(o.vsJvm()),
+                o.greedy(), o.textGreedy(), result);
+        rows++;
+        if (!o.ok()) failed++;
+        return o.ok();
+    }
+
+    /** A one-token prompt, every later position by a decode step (the device's config as the CLI runs it); then greedy decoding. */
+    private static Outcome decodeAndGreedy(Path dir, String device, Golden ref) throws Exception {
+        try (Mamba2Model m = Mamba2Model.load(dir); Decoder d = Decoders.open(m, device, null)) {
+            double maxDiff = 0;
+            for (int t = 0; t < ref.ids().length; t++) {
+                float[] logits = t == 0 ? d.prefill(new int[]{ref.ids()[0]}) : d.step(ref.ids()[t]);
+                maxDiff = Math.max(maxDiff, ref.diff(logits, t));
+            }
+            return greedy(d, ref, maxDiff, Double.NaN);
+        }
+    }
+
+    /** Greedy decoding of both golden prompts on {@code d}, with the logit differences found before. */
+    private static Outcome greedy(Decoder d, Golden ref, double maxDiff, double vsJvm) {
+        Generator gen = new Generator(d, ref.vocab());
+        boolean greedyOk = Arrays.equals(ref.greedy(), gen.generate(ref.greedyPrompt(), GenerationConfig.greedy(ref.greedy().length), x -> { }).tokens());
+        boolean textOk = Arrays.equals(ref.textGreedy(), gen.generate(ref.textPrompt(), GenerationConfig.greedy(ref.textGreedy().length), x -> { }).tokens());
+        return new Outcome(maxDiff, vsJvm, greedyOk ? ref.greedy().length + "/" + ref.greedy().length + " same" : "differ",
+                textOk ? "same" : "differ", maxDiff <= TOL && !(vsJvm > TOL) && greedyOk && textOk);
+    }
+
+    /**
+     * For each prompt length n: the first n tokens through the device prefill, then the rest decoded
+     * on the device from the states it handed over; logits against HF's at every position and
+     * against the JVM decoder fed the same way; then greedy decoding of both golden prompts.
+     */
+    private static Outcome prefillThenDecode(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref) throws Exception {
+        int[] ids = ref.ids();
+        double maxDiff = 0, vsJvm = 0;
+        try (Mamba2Model m = Mamba2Model.load(dir); Decoder d = TornadoDecoder.open(m, spec, config); Decoder jvm = new JvmDecoder(m)) {
+            for (int n : PREFILL_LENGTHS) {
+                int[] prompt = Arrays.copyOf(ids, n);
+                float[] got = d.prefill(prompt);
+                maxDiff = Math.max(maxDiff, ref.diff(got, n - 1));
+                vsJvm = Math.max(vsJvm, diff(got, jvm.prefill(prompt)));
+                for (int t = n; t < ids.length; t++) {
+                    got = d.step(ids[t]);
+                    maxDiff = Math.max(maxDiff, ref.diff(got, t));
+                    vsJvm = Math.max(vsJvm, diff(got, jvm.step(ids[t])));
+                }
+            }
+            return greedy(d, ref, maxDiff, vsJvm);
+        }
+    }
+
+    /** 3-digit scientific, "-" where a check does not apply. */
+    private static String sci(double v) {
+        return Double.isNaN(v) ? "-" : String.format("%.3e", v);
+    }
+
+    private static double diff(float[] a, float[] b) {
+        double max = 0;
+        for (int i = 0; i < b.length; i++) max = Math.max(max, absDiff(a[i], b[i]));
+        return max;
+    }
+
+    /** |a − b|, infinite when either is NaN (so NaN fails every tolerance). */
+    private static double absDiff(double a, double b) {
+        double d = Math.abs(a - b);
+        return Double.isNaN(d) ? Double.POSITIVE_INFINITY : d;
+    }
+
+    private static int[] ints(SafeTensors g, String name) throws java.io.IOException {
+        long[] v = g.get(name).toLongs();
+        int[] out = new int[v.length];
+        for (int i = 0; i < v.length; i++) out[i] = Math.toIntExact(v[i]);
+        return out;
+    }
+}

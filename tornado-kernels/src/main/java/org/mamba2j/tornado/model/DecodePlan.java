@@ -1,0 +1,255 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.model.LayerWeights;
+import org.mamba2j.model.MixerDims;
+
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
+ * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
+ * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
+ * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
+ * three tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
+ * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
+ * run in sequence) and the kernels take few arguments. Weights, the residual stream and every state
+ * stay on the device; per token only {token, reset} goes in and the logits come out. Tasks are named
+ * b{l}_{kernel}.
+ *
+ * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
+ * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them and copies them into
+ * the device's states, which it persists for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
+ * graph needs a task, hence the staging array and the copy; the graph runs only on resume (and once
+ * before the first step).
+ */
+public final class DecodePlan implements AutoCloseable {
+
+    /** Work-group sizes of the matrix-vector kernels and of the SSD step (from device-configs). */
+    public record LocalSizes(int matVec, int step) {
+    }
+
+    /*
+     * Limits of one TornadoVM 5.2 task graph, and what this plan spends of each:
+     *  - graph code: TornadoTaskGraph records its tasks in a fixed 8192-byte buffer (a
+     *    BufferOverflowException from TaskGraph.task when full): 15 bytes per task plus 5 per argument.
+     *    This is the tightest limit: it is why the kernels take as few arguments as they do.
+     *  - tasks: TornadoExecutionContext holds at most 256.
+     *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
+     *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its
+     *    deallocate or persist), 1 per distinct scalar, 1 per task plus 1 per argument it writes.
+     *  - VM bytecode: tornado.tvm.maxbytecodesize bytes (default 4096; scripts/lib/tornado.sh raises
+     *    it). Overflowing it does not fail: TornadoVM bails out to running the tasks as sequential
+     *    Java, where a KernelContext kernel never ends (hence -Dtornado.recover.bailout=false in
+     *    tornado.sh). By TornadoVMBytecodeBuilder a launch takes 33 bytes plus 5 per argument, an
+     *    object's copy-in 25, allocation 4, deallocate/persist 9, plus dependency bytes not counted
+     *    here: on PoCL 6 blocks overflowed 4096 bytes and 5 fit, so a block is budgeted 700 bytes
+     *    (measured when a block was four tasks; three launch fewer bytes, so it errs on the safe side).
+     */
+    static final int GRAPH_CODE_SIZE = 8192;
+    static final int GRAPH_CODE_PER_TASK = 15;
+    static final int GRAPH_CODE_PER_ARG = 5;
+    static final int MAX_TASKS_PER_GRAPH = 256;
+    static final int MAX_NODES_PER_GRAPH = 1024;
+    static final String BYTECODE_SIZE_PROPERTY = "tornado.tvm.maxbytecodesize";
+    static final int DEFAULT_BYTECODE_SIZE = 4096;
+
+    /**
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 15+13+10 arguments, 6 of them written
+     * (zxbcdt, conv state, xbc; SSM state, y; the residual).
+     */
+    static final int TASKS_PER_BLOCK = 3;
+    static final int ARGS_PER_BLOCK = 38;
+    static final int WRITES_PER_BLOCK = 6;
+    /** The graph's other tasks: embed (4 arguments) and head (norm_f + lm_head, 7). */
+    static final int EDGE_TASKS = 2;
+    static final int EDGE_ARGS = 11;
+
+    static final int NODES_PER_OBJECT = 3;
+    /** The packed weights, the tasks and their writes, the two state offsets. */
+    static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
+    /**
+     * Every graph: context and buffer-set nodes, the shared objects (control, embedding,
+     * residual, states, 3 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks
+     * with their writes and the logits' copy-out, and the scalars all blocks share; rounded up.
+     */
+    static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
+    static final int BYTECODE_PER_BLOCK = 700;
+    static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
+
+    private final MixerDims dims;
+    private final int[] control = new int[2];
+    private final float[] logits;
+    private final TornadoExecutionPlan plan;
+    private final int graphCount;
+    private final float[] resumed;
+    private boolean fresh = true, statesOnDevice;
+
+    /**
+     * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
+     * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
+     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
+     */
+    public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, float[] normF, float[] embedding, float[] lmHead,
+                      TornadoDevice device, LocalSizes local, int blocksPerGraph) {
+        this.dims = dims;
+        this.logits = new float[dims.vocab()];
+        int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
+        PackedBlock pb = PackedBlock.of(dims);
+        PackedStates ps = PackedStates.of(dims);
+        float[] residual = new float[dims.dModel()];
+        float[] states = new float[ps.size()];
+        this.resumed = new float[ps.size()];
+        Scratch s = new Scratch(new float[dims.dInProj()], new float[dims.convDim()], new float[dims.dInner()]);
+        // what every graph after the first takes over from the one before it: a graph can consume
+        // only what the graph right before it persisted, so all of it rides along to the end
+        Object[] shared = {control, embedding, residual, states, s.zxbcdt, s.xbc, s.y};
+        GridScheduler grids = new GridScheduler();
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        KernelContext ctx = new KernelContext();
+
+        TaskGraph up = new TaskGraph("decodeResume")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
+                .task("resume", MixerKernels::loadStates, resumed, states, states.length)
+                .persistOnDevice(states);
+        graphs.add(up.snapshot());
+        TaskGraph g = new TaskGraph("decode")
+                .consumeFromDevice(up.getTaskGraphName(), states)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, s.zxbcdt, s.xbc, s.y)
+                .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
+        int l = 0;
+        for (int gi = 0; gi < split.length; gi++) {
+            if (gi > 0) {
+                g.persistOnDevice(shared);
+                graphs.add(g.snapshot());
+                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
+            }
+            for (int end = l + split[gi]; l < end; l++) {
+                float[] w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
+                addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
+            }
+        }
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
+        if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
+        g.task("head", MixerKernels::normMatVecOut, ctx, residual, normF, lmHead, logits, dims.dModel(), dims.eps())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
+        grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
+        graphs.add(g.snapshot());
+
+        this.graphCount = graphs.size() - 1;
+        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
+                .withDevice(device).withGridScheduler(grids);
+    }
+
+    private record Scratch(float[] zxbcdt, float[] xbc, float[] y) {
+    }
+
+    /**
+     * The most blocks one graph holds within TornadoVM's task, node and bytecode limits (with the
+     * embed and head tasks), the bytecode limit as this JVM sets it.
+     */
+    public static int maxBlocksPerGraph() {
+        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE));
+    }
+
+    static int maxBlocksPerGraph(int bytecodeSize) {
+        int byCode = (GRAPH_CODE_SIZE - EDGE_TASKS * GRAPH_CODE_PER_TASK - EDGE_ARGS * GRAPH_CODE_PER_ARG)
+                / (TASKS_PER_BLOCK * GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * GRAPH_CODE_PER_ARG);
+        int byTasks = (MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
+        int byNodes = (MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
+        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
+        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+    }
+
+    /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */
+    static int[] split(int blocks, int max) {
+        int n = Math.max(1, (blocks + max - 1) / max);
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) out[i] = blocks / n + (i < blocks % n ? 1 : 0);
+        return out;
+    }
+
+    /** How many task graphs one token step executes. */
+    public int graphCount() {
+        return graphCount;
+    }
+
+    /** One block's tasks, named prefix + kernel; its packed weights w are on the device already. */
+    private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
+                                 int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
+                                 GridScheduler grids, LocalSizes local) {
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, w, o.inProj(), s.zxbcdt,
+                        d.dModel(), d.eps(), states, convAt, o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv())
+                .task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
+                        s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
+                .task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, w, o.gatedNorm(),
+                        o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
+        String at = g.getTaskGraphName() + "." + p;
+        grids.addWorkerGrid(at + "normInProjConv", grid(d.dInProj() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "ssd", grid(d.dInner() * local.step(), local.step()));
+        grids.addWorkerGrid(at + "gatedOutProj", grid(d.dModel() * local.matVec(), local.matVec()));
+    }
+
+    private static WorkerGrid grid(int global, int local) {
+        WorkerGrid g = new WorkerGrid1D(global);
+        g.setLocalWork(local, 1, 1);
+        return g;
+    }
+
+    /** Starts a new sequence: the next step sees zero conv and SSM states. */
+    public void reset() {
+        fresh = true;
+    }
+
+    /**
+     * Continues a sequence from {@code packedStates} (every block's conv window and SSM state in the
+     * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
+     */
+    public void resume(float[] packedStates) {
+        if (packedStates.length != resumed.length) {
+            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.length);
+        }
+        System.arraycopy(packedStates, 0, resumed, 0, resumed.length);
+        plan.withGraph(0).execute();
+        statesOnDevice = true;
+        fresh = false;
+    }
+
+    /** Feeds one token; returns the logits (vocab), valid until the next call. */
+    public float[] step(int token) {
+        if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
+        control[0] = token;
+        control[1] = fresh ? 1 : 0;
+        fresh = false;
+        if (!statesOnDevice) {
+            plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists
+            statesOnDevice = true;
+        }
+        // in order: each graph consumes what the one before it left on the device
+        for (int i = 1; i <= graphCount; i++) plan.withGraph(i).execute();
+        return logits;
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not release the decode plan: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.tornado.WorkGroups;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
+ * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
+ * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
+ * A block is three tasks (norm + in_proj + conv, SSD step, gated norm + out_proj): TornadoVM spends
+ * a fixed host-side cost per task, far above these kernels' run time, so the norms ride along with
+ * the matrix-vector products that read the same vectors, and the conv with the rows it convolves.
+ * control = {token id, 1 when the states restart from zero}: device-resident states are reset
+ * by the step that starts a sequence, so they never travel back from the host.
+ * Weights and states come packed (see {@link PackedBlock}, {@link PackedStates}): a kernel gets the
+ * packed array and the offset of each part it reads, so a decode graph holds few distinct objects.
+ */
+public final class MixerKernels {
+
+    private MixerKernels() {
+    }
+
+    /** out = table[control[0]]   (dim); control = {token, reset states}. */
+    public static void embed(int[] control, float[] table, float[] out, int dim) {
+        for (@Parallel int i = 0; i < dim; i++) {
+            out[i] = table[control[0] * dim + i];
+        }
+    }
+
+    /** states = staged   (n): the states a prefill left, from the host's staging copy. */
+    public static void loadStates(float[] staged, float[] states, int n) {
+        for (@Parallel int i = 0; i < n; i++) {
+            states[i] = staged[i];
+        }
+    }
+
+    /**
+     * zxbcdt[row] = W[row, :] · rmsNorm(x)   (dInProj rows), then for a row of x | B | C
+     * (xbcOffset ≤ row < xbcOffset + convDim) that channel's causal conv step and SiLU into xbc:
+     * in_proj with the block's RMSNorm (its weight at w[0]) and the conv folded in. One work-group
+     * per row; each recomputes mean(x²) over the d_model inputs it reads anyway, which costs less
+     * than a separate task, and the conv of a channel needs only its own row, so work item 0 does it
+     * once the row is summed. The conv window of channel c sits at
+     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
+     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at w[convWOff], convB
+     * (convDim) right after it.
+     */
+    public static void normInProjConv(KernelContext ctx, int[] control, float[] x, float[] w, int wOff, float[] zxbcdt,
+                                      int cols, float eps, float[] state, int convAt, int convWOff, float[] xbc,
+                                      int xbcOffset, int convDim, int dConv) {
+        float dot = normedRowDot(ctx, x, w, 0, w, wOff, cols, eps);
+        if (ctx.localIdx == 0) {
+            int row = ctx.groupIdx;
+            zxbcdt[row] = dot;
+            int c = row - xbcOffset;
+            if (c >= 0 && c < convDim) {
+                xbc[c] = convChannel(control[1], dot, state, convAt + c * (dConv - 1), w, convWOff + c * dConv,
+                        w[convWOff + convDim * dConv + c], dConv);
+            }
+        }
+    }
+
+    /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f (its own array) and the lm_head into the logits. */
+    public static void normMatVecOut(KernelContext ctx, float[] x, float[] norm, float[] w, float[] out, int cols, float eps) {
+        float dot = normedRowDot(ctx, x, norm, 0, w, 0, cols, eps);
+        if (ctx.localIdx == 0) {
+            out[ctx.groupIdx] = dot;
+        }
+    }
+
+    private static float normedRowDot(KernelContext ctx, float[] x, float[] norm, int normOff, float[] w, int wOff,
+                                      int cols, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float squares = 0f;
+        float dot = 0f;
+        for (int i = lid; i < cols; i += size) {
+            float v = x[i];
+            squares += v * v;
+            dot += w[base + i] * v * norm[normOff + i];
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
+        return WorkGroups.sum(ctx, dot) * scale;
+    }
+
+    /**
+     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows): out_proj onto the residual stream with the
+     * gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each group of groupSize channels
+     * scaled by rsqrt(mean(g²) + eps), times the norm weight at w[normOff]. z is the head of zxbcdt.
+     * Every work-group recomputes the group statistics from the d_inner values it reads anyway.
+     */
+    public static void gatedMatVecAccumulate(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int normOff,
+                                             int wOff, float[] acc, int cols, int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float total = 0f;
+        for (int g0 = 0; g0 < cols; g0 += groupSize) {
+            float squares = 0f;
+            float dot = 0f;
+            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
+                float z = zxbcdt[i];
+                float g = y[i] * (z / (1.0f + TornadoMath.exp(-z)));
+                squares += g * g;
+                dot += w[base + i] * g * w[normOff + i];
+            }
+            float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
+            total += WorkGroups.sum(ctx, dot) * scale;
+        }
+        if (lid == 0) {
+            acc[ctx.groupIdx] += total;
+        }
+    }
+
+    /**
+     * One channel's causal depthwise conv1d for the new input {@code in}, then SiLU. The channel's
+     * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
+     * then shifts in {@code in}; its weights (dConv) sit at w[wo].
+     */
+    private static float convChannel(int fresh, float in, float[] state, int s, float[] w, int wo, float bias, int dConv) {
+        if (fresh != 0) {
+            for (int k = 0; k < dConv - 1; k++) {
+                state[s + k] = 0f;
+            }
+        }
+        float acc = bias;
+        for (int k = 0; k < dConv - 1; k++) {
+            acc += w[wo + k] * state[s + k];
+        }
+        acc += w[wo + dConv - 1] * in;
+        for (int k = 0; k < dConv - 2; k++) {
+            state[s + k] = state[s + k + 1];
+        }
+        state[s + dConv - 2] = in;
+        return acc / (1.0f + TornadoMath.exp(-acc));
+    }
+
+    /**
+     * The recurrent SSD step for all heads   (nheads·headdim outputs):
+     * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
+     * One work-group per (head, channel) row of the SSM state (nheads·headdim, dstate), which starts
+     * at state[stateOff]: its work items walk the row's dstate entries side by side, so the state,
+     * by far the most data the step touches, is read and written in coalesced runs; y is the row's
+     * work-group sum. From w[headsOff] sit, as {@link PackedBlock} lays them out, dt bias | A (as
+     * −exp(A_log)) | D (nheads each) | dtMin, dtMax: one offset for all, as every task argument costs
+     * room in TornadoVM's fixed 8 KiB graph code.
+     */
+    public static void ssdStep(KernelContext ctx, int[] control, float[] zxbcdt, float[] xbc, float[] state, int stateOff,
+                               float[] w, int headsOff, float[] y, int nheads, int headdim, int ngroups, int dstate) {
+        int hp = ctx.groupIdx;
+        int h = hp / headdim;
+        int g = h / (nheads / ngroups);
+        int dInner = nheads * headdim;
+        int dtOffset = 2 * dInner + 2 * ngroups * dstate;
+        float dtMin = w[headsOff + 3 * nheads];
+        float dtMax = w[headsOff + 3 * nheads + 1];
+        int bOff = dInner + g * dstate;
+        int cOff = dInner + ngroups * dstate + g * dstate;
+        float raw = zxbcdt[dtOffset + h] + w[headsOff + h];
+        float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
+        dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
+        float decay = TornadoMath.exp(dt * w[headsOff + nheads + h]);
+        int fresh = control[1];
+        float xdt = xbc[hp] * dt;
+        int so = stateOff + hp * dstate;
+        float acc = 0f;
+        for (int n = ctx.localIdx; n < dstate; n += ctx.localGroupSizeX) {
+            float prev = fresh != 0 ? 0f : state[so + n];
+            float v = decay * prev + xdt * xbc[bOff + n];
+            state[so + n] = v;
+            acc += v * xbc[cOff + n];
+        }
+        float sum = WorkGroups.sum(ctx, acc);
+        if (ctx.localIdx == 0) {
+            y[hp] = sum + w[headsOff + 2 * nheads + h] * xbc[hp];
+        }
+    }
+}

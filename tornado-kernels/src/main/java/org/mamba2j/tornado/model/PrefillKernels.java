@@ -1,0 +1,296 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.tornado.ssd.SsdKernels;
+import org.mamba2j.tornado.WorkGroups;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * The Mamba-2 block over all positions of a prompt at once (batch 1), as TornadoVM kernels over
+ * primitive arrays; the SSD in between is {@link SsdKernels} and its blocked/tiled twins.
+ * Activations are row-major (rows, features), one row per position; zxbcdt is the in_proj output
+ * (rows, dInProj) laid out z | x | B | C | dt per row.
+ *
+ * <p>One compiled plan serves every prompt length up to its capacity: the length of a pass lives in
+ * {@code control} (TornadoVM bakes scalar arguments into the kernel, an array it reads at run time),
+ * the worker grids shrink to it, and each loop kernel checks its own work items against it. The
+ * prompt sits at the end of the rows: rows t < start are padding. Padding is exact because a pass
+ * that has padding starts from zero states: its inputs count as zero in the causal conv (the zero
+ * initial window) and x = B = C = 0 there, so the SSM state stays exactly zero through it.
+ *
+ * <p>Loop kernels run to {@code padded}, the global size of their grid at capacity: with a
+ * GridScheduler TornadoVM bounds a {@code @Parallel} loop by the grid, and the kernel skips the
+ * items past the current pass.
+ */
+public final class PrefillKernels {
+
+    /** control[ROWS]: rows of this pass (a multiple of the chunk size). */
+    public static final int ROWS = 0;
+    /** control[START]: the first row holding a prompt token; rows before it are padding. */
+    public static final int START = 1;
+    /** control[RESUME]: 1 when the pass continues from the states of the one before (no padding then). */
+    public static final int RESUME = 2;
+    public static final int CONTROL_LENGTH = 3;
+
+    private PrefillKernels() {
+    }
+
+    /** out[t, :] = table[tokens[t], :], 0 in the padding   (rows × dModel). */
+    public static void embedRows(int[] control, int[] tokens, float[] table, float[] out, int dModel, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int t = i / dModel;
+            if (t < control[ROWS]) {
+                float v = 0f;
+                if (t >= control[START]) {
+                    v = table[tokens[t] * dModel + i - t * dModel];
+                }
+                out[i] = v;
+            }
+        }
+    }
+
+    /** out[t, :] = x[t, :] · rsqrt(mean(x[t, :]²) + eps) · w   (rows × n); one work-group per row, the weight at w[0]. */
+    public static void rmsNormRows(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = ctx.groupIdx * n;
+        float sum = 0f;
+        for (int i = lid; i < n; i += size) {
+            float v = x[base + i];
+            sum += v * v;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / n + eps);
+        for (int i = lid; i < n; i += size) {
+            out[base + i] = x[base + i] * scale * w[i];
+        }
+    }
+
+    /**
+     * out[m, j] = Σ_k a[m, k]·W[j, k], plus out[m, j] when {@code accumulate} ≠ 0   (rows × n, rows = control[ROWS]);
+     * a (rows, k) row-major, W (n, k) row-major from w[wOff]: a projection's (out, in) layout, so both
+     * operands are contiguous along k. Variant "loop", for CPU OpenCL devices: each work item a 4×4
+     * block of outputs, the k loop inside (8 loads per 16 FMAs, no local memory, no barriers),
+     * i over ⌈rows/4⌉·⌈n/4⌉; on PoCL 6–10 GFLOP/s at the 130m in_proj shape, the blocked variant 0.9.
+     */
+    public static void gemm(int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int rows = control[ROWS];
+            int nb = (n + 3) / 4;
+            int m0 = i / nb * 4;
+            int j0 = (i - i / nb * nb) * 4;
+            if (m0 < rows) {
+                // rows and columns past the edges read the last valid one (in bounds) and are not stored
+                int a0 = m0 * k, a1 = Math.min(m0 + 1, rows - 1) * k, a2 = Math.min(m0 + 2, rows - 1) * k, a3 = Math.min(m0 + 3, rows - 1) * k;
+                int w0 = wOff + j0 * k, w1 = wOff + Math.min(j0 + 1, n - 1) * k;
+                int w2 = wOff + Math.min(j0 + 2, n - 1) * k, w3 = wOff + Math.min(j0 + 3, n - 1) * k;
+                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
+                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f, s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
+                for (int kk = 0; kk < k; kk++) {
+                    float u0 = a[a0 + kk], u1 = a[a1 + kk], u2 = a[a2 + kk], u3 = a[a3 + kk];
+                    float v0 = w[w0 + kk], v1 = w[w1 + kk], v2 = w[w2 + kk], v3 = w[w3 + kk];
+                    s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
+                    s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
+                    s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
+                    s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
+                }
+                storeRow(out, m0, rows, j0, 1, n, accumulate, s00, s01, s02, s03);
+                storeRow(out, m0 + 1, rows, j0, 1, n, accumulate, s10, s11, s12, s13);
+                storeRow(out, m0 + 2, rows, j0, 1, n, accumulate, s20, s21, s22, s23);
+                storeRow(out, m0 + 3, rows, j0, 1, n, accumulate, s30, s31, s32, s33);
+            }
+        }
+    }
+
+    /**
+     * {@link #gemm}, variant "blocked", for GPUs: register-blocked as {@link org.mamba2j.tornado.ssd.SsdBlockedKernels}: a 16×16 work group
+     * computes a 64×64 output tile, each work item the 4×4 block of rows ty + 16·i and columns
+     * tx + 16·j in sixteen scalar accumulators; a and W pass through local memory in k-slices of 16,
+     * stored transposed ([k][row], stride 65 against bank conflicts). Ragged edges: loads fill
+     * zeros, stores are guarded; every work item reaches every barrier.
+     * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉), local (16, 16).
+     */
+    public static void gemmBlocked(KernelContext kc, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k,
+                            int accumulate) {
+        int rows = control[ROWS];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = a[(m0 + row) * k + kg];
+                    if (n0 + row < n) wv = w[wOff + (n0 + row) * k + kg];
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+    }
+
+    /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
+    private static void storeRow(float[] out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
+        if (m < rows) {
+            int o = m * n + j;
+            if (j < n) out[o] = accumulate != 0 ? out[o] + v0 : v0;
+            if (j + s < n) out[o + s] = accumulate != 0 ? out[o + s] + v1 : v1;
+            if (j + 2 * s < n) out[o + 2 * s] = accumulate != 0 ? out[o + 2 * s] + v2 : v2;
+            if (j + 3 * s < n) out[o + 3 * s] = accumulate != 0 ? out[o + 3 * s] + v3 : v3;
+        }
+    }
+
+    /**
+     * Causal depthwise conv1d + SiLU over the x | B | C channels of every row, written as the SSD
+     * kernels read them: x (rows, dInner), B and C (rows, gn); dt (rows, nheads) is copied out of
+     * zxbcdt alongside (items convDim.. of each row), so the conv and the split are one pass.
+     * i over rows · (convDim + nheads), convDim = dInner + 2·gn.
+     * Inputs before row 0 come from the conv window at states[convAt] ((convDim, dConv − 1), oldest
+     * first, as {@link MixerKernels#normInProjConv} keeps it) when control[RESUME], else they are zero;
+     * padding rows count as zero inputs and get x = B = C = 0. convW (convDim, dConv) starts at
+     * w[convWOff], convB right after it.
+     */
+    public static void causalConv(int[] control, float[] zxbcdt, float[] states, int convAt, float[] w, int convWOff,
+                                  float[] x, float[] B, float[] C, float[] dt, int dInner, int gn, int nheads, int dConv,
+                                  int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int convDim = dInner + 2 * gn;
+            int width = convDim + nheads;
+            int t = i / width;
+            int c = i - t * width;
+            if (t < control[ROWS]) {
+                int dInProj = dInner + width;
+                if (c < convDim) {
+                    int start = control[START];
+                    float v = 0f;
+                    if (t >= start) {
+                        float acc = w[convWOff + convDim * dConv + c];
+                        for (int k = 0; k < dConv; k++) {
+                            int s = t - (dConv - 1) + k;
+                            float in = 0f;
+                            if (s >= start) {
+                                in = zxbcdt[s * dInProj + dInner + c];
+                            } else if (s < 0 && control[RESUME] != 0) {
+                                in = states[convAt + c * (dConv - 1) + dConv - 1 + s];
+                            }
+                            acc += w[convWOff + c * dConv + k] * in;
+                        }
+                        v = SsdKernels.silu(acc);
+                    }
+                    if (c < dInner) {
+                        x[t * dInner + c] = v;
+                    } else if (c < dInner + gn) {
+                        B[t * gn + c - dInner] = v;
+                    } else {
+                        C[t * gn + c - dInner - gn] = v;
+                    }
+                } else {
+                    dt[t * nheads + c - convDim] = zxbcdt[t * dInProj + dInner + c];
+                }
+            }
+        }
+    }
+
+    /**
+     * The conv window after the last row, into states[convAt] ((convDim, dConv − 1), oldest first):
+     * the raw x | B | C inputs of the last dConv − 1 rows, 0 for padding rows; i over convDim·(dConv − 1).
+     * Must run after {@link #causalConv}, which reads the window this overwrites; rows ≥ dConv − 1.
+     */
+    public static void saveConvWindow(int[] control, float[] zxbcdt, float[] states, int convAt, int dInner, int convDim,
+                                      int dInProj, int dConv, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < convDim * (dConv - 1)) {
+                int c = i / (dConv - 1);
+                int s = control[ROWS] - (dConv - 1) + i - c * (dConv - 1);
+                float v = 0f;
+                if (s >= control[START]) {
+                    v = zxbcdt[s * dInProj + dInner + c];
+                }
+                states[convAt + i] = v;
+            }
+        }
+    }
+
+    /** out = states[at ..] when control[RESUME], else 0   (size): the SSM state a pass starts from. */
+    public static void loadState(int[] control, float[] states, int at, float[] out, int size, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < size) {
+                float v = 0f;
+                if (control[RESUME] != 0) {
+                    v = states[at + i];
+                }
+                out[i] = v;
+            }
+        }
+    }
+
+    /** states[at ..] = in   (size): the SSM state a pass ends with, into the packed states. */
+    public static void storeState(float[] in, float[] states, int at, int size, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < size) {
+                states[at + i] = in[i];
+            }
+        }
+    }
+
+    /**
+     * Gated RMSNorm per row and norm group, as {@link MixerKernels#gatedRmsNorm}:
+     * g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w. One work-group per (row, group);
+     * y and out (rows, dInner), z the head of each zxbcdt row (stride dInProj), the weight (dInner) from w[wOff].
+     */
+    public static void gatedRmsNormRows(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int wOff, float[] out,
+                                        int dInner, int dInProj, int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groups = dInner / groupSize;
+        int t = ctx.groupIdx / groups;
+        int g0 = (ctx.groupIdx - t * groups) * groupSize;
+        int yb = t * dInner + g0;
+        int zb = t * dInProj + g0;
+        float sum = 0f;
+        for (int i = lid; i < groupSize; i += size) {
+            float g = y[yb + i] * SsdKernels.silu(zxbcdt[zb + i]);
+            out[yb + i] = g;
+            sum += g * g;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
+        for (int i = lid; i < groupSize; i += size) {
+            out[yb + i] = out[yb + i] * scale * w[wOff + g0 + i];
+        }
+    }
+
+    /** out = x[rows − 1, :]   (n): the last position, the only one whose logits a prefill returns. */
+    public static void lastRow(int[] control, float[] x, float[] out, int n, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < n) {
+                out[i] = x[(control[ROWS] - 1) * n + i];
+            }
+        }
+    }
+}

@@ -1,0 +1,458 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.tornado.TornadoDevices;
+
+import org.mamba2j.model.LayerWeights;
+import org.mamba2j.model.MixerDims;
+
+import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.DeviceConfig;
+import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
+import org.mamba2j.tornado.ssd.SsdBlockedKernels;
+import org.mamba2j.tornado.ssd.SsdDims;
+import org.mamba2j.tornado.ssd.SsdKernels;
+import org.mamba2j.tornado.ssd.SsdPlan;
+import org.mamba2j.tornado.ssd.SsdTiledKernels;
+import org.mamba2j.tornado.ssd.TornadoSsd;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.WorkerGrid3D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+import java.util.function.IntUnaryOperator;
+
+/**
+ * The prompt through the whole model on a TornadoVM device, all positions at once: per block
+ * rmsNorm over rows, the in_proj GEMM, causal conv1d + SiLU (which also lays x, B, C, dt out for
+ * the SSD), the chunked SSD ({@link SsdKernels} and its blocked/tiled/scan twins, the variants of the
+ * device config), gated RMSNorm, the out_proj GEMM onto the residual; then norm_f and lm_head for
+ * the last position only. The states after the prompt (every block's conv window and SSM state,
+ * {@link PackedStates}) come back to the host for {@link DecodePlan#resume}.
+ *
+ * <p>Compiled once for every prompt length: buffers are sized for a pass of {@code capacity}
+ * positions, the length of a pass (a multiple of the chunk size) goes to the kernels in an array,
+ * and the worker grids are resized before each pass (TornadoVM reads them at every launch). A
+ * prompt sits at the end of its pass, behind front padding, so its last position is the last row
+ * (see {@link PrefillKernels} for why the padding is exact). A prompt longer than the capacity runs
+ * in several passes: the first one takes the remainder (padded), each next one {@code capacity}
+ * tokens continuing from the states the one before left on the device (the conv and SSD kernels
+ * take initial states), so any length runs at the speed of full passes.
+ *
+ * <p>Weights stay on the device across calls, packed per block as for decoding ({@link PackedBlock}):
+ * a device copy of their own next to the decode plan's, so a model takes twice its float32 weights
+ * in device memory (sharing them would take one execution plan for both). The blocks are split over
+ * task graphs within TornadoVM's per-graph limits (see {@link DecodePlan}, whose constants this
+ * uses), chained on the device with persistOnDevice / consumeFromDevice. As the grids change from
+ * pass to pass, the plan cannot be captured as a CUDA graph as it is. Tasks are named b{l}_{kernel}.
+ */
+public final class PrefillPlan implements AutoCloseable {
+
+    /*
+     * Graph budget of a block, worst case over the SSD variants: 14 tasks (norm, inProj, conv,
+     * convWindow, ssmIn, cumsum, chunkCB, chunkStates, statePassing, chunkScores with the loop
+     * output, chunkOutput, ssmOut, gatedNorm, outProj) of at most 113 arguments (a tiled chunkStates
+     * takes a tile argument more), 20 of them written, 4 objects (packed weights, A, dt bias, D).
+     */
+    static final int TASKS_PER_BLOCK = 14;
+    static final int ARGS_PER_BLOCK = 113;
+    static final int WRITES_PER_BLOCK = 20;
+    static final int OBJECTS_PER_BLOCK = 4;
+    /** embedRows, lastRow, head (norm_f + lm_head): 6 + 5 + 7 arguments. */
+    static final int EDGE_TASKS = 3;
+    static final int EDGE_ARGS = 18;
+    /** Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt limits, embedding) and the head's. */
+    static final int GRAPH_OBJECTS = 32;
+    static final int NODES_PER_BLOCK = OBJECTS_PER_BLOCK * DecodePlan.NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
+    static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
+    /** As DecodePlan budgets it: launches and objects by TornadoVMBytecodeBuilder, times 1.5 for the dependency bytes. */
+    static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5 + OBJECTS_PER_BLOCK * (25 + 4 + 9)) / 2;
+    static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
+
+    private final MixerDims dims;
+    private final DeviceConfig cfg;
+    private final int chunk, capacity, graphCount;
+    /** {rows, start, resume} of the current pass ({@link PrefillKernels#ROWS} ...). */
+    private final int[] control = new int[PrefillKernels.CONTROL_LENGTH];
+    private final int[] tokens;
+    /** The SSD kernels' size array ({@link SsdDims}): its length and chunk count follow the pass. */
+    private final int[] ssdDims;
+    private final float[] dtLimits, logits, states;
+    private final Buffers b;
+    private final GridScheduler grids = new GridScheduler();
+    private final List<Sized> sized = new ArrayList<>();
+    private final KernelContext ctx = new KernelContext();
+    private final boolean loopGrids;
+    private final TornadoExecutionPlan plan;
+
+    /**
+     * {@code layers} gives block l's weights (asked once each, in order). {@code lmHead} may be the
+     * embedding itself (tied weights). {@code modelChunk}: the model's chunk size, used where the
+     * device config does not set one.
+     */
+    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, float[] normF, float[] embedding,
+                       float[] lmHead, TornadoDevice device, DeviceConfig cfg) {
+        this.dims = dims;
+        this.cfg = cfg;
+        this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
+        this.chunk = cfg.chunkSizeFor(modelChunk);
+        this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
+        if (capacity == 0) {
+            throw new IllegalArgumentException("device config " + cfg.source() + ": prefill maxTokens " + cfg.prefill().maxTokens()
+                    + " is below the chunk size " + chunk);
+        }
+        if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
+        SsdShape shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
+        this.ssdDims = SsdDims.of(shape, new SsdDims.Flags(false, true, true, true));
+        this.tokens = new int[capacity];
+        this.dtLimits = new float[]{dims.dtMin(), dims.dtMax()};
+        this.logits = new float[dims.vocab()];
+        PackedStates ps = PackedStates.of(dims);
+        this.states = new float[ps.size()];
+        this.b = new Buffers(dims, shape, cfg);
+        PackedBlock pb = PackedBlock.of(dims);
+
+        int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
+        // what every graph after the first takes over from the one before it (it can consume only
+        // what the graph right before it persisted, so all of it rides along to the end)
+        Object[] shared = b.with(control, tokens, ssdDims, dtLimits, embedding, states);
+        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        TaskGraph g = new TaskGraph("prefill")
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, embedding, states));
+        g.task("embed", PrefillKernels::embedRows, control, tokens, embedding, b.residual, dims.dModel(),
+                loop(g, "embed", "copy", rows -> rows * dims.dModel()));
+        int l = 0;
+        for (int gi = 0; gi < split.length; gi++) {
+            if (gi > 0) {
+                g.persistOnDevice(shared);
+                graphs.add(g.snapshot());
+                g = new TaskGraph("prefill" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
+            }
+            for (int end = l + split[gi]; l < end; l++) {
+                LayerWeights lw = layers.apply(l);
+                float[] w = pb.pack(lw, dims); // widened and packed one block at a time
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, lw.aNeg(), lw.dtBias(), lw.d());
+                addBlock(g, "b" + l + "_", pb, w, lw, ps.conv(l), ps.ssm(l));
+            }
+        }
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last, logits);
+        if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
+        g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()))
+                .task("head", MixerKernels::normMatVecOut, ctx, b.last, normF, lmHead, logits, dims.dModel(), dims.eps())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits)
+                // after the last pass only (run asks for them): every block's states, tens of MB on big models
+                .transferToHost(DataTransferMode.UNDER_DEMAND, states);
+        int matVec = cfg.kernel("matVec").local();
+        grid(g, "head", new int[]{matVec}, rows -> new int[]{dims.vocab() * matVec});
+        graphs.add(g.snapshot());
+
+        this.graphCount = graphs.size();
+        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids);
+    }
+
+    /** The activations of one pass, sized for the capacity; the blocks share them (they run in sequence). */
+    private static final class Buffers {
+        final float[] residual, normed, zxbcdt, x, B, C, dtRaw;       // (rows, ·)
+        final float[] dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
+        final float[] init, fin;                                      // (nheads·headdim, dstate)
+        final float[] y, gated;                                       // (rows, dInner)
+        final float[] last, noZ;                                      // (dModel), the SSD's absent gate
+
+        Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
+            int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
+            residual = new float[rows * d.dModel()];
+            normed = new float[rows * d.dModel()];
+            zxbcdt = new float[Math.multiplyExact(rows, d.dInProj())];
+            x = new float[rows * d.dInner()];
+            B = new float[rows * gn];
+            C = new float[rows * gn];
+            dtRaw = new float[rows * d.nheads()];
+            dt = new float[SsdDims.chunkedDtSize(s)];
+            cum = new float[dt.length];
+            wState = new float[dt.length];
+            cb = new float[SsdDims.cbSize(s)];
+            chunkStates = new float[SsdDims.chunkStatesSize(s)];
+            stateIn = new float[chunkStates.length];
+            // only the loop output reads weighted scores
+            scores = new float[loopOutput(cfg) ? SsdDims.scoresSize(s) : 1];
+            init = new float[Math.toIntExact(s.stateSize())];
+            fin = new float[init.length];
+            y = new float[rows * d.dInner()];
+            gated = new float[rows * d.dInner()];
+            last = new float[d.dModel()];
+            noZ = new float[1];
+        }
+
+        /** These buffers followed by {@code more}. */
+        Object[] with(Object... more) {
+            Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, noZ};
+            Object[] out = Arrays.copyOf(own, own.length + more.length);
+            System.arraycopy(more, 0, out, own.length, more.length);
+            return out;
+        }
+    }
+
+    private static boolean loopOutput(DeviceConfig cfg) {
+        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
+        return !k.blocked() && !k.blocked8() && !k.tiled();
+    }
+
+    /** One block's tasks, named prefix + kernel; its packed weights w and lw's A, dt bias and D are on the device already. */
+    private void addBlock(TaskGraph g, String p, PackedBlock o, float[] w, LayerWeights lw, int convAt, int ssmAt) {
+        MixerDims d = dims;
+        int gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
+        g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, w, b.normed, d.dModel(), d.eps());
+        int norm = cfg.kernel("rmsNorm").local();
+        grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
+        gemm(g, p + "inProj", b.normed, w, o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
+        g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, w, o.convW(), b.x, b.B, b.C, b.dtRaw,
+                d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
+        g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
+                d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
+        g.task(p + "ssmIn", PrefillKernels::loadState, control, states, ssmAt, b.init, ssmSize, loop(g, p + "ssmIn", "copy", rows -> ssmSize));
+        addSsd(g, p, lw);
+        g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
+        int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
+        g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, w, o.gatedNorm(), b.gated, d.dInner(),
+                d.dInProj(), groupSize, d.gatedEps());
+        grid(g, p + "gatedNorm", new int[]{gated}, rows -> new int[]{rows * d.ngroups() * gated});
+        gemm(g, p + "outProj", b.gated, w, o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
+    }
+
+    /** The chunked SSD of one block over x, B, C, dt from the conv, as SsdPlan wires it: init from ssmIn, final state to ssmOut. */
+    private void addSsd(TaskGraph g, String p, LayerWeights lw) {
+        int H = dims.nheads(), P = dims.headdim(), N = dims.dstate(), G = dims.ngroups(), Q = chunk;
+        int[] dd = ssdDims;
+        DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
+        if (kcs.scan()) {
+            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState);
+            int local = kcs.local();
+            grid(g, p + "cumsum", new int[]{local}, rows -> new int[]{rows / Q * H * local});
+        } else {
+            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState,
+                    loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
+        }
+        if (cfg.kernel("chunkCB").blocked8()) {
+            g.task(p + "chunkCB", SsdBlocked8Kernels::chunkCBBlocked8, ctx, b.C, b.B, dd, b.cb);
+            blocked8(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
+        } else if (cfg.kernel("chunkCB").blocked()) {
+            g.task(p + "chunkCB", SsdBlockedKernels::chunkCBBlocked, ctx, b.C, b.B, dd, b.cb);
+            blocked(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
+        } else {
+            g.task(p + "chunkCB", SsdKernels::chunkCB, b.C, b.B, dd, b.cb, loop(g, p + "chunkCB", "chunkCB", rows -> rows / Q * G * Q * Q));
+        }
+        DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
+        if (ks.blocked8()) {
+            g.task(p + "chunkStates", SsdBlocked8Kernels::chunkStatesBlocked8, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
+            blocked8(g, p + "chunkStates", N, P, rows -> rows / Q * H);
+        } else if (ks.blocked()) {
+            g.task(p + "chunkStates", SsdBlockedKernels::chunkStatesBlocked, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
+            blocked(g, p + "chunkStates", N, P, rows -> rows / Q * H);
+        } else if (ks.tiled()) {
+            int T = ks.tile();
+            g.task(p + "chunkStates", SsdTiledKernels::chunkStates, ctx, b.x, b.B, b.wState, dd, b.chunkStates, T);
+            grid(g, p + "chunkStates", new int[]{T, T, 1}, rows -> new int[]{roundUp(N, T), roundUp(P, T), rows / Q * H});
+        } else {
+            g.task(p + "chunkStates", SsdKernels::chunkStates, b.x, b.B, b.wState, dd, b.chunkStates,
+                    loop(g, p + "chunkStates", "chunkStates", rows -> rows / Q * H * P * N));
+        }
+        g.task(p + "statePassing", SsdKernels::statePassing, b.chunkStates, b.cum, b.init, dd, b.stateIn, b.fin,
+                loop(g, p + "statePassing", "statePassing", rows -> H * P * N));
+        DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
+        if (ko.blocked8()) {
+            g.task(p + "chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
+            blocked8(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
+        } else if (ko.blocked()) {
+            g.task(p + "chunkOutput", SsdBlockedKernels::chunkOutputBlocked, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
+            blocked(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
+        } else if (ko.tiled()) {
+            int T = ko.tile();
+            g.task(p + "chunkOutput", SsdTiledKernels::chunkOutput, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y, T);
+            grid(g, p + "chunkOutput", new int[]{T, T, 1}, rows -> new int[]{roundUp(P, T), roundUp(Q, T), rows / Q * H});
+        } else {
+            g.task(p + "chunkScores", SsdKernels::chunkScores, b.cb, b.dt, b.cum, dd, b.scores,
+                    loop(g, p + "chunkScores", "chunkScores", rows -> rows / Q * H * Q * Q));
+            g.task(p + "chunkOutput", SsdKernels::chunkOutput, b.x, b.noZ, b.cum, b.scores, b.C, b.stateIn, lw.d(), dd, b.y,
+                    loop(g, p + "chunkOutput", "chunkOutput", rows -> rows * H * P));
+        }
+    }
+
+    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff], in the config's variant. */
+    private void gemm(TaskGraph g, String task, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+        if (cfg.kernel("gemm").blocked()) {
+            g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, w, wOff, out, n, k, accumulate);
+            int t = SsdBlockedKernels.THREADS;
+            grid(g, task, new int[]{t, t}, rows -> new int[]{blockedGlobal(n), blockedGlobal(rows)});
+        } else {
+            g.task(task, PrefillKernels::gemm, control, a, w, wOff, out, n, k, accumulate,
+                    loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4)));
+        }
+    }
+
+    /** Grid of a blocked SSD kernel: 16×16 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
+    private void blocked(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
+        tiles(g, task, cols, rows, z, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
+    }
+
+    /** Grid of a blocked8 SSD kernel: 8×8 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
+    private void blocked8(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
+        tiles(g, task, cols, rows, z, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS);
+    }
+
+    /** threads × threads work items per started tile × tile block of a cols × rows matrix, z over (chunk, head or group). */
+    private void tiles(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z, int tile, int threads) {
+        grid(g, task, new int[]{threads, threads, 1}, r -> new int[]{SsdPlan.blockedGlobal(cols, tile, threads),
+                SsdPlan.blockedGlobal(rows, tile, threads), z.applyAsInt(r)});
+    }
+
+    /**
+     * Registers a loop kernel's 1-D grid (the config's work-group size for {@code key}) over
+     * items(rows) work items, and returns its global size at capacity: the loop bound the kernel gets.
+     * Where loop kernels run without grids ({@link DeviceSpec.Backend#loopGrids}) they always span
+     * the capacity, and the rows past the pass return at once.
+     */
+    private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
+        int local = cfg.kernel(key).local();
+        if (loopGrids) grid(g, task, new int[]{local}, rows -> new int[]{roundUp(items.applyAsInt(rows), local)});
+        return roundUp(items.applyAsInt(capacity), local);
+    }
+
+    /** A task's worker grid: fixed local sizes, global sizes as a function of the rows of the pass (1, 2 or 3-D as {@code local}). */
+    private void grid(TaskGraph g, String task, int[] local, IntFunction<int[]> global) {
+        int[] at = global.apply(capacity);
+        WorkerGrid w = switch (local.length) {
+            case 1 -> new WorkerGrid1D(at[0]);
+            case 2 -> new WorkerGrid2D(at[0], at[1]);
+            default -> new WorkerGrid3D(at[0], at[1], at[2]);
+        };
+        w.setLocalWork(local[0], local.length > 1 ? local[1] : 1, local.length > 2 ? local[2] : 1);
+        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, w);
+        sized.add(new Sized(w, global));
+    }
+
+    private record Sized(WorkerGrid grid, IntFunction<int[]> global) {
+        void resize(int rows) {
+            int[] n = global.apply(rows);
+            grid.setGlobalWork(n[0], n.length > 1 ? n[1] : 1, n.length > 2 ? n[2] : 1);
+        }
+    }
+
+    /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
+    static int blockedGlobal(int n) {
+        return SsdPlan.blockedGlobal(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
+    }
+
+    static int roundUp(int n, int m) {
+        return Math.multiplyExact((n + m - 1) / m, m);
+    }
+
+    /** The most blocks one prefill graph holds within TornadoVM's graph limits, the bytecode limit as this JVM sets it. */
+    public static int maxBlocksPerGraph() {
+        return maxBlocksPerGraph(Integer.getInteger(DecodePlan.BYTECODE_SIZE_PROPERTY, DecodePlan.DEFAULT_BYTECODE_SIZE));
+    }
+
+    static int maxBlocksPerGraph(int bytecodeSize) {
+        int byCode = (DecodePlan.GRAPH_CODE_SIZE - EDGE_TASKS * DecodePlan.GRAPH_CODE_PER_TASK - EDGE_ARGS * DecodePlan.GRAPH_CODE_PER_ARG)
+                / (TASKS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_ARG);
+        int byTasks = (DecodePlan.MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
+        int byNodes = (DecodePlan.MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
+        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
+        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+    }
+
+    /** How many task graphs one pass executes. */
+    public int graphCount() {
+        return graphCount;
+    }
+
+    /**
+     * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid
+     * until the next call. The states after it are then in {@link #states()}.
+     */
+    public float[] run(int[] prompt) {
+        if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
+        for (int t : prompt) {
+            if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
+        }
+        TornadoExecutionResult last = null;
+        for (Pass p : passes(prompt.length, capacity, chunk)) last = run(prompt, p);
+        last.transferToHost(states);
+        return logits;
+    }
+
+    /**
+     * One pass: prompt[from, from + len) in the last len of {@code rows} rows (a multiple of the
+     * chunk size), rows before {@code start} padding; {@code resume}: continuing from the states of
+     * the pass before (which then has no padding).
+     */
+    public record Pass(int from, int len, int rows, int start, boolean resume) {
+
+        /**
+         * Writes this pass into the arrays its kernels read: the tokens behind zero padding, the
+         * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length and chunk count.
+         */
+        void stage(int[] prompt, int chunk, int[] tokens, int[] control, int[] ssdDims) {
+            Arrays.fill(tokens, 0, start, 0);
+            System.arraycopy(prompt, from, tokens, start, len);
+            control[PrefillKernels.ROWS] = rows;
+            control[PrefillKernels.START] = start;
+            control[PrefillKernels.RESUME] = resume ? 1 : 0;
+            ssdDims[SsdDims.L] = rows;
+            ssdDims[SsdDims.NC] = rows / chunk;
+        }
+    }
+
+    /**
+     * How a prompt of {@code tokens} runs in passes of at most {@code capacity} rows (a multiple of
+     * {@code chunk}): the first takes the remainder, padded at the front to whole chunks (padding is
+     * exact only from zero states), every later one {@code capacity} tokens.
+     */
+    public static List<Pass> passes(int tokens, int capacity, int chunk) {
+        if (tokens <= 0 || capacity <= 0 || chunk <= 0 || capacity % chunk != 0) {
+            throw new IllegalArgumentException("passes of " + tokens + " tokens, capacity " + capacity + ", chunk " + chunk);
+        }
+        int first = tokens - (tokens - 1) / capacity * capacity;
+        List<Pass> out = new ArrayList<>();
+        int rows = roundUp(first, chunk);
+        out.add(new Pass(0, first, rows, rows - first, false));
+        for (int from = first; from < tokens; from += capacity) out.add(new Pass(from, capacity, capacity, 0, true));
+        return out;
+    }
+
+    /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
+    public float[] states() {
+        return states;
+    }
+
+    private TornadoExecutionResult run(int[] prompt, Pass p) {
+        p.stage(prompt, chunk, tokens, control, ssdDims);
+        for (Sized s : sized) s.resize(p.rows());
+        TornadoExecutionResult r = null;
+        // in order: each graph consumes what the one before it left on the device
+        for (int i = 0; i < graphCount; i++) r = plan.withGraph(i).execute();
+        return r;
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not release the prefill plan: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,380 @@
+package org.mamba2j.tornado.ssd;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
+ * with 8×8 outputs per work item (variant "blocked8"): a work group of 8×8 work items computes a
+ * 64×64 output tile, each work item an 8×8 block held in 64 scalar accumulators. Per k step a work
+ * item reads 8 + 8 floats of local memory for 64 FMAs, twice the FMAs per local load of
+ * {@link SsdBlockedKernels} (4×4 per work item: 8 loads for 16 FMAs), whose H200 times point to
+ * local-memory loads as the bound. The price: 64 work items per group, each keeping 80 floats
+ * (64 sums, 16 operands) live in registers.
+ *
+ * <p>Operands pass through local memory in k-slices of 16, 64×16 + 16×64 floats per slice, loaded
+ * by the 64 work items with consecutive work items on consecutive global addresses. Work item
+ * (tx, ty) owns rows {@code ty + 8·i} and columns {@code tx + 8·j} (i, j in 0..7): strided rather
+ * than contiguous, so within a warp the reads of a local row hit 8 consecutive banks (columns) or
+ * 4 addresses (rows, broadcasts), never two words of one bank. Local arrays written transposed
+ * ([k][row]) use a row stride of 65 so that those writes spread over the banks.
+ *
+ * <p>Grid: x over the column tiles, y over the row tiles (8 work items per 64 outputs each way),
+ * z over (batch, chunk, head); local (8, 8, 1). Ragged edges are handled by guards on loads
+ * (zero fill) and stores; every work item reaches every barrier.
+ */
+public final class SsdBlocked8Kernels {
+
+    /** Output tile edge; the config's "tile" of a blocked8 kernel must equal it. */
+    public static final int TILE = 64;
+    /** Work items per tile edge (TILE / 8 outputs each); the config's "local" must be THREADS². */
+    public static final int THREADS = 8;
+
+    private SsdBlocked8Kernels() {
+    }
+
+    /**
+     * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
+     * Grid (8·⌈Q/64⌉, 8·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
+     */
+    public static void chunkCBBlocked8(KernelContext kc, float[] C, float[] B, int[] dims, float[] cb) {
+        int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 8 + tx;
+        int r0 = kc.groupIdx * 64;
+        int l0 = kc.groupIdy * 64;
+        int bcg = kc.groupIdz;
+        int g = bcg % G;
+        int c = (bcg / G) % NC;
+        int b = bcg / (G * NC);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        float[] cs = kc.allocateFloatLocalArray(1040); // [n][l] stride 65
+        float[] bs = kc.allocateFloatLocalArray(1040); // [n][r] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
+        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
+        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
+        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
+        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
+        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
+        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+        // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
+        int nEnd = r0 > l0 + 63 ? 0 : N;
+        // both operands are contiguous along n: 16 consecutive work items read 16 consecutive n of one row
+        int kt = tid % 16;
+        for (int nn = 0; nn < nEnd; nn += 16) {
+            int n = nn + kt;
+            for (int i = 0; i < 16; i++) {
+                int row = tid / 16 + 4 * i;
+                float cv = 0f;
+                float bv = 0f;
+                if (n < N) {
+                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
+                    if (r0 + row < len) bv = B[((b * L + t0 + r0 + row) * G + g) * N + n];
+                }
+                cs[kt * 65 + row] = cv;
+                bs[kt * 65 + row] = bv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                int ku = k * 65 + ty;
+                int kv = k * 65 + tx;
+                float u0 = cs[ku], u1 = cs[ku + 8], u2 = cs[ku + 16], u3 = cs[ku + 24];
+                float u4 = cs[ku + 32], u5 = cs[ku + 40], u6 = cs[ku + 48], u7 = cs[ku + 56];
+                float v0 = bs[kv], v1 = bs[kv + 8], v2 = bs[kv + 16], v3 = bs[kv + 24];
+                float v4 = bs[kv + 32], v5 = bs[kv + 40], v6 = bs[kv + 48], v7 = bs[kv + 56];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
+                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
+                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
+                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
+                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
+            }
+            kc.localBarrier();
+        }
+        int base = bcg * Q * Q;
+        cbRow(cb, base, l0 + ty, r0 + tx, Q, len, a00, a01, a02, a03, a04, a05, a06, a07);
+        cbRow(cb, base, l0 + ty + 8, r0 + tx, Q, len, a10, a11, a12, a13, a14, a15, a16, a17);
+        cbRow(cb, base, l0 + ty + 16, r0 + tx, Q, len, a20, a21, a22, a23, a24, a25, a26, a27);
+        cbRow(cb, base, l0 + ty + 24, r0 + tx, Q, len, a30, a31, a32, a33, a34, a35, a36, a37);
+        cbRow(cb, base, l0 + ty + 32, r0 + tx, Q, len, a40, a41, a42, a43, a44, a45, a46, a47);
+        cbRow(cb, base, l0 + ty + 40, r0 + tx, Q, len, a50, a51, a52, a53, a54, a55, a56, a57);
+        cbRow(cb, base, l0 + ty + 48, r0 + tx, Q, len, a60, a61, a62, a63, a64, a65, a66, a67);
+        cbRow(cb, base, l0 + ty + 56, r0 + tx, Q, len, a70, a71, a72, a73, a74, a75, a76, a77);
+    }
+
+    /** Stores row l of a Q×Q C·Bᵀ block at columns r + 8·j: the product where r + 8·j ≤ l < len, else 0 (as the loop kernel). */
+    private static void cbRow(float[] cb, int base, int l, int r, int Q, int len,
+                              float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
+        if (l < Q) {
+            int o = base + l * Q + r;
+            boolean live = l < len;
+            if (r < Q) cb[o] = live && r <= l ? v0 : 0f;
+            if (r + 8 < Q) cb[o + 8] = live && r + 8 <= l ? v1 : 0f;
+            if (r + 16 < Q) cb[o + 16] = live && r + 16 <= l ? v2 : 0f;
+            if (r + 24 < Q) cb[o + 24] = live && r + 24 <= l ? v3 : 0f;
+            if (r + 32 < Q) cb[o + 32] = live && r + 32 <= l ? v4 : 0f;
+            if (r + 40 < Q) cb[o + 40] = live && r + 40 <= l ? v5 : 0f;
+            if (r + 48 < Q) cb[o + 48] = live && r + 48 <= l ? v6 : 0f;
+            if (r + 56 < Q) cb[o + 56] = live && r + 56 <= l ? v7 : 0f;
+        }
+    }
+
+    /**
+     * {@link SsdKernels#chunkStates}: states[p, n] = Σ_r (x[r, p]·wState[r])·B[r, n] per (batch, chunk, head),
+     * wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). Grid (8·⌈N/64⌉, 8·⌈P/64⌉, batch·NC·H).
+     */
+    public static void chunkStatesBlocked8(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims, float[] states) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 8 + tx;
+        int n0 = kc.groupIdx * 64;
+        int p0 = kc.groupIdy * 64;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int cbase = bch * Q;
+        float[] xs = kc.allocateFloatLocalArray(1024); // [r][p]: x·w, 16 × 64
+        float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
+        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
+        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
+        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
+        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
+        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
+        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+        // both operands are contiguous along p / n: work item tid loads column tid of each of the slice's 16 rows
+        boolean px = p0 + tid < P;
+        boolean nx = n0 + tid < N;
+        for (int r0 = 0; r0 < len; r0 += 16) {
+            for (int i = 0; i < 16; i++) {
+                int r = r0 + i;
+                float xv = 0f;
+                float bv = 0f;
+                if (r < len) {
+                    if (px) xv = wState[cbase + r] * x[((b * L + t0 + r) * H + h) * P + p0 + tid];
+                    if (nx) bv = B[((b * L + t0 + r) * G + g) * N + n0 + tid];
+                }
+                xs[i * 64 + tid] = xv;
+                bs[i * 64 + tid] = bv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                int ku = k * 64 + ty;
+                int kv = k * 64 + tx;
+                float u0 = xs[ku], u1 = xs[ku + 8], u2 = xs[ku + 16], u3 = xs[ku + 24];
+                float u4 = xs[ku + 32], u5 = xs[ku + 40], u6 = xs[ku + 48], u7 = xs[ku + 56];
+                float v0 = bs[kv], v1 = bs[kv + 8], v2 = bs[kv + 16], v3 = bs[kv + 24];
+                float v4 = bs[kv + 32], v5 = bs[kv + 40], v6 = bs[kv + 48], v7 = bs[kv + 56];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
+                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
+                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
+                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
+                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
+            }
+            kc.localBarrier();
+        }
+        int base = bch * P * N;
+        storeRow(states, base, p0 + ty, P, n0 + tx, N, a00, a01, a02, a03, a04, a05, a06, a07);
+        storeRow(states, base, p0 + ty + 8, P, n0 + tx, N, a10, a11, a12, a13, a14, a15, a16, a17);
+        storeRow(states, base, p0 + ty + 16, P, n0 + tx, N, a20, a21, a22, a23, a24, a25, a26, a27);
+        storeRow(states, base, p0 + ty + 24, P, n0 + tx, N, a30, a31, a32, a33, a34, a35, a36, a37);
+        storeRow(states, base, p0 + ty + 32, P, n0 + tx, N, a40, a41, a42, a43, a44, a45, a46, a47);
+        storeRow(states, base, p0 + ty + 40, P, n0 + tx, N, a50, a51, a52, a53, a54, a55, a56, a57);
+        storeRow(states, base, p0 + ty + 48, P, n0 + tx, N, a60, a61, a62, a63, a64, a65, a66, a67);
+        storeRow(states, base, p0 + ty + 56, P, n0 + tx, N, a70, a71, a72, a73, a74, a75, a76, a77);
+    }
+
+    /** Stores one row's eight strided outputs (columns n + 8·j) of a P×N matrix at base, guarded. */
+    private static void storeRow(float[] out, int base, int p, int P, int n, int N,
+                                 float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
+        if (p < P) {
+            int o = base + p * N + n;
+            if (n < N) out[o] = v0;
+            if (n + 8 < N) out[o + 8] = v1;
+            if (n + 16 < N) out[o + 16] = v2;
+            if (n + 24 < N) out[o + 24] = v3;
+            if (n + 32 < N) out[o + 32] = v4;
+            if (n + 40 < N) out[o + 40] = v5;
+            if (n + 48 < N) out[o + 48] = v6;
+            if (n + 56 < N) out[o + 56] = v7;
+        }
+    }
+
+    /**
+     * {@link SsdKernels#chunkOutput}: y[l, p] = (Σ_{r≤l} CB[l, r]·exp(cum_l − cum_r)·dt_r·x[r, p]
+     * + exp(cum_l)·Σ_n C[l, n]·stateIn[p, n] + D·x[l, p])·silu(z[l, p]) per (batch, chunk, head).
+     * Grid (8·⌈P/64⌉, 8·⌈Q/64⌉, batch·NC·H).
+     */
+    public static void chunkOutputBlocked8(KernelContext kc, float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
+                                           float[] stateIn, float[] D, int[] dims, float[] y) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 8 + tx;
+        int p0 = kc.groupIdx * 64;
+        int l0 = kc.groupIdy * 64;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int cbase = bch * Q;
+        int sbase = bch * P * N;
+        int cbo = ((b * NC + c) * G + g) * Q * Q;
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][l] stride 65: C, then the weighted C·Bᵀ
+        float[] vs = kc.allocateFloatLocalArray(1040); // [k][p] stride 65: stateIn, then x
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
+        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
+        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
+        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
+        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
+        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
+        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+
+        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n:
+        // 16 consecutive work items read 16 consecutive n of one row
+        int kt = tid % 16;
+        for (int nn = 0; nn < N; nn += 16) {
+            int n = nn + kt;
+            for (int i = 0; i < 16; i++) {
+                int row = tid / 16 + 4 * i;
+                float cv = 0f;
+                float sv = 0f;
+                if (n < N) {
+                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
+                    if (p0 + row < P) sv = stateIn[sbase + (p0 + row) * N + n];
+                }
+                ws[kt * 65 + row] = cv;
+                vs[kt * 65 + row] = sv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                int ku = k * 65 + ty;
+                int kv = k * 65 + tx;
+                float u0 = ws[ku], u1 = ws[ku + 8], u2 = ws[ku + 16], u3 = ws[ku + 24];
+                float u4 = ws[ku + 32], u5 = ws[ku + 40], u6 = ws[ku + 48], u7 = ws[ku + 56];
+                float v0 = vs[kv], v1 = vs[kv + 8], v2 = vs[kv + 16], v3 = vs[kv + 24];
+                float v4 = vs[kv + 32], v5 = vs[kv + 40], v6 = vs[kv + 48], v7 = vs[kv + 56];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
+                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
+                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
+                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
+                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
+            }
+            kc.localBarrier();
+        }
+        // scale by exp(cum_l) per row before the intra part joins the same accumulators
+        float e0 = rowDecay(cum, cbase, l0 + ty, Q), e1 = rowDecay(cum, cbase, l0 + ty + 8, Q);
+        float e2 = rowDecay(cum, cbase, l0 + ty + 16, Q), e3 = rowDecay(cum, cbase, l0 + ty + 24, Q);
+        float e4 = rowDecay(cum, cbase, l0 + ty + 32, Q), e5 = rowDecay(cum, cbase, l0 + ty + 40, Q);
+        float e6 = rowDecay(cum, cbase, l0 + ty + 48, Q), e7 = rowDecay(cum, cbase, l0 + ty + 56, Q);
+        a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0; a04 *= e0; a05 *= e0; a06 *= e0; a07 *= e0;
+        a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1; a14 *= e1; a15 *= e1; a16 *= e1; a17 *= e1;
+        a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2; a24 *= e2; a25 *= e2; a26 *= e2; a27 *= e2;
+        a30 *= e3; a31 *= e3; a32 *= e3; a33 *= e3; a34 *= e3; a35 *= e3; a36 *= e3; a37 *= e3;
+        a40 *= e4; a41 *= e4; a42 *= e4; a43 *= e4; a44 *= e4; a45 *= e4; a46 *= e4; a47 *= e4;
+        a50 *= e5; a51 *= e5; a52 *= e5; a53 *= e5; a54 *= e5; a55 *= e5; a56 *= e5; a57 *= e5;
+        a60 *= e6; a61 *= e6; a62 *= e6; a63 *= e6; a64 *= e6; a65 *= e6; a66 *= e6; a67 *= e6;
+        a70 *= e7; a71 *= e7; a72 *= e7; a73 *= e7; a74 *= e7; a75 *= e7; a76 *= e7; a77 *= e7;
+
+        // intra-chunk part; causal: slices starting past the tile's last row are all zero, so stop there
+        int rEnd = Math.min(l0 + 64, len);
+        boolean px = p0 + tid < P;
+        for (int r0 = 0; r0 < rEnd; r0 += 16) {
+            int wr = r0 + kt;
+            for (int i = 0; i < 16; i++) {
+                // weights: C·Bᵀ rows are contiguous along r, so 16 consecutive work items read one row; exp of the difference, exact
+                int wrow = tid / 16 + 4 * i;
+                int wl = l0 + wrow;
+                float wv = 0f;
+                if (wr <= wl && wl < len) {
+                    wv = cb[cbo + wl * Q + wr] * TornadoMath.exp(cum[cbase + wl] - cum[cbase + wr]) * dt[cbase + wr];
+                }
+                ws[kt * 65 + wrow] = wv;
+                // x rows are contiguous along p: work item tid loads column tid of row r0 + i
+                int xr = r0 + i;
+                float xv = 0f;
+                if (xr < len && px) xv = x[((b * L + t0 + xr) * H + h) * P + p0 + tid];
+                vs[i * 65 + tid] = xv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                int ku = k * 65 + ty;
+                int kv = k * 65 + tx;
+                float u0 = ws[ku], u1 = ws[ku + 8], u2 = ws[ku + 16], u3 = ws[ku + 24];
+                float u4 = ws[ku + 32], u5 = ws[ku + 40], u6 = ws[ku + 48], u7 = ws[ku + 56];
+                float v0 = vs[kv], v1 = vs[kv + 8], v2 = vs[kv + 16], v3 = vs[kv + 24];
+                float v4 = vs[kv + 32], v5 = vs[kv + 40], v6 = vs[kv + 48], v7 = vs[kv + 56];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
+                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
+                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
+                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
+                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
+            }
+            kc.localBarrier();
+        }
+        float d = D[h];
+        int hasZ = dims[SsdDims.HAS_Z];
+        int xb = (b * L + t0) * H + h;
+        outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 8, len, p0 + tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 24, len, p0 + tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 40, len, p0 + tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 56, len, p0 + tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
+    }
+
+    /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
+    private static float rowDecay(float[] cum, int cbase, int l, int Q) {
+        return TornadoMath.exp(cum[cbase + Math.min(l, Q - 1)]);
+    }
+
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p + 8·j. */
+    private static void outputRow(float[] x, float[] z, float[] y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+                                  float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
+        if (l < len) {
+            int o = (xb + l * H) * P + p;
+            if (p < P) y[o] = gate(x, z, o, v0, d, hasZ);
+            if (p + 8 < P) y[o + 8] = gate(x, z, o + 8, v1, d, hasZ);
+            if (p + 16 < P) y[o + 16] = gate(x, z, o + 16, v2, d, hasZ);
+            if (p + 24 < P) y[o + 24] = gate(x, z, o + 24, v3, d, hasZ);
+            if (p + 32 < P) y[o + 32] = gate(x, z, o + 32, v4, d, hasZ);
+            if (p + 40 < P) y[o + 40] = gate(x, z, o + 40, v5, d, hasZ);
+            if (p + 48 < P) y[o + 48] = gate(x, z, o + 48, v6, d, hasZ);
+            if (p + 56 < P) y[o + 56] = gate(x, z, o + 56, v7, d, hasZ);
+        }
+    }
+
+    private static float gate(float[] x, float[] z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x[i];
+        if (hasZ != 0) v = v * SsdKernels.silu(z[i]);
+        return v;
+    }
+}

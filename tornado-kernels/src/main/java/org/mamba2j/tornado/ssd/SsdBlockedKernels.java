@@ -1,0 +1,300 @@
+package org.mamba2j.tornado.ssd;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
+ * (variant "blocked"): a work group of 16×16 work items computes a 64×64 output tile, each work
+ * item a 4×4 block held in sixteen scalar accumulators (private arrays may spill to global memory).
+ * Operands pass through local memory in k-slices of 16: 64×16 + 16×64 floats per slice, loaded by
+ * all 256 work items with consecutive work items on consecutive global addresses.
+ *
+ * <p>Work item (tx, ty) owns rows {@code ty + 16·i} and columns {@code tx + 16·j} (i, j in 0..3):
+ * strided rather than contiguous, so within a warp the reads of a local row hit consecutive banks
+ * (columns) or one address (rows, a broadcast), and the final stores are coalesced over tx.
+ * Local arrays that are written transposed use a row stride of 65 so those writes avoid bank conflicts.
+ *
+ * <p>Grid: x over the column tiles, y over the row tiles (16 work items per 64 outputs each way),
+ * z over (batch, chunk, head); local (16, 16, 1). Ragged edges are handled by guards on loads
+ * (zero fill) and stores; every work item reaches every barrier.
+ */
+public final class SsdBlockedKernels {
+
+    /** Output tile edge; the config's "tile" of a blocked kernel must equal it. */
+    public static final int TILE = 64;
+    /** Work items per tile edge (TILE / 4 outputs each). */
+    public static final int THREADS = 16;
+    /** k-slice depth staged through local memory. */
+    static final int KS = 16;
+    /** Padded row stride of local arrays written transposed ([k][row], 64 + 1). */
+    static final int PAD = 65;
+
+    private SsdBlockedKernels() {
+    }
+
+    /**
+     * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
+     * Grid (16·⌈Q/64⌉, 16·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
+     */
+    public static void chunkCBBlocked(KernelContext kc, float[] C, float[] B, int[] dims, float[] cb) {
+        int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int r0 = kc.groupIdx * 64;
+        int l0 = kc.groupIdy * 64;
+        int bcg = kc.groupIdz;
+        int g = bcg % G;
+        int c = (bcg / G) % NC;
+        int b = bcg / (G * NC);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        float[] cs = kc.allocateFloatLocalArray(1040); // [n][l] stride 65
+        float[] bs = kc.allocateFloatLocalArray(1040); // [n][r] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
+        int nEnd = r0 > l0 + 63 ? 0 : N;
+        for (int nn = 0; nn < nEnd; nn += 16) {
+            // both operands are contiguous along n: e = tid + 256·i is (row = e / 16, n = e % 16)
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int k = e % 16;
+                int n = nn + k;
+                float cv = 0f;
+                float bv = 0f;
+                if (n < N) {
+                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
+                    if (r0 + row < len) bv = B[((b * L + t0 + r0 + row) * G + g) * N + n];
+                }
+                cs[k * 65 + row] = cv;
+                bs[k * 65 + row] = bv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                float u0 = cs[k * 65 + ty], u1 = cs[k * 65 + ty + 16], u2 = cs[k * 65 + ty + 32], u3 = cs[k * 65 + ty + 48];
+                float v0 = bs[k * 65 + tx], v1 = bs[k * 65 + tx + 16], v2 = bs[k * 65 + tx + 32], v3 = bs[k * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        int base = bcg * Q * Q;
+        cbRow(cb, base, l0 + ty, r0 + tx, Q, len, a00, a01, a02, a03);
+        cbRow(cb, base, l0 + ty + 16, r0 + tx, Q, len, a10, a11, a12, a13);
+        cbRow(cb, base, l0 + ty + 32, r0 + tx, Q, len, a20, a21, a22, a23);
+        cbRow(cb, base, l0 + ty + 48, r0 + tx, Q, len, a30, a31, a32, a33);
+    }
+
+    /** Stores row l of a Q×Q C·Bᵀ block at columns r, r+16, r+32, r+48: the product where r ≤ l < len, else 0 (as the loop kernel). */
+    private static void cbRow(float[] cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
+        if (l < Q) {
+            int o = base + l * Q + r;
+            boolean live = l < len;
+            if (r < Q) cb[o] = live && r <= l ? v0 : 0f;
+            if (r + 16 < Q) cb[o + 16] = live && r + 16 <= l ? v1 : 0f;
+            if (r + 32 < Q) cb[o + 32] = live && r + 32 <= l ? v2 : 0f;
+            if (r + 48 < Q) cb[o + 48] = live && r + 48 <= l ? v3 : 0f;
+        }
+    }
+
+    /**
+     * {@link SsdKernels#chunkStates}: states[p, n] = Σ_r (x[r, p]·wState[r])·B[r, n] per (batch, chunk, head),
+     * wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). Grid (16·⌈N/64⌉, 16·⌈P/64⌉, batch·NC·H).
+     */
+    public static void chunkStatesBlocked(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims, float[] states) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int p0 = kc.groupIdy * 64;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int cbase = bch * Q;
+        float[] xs = kc.allocateFloatLocalArray(1024); // [r][p]: x·w, 16 × 64
+        float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int r0 = 0; r0 < len; r0 += 16) {
+            // both operands are contiguous along p / n: element e = tid + 256·i is (r = e / 64, col = e % 64)
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int r = r0 + e / 64;
+                int col = e % 64;
+                float xv = 0f;
+                float bv = 0f;
+                if (r < len) {
+                    if (p0 + col < P) xv = wState[cbase + r] * x[((b * L + t0 + r) * H + h) * P + p0 + col];
+                    if (n0 + col < N) bv = B[((b * L + t0 + r) * G + g) * N + n0 + col];
+                }
+                xs[e] = xv;
+                bs[e] = bv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                float u0 = xs[k * 64 + ty], u1 = xs[k * 64 + ty + 16], u2 = xs[k * 64 + ty + 32], u3 = xs[k * 64 + ty + 48];
+                float v0 = bs[k * 64 + tx], v1 = bs[k * 64 + tx + 16], v2 = bs[k * 64 + tx + 32], v3 = bs[k * 64 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        int base = bch * P * N;
+        storeRow(states, base, p0 + ty, P, n0 + tx, N, a00, a01, a02, a03);
+        storeRow(states, base, p0 + ty + 16, P, n0 + tx, N, a10, a11, a12, a13);
+        storeRow(states, base, p0 + ty + 32, P, n0 + tx, N, a20, a21, a22, a23);
+        storeRow(states, base, p0 + ty + 48, P, n0 + tx, N, a30, a31, a32, a33);
+    }
+
+    /** Stores one row's four strided outputs (columns n, n+16, n+32, n+48) of a P×N matrix at base, guarded. */
+    private static void storeRow(float[] out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
+        if (p < P) {
+            int o = base + p * N + n;
+            if (n < N) out[o] = v0;
+            if (n + 16 < N) out[o + 16] = v1;
+            if (n + 32 < N) out[o + 32] = v2;
+            if (n + 48 < N) out[o + 48] = v3;
+        }
+    }
+
+    /**
+     * {@link SsdKernels#chunkOutput}: y[l, p] = (Σ_{r≤l} CB[l, r]·exp(cum_l − cum_r)·dt_r·x[r, p]
+     * + exp(cum_l)·Σ_n C[l, n]·stateIn[p, n] + D·x[l, p])·silu(z[l, p]) per (batch, chunk, head).
+     * Grid (16·⌈P/64⌉, 16·⌈Q/64⌉, batch·NC·H).
+     */
+    public static void chunkOutputBlocked(KernelContext kc, float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
+                                          float[] stateIn, float[] D, int[] dims, float[] y) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int p0 = kc.groupIdx * 64;
+        int l0 = kc.groupIdy * 64;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int cbase = bch * Q;
+        int sbase = bch * P * N;
+        int cbo = ((b * NC + c) * G + g) * Q * Q;
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][l] stride 65: C, then the weighted C·Bᵀ
+        float[] vs = kc.allocateFloatLocalArray(1040); // [k][p] stride 65: stateIn, then x
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+
+        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n: e = tid + 256·i is (row = e / 16, n = e % 16)
+        for (int nn = 0; nn < N; nn += 16) {
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int k = e % 16;
+                int n = nn + k;
+                float cv = 0f;
+                float sv = 0f;
+                if (n < N) {
+                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
+                    if (p0 + row < P) sv = stateIn[sbase + (p0 + row) * N + n];
+                }
+                ws[k * 65 + row] = cv;
+                vs[k * 65 + row] = sv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
+                float v0 = vs[k * 65 + tx], v1 = vs[k * 65 + tx + 16], v2 = vs[k * 65 + tx + 32], v3 = vs[k * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        // scale by exp(cum_l) per row before the intra part joins the same accumulators
+        float e0 = rowDecay(cum, cbase, l0 + ty, Q), e1 = rowDecay(cum, cbase, l0 + ty + 16, Q);
+        float e2 = rowDecay(cum, cbase, l0 + ty + 32, Q), e3 = rowDecay(cum, cbase, l0 + ty + 48, Q);
+        a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0;
+        a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1;
+        a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2;
+        a30 *= e3; a31 *= e3; a32 *= e3; a33 *= e3;
+
+        // intra-chunk part; causal: slices starting past the tile's last row are all zero, so stop there
+        int rEnd = Math.min(l0 + 64, len);
+        for (int r0 = 0; r0 < rEnd; r0 += 16) {
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                // weights: C·Bᵀ rows are contiguous along r, so (l = e / 16, r = e % 16); exp of the difference, exact
+                int wl = l0 + e / 16;
+                int wk = e % 16;
+                int wr = r0 + wk;
+                float wv = 0f;
+                if (wr <= wl && wl < len) {
+                    wv = cb[cbo + wl * Q + wr] * TornadoMath.exp(cum[cbase + wl] - cum[cbase + wr]) * dt[cbase + wr];
+                }
+                ws[wk * 65 + e / 16] = wv;
+                // x rows are contiguous along p: (r = e / 64, p = e % 64)
+                int xr = r0 + e / 64;
+                int xp = e % 64;
+                float xv = 0f;
+                if (xr < len && p0 + xp < P) xv = x[((b * L + t0 + xr) * H + h) * P + p0 + xp];
+                vs[(e / 64) * 65 + xp] = xv;
+            }
+            kc.localBarrier();
+            for (int k = 0; k < 16; k++) {
+                float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
+                float v0 = vs[k * 65 + tx], v1 = vs[k * 65 + tx + 16], v2 = vs[k * 65 + tx + 32], v3 = vs[k * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        float d = D[h];
+        int hasZ = dims[SsdDims.HAS_Z];
+        int xb = (b * L + t0) * H + h;
+        outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a10, a11, a12, a13);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a20, a21, a22, a23);
+        outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a30, a31, a32, a33);
+    }
+
+    /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
+    private static float rowDecay(float[] cum, int cbase, int l, int Q) {
+        return TornadoMath.exp(cum[cbase + Math.min(l, Q - 1)]);
+    }
+
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+16, p+32, p+48. */
+    private static void outputRow(float[] x, float[] z, float[] y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+                                  float v0, float v1, float v2, float v3) {
+        if (l < len) {
+            int o = (xb + l * H) * P + p;
+            if (p < P) y[o] = gate(x, z, o, v0, d, hasZ);
+            if (p + 16 < P) y[o + 16] = gate(x, z, o + 16, v1, d, hasZ);
+            if (p + 32 < P) y[o + 32] = gate(x, z, o + 32, v2, d, hasZ);
+            if (p + 48 < P) y[o + 48] = gate(x, z, o + 48, v3, d, hasZ);
+        }
+    }
+
+    private static float gate(float[] x, float[] z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x[i];
+        if (hasZ != 0) v = v * SsdKernels.silu(z[i]);
+        return v;
+    }
+}

@@ -1,0 +1,419 @@
+package org.mamba2j.tornado.ssd;
+
+import org.mamba2j.tornado.WorkGroups;
+
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+
+/**
+ * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
+ * Each kernel is a flat {@code @Parallel} loop over its work items; called directly they are
+ * plain sequential Java (that is how CI tests them). Two have KernelContext twins for GPUs here,
+ * {@link #chunkCumsumScan} and {@link #decodeStepReduce} (CI runs them through a work-group emulator).
+ *
+ * <p>The loop runs to {@code padded}, the global size of the kernel's worker grid (with a
+ * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument; on
+ * backends where loop kernels run without a grid, {@link DeviceSpec.Backend#loopGrids}, it is the
+ * argument): a multiple of the work-group size, at least the number of work items, which each
+ * kernel derives from {@code dims} and checks itself.
+ *
+ * <p>Every kernel takes the {@link SsdDims} array ({@code dims}) instead of a dozen scalars:
+ * TornadoVM tasks take at most 15 parameters, and the flags in it (z, initial state, dt bias,
+ * softplus) replace nulls: an absent tensor is a 1-element dummy array that is never read.
+ *
+ * <p>Intermediate layouts (Q = chunk size, NC = number of chunks, positions past the sequence end
+ * in the last chunk are padding):
+ * <ul>
+ * <li>dt, cum, wState: (batch, NC, nheads, Q); cum past the end repeats the chunk's last value, so
+ * cum[.., Q-1] is always the chunk total.</li>
+ * <li>cb: (batch, NC, ngroups, Q, Q), C_l·B_r for r ≤ l, 0 elsewhere.</li>
+ * <li>scores: (batch, NC, nheads, Q, Q), cb weighted by decay and dt (loop variant only).</li>
+ * <li>states, stateIn: (batch, NC, nheads, headdim, dstate).</li>
+ * </ul>
+ */
+public final class SsdKernels {
+
+    private SsdKernels() {
+    }
+
+    /** Softplus threshold: above it softplus is the identity (as in mamba_ssm). */
+    static final float SOFTPLUS_THRESHOLD = 20f;
+
+    /** log(1 + e^v) in float, accurate for small e^v (log1p by the Goldberg correction). */
+    public static float softplus(float v) {
+        float u = TornadoMath.exp(v);
+        float w = 1f + u;
+        float r = u;
+        if (w != 1f) {
+            r = TornadoMath.log(w) * (u / (w - 1f));
+        }
+        return r;
+    }
+
+    /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
+    static float dt(float raw, float bias, int soft, float lo, float hi) {
+        float v = raw + bias;
+        if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
+            v = softplus(v);
+        }
+        return Math.min(Math.max(v, lo), hi);
+    }
+
+    public static float silu(float v) {
+        return v / (1f + TornadoMath.exp(-v));
+    }
+
+    /**
+     * (a) dt after bias/softplus/clamp, the running sum of dt·A within each chunk, and
+     * wState = exp(cum_last − cum)·dt (each position's weight in the chunk's state; 0 in the padding),
+     * per (batch, chunk, head); sequential over the positions of the chunk.
+     * {@code dtLimits} = {min, max}.
+     */
+    public static void chunkCumsum(float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
+                                   float[] dtOut, float[] cum, float[] wState, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+                int h = i % H;
+                int c = (i / H) % NC;
+                int b = i / (H * NC);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                float a = A[h];
+                float lo = dtLimits[0], hi = dtLimits[1];
+                float bias = 0f;
+                if (hasBias != 0) {
+                    bias = dtBias[h];
+                }
+                int out = i * Q;
+                float run = 0f;
+                for (int l = 0; l < Q; l++) {
+                    float v = 0f;
+                    if (l < len) {
+                        v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
+                        run += v * a;
+                    }
+                    dtOut[out + l] = v;
+                    cum[out + l] = run;
+                }
+                // run is now the chunk total: the weight of each position in the chunk's own state
+                for (int l = 0; l < Q; l++) {
+                    wState[out + l] = TornadoMath.exp(run - cum[out + l]) * dtOut[out + l];
+                }
+            }
+        }
+    }
+
+    /** Largest work-group of {@link #chunkCumsumScan} (its local scan buffers hold two rows of this many floats). */
+    public static final int SCAN_MAX_LOCAL = 1024;
+
+    /**
+     * {@link #chunkCumsum} for GPUs (variant "scan"): one work-group per (batch, chunk, head), group
+     * id decoded as the loop kernel's work item; its work items take consecutive positions of the
+     * chunk (coalesced loads and stores), and an inclusive Hillis–Steele scan in local memory
+     * (ping-pong between two rows, one barrier per step) gives cum. A chunk longer than the group goes
+     * in segments of the group size, each adding the running total of the segments before it.
+     * Same outputs and layouts as the loop kernel, up to float summation order: dt past the sequence
+     * end is 0, cum there repeats the value at the last position exactly (so does the chunk total the
+     * weights take, which makes the last position's wState exactly its dt), wState there is 0.
+     * Grid: 1-D, (batch·NC·nheads) groups of any size from 1 to {@link #SCAN_MAX_LOCAL}.
+     */
+    public static void chunkCumsumScan(KernelContext kc, float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
+                                       float[] dtOut, float[] cum, float[] wState) {
+        int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+        int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+        int lid = kc.localIdx;
+        int W = kc.localGroupSizeX;
+        int bch = kc.groupIdx;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        float a = A[h];
+        float lo = dtLimits[0], hi = dtLimits[1];
+        float bias = 0f;
+        if (hasBias != 0) {
+            bias = dtBias[h];
+        }
+        int out = bch * Q;
+        // two rows of SCAN_MAX_LOCAL: the scan reads one and writes the other
+        float[] buf = kc.allocateFloatLocalArray(2048);
+        float carry = 0f; // the sum up to the end of the segments before this one
+        for (int s0 = 0; s0 < Q; s0 += W) {
+            int l = s0 + lid;
+            float v = 0f;
+            float term = 0f;
+            if (l < len) {
+                v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
+                term = v * a;
+            }
+            kc.localBarrier(); // the segment before is read by everyone
+            int src = 0;
+            buf[lid] = term;
+            kc.localBarrier();
+            for (int off = 1; off < W; off *= 2) {
+                float s = buf[src + lid];
+                if (lid >= off) {
+                    s = s + buf[src + lid - off];
+                }
+                src = SCAN_MAX_LOCAL - src;
+                buf[src + lid] = s;
+                kc.localBarrier();
+            }
+            // the sum through the last position of the sequence in this segment (none: carry unchanged)
+            int lastLane = Math.min(len - s0, W) - 1;
+            float end = carry;
+            if (lastLane >= 0) {
+                end = carry + buf[src + lastLane];
+            }
+            if (l < Q) {
+                float cv = end;
+                if (l < len) {
+                    cv = carry + buf[src + lid];
+                }
+                dtOut[out + l] = v;
+                cum[out + l] = cv;
+            }
+            carry = end;
+        }
+        // carry is now the chunk total, bit for bit the cum of the last position; each work item reads back its own positions
+        for (int l = lid; l < Q; l += W) {
+            wState[out + l] = TornadoMath.exp(carry - cum[out + l]) * dtOut[out + l];
+        }
+    }
+
+    /** (b) C·Bᵀ within each chunk, per (batch, chunk, group, l, r); 0 above the diagonal and past the end. */
+    public static void chunkCB(float[] C, float[] B, int[] dims, float[] cb, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.G] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
+                int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int r = i % Q;
+                int l = (i / Q) % Q;
+                int g = (i / (Q * Q)) % G;
+                int c = (i / (Q * Q * G)) % NC;
+                int b = i / (Q * Q * G * NC);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                float acc = 0f;
+                if (r <= l && l < len) {
+                    int co = ((b * L + t0 + l) * G + g) * N;
+                    int bo = ((b * L + t0 + r) * G + g) * N;
+                    for (int n = 0; n < N; n++) {
+                        acc += C[co + n] * B[bo + n];
+                    }
+                }
+                cb[i] = acc;
+            }
+        }
+    }
+
+    /**
+     * (c) The state each chunk produces on its own, per (batch, chunk, head, p, n):
+     * Σ_r exp(cum_last − cum_r)·dt_r·x_r[p]·B_r[n], the weights precomputed by (a) as wState.
+     */
+    public static void chunkStates(float[] x, float[] B, float[] wState, int[] dims, float[] states, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int n = i % N;
+                int p = (i / N) % P;
+                int bch = i / (N * P);
+                int h = bch % H;
+                int c = (bch / H) % NC;
+                int b = bch / (H * NC);
+                int g = h / (H / G);
+                int t0 = c * Q;
+                int len = Math.min(Q, L - t0);
+                int cbase = bch * Q;
+                float acc = 0f;
+                for (int r = 0; r < len; r++) {
+                    int t = b * L + t0 + r;
+                    acc += wState[cbase + r] * x[(t * H + h) * P + p] * B[(t * G + g) * N + n];
+                }
+                states[i] = acc;
+            }
+        }
+    }
+
+    /**
+     * (d) Passes the state across chunks, per (batch, head, p, n), sequential over chunks:
+     * stateIn[c] = state entering chunk c; state = exp(cum_last(c))·state + states[c].
+     * Starts from {@code init} when dims[HAS_INIT] is set, else from zero.
+     */
+    public static void statePassing(float[] states, float[] cum, float[] init, int[] dims,
+                                    float[] stateIn, float[] finalState, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
+                int H = dims[SsdDims.H], P = dims[SsdDims.P], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int pn = i % (P * N);
+                int bh = i / (P * N);
+                int h = bh % H;
+                int b = bh / H;
+                float run = 0f;
+                if (dims[SsdDims.HAS_INIT] != 0) {
+                    run = init[i];
+                }
+                for (int c = 0; c < NC; c++) {
+                    int bch = (b * NC + c) * H + h;
+                    int idx = bch * P * N + pn;
+                    stateIn[idx] = run;
+                    float decay = TornadoMath.exp(cum[bch * Q + Q - 1]);
+                    run = decay * run + states[idx];
+                }
+                finalState[i] = run;
+            }
+        }
+    }
+
+    /**
+     * (e0) The intra-chunk scores per (batch, chunk, head, l, r): CB[l,r]·exp(cum_l − cum_r)·dt_r for
+     * r ≤ l, 0 elsewhere — one exp per pair instead of one per pair and headdim column in (e).
+     * Layout (batch, NC, nheads, Q, Q): nheads/ngroups times the size of cb.
+     */
+    public static void chunkScores(float[] cb, float[] dt, float[] cum, int[] dims, float[] scores, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], G = dims[SsdDims.G], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int r = i % Q;
+                int l = (i / Q) % Q;
+                int bch = i / (Q * Q);
+                int h = bch % H;
+                int bc = bch / H;
+                int c = bc % NC;
+                int g = h / (H / G);
+                int len = Math.min(Q, L - c * Q);
+                float v = 0f;
+                if (r <= l && l < len) {
+                    int cbase = bch * Q;
+                    v = cb[((bc * G + g) * Q + l) * Q + r] * TornadoMath.exp(cum[cbase + l] - cum[cbase + r]) * dt[cbase + r];
+                }
+                scores[i] = v;
+            }
+        }
+    }
+
+    /**
+     * (e) The output per (batch, t, head, p), from the scores of (e0):
+     * y = Σ_{r≤l} scores[l,r]·x_r + exp(cum_l)·C_l·stateIn + D·x, then ·silu(z)
+     * (scores[l,r] = CB[l,r]·exp(cum_l − cum_r)·dt_r).
+     */
+    public static void chunkOutput(float[] x, float[] z, float[] cum, float[] scores, float[] C,
+                                   float[] stateIn, float[] D, int[] dims, float[] y, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.L] * dims[SsdDims.H] * dims[SsdDims.P]) {
+                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
+                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+                int p = i % P;
+                int h = (i / P) % H;
+                int bt = i / (P * H);
+                int t = bt % L;
+                int b = bt / L;
+                int c = t / Q;
+                int l = t - c * Q;
+                int g = h / (H / G);
+                int bch = (b * NC + c) * H + h;
+                int so0 = (bch * Q + l) * Q;
+                int xr = ((b * L + c * Q) * H + h) * P + p;
+                float acc = 0f;
+                for (int r = 0; r <= l; r++) {
+                    acc += scores[so0 + r] * x[xr + r * H * P];
+                }
+                float cuml = cum[bch * Q + l];
+                int co = (bt * G + g) * N;
+                int so = (bch * P + p) * N;
+                float s = 0f;
+                for (int n = 0; n < N; n++) {
+                    s += C[co + n] * stateIn[so + n];
+                }
+                float v = acc + TornadoMath.exp(cuml) * s + D[h] * x[i];
+                if (dims[SsdDims.HAS_Z] != 0) {
+                    v = v * silu(z[i]);
+                }
+                y[i] = v;
+            }
+        }
+    }
+
+    /**
+     * (f) One decode step (not named "step": that is an OpenCL built-in) per (batch, head, p): h = exp(dt·A)·h + dt·x⊗B, y = h·C + D·x, ·silu(z).
+     * Inputs come packed as {@link StepInputs} lays them out ({@code parts}: where each starts);
+     * {@code state} (batch, nheads, headdim, dstate) is updated in place.
+     */
+    public static void decodeStep(float[] in, int[] parts, int[] dims, float[] state, float[] y, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P]) {
+                int N = dims[SsdDims.N];
+                int bh = i / dims[SsdDims.P];
+                int h = bh % dims[SsdDims.H];
+                float dt = stepDt(in, parts, dims, bh);
+                float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
+                float xdt = in[i] * dt;
+                int bo = stepGroupOffset(dims, bh);
+                int so = i * N;
+                float acc = 0f;
+                for (int n = 0; n < N; n++) {
+                    float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
+                    state[so + n] = s;
+                    acc += s * in[parts[StepInputs.C] + bo + n];
+                }
+                y[i] = stepOutput(in, parts, dims, acc, i, h);
+            }
+        }
+    }
+
+    /**
+     * {@link #decodeStep} with one work-group per (batch, head, p) row of the state (variant
+     * "reduce"): the row's dstate entries are walked side by side, so the state, nearly all the data
+     * a step touches, moves in coalesced runs; h·C is the work-group's sum.
+     */
+    public static void decodeStepReduce(KernelContext kc, float[] in, int[] parts, int[] dims, float[] state, float[] y) {
+        int i = kc.groupIdx;
+        int N = dims[SsdDims.N];
+        int bh = i / dims[SsdDims.P];
+        int h = bh % dims[SsdDims.H];
+        float dt = stepDt(in, parts, dims, bh);
+        float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
+        float xdt = in[i] * dt;
+        int bo = stepGroupOffset(dims, bh);
+        int so = i * N;
+        float acc = 0f;
+        for (int n = kc.localIdx; n < N; n += kc.localGroupSizeX) {
+            float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
+            state[so + n] = s;
+            acc += s * in[parts[StepInputs.C] + bo + n];
+        }
+        float sum = WorkGroups.sum(kc, acc);
+        if (kc.localIdx == 0) {
+            y[i] = stepOutput(in, parts, dims, sum, i, h);
+        }
+    }
+
+    /** dt of (batch, head) bh after bias, softplus and clamp. */
+    private static float stepDt(float[] in, int[] parts, int[] dims, int bh) {
+        float bias = 0f;
+        if (dims[SsdDims.HAS_BIAS] != 0) {
+            bias = in[parts[StepInputs.BIAS] + bh % dims[SsdDims.H]];
+        }
+        return dt(in[parts[StepInputs.DT] + bh], bias, dims[SsdDims.SOFTPLUS], in[parts[StepInputs.LIMITS]], in[parts[StepInputs.LIMITS] + 1]);
+    }
+
+    /** Where (batch, head) bh's group starts in B and C: (batch, G, N). */
+    private static int stepGroupOffset(int[] dims, int bh) {
+        int H = dims[SsdDims.H];
+        int g = (bh % H) / (H / dims[SsdDims.G]);
+        return ((bh / H) * dims[SsdDims.G] + g) * dims[SsdDims.N];
+    }
+
+    /** y = h·C + D·x, gated by silu(z) when z is given. */
+    private static float stepOutput(float[] in, int[] parts, int[] dims, float hc, int i, int h) {
+        float out = hc + in[parts[StepInputs.D] + h] * in[i];
+        if (dims[SsdDims.HAS_Z] != 0) {
+            out = out * silu(in[parts[StepInputs.Z] + i]);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,106 @@
+package org.mamba2j.tornado.ssd;
+
+import org.mamba2j.tornado.DeviceConfig;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One decode step (seqlen 1) as a task graph of a single kernel: {@link SsdKernels#decodeStep}, or
+ * {@link SsdKernels#decodeStepReduce} when the device config's "step" variant is "reduce".
+ *
+ * <p>Two modes. <b>Copied</b> ({@code resident = false}, what {@link TornadoSsd#step} uses, since
+ * the backend contract updates the caller's array): the state goes to the device and back on every
+ * step. <b>Resident</b>: the state is loaded once, when the plan is built, and stays on the device between
+ * steps; only the packed inputs ({@link StepInputs}) go in and y comes out; {@link #readState}
+ * copies the state out on demand.
+ */
+public final class StepPlan implements AutoCloseable {
+
+    private static final AtomicInteger IDS = new AtomicInteger();
+
+    final SsdShape shape;
+    final SsdDims.Flags flags;
+    final boolean resident;
+    private final StepInputs in;
+    private final float[] state, y;
+    private final TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
+
+    public StepPlan(SsdShape shape, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg, boolean resident,
+                    float[] initialState) {
+        SsdShape s = shape.withSeqlen(1);
+        this.shape = s;
+        this.flags = f;
+        this.resident = resident;
+        String name = "ssdstep" + IDS.incrementAndGet();
+        int xs = Math.toIntExact(s.xSize());
+        in = new StepInputs(s, f);
+        state = new float[Math.toIntExact(s.stateSize())];
+        y = new float[xs];
+        if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
+        int[] dims = SsdDims.of(s, f);
+        TaskGraph g = new TaskGraph(name)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, in.parts)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.packed);
+        g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
+        DeviceConfig.Kernel k = cfg.kernel("step");
+        WorkerGrid w;
+        if (k.variant().equals("reduce")) {
+            g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);
+            w = new WorkerGrid1D(xs * k.local());
+        } else {
+            int global = SsdPlan.roundUp(xs, k.local()); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
+            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, global);
+            w = new WorkerGrid1D(global);
+        }
+        w.setLocalWork(k.local(), 1, 1);
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
+        g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
+        plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
+        if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
+        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
+    }
+
+    /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
+    public synchronized void run(SsdInputs inputs, float[] stateInOut, float[] yOut) {
+        in.copyFrom(inputs);
+        if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
+        last = plan.execute();
+        System.arraycopy(y, 0, yOut, 0, y.length);
+        if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
+    }
+
+    /** Device time of the last step's kernel in ns, or −1 without profiling. */
+    public long lastKernelNanos() {
+        return SsdPlan.kernelNanos(last);
+    }
+
+    /** Resident mode: copies the device's current state into {@code out}. */
+    public synchronized void readState(float[] out) {
+        if (resident && last != null) last.transferToHost(state);
+        System.arraycopy(state, 0, out, 0, state.length);
+    }
+
+    @Override
+    public void close() {
+        try {
+            plan.freeDeviceMemory();
+            plan.close();
+        } catch (Exception e) {
+            // best effort
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package org.mamba2j.tornado;
+
+import org.mamba2j.device.Accelerator;
+import org.mamba2j.device.DeviceSpec;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeviceConfigTest {
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "NVIDIA H200|nvidia.json",
+            "NVIDIA GeForce RTX 4090|nvidia.json",
+            "cpu-haswell-Intel(R) Xeon(R) Platinum 8480+|pocl-cpu.json",
+            "pthread-AMD EPYC 7763 64-Core Processor|pocl-cpu.json",
+            "AMD Radeon RX 7900 XTX|amd.json",
+            "gfx90a:sramecc+:xnack-|amd.json",
+            "Intel(R) UHD Graphics 770|intel-gpu.json",
+            "Intel(R) Arc(TM) A770 Graphics|intel-gpu.json",
+            "Some Unknown Accelerator|generic.json"})
+    void picksTheFileByDeviceName(String device, String file) {
+        DeviceConfig c = DeviceConfig.forDevice(device, null);
+        assertTrue(c.source().endsWith(file), device + " got " + c.source());
+    }
+
+    @Test
+    void everyShippedConfigIsCompleteAndAlsoAJarResource() throws IOException {
+        assertEquals(DeviceConfig.SHIPPED.size(), DeviceConfig.all().size());
+        for (String f : DeviceConfig.SHIPPED) {
+            try (InputStream in = DeviceConfig.class.getResourceAsStream("/device-configs/" + f)) {
+                assertNotNull(in, f + " is not packaged as a resource");
+                DeviceConfig c = DeviceConfig.parse(in, f);
+                for (String k : DeviceConfig.KERNEL_NAMES) assertNotNull(c.kernel(k));
+                for (String k : DeviceConfig.TILED_KERNELS) {
+                    DeviceConfig.Kernel t = c.withVariant("tiled").kernel(k);
+                    assertTrue(t.tiled() && t.tile() > 0);
+                    assertTrue(c.withVariant("loop").kernel(k).local() > 0);
+                    assertTrue(c.withVariant("blocked").kernel(k).blocked());
+                    assertTrue(c.withVariant("blocked").withVariant("tiled").kernel(k).tile() > 0);
+                    assertTrue(c.withVariant("blocked8").kernel(k).blocked8());
+                    assertEquals(DeviceConfig.BLOCKED8_LOCAL, c.withVariant("blocked8").kernel(k).local());
+                    assertTrue(c.withVariant("blocked8").withVariant("tiled").kernel(k).tile() > 0);
+                    assertTrue(c.withVariant("blocked8").withVariant("loop").kernel(k).local() > 0);
+                }
+            }
+        }
+    }
+
+    @Test
+    void overrideFileWinsAndBadFilesSayWhy(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("mine.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replace("\"chunkSize\": 0", "\"chunkSize\": 32"));
+        DeviceConfig c = DeviceConfig.forDevice("NVIDIA H200", f);
+        assertEquals(32, c.chunkSizeFor(256));
+        assertEquals(256, DeviceConfig.forDevice("unknown", null).chunkSizeFor(256));
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, "{\"name\": \"x\", \"kernels\": {}}");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\""), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("power of two"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("kernel gemm has no \"tiled\" variant"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"minTokens\": [0-9]+", "\"minTokens\": 0"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("prefill \"minTokens\" must be at least 1"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst(",\\s*\"prefill\": \\{[^}]*}", ""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("missing \"prefill\""), e.getMessage());
+    }
+
+    @Test
+    void prefillSettingsAreReadAndCanBeOverridden() {
+        DeviceConfig c = DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null);
+        assertTrue(c.prefill().maxTokens() >= c.chunkSize() && c.prefill().minTokens() >= 1, c.prefill().toString());
+        DeviceConfig small = c.withPrefill(8, new DeviceConfig.Prefill(16, 1, 2));
+        assertEquals(8, small.chunkSizeFor(256));
+        assertEquals(new DeviceConfig.Prefill(16, 1, 2), small.prefill());
+        assertEquals(c.kernels(), small.kernels());
+    }
+
+    @Test
+    void blockedVariantsHaveTheirFixedSizesAndKernels(@TempDir Path dir) throws IOException {
+        assertTrue(new DeviceConfig.Kernel("blocked8", 64, 64).blocked8());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 256, 64));
+        assertTrue(e.getMessage().contains("\"local\" 64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 64, 128));
+        assertTrue(e.getMessage().contains("\"tile\" 64"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked", 64, 64));
+        assertTrue(e.getMessage().contains("\"local\" 256"), e.getMessage());
+        Path f = dir.resolve("b8.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
+                "\"chunkOutput\": *\\{[^}]*}", "\"chunkOutput\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }").replaceFirst(
+                "\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }"));
+        DeviceConfig c = DeviceConfig.load(f);
+        assertTrue(c.kernel("chunkOutput").blocked8());
+        assertTrue(c.kernel("chunkStates").blocked());
+        // a kernel without a blocked8 twin must not fall back silently to its loop version
+        Files.writeString(f, Files.readString(f).replaceFirst("\"cumsum\": *\\{[^}]*}",
+                "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("cumsum has no \"blocked8\" variant"), e.getMessage());
+    }
+
+    @Test
+    void cumsumScanIsAVariantOfTheCumsumOnly(@TempDir Path dir) throws IOException {
+        // the GPU files ship the scan, the CPU and fallback files the loop kernel
+        for (String gpu : List.of("NVIDIA H200", "AMD Radeon RX 7900 XTX", "Intel(R) Arc(TM) A770 Graphics")) {
+            DeviceConfig.Kernel k = DeviceConfig.forDevice(gpu, null).kernel("cumsum");
+            assertTrue(k.scan() && k.local() == 128, gpu + ": " + k);
+        }
+        assertEquals("loop", DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel("cumsum").variant());
+        assertEquals("loop", DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel("cumsum").variant());
+        assertTrue(new DeviceConfig.Kernel("scan", 1, 0).scan());
+        assertTrue(new DeviceConfig.Kernel("scan", 96, 0).scan()); // any size: the scan does not need a power of two
+        assertTrue(new DeviceConfig.Kernel("scan", DeviceConfig.SCAN_MAX_LOCAL, 0).scan());
+        for (int bad : new int[] {0, -1, DeviceConfig.SCAN_MAX_LOCAL + 1}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("scan", bad, 0));
+            assertTrue(e.getMessage().contains("a scan kernel needs \"local\" from 1 to 1024"), e.getMessage());
+        }
+        Path f = dir.resolve("scan.json");
+        Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replaceFirst("\"cumsum\": *\\{[^}]*}",
+                "\"cumsum\": { \"variant\": \"scan\", \"local\": 48 }"));
+        assertEquals(new DeviceConfig.Kernel("scan", 48, 0), DeviceConfig.load(f).kernel("cumsum"));
+        // a kernel without a scan must not fall back silently to its loop version
+        Files.writeString(f, Files.readString(f).replaceFirst("\"statePassing\": *\\{[^}]*}", "\"statePassing\": { \"variant\": \"scan\", \"local\": 64 }"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("kernel statePassing has no \"scan\" variant"), e.getMessage());
+    }
+
+    /** The integration check's forced variants run both cumsums: "loop" the loop kernel, the KernelContext ones and "scan" the scan. */
+    @Test
+    void forcedVariantsPickTheCumsum() {
+        for (DeviceConfig c : DeviceConfig.all()) {
+            DeviceConfig.Kernel own = c.kernel("cumsum");
+            DeviceConfig.Kernel loop = c.withVariant("loop").kernel("cumsum");
+            assertEquals("loop", loop.variant(), c.source());
+            assertEquals(own.local(), loop.local(), c.source());
+            for (String v : List.of("tiled", "blocked", "blocked8", "scan")) {
+                DeviceConfig.Kernel k = c.withVariant(v).kernel("cumsum");
+                assertTrue(k.scan(), c.source() + " " + v + ": " + k);
+                assertEquals(own.local(), k.local(), c.source() + " " + v);
+            }
+            // "scan" switches nothing else
+            DeviceConfig scan = c.withVariant("scan");
+            for (String k : DeviceConfig.KERNEL_NAMES) {
+                if (!k.equals("cumsum")) assertEquals(c.kernel(k), scan.kernel(k), c.source() + " " + k);
+            }
+            assertEquals("loop", c.withVariant("scan").withVariant("loop").kernel("cumsum").variant());
+        }
+    }
+
+    @Test
+    void mamba2HomeSelectsTheConfigFolder(@TempDir Path home) throws IOException {
+        Files.createDirectories(home.resolve("device-configs"));
+        Files.writeString(home.resolve("device-configs/nvidia.json"),
+                Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst("\"chunkSize\": [0-9]+", "\"chunkSize\": 512"));
+        String old = System.getProperty("mamba2.home");
+        System.setProperty("mamba2.home", home.toString());
+        try {
+            DeviceConfig c = DeviceConfig.forDevice("NVIDIA H200", null);
+            assertEquals(512, c.chunkSize());
+            assertFalse(c.source().startsWith("classpath:"));
+            // the others still come from the jar resources
+            assertTrue(DeviceConfig.forDevice("pthread-cpu", null).source().startsWith("classpath:"));
+        } finally {
+            if (old == null) System.clearProperty("mamba2.home"); else System.setProperty("mamba2.home", old);
+        }
+    }
+
+    @Test
+    void prefillCanBeTurnedOffPerBackend() {
+        DeviceConfig.Prefill p = new DeviceConfig.Prefill(64, 1, 0, List.of("ptx"));
+        assertFalse(p.runsOn(DeviceSpec.Backend.PTX));
+        assertTrue(p.runsOn(DeviceSpec.Backend.OPENCL));
+        assertTrue(new DeviceConfig.Prefill(64, 1, 0).runsOn(DeviceSpec.Backend.PTX));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Prefill(64, 1, 0, List.of("metal")));
+        assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
+    }
+
+    @Test
+    void loopKernelsRunWithoutGridsOnlyOnPtxAndCuda() {
+        // TornadoVM 5.2's PTX backend can hand a grid-bounded loop kernel the next task's bound (see loopGrids)
+        assertFalse(TornadoDevices.loopGrids(DeviceSpec.Backend.PTX));
+        assertFalse(TornadoDevices.loopGrids(DeviceSpec.Backend.CUDA));
+        assertTrue(TornadoDevices.loopGrids(DeviceSpec.Backend.OPENCL));
+        assertTrue(TornadoDevices.loopGrids(DeviceSpec.Backend.SPIRV));
+    }
+}

@@ -1,0 +1,103 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.model.LayerWeights;
+import org.mamba2j.model.MixerDims;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PackedLayoutTest {
+
+    /** What scripts/lib/tornado.sh sets tornado.tvm.maxbytecodesize to. */
+    static final int RAISED_BYTECODE_SIZE = 65536;
+
+    static final MixerDims TINY = new MixerDims(64, 2, 100, 4, 16, 2, 8, 4, 1e-5f, 1e-5f, 0f, 100f);
+    /** The 2.7b preset's shapes: 64 blocks, d_model 2560, 80 heads of 64, dstate 128. */
+    static final MixerDims BIG = new MixerDims(2560, 64, 50288, 80, 64, 1, 128, 4, 1e-5f, 1e-5f, 0f, 100f);
+
+    static float[] filled(int n, float base) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = base + i;
+        return a;
+    }
+
+    @Test
+    void packPutsEveryPartAtItsOffset() {
+        MixerDims m = TINY;
+        LayerWeights w = new LayerWeights(filled(m.dModel(), 1e3f), filled(m.dInProj() * m.dModel(), 1e4f),
+                filled(m.convDim() * m.dConv(), 1e5f), filled(m.convDim(), 2e5f), filled(m.nheads(), 3e5f),
+                filled(m.nheads(), 4e5f), filled(m.nheads(), 5e5f), filled(m.dInner(), 6e5f), filled(m.dModel() * m.dInner(), 7e5f));
+        PackedBlock o = PackedBlock.of(m);
+        float[] p = o.pack(w, m);
+        assertEquals(p.length, o.size());
+        assertArrayEquals(w.norm(), Arrays.copyOfRange(p, o.norm(), o.inProj()));
+        assertArrayEquals(w.inProj(), Arrays.copyOfRange(p, o.inProj(), o.convW()));
+        assertArrayEquals(w.convW(), Arrays.copyOfRange(p, o.convW(), o.convB()));
+        assertArrayEquals(w.convB(), Arrays.copyOfRange(p, o.convB(), o.dtBias()));
+        assertArrayEquals(w.dtBias(), Arrays.copyOfRange(p, o.dtBias(), o.aNeg()));
+        assertArrayEquals(w.aNeg(), Arrays.copyOfRange(p, o.aNeg(), o.d()));
+        assertArrayEquals(w.d(), Arrays.copyOfRange(p, o.d(), o.dtLimits()));
+        assertArrayEquals(new float[]{m.dtMin(), m.dtMax()}, Arrays.copyOfRange(p, o.dtLimits(), o.gatedNorm()));
+        assertEquals(0, o.norm());
+        assertEquals(o.convW() + m.convDim() * m.dConv(), o.convB());
+        assertArrayEquals(w.gatedNorm(), Arrays.copyOfRange(p, o.gatedNorm(), o.outProj()));
+        assertArrayEquals(w.outProj(), Arrays.copyOfRange(p, o.outProj(), o.size()));
+        assertEquals(o.dtBias() + m.nheads(), o.aNeg());
+        assertEquals(o.aNeg() + m.nheads(), o.d());
+        LayerWeights wrong = new LayerWeights(w.norm(), w.inProj(), w.convW(), w.convB(), w.dtBias(), w.aNeg(), w.d(),
+                w.gatedNorm(), new float[3]);
+        assertThrows(IllegalArgumentException.class, () -> o.pack(wrong, m));
+    }
+
+    @Test
+    void statesOfBlocksDoNotOverlap() {
+        PackedStates s = PackedStates.of(TINY);
+        assertEquals(s.conv(1), s.ssm(0) + s.ssmSize());
+        assertEquals(s.size(), s.ssm(1) + s.ssmSize());
+        assertEquals(TINY.convDim() * (TINY.dConv() - 1), s.ssm(0) - s.conv(0));
+    }
+
+    @Test
+    void bigModelFitsJavaArrays() {
+        assertTrue(PackedBlock.of(BIG).size() > 0);
+        assertTrue(PackedStates.of(BIG).size() > 0);
+    }
+
+    static int params(String kernel) {
+        return Arrays.stream(MixerKernels.class.getMethods()).filter(m -> m.getName().equals(kernel))
+                .mapToInt(java.lang.reflect.Method::getParameterCount).findFirst().orElseThrow();
+    }
+
+    /** The kernels of DecodePlan's block tasks, one task each. */
+    static final String[] BLOCK_KERNELS = {"normInProjConv", "ssdStep", "gatedMatVecAccumulate"};
+    /** TornadoVM's TaskGraph.task takes at most 15 arguments (TornadoFunctions.Task15). */
+    static final int MAX_TASK_ARGS = 15;
+
+    @Test
+    void graphLimitEstimateCountsTheKernelsArguments() {
+        assertEquals(DecodePlan.TASKS_PER_BLOCK, BLOCK_KERNELS.length);
+        assertEquals(DecodePlan.ARGS_PER_BLOCK, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::params).sum());
+        for (String k : BLOCK_KERNELS) assertTrue(params(k) <= MAX_TASK_ARGS, k + " takes more arguments than a task can");
+        assertEquals(DecodePlan.EDGE_ARGS, params("embed") + params("normMatVecOut"));
+    }
+
+    @Test
+    void splitIsFewestGraphsOfEqualSize() {
+        int max = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE);
+        assertTrue(max >= 24, "the 130m model's 24 blocks should fit one graph, max " + max);
+        assertArrayEquals(new int[]{24}, DecodePlan.split(24, max));
+        assertArrayEquals(new int[]{2}, DecodePlan.split(2, max));
+        assertEquals(2, DecodePlan.split(64, max).length, "the 2.7b model's 64 blocks");
+        assertArrayEquals(new int[]{32, 32}, DecodePlan.split(64, max));
+        assertArrayEquals(new int[]{3, 3, 2, 2}, DecodePlan.split(10, 3));
+        assertTrue(DecodePlan.maxBlocksPerGraph(4096) >= 1 && DecodePlan.maxBlocksPerGraph(4096) <= 5,
+                "TornadoVM's default bytecode buffer: 6 blocks overflowed it on PoCL");
+        assertTrue(max * DecodePlan.TASKS_PER_BLOCK + DecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH);
+    }
+}

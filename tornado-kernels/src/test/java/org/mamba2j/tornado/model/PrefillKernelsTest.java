@@ -1,0 +1,255 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.tornado.KernelContextEmulator;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.mamba2j.ssd.RandomInputs;
+import org.mamba2j.tornado.KernelContextEmulator;
+import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
+import org.mamba2j.tornado.ssd.SsdBlockedKernels;
+import org.mamba2j.tornado.ssd.SsdKernels;
+import org.mamba2j.tornado.ssd.SsdTiledKernels;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.mamba2j.tornado.model.MixerKernelsTest.assertRel;
+import static org.mamba2j.tornado.model.MixerKernelsTest.poisoned;
+import static org.mamba2j.tornado.model.MixerKernelsTest.silu;
+
+/**
+ * The prefill kernels as plain Java (KernelContext ones through {@link KernelContextEmulator}, real
+ * barriers) against float64 references. Outputs are poisoned with NaN first, so an element a kernel
+ * forgets fails; rows past the pass (up to the capacity the buffers have) must stay untouched; loop
+ * kernels run to a bound past their work items, as a grid rounded up to its work-group size does.
+ */
+class PrefillKernelsTest {
+
+    final SplittableRandom rnd = new SplittableRandom(11);
+
+    float[] randn(int n) {
+        return RandomInputs.gaussian(rnd, n, 1f);
+    }
+
+    static int[] control(int rows, int start, boolean resume) {
+        return new int[]{rows, start, resume ? 1 : 0};
+    }
+
+    /** A loop bound past the work items (the kernels must skip the surplus). */
+    static int pad(int items) {
+        return items + 37;
+    }
+
+    /** Rows [rows, capacity) of a (capacity × n) buffer are still NaN. */
+    static void assertUntouchedPast(String what, float[] out, int rows, int n) {
+        for (int i = rows * n; i < out.length; i++) assertTrue(Float.isNaN(out[i]), what + " wrote past its rows at " + i);
+    }
+
+    @ParameterizedTest(name = "rows {0}, n {1}, k {2}")
+    @CsvSource({"1,1,1", "5,3,17", "67,70,100", "64,64,64", "130,129,33", "8,296,64", "3,200,768"})
+    void gemmVariantsMatchFloat64(int rows, int n, int k) {
+        int wOff = 7, capacity = rows + 5;
+        float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
+        double[] ref = new double[rows * n];
+        for (int m = 0; m < rows; m++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += (double) a[m * k + q] * w[wOff + j * k + q];
+                ref[m * n + j] = s;
+            }
+        }
+        double[] refAcc = ref.clone();
+        for (int i = 0; i < refAcc.length; i++) refAcc[i] += acc0[i];
+        int[] control = control(rows, 0, false);
+        for (String variant : List.of("loop", "blocked")) {
+            float[] out = poisoned(capacity * n), acc = acc0.clone();
+            Arrays.fill(acc, rows * n, acc.length, Float.NaN);
+            gemm(variant, control, a, w, wOff, out, n, k, 0);
+            gemm(variant, control, a, w, wOff, acc, n, k, 1);
+            assertRel(variant + " gemm", Arrays.copyOf(out, rows * n), ref, 1e-6);
+            assertRel(variant + " gemm accumulating", Arrays.copyOf(acc, rows * n), refAcc, 1e-6);
+            assertUntouchedPast(variant + " gemm", out, rows, n);
+            assertUntouchedPast(variant + " gemm accumulating", acc, rows, n);
+        }
+    }
+
+    /** Runs a gemm variant over a grid sized for {@code control[ROWS]}, as PrefillPlan launches it. */
+    static void gemm(String variant, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+        int rows = control[PrefillKernels.ROWS];
+        if (variant.equals("blocked")) {
+            KernelContextEmulator.run(PrefillPlan.blockedGlobal(n), PrefillPlan.blockedGlobal(rows), 1, 16, 16, 1,
+                    kc -> PrefillKernels.gemmBlocked(kc, control, a, w, wOff, out, n, k, accumulate));
+        } else {
+            PrefillKernels.gemm(control, a, w, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
+        }
+    }
+
+    @ParameterizedTest(name = "rows {0}, n {1}, local {2}")
+    @CsvSource({"3,768,256", "5,100,32", "1,3,4"})
+    void rmsNormRows(int rows, int n, int local) {
+        float[] x = randn((rows + 2) * n), w = randn(n + 5), out = poisoned((rows + 2) * n);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, x, w, out, n, 1e-5f));
+        double[] ref = new double[rows * n];
+        for (int t = 0; t < rows; t++) {
+            double ss = 0;
+            for (int i = 0; i < n; i++) ss += (double) x[t * n + i] * x[t * n + i];
+            double scale = 1 / Math.sqrt(ss / n + 1e-5);
+            for (int i = 0; i < n; i++) ref[t * n + i] = x[t * n + i] * scale * w[i];
+        }
+        assertRel("rmsNormRows", Arrays.copyOf(out, rows * n), ref, 1e-6);
+        assertUntouchedPast("rmsNormRows", out, rows, n);
+    }
+
+    @Test
+    void gatedRmsNormRowsIsGroupedPerRowAndGroup() {
+        int rows = 3, groups = 4, groupSize = 48, dInner = groups * groupSize, dInProj = dInner + 37, wOff = 9;
+        float[] y = randn(rows * dInner), zx = randn(rows * dInProj), w = randn(wOff + dInner + 2), out = poisoned((rows + 1) * dInner);
+        KernelContextEmulator.run(rows * groups * 32, 1, 1, 32, 1, 1,
+                k -> PrefillKernels.gatedRmsNormRows(k, y, zx, w, wOff, out, dInner, dInProj, groupSize, 1e-5f));
+        double[] ref = new double[rows * dInner];
+        for (int t = 0; t < rows; t++) {
+            for (int g = 0; g < groups; g++) {
+                double ss = 0;
+                for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                    ref[t * dInner + i] = y[t * dInner + i] * silu(zx[t * dInProj + i]);
+                    ss += ref[t * dInner + i] * ref[t * dInner + i];
+                }
+                double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
+                for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[t * dInner + i] *= scale * w[wOff + i];
+            }
+        }
+        assertRel("gatedRmsNormRows", Arrays.copyOf(out, rows * dInner), ref, 1e-6);
+        assertUntouchedPast("gatedRmsNormRows", out, rows, dInner);
+    }
+
+    /** Sizes of a small mixer: the conv runs over x | B | C of zxbcdt = z | x | B | C | dt. */
+    static final int D_INNER = 12, GN = 5, HEADS = 3, D_CONV = 4, CONV_DIM = D_INNER + 2 * GN, D_IN_PROJ = D_INNER + CONV_DIM + HEADS;
+
+    @ParameterizedTest(name = "rows {0}, start {1}, resume {2}")
+    @CsvSource({"8,0,false", "8,5,false", "8,7,false", "8,0,true", "2,0,true", "16,13,false"})
+    void causalConvPadsAndResumesAndSplits(int rows, int start, boolean resume) {
+        int capacity = rows + 3, convAt = 6, convWOff = 4, km1 = D_CONV - 1;
+        float[] zx = randn(capacity * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 5), w = randn(convWOff + CONV_DIM * (D_CONV + 1) + 2);
+        float[] states0 = states.clone();
+        float[] x = poisoned(capacity * D_INNER), B = poisoned(capacity * GN), C = poisoned(capacity * GN), dt = poisoned(capacity * HEADS);
+        int[] control = control(rows, start, resume);
+        PrefillKernels.causalConv(control, zx, states, convAt, w, convWOff, x, B, C, dt, D_INNER, GN, HEADS, D_CONV,
+                pad(rows * (CONV_DIM + HEADS)));
+        assertArrayEquals(states0, states, "the conv must not write the states");
+        double[] ref = new double[rows * CONV_DIM];
+        float[] got = new float[rows * CONV_DIM];
+        for (int t = 0; t < rows; t++) {
+            for (int c = 0; c < CONV_DIM; c++) {
+                double acc = w[convWOff + CONV_DIM * D_CONV + c];
+                for (int k = 0; k < D_CONV; k++) {
+                    int s = t - km1 + k;
+                    double in = s >= start ? zx[s * D_IN_PROJ + D_INNER + c] : s < 0 && resume ? states0[convAt + c * km1 + km1 + s] : 0;
+                    acc += w[convWOff + c * D_CONV + k] * in;
+                }
+                ref[t * CONV_DIM + c] = t < start ? 0 : silu(acc);
+                got[t * CONV_DIM + c] = c < D_INNER ? x[t * D_INNER + c] : c < D_INNER + GN ? B[t * GN + c - D_INNER] : C[t * GN + c - D_INNER - GN];
+            }
+            for (int h = 0; h < HEADS; h++) assertEquals(zx[t * D_IN_PROJ + D_INNER + CONV_DIM + h], dt[t * HEADS + h], "dt copied");
+        }
+        assertRel("causalConv", got, ref, 1e-6);
+        for (int t = 0; t < start; t++) {
+            for (int c = 0; c < CONV_DIM; c++) assertEquals(0f, got[t * CONV_DIM + c], "padding row " + t + " must be exactly zero");
+        }
+        assertUntouchedPast("causalConv x", x, rows, D_INNER);
+        assertUntouchedPast("causalConv B", B, rows, GN);
+        assertUntouchedPast("causalConv C", C, rows, GN);
+        assertUntouchedPast("causalConv dt", dt, rows, HEADS);
+    }
+
+    @ParameterizedTest(name = "rows {0}, start {1}")
+    @CsvSource({"8,0", "8,6", "3,0", "16,15"})
+    void saveConvWindowKeepsTheLastInputsOldestFirst(int rows, int start) {
+        int convAt = 5, km1 = D_CONV - 1;
+        float[] zx = randn((rows + 2) * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 4), before = states.clone();
+        PrefillKernels.saveConvWindow(control(rows, start, false), zx, states, convAt, D_INNER, CONV_DIM, D_IN_PROJ, D_CONV, pad(CONV_DIM * km1));
+        for (int c = 0; c < CONV_DIM; c++) {
+            for (int k = 0; k < km1; k++) {
+                int s = rows - km1 + k;
+                float want = s >= start ? zx[s * D_IN_PROJ + D_INNER + c] : 0f;
+                assertEquals(want, states[convAt + c * km1 + k], "window of channel " + c + " at " + k);
+            }
+        }
+        for (int i = 0; i < convAt; i++) assertEquals(before[i], states[i]);
+        for (int i = convAt + CONV_DIM * km1; i < states.length; i++) assertEquals(before[i], states[i]);
+    }
+
+    @Test
+    void statesLoadAsZeroUnlessResumingAndStoreAtTheirOffset() {
+        int size = 50, at = 13;
+        float[] states = randn(at + size + 4), out = poisoned(size);
+        PrefillKernels.loadState(control(8, 3, false), states, at, out, size, pad(size));
+        assertArrayEquals(new float[size], out);
+        PrefillKernels.loadState(control(8, 0, true), states, at, out, size, pad(size));
+        assertArrayEquals(Arrays.copyOfRange(states, at, at + size), out);
+        float[] in = randn(size), before = states.clone();
+        PrefillKernels.storeState(in, states, at, size, pad(size));
+        assertArrayEquals(in, Arrays.copyOfRange(states, at, at + size));
+        assertArrayEquals(Arrays.copyOf(before, at), Arrays.copyOf(states, at));
+        assertArrayEquals(Arrays.copyOfRange(before, at + size, before.length), Arrays.copyOfRange(states, at + size, states.length));
+    }
+
+    @Test
+    void embedRowsZeroesThePaddingAndLastRowReadsTheLastPosition() {
+        int dim = 6, rows = 5, start = 2;
+        float[] table = randn(10 * dim), out = poisoned((rows + 2) * dim);
+        int[] tokens = {0, 0, 7, 3, 9, 1, 1};
+        PrefillKernels.embedRows(control(rows, start, false), tokens, table, out, dim, pad(rows * dim));
+        for (int t = 0; t < rows; t++) {
+            float[] want = t < start ? new float[dim] : Arrays.copyOfRange(table, tokens[t] * dim, (tokens[t] + 1) * dim);
+            assertArrayEquals(want, Arrays.copyOfRange(out, t * dim, (t + 1) * dim), "row " + t);
+        }
+        assertUntouchedPast("embedRows", out, rows, dim);
+        float[] last = poisoned(dim);
+        PrefillKernels.lastRow(control(rows, start, false), out, last, dim, pad(dim));
+        assertArrayEquals(Arrays.copyOfRange(table, 9 * dim, 10 * dim), last);
+    }
+
+    static int params(Class<?> c, String kernel) {
+        return Arrays.stream(c.getMethods()).filter(m -> m.getName().equals(kernel))
+                .mapToInt(java.lang.reflect.Method::getParameterCount).max().orElseThrow();
+    }
+
+    @Test
+    void graphBudgetCountsTheKernelsArguments() {
+        Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
+        int fixed = params(p, "rmsNormRows") + 2 * Math.max(params(p, "gemm"), params(p, "gemmBlocked")) + params(p, "causalConv")
+                + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
+                + params(ssd, "statePassing")
+                + params(p, "storeState") + params(p, "gatedRmsNormRows");
+        Class<?> blocked8 = SsdBlocked8Kernels.class;
+        int cb = Math.max(params(ssd, "chunkCB"), Math.max(params(blocked, "chunkCBBlocked"), params(blocked8, "chunkCBBlocked8")));
+        int states = Math.max(Math.max(params(ssd, "chunkStates"), params(tiled, "chunkStates")),
+                Math.max(params(blocked, "chunkStatesBlocked"), params(blocked8, "chunkStatesBlocked8")));
+        int output = Math.max(Math.max(params(ssd, "chunkScores") + params(ssd, "chunkOutput"), params(tiled, "chunkOutput")),
+                Math.max(params(blocked, "chunkOutputBlocked"), params(blocked8, "chunkOutputBlocked8")));
+        assertEquals(PrefillPlan.ARGS_PER_BLOCK, fixed + cb + states + output);
+        assertEquals(PrefillPlan.EDGE_ARGS, params(p, "embedRows") + params(p, "lastRow") + params(MixerKernels.class, "normMatVecOut"));
+        int max = PrefillPlan.maxBlocksPerGraph(PackedLayoutTest.RAISED_BYTECODE_SIZE);
+        assertTrue(max >= 8 && max * PrefillPlan.TASKS_PER_BLOCK + PrefillPlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
+        assertTrue(DecodePlan.split(24, max).length <= 3, "the 130m model's 24 blocks in at most 3 graphs");
+    }
+
+    @Test
+    void passesPadOnlyTheFirstAndFillTheRest() {
+        assertEquals(List.of(new PrefillPlan.Pass(0, 1, 8, 7, false)), PrefillPlan.passes(1, 16, 8));
+        assertEquals(List.of(new PrefillPlan.Pass(0, 16, 16, 0, false)), PrefillPlan.passes(16, 16, 8));
+        assertEquals(List.of(new PrefillPlan.Pass(0, 1, 8, 7, false), new PrefillPlan.Pass(1, 16, 16, 0, true)), PrefillPlan.passes(17, 16, 8));
+        assertEquals(List.of(new PrefillPlan.Pass(0, 13, 16, 3, false), new PrefillPlan.Pass(13, 16, 16, 0, true),
+                new PrefillPlan.Pass(29, 16, 16, 0, true)), PrefillPlan.passes(45, 16, 8));
+        assertEquals(List.of(new PrefillPlan.Pass(0, 29, 32, 3, false)), PrefillPlan.passes(29, 2048, 32));
+        assertThrows(IllegalArgumentException.class, () -> PrefillPlan.passes(0, 16, 8));
+        assertThrows(IllegalArgumentException.class, () -> PrefillPlan.passes(5, 12, 8));
+    }
+}

@@ -1,0 +1,151 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.model.LayerWeights;
+import org.mamba2j.model.MixerDims;
+import org.mamba2j.tornado.KernelContextEmulator;
+
+import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.KernelContextEmulator;
+import org.mamba2j.tornado.ssd.SsdDims;
+import org.mamba2j.tornado.ssd.SsdKernels;
+
+import java.util.Arrays;
+import java.util.function.IntFunction;
+
+/**
+ * {@link PrefillPlan} as plain Java: the same kernels in the same order over the same buffers (sized
+ * for the capacity, poisoned with NaN, shared by the blocks), the KernelContext ones through
+ * {@link KernelContextEmulator}, loop kernels to a bound past their work items. The SSD runs its
+ * loop kernels (its blocked and tiled twins have their own tests) with the cumsum and the GEMM in
+ * the variants asked for. CI's way to run a whole model through the device prefill without TornadoVM.
+ */
+public final class PrefillPipeline {
+
+    /** Work-group size of the emulated reductions (any power of two). */
+    static final int LOCAL = 32;
+    /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
+    static final int SCAN_LOCAL = 3;
+
+    private final MixerDims d;
+    private final int chunk, capacity;
+    private final String gemm, cumsum;
+    private final float[][] packed;
+    private final LayerWeights[] layers;
+    private final float[] normF, embedding, lmHead, dtLimits, states, logits;
+    private final PackedBlock o;
+    private final PackedStates ps;
+    private final int[] control = new int[PrefillKernels.CONTROL_LENGTH], tokens, ssdDims;
+    private final float[] residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
+    private final float[] noZ = new float[1];
+
+    /** {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". */
+    public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, String cumsum, IntFunction<LayerWeights> weights,
+                           float[] normF, float[] embedding, float[] lmHead) {
+        if (!cumsum.equals("loop") && !cumsum.equals("scan")) throw new IllegalArgumentException("cumsum variant " + cumsum);
+        this.d = d;
+        this.chunk = chunk;
+        this.capacity = capacity;
+        this.gemm = gemm;
+        this.cumsum = cumsum;
+        this.o = PackedBlock.of(d);
+        this.ps = PackedStates.of(d);
+        this.layers = new LayerWeights[d.nLayer()];
+        this.packed = new float[d.nLayer()][];
+        for (int l = 0; l < d.nLayer(); l++) {
+            layers[l] = weights.apply(l);
+            packed[l] = o.pack(layers[l], d);
+        }
+        this.normF = normF;
+        this.embedding = embedding;
+        this.lmHead = lmHead;
+        this.dtLimits = new float[]{d.dtMin(), d.dtMax()};
+        SsdShape s = new SsdShape(1, capacity, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), chunk);
+        this.ssdDims = SsdDims.of(s, new SsdDims.Flags(false, true, true, true));
+        this.tokens = new int[capacity];
+        int gn = d.ngroups() * d.dstate();
+        residual = nan(capacity * d.dModel());
+        normed = nan(capacity * d.dModel());
+        zxbcdt = nan(capacity * d.dInProj());
+        x = nan(capacity * d.dInner());
+        B = nan(capacity * gn);
+        C = nan(capacity * gn);
+        dtRaw = nan(capacity * d.nheads());
+        dt = nan(SsdDims.chunkedDtSize(s));
+        cum = nan(dt.length);
+        wState = nan(dt.length);
+        cb = nan(SsdDims.cbSize(s));
+        chunkStates = nan(SsdDims.chunkStatesSize(s));
+        stateIn = nan(chunkStates.length);
+        scores = nan(SsdDims.scoresSize(s));
+        init = nan(d.dInner() * d.dstate());
+        fin = nan(init.length);
+        y = nan(capacity * d.dInner());
+        gated = nan(capacity * d.dInner());
+        last = nan(d.dModel());
+        states = nan(ps.size());
+        logits = nan(d.vocab());
+    }
+
+    private static float[] nan(int n) {
+        float[] a = new float[n];
+        Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    /** {@link PrefillPlan#run}: the logits after the prompt; the states after it in {@link #states()}. */
+    public float[] run(int[] prompt) {
+        for (PrefillPlan.Pass p : PrefillPlan.passes(prompt.length, capacity, chunk)) pass(prompt, p);
+        return logits;
+    }
+
+    public float[] states() {
+        return states;
+    }
+
+    private void pass(int[] prompt, PrefillPlan.Pass p) {
+        p.stage(prompt, chunk, tokens, control, ssdDims);
+        int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
+        PrefillKernels.embedRows(control, tokens, embedding, residual, d.dModel(), bound(capacity * d.dModel()));
+        for (int l = 0; l < d.nLayer(); l++) {
+            float[] w = packed[l];
+            LayerWeights lw = layers[l];
+            int convAt = ps.conv(l), ssmAt = ps.ssm(l);
+            KernelContextEmulator.run(rows * LOCAL, 1, 1, LOCAL, 1, 1,
+                    k -> PrefillKernels.rmsNormRows(k, residual, w, normed, d.dModel(), d.eps()));
+            gemm(normed, w, o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
+            PrefillKernels.causalConv(control, zxbcdt, states, convAt, w, o.convW(), x, B, C, dtRaw, d.dInner(), gn, d.nheads(),
+                    d.dConv(), bound(capacity * (d.convDim() + d.nheads())));
+            PrefillKernels.saveConvWindow(control, zxbcdt, states, convAt, d.dInner(), d.convDim(), d.dInProj(), d.dConv(),
+                    bound(d.convDim() * (d.dConv() - 1)));
+            PrefillKernels.loadState(control, states, ssmAt, init, ssmSize, bound(ssmSize));
+            int H = d.nheads(), P = d.headdim(), N = d.dstate(), G = d.ngroups();
+            if (cumsum.equals("scan")) { // a group per (chunk, head) of this pass, as PrefillPlan sizes its grid
+                KernelContextEmulator.run(rows / chunk * H * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
+                        k -> SsdKernels.chunkCumsumScan(k, dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState));
+            } else {
+                SsdKernels.chunkCumsum(dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
+            }
+            SsdKernels.chunkCB(C, B, ssdDims, cb, bound(capacity / chunk * G * chunk * chunk));
+            SsdKernels.chunkStates(x, B, wState, ssdDims, chunkStates, bound(capacity / chunk * H * P * N));
+            SsdKernels.statePassing(chunkStates, cum, init, ssdDims, stateIn, fin, bound(H * P * N));
+            SsdKernels.chunkScores(cb, dt, cum, ssdDims, scores, bound(capacity / chunk * H * chunk * chunk));
+            SsdKernels.chunkOutput(x, noZ, cum, scores, C, stateIn, lw.d(), ssdDims, y, bound(capacity * H * P));
+            PrefillKernels.storeState(fin, states, ssmAt, ssmSize, bound(ssmSize));
+            int groupSize = d.dInner() / d.ngroups();
+            KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,
+                    k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, w, o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
+            gemm(gated, w, o.outProj(), residual, d.dModel(), d.dInner(), 1);
+        }
+        PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
+        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> MixerKernels.normMatVecOut(k, last, normF, lmHead, logits, d.dModel(), d.eps()));
+    }
+
+    private void gemm(float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+        PrefillKernelsTest.gemm(gemm, control, a, w, wOff, out, n, k, accumulate);
+    }
+
+    /** A loop bound at capacity and past it, as the task argument of PrefillPlan is: the kernels must skip the surplus. */
+    private static int bound(int items) {
+        return PrefillKernelsTest.pad(items);
+    }
+}

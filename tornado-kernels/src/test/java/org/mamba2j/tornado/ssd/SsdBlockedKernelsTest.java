@@ -1,0 +1,99 @@
+package org.mamba2j.tornado.ssd;
+
+import org.mamba2j.ssd.CheckCases;
+import org.mamba2j.tornado.DeviceConfig;
+import org.mamba2j.tornado.KernelContextEmulator;
+
+import org.mamba2j.ssd.SsdInputs;
+import org.mamba2j.ssd.SsdShape;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntUnaryOperator;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The register-blocked (KernelContext) kernels of both variants, "blocked" ({@link SsdBlockedKernels},
+ * 4×4 per work item) and "blocked8" ({@link SsdBlocked8Kernels}, 8×8), on the JVM through
+ * {@link KernelContextEmulator}, in the pipeline of {@link SsdPlan}, against the float64 references:
+ * golden cases and random shapes (ragged ones included: P, N, Q and the last chunk not multiples of
+ * the 64-wide tile, G > 1, batch > 1). Intermediates and outputs are poisoned with NaN first, so an
+ * unwritten element fails. "blocked" takes the loop cumsum, "blocked8" the scan ({@link SsdKernels#chunkCumsumScan}).
+ */
+class SsdBlockedKernelsTest {
+
+    static Stream<Arguments> cases() throws IOException {
+        List<CheckCases.Case> cs = new ArrayList<>(SsdKernelsTest.golden().toList());
+        cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; PoCL covers it
+        cs.addAll(CheckCases.random(12, 4242));
+        cs.addAll(CheckCases.wide()); // several ragged 64-wide tiles each way
+        return Stream.of("blocked", "blocked8").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
+    }
+
+    /** The launch shapes DeviceConfig validates are the ones the kernels are written for. */
+    @Test
+    void configSizesMatchTheKernels() {
+        assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlockedKernels.TILE);
+        assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlocked8Kernels.TILE);
+        assertEquals(DeviceConfig.BLOCKED_LOCAL, SsdBlockedKernels.THREADS * SsdBlockedKernels.THREADS);
+        assertEquals(DeviceConfig.BLOCKED8_LOCAL, SsdBlocked8Kernels.THREADS * SsdBlocked8Kernels.THREADS);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("cases")
+    void blockedPipelineMatchesReference(String variant, CheckCases.Case c) {
+        SsdShape s = c.shape();
+        SsdInputs in = c.inputs();
+        SsdDims.Flags f = SsdDims.Flags.of(in);
+        int[] dims = SsdDims.of(s, f);
+        float[] dummy = new float[1];
+        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], w = new float[dt.length];
+        float[] cb = new float[SsdDims.cbSize(s)], states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+        float[] y = new float[(int) s.xSize()], fin = new float[(int) s.stateSize()];
+        for (float[] a : new float[][] {dt, cum, w, cb, states, stateIn, y, fin}) Arrays.fill(a, Float.NaN);
+        int bch = SsdDims.cumsumItems(s);
+        boolean b8 = variant.equals("blocked8");
+        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
+        if (b8) { // as nvidia.json pairs them: the cumsum's scan, in groups of 32 (chunks above 32 in segments)
+            KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1,
+                    kc -> SsdKernels.chunkCumsumScan(kc, in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w));
+        } else {
+            SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w, bch);
+        }
+        int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
+        IntUnaryOperator global = n -> SsdPlan.blockedGlobal(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
+        KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
+                t, t, 1, kc -> {
+                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, in.C(), in.B(), dims, cb);
+                    else SsdBlockedKernels.chunkCBBlocked(kc, in.C(), in.B(), dims, cb);
+                });
+        // every element, zeros above the diagonal and past the sequence included, as the loop kernel writes them
+        float[] cbLoop = new float[cb.length];
+        SsdKernels.chunkCB(in.C(), in.B(), dims, cbLoop, cbLoop.length);
+        for (int i = 0; i < cb.length; i++) {
+            if (!(Math.abs(cb[i] - cbLoop[i]) <= 1e-5f * (1 + Math.abs(cbLoop[i])))) {
+                throw new AssertionError(c.name() + " " + variant + " chunkCB differs at " + i + ": " + cb[i] + " vs " + cbLoop[i]);
+            }
+        }
+        KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
+            if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, in.x(), in.B(), w, dims, states);
+            else SsdBlockedKernels.chunkStatesBlocked(kc, in.x(), in.B(), w, dims, states);
+        });
+        SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
+        float[] z = f.z() ? in.z() : dummy;
+        KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
+            if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
+            else SsdBlockedKernels.chunkOutputBlocked(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
+        });
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y, c.y(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin, c.finalState(), SsdKernelsTest.TOL);
+    }
+}
