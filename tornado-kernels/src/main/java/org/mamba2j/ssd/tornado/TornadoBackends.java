@@ -31,7 +31,9 @@ public final class TornadoBackends {
     }
 
     /**
-     * Opens the SSD backend on the device named by {@code spec} ({@link DeviceSpec#FORMAT}).
+     * Opens the SSD backend on the device named by {@code spec} ({@link DeviceSpec#FORMAT}). Its
+     * forward runs each call's chunk size as given; {@link SsdBackend#preferredChunkSize} says the
+     * device config's.
      *
      * @param deviceConfig a device config file (the CLI's --device-config), or null to pick by device name
      */
@@ -43,7 +45,7 @@ public final class TornadoBackends {
         }
         try {
             Class<?> k = Class.forName("org.mamba2j.ssd.tornado.TornadoSsd");
-            return (SsdBackend) k.getMethod("open", DeviceSpec.class, Path.class, boolean.class).invoke(null, ds, deviceConfig, false);
+            return (SsdBackend) k.getMethod("open", DeviceSpec.class, Path.class, boolean.class).invoke(null, ds, deviceConfig, true);
         } catch (InvocationTargetException e) {
             Throwable c = e.getCause();
             if (c instanceof RuntimeException r && r.getMessage() != null && !r.getMessage().contains("\n")) throw r;
