@@ -2,55 +2,62 @@ package org.mamba2j.model;
 
 import java.util.Arrays;
 import java.util.function.IntConsumer;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
 
 /**
  * Autoregressive generation: one chunked prefill of the prompt, then one recurrent step per token.
  * Each token goes to {@code onToken} as soon as it is chosen (a stop token ends generation and is
- * not emitted).
+ * not emitted). By default every row of the logits is a candidate, as in mamba_ssm's and HF's
+ * {@code generate}: the model's whole vocabulary, including ids a tokenizer may not know.
  */
 public final class Generator {
 
     /** What came out, with timings: prefill is the prompt pass, decode the per-token steps after it. */
-    public record Result(int[] promptIds, int[] tokens, String stopReason, double prefillMs, int decodeSteps, double decodeMs) {
+    public record Result(int[] promptIds, int[] tokens, StopReason stopReason, double prefillMs, int decodeSteps, double decodeMs) {
         public double decodeTokensPerSecond() {
             return decodeSteps == 0 ? 0 : decodeSteps / (decodeMs / 1000.0);
         }
     }
 
     private final Decoder decoder;
-    private final int vocabLimit;
+    private final int[] candidates;
 
-    /** {@code vocabLimit}: ids at or above it (padding rows, ids the tokenizer lacks) are never sampled. */
-    public Generator(Decoder decoder, int vocabLimit) {
-        if (vocabLimit <= 0 || vocabLimit > decoder.vocab()) {
-            throw new IllegalArgumentException("vocab limit " + vocabLimit + " outside (0, " + decoder.vocab() + "]");
-        }
-        this.decoder = decoder;
-        this.vocabLimit = vocabLimit;
+    /** Candidates: every id of the model's vocabulary (all logit rows). */
+    public Generator(Decoder decoder) {
+        this(decoder, id -> true);
     }
 
-    public Generator(Mamba2Model model, int vocabLimit) {
-        this(new JvmDecoder(model), vocabLimit);
+    /** Candidates: the ids of the model's vocabulary that {@code candidate} accepts (at least one). */
+    public Generator(Decoder decoder, IntPredicate candidate) {
+        this.decoder = decoder;
+        this.candidates = IntStream.range(0, decoder.vocab()).filter(candidate).toArray();
+        if (candidates.length == 0) throw new IllegalArgumentException("no id of the vocabulary [0, " + decoder.vocab() + ") is a candidate");
     }
 
     public Generator(Mamba2Model model) {
-        this(model, model.config().paddedVocab());
+        this(new JvmDecoder(model));
+    }
+
+    public Generator(Mamba2Model model, IntPredicate candidate) {
+        this(new JvmDecoder(model), candidate);
     }
 
     public Result generate(int[] prompt, GenerationConfig cfg, IntConsumer onToken) {
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt needs at least one token");
-        Sampler sampler = new Sampler(cfg, vocabLimit);
+        Sampler sampler = new Sampler(cfg, candidates, decoder.vocab());
         for (int t : prompt) sampler.observe(t);
         int[] out = new int[cfg.maxTokens()];
         int n = 0, steps = 0;
-        String reason = "max_tokens";
+        StopReason reason = StopReason.MAX_TOKENS;
         long t0 = System.nanoTime();
         float[] logits = cfg.maxTokens() == 0 ? null : decoder.prefill(prompt);
         long t1 = System.nanoTime();
         while (n < cfg.maxTokens()) {
             int tok = sampler.next(logits);
-            if (cfg.isStop(tok)) {
-                reason = "stop_token";
+            StopReason stop = cfg.stopFor(tok);
+            if (stop != null) {
+                reason = stop;
                 break;
             }
             out[n++] = tok;

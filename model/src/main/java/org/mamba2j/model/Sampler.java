@@ -5,43 +5,45 @@ import java.util.SplittableRandom;
 
 /**
  * Picks the next token from logits: repetition penalty, then greedy or temperature with top-k and
- * top-p. All scratch space is allocated once per sampler; logits are modified in place.
+ * top-p, among a fixed set of candidate ids. All scratch space is allocated once per sampler;
+ * logits are modified in place.
  */
 final class Sampler {
 
     private final GenerationConfig cfg;
-    private final int vocab;
+    private final int[] candidates;  // ascending ids that may be picked
     private final boolean[] seen;
     private final long[] order;     // (sortable logit bits << 32 | index), for top-k/top-p
     private final SplittableRandom random;
 
-    /** {@code vocab}: candidates are ids [0, vocab) (rows beyond the tokenizer are never picked). */
-    Sampler(GenerationConfig cfg, int vocab) {
+    /** {@code candidates}: the ids that may be picked, ascending, each below {@code vocab} (the logits' length). */
+    Sampler(GenerationConfig cfg, int[] candidates, int vocab) {
         this.cfg = cfg;
-        this.vocab = vocab;
+        this.candidates = candidates;
         this.seen = new boolean[vocab];
-        this.order = new long[vocab];
+        this.order = new long[candidates.length];
         this.random = new SplittableRandom(cfg.seed());
     }
 
     void observe(int token) {
-        if (token >= 0 && token < vocab) seen[token] = true;
+        if (token >= 0 && token < seen.length) seen[token] = true;
     }
 
     int next(float[] logits) {
         float r = cfg.repetitionPenalty();
         if (r != 1f) {
-            for (int i = 0; i < vocab; i++) if (seen[i]) logits[i] = logits[i] > 0 ? logits[i] / r : logits[i] * r;
+            for (int i : candidates) if (seen[i]) logits[i] = logits[i] > 0 ? logits[i] / r : logits[i] * r;
         }
         if (cfg.temperature() == 0f || cfg.topK() == 1) return argmax(logits);
         // Candidates sorted by logit, descending: a float's bits, flipped for negatives, sort as ints.
-        for (int i = 0; i < vocab; i++) {
+        for (int j = 0; j < candidates.length; j++) {
+            int i = candidates[j];
             int bits = Float.floatToRawIntBits(logits[i]);
             int key = bits >= 0 ? bits : bits ^ 0x7fffffff;
-            order[i] = ((long) ~key << 32) | i;
+            order[j] = ((long) ~key << 32) | i;
         }
-        Arrays.sort(order, 0, vocab);
-        int n = cfg.topK() > 0 ? Math.min(cfg.topK(), vocab) : vocab;
+        Arrays.sort(order);
+        int n = cfg.topK() > 0 ? Math.min(cfg.topK(), order.length) : order.length;
         float max = logits[index(0)];
         double total = 0;
         for (int j = 0; j < n; j++) total += Math.exp((logits[index(j)] - max) / cfg.temperature());
@@ -69,9 +71,10 @@ final class Sampler {
         return (int) order[j];
     }
 
+    /** The first candidate with the largest logit (as torch.argmax: ties go to the lowest id). */
     private int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < vocab; i++) if (logits[i] > logits[best]) best = i;
+        int best = candidates[0];
+        for (int i : candidates) if (logits[i] > logits[best]) best = i;
         return best;
     }
 }

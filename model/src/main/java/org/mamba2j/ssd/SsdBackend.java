@@ -6,7 +6,7 @@ public interface SsdBackend extends AutoCloseable {
     /** Human-readable device name, as reported by the device. */
     String deviceName();
 
-    /** Chunked forward; writes y and the final state into the given arrays. */
+    /** Chunked forward at the shape's chunk size as given; writes y and the final state into the given arrays. */
     void forward(SsdShape shape, SsdInputs in, float[] y, float[] finalState);
 
     /**
@@ -46,6 +46,15 @@ public interface SsdBackend extends AutoCloseable {
                 System.arraycopy(state, 0, out, 0, state.length);
             }
         };
+    }
+
+    /**
+     * The chunk size this backend runs best for work whose own chunk size is {@code requested} (a
+     * TornadoVM device config's preference); {@code requested} when it has none. A caller that
+     * wants it passes it in the shape: {@link #forward} does not substitute it.
+     */
+    default int preferredChunkSize(int requested) {
+        return requested;
     }
 
     /**

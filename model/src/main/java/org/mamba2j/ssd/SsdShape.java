@@ -30,6 +30,11 @@ public record SsdShape(int batch, int seqlen, int nheads, int headdim, int ngrou
         return new SsdShape(batch, newSeqlen, nheads, headdim, ngroups, dstate, chunkSize);
     }
 
+    /** The same shape at another chunk size. */
+    public SsdShape withChunkSize(int newChunkSize) {
+        return new SsdShape(batch, seqlen, nheads, headdim, ngroups, dstate, newChunkSize);
+    }
+
     public int headsPerGroup() { return nheads / ngroups; }
     public int groupOf(int head) { return head / headsPerGroup(); }
     public int nchunks() { return (seqlen + chunkSize - 1) / chunkSize; }

@@ -9,6 +9,7 @@ import org.mamba2j.io.MalformedFileException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.BitSet;
 
 /**
  * A HF {@code tokenizer.json} through DJL's binding of the tokenizers library (native, offline).
@@ -18,11 +19,11 @@ import java.nio.file.Path;
 public final class Tokenizer implements AutoCloseable {
 
     private final HuggingFaceTokenizer hf;
-    private final int vocabSize;
+    private final BitSet known;
 
-    private Tokenizer(HuggingFaceTokenizer hf, int vocabSize) {
+    private Tokenizer(HuggingFaceTokenizer hf, BitSet known) {
         this.hf = hf;
-        this.vocabSize = vocabSize;
+        this.known = known;
     }
 
     public static Tokenizer load(Path file) throws IOException {
@@ -32,14 +33,13 @@ public final class Tokenizer implements AutoCloseable {
         if (System.getProperty("RUST_FLAVOR") == null && System.getenv("RUST_FLAVOR") == null) {
             System.setProperty("RUST_FLAVOR", "cpu");
         }
-        int vocab;
+        BitSet known = new BitSet();
         try {
             JsonNode root = new ObjectMapper().readTree(file.toFile());
             JsonNode v = root == null ? null : root.path("model").get("vocab");
             if (v == null || !v.isObject()) throw new MalformedFileException(file, "has no model.vocab object: not a HF tokenizer.json");
-            vocab = v.size();
-            for (JsonNode t : root.path("added_tokens")) vocab = Math.max(vocab, t.path("id").asInt(-1) + 1);
-            for (JsonNode id : v) vocab = Math.max(vocab, id.asInt(-1) + 1);
+            for (JsonNode id : v) setId(known, id);
+            for (JsonNode t : root.path("added_tokens")) setId(known, t.path("id"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             throw new MalformedFileException(file, "not valid JSON (" + e.getOriginalMessage() + ")");
         }
@@ -50,14 +50,23 @@ public final class Tokenizer implements AutoCloseable {
                     .optTruncation(false)
                     .optPadding(false)
                     .build();
-            return new Tokenizer(hf, vocab);
+            return new Tokenizer(hf, known);
         } catch (RuntimeException e) {
             throw new MalformedFileException(file, "cannot be loaded by HF tokenizers (" + firstLine(e.getMessage()) + ")");
         }
     }
 
-    /** One past the largest token id the tokenizer knows; ids at or above it decode to nothing. */
-    public int vocabSize() { return vocabSize; }
+    private static void setId(BitSet known, JsonNode id) {
+        if (id.canConvertToInt() && id.intValue() >= 0) known.set(id.intValue());
+    }
+
+    /** One past the largest token id the tokenizer knows. */
+    public int vocabSize() { return known.length(); }
+
+    /** Whether the tokenizer has a token for {@code id} (its vocabulary or its added tokens). */
+    public boolean knows(int id) {
+        return id >= 0 && known.get(id);
+    }
 
     public int[] encode(String text) {
         if (text.isEmpty()) return new int[0];
@@ -68,17 +77,35 @@ public final class Tokenizer implements AutoCloseable {
         return out;
     }
 
-    /** Text of the ids, special tokens included, ids outside the vocabulary skipped. */
+    /**
+     * Text of the ids, special tokens included. An id the tokenizer lacks (a model's vocabulary can
+     * be larger than its tokenizer's) shows as {@link #unknown}, never silently dropped.
+     */
     public String decode(int[] ids) {
         return decode(ids, 0, ids.length);
     }
 
     public String decode(int[] ids, int from, int to) {
+        StringBuilder sb = new StringBuilder();
+        int run = from;   // start of the current run of known ids
+        for (int i = from; i < to; i++) {
+            if (knows(ids[i])) continue;
+            sb.append(decodeKnown(ids, run, i)).append(unknown(ids[i]));
+            run = i + 1;
+        }
+        return sb.append(decodeKnown(ids, run, to)).toString();
+    }
+
+    /** How an id the tokenizer lacks shows in text: {@code <id:271>}. */
+    public static String unknown(int id) {
+        return "<id:" + id + ">";
+    }
+
+    private String decodeKnown(int[] ids, int from, int to) {
+        if (from == to) return "";
         long[] l = new long[to - from];
-        int n = 0;
-        for (int i = from; i < to; i++) if (ids[i] >= 0 && ids[i] < vocabSize) l[n++] = ids[i];
-        if (n == 0) return "";
-        return hf.decode(n == l.length ? l : java.util.Arrays.copyOf(l, n), false);
+        for (int i = from; i < to; i++) l[i - from] = ids[i];
+        return hf.decode(l, false);
     }
 
     private static String firstLine(String s) {

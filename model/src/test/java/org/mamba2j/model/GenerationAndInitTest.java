@@ -54,7 +54,7 @@ class GenerationAndInitTest {
     void samplingIsSeededAndStopsWhereTold() throws IOException {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
             int[] prompt = {5, 6, 7};
-            Generator gen = new Generator(m, 300);
+            Generator gen = new Generator(m, id -> id < 300);
             GenerationConfig a = new GenerationConfig(40, 1.0f, 50, 0.9f, 1.3f, 42, null);
             int[] t1 = gen.generate(prompt, a, id -> { }).tokens();
             int[] t2 = gen.generate(prompt, a, id -> { }).tokens();
@@ -68,13 +68,96 @@ class GenerationAndInitTest {
             int first = 0;
             while (t1[first] != t1[5]) first++;
             assertArrayEquals(Arrays.copyOf(t1, first), stopped.tokens());
-            assertEquals("stop_token", stopped.stopReason());
+            assertEquals(StopReason.STOP_ID, stopped.stopReason());
             // A strong repetition penalty changes a greedy continuation that repeats itself.
             int[] greedy = gen.generate(prompt, GenerationConfig.greedy(30), id -> { }).tokens();
             int[] penalised = gen.generate(prompt, new GenerationConfig(30, 0f, 0, 1f, 5f, 0, null), id -> { }).tokens();
             assertNotEquals(Arrays.toString(greedy), Arrays.toString(penalised));
             assertEquals(0, gen.generate(prompt, GenerationConfig.greedy(0), id -> { }).tokens().length);
         }
+    }
+
+    /** Ids at and above this one are what a tokenizer without merges (specials and bytes) lacks. */
+    static final int BYTES_ONLY = 258;
+
+    @Test
+    void greedyPicksAmongTheWholeVocabularyUnlessRestricted() throws IOException {
+        try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"));
+             SafeTensors g = Golden.tensors()) {
+            int[] prompt = Golden.ints(g, "greedy_prompt"), expected = Golden.ints(g, "greedy_tokens");
+            int V = m.config().paddedVocab();
+            double[] refLogits = g.get("greedy_step_logits_f64").toDoubles();
+            // The reference is the float64 model's own argmax, and it picks ids beyond the restriction.
+            for (int t = 0; t < expected.length; t++) assertEquals(expected[t], argmax(refLogits, t * V, V), "reference step " + t);
+            int first = 0;
+            while (expected[first] < BYTES_ONLY) first++;
+            assertTrue(first < expected.length, "the reference must pick an id >= " + BYTES_ONLY);
+
+            int[] all = new Generator(m).generate(prompt, GenerationConfig.greedy(expected.length), id -> { }).tokens();
+            assertArrayEquals(expected, all);
+
+            int[] restricted = new Generator(m, id -> id < BYTES_ONLY).generate(prompt, GenerationConfig.greedy(expected.length), id -> { }).tokens();
+            assertEquals(expected.length, restricted.length);
+            assertTrue(Arrays.stream(restricted).allMatch(id -> id < BYTES_ONLY), Arrays.toString(restricted));
+            assertArrayEquals(Arrays.copyOf(expected, first), Arrays.copyOf(restricted, first));
+            // Where they part, the restricted pick is the reference's best id below the limit.
+            assertEquals(argmax(refLogits, first * V, BYTES_ONLY), restricted[first]);
+        }
+    }
+
+    @Test
+    void generationStopsAtEosAndAtStopIdsAndSaysWhy() throws IOException {
+        try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"));
+             SafeTensors g = Golden.tensors()) {
+            int[] prompt = Golden.ints(g, "greedy_prompt"), expected = Golden.ints(g, "greedy_tokens");
+            Generator gen = new Generator(m);
+            GenerationConfig plain = GenerationConfig.greedy(expected.length);
+            List<Integer> streamed = new ArrayList<>();
+            Generator.Result eos = gen.generate(prompt, plain.withEos(new int[] {expected[3]}), streamed::add);
+            assertArrayEquals(Arrays.copyOf(expected, 3), eos.tokens());
+            assertEquals(List.of(expected[0], expected[1], expected[2]), streamed, "the EOS id is not emitted");
+            assertEquals(StopReason.EOS, eos.stopReason());
+
+            GenerationConfig stop5 = new GenerationConfig(expected.length, 0f, 0, 1f, 1f, 0, new int[] {expected[5]});
+            Generator.Result stopId = gen.generate(prompt, stop5, id -> { });
+            assertArrayEquals(Arrays.copyOf(expected, firstIndex(expected, expected[5])), stopId.tokens());
+            assertEquals(StopReason.STOP_ID, stopId.stopReason());
+            // Both: whichever comes first; an id that is both counts as EOS.
+            assertEquals(StopReason.EOS, gen.generate(prompt, stop5.withEos(new int[] {expected[3]}), id -> { }).stopReason());
+            assertEquals(StopReason.EOS, gen.generate(prompt, stop5.withEos(new int[] {expected[5]}), id -> { }).stopReason());
+
+            Generator.Result max = gen.generate(prompt, plain.withEos(new int[] {319}), id -> { });
+            assertArrayEquals(expected, max.tokens());
+            assertEquals(StopReason.MAX_TOKENS, max.stopReason());
+        }
+    }
+
+    @Test
+    void tokenizerShowsIdsItLacks() throws IOException {
+        try (Tokenizer tok = Tokenizer.load(Golden.tinyA().resolve("tokenizer.json"))) {
+            assertEquals(300, tok.vocabSize());
+            assertTrue(tok.knows(0) && tok.knows(299));
+            assertFalse(tok.knows(300) || tok.knows(-1));
+            int x = tok.encode("x")[0], q = tok.encode("q")[0];
+            int[] ids = {x, 310, q, 300};
+            assertEquals("x<id:310>q<id:300>", tok.decode(ids));
+            StreamingDecoder dec = new StreamingDecoder(tok);
+            StringBuilder text = new StringBuilder();
+            for (int id : ids) text.append(dec.add(id));
+            assertEquals(tok.decode(ids), text.append(dec.flush()).toString());
+        }
+    }
+
+    private static int argmax(double[] a, int from, int n) {
+        int best = 0;
+        for (int i = 1; i < n; i++) if (a[from + i] > a[from + best]) best = i;
+        return best;
+    }
+
+    private static int firstIndex(int[] a, int v) {
+        int i = 0;
+        while (a[i] != v) i++;
+        return i;
     }
 
     @Test

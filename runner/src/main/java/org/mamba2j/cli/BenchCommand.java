@@ -33,6 +33,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--iters", defaultValue = "10", description = "timed runs per workload (default ${DEFAULT-VALUE})") int iters;
     @Option(names = "--warmup", defaultValue = "3", description = "warm-up runs after the first call (default ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--out", defaultValue = "results", description = "parent folder of the run's folder (default ${DEFAULT-VALUE})") Path out;
+    @Option(names = "--chunk", defaultValue = "256", converter = ChunkChoice.Converter.class,
+            description = ChunkChoice.HELP + ", for the SSD forward workloads; runs as given (default ${DEFAULT-VALUE})")
+    ChunkChoice chunk;
     @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
     @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
@@ -80,7 +83,7 @@ final class BenchCommand implements Callable<Integer> {
                 for (Workload w : chosen) {
                     progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
                     try {
-                        results.add(w.run(device, backend, deviceConfig, warmup, iters));
+                        results.add(w.run(device, backend, deviceConfig, chunk, warmup, iters));
                     } catch (RuntimeException | LinkageError e) {
                         results.add(BenchResult.failed(device, w.name, Failures.message(e)));
                     }

@@ -17,7 +17,7 @@ import java.util.Map;
 /** Writes a benchmark run as results.csv, results.json, results.md and chart.svg. */
 final class BenchReport {
 
-    private static final String[] COLUMNS = {"device", "device_name", "workload", "status", "first_call_ms",
+    private static final String[] COLUMNS = {"device", "device_name", "workload", "chunk", "status", "first_call_ms",
             "median_ms", "min_ms", "max_ms", "rel_iqr", "kernel_ms", "throughput", "unit", "gflops", "rel_err", "error"};
 
     private BenchReport() {
@@ -32,8 +32,13 @@ final class BenchReport {
     }
 
     private static Object[] values(BenchResult r) {
-        return new Object[]{r.device(), r.deviceName(), r.workload(), r.status(), r.firstCallMs(), r.medianMs(),
+        return new Object[]{r.device(), r.deviceName(), r.workload(), chunk(r), r.status(), r.firstCallMs(), r.medianMs(),
                 r.minMs(), r.maxMs(), r.relIqr(), r.kernelMs(), r.throughput(), r.unit(), r.gflops(), r.relErr(), r.error()};
+    }
+
+    /** The chunk size that ran, or null where the workload has none of its own. */
+    private static Integer chunk(BenchResult r) {
+        return r.chunk() == BenchResult.NO_CHUNK ? null : r.chunk();
     }
 
     static String csv(List<BenchResult> results) {
@@ -47,6 +52,7 @@ final class BenchReport {
     }
 
     private static String csvCell(Object v) {
+        if (v == null) return "";
         if (v instanceof Double d) return d.isNaN() ? "" : String.format(Locale.ROOT, "%.6g", d);
         String s = String.valueOf(v);
         return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
@@ -63,7 +69,11 @@ final class BenchReport {
             ObjectNode o = rows.addObject();
             Object[] v = values(r);
             for (int i = 0; i < COLUMNS.length; i++) {
-                if (v[i] instanceof Double d) {
+                if (v[i] == null) {
+                    o.putNull(COLUMNS[i]);
+                } else if (v[i] instanceof Integer n) {
+                    o.put(COLUMNS[i], n);
+                } else if (v[i] instanceof Double d) {
                     if (d.isNaN()) o.putNull(COLUMNS[i]); else o.put(COLUMNS[i], d);
                 } else {
                     o.put(COLUMNS[i], String.valueOf(v[i]));
@@ -76,16 +86,16 @@ final class BenchReport {
     static String markdown(String command, List<BenchResult> results) {
         StringBuilder sb = new StringBuilder();
         sb.append("`").append(command).append("`\n\n");
-        sb.append("| device | workload | median | spread (IQR) | device kernels | first call | throughput | GFLOP/s | rel err | status |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        sb.append("| device | workload | chunk | median | spread (IQR) | device kernels | first call | throughput | GFLOP/s | rel err | status |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (BenchResult r : results) {
             if (!r.status().equals("failed")) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %.3f ms | %.1f%% | %s | %.0f ms | %s %s | %s | %.1e | %s |%n",
-                        label(r), r.workload(), r.medianMs(), 100 * r.relIqr(),
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.3f ms | %.1f%% | %s | %.0f ms | %s %s | %s | %.1e | %s |%n",
+                        label(r), r.workload(), chunk(r) == null ? "–" : chunk(r), r.medianMs(), 100 * r.relIqr(),
                         Double.isNaN(r.kernelMs()) ? "–" : String.format(Locale.ROOT, "%.3f ms", r.kernelMs()), r.firstCallMs(),
                         human(r.throughput()), r.unit(), Double.isNaN(r.gflops()) ? "–" : String.format(Locale.ROOT, "%.1f", r.gflops()), r.relErr(), r.error().isEmpty() ? r.status() : r.status() + ": " + r.error()));
             } else {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | – | – | – | – | – | – | – | failed: %s |%n",
+                sb.append(String.format(Locale.ROOT, "| %s | %s | – | – | – | – | – | – | – | – | failed: %s |%n",
                         r.device(), r.workload(), r.error().replace("|", "/")));
             }
         }

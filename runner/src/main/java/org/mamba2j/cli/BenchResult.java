@@ -1,23 +1,26 @@
 package org.mamba2j.cli;
 
 /** One (device, workload) cell of the benchmark; a failed cell keeps the reason instead of numbers. */
-record BenchResult(String device, String deviceName, String workload, String status, String error,
+record BenchResult(String device, String deviceName, String workload, int chunk, String status, String error,
                    double firstCallMs, double medianMs, double minMs, double maxMs, double relIqr, double kernelMs,
                    double throughput, String unit, double gflops, double relErr) {
+
+    /** The chunk column of a workload that runs no chunked SSD of its own choosing. */
+    static final int NO_CHUNK = 0;
 
     /** Relative error above which a result counts as wrong. */
     static final double TOLERANCE = 1e-4;
 
-    static BenchResult ok(String device, String deviceName, String workload, Timings t, double kernelMs, double throughput,
+    static BenchResult ok(String device, String deviceName, String workload, int chunk, Timings t, double kernelMs, double throughput,
                           String unit, double gflops, double relErr) {
         String status = relErr <= TOLERANCE ? "ok" : "wrong";
         String error = relErr <= TOLERANCE ? "" : "relative error " + relErr + " above " + TOLERANCE;
-        return new BenchResult(device, deviceName, workload, status, error, t.firstMs(), t.median(), t.min(), t.max(),
+        return new BenchResult(device, deviceName, workload, chunk, status, error, t.firstMs(), t.median(), t.min(), t.max(),
                 t.relativeIqr(), kernelMs, throughput, unit, gflops, relErr);
     }
 
     static BenchResult failed(String device, String workload, String error) {
-        return new BenchResult(device, "", workload, "failed", error, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+        return new BenchResult(device, "", workload, NO_CHUNK, "failed", error, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
                 Double.NaN, Double.NaN, Double.NaN, "", Double.NaN, Double.NaN);
     }
 

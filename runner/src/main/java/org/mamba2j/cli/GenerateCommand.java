@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.mamba2j.model.GenerationConfig;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
+import org.mamba2j.model.EosTokens;
 import org.mamba2j.model.Generator;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.tokenizer.StreamingDecoder;
@@ -41,7 +42,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "1", description = "nucleus sampling mass, 1 = off (default ${DEFAULT-VALUE})") float topP;
     @Option(names = "--repetition-penalty", defaultValue = "1", description = "HF-style penalty, 1 = off (default ${DEFAULT-VALUE})") float repetitionPenalty;
     @Option(names = "--seed", defaultValue = "0", description = "sampling seed (default ${DEFAULT-VALUE})") long seed;
-    @Option(names = "--stop", arity = "1..*", split = ",", description = "token ids that end generation") int[] stop;
+    @Option(names = "--stop", arity = "1..*", split = ",", description = "token ids that also end generation, besides the model's end of sequence") int[] stop;
+    @Option(names = "--ignore-eos", description = "do not stop at the model's end-of-sequence id (eos_token_id of generation_config.json or config.json)") boolean ignoreEos;
+    @Option(names = "--tokenizer-vocab-only", description = "pick only ids that tokenizer.json can decode (default: the model's whole vocabulary, as mamba_ssm and HF transformers)") boolean tokenizerVocabOnly;
     @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON") Path deviceConfig;
     @Option(names = "--json", description = "print one JSON object on the last line") boolean json;
@@ -59,6 +62,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (prompt.text != null && !Files.exists(tokFile)) {
             throw new ParameterException(spec.commandLine(), "--prompt needs " + tokFile + "; use --prompt-ids for a model without a tokenizer");
         }
+        if (tokenizerVocabOnly && !Files.exists(tokFile)) {
+            throw new ParameterException(spec.commandLine(), "--tokenizer-vocab-only needs " + tokFile);
+        }
+        if (!ignoreEos) cfg = cfg.withEos(EosTokens.read(model));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Devices.validate(device);
         try (Mamba2Model m = Mamba2Model.load(model);
@@ -66,10 +73,10 @@ final class GenerateCommand implements Callable<Integer> {
              Tokenizer tok = Files.exists(tokFile) ? Tokenizer.load(tokFile) : null) {
             int[] ids = prompt.text != null ? tok.encode(prompt.text) : prompt.ids;
             if (ids.length == 0) throw new ParameterException(spec.commandLine(), "the prompt encodes to no tokens");
-            int limit = tok == null ? m.config().paddedVocab() : Math.min(tok.vocabSize(), m.config().paddedVocab());
+            Generator gen = tokenizerVocabOnly ? new Generator(decoder, tok::knows) : new Generator(decoder);
             StreamingDecoder dec = tok == null ? null : new StreamingDecoder(tok);
             StringBuilder text = new StringBuilder();
-            Generator.Result r = new Generator(decoder, limit).generate(ids, cfg, id -> {
+            Generator.Result r = gen.generate(ids, cfg, id -> {
                 String piece = dec == null ? id + " " : dec.add(id);
                 text.append(piece);
                 out.print(piece);
@@ -82,8 +89,8 @@ final class GenerateCommand implements Callable<Integer> {
             }
             out.println();
             if (!json) {
-                System.err.printf("prefill %d tokens in %.1f ms; decode %.2f tokens/s on %s%n",
-                        ids.length, r.prefillMs(), r.decodeTokensPerSecond(), decoder.deviceName());
+                System.err.printf("prefill %d tokens in %.1f ms; decode %.2f tokens/s on %s; stopped: %s%n",
+                        ids.length, r.prefillMs(), r.decodeTokensPerSecond(), decoder.deviceName(), r.stopReason().jsonName());
             } else {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
@@ -92,7 +99,9 @@ final class GenerateCommand implements Callable<Integer> {
                 var t = o.putArray("tokens");
                 for (int i : r.tokens()) t.add(i);
                 if (tok != null) o.put("text", tok.decode(r.tokens())); else o.putNull("text");
-                o.put("stop_reason", r.stopReason()).put("prefill_ms", r.prefillMs())
+                var eos = o.putArray("eos_token_ids");
+                for (int i : cfg.eosTokens()) eos.add(i);
+                o.put("stop_reason", r.stopReason().jsonName()).put("prefill_ms", r.prefillMs())
                         .put("decode_steps", r.decodeSteps()).put("decode_ms", r.decodeMs())
                         .put("decode_tokens_per_s", r.decodeTokensPerSecond())
                         .put("device", device).put("device_name", decoder.deviceName());

@@ -21,6 +21,9 @@ import java.util.concurrent.Callable;
         description = "Run the chunked SSD forward on random inputs and time it; optionally check it against the float64 recurrence.")
 final class SsdCommand implements Callable<Integer> {
 
+    /** The chunk size --chunk auto means where the device config names none (Mamba-2 checkpoints' default). */
+    static final int AUTO_FALLBACK = 256;
+
     @Spec CommandSpec spec;
 
     @Option(names = "--batch", defaultValue = "1", description = "batch size (default ${DEFAULT-VALUE})") int batch;
@@ -29,7 +32,9 @@ final class SsdCommand implements Callable<Integer> {
     @Option(names = "--headdim", defaultValue = "64", description = "head dimension P (default ${DEFAULT-VALUE})") int headdim;
     @Option(names = "--dstate", defaultValue = "128", description = "state size N (default ${DEFAULT-VALUE})") int dstate;
     @Option(names = "--groups", defaultValue = "1", description = "B/C groups (default ${DEFAULT-VALUE})") int groups;
-    @Option(names = "--chunk", defaultValue = "256", description = "chunk size Q (default ${DEFAULT-VALUE})") int chunk;
+    @Option(names = "--chunk", defaultValue = "256", converter = ChunkChoice.Converter.class,
+            description = ChunkChoice.HELP + "; runs as given, 'auto' on the JVM is " + SsdCommand.AUTO_FALLBACK + " (default ${DEFAULT-VALUE})")
+    ChunkChoice chunk;
     @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
     @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})") int iters;
@@ -43,16 +48,17 @@ final class SsdCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (iters < 1) throw new ParameterException(spec.commandLine(), "--iters must be at least 1");
-        SsdShape shape;
+        SsdShape requested;
         try {
-            shape = new SsdShape(batch, seqlen, heads, headdim, groups, dstate, chunk);
+            requested = new SsdShape(batch, seqlen, heads, headdim, groups, dstate, chunk.isAuto() ? AUTO_FALLBACK : chunk.size());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        SsdInputs in = RandomInputs.generate(shape, seed, 1f, false, false);
-        float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
+        SsdInputs in = RandomInputs.generate(requested, seed, 1f, false, false);
+        float[] y = new float[(int) requested.xSize()], state = new float[(int) requested.stateSize()];
         if (profile) System.setProperty("mamba2.tornado.profile", "true");
         try (SsdBackend backend = Devices.ssdBackend(device, deviceConfig)) {
+            SsdShape shape = chunk.apply(requested, backend);
             Arrays.fill(y, Float.NaN);
             Arrays.fill(state, Float.NaN);
             double[] relErr = {Double.NaN};
@@ -70,7 +76,7 @@ final class SsdCommand implements Callable<Integer> {
             double tokensPerS = shape.batch() * shape.seqlen() / (median / 1e3);
             double gflops = shape.flops() / (median / 1e3) / 1e9;
             System.out.printf("device     %s (%s)%n", device, backend.deviceName());
-            System.out.printf("shape      %s%n", shape);
+            System.out.printf("shape      %s%s%n", shape, chunk.isAuto() ? " (--chunk auto)" : "");
             System.out.printf("first call %.2f ms (includes JIT)%n", firstMs);
             System.out.printf("median     %.3f ms over %d runs (min %.3f, max %.3f)%n", median, iters, t.min(), t.max());
             System.out.printf("throughput %.0f tokens/s, %.1f GFLOP/s%n", tokensPerS, gflops);
@@ -82,7 +88,8 @@ final class SsdCommand implements Callable<Integer> {
                 ObjectNode o = om.createObjectNode();
                 o.put("device", device).put("device_name", backend.deviceName())
                         .put("batch", batch).put("seqlen", seqlen).put("heads", heads).put("headdim", headdim)
-                        .put("dstate", dstate).put("groups", groups).put("chunk", chunk)
+                        .put("dstate", dstate).put("groups", groups).put("chunk", shape.chunkSize())
+                        .put("chunk_option", chunk.toString())
                         .put("iters", iters).put("ms_median", median).put("ms_min", t.min()).put("ms_max", t.max())
                         .put("first_call_ms", firstMs).put("tokens_per_s", tokensPerS).put("gflops", gflops);
                 if (check) o.put("rel_err", relErr[0]); else o.putNull("rel_err");

@@ -44,14 +44,19 @@ abstract class Workload {
 
     /**
      * @param deviceConfig the --device-config override, or null
+     * @param chunk        the --chunk choice, for workloads that run the chunked SSD themselves
      */
-    abstract BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters);
+    abstract BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters);
 
     /** Releases what the workload built once for every device (a model on disk). */
     void close() {
     }
 
-    /** SSD forward on random inputs; throughput in tokens/s, checked against the float64 recurrence. */
+    /**
+     * SSD forward on random inputs, at the --chunk choice (the shape's chunk size is the one for
+     * {@code auto} where the device config names none); throughput in tokens/s, GFLOP/s from the
+     * chunk size that ran; checked against the float64 recurrence.
+     */
     static final class SsdForward extends Workload {
         final SsdShape shape;
 
@@ -61,7 +66,8 @@ abstract class Workload {
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters) {
+            SsdShape shape = chunk.apply(this.shape, backend);
             SsdInputs in = RandomInputs.generate(shape, 11);
             float[] y = new float[(int) shape.xSize()], state = new float[(int) shape.stateSize()];
             Arrays.fill(y, Float.NaN);
@@ -75,7 +81,7 @@ abstract class Workload {
                 err[0] = Math.max(SsdReference.relativeError(y, ref.y()), SsdReference.relativeError(state, ref.finalState()));
             });
             double perS = shape.batch() * shape.seqlen() / (t.median() / 1e3);
-            return BenchResult.ok(device, backend.deviceName(), name, t, kernels.median(), perS, "tokens/s",
+            return BenchResult.ok(device, backend.deviceName(), name, shape.chunkSize(), t, kernels.median(), perS, "tokens/s",
                     shape.flops() / (t.median() / 1e3) / 1e9, err[0]);
         }
     }
@@ -103,7 +109,7 @@ abstract class Workload {
         }
 
         @Override
-        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters) {
             SsdInputs in = RandomInputs.generate(shape, 12);
             float[] start = RandomInputs.generate(shape, 13, 1f, false, true).initialState();
             float[] state = new float[start.length];
@@ -128,7 +134,7 @@ abstract class Workload {
                 }).perUnit(STEPS);
                 // One step per layer: H·P·N state updates and dot products, 2 FLOP each.
                 double flops = 4.0 * shape.batch() * shape.nheads() * shape.headdim() * shape.dstate();
-                return BenchResult.ok(device, backend.deviceName(), name, t, kernels.median(), 1e3 / t.median(), "steps/s",
+                return BenchResult.ok(device, backend.deviceName(), name, BenchResult.NO_CHUNK, t, kernels.median(), 1e3 / t.median(), "steps/s",
                         flops / (t.median() / 1e3) / 1e9, err[0]);
             }
         }
@@ -165,7 +171,7 @@ abstract class Workload {
         abstract BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters);
 
         @Override
-        BenchResult run(String device, SsdBackend backend, Path deviceConfig, int warmup, int iters) {
+        BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters) {
             try (Mamba2Model m = Mamba2Model.load(model())) {
                 if (reference == null) {
                     try (Decoder jvm = new JvmDecoder(m)) {
@@ -219,7 +225,7 @@ abstract class Workload {
             double[] err = {Double.NaN};
             Timings t = Timings.measure(() -> d.prefill(prompt()), warmup, iters,
                     () -> err[0] = SsdReference.relativeError(d.prefill(prompt()), ref));
-            return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
+            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
                     Double.NaN, err[0]);
         }
     }
@@ -251,7 +257,7 @@ abstract class Workload {
             Timings t = Timings.measure(() -> {
                 for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
             }, warmup, iters, () -> { }).perUnit(STEPS);
-            return BenchResult.ok(device, d.deviceName(), name, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err);
+            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err);
         }
     }
 }

@@ -2,6 +2,8 @@ package org.mamba2j.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -10,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class GenerateCommandTest {
@@ -60,6 +63,112 @@ class GenerateCommandTest {
         assertEquals(32, j.get("prompt_ids").size());
     }
 
+    private static final String GREEDY_PROMPT = "75,126,241,243,197,2,282";
+    /** greedy_tokens of golden.safetensors: the float64 model's greedy continuation of GREEDY_PROMPT. */
+    private static final int[] GREEDY = {179, 25, 210, 74, 179, 165, 169, 249, 154, 20, 292, 268, 4, 4, 176, 169};
+
+    /** tiny-a (HF layout) in a folder of its own, with {@code config.json} rewritten by {@code edit}. */
+    private static Path tinyACopy(Path dir, java.util.function.Consumer<ObjectNode> edit) throws IOException {
+        ObjectMapper om = new ObjectMapper().enable(com.fasterxml.jackson.core.JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS);
+        ObjectNode config = (ObjectNode) om.readTree(tinyA().resolve("hf/config.json").toFile());
+        edit.accept(config);
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve("config.json"), om.writeValueAsString(config));
+        Files.createSymbolicLink(dir.resolve("model.safetensors"), tinyA().resolve("hf/model.safetensors"));
+        return dir;
+    }
+
+    /**
+     * The golden tokenizer cut to its first {@code keep} ids (merges whose tokens go are dropped):
+     * a tokenizer smaller than the model's vocabulary (320 rows).
+     */
+    private static void writeTruncatedTokenizer(Path file, int keep) throws IOException {
+        ObjectMapper om = new ObjectMapper();
+        ObjectNode root = (ObjectNode) om.readTree(tinyA().resolve("tokenizer.json").toFile());
+        ObjectNode model = (ObjectNode) root.get("model");
+        ObjectNode vocab = om.createObjectNode();
+        model.get("vocab").properties().forEach(e -> {
+            if (e.getValue().asInt() < keep) vocab.set(e.getKey(), e.getValue());
+        });
+        ArrayNode merges = om.createArrayNode();
+        for (JsonNode m : model.get("merges")) {
+            String a = m.get(0).asText(), b = m.get(1).asText();
+            if (vocab.has(a) && vocab.has(b) && vocab.has(a + b)) merges.add(m);
+        }
+        model.set("vocab", vocab);
+        model.set("merges", merges);
+        Files.writeString(file, om.writeValueAsString(root));
+    }
+
+    private static String ids(int[] a) {
+        return java.util.Arrays.toString(a).replace(" ", "");
+    }
+
+    @Test
+    void greedyPicksIdsTheTokenizerLacksAndShowsThem(@TempDir Path tmp) throws IOException {
+        // Specials and bytes only (258 ids) against a vocabulary of 320: the reference picks 292 and 268.
+        Path dir = tinyACopy(tmp.resolve("m"), c -> { });
+        writeTruncatedTokenizer(dir.resolve("tokenizer.json"), 258);
+        Mamba2CliTest.Run r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = lastJson(r);
+        assertEquals(ids(GREEDY), j.get("tokens").toString());
+        assertEquals("max_tokens", j.get("stop_reason").asText());
+        assertTrue(j.get("text").asText().contains("<id:292><id:268>"), j.toString());
+
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("<id:292><id:268>"), r.out());
+
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16",
+                "--tokenizer-vocab-only", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode restricted = lastJson(r).get("tokens");
+        assertEquals(16, restricted.size());
+        for (int i = 0; i < 10; i++) assertEquals(GREEDY[i], restricted.get(i).asInt(), "token " + i);
+        for (JsonNode t : restricted) assertTrue(t.asInt() < 258, restricted.toString());
+        assertFalse(lastJson(r).get("text").asText().contains("<id:"), r.out());
+    }
+
+    @Test
+    void textGenerationStopsAtTheConfigsEosUnlessIgnored(@TempDir Path tmp) throws IOException {
+        // eos_token_id 74: the 4th greedy token.
+        Path dir = tinyACopy(tmp.resolve("m"), c -> c.put("eos_token_id", 74));
+        Mamba2CliTest.Run r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = lastJson(r);
+        assertEquals("[179,25,210]", j.get("tokens").toString());
+        assertEquals("eos", j.get("stop_reason").asText());
+        assertEquals("[74]", j.get("eos_token_ids").toString());
+
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json", "--ignore-eos");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(ids(GREEDY), lastJson(r).get("tokens").toString());
+        assertEquals("max_tokens", lastJson(r).get("stop_reason").asText());
+        assertEquals("[]", lastJson(r).get("eos_token_ids").toString());
+
+        // --stop adds ids to the EOS: 25 comes before it.
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json", "--stop", "25");
+        assertEquals("[179]", lastJson(r).get("tokens").toString());
+        assertEquals("stop_id", lastJson(r).get("stop_reason").asText());
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json",
+                "--stop", "165", "--ignore-eos");
+        assertEquals("[179,25,210,74,179]", lastJson(r).get("tokens").toString());
+        assertEquals("stop_id", lastJson(r).get("stop_reason").asText());
+
+        // generation_config.json, where HF's generate looks first; a list of ids.
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": [999, 210]}");
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT, "--max-tokens", "16", "--json");
+        assertEquals("[179,25]", lastJson(r).get("tokens").toString());
+        assertEquals("eos", lastJson(r).get("stop_reason").asText());
+
+        Files.writeString(dir.resolve("generation_config.json"), "{\"eos_token_id\": \"end\"}");
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", GREEDY_PROMPT);
+        assertEquals(Mamba2.BAD_INPUT, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains("eos_token_id"), r.err());
+    }
+
     @Test
     void badModelsAndFlagsGiveOneLine(@TempDir Path tmp) {
         Mamba2CliTest.Run r = Mamba2CliTest.run("generate", "--model", tmp.toString(), "--prompt-ids", "1,2");
@@ -69,6 +178,9 @@ class GenerateCommandTest {
         assertEquals(Mamba2.USAGE, r.code(), r.err());
         r = Mamba2CliTest.run("generate", "--model", tinyA().resolve("hf").toString(), "--prompt", "hi");
         assertEquals(Mamba2.USAGE, r.code(), r.err());   // hf/ has no tokenizer.json
+        r = Mamba2CliTest.run("generate", "--model", tinyA().resolve("hf").toString(), "--prompt-ids", "1", "--tokenizer-vocab-only");
+        assertEquals(Mamba2.USAGE, r.code(), r.err());   // no tokenizer.json to restrict to
+        assertEquals(1, r.err().strip().lines().count(), r.err());
         r = Mamba2CliTest.run("init", "--preset", "7b", "--out", tmp.toString());
         assertEquals(Mamba2.USAGE, r.code(), r.err());
         r = Mamba2CliTest.run("init", "--preset", "130m", "--out", tmp.toString(), "--dtype", "f8");

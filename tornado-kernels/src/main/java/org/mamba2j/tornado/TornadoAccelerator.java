@@ -39,9 +39,10 @@ public final class TornadoAccelerator implements Accelerator {
         return oneLine("cannot list the TornadoVM devices", TornadoDevices::all);
     }
 
+    /** Its forward runs each call's chunk size as given; {@link SsdBackend#preferredChunkSize} says the device config's. */
     @Override
     public SsdBackend openSsd(DeviceSpec spec, Path deviceConfig) {
-        return oneLine("cannot open TornadoVM device " + spec, () -> TornadoSsd.open(spec, deviceConfig, false));
+        return oneLine("cannot open TornadoVM device " + spec, () -> TornadoSsd.open(spec, deviceConfig, true));
     }
 
     @Override

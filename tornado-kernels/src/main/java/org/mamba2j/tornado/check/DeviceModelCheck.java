@@ -165,7 +165,7 @@ public final class DeviceModelCheck {
 
     /** Greedy decoding of both golden prompts on {@code d}, with the logit differences found before. */
     private static Outcome greedy(Decoder d, Golden ref, double maxDiff, double vsJvm) {
-        Generator gen = new Generator(d, ref.vocab());
+        Generator gen = new Generator(d);
         boolean greedyOk = Arrays.equals(ref.greedy(), gen.generate(ref.greedyPrompt(), GenerationConfig.greedy(ref.greedy().length), x -> { }).tokens());
         boolean textOk = Arrays.equals(ref.textGreedy(), gen.generate(ref.textPrompt(), GenerationConfig.greedy(ref.textGreedy().length), x -> { }).tokens());
         return new Outcome(maxDiff, vsJvm, greedyOk ? ref.greedy().length + "/" + ref.greedy().length + " same" : "differ",

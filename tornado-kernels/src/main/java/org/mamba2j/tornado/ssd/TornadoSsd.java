@@ -87,10 +87,14 @@ public final class TornadoSsd implements SsdBackend {
     }
 
     @Override
+    public int preferredChunkSize(int requested) {
+        return config.chunkSizeFor(requested);
+    }
+
+    @Override
     public void forward(SsdShape shape, SsdInputs in, float[] y, float[] finalState) {
         in.validateForward(shape, y, finalState);
-        int q = keepChunkSize ? shape.chunkSize() : config.chunkSizeFor(shape.chunkSize());
-        SsdShape s = new SsdShape(shape.batch(), shape.seqlen(), shape.nheads(), shape.headdim(), shape.ngroups(), shape.dstate(), q);
+        SsdShape s = keepChunkSize ? shape : shape.withChunkSize(preferredChunkSize(shape.chunkSize()));
         SsdDims.Flags f = SsdDims.Flags.of(in);
         SsdPlan p = plan(new PlanKey("forward", s, f), () -> new SsdPlan(s, f, device, config));
         p.run(in, y, finalState);
