@@ -123,18 +123,30 @@ class SsdForwardTest {
     }
 
     @Test
-    void forwardIsBitwiseRepeatable() {
-        // Threads share scratch between phases: a race would show as runs that differ. The last bits
-        // may change while the JIT replaces the code (the Vector API leaves the order of a float
-        // reduction to the compiler), so the comparison starts once it has settled.
+    void forwardIsRepeatable() {
+        // Threads share scratch between phases: a race shows as runs that differ by far more than
+        // rounding. The last bits may change while the JIT replaces the code (the Vector API leaves
+        // the order of a float reduction to the compiler, and on a loaded machine C2 may arrive late),
+        // so runs must agree to a few ulps of the output's scale rather than bitwise.
         for (SsdShape s : List.of(new SsdShape(2, 300, 8, 16, 2, 32, 64), new SsdShape(1, 130, 4, 64, 1, 128, 32))) {
             SsdInputs in = RandomInputs.generate(s, 99, 1f, true, true);
             for (int i = 0; i < 60; i++) Ssd.forward(s, in);
             SsdResult first = Ssd.forward(s, in);
             for (int i = 0; i < 20; i++) {
                 SsdResult again = Ssd.forward(s, in);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(first.y(), again.y(), "y differs on run " + i + " for " + s);
-                org.junit.jupiter.api.Assertions.assertArrayEquals(first.finalState(), again.finalState(), "state differs on run " + i);
+                assertSame("y on run " + i + " for " + s, first.y(), again.y());
+                assertSame("state on run " + i + " for " + s, first.finalState(), again.finalState());
+            }
+        }
+    }
+
+    /** Equal up to rounding: every element within 1e-6 of the largest magnitude. */
+    private static void assertSame(String what, float[] expected, float[] actual) {
+        float scale = 0;
+        for (float v : expected) scale = Math.max(scale, Math.abs(v));
+        for (int i = 0; i < expected.length; i++) {
+            if (!(Math.abs(expected[i] - actual[i]) <= 1e-6f * scale)) {
+                org.junit.jupiter.api.Assertions.fail(what + " differs at " + i + ": " + expected[i] + " vs " + actual[i]);
             }
         }
     }
