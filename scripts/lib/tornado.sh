@@ -21,6 +21,8 @@ for b in opencl ptx cuda spirv; do
 done
 wanted="${tornado_backends:-all}"
 [ "$wanted" = all ] && wanted="$sdk_backends"
+# TornadoVM's SPIR-V backend dispatches through its OpenCL driver module
+case " $wanted " in *" spirv "*) case " $wanted " in *" opencl "*) ;; *) wanted="$wanted opencl" ;; esac ;; esac
 for b in $wanted; do
   case " $sdk_backends " in
     *" $b "*) ;;
