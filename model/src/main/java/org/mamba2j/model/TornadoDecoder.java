@@ -6,8 +6,10 @@ import org.mamba2j.model.kernels.MixerDims;
 import org.mamba2j.model.kernels.PrefillPlan;
 import org.mamba2j.ssd.tornado.DeviceConfig;
 import org.mamba2j.ssd.tornado.DeviceSpec;
+import org.mamba2j.ssd.tornado.OffHeap;
 import org.mamba2j.ssd.tornado.TornadoSsd;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.nio.file.Path;
 import java.util.function.IntFunction;
@@ -17,9 +19,10 @@ import java.util.function.IntFunction;
  * whose final states the {@link DecodePlan} resumes from; then one decode step per token. Prompts
  * shorter than the device config's prefill minTokens go token by token through the decode plan
  * instead (for one token that is the same work without the state hand-off). The weights are
- * widened to float32 and stay on the device in each plan; the prefill plan is built at the first
- * prompt that needs it. Reach it through {@link Decoders#open}, which checks for TornadoVM before
- * this class loads.
+ * widened to float32 into off-heap arrays ({@link FloatArray}) and stay on the device in each plan;
+ * the prefill plan is built at the first prompt that needs it. The logits come back into one
+ * float[] of this decoder's (valid until the next call, as {@link Decoder} promises). Reach it
+ * through {@link Decoders#open}, which checks for TornadoVM before this class loads.
  */
 final class TornadoDecoder implements Decoder {
 
@@ -29,7 +32,8 @@ final class TornadoDecoder implements Decoder {
     private final DeviceConfig config;
     private final boolean devicePrefill;
     private final DecodePlan plan;
-    private final float[] embedding, lmHead;
+    private final FloatArray normF, embedding, lmHead;
+    private final float[] logits;
     private final String deviceName;
     private PrefillPlan prefill;
 
@@ -50,9 +54,12 @@ final class TornadoDecoder implements Decoder {
         this.config = config;
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
         this.devicePrefill = config.prefill().runsOn(spec.backend());
-        this.embedding = model.embedding().toFloats(); // one host copy for both plans
-        this.lmHead = model.lmHead() == model.embedding() ? embedding : model.lmHead().toFloats();
-        this.plan = new DecodePlan(dims, layers(), model.normF(), embedding, lmHead, device, local, config.decodeBlocksPerGraph());
+        // one off-heap host copy for both plans
+        this.normF = FloatArray.fromArray(model.normF());
+        this.embedding = FloatArray.fromArray(model.embedding().toFloats());
+        this.lmHead = model.lmHead() == model.embedding() ? embedding : FloatArray.fromArray(model.lmHead().toFloats());
+        this.logits = new float[dims.vocab()];
+        this.plan = new DecodePlan(dims, layers(), normF, embedding, lmHead, device, local, config.decodeBlocksPerGraph());
         int graphs = plan.graphCount();
         this.deviceName = TornadoSsd.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", "
                 + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
@@ -67,21 +74,27 @@ final class TornadoDecoder implements Decoder {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
         if (prompt.length < config.prefill().minTokens() || !devicePrefill) {
             plan.reset();
-            float[] logits = null;
-            for (int t : prompt) logits = plan.step(t);
-            return logits;
+            FloatArray out = null;
+            for (int t : prompt) out = plan.step(t);
+            return logits(out);
         }
         if (prefill == null) {
-            prefill = new PrefillPlan(dims, model.config().chunkSize(), layers(), model.normF(), embedding, lmHead, device, config);
+            prefill = new PrefillPlan(dims, model.config().chunkSize(), layers(), normF, embedding, lmHead, device, config);
         }
-        float[] logits = prefill.run(prompt);
+        FloatArray out = prefill.run(prompt);
         plan.resume(prefill.states());
-        return logits;
+        return logits(out);
     }
 
     @Override
     public float[] step(int token) {
-        return plan.step(token);
+        return logits(plan.step(token));
+    }
+
+    /** A plan's logits into this decoder's array. */
+    private float[] logits(FloatArray out) {
+        OffHeap.copy(out, logits);
+        return logits;
     }
 
     @Override

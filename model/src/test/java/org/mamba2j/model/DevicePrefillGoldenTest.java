@@ -6,6 +6,7 @@ import org.mamba2j.io.SafeTensors;
 import org.mamba2j.model.kernels.MixerDims;
 import org.mamba2j.model.kernels.PackedStates;
 import org.mamba2j.model.kernels.PrefillPipeline;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -34,15 +35,16 @@ class DevicePrefillGoldenTest {
             Mamba2Config c = m.config();
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
-            float[] embedding = m.embedding().toFloats();
-            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layer(m, i), m.normF(), embedding,
-                    m.lmHead() == m.embedding() ? embedding : m.lmHead().toFloats());
-            float[] logits = device.run(Arrays.copyOf(ids, n));
+            FloatArray embedding = FloatArray.fromArray(m.embedding().toFloats());
+            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layer(m, i),
+                    FloatArray.fromArray(m.normF()), embedding,
+                    m.lmHead() == m.embedding() ? embedding : FloatArray.fromArray(m.lmHead().toFloats()));
+            float[] logits = device.run(Arrays.copyOf(ids, n)).toHeapArray();
             assertClose(ref, (n - 1) * V, logits, TOL, "logits after " + n + " tokens");
 
             Mamba2Model.State jvm = m.newState();
             m.prefill(Arrays.copyOf(ids, n), jvm, false);
-            Mamba2Model.State handed = handOver(m, device.states(), n);
+            Mamba2Model.State handed = handOver(m, device.states().toHeapArray(), n);
             for (int l = 0; l < c.nLayer(); l++) {
                 assertRel("conv window of block " + l, handed.conv[l], jvm.conv[l], 1e-6);
                 assertRel("SSM state of block " + l, handed.ssm[l], jvm.ssm[l], 1e-5);

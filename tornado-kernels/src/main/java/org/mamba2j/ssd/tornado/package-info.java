@@ -3,7 +3,7 @@
  *
  * <ul>
  * <li>{@link org.mamba2j.ssd.tornado.SsdKernels}: the chunked SSD as loop-parallel kernels over
- * primitive arrays (cumsum, C·Bᵀ, chunk states, state passing, chunk output, decode step), with
+ * off-heap FloatArray/IntArray buffers (cumsum, C·Bᵀ, chunk states, state passing, chunk output, decode step), with
  * KernelContext twins of the cumsum (a scan in local memory, for GPUs) and of the decode step;
  * {@link org.mamba2j.ssd.tornado.SsdTiledKernels}: KernelContext/local-memory twins of the two
  * matrix-product kernels; {@link org.mamba2j.ssd.tornado.SsdBlockedKernels} (4×4 outputs per work
