@@ -15,6 +15,7 @@ import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
 import org.mamba2j.tornado.ssd.TornadoSsd;
+import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -27,6 +28,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,12 +54,14 @@ import java.util.function.IntUnaryOperator;
  * tokens continuing from the states the one before left on the device (the conv and SSD kernels
  * take initial states), so any length runs at the speed of full passes.
  *
- * <p>Weights stay on the device across calls, packed per block as for decoding ({@link PackedBlock}):
- * a device copy of their own next to the decode plan's, so a model takes twice its float32 weights
- * in device memory (sharing them would take one execution plan for both). The blocks are split over
- * task graphs within TornadoVM's per-graph limits (see {@link DecodePlan}, whose constants this
- * uses), chained on the device with persistOnDevice / consumeFromDevice. As the grids change from
- * pass to pass, the plan cannot be captured as a CUDA graph as it is. Tasks are named b{l}_{kernel}.
+ * <p>Every buffer is an off-heap array ({@link FloatArray}, {@link IntArray}). Weights go to the
+ * device on the first execution only and stay there across calls, packed per block as for decoding
+ * ({@link PackedBlock}): a device copy of their own next to the decode plan's, so a model takes
+ * twice its float32 weights in device memory (sharing them would take one execution plan for
+ * both). The blocks are split over task graphs within TornadoVM's per-graph limits (see
+ * {@link DecodePlan}, whose constants this uses), chained on the device with persistOnDevice /
+ * consumeFromDevice. As the grids change from pass to pass, the plan cannot be captured as a CUDA
+ * graph as it is. Tasks are named b{l}_{kernel}.
  */
 public final class PrefillPlan implements AutoCloseable {
 
@@ -85,11 +90,11 @@ public final class PrefillPlan implements AutoCloseable {
     private final DeviceConfig cfg;
     private final int chunk, capacity, graphCount;
     /** {rows, start, resume} of the current pass ({@link PrefillKernels#ROWS} ...). */
-    private final int[] control = new int[PrefillKernels.CONTROL_LENGTH];
-    private final int[] tokens;
+    private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH);
+    private final IntArray tokens;
     /** The SSD kernels' size array ({@link SsdDims}): its length and chunk count follow the pass. */
-    private final int[] ssdDims;
-    private final float[] dtLimits, logits, states;
+    private final IntArray ssdDims;
+    private final FloatArray dtLimits, logits, states;
     private final Buffers b;
     private final GridScheduler grids = new GridScheduler();
     private final List<Sized> sized = new ArrayList<>();
@@ -102,8 +107,8 @@ public final class PrefillPlan implements AutoCloseable {
      * embedding itself (tied weights). {@code modelChunk}: the model's chunk size, used where the
      * device config does not set one.
      */
-    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, float[] normF, float[] embedding,
-                       float[] lmHead, TornadoDevice device, DeviceConfig cfg) {
+    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, FloatArray normF, FloatArray embedding,
+                       FloatArray lmHead, TornadoDevice device, DeviceConfig cfg) {
         this.dims = dims;
         this.cfg = cfg;
         this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
@@ -115,12 +120,12 @@ public final class PrefillPlan implements AutoCloseable {
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
         SsdShape shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
-        this.ssdDims = SsdDims.of(shape, new SsdDims.Flags(false, true, true, true));
-        this.tokens = new int[capacity];
-        this.dtLimits = new float[]{dims.dtMin(), dims.dtMax()};
-        this.logits = new float[dims.vocab()];
+        this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, true, true, true)));
+        this.tokens = new IntArray(capacity);
+        this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
+        this.logits = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
-        this.states = new float[ps.size()];
+        this.states = new FloatArray(ps.size());
         this.b = new Buffers(dims, shape, cfg);
         PackedBlock pb = PackedBlock.of(dims);
 
@@ -143,9 +148,11 @@ public final class PrefillPlan implements AutoCloseable {
             }
             for (int end = l + split[gi]; l < end; l++) {
                 LayerWeights lw = layers.apply(l);
-                float[] w = pb.pack(lw, dims); // widened and packed one block at a time
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, lw.aNeg(), lw.dtBias(), lw.d());
-                addBlock(g, "b" + l + "_", pb, w, lw, ps.conv(l), ps.ssm(l));
+                FloatArray w = pb.pack(lw, dims); // widened and packed one block at a time
+                // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
+                FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, aNeg, dtBias, d);
+                addBlock(g, "b" + l + "_", pb, w, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
             }
         }
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last, logits);
@@ -165,35 +172,35 @@ public final class PrefillPlan implements AutoCloseable {
 
     /** The activations of one pass, sized for the capacity; the blocks share them (they run in sequence). */
     private static final class Buffers {
-        final float[] residual, normed, zxbcdt, x, B, C, dtRaw;       // (rows, ·)
-        final float[] dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
-        final float[] init, fin;                                      // (nheads·headdim, dstate)
-        final float[] y, gated;                                       // (rows, dInner)
-        final float[] last, noZ;                                      // (dModel), the SSD's absent gate
+        final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw;          // (rows, ·)
+        final FloatArray dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
+        final FloatArray init, fin;                                         // (nheads·headdim, dstate)
+        final FloatArray y, gated;                                          // (rows, dInner)
+        final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
             int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
-            residual = new float[rows * d.dModel()];
-            normed = new float[rows * d.dModel()];
-            zxbcdt = new float[Math.multiplyExact(rows, d.dInProj())];
-            x = new float[rows * d.dInner()];
-            B = new float[rows * gn];
-            C = new float[rows * gn];
-            dtRaw = new float[rows * d.nheads()];
-            dt = new float[SsdDims.chunkedDtSize(s)];
-            cum = new float[dt.length];
-            wState = new float[dt.length];
-            cb = new float[SsdDims.cbSize(s)];
-            chunkStates = new float[SsdDims.chunkStatesSize(s)];
-            stateIn = new float[chunkStates.length];
+            residual = new FloatArray(rows * d.dModel());
+            normed = new FloatArray(rows * d.dModel());
+            zxbcdt = new FloatArray(Math.multiplyExact(rows, d.dInProj()));
+            x = new FloatArray(rows * d.dInner());
+            B = new FloatArray(rows * gn);
+            C = new FloatArray(rows * gn);
+            dtRaw = new FloatArray(rows * d.nheads());
+            dt = new FloatArray(SsdDims.chunkedDtSize(s));
+            cum = new FloatArray(dt.getSize());
+            wState = new FloatArray(dt.getSize());
+            cb = new FloatArray(SsdDims.cbSize(s));
+            chunkStates = new FloatArray(SsdDims.chunkStatesSize(s));
+            stateIn = new FloatArray(chunkStates.getSize());
             // only the loop output reads weighted scores
-            scores = new float[loopOutput(cfg) ? SsdDims.scoresSize(s) : 1];
-            init = new float[Math.toIntExact(s.stateSize())];
-            fin = new float[init.length];
-            y = new float[rows * d.dInner()];
-            gated = new float[rows * d.dInner()];
-            last = new float[d.dModel()];
-            noZ = new float[1];
+            scores = new FloatArray(loopOutput(cfg) ? SsdDims.scoresSize(s) : 1);
+            init = new FloatArray(Math.toIntExact(s.stateSize()));
+            fin = new FloatArray(init.getSize());
+            y = new FloatArray(rows * d.dInner());
+            gated = new FloatArray(rows * d.dInner());
+            last = new FloatArray(d.dModel());
+            noZ = new FloatArray(1);
         }
 
         /** These buffers followed by {@code more}. */
@@ -210,8 +217,9 @@ public final class PrefillPlan implements AutoCloseable {
         return !k.blocked() && !k.blocked8() && !k.tiled();
     }
 
-    /** One block's tasks, named prefix + kernel; its packed weights w and lw's A, dt bias and D are on the device already. */
-    private void addBlock(TaskGraph g, String p, PackedBlock o, float[] w, LayerWeights lw, int convAt, int ssmAt) {
+    /** One block's tasks, named prefix + kernel; its packed weights w and its A, dt bias and D are on the device already. */
+    private void addBlock(TaskGraph g, String p, PackedBlock o, FloatArray w, FloatArray aNeg, FloatArray dtBias, FloatArray D,
+                          int convAt, int ssmAt) {
         MixerDims d = dims;
         int gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, w, b.normed, d.dModel(), d.eps());
@@ -223,7 +231,7 @@ public final class PrefillPlan implements AutoCloseable {
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
         g.task(p + "ssmIn", PrefillKernels::loadState, control, states, ssmAt, b.init, ssmSize, loop(g, p + "ssmIn", "copy", rows -> ssmSize));
-        addSsd(g, p, lw);
+        addSsd(g, p, aNeg, dtBias, D);
         g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
         g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, w, o.gatedNorm(), b.gated, d.dInner(),
@@ -233,16 +241,16 @@ public final class PrefillPlan implements AutoCloseable {
     }
 
     /** The chunked SSD of one block over x, B, C, dt from the conv, as SsdPlan wires it: init from ssmIn, final state to ssmOut. */
-    private void addSsd(TaskGraph g, String p, LayerWeights lw) {
+    private void addSsd(TaskGraph g, String p, FloatArray aNeg, FloatArray dtBias, FloatArray D) {
         int H = dims.nheads(), P = dims.headdim(), N = dims.dstate(), G = dims.ngroups(), Q = chunk;
-        int[] dd = ssdDims;
+        IntArray dd = ssdDims;
         DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
         if (kcs.scan()) {
-            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState);
+            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, aNeg, dtBias, dtLimits, dd, b.dt, b.cum, b.wState);
             int local = kcs.local();
             grid(g, p + "cumsum", new int[]{local}, rows -> new int[]{rows / Q * H * local});
         } else {
-            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState,
+            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, aNeg, dtBias, dtLimits, dd, b.dt, b.cum, b.wState,
                     loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
         }
         if (cfg.kernel("chunkCB").blocked8()) {
@@ -273,25 +281,25 @@ public final class PrefillPlan implements AutoCloseable {
                 loop(g, p + "statePassing", "statePassing", rows -> H * P * N));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
         if (ko.blocked8()) {
-            g.task(p + "chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
+            g.task(p + "chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y);
             blocked8(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
         } else if (ko.blocked()) {
-            g.task(p + "chunkOutput", SsdBlockedKernels::chunkOutputBlocked, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
+            g.task(p + "chunkOutput", SsdBlockedKernels::chunkOutputBlocked, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y);
             blocked(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
         } else if (ko.tiled()) {
             int T = ko.tile();
-            g.task(p + "chunkOutput", SsdTiledKernels::chunkOutput, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y, T);
+            g.task(p + "chunkOutput", SsdTiledKernels::chunkOutput, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y, T);
             grid(g, p + "chunkOutput", new int[]{T, T, 1}, rows -> new int[]{roundUp(P, T), roundUp(Q, T), rows / Q * H});
         } else {
             g.task(p + "chunkScores", SsdKernels::chunkScores, b.cb, b.dt, b.cum, dd, b.scores,
                     loop(g, p + "chunkScores", "chunkScores", rows -> rows / Q * H * Q * Q));
-            g.task(p + "chunkOutput", SsdKernels::chunkOutput, b.x, b.noZ, b.cum, b.scores, b.C, b.stateIn, lw.d(), dd, b.y,
+            g.task(p + "chunkOutput", SsdKernels::chunkOutput, b.x, b.noZ, b.cum, b.scores, b.C, b.stateIn, D, dd, b.y,
                     loop(g, p + "chunkOutput", "chunkOutput", rows -> rows * H * P));
         }
     }
 
     /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff], in the config's variant. */
-    private void gemm(TaskGraph g, String task, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+    private void gemm(TaskGraph g, String task, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (cfg.kernel("gemm").blocked()) {
             g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, w, wOff, out, n, k, accumulate);
             int t = SsdBlockedKernels.THREADS;
@@ -382,7 +390,7 @@ public final class PrefillPlan implements AutoCloseable {
      * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid
      * until the next call. The states after it are then in {@link #states()}.
      */
-    public float[] run(int[] prompt) {
+    public FloatArray run(int[] prompt) {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
         for (int t : prompt) {
             if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
@@ -404,14 +412,14 @@ public final class PrefillPlan implements AutoCloseable {
          * Writes this pass into the arrays its kernels read: the tokens behind zero padding, the
          * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length and chunk count.
          */
-        void stage(int[] prompt, int chunk, int[] tokens, int[] control, int[] ssdDims) {
-            Arrays.fill(tokens, 0, start, 0);
-            System.arraycopy(prompt, from, tokens, start, len);
-            control[PrefillKernels.ROWS] = rows;
-            control[PrefillKernels.START] = start;
-            control[PrefillKernels.RESUME] = resume ? 1 : 0;
-            ssdDims[SsdDims.L] = rows;
-            ssdDims[SsdDims.NC] = rows / chunk;
+        void stage(int[] prompt, int chunk, IntArray tokens, IntArray control, IntArray ssdDims) {
+            for (int t = 0; t < start; t++) tokens.set(t, 0);
+            OffHeap.copy(prompt, from, tokens, start, len);
+            control.set(PrefillKernels.ROWS, rows);
+            control.set(PrefillKernels.START, start);
+            control.set(PrefillKernels.RESUME, resume ? 1 : 0);
+            ssdDims.set(SsdDims.L, rows);
+            ssdDims.set(SsdDims.NC, rows / chunk);
         }
     }
 
@@ -433,7 +441,7 @@ public final class PrefillPlan implements AutoCloseable {
     }
 
     /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
-    public float[] states() {
+    public FloatArray states() {
         return states;
     }
 

@@ -18,14 +18,16 @@ import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The chunked SSD forward for one shape and one set of optional inputs, as one TornadoVM task
- * graph built and compiled once and executed per call. A task graph is bound to the Java arrays it
- * was built with, so the plan owns host staging arrays: each call copies its inputs in and the
- * outputs out. Inputs (including A, D and the dt bias: several layers share a shape and a plan)
+ * graph built and compiled once and executed per call. A task graph is bound to the arrays it was
+ * built with, so the plan owns off-heap staging arrays ({@link FloatArray}): each call copies its
+ * inputs in and the outputs out, one bulk copy per tensor. Inputs (including A, D and the dt bias: several layers share a shape and a plan)
  * go to the device on every execution; the intermediates (dt, cumsums, C·Bᵀ, chunk states) stay
  * on the device; y and the final state come back on every execution.
  */
@@ -43,7 +45,7 @@ public final class SsdPlan implements AutoCloseable {
     final SsdDims.Flags flags;
     final String graphName;
     private final StagedInputs in;
-    private final float[] y, finalState;
+    private final FloatArray y, finalState;
     private final TornadoExecutionPlan plan;
     /** Whether the loop kernels get worker grids on this backend ({@link DeviceSpec.Backend#loopGrids}). */
     private final boolean loopGrids;
@@ -56,12 +58,13 @@ public final class SsdPlan implements AutoCloseable {
         this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
         int xs = Math.toIntExact(s.xSize()), ss = Math.toIntExact(s.stateSize());
         in = new StagedInputs(s, f);
-        y = new float[xs];
-        finalState = new float[ss];
-        int[] dims = SsdDims.of(s, f);
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
-        float[] cb = new float[SsdDims.cbSize(s)];
-        float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+        y = new FloatArray(xs);
+        finalState = new FloatArray(ss);
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
+        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
+        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), wState = new FloatArray(dtSize);
+        FloatArray cb = new FloatArray(SsdDims.cbSize(s));
+        FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
 
         GridScheduler grid = new GridScheduler();
         KernelContext kc = new KernelContext();
@@ -85,7 +88,7 @@ public final class SsdPlan implements AutoCloseable {
             g.task("chunkCB", SsdBlockedKernels::chunkCBBlocked, kc, in.C, in.B, dims, cb);
             blockedGrid(grid, "chunkCB", s.chunkSize(), s.chunkSize(), nCB);
         } else {
-            g.task("chunkCB", SsdKernels::chunkCB, in.C, in.B, dims, cb, loopGrid(grid, "chunkCB", cb.length, cfg));
+            g.task("chunkCB", SsdKernels::chunkCB, in.C, in.B, dims, cb, loopGrid(grid, "chunkCB", cb.getSize(), cfg));
         }
         DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
         if (ks.blocked8()) {
@@ -99,7 +102,7 @@ public final class SsdPlan implements AutoCloseable {
             g.task("chunkStates", SsdTiledKernels::chunkStates, kc, in.x, in.B, wState, dims, states, T);
             tileGrid(grid, "chunkStates", roundUp(s.dstate(), T), roundUp(s.headdim(), T), nCum, T);
         } else {
-            g.task("chunkStates", SsdKernels::chunkStates, in.x, in.B, wState, dims, states, loopGrid(grid, "chunkStates", states.length, cfg));
+            g.task("chunkStates", SsdKernels::chunkStates, in.x, in.B, wState, dims, states, loopGrid(grid, "chunkStates", statesSize, cfg));
         }
         g.task("statePassing", SsdKernels::statePassing, states, cum, in.init, dims, stateIn, finalState, loopGrid(grid, "statePassing", ss, cfg));
         DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
@@ -115,9 +118,9 @@ public final class SsdPlan implements AutoCloseable {
             tileGrid(grid, "chunkOutput", roundUp(s.headdim(), T), roundUp(s.chunkSize(), T), nCum, T);
         } else {
             // the loop variant first weights C·Bᵀ once per (l, r) (one exp each) instead of once per headdim column
-            float[] scores = new float[SsdDims.scoresSize(s)];
+            FloatArray scores = new FloatArray(SsdDims.scoresSize(s));
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, scores);
-            g.task("chunkScores", SsdKernels::chunkScores, cb, dt, cum, dims, scores, loopGrid(grid, "chunkScores", scores.length, cfg));
+            g.task("chunkScores", SsdKernels::chunkScores, cb, dt, cum, dims, scores, loopGrid(grid, "chunkScores", scores.getSize(), cfg));
             g.task("chunkOutput", SsdKernels::chunkOutput, in.x, in.z, cum, scores, in.C, stateIn, in.D, dims, y, loopGrid(grid, "chunkOutput", xs, cfg));
         }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
@@ -193,8 +196,8 @@ public final class SsdPlan implements AutoCloseable {
     public synchronized void run(SsdInputs inputs, float[] yOut, float[] finalStateOut) {
         in.copyFrom(inputs);
         last = plan.execute();
-        System.arraycopy(y, 0, yOut, 0, y.length);
-        System.arraycopy(finalState, 0, finalStateOut, 0, finalState.length);
+        OffHeap.copy(y, 0, yOut, 0, y.getSize());
+        OffHeap.copy(finalState, 0, finalStateOut, 0, finalState.getSize());
     }
 
     /** Device time of the last run's kernels in ns, or −1 without profiling. */
