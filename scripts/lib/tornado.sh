@@ -55,7 +55,11 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # recover.bailout=false: when TornadoVM cannot run a graph on the device (an overflowing bytecode
 # buffer, a kernel that does not compile) it fails instead of quietly running the tasks as
 # sequential Java, which never ends for KernelContext kernels and hides the cause.
-tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false)
+# max.events=64: TornadoVM 5.2 fills every wait-event list of a plan (one per task or more, each
+# tornado.max.events ints, 32768 by default) with -1 on every execute(), graph replay or not, though
+# the lists are read only with dependencies enabled (see docs/tornadovm-launch-cost.md); 64 keeps
+# that fill at 256 bytes a list. MAMBA2_JAVA_OPTS, which comes later on the command line, overrides it.
+tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64)
 # The CUDA backend compiles CUDA C with NVRTC, which needs the toolkit's headers.
 if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then export CUDA_PATH=/usr/local/cuda; fi
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
