@@ -26,8 +26,6 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, F.vectorShape());
     /** L half-precision values: half the bits of a float vector. */
     static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-    /** At least L int8 quants (64 bits at the least, so two float vectors' worth on 128-bit machines). */
-    static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(Math.max(64, F.vectorBitSize() / 4)));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -160,8 +158,13 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
      */
     static final class Q8Rows extends MatrixRows {
         private static final int BLOCK = WeightType.Q8_BLOCK;
-        /** Float vectors per loaded byte vector (1, or 2 where L is 4). */
-        private static final int PARTS = BYTES.length() / L;
+        /**
+         * Floats per step: the preferred vector, but at least 8 lanes, since the narrowest byte vector
+         * holds 8 quants (on a 128-bit machine the 256-bit species is emulated: correct, slower).
+         */
+        private static final VectorSpecies<Float> QF = L >= 8 ? F : FloatVector.SPECIES_256;
+        private static final int QL = QF.length();
+        private static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class, VectorShape.forBitSize(QL * 8));
         private final MemorySegment scales;
         private final int blocks;
 
@@ -171,55 +174,43 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
             this.blocks = WeightType.q8Blocks(cols);
         }
 
-        private float scale(int r, int b) {
-            return Float.float16ToFloat(scales.getAtIndex(LE_SHORT, (long) r * blocks + b));
+        /** QL quants from byte offset at, as floats (the conversion's part is the constant 0: only then is it compiled to vector code). */
+        private FloatVector quants(long at) {
+            return (FloatVector) ByteVector.fromMemorySegment(QB, data, at, LE).convertShape(VectorOperators.B2F, QF, 0);
         }
 
-        /** Σ quant·x over the whole block starting at byte q (element k of x), as a vector of partial sums. */
-        private FloatVector blockDot(long q, float[] x, int k) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int j = 0; j < BLOCK; j += BYTES.length()) {
-                ByteVector v = ByteVector.fromMemorySegment(BYTES, data, q + j, LE);
-                for (int p = 0; p < PARTS; p++) {
-                    FloatVector w = (FloatVector) v.convertShape(VectorOperators.B2F, F, p);
-                    acc = w.fma(FloatVector.fromArray(F, x, k + j + p * L), acc);
-                }
-            }
-            return acc;
+        private float scale(int r, int b) {
+            return Float.float16ToFloat(scales.getAtIndex(LE_SHORT, (long) r * blocks + b));
         }
 
         @Override
         float dot(int r, float[] x) {
             long q = (long) r * cols;
             int full = cols / BLOCK;
-            FloatVector acc = FloatVector.zero(F);
-            for (int b = 0; b < full; b++) {
-                acc = blockDot(q + (long) b * BLOCK, x, b * BLOCK).fma(FloatVector.broadcast(F, scale(r, b)), acc);
+            FloatVector acc = FloatVector.zero(QF);
+            for (int b = 0, k = 0; b < full; b++, k += BLOCK) {
+                FloatVector s = FloatVector.zero(QF);
+                for (int j = 0; j < BLOCK; j += QL) s = quants(q + k + j).fma(FloatVector.fromArray(QF, x, k + j), s);
+                acc = s.fma(FloatVector.broadcast(QF, scale(r, b)), acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            float sum = acc.reduceLanes(VectorOperators.ADD);
             if (full < blocks) {
                 float tail = 0;
                 for (int k = full * BLOCK; k < cols; k++) tail += data.get(ValueLayout.JAVA_BYTE, q + k) * x[k];
-                s += tail * scale(r, full);
+                sum += tail * scale(r, full);
             }
-            return s;
+            return sum;
         }
 
         @Override
         void row(int r, float[] dst, int off) {
             long q = (long) r * cols;
-            for (int b = 0; b < blocks; b++) {
+            for (int b = 0, k = 0; b < blocks; b++, k += BLOCK) {
                 float d = scale(r, b);
-                int k = b * BLOCK, end = Math.min(cols, k + BLOCK);
-                if (end - k == BLOCK) {
-                    for (int j = 0; j < BLOCK; j += BYTES.length()) {
-                        ByteVector v = ByteVector.fromMemorySegment(BYTES, data, q + k + j, LE);
-                        for (int p = 0; p < PARTS; p++) {
-                            ((FloatVector) v.convertShape(VectorOperators.B2F, F, p)).mul(d).intoArray(dst, off + k + j + p * L);
-                        }
-                    }
+                if (cols - k >= BLOCK) {
+                    for (int j = 0; j < BLOCK; j += QL) quants(q + k + j).mul(d).intoArray(dst, off + k + j);
                 } else {
-                    for (; k < end; k++) dst[off + k] = data.get(ValueLayout.JAVA_BYTE, q + k) * d;
+                    for (int i = k; i < cols; i++) dst[off + i] = data.get(ValueLayout.JAVA_BYTE, q + i) * d;
                 }
             }
         }
