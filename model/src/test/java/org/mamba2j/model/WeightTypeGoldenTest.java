@@ -73,6 +73,38 @@ class WeightTypeGoldenTest {
         }
     }
 
+    /** A Q8_0 matrix without its scales, or with scales of the wrong dtype or shape, is one clear line, not a crash. */
+    @org.junit.jupiter.api.Test
+    void q8MatrixWithoutProperScalesIsRefused() throws IOException {
+        String name = "backbone.layers.0.mixer.in_proj.weight";
+        int rows = 296, cols = 64;
+        String[] expected = {"has no '" + name + ".scales'", "Q8_0 scales must be F16", "has shape [296, 3]"};
+        for (int c = 0; c < expected.length; c++) {
+            int which = c;
+            Path dir = tmp.resolve("bad" + c);
+            try (Checkpoint ck = Checkpoint.open(Golden.tinyA().resolve("hf"))) {
+                ModelInit.writeTensors(dir, WeightType.F32, Long.MAX_VALUE, sink -> {
+                    for (var e : ck.tensors().entrySet()) {
+                        if (!e.getKey().equals(name)) sink.add(e.getKey(), e.getValue().shape(), (st, b, n) -> e.getValue().copyFloats(st, b, 0, n));
+                    }
+                });
+            }
+            // Rewrite with the one matrix as I8 plus a broken or missing scales tensor.
+            org.mamba2j.io.SafeTensorsWriter w = new org.mamba2j.io.SafeTensorsWriter(SafeTensors.DType.F32);
+            try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
+                for (var e : st.tensors().entrySet()) w.add(e.getKey(), e.getValue().shape(), (s0, b, n) -> e.getValue().copyFloats(s0, b, 0, n));
+                w.add(name, new long[] {rows, cols}, SafeTensors.DType.I8, (s0, b, n) -> Arrays.fill(b, 0, n, 1f));
+                if (which == 1) w.add(name + WeightType.SCALES, new long[] {rows, 2}, SafeTensors.DType.F32, (s0, b, n) -> Arrays.fill(b, 0, n, 1f));
+                if (which == 2) w.add(name + WeightType.SCALES, new long[] {rows, 3}, SafeTensors.DType.F16, (s0, b, n) -> Arrays.fill(b, 0, n, 1f));
+                w.write(dir.resolve("model2.safetensors"), java.util.Map.of());
+            }
+            java.nio.file.Files.move(dir.resolve("model2.safetensors"), dir.resolve("model.safetensors"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.copy(Golden.tinyA().resolve("hf/config.json"), dir.resolve("config.json"));
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class, () -> Mamba2Model.load(dir).close());
+            assertTrue(e.getMessage().contains(expected[c]) && e.getMessage().indexOf('\n') < 0, e.getMessage());
+        }
+    }
+
     private static double maxDiff(double[] ref, float[] got) {
         assertEquals(ref.length, got.length);
         double worst = 0;
