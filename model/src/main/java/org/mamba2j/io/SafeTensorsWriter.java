@@ -15,8 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Writes a safetensors file whose tensors are produced on the fly as float32 and stored as F32, F16
- * or BF16: a multi-gigabyte model is streamed to disk without ever being held in memory.
+ * Writes a safetensors file whose tensors are produced on the fly as float32 and stored as F32, F16,
+ * BF16 or I8 (values already integral, as Q8_0 quants are): a multi-gigabyte model is streamed to disk
+ * without ever being held in memory. Each tensor has its own dtype; the writer's is the default.
  */
 public final class SafeTensorsWriter {
 
@@ -26,7 +27,7 @@ public final class SafeTensorsWriter {
         void fill(long start, float[] buf, int n);
     }
 
-    private record Entry(String name, long[] shape, Source source) {
+    private record Entry(String name, long[] shape, SafeTensors.DType dtype, Source source) {
         long numel() {
             long n = 1;
             for (long d : shape) n *= d;
@@ -39,21 +40,30 @@ public final class SafeTensorsWriter {
     private final List<Entry> entries = new ArrayList<>();
 
     public SafeTensorsWriter(SafeTensors.DType dtype) {
-        if (dtype != SafeTensors.DType.F32 && dtype != SafeTensors.DType.F16 && dtype != SafeTensors.DType.BF16) {
-            throw new IllegalArgumentException("can write F32, F16 or BF16, not " + dtype);
-        }
-        this.dtype = dtype;
+        this.dtype = checked(dtype);
     }
 
+    private static SafeTensors.DType checked(SafeTensors.DType dtype) {
+        return switch (dtype) {
+            case F32, F16, BF16, I8 -> dtype;
+            default -> throw new IllegalArgumentException("can write F32, F16, BF16 or I8, not " + dtype);
+        };
+    }
+
+    /** A tensor in the writer's dtype. */
     public SafeTensorsWriter add(String name, long[] shape, Source source) {
-        entries.add(new Entry(name, shape.clone(), source));
+        return add(name, shape, dtype, source);
+    }
+
+    public SafeTensorsWriter add(String name, long[] shape, SafeTensors.DType dtype, Source source) {
+        entries.add(new Entry(name, shape.clone(), checked(dtype), source));
         return this;
     }
 
     /** Bytes of tensor data this writer will produce. */
     public long dataBytes() {
         long n = 0;
-        for (Entry e : entries) n += e.numel() * dtype.bytes;
+        for (Entry e : entries) n += e.numel() * e.dtype().bytes;
         return n;
     }
 
@@ -66,10 +76,10 @@ public final class SafeTensorsWriter {
         long offset = 0;
         for (Entry e : entries) {
             ObjectNode t = header.putObject(e.name());
-            t.put("dtype", dtype.name());
+            t.put("dtype", e.dtype().name());
             ArrayNode s = t.putArray("shape");
             for (long d : e.shape()) s.add(d);
-            long bytes = e.numel() * dtype.bytes;
+            long bytes = e.numel() * e.dtype().bytes;
             t.putArray("data_offsets").add(offset).add(offset + bytes);
             offset += bytes;
         }
@@ -87,10 +97,11 @@ public final class SafeTensorsWriter {
                     int k = (int) Math.min(CHUNK, n - start);
                     e.source().fill(start, vals, k);
                     for (int i = 0; i < k; i++) {
-                        switch (dtype) {
+                        switch (e.dtype()) {
                             case F32 -> buf.putFloat(vals[i]);
                             case F16 -> buf.putShort(Float.floatToFloat16(vals[i]));
-                            default -> buf.putShort(toBf16(vals[i]));
+                            case BF16 -> buf.putShort(toBf16(vals[i]));
+                            default -> buf.put((byte) vals[i]);
                         }
                     }
                     drain(ch, buf);

@@ -129,16 +129,41 @@ public final class Checkpoint implements AutoCloseable {
     SafeTensors.Tensor require(String name, long... shape) throws MalformedFileException {
         SafeTensors.Tensor t = tensors.get(name);
         if (t == null) throw new MalformedFileException(dir, "checkpoint has no tensor '" + name + "'");
-        if (!java.util.Arrays.equals(t.shape(), shape)) {
-            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
-                    + " but the config needs " + java.util.Arrays.toString(shape));
-        }
+        requireShape(name, t, shape);
         if (t.dtype() != SafeTensors.DType.F32 && t.dtype() != SafeTensors.DType.F16 && t.dtype() != SafeTensors.DType.BF16) {
-            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has dtype " + t.dtype() + "; weights must be F32, F16 or BF16");
+            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has dtype " + t.dtype()
+                    + "; weights must be F32, F16 or BF16" + (shape.length == 2 ? " (or I8 with F16 .scales for Q8_0)" : ""));
         }
         long bad = Matrix.firstNonFinite(t);
         if (bad >= 0) throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has a non-finite value (NaN or Inf) at element " + bad);
         return t;
+    }
+
+    /**
+     * A (rows, cols) weight matrix: a float tensor checked as {@link #require} checks it, or a Q8_0
+     * pair (an I8 tensor and its F16 {@code .scales}, shape (rows, ceil(cols / 32))).
+     */
+    Matrix matrix(String name, int rows, int cols) throws MalformedFileException {
+        SafeTensors.Tensor t = tensors.get(name);
+        if (t == null || t.dtype() != SafeTensors.DType.I8) return new Matrix(require(name, rows, cols), rows, cols);
+        requireShape(name, t, rows, cols);
+        String scalesName = name + WeightType.SCALES;
+        if (!tensors.containsKey(scalesName)) {
+            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' is I8 (Q8_0) but the checkpoint has no '" + scalesName + "'");
+        }
+        SafeTensors.Tensor scales = tensors.get(scalesName);
+        if (scales.dtype() != WeightType.SCALE_DTYPE) {
+            throw new MalformedFileException(sources.get(scalesName), "tensor '" + scalesName + "' has dtype " + scales.dtype() + "; Q8_0 scales must be " + WeightType.SCALE_DTYPE);
+        }
+        require(scalesName, rows, WeightType.q8Blocks(cols));
+        return new Matrix(t, scales, rows, cols);
+    }
+
+    private void requireShape(String name, SafeTensors.Tensor t, long... shape) throws MalformedFileException {
+        if (!java.util.Arrays.equals(t.shape(), shape)) {
+            throw new MalformedFileException(sources.get(name), "tensor '" + name + "' has shape " + java.util.Arrays.toString(t.shape())
+                    + " but the config needs " + java.util.Arrays.toString(shape));
+        }
     }
 
     boolean has(String name) { return tensors.containsKey(name); }

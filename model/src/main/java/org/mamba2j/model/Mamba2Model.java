@@ -83,15 +83,15 @@ public final class Mamba2Model implements AutoCloseable {
             c = c.withPaddedVocab(c.vocabSize());   // an HF file that never padded
         }
         int D = c.dModel(), V = c.paddedVocab(), H = c.nheads(), K = c.dConv(), Di = c.dInner(), Cd = c.convDim(), Dp = c.dInProj();
-        Matrix embedding = new Matrix(ck.require("backbone.embeddings.weight", V, D), V, D);
-        Matrix lmHead = c.tieEmbeddings() ? embedding : new Matrix(ck.require("lm_head.weight", V, D), V, D);
+        Matrix embedding = ck.matrix("backbone.embeddings.weight", V, D);
+        Matrix lmHead = c.tieEmbeddings() ? embedding : ck.matrix("lm_head.weight", V, D);
         float[] normF = ck.require("backbone.norm_f.weight", D).toFloats();
         Layer[] layers = new Layer[c.nLayer()];
         for (int i = 0; i < layers.length; i++) {
             String p = "backbone.layers." + i + ".";
             Layer l = new Layer();
             l.norm = ck.require(p + "norm.weight", D).toFloats();
-            l.inProj = new Matrix(ck.require(p + "mixer.in_proj.weight", Dp, D), Dp, D);
+            l.inProj = ck.matrix(p + "mixer.in_proj.weight", Dp, D);
             l.inProjBias = c.useBias() ? ck.require(p + "mixer.in_proj.bias", Dp).toFloats() : null;
             l.convW = ck.require(p + "mixer.conv1d.weight", Cd, 1, K).toFloats();
             l.convB = c.useConvBias() ? ck.require(p + "mixer.conv1d.bias", Cd).toFloats() : new float[Cd];
@@ -101,7 +101,7 @@ public final class Mamba2Model implements AutoCloseable {
             l.D = ck.require(p + "mixer.D", H).toFloats();
             l.timeStep = TimeStep.softplus(ck.require(p + "mixer.dt_bias", H).toFloats(), c.dtMin(), c.dtMax());
             l.gateNorm = ck.require(p + "mixer.norm.weight", Di).toFloats();
-            l.outProj = new Matrix(ck.require(p + "mixer.out_proj.weight", D, Di), D, Di);
+            l.outProj = ck.matrix(p + "mixer.out_proj.weight", D, Di);
             l.outProjBias = c.useBias() ? ck.require(p + "mixer.out_proj.bias", D).toFloats() : null;
             layers[i] = l;
         }

@@ -18,12 +18,12 @@ import static org.mamba2j.ssd.TileKernels.ROWS;
 import static org.mamba2j.ssd.TileKernels.VL;
 
 /**
- * A row-major weight matrix (rows = output features) left where the checkpoint mapped it. The
- * matrix-vector product reads F32 rows straight from the mapping with the Vector API and widens
- * F16/BF16 rows into a per-thread scratch row as they are used; the matrix-matrix product widens a
- * panel of rows at a time into per-thread scratch. Either way a model never needs its float32 size
- * in heap. The two products are the model's whole dense compute, kept small so a GPU backend can
- * mirror them.
+ * A row-major weight matrix (rows = output features) left where the checkpoint mapped it, in any
+ * {@link WeightType}. The matrix-vector product reads each row in its stored format through
+ * {@link MatrixRows}, the conversion to float32 fused into the vector loop; the matrix-matrix product
+ * widens a panel of rows at a time into per-thread scratch. Either way a model never needs its
+ * float32 size in memory. The two products are the model's whole dense compute, kept small so a GPU
+ * backend can mirror them.
  */
 final class Matrix {
 
@@ -41,30 +41,39 @@ final class Matrix {
 
     final String name;
     final int rows, cols;
-    final DType dtype;
-    private final MemorySegment data;
-    private final ThreadLocal<float[]> scratch;
+    final WeightType type;
+    private final MatrixRows weights;
 
+    /** A matrix stored as F32, F16 or BF16. */
     Matrix(SafeTensors.Tensor t, int rows, int cols) {
-        this.name = t.name();
+        this(t.name(), floatType(t), t.data(), null, rows, cols);
+    }
+
+    /** A Q8_0 matrix: int8 quants and their F16 block scales (see {@link WeightType}). */
+    Matrix(SafeTensors.Tensor quants, SafeTensors.Tensor scales, int rows, int cols) {
+        this(quants.name(), WeightType.Q8_0, quants.data(), scales.data(), rows, cols);
+    }
+
+    private Matrix(String name, WeightType type, MemorySegment data, MemorySegment scales, int rows, int cols) {
+        this.name = name;
         this.rows = rows;
         this.cols = cols;
-        this.dtype = t.dtype();
-        this.data = t.data();
-        this.scratch = ThreadLocal.withInitial(() -> new float[cols]);
-        if (dtype != DType.F32 && dtype != DType.F16 && dtype != DType.BF16) {
-            throw new IllegalArgumentException(name + " has dtype " + dtype + "; weights must be F32, F16 or BF16");
-        }
+        this.type = type;
+        this.weights = MatrixRows.of(type, data, scales, rows, cols);
+    }
+
+    private static WeightType floatType(SafeTensors.Tensor t) {
+        return switch (t.dtype()) {
+            case F32 -> WeightType.F32;
+            case F16 -> WeightType.F16;
+            case BF16 -> WeightType.BF16;
+            default -> throw new IllegalArgumentException(t.name() + " has dtype " + t.dtype() + "; weights must be F32, F16 or BF16");
+        };
     }
 
     /** Copies row r as float32 into dst[off, off + cols) (the embedding lookup). */
     void row(int r, float[] dst, int off) {
-        long base = (long) r * cols;
-        switch (dtype) {
-            case F32 -> MemorySegment.copy(data, LE_FLOAT, base * 4, dst, off, cols);
-            case F16 -> { for (int k = 0; k < cols; k++) dst[off + k] = Float.float16ToFloat(data.getAtIndex(LE_SHORT, base + k)); }
-            default -> { for (int k = 0; k < cols; k++) dst[off + k] = Float.intBitsToFloat(data.getAtIndex(LE_SHORT, base + k) << 16); }
-        }
+        weights.row(r, dst, off);
     }
 
     /** The whole matrix as float32 (for a device that keeps its own copy). */
@@ -93,15 +102,7 @@ final class Matrix {
     }
 
     private void matvecRows(float[] x, float[] y, int from, int to) {
-        if (dtype == DType.F32) {
-            for (int r = from; r < to; r++) y[r] = dotMapped(r, x, 0);
-        } else {
-            float[] w = scratch.get();
-            for (int r = from; r < to; r++) {
-                widen(r, w);
-                y[r] = dotArray(w, x, 0);
-            }
-        }
+        for (int r = from; r < to; r++) y[r] = weights.dot(r, x);
     }
 
     /**
@@ -110,7 +111,7 @@ final class Matrix {
      * <p>A GEMM in the BLIS shape: a panel of {@link #PANEL} weight rows is widened and packed
      * k-major once, then {@link TileKernels#gemm} streams blocks of tokens past it, 4 tokens × 4
      * vectors of rows per register tile. Packing costs one pass over W, paid back over the tokens;
-     * it also turns F16/BF16 widening from per token to per panel. Tasks are (panel, token range):
+     * it also turns F16/BF16/Q8_0 widening from per token to per panel. Tasks are (panel, token range):
      * a matrix with few panels for the cores splits its tokens too, each split repacking its panel.
      */
     void matmul(float[] X, int T, float[] Y) {
@@ -177,41 +178,6 @@ final class Matrix {
         float[] tile(int n) { return tile.length >= n ? tile : (tile = new float[n]); }
         float[] tail(int n) { return tail.length >= n ? tail : (tail = new float[n]); }
         float[] row(int n) { return row.length >= n ? row : (row = new float[n]); }
-    }
-
-    private float dotMapped(int r, float[] x, int xOff) {
-        int L = F.length();
-        long base = (long) r * cols * 4;
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int k = 0;
-        for (; k <= cols - 2 * L; k += 2 * L) {
-            a0 = FloatVector.fromMemorySegment(F, data, base + 4L * k, LE).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-            a1 = FloatVector.fromMemorySegment(F, data, base + 4L * (k + L), LE).fma(FloatVector.fromArray(F, x, xOff + k + L), a1);
-        }
-        for (; k <= cols - L; k += L) {
-            a0 = FloatVector.fromMemorySegment(F, data, base + 4L * k, LE).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-        }
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; k < cols; k++) s += data.get(LE_FLOAT, base + 4L * k) * x[xOff + k];
-        return s;
-    }
-
-    private float dotArray(float[] w, float[] x, int xOff) {
-        int L = F.length();
-        FloatVector a0 = FloatVector.zero(F), a1 = a0;
-        int k = 0;
-        for (; k <= cols - 2 * L; k += 2 * L) {
-            a0 = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-            a1 = FloatVector.fromArray(F, w, k + L).fma(FloatVector.fromArray(F, x, xOff + k + L), a1);
-        }
-        for (; k <= cols - L; k += L) a0 = FloatVector.fromArray(F, w, k).fma(FloatVector.fromArray(F, x, xOff + k), a0);
-        float s = a0.add(a1).reduceLanes(VectorOperators.ADD);
-        for (; k < cols; k++) s += w[k] * x[xOff + k];
-        return s;
-    }
-
-    private void widen(int r, float[] w) {
-        row(r, w, 0);
     }
 
     /** The first non-finite element's index, or -1: a checkpoint with NaN or Inf weights is refused. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 /**
  * Writes a random-weight Mamba-2 model in the HF layout (config.json, model.safetensors or shards
@@ -57,54 +58,74 @@ public final class ModelInit {
     private ModelInit() {
     }
 
-    public static void write(Preset preset, Path out, DType dtype, long seed) throws IOException {
-        write(preset.config(), out, dtype, seed, DEFAULT_SHARD_BYTES);
+    public static void write(Preset preset, Path out, WeightType type, long seed) throws IOException {
+        write(preset.config(), out, type, seed, DEFAULT_SHARD_BYTES);
     }
 
-    static void write(Mamba2Config c, Path out, DType dtype, long seed, long shardBytes) throws IOException {
+    static void write(Mamba2Config c, Path out, WeightType type, long seed, long shardBytes) throws IOException {
+        writeTensors(out, type, shardBytes, sink -> tensors(c, seed, sink));
+        writeConfig(c, out.resolve("config.json"), type);
+        writeTokenizer(out.resolve("tokenizer.json"));
+    }
+
+    /**
+     * Writes the tensors {@code producer} adds in the HF layout: model.safetensors, or shards of at
+     * most about {@code shardBytes} with model.safetensors.index.json. Each tensor is stored as
+     * {@code type} stores its rank; a Q8_0 matrix becomes its quants and scales, in the same shard.
+     */
+    static void writeTensors(Path out, WeightType type, long shardBytes, Consumer<TensorSink> producer) throws IOException {
         Files.createDirectories(out);
         List<SafeTensorsWriter> shards = new ArrayList<>();
         List<List<String>> shardNames = new ArrayList<>();
         long[] size = {Long.MAX_VALUE};
         // Consecutive tensors fill a shard until the next would push it past the limit.
-        TensorSink sink = (name, shape, src) -> {
-            long bytes = dtype.bytes;
-            for (long d : shape) bytes *= d;
+        producer.accept((name, shape, src) -> {
+            boolean q8 = type.storedAs(shape.length) == DType.I8;
+            long numel = 1;
+            for (long d : shape) numel *= d;
+            long bytes = numel * type.storedAs(shape.length).bytes;
+            if (q8) bytes += shape[0] * WeightType.q8Blocks((int) shape[1]) * WeightType.SCALE_DTYPE.bytes;
             if (shards.isEmpty() || (size[0] + bytes > shardBytes && size[0] > 0)) {
-                shards.add(new SafeTensorsWriter(dtype));
+                shards.add(new SafeTensorsWriter(type.storedAs(shape.length)));
                 shardNames.add(new ArrayList<>());
                 size[0] = 0;
             }
-            shards.getLast().add(name, shape, src);
+            SafeTensorsWriter w = shards.getLast();
+            if (q8) {
+                Q8Quantizer.Sources q = Q8Quantizer.sources(Math.toIntExact(shape[0]), Math.toIntExact(shape[1]), src);
+                w.add(name, shape, DType.I8, q.quants());
+                w.add(name + WeightType.SCALES, new long[] {shape[0], WeightType.q8Blocks((int) shape[1])}, WeightType.SCALE_DTYPE, q.scales());
+                shardNames.getLast().add(name + WeightType.SCALES);
+            } else {
+                w.add(name, shape, type.storedAs(shape.length), src);
+            }
             shardNames.getLast().add(name);
             size[0] += bytes;
-        };
-        tensors(c, seed, sink);
+        });
         Map<String, String> meta = Map.of("format", "pt");
         if (shards.size() == 1) {
             shards.getFirst().write(out.resolve("model.safetensors"), meta);
-        } else {
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ObjectNode index = json.createObjectNode();
-            long total = 0;
-            Map<String, String> weightMap = new LinkedHashMap<>();
-            for (int i = 0; i < shards.size(); i++) {
-                String file = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
-                shards.get(i).write(out.resolve(file), meta);
-                total += shards.get(i).dataBytes();
-                for (String n : shardNames.get(i)) weightMap.put(n, file);
-            }
-            index.putObject("metadata").put("total_size", total);
-            ObjectNode wm = index.putObject("weight_map");
-            weightMap.forEach(wm::put);
-            Files.deleteIfExists(out.resolve("model.safetensors"));
-            json.writeValue(out.resolve("model.safetensors.index.json").toFile(), index);
+            return;
         }
-        writeConfig(c, out.resolve("config.json"), dtype);
-        writeTokenizer(out.resolve("tokenizer.json"));
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode index = json.createObjectNode();
+        long total = 0;
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (int i = 0; i < shards.size(); i++) {
+            String file = String.format(Locale.ROOT, "model-%05d-of-%05d.safetensors", i + 1, shards.size());
+            shards.get(i).write(out.resolve(file), meta);
+            total += shards.get(i).dataBytes();
+            for (String n : shardNames.get(i)) weightMap.put(n, file);
+        }
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode wm = index.putObject("weight_map");
+        weightMap.forEach(wm::put);
+        Files.deleteIfExists(out.resolve("model.safetensors"));
+        json.writeValue(out.resolve("model.safetensors.index.json").toFile(), index);
     }
 
-    private interface TensorSink {
+    /** Receives a model's tensors as float32 producers. */
+    interface TensorSink {
         void add(String name, long[] shape, SafeTensorsWriter.Source src);
     }
 
@@ -153,7 +174,7 @@ public final class ModelInit {
         return (start, buf, n) -> java.util.Arrays.fill(buf, 0, n, v);
     }
 
-    private static void writeConfig(Mamba2Config c, Path file, DType dtype) throws IOException {
+    private static void writeConfig(Mamba2Config c, Path file, WeightType type) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode o = json.createObjectNode();
         o.putArray("architectures").add("Mamba2ForCausalLM");
@@ -183,7 +204,8 @@ public final class ModelInit {
         o.put("bos_token_id", 0);
         o.put("eos_token_id", 0);
         o.put("pad_token_id", 0);
-        o.put("dtype", switch (dtype) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; });
+        o.put("dtype", switch (type) { case F16 -> "float16"; case BF16 -> "bfloat16"; default -> "float32"; });
+        if (type == WeightType.Q8_0) o.put("quantization", "q8_0");
         json.writeValue(file.toFile(), o);
     }
 

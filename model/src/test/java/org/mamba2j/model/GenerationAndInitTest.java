@@ -3,7 +3,6 @@ package org.mamba2j.model;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.mamba2j.io.SafeTensors;
-import org.mamba2j.io.SafeTensors.DType;
 import org.mamba2j.tokenizer.StreamingDecoder;
 import org.mamba2j.tokenizer.Tokenizer;
 
@@ -164,8 +163,8 @@ class GenerationAndInitTest {
     void initWritesLoadableModelsInEveryDtypeAndShardedLayout(@TempDir Path tmp) throws IOException {
         int[] ids = {1, 200, 3, 44, 5, 6, 77, 8, 9, 10, 11, 250, 13};
         Path single = tmp.resolve("single"), sharded = tmp.resolve("sharded");
-        ModelInit.write(SMALL, single, DType.F32, 7, ModelInit.DEFAULT_SHARD_BYTES);
-        ModelInit.write(SMALL, sharded, DType.F32, 7, 20_000);
+        ModelInit.write(SMALL, single, WeightType.F32, 7, ModelInit.DEFAULT_SHARD_BYTES);
+        ModelInit.write(SMALL, sharded, WeightType.F32, 7, 20_000);
         assertTrue(Files.exists(sharded.resolve("model.safetensors.index.json")));
         assertTrue(Files.exists(sharded.resolve("model-00002-of-" + String.format("%05d", countShards(sharded)) + ".safetensors")));
         float[] ref;
@@ -176,13 +175,13 @@ class GenerationAndInitTest {
             assertArrayEquals(ref, b.prefill(ids, b.newState(), true), 1e-5f);
             assertDecodeMatchesPrefill(a, ids, ref, 1e-4);
         }
-        for (DType dt : new DType[] {DType.F16, DType.BF16}) {
-            Path dir = tmp.resolve(dt.name());
+        for (WeightType dt : new WeightType[] {WeightType.F16, WeightType.BF16, WeightType.Q8_0}) {
+            Path dir = tmp.resolve(dt.label);
             ModelInit.write(SMALL, dir, dt, 7, ModelInit.DEFAULT_SHARD_BYTES);
             try (Mamba2Model m = Mamba2Model.load(dir)) {
-                assertEquals(dt, m.checkpoint().tensors().get("backbone.layers.0.mixer.in_proj.weight").dtype());
+                assertEquals(dt.dtype, m.checkpoint().tensors().get("backbone.layers.0.mixer.in_proj.weight").dtype());
                 float[] got = m.prefill(ids, m.newState(), true);
-                ModelGoldenTest.assertClose(ref, got, dt == DType.F16 ? 0.02 : 0.1, dt + " vs f32");
+                ModelGoldenTest.assertClose(ref, got, switch (dt) { case F16 -> 0.02; case Q8_0 -> 0.05; default -> 0.1; }, dt + " vs f32");
                 assertDecodeMatchesPrefill(m, ids, got, 1e-4);
             }
         }

@@ -1,5 +1,6 @@
 package org.mamba2j.cli;
 
+import org.mamba2j.model.WeightType;
 import org.mamba2j.ssd.SsdBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -30,6 +31,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all); see --list")
     List<String> workloads;
     @Option(names = "--list", description = "list the workloads and exit") boolean list;
+    @Option(names = "--weights-dtype", split = ",", defaultValue = "f32",
+            description = "weight dtypes of the model workloads, run side by side: f32, f16, bf16, q8_0 (default ${DEFAULT-VALUE})")
+    List<String> weightsDtypes;
     @Option(names = "--iters", defaultValue = "10", description = "timed runs per workload (default ${DEFAULT-VALUE})") int iters;
     @Option(names = "--warmup", defaultValue = "3", description = "warm-up runs after the first call (default ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--out", defaultValue = "results", description = "parent folder of the run's folder (default ${DEFAULT-VALUE})") Path out;
@@ -45,7 +49,7 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Workload> chosen = chooseWorkloads();
         if (list) {
-            for (Workload w : Workload.all()) System.out.printf("%-16s %s%n", w.name, w.description);
+            for (Workload w : Workload.all(weightTypes())) System.out.printf("%-20s %s%n", w.name, w.description);
             return 0;
         }
         if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
@@ -93,14 +97,21 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private List<Workload> chooseWorkloads() {
-        if (workloads == null || workloads.isEmpty()) return Workload.all();
+        List<Workload> all = Workload.all(weightTypes());
+        if (workloads == null || workloads.isEmpty()) return all;
         List<Workload> chosen = new ArrayList<>();
         for (String name : workloads) {
-            Workload w = Workload.all().stream().filter(x -> x.name.equals(name)).findFirst()
-                    .orElseThrow(() -> new ParameterException(spec.commandLine(), "unknown workload '" + name + "' (see 'mamba2 bench --list')"));
-            chosen.add(w);
+            List<Workload> matching = all.stream().filter(x -> x.name.equals(name) || x.family.equals(name)).toList();
+            if (matching.isEmpty()) throw new ParameterException(spec.commandLine(), "unknown workload '" + name + "' (see 'mamba2 bench --list')");
+            chosen.addAll(matching);
         }
         return chosen;
+    }
+
+    private List<WeightType> weightTypes() {
+        List<WeightType> types = new ArrayList<>();
+        for (String d : weightsDtypes) types.add(InitCommand.weightType(spec, "--weights-dtype", d));
+        return types.stream().distinct().toList();
     }
 
     private List<String> expandDevices() {

@@ -1,7 +1,7 @@
 package org.mamba2j.cli;
 
-import org.mamba2j.io.SafeTensors.DType;
 import org.mamba2j.model.ModelInit;
+import org.mamba2j.model.WeightType;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -19,7 +19,7 @@ final class InitCommand implements Callable<Integer> {
 
     @Option(names = "--preset", required = true, description = "130m, 370m, 780m, 1.3b or 2.7b") String preset;
     @Option(names = "--out", required = true, description = "output directory") Path out;
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16 or bf16 (default ${DEFAULT-VALUE})") String dtype;
+    @Option(names = "--dtype", defaultValue = "f32", description = "f32, f16, bf16 or q8_0 (default ${DEFAULT-VALUE})") String dtype;
     @Option(names = "--seed", defaultValue = "0", description = "random seed (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
@@ -31,15 +31,19 @@ final class InitCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        DType dt = switch (dtype.toLowerCase(java.util.Locale.ROOT)) {
-            case "f32", "float32" -> DType.F32;
-            case "f16", "float16" -> DType.F16;
-            case "bf16", "bfloat16" -> DType.BF16;
-            default -> throw new ParameterException(spec.commandLine(), "--dtype must be f32, f16 or bf16, got '" + dtype + "'");
-        };
+        WeightType dt = weightType(spec, "--dtype", dtype);
         long t0 = System.nanoTime();
         ModelInit.write(p, out, dt, seed);
         System.out.printf("wrote %s (%s, %s) to %s in %.1f s%n", p.label, dt, "seed " + seed, out, (System.nanoTime() - t0) / 1e9);
         return 0;
+    }
+
+    /** The option's value as a weight type, or a usage error naming the choices. */
+    static WeightType weightType(CommandSpec spec, String option, String value) {
+        try {
+            return WeightType.of(value);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), option + " must be one of " + WeightType.labels() + ", got '" + value + "'");
+        }
     }
 }

@@ -8,7 +8,7 @@ import java.io.PrintWriter;
 /** The mamba2 command line: one subcommand per job. */
 @Command(name = "mamba2", mixinStandardHelpOptions = true, versionProvider = Mamba2.Version.class,
         description = "Mamba-2 inference and SSD kernels on the JVM and on TornadoVM devices.",
-        subcommands = {DevicesCommand.class, SsdCommand.class, GenerateCommand.class, InitCommand.class, BenchCommand.class, CommandLine.HelpCommand.class,
+        subcommands = {DevicesCommand.class, SsdCommand.class, GenerateCommand.class, InitCommand.class, ConvertCommand.class, BenchCommand.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

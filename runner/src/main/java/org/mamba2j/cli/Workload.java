@@ -1,11 +1,11 @@
 package org.mamba2j.cli;
 
-import org.mamba2j.io.SafeTensors;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
 import org.mamba2j.model.JvmDecoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.ModelInit;
+import org.mamba2j.model.WeightType;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.ssd.SsdInputs;
@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
@@ -24,22 +25,36 @@ import java.util.stream.Stream;
 /** One row of the benchmark matrix: what runs, how its throughput is counted, how it is checked. */
 abstract class Workload {
 
+    /** The row's name: the family, with the weight dtype appended where it is not f32. */
     final String name;
+    /** The workload without its weight dtype, as --workloads names it. */
+    final String family;
     final String description;
 
     Workload(String name, String description) {
+        this(name, name, description);
+    }
+
+    Workload(String family, String name, String description) {
+        this.family = family;
         this.name = name;
         this.description = description;
     }
 
-    /** The workloads `mamba2 bench` knows, in the order they run. */
+    /** The workloads `mamba2 bench` knows with float32 model weights, in the order they run. */
     static List<Workload> all() {
-        return List.of(
+        return all(List.of(WeightType.F32));
+    }
+
+    /** The workloads, each model workload once per weight dtype (side by side, in the order given). */
+    static List<Workload> all(List<WeightType> weights) {
+        List<Workload> all = new ArrayList<>(List.of(
                 new SsdForward("ssd-130m", new SsdShape(1, 2048, 24, 64, 1, 128, 256)),
                 new SsdForward("ssd-2.7b", new SsdShape(1, 4096, 80, 64, 1, 128, 256)),
-                new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256)),
-                new Generate("generate-130m", ModelInit.Preset.of("130m")),
-                new Prefill("prefill-130m", ModelInit.Preset.of("130m")));
+                new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256))));
+        for (WeightType w : weights) all.add(new Generate("generate-130m", ModelInit.Preset.of("130m"), w));
+        for (WeightType w : weights) all.add(new Prefill("prefill-130m", ModelInit.Preset.of("130m"), w));
+        return all;
     }
 
     /**
@@ -143,18 +158,21 @@ abstract class Workload {
     /** A workload on a random-weight model of a preset, written once to a temporary folder. */
     abstract static class ModelWorkload extends Workload {
         final ModelInit.Preset preset;
+        final WeightType weights;
         private Path dir;
 
-        ModelWorkload(String name, String description, ModelInit.Preset preset) {
-            super(name, description);
+        ModelWorkload(String family, String description, ModelInit.Preset preset, WeightType weights) {
+            super(family, weights == WeightType.F32 ? family : family + "-" + weights.label,
+                    description + ", " + preset.label + " preset (random weights, " + weights.label + ")");
             this.preset = preset;
+            this.weights = weights;
         }
 
         Path model() {
             if (dir == null) {
                 try {
-                    dir = Files.createTempDirectory("mamba2-bench-" + preset.label);
-                    ModelInit.write(preset, dir, SafeTensors.DType.F32, 1);
+                    dir = Files.createTempDirectory("mamba2-bench-" + preset.label + "-" + weights.label);
+                    ModelInit.write(preset, dir, weights, 1);
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write the " + preset.label + " model: " + e.getMessage(), e);
                 }
@@ -209,8 +227,8 @@ abstract class Workload {
     static final class Prefill extends ModelWorkload {
         static final int TOKENS = 2048;
 
-        Prefill(String name, ModelInit.Preset preset) {
-            super(name, "prefill of " + TOKENS + " tokens, " + preset.label + " preset (random weights, float32)", preset);
+        Prefill(String name, ModelInit.Preset preset, WeightType weights) {
+            super(name, "prefill of " + TOKENS + " tokens", preset, weights);
         }
 
         @Override
@@ -238,8 +256,8 @@ abstract class Workload {
     static final class Generate extends ModelWorkload {
         static final int STEPS = 32;
 
-        Generate(String name, ModelInit.Preset preset) {
-            super(name, "greedy decoding, " + preset.label + " preset (random weights, float32), " + STEPS + " tokens per call", preset);
+        Generate(String name, ModelInit.Preset preset, WeightType weights) {
+            super(name, "greedy decoding, " + STEPS + " tokens per call", preset, weights);
         }
 
         @Override
