@@ -251,7 +251,7 @@ class PrefillKernelsTest {
     @Test
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
-        int fixed = params(p, "rmsNormRows") + 2 * Math.max(params(p, "gemm"), params(p, "gemmBlocked")) + params(p, "causalConv")
+        int fixed = params(p, "rmsNormRows") + 2 * Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))) + params(p, "causalConv")
                 + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
                 + params(ssd, "statePassing")
                 + params(p, "storeState") + params(p, "gatedRmsNormRows");
