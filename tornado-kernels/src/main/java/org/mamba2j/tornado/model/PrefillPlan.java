@@ -1,29 +1,21 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.tornado.TornadoDevices;
 
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
-import org.mamba2j.device.DeviceSpec;
-import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
+import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.ssd.SsdTasks;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
-import org.mamba2j.tornado.ssd.SsdTiledKernels;
-import org.mamba2j.tornado.ssd.TornadoSsd;
 import org.mamba2j.tornado.ssd.OffHeap;
-import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
-import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -99,10 +91,9 @@ public final class PrefillPlan {
     private final IntArray ssdDims;
     private final FloatArray dtLimits, logits, states;
     private final Buffers b;
-    private final GridScheduler grids;
-    private final List<Sized> sized = new ArrayList<>();
+    private final SsdShape shape;
+    private final Grids grids;
     private final KernelContext ctx = new KernelContext();
-    private final boolean loopGrids;
     private final ModelPlan plan;
     private final DeviceWeights w;
     private final int firstGraph;
@@ -118,8 +109,6 @@ public final class PrefillPlan {
         this.cfg = cfg;
         this.plan = plan;
         this.w = plan.weights();
-        this.grids = plan.grids();
-        this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
         this.chunk = cfg.chunkSizeFor(modelChunk);
         this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
         if (capacity == 0) {
@@ -127,7 +116,8 @@ public final class PrefillPlan {
                     + " is below the chunk size " + chunk);
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
-        SsdShape shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
+        this.grids = new Grids(device, capacity, plan.grids()); // one scheduler for every graph of the model's plan
+        this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
         this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, true, true, true)));
         this.tokens = new IntArray(capacity);
         this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
@@ -213,7 +203,7 @@ public final class PrefillPlan {
             chunkStates = new FloatArray(SsdDims.chunkStatesSize(s));
             stateIn = new FloatArray(chunkStates.getSize());
             // only the loop output reads weighted scores
-            scores = new FloatArray(loopOutput(cfg) ? SsdDims.scoresSize(s) : 1);
+            scores = new FloatArray(SsdTasks.needsScores(cfg) ? SsdDims.scoresSize(s) : 1);
             init = new FloatArray(Math.toIntExact(s.stateSize()));
             fin = new FloatArray(init.getSize());
             y = new FloatArray(rows * d.dInner());
@@ -229,11 +219,6 @@ public final class PrefillPlan {
             System.arraycopy(more, 0, out, own.length, more.length);
             return out;
         }
-    }
-
-    private static boolean loopOutput(DeviceConfig cfg) {
-        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        return !k.blocked() && !k.blocked8() && !k.tiled();
     }
 
     /** Block l's tasks, named prefix + kernel; its weights (and its A, dt bias and D) are on the device already. */
@@ -252,7 +237,8 @@ public final class PrefillPlan {
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
         g.task(p + "ssmIn", PrefillKernels::loadState, control, states, ssmAt, b.init, ssmSize, loop(g, p + "ssmIn", "copy", rows -> ssmSize));
-        addSsd(g, p, aNeg, dtBias, D);
+        SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, b.init, ssdDims,
+                b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, b.fin), grids, rows -> rows / chunk);
         g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
         g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gated, d.dInner(),
@@ -261,71 +247,14 @@ public final class PrefillPlan {
         gemm(g, p + "outProj", b.gated, w.slab(l), big + o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
     }
 
-    /** The chunked SSD of one block over x, B, C, dt from the conv, as SsdPlan wires it: init from ssmIn, final state to ssmOut. */
-    private void addSsd(TaskGraph g, String p, FloatArray aNeg, FloatArray dtBias, FloatArray D) {
-        int H = dims.nheads(), P = dims.headdim(), N = dims.dstate(), G = dims.ngroups(), Q = chunk;
-        IntArray dd = ssdDims;
-        DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
-        if (kcs.scan()) {
-            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, aNeg, dtBias, dtLimits, dd, b.dt, b.cum, b.wState);
-            int local = kcs.local();
-            grid(g, p + "cumsum", new int[]{local}, rows -> new int[]{rows / Q * H * local});
-        } else {
-            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, aNeg, dtBias, dtLimits, dd, b.dt, b.cum, b.wState,
-                    loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
-        }
-        if (cfg.kernel("chunkCB").blocked8()) {
-            g.task(p + "chunkCB", SsdBlocked8Kernels::chunkCBBlocked8, ctx, b.C, b.B, dd, b.cb);
-            blocked8(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
-        } else if (cfg.kernel("chunkCB").blocked()) {
-            g.task(p + "chunkCB", SsdBlockedKernels::chunkCBBlocked, ctx, b.C, b.B, dd, b.cb);
-            blocked(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
-        } else {
-            g.task(p + "chunkCB", SsdKernels::chunkCB, b.C, b.B, dd, b.cb, loop(g, p + "chunkCB", "chunkCB", rows -> rows / Q * G * Q * Q));
-        }
-        DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
-        if (ks.blocked8()) {
-            g.task(p + "chunkStates", SsdBlocked8Kernels::chunkStatesBlocked8, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
-            blocked8(g, p + "chunkStates", N, P, rows -> rows / Q * H);
-        } else if (ks.blocked()) {
-            g.task(p + "chunkStates", SsdBlockedKernels::chunkStatesBlocked, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
-            blocked(g, p + "chunkStates", N, P, rows -> rows / Q * H);
-        } else if (ks.tiled()) {
-            int T = ks.tile();
-            g.task(p + "chunkStates", SsdTiledKernels::chunkStates, ctx, b.x, b.B, b.wState, dd, b.chunkStates, T);
-            grid(g, p + "chunkStates", new int[]{T, T, 1}, rows -> new int[]{roundUp(N, T), roundUp(P, T), rows / Q * H});
-        } else {
-            g.task(p + "chunkStates", SsdKernels::chunkStates, b.x, b.B, b.wState, dd, b.chunkStates,
-                    loop(g, p + "chunkStates", "chunkStates", rows -> rows / Q * H * P * N));
-        }
-        g.task(p + "statePassing", SsdKernels::statePassing, b.chunkStates, b.cum, b.init, dd, b.stateIn, b.fin,
-                loop(g, p + "statePassing", "statePassing", rows -> H * P * N));
-        DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
-        if (ko.blocked8()) {
-            g.task(p + "chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y);
-            blocked8(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
-        } else if (ko.blocked()) {
-            g.task(p + "chunkOutput", SsdBlockedKernels::chunkOutputBlocked, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y);
-            blocked(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
-        } else if (ko.tiled()) {
-            int T = ko.tile();
-            g.task(p + "chunkOutput", SsdTiledKernels::chunkOutput, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, D, dd, b.y, T);
-            grid(g, p + "chunkOutput", new int[]{T, T, 1}, rows -> new int[]{roundUp(P, T), roundUp(Q, T), rows / Q * H});
-        } else {
-            g.task(p + "chunkScores", SsdKernels::chunkScores, b.cb, b.dt, b.cum, dd, b.scores,
-                    loop(g, p + "chunkScores", "chunkScores", rows -> rows / Q * H * Q * Q));
-            g.task(p + "chunkOutput", SsdKernels::chunkOutput, b.x, b.noZ, b.cum, b.scores, b.C, b.stateIn, D, dd, b.y,
-                    loop(g, p + "chunkOutput", "chunkOutput", rows -> rows * H * P));
-        }
-    }
-
     /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. */
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (cfg.kernel("gemm").blocked()) {
             if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, w.small(), wOff, out, n, k, accumulate);
             else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             int t = SsdBlockedKernels.THREADS;
-            grid(g, task, new int[]{t, t}, rows -> new int[]{blockedGlobal(n), blockedGlobal(rows)});
+            int tile = SsdBlockedKernels.TILE;
+            grid(g, task, new int[]{t, t}, rows -> new int[]{Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t)});
         } else {
             int padded = loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4));
             if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, w.small(), wOff, out, n, k, accumulate, padded);
@@ -333,61 +262,13 @@ public final class PrefillPlan {
         }
     }
 
-    /** Grid of a blocked SSD kernel: 16×16 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
-    private void blocked(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        tiles(g, task, cols, rows, z, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
-    }
-
-    /** Grid of a blocked8 SSD kernel: 8×8 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
-    private void blocked8(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        tiles(g, task, cols, rows, z, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS);
-    }
-
-    /** threads × threads work items per started tile × tile block of a cols × rows matrix, z over (chunk, head or group). */
-    private void tiles(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z, int tile, int threads) {
-        grid(g, task, new int[]{threads, threads, 1}, r -> new int[]{SsdPlan.blockedGlobal(cols, tile, threads),
-                SsdPlan.blockedGlobal(rows, tile, threads), z.applyAsInt(r)});
-    }
-
-    /**
-     * Registers a loop kernel's 1-D grid (the config's work-group size for {@code key}) over
-     * items(rows) work items, and returns its global size at capacity: the loop bound the kernel gets.
-     * Where loop kernels run without grids ({@link DeviceSpec.Backend#loopGrids}) they always span
-     * the capacity, and the rows past the pass return at once.
-     */
+    /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
     private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
-        int local = cfg.kernel(key).local();
-        if (loopGrids) grid(g, task, new int[]{local}, rows -> new int[]{roundUp(items.applyAsInt(rows), local)});
-        return roundUp(items.applyAsInt(capacity), local);
+        return grids.loop(g, task, cfg.kernel(key).local(), items);
     }
 
-    /** A task's worker grid: fixed local sizes, global sizes as a function of the rows of the pass (1, 2 or 3-D as {@code local}). */
     private void grid(TaskGraph g, String task, int[] local, IntFunction<int[]> global) {
-        int[] at = global.apply(capacity);
-        WorkerGrid w = switch (local.length) {
-            case 1 -> new WorkerGrid1D(at[0]);
-            case 2 -> new WorkerGrid2D(at[0], at[1]);
-            default -> new WorkerGrid3D(at[0], at[1], at[2]);
-        };
-        w.setLocalWork(local[0], local.length > 1 ? local[1] : 1, local.length > 2 ? local[2] : 1);
-        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, w);
-        sized.add(new Sized(w, global));
-    }
-
-    private record Sized(WorkerGrid grid, IntFunction<int[]> global) {
-        void resize(int rows) {
-            int[] n = global.apply(rows);
-            grid.setGlobalWork(n[0], n.length > 1 ? n[1] : 1, n.length > 2 ? n[2] : 1);
-        }
-    }
-
-    /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
-    static int blockedGlobal(int n) {
-        return SsdPlan.blockedGlobal(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
-    }
-
-    static int roundUp(int n, int m) {
-        return Math.multiplyExact((n + m - 1) / m, m);
+        grids.grid(g, task, local, global);
     }
 
     /** The most blocks one prefill graph holds within TornadoVM's graph limits, the bytecode limit as this JVM sets it. */
@@ -457,7 +338,7 @@ public final class PrefillPlan {
         }
         int first = tokens - (tokens - 1) / capacity * capacity;
         List<Pass> out = new ArrayList<>();
-        int rows = roundUp(first, chunk);
+        int rows = Grids.roundUp(first, chunk);
         out.add(new Pass(0, first, rows, rows - first, false));
         for (int from = first; from < tokens; from += capacity) out.add(new Pass(from, capacity, capacity, 0, true));
         return out;
@@ -470,7 +351,7 @@ public final class PrefillPlan {
 
     private TornadoExecutionResult run(int[] prompt, Pass p) {
         p.stage(prompt, chunk, tokens, control, ssdDims);
-        for (Sized s : sized) s.resize(p.rows());
+        grids.resize(p.rows());
         TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device
         for (int i = firstGraph; i < firstGraph + graphCount; i++) r = plan.execute(i);

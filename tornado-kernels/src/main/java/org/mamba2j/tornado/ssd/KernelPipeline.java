@@ -39,22 +39,37 @@ public final class KernelPipeline {
         if (poison) {
             for (FloatArray a : new FloatArray[] {dt, cum, wState, cb, states, stateIn, yOut, finalOut}) a.init(Float.NaN);
         }
-        // loop bounds padded past the work items, as a device grid rounded up to its work-group size is
-        SsdKernels.chunkCumsum(dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), dims, dt, cum, wState,
-                pad(SsdDims.cumsumItems(s)));
-        SsdKernels.chunkCB(C, B, dims, cb, pad(cb.getSize()));
-        SsdKernels.chunkStates(x, B, wState, dims, states, pad(statesSize));
-        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalOut, pad(finalState.length));
         FloatArray scores = new FloatArray(SsdDims.scoresSize(s));
         if (poison) scores.init(Float.NaN);
-        SsdKernels.chunkScores(cb, dt, cum, dims, scores, pad(scores.getSize()));
-        SsdKernels.chunkOutput(x, z, cum, scores, C, stateIn, D, dims, yOut, pad(y.length));
+        SsdTasks.Buffers b = new SsdTasks.Buffers(x, dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), B, C, D, z,
+                init, dims, dt, cum, wState, cb, states, stateIn, scores, yOut, finalOut);
+        cumsum(b, s);
+        afterCumsum(b, s);
         OffHeap.copy(yOut, y);
         OffHeap.copy(finalOut, finalState);
     }
 
+    /** The loop cumsum over the buffers of {@link SsdTasks}, at the shape's chunk count, its bound padded past the work items. */
+    public static void cumsum(SsdTasks.Buffers b, SsdShape s) {
+        SsdKernels.chunkCumsum(b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(), b.dims(), b.dt(), b.cum(), b.wState(), pad(SsdDims.cumsumItems(s)));
+    }
+
+    /**
+     * The steps after the cumsum in {@link SsdTasks}' order with the loop variants (C·Bᵀ, chunk states,
+     * state passing, weighted scores, chunk output), bounds padded past the work items as a device grid
+     * rounded up to its work-group size is.
+     */
+    public static void afterCumsum(SsdTasks.Buffers b, SsdShape s) {
+        int chunks = s.batch() * s.nchunks(), H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups(), Q = s.chunkSize();
+        SsdKernels.chunkCB(b.C(), b.B(), b.dims(), b.cb(), pad(chunks * G * Q * Q));
+        SsdKernels.chunkStates(b.x(), b.B(), b.wState(), b.dims(), b.states(), pad(chunks * H * P * N));
+        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), pad(s.batch() * H * P * N));
+        SsdKernels.chunkScores(b.cb(), b.dt(), b.cum(), b.dims(), b.scores(), pad(chunks * H * Q * Q));
+        SsdKernels.chunkOutput(b.x(), b.z(), b.cum(), b.scores(), b.C(), b.stateIn(), b.D(), b.dims(), b.y(), pad(chunks * Q * H * P));
+    }
+
     /** A loop bound past the work items (the kernels must ignore the surplus). */
-    static int pad(int items) {
+    public static int pad(int items) {
         return items + 37;
     }
 

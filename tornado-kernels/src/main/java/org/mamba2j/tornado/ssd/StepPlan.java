@@ -1,16 +1,15 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.tornado.DeviceConfig;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
-import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
@@ -59,19 +58,17 @@ public final class StepPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.packed);
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
         DeviceConfig.Kernel k = cfg.kernel("step");
-        WorkerGrid w;
+        Grids grids = new Grids(device, 1);
         if (k.variant().equals("reduce")) {
             g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);
-            w = new WorkerGrid1D(xs * k.local());
+            grids.groups(g, "step", k.local(), rows -> xs);
         } else {
-            int global = SsdPlan.roundUp(xs, k.local()); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
-            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, global);
-            w = new WorkerGrid1D(global);
+            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, grids.loop(g, "step", k.local(), rows -> xs));
         }
-        w.setLocalWork(k.local(), 1, 1);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
-        plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
+        TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot()).withDevice(device);
+        plan = grids.scheduler() == null ? p : p.withGridScheduler(grids.scheduler());
         if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
         if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }

@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.tornado.KernelContextEmulator;
 
 import org.junit.jupiter.api.Test;
@@ -89,7 +91,7 @@ class PrefillKernelsTest {
     static void gemm(String variant, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
-            KernelContextEmulator.run(PrefillPlan.blockedGlobal(n), PrefillPlan.blockedGlobal(rows), 1, 16, 16, 1,
+            KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
                     kc -> PrefillKernels.gemmBlocked(kc, control, a, w, wOff, out, n, k, accumulate));
         } else {
             PrefillKernels.gemm(control, a, w, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
@@ -101,7 +103,7 @@ class PrefillKernelsTest {
                        int accumulate) {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
-            KernelContextEmulator.run(PrefillPlan.blockedGlobal(n), PrefillPlan.blockedGlobal(rows), 1, 16, 16, 1,
+            KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
                     kc -> PrefillKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate));
         } else {
             PrefillKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));

@@ -1,5 +1,9 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.ssd.SsdTasks;
+
+import org.mamba2j.tornado.ssd.KernelPipeline;
+
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.KernelContextEmulator;
@@ -30,6 +34,8 @@ public final class PrefillPipeline {
 
     private final MixerDims d;
     private final int chunk, capacity;
+    /** The SSD's shape at capacity, as PrefillPlan wires it. */
+    private final SsdShape ssdShape;
     private final String gemm, cumsum;
     private final DeviceWeights w;
     private final FloatArray[] aNeg, dtBias, D;
@@ -67,6 +73,7 @@ public final class PrefillPipeline {
         }
         this.dtLimits = FloatArray.fromElements(d.dtMin(), d.dtMax());
         SsdShape s = new SsdShape(1, capacity, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), chunk);
+        this.ssdShape = s;
         this.ssdDims = IntArray.fromArray(SsdDims.of(s, new SsdDims.Flags(false, true, true, true)));
         this.tokens = new IntArray(capacity);
         int gn = d.ngroups() * d.dstate();
@@ -130,18 +137,15 @@ public final class PrefillPipeline {
             PrefillKernels.saveConvWindow(control, zxbcdt, states, convAt, d.dInner(), d.convDim(), d.dInProj(), d.dConv(),
                     bound(d.convDim() * (d.dConv() - 1)));
             PrefillKernels.loadState(control, states, ssmAt, init, ssmSize, bound(ssmSize));
-            int H = d.nheads(), P = d.headdim(), N = d.dstate(), G = d.ngroups();
+            SsdTasks.Buffers ssd = new SsdTasks.Buffers(x, dtRaw, A, bias, dtLimits, B, C, D[l], noZ, init, ssdDims,
+                    dt, cum, wState, cb, chunkStates, stateIn, scores, y, fin);
             if (cumsum.equals("scan")) { // a group per (chunk, head) of this pass, as PrefillPlan sizes its grid
-                KernelContextEmulator.run(rows / chunk * H * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
+                KernelContextEmulator.run(rows / chunk * d.nheads() * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
                         k -> SsdKernels.chunkCumsumScan(k, dtRaw, A, bias, dtLimits, ssdDims, dt, cum, wState));
             } else {
-                SsdKernels.chunkCumsum(dtRaw, A, bias, dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
+                KernelPipeline.cumsum(ssd, ssdShape);
             }
-            SsdKernels.chunkCB(C, B, ssdDims, cb, bound(capacity / chunk * G * chunk * chunk));
-            SsdKernels.chunkStates(x, B, wState, ssdDims, chunkStates, bound(capacity / chunk * H * P * N));
-            SsdKernels.statePassing(chunkStates, cum, init, ssdDims, stateIn, fin, bound(H * P * N));
-            SsdKernels.chunkScores(cb, dt, cum, ssdDims, scores, bound(capacity / chunk * H * chunk * chunk));
-            SsdKernels.chunkOutput(x, noZ, cum, scores, C, stateIn, D[l], ssdDims, y, bound(capacity * H * P));
+            KernelPipeline.afterCumsum(ssd, ssdShape);
             PrefillKernels.storeState(fin, states, ssmAt, ssmSize, bound(ssmSize));
             int groupSize = d.dInner() / d.ngroups();
             KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,

@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.KernelContextEmulator;
@@ -74,7 +76,7 @@ class SsdBlockedKernelsTest {
             SsdKernels.chunkCumsum(dtRaw, A, bias, limits, dims, dt, cum, w, bch);
         }
         int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
-        IntUnaryOperator global = n -> SsdPlan.blockedGlobal(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
+        IntUnaryOperator global = n -> Grids.tileEdge(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
         KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
                 t, t, 1, kc -> {
                     if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, C, B, dims, cb);

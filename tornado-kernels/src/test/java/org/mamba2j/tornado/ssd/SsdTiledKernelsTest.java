@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.KernelContextEmulator;
 
@@ -50,11 +52,11 @@ class SsdTiledKernelsTest {
                 dt, cum, w, SsdDims.cumsumItems(s));
         SsdKernels.chunkCB(C, B, dims, cb, cb.getSize());
         int bch = SsdDims.cumsumItems(s);
-        KernelContextEmulator.run(SsdPlan.roundUp(s.dstate(), T), SsdPlan.roundUp(s.headdim(), T), bch, T, T, 1,
+        KernelContextEmulator.run(Grids.roundUp(s.dstate(), T), Grids.roundUp(s.headdim(), T), bch, T, T, 1,
                 kc -> SsdTiledKernels.chunkStates(kc, x, B, w, dims, states, T));
         SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
         FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy, D = FloatArray.fromArray(in.D());
-        KernelContextEmulator.run(SsdPlan.roundUp(s.headdim(), T), SsdPlan.roundUp(s.chunkSize(), T), bch, T, T, 1,
+        KernelContextEmulator.run(Grids.roundUp(s.headdim(), T), Grids.roundUp(s.chunkSize(), T), bch, T, T, 1,
                 kc -> SsdTiledKernels.chunkOutput(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T));
         SsdKernelsTest.assertClose(c.name() + " tiled y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
         SsdKernelsTest.assertClose(c.name() + " tiled final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
