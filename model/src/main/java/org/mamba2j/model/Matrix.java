@@ -76,6 +76,11 @@ final class Matrix {
         weights.row(r, dst, off);
     }
 
+    /** The elements as the checkpoint stores them (little-endian, row-major), for a device that keeps them in this dtype. */
+    MemorySegment stored() {
+        return data;
+    }
+
     /** The whole matrix as float32 (for a device that keeps its own copy). */
     float[] toFloats() {
         long n = (long) rows * cols;

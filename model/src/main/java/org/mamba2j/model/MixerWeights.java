@@ -1,5 +1,8 @@
 package org.mamba2j.model;
 
+import org.mamba2j.io.SafeTensors.DType;
+
+import java.lang.foreign.MemorySegment;
 
 /** The model's sizes and weights as the device kernels take them (float32, A as −exp(A_log)); plain Java. */
 public final class MixerWeights {
@@ -22,6 +25,12 @@ public final class MixerWeights {
                 l.gateNorm, l.outProj.toFloats());
     }
 
+    /** Block i's small weights, without the projections (null there): for a device that keeps those as stored. */
+    public static LayerWeights layerVectors(Mamba2Model model, int i) {
+        Mamba2Model.Layer l = model.layer(i);
+        return new LayerWeights(l.norm, null, l.convW, l.convB, l.timeStep.bias(), l.A, l.D, l.gateNorm, null);
+    }
+
     /** The token embedding (vocab × dModel), widened to float32 (a new copy per call). */
     public static float[] embedding(Mamba2Model model) {
         return model.embedding().toFloats();
@@ -30,6 +39,40 @@ public final class MixerWeights {
     /** The LM head widened to float32, or null when it is the embedding (tied weights). */
     public static float[] untiedLmHead(Mamba2Model model) {
         return model.lmHead() == model.embedding() ? null : model.lmHead().toFloats();
+    }
+
+    /**
+     * A weight matrix as the checkpoint stores it: dtype F32, F16 or BF16, rows × cols elements
+     * little-endian and row-major in {@code data} (read-only; valid while the model is open).
+     */
+    public record StoredMatrix(DType dtype, int rows, int cols, MemorySegment data) {
+        public long elements() {
+            return (long) rows * cols;
+        }
+    }
+
+    /** Block i's in_proj (dInProj × dModel) as stored. */
+    public static StoredMatrix inProj(Mamba2Model model, int i) {
+        return stored(model.layer(i).inProj);
+    }
+
+    /** Block i's out_proj (dModel × dInner) as stored. */
+    public static StoredMatrix outProj(Mamba2Model model, int i) {
+        return stored(model.layer(i).outProj);
+    }
+
+    /** The token embedding (vocab × dModel) as stored. */
+    public static StoredMatrix storedEmbedding(Mamba2Model model) {
+        return stored(model.embedding());
+    }
+
+    /** The LM head as stored, or null when it is the embedding (tied weights). */
+    public static StoredMatrix storedLmHead(Mamba2Model model) {
+        return model.lmHead() == model.embedding() ? null : stored(model.lmHead());
+    }
+
+    private static StoredMatrix stored(Matrix m) {
+        return new StoredMatrix(m.dtype, m.rows, m.cols, m.stored());
     }
 
     /** The final RMSNorm's weight. */

@@ -32,9 +32,10 @@ import java.util.stream.Stream;
  * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
  * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
+ * Optional {@code decode}: how the token step runs ({@link Decode}).
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -117,6 +118,32 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /**
+     * The token step on the device ({@code "decode"} in the file, optional): {@code cudaGraph} replays
+     * each decode task graph as one CUDA graph (TornadoExecutionPlan.withCUDAGraph) on the PTX and
+     * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL).
+     */
+    public record Decode(boolean cudaGraph) {
+
+        public static final Decode DEFAULT = new Decode(false);
+
+        /** Whether the decode graphs replay as CUDA graphs on this backend. */
+        public boolean cudaGraphOn(DeviceSpec.Backend backend) {
+            return cudaGraph && (backend == DeviceSpec.Backend.PTX || backend == DeviceSpec.Backend.CUDA);
+        }
+
+        static Decode parse(JsonNode d) {
+            if (d.isMissingNode()) return DEFAULT;
+            if (!d.isObject()) throw new IllegalArgumentException("\"decode\" must be an object");
+            d.fieldNames().forEachRemaining(f -> {
+                if (!f.equals("cudaGraph")) throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
+            });
+            JsonNode c = d.path("cudaGraph");
+            if (!c.isMissingNode() && !c.isBoolean()) throw new IllegalArgumentException("decode \"cudaGraph\" must be true or false, got " + c);
+            return new Decode(c.asBoolean(false));
+        }
+    }
+
+    /**
      * The model's prefill on the device ({@code "prefill"} in the file): a pass holds at most
      * {@code maxTokens} positions (rounded down to a multiple of the chunk size; device memory for
      * the activations grows with it, longer prompts continue in passes of that size); prompts
@@ -171,7 +198,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         int cumsumLocal = kernel("cumsum").local();
         k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
         if (variant.equals("scan")) {
-            return new DeviceConfig(name + " [scan]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+            return new DeviceConfig(name + " [scan]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
         }
         for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
@@ -188,13 +215,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
     }
 
     /** This config with another chunk size and prefill (for checks that force short passes). */
     public DeviceConfig withPrefill(int chunk, Prefill p) {
         return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
-                chunk, kernels, decodeBlocksPerGraph, p);
+                chunk, kernels, decodeBlocksPerGraph, p, decode);
     }
 
     public boolean matches(String deviceName) {
@@ -233,7 +260,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
                     strings(p.path("skipBackends")));
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
-                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill);
+                    j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill,
+                    Decode.parse(j.path("decode")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

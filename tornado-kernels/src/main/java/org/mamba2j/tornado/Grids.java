@@ -21,15 +21,21 @@ import java.util.function.IntUnaryOperator;
  */
 public final class Grids {
 
-    private final GridScheduler scheduler = new GridScheduler();
+    private final GridScheduler scheduler;
     private final List<Sized> sized = new ArrayList<>();
     private final boolean loopGrids;
     private final int capacity;
 
     /** @param capacity the most rows one execution covers: grids and loop bounds are built for it */
     public Grids(TornadoDevice device, int capacity) {
+        this(device, capacity, new GridScheduler());
+    }
+
+    /** Registering into {@code scheduler}, which other graphs of the same execution plan share. */
+    public Grids(TornadoDevice device, int capacity, GridScheduler scheduler) {
         this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
         this.capacity = capacity;
+        this.scheduler = scheduler;
     }
 
     /**

@@ -206,4 +206,29 @@ class DeviceConfigTest {
         assertTrue(TornadoDevices.loopGrids(DeviceSpec.Backend.OPENCL));
         assertTrue(TornadoDevices.loopGrids(DeviceSpec.Backend.SPIRV));
     }
+
+    @Test
+    void cudaGraphReplayOfTheDecodeStepIsOnOnlyOnPtxAndCudaWhereAsked(@TempDir Path dir) throws IOException {
+        DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", null);
+        assertTrue(nvidia.decode().cudaGraph(), "device-configs/nvidia.json asks for it");
+        assertTrue(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.PTX));
+        assertTrue(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.CUDA));
+        assertFalse(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.OPENCL), "TornadoVM refuses CUDA graphs on OpenCL");
+        assertFalse(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.SPIRV));
+        assertEquals(DeviceConfig.Decode.DEFAULT, DeviceConfig.forDevice("unknown", null).decode(), "absent: off");
+        assertFalse(DeviceConfig.Decode.DEFAULT.cudaGraphOn(DeviceSpec.Backend.PTX));
+        String generic = Files.readString(Path.of("../device-configs/generic.json"));
+        Path bad = dir.resolve("bad.json");
+        for (String[] c : new String[][]{{"\"decode\": {\"cudaGraph\": \"yes\"},", "decode \"cudaGraph\" must be true or false"},
+                {"\"decode\": {\"cudaGraphs\": true},", "\"decode\" has an unknown entry \"cudaGraphs\""},
+                {"\"decode\": true,", "\"decode\" must be an object"}}) {
+            Files.writeString(bad, generic.replaceFirst("\"kernels\"", java.util.regex.Matcher.quoteReplacement(c[0]) + " \"kernels\""));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+            assertTrue(e.getMessage().contains(c[1]) && e.getMessage().startsWith("device config " + bad), e.getMessage());
+        }
+        Files.writeString(bad, generic.replaceFirst("\"kernels\"", "\"decode\": {\"cudaGraph\": true}, \"kernels\""));
+        assertTrue(DeviceConfig.load(bad).decode().cudaGraph());
+        assertTrue(DeviceConfig.load(bad).withVariant("tiled").withPrefill(8, new DeviceConfig.Prefill(16, 1, 0)).decode().cudaGraph(),
+                "derived configs keep it");
+    }
 }

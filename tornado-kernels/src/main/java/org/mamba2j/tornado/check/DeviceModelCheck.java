@@ -95,6 +95,12 @@ public final class DeviceModelCheck {
                         }
                     }
                     ok &= forced || !counted;
+                    if (layout.equals("hf")) { // the weights' format is the same question for both layouts
+                        for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
+                            ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM",
+                                    () -> sixteenBit(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), dtype));
+                        }
+                    }
                 }
             }
         }
@@ -195,6 +201,41 @@ public final class DeviceModelCheck {
             return greedy(d, ref, maxDiff, vsJvm);
         }
     }
+
+    /**
+     * tiny-a rounded to {@code dtype} ({@link RoundedCopy}): the device keeps the 16-bit patterns and
+     * the JVM decoder reads the same ones, both in float32 math, so they agree to summation order
+     * (tolerance {@link #TOL}) through every prefill length and the decode steps after it, and
+     * greedy decoding of both golden prompts gives the JVM's tokens. HF's logits are for the float32
+     * weights: not compared.
+     */
+    private static Outcome sixteenBit(Path dir, DeviceSpec spec, DeviceConfig config, SafeTensors.DType dtype) throws Exception {
+        Path rounded = RoundedCopy.of(dir, dtype);
+        try (Mamba2Model m = Mamba2Model.load(rounded); Decoder d = TornadoDecoder.open(m, spec, config); Decoder jvm = new JvmDecoder(m)) {
+            String want = "weights " + dtype.name().toLowerCase() + " (projections " + dtype.name().toLowerCase();
+            if (!d.deviceName().contains(want)) throw new IllegalStateException("device weights are not " + dtype + ": " + d.deviceName());
+            double vsJvm = 0;
+            int[] ids = SIXTEEN_BIT_IDS;
+            for (int n : PREFILL_LENGTHS) {
+                if (n > ids.length) break;
+                int[] prompt = Arrays.copyOf(ids, n);
+                vsJvm = Math.max(vsJvm, diff(d.prefill(prompt), jvm.prefill(prompt)));
+                for (int t = n; t < ids.length; t++) vsJvm = Math.max(vsJvm, diff(d.step(ids[t]), jvm.step(ids[t])));
+            }
+            int[] gotTokens = new Generator(d).generate(ids, GenerationConfig.greedy(16), x -> { }).tokens();
+            int[] jvmTokens = new Generator(jvm).generate(ids, GenerationConfig.greedy(16), x -> { }).tokens();
+            boolean same = Arrays.equals(gotTokens, jvmTokens);
+            return new Outcome(Double.NaN, vsJvm, same ? "16/16 as JVM" : "differ", "-", vsJvm <= TOL && same);
+        } finally {
+            try (var files = java.nio.file.Files.list(rounded)) {
+                for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
+            }
+            java.nio.file.Files.delete(rounded);
+        }
+    }
+
+    /** A prompt for the 16-bit checks (token ids of tiny-a's vocabulary). */
+    static final int[] SIXTEEN_BIT_IDS = {3, 17, 5, 40, 11, 2, 29, 8, 33, 14, 7, 21, 9, 1, 26, 12, 4, 38, 6, 19, 10, 31, 15, 27, 13, 35, 16, 22, 18};
 
     /** 3-digit scientific, "-" where a check does not apply. */
     private static String sci(double v) {

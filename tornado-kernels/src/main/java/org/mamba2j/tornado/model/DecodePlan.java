@@ -1,45 +1,42 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.GridScheduler;
-import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.function.IntFunction;
+import java.util.Arrays;
 
 /**
  * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
  * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
  * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
  * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
- * three tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
+ * three tasks. To fit, the weights sit in few arrays ({@link DeviceWeights}, {@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
  * run in sequence) and the kernels take few arguments. Every buffer is an off-heap array
- * ({@link FloatArray}, {@link IntArray}). Weights (uploaded on the first execution, never again),
+ * ({@link FloatArray}, {@link IntArray}). Weights (uploaded once by the {@link ModelPlan} this
+ * plan's graphs belong to, shared with the prefill),
  * the residual stream and every state stay on the device; per token only {token, reset} goes in
  * and the logits come out. Tasks are named
  * b{l}_{kernel}.
  *
  * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
- * {@link #resume}: graph 0 of the execution plan, "decodeResume", uploads them and copies them into
+ * {@link #resume}: the graph "decodeResume" uploads them and copies them into
  * the device's states, which it persists for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
  * graph needs a task, hence the staging array and the copy; the graph runs only on resume (and once
  * before the first step).
  */
-public final class DecodePlan implements AutoCloseable {
+public final class DecodePlan {
 
     /** Work-group sizes of the matrix-vector kernels and of the SSD step (from device-configs). */
     public record LocalSizes(int matVec, int step) {
@@ -71,93 +68,104 @@ public final class DecodePlan implements AutoCloseable {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 15+13+10 arguments, 6 of them written
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 17+13+11 arguments, 6 of them written
      * (zxbcdt, conv state, xbc; SSM state, y; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 38;
+    static final int ARGS_PER_BLOCK = 41;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (4 arguments) and head (norm_f + lm_head, 7). */
+    /** The graph's other tasks: embed (4 arguments, 5 from 16-bit weights) and head (norm_f + lm_head, 8). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 11;
+    static final int EDGE_ARGS = 13;
 
     static final int NODES_PER_OBJECT = 3;
-    /** The packed weights, the tasks and their writes, the two state offsets. */
-    static final int NODES_PER_BLOCK = NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
+    /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
+    static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + WRITES_PER_BLOCK + 8;
     /**
-     * Every graph: context and buffer-set nodes, the shared objects (control, embedding,
-     * residual, states, 3 scratch buffers, the KernelContext, normF, lmHead, logits), the edge tasks
-     * with their writes and the logits' copy-out, and the scalars all blocks share; rounded up.
+     * Every graph: context and buffer-set nodes, the shared objects (control, residual, states, 3
+     * scratch buffers, the KernelContext, logits; the weights: small, embedding, lm_head and up to 8
+     * slabs of projections), the edge tasks with their writes and the logits' copy-out, and the
+     * scalars all blocks share; rounded up.
      */
-    static final int NODES_PER_GRAPH = 2 + 12 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
+    static final int NODES_PER_GRAPH = 2 + 19 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
     static final int BYTECODE_PER_BLOCK = 700;
     static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
     private final IntArray control = new IntArray(2);
     private final FloatArray logits;
-    private final TornadoExecutionPlan plan;
-    private final int graphCount;
+    private final ModelPlan plan;
+    private final int resumeGraph, firstGraph, graphCount;
     private final FloatArray resumed;
+    private final String deviceName;
     private boolean fresh = true, statesOnDevice;
 
     /**
-     * {@code layers} gives block l's weights (asked once each, in order, so the caller can widen them
-     * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
-     * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
+     * Adds the decode graphs to {@code plan} (before it is built), reading the weights it uploads.
+     * {@code blocksPerGraph} ≤ 0 picks the most that TornadoVM's graph limits allow
+     * ({@link #maxBlocksPerGraph()}). {@code cudaGraph}: the token step replays as CUDA graphs.
+     * {@code deviceName} goes into the one line a failed replay throws.
      */
-    public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, FloatArray normF, FloatArray embedding, FloatArray lmHead,
-                      TornadoDevice device, LocalSizes local, int blocksPerGraph) {
+    public DecodePlan(MixerDims dims, ModelPlan plan, LocalSizes local, int blocksPerGraph, boolean cudaGraph, String deviceName) {
         this.dims = dims;
+        this.plan = plan;
+        this.deviceName = deviceName;
         this.logits = new FloatArray(dims.vocab());
+        DeviceWeights w = plan.weights();
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
-        PackedBlock pb = PackedBlock.of(dims);
         PackedStates ps = PackedStates.of(dims);
         FloatArray residual = new FloatArray(dims.dModel());
         FloatArray states = new FloatArray(ps.size());
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
-        // what every graph after the first takes over from the one before it: a graph can consume
-        // only what the graph right before it persisted, so all of it rides along to the end
-        Object[] shared = {control, embedding, residual, states, s.zxbcdt, s.xbc, s.y};
-        GridScheduler grids = new GridScheduler();
-        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        Object[] weights = w.all();
+        // owned by the first decode graph, which persists them; the later ones consume them from the one before
+        Object[] own = {control, residual, s.zxbcdt, s.xbc, s.y};
+        GridScheduler grids = plan.grids();
         KernelContext ctx = new KernelContext();
 
         TaskGraph up = new TaskGraph("decodeResume")
+                .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
                 .task("resume", MixerKernels::loadStates, resumed, states, ps.size())
                 .persistOnDevice(states);
-        graphs.add(up.snapshot());
+        this.resumeGraph = plan.add(up);
         TaskGraph g = new TaskGraph("decode")
-                .consumeFromDevice(up.getTaskGraphName(), states)
+                .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, embedding, residual, s.zxbcdt, s.xbc, s.y)
-                .task("embed", MixerKernels::embed, control, embedding, residual, dims.dModel());
-        int l = 0;
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.y);
+        if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
+        else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
+        int l = 0, first = -1;
         for (int gi = 0; gi < split.length; gi++) {
             if (gi > 0) {
-                g.persistOnDevice(shared);
-                graphs.add(g.snapshot());
-                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
+                if (gi == 1) g.persistOnDevice(own);
+                int at = plan.add(g);
+                if (first < 0) first = at;
+                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, concat(new Object[]{states}, own)));
             }
             for (int end = l + split[gi]; l < end; l++) {
-                FloatArray w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
-                addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
+                addBlock(g, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
             }
         }
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF);
-        if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        g.task("head", MixerKernels::normMatVecOut, ctx, residual, normF, lmHead, logits, dims.dModel(), dims.eps())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
+        if (w.lmHead() instanceof ShortArray h16) {
+            g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
+        } else {
+            g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), (FloatArray) w.lmHead(), logits, dims.dModel(), dims.eps());
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
-        graphs.add(g.snapshot());
+        int last = plan.add(g);
+        this.firstGraph = first < 0 ? last : first;
+        this.graphCount = last - firstGraph + 1;
+        if (cudaGraph) for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
+    }
 
-        this.graphCount = graphs.size() - 1;
-        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new))
-                .withDevice(device).withGridScheduler(grids);
+    private static Object[] concat(Object[] a, Object... b) {
+        Object[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private record Scratch(FloatArray zxbcdt, FloatArray xbc, FloatArray y) {
@@ -193,16 +201,29 @@ public final class DecodePlan implements AutoCloseable {
         return graphCount;
     }
 
-    /** One block's tasks, named prefix + kernel; its packed weights w are on the device already. */
-    private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, FloatArray w, int convAt, int ssmAt,
+    /** One block's tasks, named prefix + kernel, over block l's weights in w. */
+    private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int convAt, int ssmAt,
                                  IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
                                  GridScheduler grids, LocalSizes local) {
-        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, w, o.inProj(), s.zxbcdt,
-                        d.dModel(), d.eps(), states, convAt, o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv())
-                .task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, w, o.dtBias(),
-                        s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate())
-                .task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, w, o.gatedNorm(),
-                        o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
+        PackedBlock o = w.layout();
+        FloatArray small = w.small();
+        int sm = w.smallAt(l), big = w.bigAt(l);
+        if (w.slab(l) instanceof ShortArray h) {
+            g.task(p + "normInProjConv", MixerKernels::normInProjConv16, ctx, control, residual, small, sm + o.norm(), h, big + o.inProj(),
+                    s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
+        } else {
+            g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + o.norm(), (FloatArray) w.slab(l),
+                    big + o.inProj(), s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
+        }
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(),
+                s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate());
+        if (w.slab(l) instanceof ShortArray h) {
+            g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate16, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(), h,
+                    big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
+        } else {
+            g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(),
+                    (FloatArray) w.slab(l), big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
+        }
         String at = g.getTaskGraphName() + "." + p;
         grids.addWorkerGrid(at + "normInProjConv", grid(d.dInProj() * local.matVec(), local.matVec()));
         grids.addWorkerGrid(at + "ssd", grid(d.dInner() * local.step(), local.step()));
@@ -229,7 +250,7 @@ public final class DecodePlan implements AutoCloseable {
             throw new IllegalArgumentException("states of " + packedStates.getSize() + " floats where this model's take " + resumed.getSize());
         }
         OffHeap.copy(packedStates, resumed);
-        plan.withGraph(0).execute();
+        plan.execute(resumeGraph);
         statesOnDevice = true;
         fresh = false;
     }
@@ -241,20 +262,24 @@ public final class DecodePlan implements AutoCloseable {
         control.set(1, fresh ? 1 : 0);
         fresh = false;
         if (!statesOnDevice) {
-            plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists
+            plan.execute(resumeGraph); // the decode graphs consume the states the resume graph persists
             statesOnDevice = true;
         }
         // in order: each graph consumes what the one before it left on the device
-        for (int i = 1; i <= graphCount; i++) plan.withGraph(i).execute();
+        for (int i = firstGraph; i < firstGraph + graphCount; i++) execute(i);
         return logits;
     }
 
-    @Override
-    public void close() {
+    private void execute(int graph) {
+        if (!plan.replaysAsCudaGraph(graph)) {
+            plan.execute(graph);
+            return;
+        }
         try {
-            plan.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not release the decode plan: " + e.getMessage(), e);
+            plan.execute(graph);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("decode graph " + (graph - firstGraph) + " could not replay as a CUDA graph on " + deviceName
+                    + " (" + e.getMessage() + "); set \"decode\": {\"cudaGraph\": false} in the device config", e);
         }
     }
 }

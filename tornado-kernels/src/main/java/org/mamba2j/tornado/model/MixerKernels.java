@@ -6,6 +6,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
  * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over off-heap arrays.
@@ -16,8 +17,11 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * the matrix-vector products that read the same vectors, and the conv with the rows it convolves.
  * control = {token id, 1 when the states restart from zero}: device-resident states are reset
  * by the step that starts a sequence, so they never travel back from the host.
- * Weights and states come packed (see {@link PackedBlock}, {@link PackedStates}): a kernel gets the
- * packed array and the offset of each part it reads, so a decode graph holds few distinct objects.
+ * Weights and states come packed (see {@link DeviceWeights}, {@link PackedBlock}, {@link PackedStates}):
+ * a kernel gets the packed arrays and the offset of each part it reads, so a decode graph holds few
+ * distinct objects. A kernel that reads a matrix comes twice: for float32 weights (FloatArray) and,
+ * suffixed 16, for 16-bit ones (ShortArray, decoded by {@link #w16} through the table at the head
+ * of the small weights); the rest of its body is shared through helpers.
  */
 public final class MixerKernels {
 
@@ -31,6 +35,34 @@ public final class MixerKernels {
         }
     }
 
+    /** {@link #embed} from a 16-bit table; small holds the decode table. */
+    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim) {
+        for (@Parallel int i = 0; i < dim; i++) {
+            out.set(i, w16(table, small, control.get(0) * dim + i));
+        }
+    }
+
+    /** Element i of a 16-bit weight array (F16 or BF16 patterns), through the decode table at table[0] ({@link WeightFormat}). */
+    public static float w16(ShortArray w, FloatArray table, int i) {
+        int bits = w.get(i) & 0xffff;
+        int hi = bits >> 7;
+        return table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
+    }
+
+    /** out[at] = w[0]: the weights graph's task per array (TornadoVM uploads only what a task reads). */
+    public static void first(FloatArray w, FloatArray out, int at) {
+        for (@Parallel int i = 0; i < 1; i++) {
+            out.set(at, w.get(0));
+        }
+    }
+
+    /** {@link #first} of a 16-bit array (its raw pattern). */
+    public static void first16(ShortArray w, FloatArray out, int at) {
+        for (@Parallel int i = 0; i < 1; i++) {
+            out.set(at, w.get(0));
+        }
+    }
+
     /** states = staged   (n): the states a prefill left, from the host's staging copy. */
     public static void loadStates(FloatArray staged, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
@@ -41,32 +73,55 @@ public final class MixerKernels {
     /**
      * zxbcdt[row] = W[row, :] · rmsNorm(x)   (dInProj rows), then for a row of x | B | C
      * (xbcOffset ≤ row < xbcOffset + convDim) that channel's causal conv step and SiLU into xbc:
-     * in_proj with the block's RMSNorm (its weight at w[0]) and the conv folded in. One work-group
-     * per row; each recomputes mean(x²) over the d_model inputs it reads anyway, which costs less
-     * than a separate task, and the conv of a channel needs only its own row, so work item 0 does it
-     * once the row is summed. The conv window of channel c sits at
+     * in_proj (at W[wOff]) with the block's RMSNorm (its weight at small[normOff]) and the conv folded
+     * in. One work-group per row; each recomputes mean(x²) over the d_model inputs it reads anyway,
+     * which costs less than a separate task, and the conv of a channel needs only its own row, so
+     * work item 0 does it once the row is summed. The conv window of channel c sits at
      * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
-     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at w[convWOff], convB
+     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at small[convWOff], convB
      * (convDim) right after it.
      */
-    public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray w, int wOff, FloatArray zxbcdt,
-                                      int cols, float eps, FloatArray state, int convAt, int convWOff, FloatArray xbc,
-                                      int xbcOffset, int convDim, int dConv) {
-        float dot = normedRowDot(ctx, x, w, 0, w, wOff, cols, eps);
+    public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, FloatArray w,
+                                      int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
+                                      FloatArray xbc, int xbcOffset, int convDim, int dConv) {
+        float dot = normedRowDot(ctx, x, small, normOff, w, wOff, cols, eps);
+        storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
+    }
+
+    /** {@link #normInProjConv} with 16-bit in_proj weights. */
+    public static void normInProjConv16(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, ShortArray w,
+                                        int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
+                                        FloatArray xbc, int xbcOffset, int convDim, int dConv) {
+        float dot = normedRowDot16(ctx, x, small, normOff, w, wOff, cols, eps);
+        storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
+    }
+
+    private static void storeRowAndConv(KernelContext ctx, float dot, IntArray control, FloatArray zxbcdt, FloatArray state, int convAt,
+                                        FloatArray small, int convWOff, FloatArray xbc, int xbcOffset, int convDim, int dConv) {
         if (ctx.localIdx == 0) {
             int row = ctx.groupIdx;
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
             if (c >= 0 && c < convDim) {
-                xbc.set(c, convChannel(control.get(1), dot, state, convAt + c * (dConv - 1), w, convWOff + c * dConv,
-                        w.get(convWOff + convDim * dConv + c), dConv));
+                xbc.set(c, convChannel(control.get(1), dot, state, convAt + c * (dConv - 1), small, convWOff + c * dConv,
+                        small.get(convWOff + convDim * dConv + c), dConv));
             }
         }
     }
 
-    /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f (its own array) and the lm_head into the logits. */
-    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray norm, FloatArray w, FloatArray out, int cols, float eps) {
-        float dot = normedRowDot(ctx, x, norm, 0, w, 0, cols, eps);
+    /** out[row] = W[row, :] · rmsNorm(x; small[normOff..])   (rows): norm_f and the lm_head into the logits. */
+    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w, FloatArray out, int cols,
+                                     float eps) {
+        float dot = normedRowDot(ctx, x, small, normOff, w, 0, cols, eps);
+        if (ctx.localIdx == 0) {
+            out.set(ctx.groupIdx, dot);
+        }
+    }
+
+    /** {@link #normMatVecOut} with a 16-bit lm_head. */
+    public static void normMatVecOut16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, FloatArray out, int cols,
+                                       float eps) {
+        float dot = normedRowDot16(ctx, x, small, normOff, w, 0, cols, eps);
         if (ctx.localIdx == 0) {
             out.set(ctx.groupIdx, dot);
         }
@@ -84,17 +139,38 @@ public final class MixerKernels {
             squares += v * v;
             dot += w.get(base + i) * v * norm.get(normOff + i);
         }
+        return normedSum(ctx, squares, dot, cols, eps);
+    }
+
+    private static float normedRowDot16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, int wOff,
+                                        int cols, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float squares = 0f;
+        float dot = 0f;
+        for (int i = lid; i < cols; i += size) {
+            float v = x.get(i);
+            squares += v * v;
+            dot += w16(w, small, base + i) * v * small.get(normOff + i);
+        }
+        return normedSum(ctx, squares, dot, cols, eps);
+    }
+
+    /** The work-group's dot product times rsqrt(mean(x²) + eps), from each work item's partial sums. */
+    private static float normedSum(KernelContext ctx, float squares, float dot, int cols, float eps) {
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         return WorkGroups.sum(ctx, dot) * scale;
     }
 
     /**
-     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows): out_proj onto the residual stream with the
-     * gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each group of groupSize channels
-     * scaled by rsqrt(mean(g²) + eps), times the norm weight at w[normOff]. z is the head of zxbcdt.
-     * Every work-group recomputes the group statistics from the d_inner values it reads anyway.
+     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows): out_proj (at W[wOff]) onto the residual
+     * stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each group of
+     * groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm weight at small[normOff].
+     * z is the head of zxbcdt. Every work-group recomputes the group statistics from the d_inner
+     * values it reads anyway.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int normOff,
+    public static void gatedMatVecAccumulate(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff, FloatArray w,
                                              int wOff, FloatArray acc, int cols, int groupSize, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -104,17 +180,43 @@ public final class MixerKernels {
             float squares = 0f;
             float dot = 0f;
             for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float z = zxbcdt.get(i);
-                float g = y.get(i) * (z / (1.0f + TornadoMath.exp(-z)));
+                float g = gated(y, zxbcdt, i);
                 squares += g * g;
-                dot += w.get(base + i) * g * w.get(normOff + i);
+                dot += w.get(base + i) * g * small.get(normOff + i);
             }
-            float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
-            total += WorkGroups.sum(ctx, dot) * scale;
+            total += normedSum(ctx, squares, dot, groupSize, eps);
         }
         if (lid == 0) {
             acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
         }
+    }
+
+    /** {@link #gatedMatVecAccumulate} with 16-bit out_proj weights. */
+    public static void gatedMatVecAccumulate16(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff, ShortArray w,
+                                               int wOff, FloatArray acc, int cols, int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float total = 0f;
+        for (int g0 = 0; g0 < cols; g0 += groupSize) {
+            float squares = 0f;
+            float dot = 0f;
+            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
+                float g = gated(y, zxbcdt, i);
+                squares += g * g;
+                dot += w16(w, small, base + i) * g * small.get(normOff + i);
+            }
+            total += normedSum(ctx, squares, dot, groupSize, eps);
+        }
+        if (lid == 0) {
+            acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
+        }
+    }
+
+    /** y·silu(z) of channel i. */
+    private static float gated(FloatArray y, FloatArray zxbcdt, int i) {
+        float z = zxbcdt.get(i);
+        return y.get(i) * (z / (1.0f + TornadoMath.exp(-z)));
     }
 
     /**
@@ -146,7 +248,7 @@ public final class MixerKernels {
      * One work-group per (head, channel) row of the SSM state (nheads·headdim, dstate), which starts
      * at state[stateOff]: its work items walk the row's dstate entries side by side, so the state,
      * by far the most data the step touches, is read and written in coalesced runs; y is the row's
-     * work-group sum. From w[headsOff] sit, as {@link PackedBlock} lays them out, dt bias | A (as
+     * work-group sum. From w[headsOff] (the small weights) sit, as {@link PackedBlock} lays them out, dt bias | A (as
      * −exp(A_log)) | D (nheads each) | dtMin, dtMax: one offset for all, as every task argument costs
      * room in TornadoVM's fixed 8 KiB graph code.
      */

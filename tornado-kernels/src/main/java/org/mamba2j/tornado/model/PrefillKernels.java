@@ -7,6 +7,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
  * The Mamba-2 block over all positions of a prompt at once (batch 1), as TornadoVM kernels over
@@ -20,6 +21,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * prompt sits at the end of the rows: rows t < start are padding. Padding is exact because a pass
  * that has padding starts from zero states: its inputs count as zero in the causal conv (the zero
  * initial window) and x = B = C = 0 there, so the SSM state stays exactly zero through it.
+ *
+ * <p>Kernels that read a weight matrix come twice, for float32 weights and (suffixed 16) for 16-bit
+ * ones, decoded by {@link MixerKernels#w16} through the table at the head of the small weights.
  *
  * <p>Loop kernels run to {@code padded}, the global size of their grid at capacity: with a
  * GridScheduler TornadoVM bounds a {@code @Parallel} loop by the grid, and the kernel skips the
@@ -52,8 +56,22 @@ public final class PrefillKernels {
         }
     }
 
-    /** out[t, :] = x[t, :] · rsqrt(mean(x[t, :]²) + eps) · w   (rows × n); one work-group per row, the weight at w[0]. */
-    public static void rmsNormRows(KernelContext ctx, FloatArray x, FloatArray w, FloatArray out, int n, float eps) {
+    /** {@link #embedRows} from a 16-bit table; small holds the decode table. */
+    public static void embedRows16(IntArray control, IntArray tokens, ShortArray table, FloatArray small, FloatArray out, int dModel, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int t = i / dModel;
+            if (t < control.get(ROWS)) {
+                float v = 0f;
+                if (t >= control.get(START)) {
+                    v = MixerKernels.w16(table, small, tokens.get(t) * dModel + i - t * dModel);
+                }
+                out.set(i, v);
+            }
+        }
+    }
+
+    /** out[t, :] = x[t, :] · rsqrt(mean(x[t, :]²) + eps) · w   (rows × n); one work-group per row, the weight at w[wOff]. */
+    public static void rmsNormRows(KernelContext ctx, FloatArray x, FloatArray w, int wOff, FloatArray out, int n, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = ctx.groupIdx * n;
@@ -64,7 +82,7 @@ public final class PrefillKernels {
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / n + eps);
         for (int i = lid; i < n; i += size) {
-            out.set(base + i, x.get(base + i) * scale * w.get(i));
+            out.set(base + i, x.get(base + i) * scale * w.get(wOff + i));
         }
     }
 
@@ -91,6 +109,37 @@ public final class PrefillKernels {
                 for (int kk = 0; kk < k; kk++) {
                     float u0 = a.get(a0 + kk), u1 = a.get(a1 + kk), u2 = a.get(a2 + kk), u3 = a.get(a3 + kk);
                     float v0 = w.get(w0 + kk), v1 = w.get(w1 + kk), v2 = w.get(w2 + kk), v3 = w.get(w3 + kk);
+                    s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
+                    s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
+                    s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
+                    s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
+                }
+                storeRow(out, m0, rows, j0, 1, n, accumulate, s00, s01, s02, s03);
+                storeRow(out, m0 + 1, rows, j0, 1, n, accumulate, s10, s11, s12, s13);
+                storeRow(out, m0 + 2, rows, j0, 1, n, accumulate, s20, s21, s22, s23);
+                storeRow(out, m0 + 3, rows, j0, 1, n, accumulate, s30, s31, s32, s33);
+            }
+        }
+    }
+
+    /** {@link #gemm} with 16-bit weights; small holds the decode table. */
+    public static void gemm16(IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int rows = control.get(ROWS);
+            int nb = (n + 3) / 4;
+            int m0 = i / nb * 4;
+            int j0 = (i - i / nb * nb) * 4;
+            if (m0 < rows) {
+                // rows and columns past the edges read the last valid one (in bounds) and are not stored
+                int a0 = m0 * k, a1 = Math.min(m0 + 1, rows - 1) * k, a2 = Math.min(m0 + 2, rows - 1) * k, a3 = Math.min(m0 + 3, rows - 1) * k;
+                int w0 = wOff + j0 * k, w1 = wOff + Math.min(j0 + 1, n - 1) * k;
+                int w2 = wOff + Math.min(j0 + 2, n - 1) * k, w3 = wOff + Math.min(j0 + 3, n - 1) * k;
+                float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
+                float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f, s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
+                for (int kk = 0; kk < k; kk++) {
+                    float u0 = a.get(a0 + kk), u1 = a.get(a1 + kk), u2 = a.get(a2 + kk), u3 = a.get(a3 + kk);
+                    float v0 = MixerKernels.w16(w, small, w0 + kk), v1 = MixerKernels.w16(w, small, w1 + kk);
+                    float v2 = MixerKernels.w16(w, small, w2 + kk), v3 = MixerKernels.w16(w, small, w3 + kk);
                     s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
                     s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
                     s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
@@ -136,6 +185,52 @@ public final class PrefillKernels {
                 if (kg < k) {
                     if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
                     if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+    }
+
+    /** {@link #gemmBlocked} with 16-bit weights; small holds the decode table. */
+    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
+                            int accumulate) {
+        int rows = control.get(ROWS);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
+                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
                 }
                 as[kx * 65 + row] = av;
                 ws[kx * 65 + row] = wv;

@@ -13,15 +13,14 @@ import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
 import org.mamba2j.tornado.ssd.OffHeap;
-import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,32 +45,36 @@ import java.util.function.IntUnaryOperator;
  * tokens continuing from the states the one before left on the device (the conv and SSD kernels
  * take initial states), so any length runs at the speed of full passes.
  *
- * <p>Every buffer is an off-heap array ({@link FloatArray}, {@link IntArray}). Weights go to the
- * device on the first execution only and stay there across calls, packed per block as for decoding
- * ({@link PackedBlock}): a device copy of their own next to the decode plan's, so a model takes
- * twice its float32 weights in device memory (sharing them would take one execution plan for
- * both). The blocks are split over task graphs within TornadoVM's per-graph limits (see
+ * <p>Every buffer is an off-heap array ({@link FloatArray}, {@link IntArray}). The weights are the
+ * ones the {@link ModelPlan} uploaded once for decoding too ({@link DeviceWeights}: the projections
+ * and embedding in the checkpoint's format, read by the 16-bit kernel twins where that is F16/BF16);
+ * only A, the dt bias and D, a few floats per block, have a prefill copy of their own, in the arrays
+ * the SSD kernels take. The blocks are split over task graphs within TornadoVM's per-graph limits (see
  * {@link DecodePlan}, whose constants this uses), chained on the device with persistOnDevice /
  * consumeFromDevice. As the grids change from pass to pass, the plan cannot be captured as a CUDA
  * graph as it is. Tasks are named b{l}_{kernel}.
  */
-public final class PrefillPlan implements AutoCloseable {
+public final class PrefillPlan {
 
     /*
      * Graph budget of a block, worst case over the SSD variants: 14 tasks (norm, inProj, conv,
      * convWindow, ssmIn, cumsum, chunkCB, chunkStates, statePassing, chunkScores with the loop
-     * output, chunkOutput, ssmOut, gatedNorm, outProj) of at most 113 arguments (a tiled chunkStates
-     * takes a tile argument more), 20 of them written, 4 objects (packed weights, A, dt bias, D).
+     * output, chunkOutput, ssmOut, gatedNorm, outProj) of at most 116 arguments (a tiled chunkStates
+     * takes a tile argument more, a 16-bit gemm the decode table), 20 of them written, 3 objects
+     * (A, dt bias, D; the other weights are the model's arrays, counted per graph).
      */
     static final int TASKS_PER_BLOCK = 14;
-    static final int ARGS_PER_BLOCK = 113;
+    static final int ARGS_PER_BLOCK = 116;
     static final int WRITES_PER_BLOCK = 20;
-    static final int OBJECTS_PER_BLOCK = 4;
-    /** embedRows, lastRow, head (norm_f + lm_head): 6 + 5 + 7 arguments. */
+    static final int OBJECTS_PER_BLOCK = 3;
+    /** embedRows (7 from 16-bit weights), lastRow, head (norm_f + lm_head): 7 + 5 + 8 arguments. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 18;
-    /** Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt limits, embedding) and the head's. */
-    static final int GRAPH_OBJECTS = 32;
+    static final int EDGE_ARGS = 20;
+    /**
+     * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
+     * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
+     */
+    static final int GRAPH_OBJECTS = 42;
     static final int NODES_PER_BLOCK = OBJECTS_PER_BLOCK * DecodePlan.NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     /** As DecodePlan budgets it: launches and objects by TornadoVMBytecodeBuilder, times 1.5 for the dependency bytes. */
@@ -91,17 +94,21 @@ public final class PrefillPlan implements AutoCloseable {
     private final SsdShape shape;
     private final Grids grids;
     private final KernelContext ctx = new KernelContext();
-    private final TornadoExecutionPlan plan;
+    private final ModelPlan plan;
+    private final DeviceWeights w;
+    private final int firstGraph;
 
     /**
-     * {@code layers} gives block l's weights (asked once each, in order). {@code lmHead} may be the
-     * embedding itself (tied weights). {@code modelChunk}: the model's chunk size, used where the
-     * device config does not set one.
+     * Adds the prefill graphs to {@code plan} (before it is built), reading the weights it uploads;
+     * {@code layers} gives block l's small weights (A, dt bias and D are read from them).
+     * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
      */
-    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, FloatArray normF, FloatArray embedding,
-                       FloatArray lmHead, TornadoDevice device, DeviceConfig cfg) {
+    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
+                       DeviceConfig cfg) {
         this.dims = dims;
         this.cfg = cfg;
+        this.plan = plan;
+        this.w = plan.weights();
         this.chunk = cfg.chunkSizeFor(modelChunk);
         this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
         if (capacity == 0) {
@@ -109,7 +116,7 @@ public final class PrefillPlan implements AutoCloseable {
                     + " is below the chunk size " + chunk);
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
-        this.grids = new Grids(device, capacity);
+        this.grids = new Grids(device, capacity, plan.grids()); // one scheduler for every graph of the model's plan
         this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
         this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, true, true, true)));
         this.tokens = new IntArray(capacity);
@@ -118,47 +125,58 @@ public final class PrefillPlan implements AutoCloseable {
         PackedStates ps = PackedStates.of(dims);
         this.states = new FloatArray(ps.size());
         this.b = new Buffers(dims, shape, cfg);
-        PackedBlock pb = PackedBlock.of(dims);
+        Object[] weights = w.all();
 
         int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
-        // what every graph after the first takes over from the one before it (it can consume only
-        // what the graph right before it persisted, so all of it rides along to the end)
-        Object[] shared = b.with(control, tokens, ssdDims, dtLimits, embedding, states);
-        List<ImmutableTaskGraph> graphs = new ArrayList<>();
+        // owned by the first graph, which persists them; every later one consumes them from the one before
+        Object[] own = b.with(control, tokens, ssdDims, dtLimits, states);
         TaskGraph g = new TaskGraph("prefill")
+                .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, embedding, states));
-        g.task("embed", PrefillKernels::embedRows, control, tokens, embedding, b.residual, dims.dModel(),
-                loop(g, "embed", "copy", rows -> rows * dims.dModel()));
-        int l = 0;
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, states))
+                // after the last pass only (run asks for them): every block's states, tens of MB on big models
+                .transferToHost(DataTransferMode.UNDER_DEMAND, states);
+        int embedLoop = loop(g, "embed", "copy", rows -> rows * dims.dModel());
+        if (w.embedding() instanceof ShortArray e16) {
+            g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), b.residual, dims.dModel(), embedLoop);
+        } else {
+            g.task("embed", PrefillKernels::embedRows, control, tokens, (FloatArray) w.embedding(), b.residual, dims.dModel(), embedLoop);
+        }
+        int l = 0, first = -1;
         for (int gi = 0; gi < split.length; gi++) {
             if (gi > 0) {
-                g.persistOnDevice(shared);
-                graphs.add(g.snapshot());
-                g = new TaskGraph("prefill" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
+                if (gi == 1) g.persistOnDevice(own);
+                int at = plan.add(g);
+                if (first < 0) first = at;
+                g = new TaskGraph("prefill" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, own));
             }
             for (int end = l + split[gi]; l < end; l++) {
                 LayerWeights lw = layers.apply(l);
-                FloatArray w = pb.pack(lw, dims); // widened and packed one block at a time
                 // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
                 FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, aNeg, dtBias, d);
-                addBlock(g, "b" + l + "_", pb, w, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, aNeg, dtBias, d);
+                addBlock(g, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
             }
         }
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last, logits);
-        if (lmHead != embedding) g.transferToDevice(DataTransferMode.FIRST_EXECUTION, lmHead);
-        g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()))
-                .task("head", MixerKernels::normMatVecOut, ctx, b.last, normF, lmHead, logits, dims.dModel(), dims.eps())
-                .transferToHost(DataTransferMode.EVERY_EXECUTION, logits)
-                // after the last pass only (run asks for them): every block's states, tens of MB on big models
-                .transferToHost(DataTransferMode.UNDER_DEMAND, states);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits);
+        g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
+        if (w.lmHead() instanceof ShortArray h16) {
+            g.task("head", MixerKernels::normMatVecOut16, ctx, b.last, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
+        } else {
+            g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), (FloatArray) w.lmHead(), logits, dims.dModel(), dims.eps());
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         int matVec = cfg.kernel("matVec").local();
         grid(g, "head", new int[]{matVec}, rows -> new int[]{dims.vocab() * matVec});
-        graphs.add(g.snapshot());
+        int last = plan.add(g);
+        this.firstGraph = first < 0 ? last : first;
+        this.graphCount = last - firstGraph + 1;
+    }
 
-        this.graphCount = graphs.size();
-        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids.scheduler());
+    private static Object[] concat(Object[] a, Object[] b) {
+        Object[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** The activations of one pass, sized for the capacity; the blocks share them (they run in sequence). */
@@ -203,16 +221,18 @@ public final class PrefillPlan implements AutoCloseable {
         }
     }
 
-    /** One block's tasks, named prefix + kernel; its packed weights w and its A, dt bias and D are on the device already. */
-    private void addBlock(TaskGraph g, String p, PackedBlock o, FloatArray w, FloatArray aNeg, FloatArray dtBias, FloatArray D,
-                          int convAt, int ssmAt) {
+    /** Block l's tasks, named prefix + kernel; its weights (and its A, dt bias and D) are on the device already. */
+    private void addBlock(TaskGraph g, String p, int l, FloatArray aNeg, FloatArray dtBias, FloatArray D, int convAt, int ssmAt) {
         MixerDims d = dims;
+        PackedBlock o = w.layout();
+        FloatArray small = w.small();
+        int sm = w.smallAt(l), big = w.bigAt(l);
         int gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
-        g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, w, b.normed, d.dModel(), d.eps());
+        g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
-        gemm(g, p + "inProj", b.normed, w, o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
-        g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, w, o.convW(), b.x, b.B, b.C, b.dtRaw,
+        gemm(g, p + "inProj", b.normed, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
+        g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
                 d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
@@ -221,22 +241,24 @@ public final class PrefillPlan implements AutoCloseable {
                 b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, b.fin), grids, rows -> rows / chunk);
         g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
-        g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, w, o.gatedNorm(), b.gated, d.dInner(),
+        g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gated, d.dInner(),
                 d.dInProj(), groupSize, d.gatedEps());
         grid(g, p + "gatedNorm", new int[]{gated}, rows -> new int[]{rows * d.ngroups() * gated});
-        gemm(g, p + "outProj", b.gated, w, o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
+        gemm(g, p + "outProj", b.gated, w.slab(l), big + o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
     }
 
-    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff], in the config's variant. */
-    private void gemm(TaskGraph g, String task, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
+    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. */
+    private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (cfg.kernel("gemm").blocked()) {
-            g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, w, wOff, out, n, k, accumulate);
+            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, w.small(), wOff, out, n, k, accumulate);
+            else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             int t = SsdBlockedKernels.THREADS;
             int tile = SsdBlockedKernels.TILE;
             grid(g, task, new int[]{t, t}, rows -> new int[]{Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t)});
         } else {
-            g.task(task, PrefillKernels::gemm, control, a, w, wOff, out, n, k, accumulate,
-                    loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4)));
+            int padded = loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4));
+            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, w.small(), wOff, out, n, k, accumulate, padded);
+            else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
     }
 
@@ -279,7 +301,7 @@ public final class PrefillPlan implements AutoCloseable {
         }
         TornadoExecutionResult last = null;
         for (Pass p : passes(prompt.length, capacity, chunk)) last = run(prompt, p);
-        last.transferToHost(states);
+        plan.toHost(last, firstGraph, states); // through the graph that owns them
         return logits;
     }
 
@@ -332,17 +354,7 @@ public final class PrefillPlan implements AutoCloseable {
         grids.resize(p.rows());
         TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device
-        for (int i = 0; i < graphCount; i++) r = plan.withGraph(i).execute();
+        for (int i = firstGraph; i < firstGraph + graphCount; i++) r = plan.execute(i);
         return r;
-    }
-
-    @Override
-    public void close() {
-        try {
-            plan.freeDeviceMemory();
-            plan.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("could not release the prefill plan: " + e.getMessage(), e);
-        }
     }
 }

@@ -16,62 +16,61 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.nio.file.Path;
-import java.util.function.IntFunction;
 
 /**
  * Decoding on a TornadoVM device: the prompt through a {@link PrefillPlan} (all positions at once),
  * whose final states the {@link DecodePlan} resumes from; then one decode step per token. Prompts
  * shorter than the device config's prefill minTokens go token by token through the decode plan
- * instead (for one token that is the same work without the state hand-off). The weights are
- * widened to float32 into off-heap arrays ({@link FloatArray}) and stay on the device in each plan;
- * the prefill plan is built at the first prompt that needs it. The logits come back into one
- * float[] of this decoder's (valid until the next call, as {@link Decoder} promises). Reach it
- * through {@link Decoders#open}, which checks for TornadoVM before this class loads.
+ * instead (for one token that is the same work without the state hand-off). Both plans are graphs
+ * of one {@link ModelPlan}, which uploads the weights once ({@link DeviceWeights}: the matrices in
+ * the checkpoint's format, F32 or the 16-bit patterns of F16/BF16, float32 math) when this decoder
+ * opens. The logits come back into one float[] of this decoder's (valid until the next call, as
+ * {@link Decoder} promises). Reach it through {@link Decoders#open}, which checks for TornadoVM
+ * before this class loads.
  */
 public final class TornadoDecoder implements Decoder {
 
-    private final Mamba2Model model;
     private final MixerDims dims;
-    private final TornadoDevice device;
     private final DeviceConfig config;
     private final boolean devicePrefill;
+    private final ModelPlan modelPlan;
     private final DecodePlan plan;
-    private final FloatArray normF, embedding, lmHead;
+    private final PrefillPlan prefill;
     private final float[] logits;
     private final String deviceName;
-    private PrefillPlan prefill;
 
     public static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig) {
         TornadoDevice device = TornadoDevices.device(spec);
-        return new TornadoDecoder(model, spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), deviceConfig));
+        return new TornadoDecoder(model, spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), deviceConfig), false);
     }
 
-    /** With a config of the caller's (checks that force short prefill passes). */
+    /** With a config of the caller's (checks that force short prefill passes); {@code widen}: float32 weights whatever the checkpoint stores. */
+    public static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, DeviceConfig config, boolean widen) {
+        return new TornadoDecoder(model, spec, TornadoDevices.device(spec), config, widen);
+    }
+
+    /** With a config of the caller's, the weights in the checkpoint's format. */
     public static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, DeviceConfig config) {
-        return new TornadoDecoder(model, spec, TornadoDevices.device(spec), config);
+        return open(model, spec, config, false);
     }
 
-    private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config) {
-        this.model = model;
+    private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean widen) {
         this.dims = MixerWeights.dims(model.config());
-        this.device = device;
         this.config = config;
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
         this.devicePrefill = config.prefill().runsOn(spec.backend());
-        // one off-heap host copy for both plans
-        this.normF = FloatArray.fromArray(MixerWeights.finalNorm(model));
-        this.embedding = FloatArray.fromArray(MixerWeights.embedding(model));
-        float[] untied = MixerWeights.untiedLmHead(model);
-        this.lmHead = untied == null ? embedding : FloatArray.fromArray(untied);
         this.logits = new float[dims.vocab()];
-        this.plan = new DecodePlan(dims, layers(), normF, embedding, lmHead, device, local, config.decodeBlocksPerGraph());
+        DeviceWeights weights = DeviceWeights.of(model, widen);
+        boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
+        String name = TornadoDevices.deviceName(device);
+        this.modelPlan = new ModelPlan(weights);
+        this.plan = new DecodePlan(dims, modelPlan, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
+        this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
+        modelPlan.build(device);
         int graphs = plan.graphCount();
-        this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", "
-                + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per token)";
-    }
-
-    private IntFunction<LayerWeights> layers() {
-        return i -> MixerWeights.layer(model, i);
+        this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
+                + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "") + ", "
+                + weights.describe() + ")";
     }
 
     @Override
@@ -82,9 +81,6 @@ public final class TornadoDecoder implements Decoder {
             FloatArray out = null;
             for (int t : prompt) out = plan.step(t);
             return logits(out);
-        }
-        if (prefill == null) {
-            prefill = new PrefillPlan(dims, model.config().chunkSize(), layers(), normF, embedding, lmHead, device, config);
         }
         FloatArray out = prefill.run(prompt);
         plan.resume(prefill.states());
@@ -114,10 +110,6 @@ public final class TornadoDecoder implements Decoder {
 
     @Override
     public void close() {
-        try {
-            plan.close();
-        } finally {
-            if (prefill != null) prefill.close();
-        }
+        modelPlan.close();
     }
 }

@@ -40,10 +40,8 @@ class DevicePrefillGoldenTest {
             Mamba2Config c = m.config();
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
-            FloatArray embedding = FloatArray.fromArray(MixerWeights.embedding(m));
-            float[] untied = MixerWeights.untiedLmHead(m);
-            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layer(m, i),
-                    FloatArray.fromArray(MixerWeights.finalNorm(m)), embedding, untied == null ? embedding : FloatArray.fromArray(untied));
+            PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layerVectors(m, i),
+                    DeviceWeights.of(m, false));
             float[] logits = device.run(Arrays.copyOf(ids, n)).toHeapArray();
             assertClose(ref, (n - 1) * V, logits, TOL, "logits after " + n + " tokens");
 

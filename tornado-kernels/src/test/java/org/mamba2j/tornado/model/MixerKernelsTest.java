@@ -91,7 +91,7 @@ class MixerKernelsTest {
             FloatArray zx = poisoned(rows), xbc = poisoned(convDim + 2), st = off(state), xs = off(x), ws = off(w);
             IntArray control = IntArray.fromElements(3, reset);
             KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control,
-                    xs, ws, wOff, zx, cols, 1e-5f, st, convAt, convWOff, xbc, xbcOffset, convDim, dConv));
+                    xs, ws, 0, ws, wOff, zx, cols, 1e-5f, st, convAt, convWOff, xbc, xbcOffset, convDim, dConv));
             return new float[][]{zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
         }
     }
@@ -134,7 +134,7 @@ class MixerKernelsTest {
         int rows = 19, cols = 64, local = 32;
         float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
         FloatArray out = poisoned(rows), wa = off(w), normA = off(norm), xa = off(x);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xa, normA, wa, out, cols, 1e-5f));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, out, cols, 1e-5f));
         assertRel("normMatVecOut", out.toHeapArray(), matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
     }
 
@@ -146,7 +146,7 @@ class MixerKernelsTest {
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1,
-                k -> MixerKernels.gatedMatVecAccumulate(k, ya, zxa, wa, normOff, wOff, accA, dInner, groupSize, 1e-5f));
+                k -> MixerKernels.gatedMatVecAccumulate(k, ya, zxa, wa, normOff, wa, wOff, accA, dInner, groupSize, 1e-5f));
         float[] acc = accA.toHeapArray();
         double[] gated = new double[dInner];
         for (int g = 0; g < groups; g++) {

@@ -15,6 +15,7 @@ import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.util.Arrays;
 import java.util.List;
@@ -97,12 +98,24 @@ class PrefillKernelsTest {
         }
     }
 
+    /** {@link #gemm} with 16-bit weights (the decode table at the head of small). */
+    static void gemm16(String variant, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
+                       int accumulate) {
+        int rows = control.get(PrefillKernels.ROWS);
+        if (variant.equals("blocked")) {
+            KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
+                    kc -> PrefillKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate));
+        } else {
+            PrefillKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
+        }
+    }
+
     @ParameterizedTest(name = "rows {0}, n {1}, local {2}")
     @CsvSource({"3,768,256", "5,100,32", "1,3,4"})
     void rmsNormRows(int rows, int n, int local) {
         float[] x = randn((rows + 2) * n), w = randn(n + 5);
         FloatArray out = poisoned((rows + 2) * n), xA = off(x), wA = off(w);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, xA, wA, out, n, 1e-5f));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, xA, wA, 0, out, n, 1e-5f));
         double[] ref = new double[rows * n];
         for (int t = 0; t < rows; t++) {
             double ss = 0;
@@ -240,7 +253,7 @@ class PrefillKernelsTest {
     @Test
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
-        int fixed = params(p, "rmsNormRows") + 2 * Math.max(params(p, "gemm"), params(p, "gemmBlocked")) + params(p, "causalConv")
+        int fixed = params(p, "rmsNormRows") + 2 * Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))) + params(p, "causalConv")
                 + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
                 + params(ssd, "statePassing")
                 + params(p, "storeState") + params(p, "gatedRmsNormRows");
@@ -251,7 +264,7 @@ class PrefillKernelsTest {
         int output = Math.max(Math.max(params(ssd, "chunkScores") + params(ssd, "chunkOutput"), params(tiled, "chunkOutput")),
                 Math.max(params(blocked, "chunkOutputBlocked"), params(blocked8, "chunkOutputBlocked8")));
         assertEquals(PrefillPlan.ARGS_PER_BLOCK, fixed + cb + states + output);
-        assertEquals(PrefillPlan.EDGE_ARGS, params(p, "embedRows") + params(p, "lastRow") + params(MixerKernels.class, "normMatVecOut"));
+        assertEquals(PrefillPlan.EDGE_ARGS, params(p, "embedRows16") + params(p, "lastRow") + params(MixerKernels.class, "normMatVecOut"));
         int max = PrefillPlan.maxBlocksPerGraph(PackedLayoutTest.RAISED_BYTECODE_SIZE);
         assertTrue(max >= 8 && max * PrefillPlan.TASKS_PER_BLOCK + PrefillPlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertTrue(DecodePlan.split(24, max).length <= 3, "the 130m model's 24 blocks in at most 3 graphs");

@@ -14,6 +14,7 @@ import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.util.function.IntFunction;
 
@@ -36,39 +37,40 @@ public final class PrefillPipeline {
     /** The SSD's shape at capacity, as PrefillPlan wires it. */
     private final SsdShape ssdShape;
     private final String gemm, cumsum;
-    private final FloatArray[] packed, aNeg, dtBias, D;
-    private final FloatArray normF, embedding, lmHead, dtLimits, states, logits;
+    private final DeviceWeights w;
+    private final FloatArray[] aNeg, dtBias, D;
+    private final FloatArray dtLimits, states, logits;
     private final PackedBlock o;
     private final PackedStates ps;
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH), tokens, ssdDims;
     private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
     private final FloatArray noZ = new FloatArray(1);
 
-    /** {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". */
+    /**
+     * {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". The weights as the device
+     * holds them (float32 or 16-bit: the kernels' twins are picked as PrefillPlan picks them);
+     * {@code weights} gives each block's A, dt bias and D.
+     */
     public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, String cumsum, IntFunction<LayerWeights> weights,
-                           FloatArray normF, FloatArray embedding, FloatArray lmHead) {
+                           DeviceWeights w) {
         if (!cumsum.equals("loop") && !cumsum.equals("scan")) throw new IllegalArgumentException("cumsum variant " + cumsum);
         this.d = d;
         this.chunk = chunk;
         this.capacity = capacity;
         this.gemm = gemm;
         this.cumsum = cumsum;
-        this.o = PackedBlock.of(d);
+        this.w = w;
+        this.o = w.layout();
         this.ps = PackedStates.of(d);
-        this.packed = new FloatArray[d.nLayer()];
         this.aNeg = new FloatArray[d.nLayer()];
         this.dtBias = new FloatArray[d.nLayer()];
         this.D = new FloatArray[d.nLayer()];
         for (int l = 0; l < d.nLayer(); l++) {
             LayerWeights lw = weights.apply(l);
-            packed[l] = o.pack(lw, d);
             aNeg[l] = FloatArray.fromArray(lw.aNeg());
             dtBias[l] = FloatArray.fromArray(lw.dtBias());
             D[l] = FloatArray.fromArray(lw.d());
         }
-        this.normF = normF;
-        this.embedding = embedding;
-        this.lmHead = lmHead;
         this.dtLimits = FloatArray.fromElements(d.dtMin(), d.dtMax());
         SsdShape s = new SsdShape(1, capacity, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), chunk);
         this.ssdShape = s;
@@ -117,14 +119,20 @@ public final class PrefillPipeline {
     private void pass(int[] prompt, PrefillPlan.Pass p) {
         p.stage(prompt, chunk, tokens, control, ssdDims);
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
-        PrefillKernels.embedRows(control, tokens, embedding, residual, d.dModel(), bound(capacity * d.dModel()));
+        FloatArray small = w.small();
+        if (w.embedding() instanceof ShortArray e16) {
+            PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()));
+        } else {
+            PrefillKernels.embedRows(control, tokens, (FloatArray) w.embedding(), residual, d.dModel(), bound(capacity * d.dModel()));
+        }
         for (int l = 0; l < d.nLayer(); l++) {
-            FloatArray w = packed[l], A = aNeg[l], bias = dtBias[l];
-            int convAt = ps.conv(l), ssmAt = ps.ssm(l);
+            FloatArray A = aNeg[l], bias = dtBias[l];
+            int convAt = ps.conv(l), ssmAt = ps.ssm(l), sm = w.smallAt(l), big = w.bigAt(l);
+            Object slab = w.slab(l);
             KernelContextEmulator.run(rows * LOCAL, 1, 1, LOCAL, 1, 1,
-                    k -> PrefillKernels.rmsNormRows(k, residual, w, normed, d.dModel(), d.eps()));
-            gemm(normed, w, o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
-            PrefillKernels.causalConv(control, zxbcdt, states, convAt, w, o.convW(), x, B, C, dtRaw, d.dInner(), gn, d.nheads(),
+                    k -> PrefillKernels.rmsNormRows(k, residual, small, sm + o.norm(), normed, d.dModel(), d.eps()));
+            gemm(normed, slab, big + o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
+            PrefillKernels.causalConv(control, zxbcdt, states, convAt, small, sm + o.convW(), x, B, C, dtRaw, d.dInner(), gn, d.nheads(),
                     d.dConv(), bound(capacity * (d.convDim() + d.nheads())));
             PrefillKernels.saveConvWindow(control, zxbcdt, states, convAt, d.dInner(), d.convDim(), d.dInProj(), d.dConv(),
                     bound(d.convDim() * (d.dConv() - 1)));
@@ -141,15 +149,19 @@ public final class PrefillPipeline {
             PrefillKernels.storeState(fin, states, ssmAt, ssmSize, bound(ssmSize));
             int groupSize = d.dInner() / d.ngroups();
             KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,
-                    k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, w, o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
-            gemm(gated, w, o.outProj(), residual, d.dModel(), d.dInner(), 1);
+                    k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, small, sm + o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
+            gemm(gated, slab, big + o.outProj(), residual, d.dModel(), d.dInner(), 1);
         }
         PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
-        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> MixerKernels.normMatVecOut(k, last, normF, lmHead, logits, d.dModel(), d.eps()));
+        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> {
+            if (w.lmHead() instanceof ShortArray h16) MixerKernels.normMatVecOut16(k, last, small, w.normF(), h16, logits, d.dModel(), d.eps());
+            else MixerKernels.normMatVecOut(k, last, small, w.normF(), (FloatArray) w.lmHead(), logits, d.dModel(), d.eps());
+        });
     }
 
-    private void gemm(FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
-        PrefillKernelsTest.gemm(gemm, control, a, w, wOff, out, n, k, accumulate);
+    private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
+        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), wOff, out, n, k, accumulate);
+        else PrefillKernelsTest.gemm(gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
     }
 
     /** A loop bound at capacity and past it, as the task argument of PrefillPlan is: the kernels must skip the surplus. */

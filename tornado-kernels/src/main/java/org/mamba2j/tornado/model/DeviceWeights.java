@@ -1,0 +1,206 @@
+package org.mamba2j.tornado.model;
+
+import org.mamba2j.io.SafeTensors.DType;
+import org.mamba2j.model.LayerWeights;
+import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.model.MixerDims;
+import org.mamba2j.model.MixerWeights;
+import org.mamba2j.model.MixerWeights.StoredMatrix;
+import org.mamba2j.tornado.ssd.OffHeap;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.IntFunction;
+
+/**
+ * A model's weights as the decode and prefill graphs read them, one device copy of each: the
+ * {@link #WEIGHTS_GRAPH} graph uploads them all once and persists them, and every other graph of
+ * the execution plan consumes them. The projections (in_proj | out_proj of every block, packed in
+ * as few arrays as int indexing allows: "slabs"), the embedding and an untied lm_head stay in the
+ * checkpoint's format ({@link WeightFormat}: FloatArray for F32, the raw 16-bit patterns in a
+ * ShortArray for F16/BF16, decoded in the kernels with float32 math); the small vectors (norms,
+ * conv, dt bias, A, D, the final norm) are float32 in one array, {@link #small}, whose head is the
+ * 16-bit decode table. A model has one 16-bit format on the device: a matrix stored in another
+ * dtype than the first 16-bit one found is widened to float32, as are the projections unless all
+ * share one 16-bit format ({@link #describe} says what went where).
+ */
+public final class DeviceWeights {
+
+    /** The most elements of one device array: kernels index with ints. */
+    public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
+    public static final String WEIGHTS_GRAPH = "weights";
+    private static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    /** Where the weights come from: the small vectors of block l (projections not needed) and the stored matrices. */
+    public interface Source {
+        LayerWeights vectors(int layer);
+        StoredMatrix inProj(int layer);
+        StoredMatrix outProj(int layer);
+        StoredMatrix embedding();
+        /** null when tied to the embedding. */
+        StoredMatrix lmHead();
+        float[] normF();
+    }
+
+    private final PackedBlock layout;
+    private final WeightFormat half;
+    private final FloatArray small;
+    private final TornadoNativeArray[] slabs;
+    private final int[] smallAt, slabOf, bigAt;
+    private final int normF;
+    private final TornadoNativeArray embedding, lmHead;
+
+    /** {@code widen}: every matrix as float32, whatever the checkpoint stores. */
+    public static DeviceWeights of(Mamba2Model model, boolean widen) {
+        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen);
+    }
+
+    static Source source(Mamba2Model model) {
+        return new Source() {
+            public LayerWeights vectors(int l) { return MixerWeights.layerVectors(model, l); }
+            public StoredMatrix inProj(int l) { return MixerWeights.inProj(model, l); }
+            public StoredMatrix outProj(int l) { return MixerWeights.outProj(model, l); }
+            public StoredMatrix embedding() { return MixerWeights.storedEmbedding(model); }
+            public StoredMatrix lmHead() { return MixerWeights.storedLmHead(model); }
+            public float[] normF() { return MixerWeights.finalNorm(model); }
+        };
+    }
+
+    public DeviceWeights(MixerDims dims, Source src, boolean widen) {
+        int n = dims.nLayer();
+        this.layout = PackedBlock.of(dims);
+        this.half = widen ? WeightFormat.F32 : halfFormat(src, n);
+        boolean halfProjections = half.is16Bit();
+        for (int l = 0; l < n && halfProjections; l++) {
+            halfProjections = WeightFormat.of(src.inProj(l).dtype()) == half && WeightFormat.of(src.outProj(l).dtype()) == half;
+        }
+        // small: decode table | block 0 | ... | block n-1 | norm_f
+        this.smallAt = new int[n];
+        long at = WeightFormat.TABLE_SIZE;
+        for (int l = 0; l < n; l++, at += layout.smallSize()) smallAt[l] = (int) at;
+        if (at + dims.dModel() > MAX_ELEMENTS) throw new IllegalArgumentException("the small weights (" + at + " floats) do not fit one array");
+        this.normF = (int) at;
+        this.small = new FloatArray(normF + dims.dModel());
+        if (half.is16Bit()) OffHeap.copy(half.table(), small, 0);
+        for (int l = 0; l < n; l++) layout.packSmall(src.vectors(l), dims, small, smallAt[l]);
+        OffHeap.copy(src.normF(), small, normF);
+        // slabs: whole blocks of projections, a new slab where the next block would overflow int indexing
+        this.slabOf = new int[n];
+        this.bigAt = new int[n];
+        List<Long> sizes = new ArrayList<>();
+        long fill = MAX_ELEMENTS;
+        for (int l = 0; l < n; l++) {
+            if (fill + layout.bigSize() > MAX_ELEMENTS) { sizes.add(0L); fill = 0; }
+            slabOf[l] = sizes.size() - 1;
+            bigAt[l] = (int) fill;
+            fill += layout.bigSize();
+            sizes.set(sizes.size() - 1, fill);
+        }
+        WeightFormat slabFormat = halfProjections ? half : WeightFormat.F32;
+        this.slabs = sizes.stream().map(s -> allocate(slabFormat, s)).toArray(TornadoNativeArray[]::new);
+        for (int l = 0; l < n; l++) {
+            put(src.inProj(l), slabs[slabOf[l]], bigAt[l] + layout.inProj());
+            put(src.outProj(l), slabs[slabOf[l]], bigAt[l] + layout.outProj());
+        }
+        this.embedding = matrix(src.embedding());
+        this.lmHead = src.lmHead() == null ? embedding : matrix(src.lmHead());
+    }
+
+    /** The first 16-bit format among the matrices (embedding first), F32 when all are float32. */
+    private static WeightFormat halfFormat(Source src, int layers) {
+        List<StoredMatrix> ms = new ArrayList<>();
+        ms.add(src.embedding());
+        if (src.lmHead() != null) ms.add(src.lmHead());
+        for (int l = 0; l < layers; l++) { ms.add(src.inProj(l)); ms.add(src.outProj(l)); }
+        return ms.stream().map(m -> WeightFormat.of(m.dtype())).filter(WeightFormat::is16Bit).findFirst().orElse(WeightFormat.F32);
+    }
+
+    private TornadoNativeArray matrix(StoredMatrix m) {
+        WeightFormat f = WeightFormat.of(m.dtype()) == half ? half : WeightFormat.F32;
+        TornadoNativeArray a = allocate(f, m.elements());
+        put(m, a, 0);
+        return a;
+    }
+
+    private static TornadoNativeArray allocate(WeightFormat f, long elements) {
+        if (elements > MAX_ELEMENTS) throw new IllegalArgumentException("a weight matrix of " + elements + " elements does not fit one device array");
+        return f.is16Bit() ? new ShortArray((int) elements) : new FloatArray((int) elements);
+    }
+
+    /** m's elements into dst from element {@code at}: as stored when the formats agree, else widened to float32. */
+    private static void put(StoredMatrix m, TornadoNativeArray dst, int at) {
+        long n = m.elements();
+        MemorySegment data = m.data();
+        if (dst instanceof ShortArray s) {
+            MemorySegment.copy(data, 0, s.getSegment(), (long) at * Short.BYTES, n * Short.BYTES);
+        } else if (m.dtype() == DType.F32) {
+            MemorySegment.copy(data, 0, dst.getSegment(), (long) at * Float.BYTES, n * Float.BYTES);
+        } else {
+            WeightFormat f = WeightFormat.of(m.dtype());
+            FloatArray d = (FloatArray) dst;
+            for (long i = 0; i < n; i++) d.set((int) (at + i), f.toFloat(data.getAtIndex(LE_SHORT, i)));
+        }
+    }
+
+    /** Every device array, each once: what the weights graph uploads and every other graph consumes. */
+    public Object[] all() {
+        List<Object> out = new ArrayList<>(Arrays.asList(slabs));
+        out.add(0, small);
+        out.add(embedding);
+        if (lmHead != embedding) out.add(lmHead);
+        return out.toArray();
+    }
+
+    /**
+     * The graph that uploads every weight once (first execution) and persists it; a task per array
+     * reads its first element into a probe array, as TornadoVM moves only what a task uses.
+     */
+    public TaskGraph upload() {
+        Object[] all = all();
+        FloatArray probe = new FloatArray(all.length);
+        TaskGraph g = new TaskGraph(WEIGHTS_GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, all);
+        for (int i = 0; i < all.length; i++) {
+            if (all[i] instanceof ShortArray s) g.task("first" + i, MixerKernels::first16, s, probe, i);
+            else g.task("first" + i, MixerKernels::first, (FloatArray) all[i], probe, i);
+        }
+        return g.persistOnDevice(all);
+    }
+
+    public PackedBlock layout() { return layout; }
+    public FloatArray small() { return small; }
+    /** Block l's small weights start here in {@link #small}. */
+    public int smallAt(int layer) { return smallAt[layer]; }
+    /** The array holding block l's projections. */
+    public TornadoNativeArray slab(int layer) { return slabs[slabOf[layer]]; }
+    /** Block l's projections start here in {@link #slab}. */
+    public int bigAt(int layer) { return bigAt[layer]; }
+    /** The final norm's offset in {@link #small}. */
+    public int normF() { return normF; }
+    public TornadoNativeArray embedding() { return embedding; }
+    public TornadoNativeArray lmHead() { return lmHead; }
+
+    /** Bytes of all device arrays. */
+    public long bytes() {
+        return Arrays.stream(all()).mapToLong(a -> ((TornadoNativeArray) a).getNumBytesOfSegment()).sum();
+    }
+
+    /** E.g. "weights bf16 (projections bf16, embedding bf16), 312.4 MB"; says which matrices were widened. */
+    public String describe() {
+        return String.format("weights %s (projections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(), name(slabs[0]), name(embedding),
+                lmHead == embedding ? "" : ", lm_head " + name(lmHead), bytes() / 1e6);
+    }
+
+    private String name(TornadoNativeArray a) {
+        return (a instanceof ShortArray ? half.name() : "F32").toLowerCase();
+    }
+}
