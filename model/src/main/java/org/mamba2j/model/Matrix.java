@@ -42,6 +42,8 @@ final class Matrix {
     final String name;
     final int rows, cols;
     final WeightType type;
+    /** The elements as the checkpoint stores them (for Q8_0: the quants). */
+    private final MemorySegment data;
     private final MatrixRows weights;
 
     /** A matrix stored as F32, F16 or BF16. */
@@ -59,6 +61,7 @@ final class Matrix {
         this.rows = rows;
         this.cols = cols;
         this.type = type;
+        this.data = data;
         this.weights = MatrixRows.of(type, data, scales, rows, cols);
     }
 

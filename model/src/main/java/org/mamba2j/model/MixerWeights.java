@@ -71,8 +71,10 @@ public final class MixerWeights {
         return model.lmHead() == model.embedding() ? null : stored(model.lmHead());
     }
 
+    /** As stored; a Q8_0 matrix dequantized to F32 (devices keep F32, F16 or BF16). */
     private static StoredMatrix stored(Matrix m) {
-        return new StoredMatrix(m.dtype, m.rows, m.cols, m.stored());
+        if (m.type == WeightType.Q8_0) return new StoredMatrix(DType.F32, m.rows, m.cols, MemorySegment.ofArray(m.toFloats()));
+        return new StoredMatrix(m.type.dtype, m.rows, m.cols, m.stored());
     }
 
     /** The final RMSNorm's weight. */
