@@ -56,6 +56,19 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # buffer, a kernel that does not compile) it fails instead of quietly running the tasks as
 # sequential Java, which never ends for KernelContext kernels and hides the cause.
 tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false)
+# SPIR-V (docs/spirv.md): TornadoVM 5.2's default load/store-minimising SPIR-V code generation loops
+# forever while compiling a kernel with a loop-carried fma (every SSD kernel has one), so it is
+# turned off unless the SDK's argfile or MAMBA2_JAVA_OPTS decides. PoCL 6.0 (the CPU driver that
+# takes SPIR-V) miscompiles a barrier-heavy kernel with its default work-group method (loopvec);
+# cbs runs it right. Both only when spirv is asked for; an explicit setting wins.
+case " $wanted " in
+  *" spirv "*)
+    case " $(grep -h -- '^-Dtornado.spirv.loadstore=' "$argfile" || true) ${MAMBA2_JAVA_OPTS:-} " in
+      *-Dtornado.spirv.loadstore=*) ;;
+      *) tornado_flags+=(-Dtornado.spirv.loadstore=false) ;;
+    esac
+    export POCL_WORK_GROUP_METHOD="${POCL_WORK_GROUP_METHOD:-cbs}" ;;
+esac
 # The CUDA backend compiles CUDA C with NVRTC, which needs the toolkit's headers.
 if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then export CUDA_PATH=/usr/local/cuda; fi
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal
