@@ -107,7 +107,7 @@ public final class DeviceModelCheck {
      * and passes of {@code pass} positions where they are not 0.
      */
     private static DeviceConfig ownConfig(DeviceSpec spec, int chunk, int pass) {
-        DeviceConfig own = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), null);
+        DeviceConfig own = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
         DeviceConfig.Prefill p = chunk > 0 ? new DeviceConfig.Prefill(pass, 1, 0) // forced onto the device prefill
                 : new DeviceConfig.Prefill(own.prefill().maxTokens(), 1, 0, own.prefill().skipBackends());
         return own.withPrefill(chunk > 0 ? chunk : own.chunkSize(), p);
