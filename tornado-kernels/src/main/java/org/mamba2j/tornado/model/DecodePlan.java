@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
+import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -12,6 +13,8 @@ import uk.ac.manchester.tornado.api.WorkerGrid;
 import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,8 +27,10 @@ import java.util.function.IntFunction;
  * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
  * three tasks. To fit, each block's weights are packed into one array ({@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
- * run in sequence) and the kernels take few arguments. Weights, the residual stream and every state
- * stay on the device; per token only {token, reset} goes in and the logits come out. Tasks are named
+ * run in sequence) and the kernels take few arguments. Every buffer is an off-heap array
+ * ({@link FloatArray}, {@link IntArray}). Weights (uploaded on the first execution, never again),
+ * the residual stream and every state stay on the device; per token only {token, reset} goes in
+ * and the logits come out. Tasks are named
  * b{l}_{kernel}.
  *
  * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
@@ -89,11 +94,11 @@ public final class DecodePlan implements AutoCloseable {
     static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
-    private final int[] control = new int[2];
-    private final float[] logits;
+    private final IntArray control = new IntArray(2);
+    private final FloatArray logits;
     private final TornadoExecutionPlan plan;
     private final int graphCount;
-    private final float[] resumed;
+    private final FloatArray resumed;
     private boolean fresh = true, statesOnDevice;
 
     /**
@@ -101,17 +106,17 @@ public final class DecodePlan implements AutoCloseable {
      * one block at a time). {@code lmHead} may be the embedding itself (tied weights). {@code blocksPerGraph} ≤ 0 picks the
      * most that TornadoVM's graph limits allow ({@link #maxBlocksPerGraph()}).
      */
-    public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, float[] normF, float[] embedding, float[] lmHead,
+    public DecodePlan(MixerDims dims, IntFunction<LayerWeights> layers, FloatArray normF, FloatArray embedding, FloatArray lmHead,
                       TornadoDevice device, LocalSizes local, int blocksPerGraph) {
         this.dims = dims;
-        this.logits = new float[dims.vocab()];
+        this.logits = new FloatArray(dims.vocab());
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
         PackedBlock pb = PackedBlock.of(dims);
         PackedStates ps = PackedStates.of(dims);
-        float[] residual = new float[dims.dModel()];
-        float[] states = new float[ps.size()];
-        this.resumed = new float[ps.size()];
-        Scratch s = new Scratch(new float[dims.dInProj()], new float[dims.convDim()], new float[dims.dInner()]);
+        FloatArray residual = new FloatArray(dims.dModel());
+        FloatArray states = new FloatArray(ps.size());
+        this.resumed = new FloatArray(ps.size());
+        Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
         // what every graph after the first takes over from the one before it: a graph can consume
         // only what the graph right before it persisted, so all of it rides along to the end
         Object[] shared = {control, embedding, residual, states, s.zxbcdt, s.xbc, s.y};
@@ -122,7 +127,7 @@ public final class DecodePlan implements AutoCloseable {
         TaskGraph up = new TaskGraph("decodeResume")
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
-                .task("resume", MixerKernels::loadStates, resumed, states, states.length)
+                .task("resume", MixerKernels::loadStates, resumed, states, ps.size())
                 .persistOnDevice(states);
         graphs.add(up.snapshot());
         TaskGraph g = new TaskGraph("decode")
@@ -138,7 +143,7 @@ public final class DecodePlan implements AutoCloseable {
                 g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), shared);
             }
             for (int end = l + split[gi]; l < end; l++) {
-                float[] w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
+                FloatArray w = pb.pack(layers.apply(l), dims); // one block's float32 copy at a time
                 g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w);
                 addBlock(g, "b" + l + "_", dims, pb, w, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
             }
@@ -155,7 +160,7 @@ public final class DecodePlan implements AutoCloseable {
                 .withDevice(device).withGridScheduler(grids);
     }
 
-    private record Scratch(float[] zxbcdt, float[] xbc, float[] y) {
+    private record Scratch(FloatArray zxbcdt, FloatArray xbc, FloatArray y) {
     }
 
     /**
@@ -189,8 +194,8 @@ public final class DecodePlan implements AutoCloseable {
     }
 
     /** One block's tasks, named prefix + kernel; its packed weights w are on the device already. */
-    private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, float[] w, int convAt, int ssmAt,
-                                 int[] control, float[] residual, float[] states, Scratch s, KernelContext ctx,
+    private static void addBlock(TaskGraph g, String p, MixerDims d, PackedBlock o, FloatArray w, int convAt, int ssmAt,
+                                 IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
                                  GridScheduler grids, LocalSizes local) {
         g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, w, o.inProj(), s.zxbcdt,
                         d.dModel(), d.eps(), states, convAt, o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv())
@@ -219,21 +224,21 @@ public final class DecodePlan implements AutoCloseable {
      * Continues a sequence from {@code packedStates} (every block's conv window and SSM state in the
      * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
      */
-    public void resume(float[] packedStates) {
-        if (packedStates.length != resumed.length) {
-            throw new IllegalArgumentException("states of " + packedStates.length + " floats where this model's take " + resumed.length);
+    public void resume(FloatArray packedStates) {
+        if (packedStates.getSize() != resumed.getSize()) {
+            throw new IllegalArgumentException("states of " + packedStates.getSize() + " floats where this model's take " + resumed.getSize());
         }
-        System.arraycopy(packedStates, 0, resumed, 0, resumed.length);
+        OffHeap.copy(packedStates, resumed);
         plan.withGraph(0).execute();
         statesOnDevice = true;
         fresh = false;
     }
 
     /** Feeds one token; returns the logits (vocab), valid until the next call. */
-    public float[] step(int token) {
+    public FloatArray step(int token) {
         if (token < 0 || token >= dims.vocab()) throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + dims.vocab());
-        control[0] = token;
-        control[1] = fresh ? 1 : 0;
+        control.set(0, token);
+        control.set(1, fresh ? 1 : 0);
         fresh = false;
         if (!statesOnDevice) {
             plan.withGraph(0).execute(); // the decode graphs consume the states the resume graph persists

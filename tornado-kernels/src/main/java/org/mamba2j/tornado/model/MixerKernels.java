@@ -4,9 +4,11 @@ import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over primitive arrays.
+ * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over off-heap arrays.
  * zxbcdt is the in_proj output laid out z | x | B | C | dt; xbc the conv output x | B | C.
  * KernelContext kernels reduce in local memory; their work-group sizes come from device-configs.
  * A block is three tasks (norm + in_proj + conv, SSD step, gated norm + out_proj): TornadoVM spends
@@ -23,16 +25,16 @@ public final class MixerKernels {
     }
 
     /** out = table[control[0]]   (dim); control = {token, reset states}. */
-    public static void embed(int[] control, float[] table, float[] out, int dim) {
+    public static void embed(IntArray control, FloatArray table, FloatArray out, int dim) {
         for (@Parallel int i = 0; i < dim; i++) {
-            out[i] = table[control[0] * dim + i];
+            out.set(i, table.get(control.get(0) * dim + i));
         }
     }
 
     /** states = staged   (n): the states a prefill left, from the host's staging copy. */
-    public static void loadStates(float[] staged, float[] states, int n) {
+    public static void loadStates(FloatArray staged, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            states[i] = staged[i];
+            states.set(i, staged.get(i));
         }
     }
 
@@ -47,30 +49,30 @@ public final class MixerKernels {
      * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at w[convWOff], convB
      * (convDim) right after it.
      */
-    public static void normInProjConv(KernelContext ctx, int[] control, float[] x, float[] w, int wOff, float[] zxbcdt,
-                                      int cols, float eps, float[] state, int convAt, int convWOff, float[] xbc,
+    public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray w, int wOff, FloatArray zxbcdt,
+                                      int cols, float eps, FloatArray state, int convAt, int convWOff, FloatArray xbc,
                                       int xbcOffset, int convDim, int dConv) {
         float dot = normedRowDot(ctx, x, w, 0, w, wOff, cols, eps);
         if (ctx.localIdx == 0) {
             int row = ctx.groupIdx;
-            zxbcdt[row] = dot;
+            zxbcdt.set(row, dot);
             int c = row - xbcOffset;
             if (c >= 0 && c < convDim) {
-                xbc[c] = convChannel(control[1], dot, state, convAt + c * (dConv - 1), w, convWOff + c * dConv,
-                        w[convWOff + convDim * dConv + c], dConv);
+                xbc.set(c, convChannel(control.get(1), dot, state, convAt + c * (dConv - 1), w, convWOff + c * dConv,
+                        w.get(convWOff + convDim * dConv + c), dConv));
             }
         }
     }
 
     /** out[row] = W[row, :] · rmsNorm(x; norm)   (rows): norm_f (its own array) and the lm_head into the logits. */
-    public static void normMatVecOut(KernelContext ctx, float[] x, float[] norm, float[] w, float[] out, int cols, float eps) {
+    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray norm, FloatArray w, FloatArray out, int cols, float eps) {
         float dot = normedRowDot(ctx, x, norm, 0, w, 0, cols, eps);
         if (ctx.localIdx == 0) {
-            out[ctx.groupIdx] = dot;
+            out.set(ctx.groupIdx, dot);
         }
     }
 
-    private static float normedRowDot(KernelContext ctx, float[] x, float[] norm, int normOff, float[] w, int wOff,
+    private static float normedRowDot(KernelContext ctx, FloatArray x, FloatArray norm, int normOff, FloatArray w, int wOff,
                                       int cols, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -78,9 +80,9 @@ public final class MixerKernels {
         float squares = 0f;
         float dot = 0f;
         for (int i = lid; i < cols; i += size) {
-            float v = x[i];
+            float v = x.get(i);
             squares += v * v;
-            dot += w[base + i] * v * norm[normOff + i];
+            dot += w.get(base + i) * v * norm.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         return WorkGroups.sum(ctx, dot) * scale;
@@ -92,8 +94,8 @@ public final class MixerKernels {
      * scaled by rsqrt(mean(g²) + eps), times the norm weight at w[normOff]. z is the head of zxbcdt.
      * Every work-group recomputes the group statistics from the d_inner values it reads anyway.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int normOff,
-                                             int wOff, float[] acc, int cols, int groupSize, float eps) {
+    public static void gatedMatVecAccumulate(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int normOff,
+                                             int wOff, FloatArray acc, int cols, int groupSize, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
@@ -102,16 +104,16 @@ public final class MixerKernels {
             float squares = 0f;
             float dot = 0f;
             for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float z = zxbcdt[i];
-                float g = y[i] * (z / (1.0f + TornadoMath.exp(-z)));
+                float z = zxbcdt.get(i);
+                float g = y.get(i) * (z / (1.0f + TornadoMath.exp(-z)));
                 squares += g * g;
-                dot += w[base + i] * g * w[normOff + i];
+                dot += w.get(base + i) * g * w.get(normOff + i);
             }
             float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
             total += WorkGroups.sum(ctx, dot) * scale;
         }
         if (lid == 0) {
-            acc[ctx.groupIdx] += total;
+            acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
         }
     }
 
@@ -120,21 +122,21 @@ public final class MixerKernels {
      * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
      * then shifts in {@code in}; its weights (dConv) sit at w[wo].
      */
-    private static float convChannel(int fresh, float in, float[] state, int s, float[] w, int wo, float bias, int dConv) {
+    private static float convChannel(int fresh, float in, FloatArray state, int s, FloatArray w, int wo, float bias, int dConv) {
         if (fresh != 0) {
             for (int k = 0; k < dConv - 1; k++) {
-                state[s + k] = 0f;
+                state.set(s + k, 0f);
             }
         }
         float acc = bias;
         for (int k = 0; k < dConv - 1; k++) {
-            acc += w[wo + k] * state[s + k];
+            acc += w.get(wo + k) * state.get(s + k);
         }
-        acc += w[wo + dConv - 1] * in;
+        acc += w.get(wo + dConv - 1) * in;
         for (int k = 0; k < dConv - 2; k++) {
-            state[s + k] = state[s + k + 1];
+            state.set(s + k, state.get(s + k + 1));
         }
-        state[s + dConv - 2] = in;
+        state.set(s + dConv - 2, in);
         return acc / (1.0f + TornadoMath.exp(-acc));
     }
 
@@ -148,34 +150,34 @@ public final class MixerKernels {
      * −exp(A_log)) | D (nheads each) | dtMin, dtMax: one offset for all, as every task argument costs
      * room in TornadoVM's fixed 8 KiB graph code.
      */
-    public static void ssdStep(KernelContext ctx, int[] control, float[] zxbcdt, float[] xbc, float[] state, int stateOff,
-                               float[] w, int headsOff, float[] y, int nheads, int headdim, int ngroups, int dstate) {
+    public static void ssdStep(KernelContext ctx, IntArray control, FloatArray zxbcdt, FloatArray xbc, FloatArray state, int stateOff,
+                               FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups, int dstate) {
         int hp = ctx.groupIdx;
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
         int dInner = nheads * headdim;
         int dtOffset = 2 * dInner + 2 * ngroups * dstate;
-        float dtMin = w[headsOff + 3 * nheads];
-        float dtMax = w[headsOff + 3 * nheads + 1];
+        float dtMin = w.get(headsOff + 3 * nheads);
+        float dtMax = w.get(headsOff + 3 * nheads + 1);
         int bOff = dInner + g * dstate;
         int cOff = dInner + ngroups * dstate + g * dstate;
-        float raw = zxbcdt[dtOffset + h] + w[headsOff + h];
+        float raw = zxbcdt.get(dtOffset + h) + w.get(headsOff + h);
         float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
         dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
-        float decay = TornadoMath.exp(dt * w[headsOff + nheads + h]);
-        int fresh = control[1];
-        float xdt = xbc[hp] * dt;
+        float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
+        int fresh = control.get(1);
+        float xdt = xbc.get(hp) * dt;
         int so = stateOff + hp * dstate;
         float acc = 0f;
         for (int n = ctx.localIdx; n < dstate; n += ctx.localGroupSizeX) {
-            float prev = fresh != 0 ? 0f : state[so + n];
-            float v = decay * prev + xdt * xbc[bOff + n];
-            state[so + n] = v;
-            acc += v * xbc[cOff + n];
+            float prev = fresh != 0 ? 0f : state.get(so + n);
+            float v = decay * prev + xdt * xbc.get(bOff + n);
+            state.set(so + n, v);
+            acc += v * xbc.get(cOff + n);
         }
         float sum = WorkGroups.sum(ctx, acc);
         if (ctx.localIdx == 0) {
-            y[hp] = sum + w[headsOff + 2 * nheads + h] * xbc[hp];
+            y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * xbc.get(hp));
         }
     }
 }

@@ -3,8 +3,11 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
+import org.mamba2j.tornado.ssd.OffHeap;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
 /**
- * Where each of a block's weights sits in its packed float[]:
+ * Where each of a block's weights sits in its packed off-heap array ({@link FloatArray}):
  * norm | inProj | convW | convB | dtBias | aNeg | D | dtMin, dtMax | gatedNorm | outProj, in the
  * layouts of {@link LayerWeights}. One array per block keeps a decode task graph at one object per
  * block (TornadoVM adds several graph nodes per distinct object); the offsets go to the kernels as
@@ -27,14 +30,14 @@ public record PackedBlock(int norm, int inProj, int convW, int convB, int dtBias
         long dtLimits = at; at += 2;
         long gatedNorm = at; at += m.dInner();
         long outProj = at; at += (long) m.dModel() * m.dInner();
-        if (at > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("one block's weights (" + at + " floats) do not fit one Java array");
+        if (at > Integer.MAX_VALUE - 8) throw new IllegalArgumentException("one block's weights (" + at + " floats) do not fit one array");
         return new PackedBlock((int) norm, (int) inProj, (int) convW, (int) convB, (int) dtBias, (int) aNeg, (int) d,
                 (int) dtLimits, (int) gatedNorm, (int) outProj, (int) at);
     }
 
-    /** The block's weights, and the dt limits of m, copied into one array at these offsets. */
-    public float[] pack(LayerWeights w, MixerDims m) {
-        float[] out = new float[size];
+    /** The block's weights, and the dt limits of m, copied into one off-heap array at these offsets. */
+    public FloatArray pack(LayerWeights w, MixerDims m) {
+        FloatArray out = new FloatArray(size);
         put(out, w.norm(), norm, inProj);
         put(out, w.inProj(), inProj, convW);
         put(out, w.convW(), convW, convB);
@@ -48,8 +51,8 @@ public record PackedBlock(int norm, int inProj, int convW, int convB, int dtBias
         return out;
     }
 
-    private static void put(float[] out, float[] part, int from, int to) {
+    private static void put(FloatArray out, float[] part, int from, int to) {
         if (part.length != to - from) throw new IllegalArgumentException("weight of " + part.length + " floats where " + (to - from) + " belong");
-        System.arraycopy(part, 0, out, from, part.length);
+        OffHeap.copy(part, out, from);
     }
 }

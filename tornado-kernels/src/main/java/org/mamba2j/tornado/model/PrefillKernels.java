@@ -5,10 +5,12 @@ import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * The Mamba-2 block over all positions of a prompt at once (batch 1), as TornadoVM kernels over
- * primitive arrays; the SSD in between is {@link SsdKernels} and its blocked/tiled twins.
+ * off-heap arrays; the SSD in between is {@link SsdKernels} and its blocked/tiled twins.
  * Activations are row-major (rows, features), one row per position; zxbcdt is the in_proj output
  * (rows, dInProj) laid out z | x | B | C | dt per row.
  *
@@ -37,32 +39,32 @@ public final class PrefillKernels {
     }
 
     /** out[t, :] = table[tokens[t], :], 0 in the padding   (rows × dModel). */
-    public static void embedRows(int[] control, int[] tokens, float[] table, float[] out, int dModel, int padded) {
+    public static void embedRows(IntArray control, IntArray tokens, FloatArray table, FloatArray out, int dModel, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             int t = i / dModel;
-            if (t < control[ROWS]) {
+            if (t < control.get(ROWS)) {
                 float v = 0f;
-                if (t >= control[START]) {
-                    v = table[tokens[t] * dModel + i - t * dModel];
+                if (t >= control.get(START)) {
+                    v = table.get(tokens.get(t) * dModel + i - t * dModel);
                 }
-                out[i] = v;
+                out.set(i, v);
             }
         }
     }
 
     /** out[t, :] = x[t, :] · rsqrt(mean(x[t, :]²) + eps) · w   (rows × n); one work-group per row, the weight at w[0]. */
-    public static void rmsNormRows(KernelContext ctx, float[] x, float[] w, float[] out, int n, float eps) {
+    public static void rmsNormRows(KernelContext ctx, FloatArray x, FloatArray w, FloatArray out, int n, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = ctx.groupIdx * n;
         float sum = 0f;
         for (int i = lid; i < n; i += size) {
-            float v = x[base + i];
+            float v = x.get(base + i);
             sum += v * v;
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / n + eps);
         for (int i = lid; i < n; i += size) {
-            out[base + i] = x[base + i] * scale * w[i];
+            out.set(base + i, x.get(base + i) * scale * w.get(i));
         }
     }
 
@@ -73,9 +75,9 @@ public final class PrefillKernels {
      * block of outputs, the k loop inside (8 loads per 16 FMAs, no local memory, no barriers),
      * i over ⌈rows/4⌉·⌈n/4⌉; on PoCL 6–10 GFLOP/s at the 130m in_proj shape, the blocked variant 0.9.
      */
-    public static void gemm(int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate, int padded) {
+    public static void gemm(IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            int rows = control[ROWS];
+            int rows = control.get(ROWS);
             int nb = (n + 3) / 4;
             int m0 = i / nb * 4;
             int j0 = (i - i / nb * nb) * 4;
@@ -87,8 +89,8 @@ public final class PrefillKernels {
                 float s00 = 0f, s01 = 0f, s02 = 0f, s03 = 0f, s10 = 0f, s11 = 0f, s12 = 0f, s13 = 0f;
                 float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f, s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
                 for (int kk = 0; kk < k; kk++) {
-                    float u0 = a[a0 + kk], u1 = a[a1 + kk], u2 = a[a2 + kk], u3 = a[a3 + kk];
-                    float v0 = w[w0 + kk], v1 = w[w1 + kk], v2 = w[w2 + kk], v3 = w[w3 + kk];
+                    float u0 = a.get(a0 + kk), u1 = a.get(a1 + kk), u2 = a.get(a2 + kk), u3 = a.get(a3 + kk);
+                    float v0 = w.get(w0 + kk), v1 = w.get(w1 + kk), v2 = w.get(w2 + kk), v3 = w.get(w3 + kk);
                     s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
                     s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
                     s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
@@ -110,9 +112,9 @@ public final class PrefillKernels {
      * zeros, stores are guarded; every work item reaches every barrier.
      * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉), local (16, 16).
      */
-    public static void gemmBlocked(KernelContext kc, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k,
+    public static void gemmBlocked(KernelContext kc, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k,
                             int accumulate) {
-        int rows = control[ROWS];
+        int rows = control.get(ROWS);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -132,8 +134,8 @@ public final class PrefillKernels {
                 float av = 0f;
                 float wv = 0f;
                 if (kg < k) {
-                    if (m0 + row < rows) av = a[(m0 + row) * k + kg];
-                    if (n0 + row < n) wv = w[wOff + (n0 + row) * k + kg];
+                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
+                    if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
                 }
                 as[kx * 65 + row] = av;
                 ws[kx * 65 + row] = wv;
@@ -156,13 +158,13 @@ public final class PrefillKernels {
     }
 
     /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
-    private static void storeRow(float[] out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
+    private static void storeRow(FloatArray out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
         if (m < rows) {
             int o = m * n + j;
-            if (j < n) out[o] = accumulate != 0 ? out[o] + v0 : v0;
-            if (j + s < n) out[o + s] = accumulate != 0 ? out[o + s] + v1 : v1;
-            if (j + 2 * s < n) out[o + 2 * s] = accumulate != 0 ? out[o + 2 * s] + v2 : v2;
-            if (j + 3 * s < n) out[o + 3 * s] = accumulate != 0 ? out[o + 3 * s] + v3 : v3;
+            if (j < n) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
+            if (j + s < n) out.set(o + s, accumulate != 0 ? out.get(o + s) + v1 : v1);
+            if (j + 2 * s < n) out.set(o + 2 * s, accumulate != 0 ? out.get(o + 2 * s) + v2 : v2);
+            if (j + 3 * s < n) out.set(o + 3 * s, accumulate != 0 ? out.get(o + 3 * s) + v3 : v3);
         }
     }
 
@@ -176,42 +178,42 @@ public final class PrefillKernels {
      * padding rows count as zero inputs and get x = B = C = 0. convW (convDim, dConv) starts at
      * w[convWOff], convB right after it.
      */
-    public static void causalConv(int[] control, float[] zxbcdt, float[] states, int convAt, float[] w, int convWOff,
-                                  float[] x, float[] B, float[] C, float[] dt, int dInner, int gn, int nheads, int dConv,
+    public static void causalConv(IntArray control, FloatArray zxbcdt, FloatArray states, int convAt, FloatArray w, int convWOff,
+                                  FloatArray x, FloatArray B, FloatArray C, FloatArray dt, int dInner, int gn, int nheads, int dConv,
                                   int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             int convDim = dInner + 2 * gn;
             int width = convDim + nheads;
             int t = i / width;
             int c = i - t * width;
-            if (t < control[ROWS]) {
+            if (t < control.get(ROWS)) {
                 int dInProj = dInner + width;
                 if (c < convDim) {
-                    int start = control[START];
+                    int start = control.get(START);
                     float v = 0f;
                     if (t >= start) {
-                        float acc = w[convWOff + convDim * dConv + c];
+                        float acc = w.get(convWOff + convDim * dConv + c);
                         for (int k = 0; k < dConv; k++) {
                             int s = t - (dConv - 1) + k;
                             float in = 0f;
                             if (s >= start) {
-                                in = zxbcdt[s * dInProj + dInner + c];
-                            } else if (s < 0 && control[RESUME] != 0) {
-                                in = states[convAt + c * (dConv - 1) + dConv - 1 + s];
+                                in = zxbcdt.get(s * dInProj + dInner + c);
+                            } else if (s < 0 && control.get(RESUME) != 0) {
+                                in = states.get(convAt + c * (dConv - 1) + dConv - 1 + s);
                             }
-                            acc += w[convWOff + c * dConv + k] * in;
+                            acc += w.get(convWOff + c * dConv + k) * in;
                         }
                         v = SsdKernels.silu(acc);
                     }
                     if (c < dInner) {
-                        x[t * dInner + c] = v;
+                        x.set(t * dInner + c, v);
                     } else if (c < dInner + gn) {
-                        B[t * gn + c - dInner] = v;
+                        B.set(t * gn + c - dInner, v);
                     } else {
-                        C[t * gn + c - dInner - gn] = v;
+                        C.set(t * gn + c - dInner - gn, v);
                     }
                 } else {
-                    dt[t * nheads + c - convDim] = zxbcdt[t * dInProj + dInner + c];
+                    dt.set(t * nheads + c - convDim, zxbcdt.get(t * dInProj + dInner + c));
                 }
             }
         }
@@ -222,39 +224,39 @@ public final class PrefillKernels {
      * the raw x | B | C inputs of the last dConv − 1 rows, 0 for padding rows; i over convDim·(dConv − 1).
      * Must run after {@link #causalConv}, which reads the window this overwrites; rows ≥ dConv − 1.
      */
-    public static void saveConvWindow(int[] control, float[] zxbcdt, float[] states, int convAt, int dInner, int convDim,
+    public static void saveConvWindow(IntArray control, FloatArray zxbcdt, FloatArray states, int convAt, int dInner, int convDim,
                                       int dInProj, int dConv, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < convDim * (dConv - 1)) {
                 int c = i / (dConv - 1);
-                int s = control[ROWS] - (dConv - 1) + i - c * (dConv - 1);
+                int s = control.get(ROWS) - (dConv - 1) + i - c * (dConv - 1);
                 float v = 0f;
-                if (s >= control[START]) {
-                    v = zxbcdt[s * dInProj + dInner + c];
+                if (s >= control.get(START)) {
+                    v = zxbcdt.get(s * dInProj + dInner + c);
                 }
-                states[convAt + i] = v;
+                states.set(convAt + i, v);
             }
         }
     }
 
     /** out = states[at ..] when control[RESUME], else 0   (size): the SSM state a pass starts from. */
-    public static void loadState(int[] control, float[] states, int at, float[] out, int size, int padded) {
+    public static void loadState(IntArray control, FloatArray states, int at, FloatArray out, int size, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < size) {
                 float v = 0f;
-                if (control[RESUME] != 0) {
-                    v = states[at + i];
+                if (control.get(RESUME) != 0) {
+                    v = states.get(at + i);
                 }
-                out[i] = v;
+                out.set(i, v);
             }
         }
     }
 
     /** states[at ..] = in   (size): the SSM state a pass ends with, into the packed states. */
-    public static void storeState(float[] in, float[] states, int at, int size, int padded) {
+    public static void storeState(FloatArray in, FloatArray states, int at, int size, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < size) {
-                states[at + i] = in[i];
+                states.set(at + i, in.get(i));
             }
         }
     }
@@ -264,7 +266,7 @@ public final class PrefillKernels {
      * g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w. One work-group per (row, group);
      * y and out (rows, dInner), z the head of each zxbcdt row (stride dInProj), the weight (dInner) from w[wOff].
      */
-    public static void gatedRmsNormRows(KernelContext ctx, float[] y, float[] zxbcdt, float[] w, int wOff, float[] out,
+    public static void gatedRmsNormRows(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, FloatArray out,
                                         int dInner, int dInProj, int groupSize, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
@@ -275,21 +277,21 @@ public final class PrefillKernels {
         int zb = t * dInProj + g0;
         float sum = 0f;
         for (int i = lid; i < groupSize; i += size) {
-            float g = y[yb + i] * SsdKernels.silu(zxbcdt[zb + i]);
-            out[yb + i] = g;
+            float g = y.get(yb + i) * SsdKernels.silu(zxbcdt.get(zb + i));
+            out.set(yb + i, g);
             sum += g * g;
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
         for (int i = lid; i < groupSize; i += size) {
-            out[yb + i] = out[yb + i] * scale * w[wOff + g0 + i];
+            out.set(yb + i, out.get(yb + i) * scale * w.get(wOff + g0 + i));
         }
     }
 
     /** out = x[rows − 1, :]   (n): the last position, the only one whose logits a prefill returns. */
-    public static void lastRow(int[] control, float[] x, float[] out, int n, int padded) {
+    public static void lastRow(IntArray control, FloatArray x, FloatArray out, int n, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < n) {
-                out[i] = x[(control[ROWS] - 1) * n + i];
+                out.set(i, x.get((control.get(ROWS) - 1) * n + i));
             }
         }
     }

@@ -1,32 +1,27 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.tornado.TornadoDevices;
 
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
-import org.mamba2j.device.DeviceSpec;
-import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
+import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.ssd.SsdTasks;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
-import org.mamba2j.tornado.ssd.SsdTiledKernels;
-import org.mamba2j.tornado.ssd.TornadoSsd;
-import uk.ac.manchester.tornado.api.GridScheduler;
+import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
-import uk.ac.manchester.tornado.api.WorkerGrid2D;
-import uk.ac.manchester.tornado.api.WorkerGrid3D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -51,12 +46,14 @@ import java.util.function.IntUnaryOperator;
  * tokens continuing from the states the one before left on the device (the conv and SSD kernels
  * take initial states), so any length runs at the speed of full passes.
  *
- * <p>Weights stay on the device across calls, packed per block as for decoding ({@link PackedBlock}):
- * a device copy of their own next to the decode plan's, so a model takes twice its float32 weights
- * in device memory (sharing them would take one execution plan for both). The blocks are split over
- * task graphs within TornadoVM's per-graph limits (see {@link DecodePlan}, whose constants this
- * uses), chained on the device with persistOnDevice / consumeFromDevice. As the grids change from
- * pass to pass, the plan cannot be captured as a CUDA graph as it is. Tasks are named b{l}_{kernel}.
+ * <p>Every buffer is an off-heap array ({@link FloatArray}, {@link IntArray}). Weights go to the
+ * device on the first execution only and stay there across calls, packed per block as for decoding
+ * ({@link PackedBlock}): a device copy of their own next to the decode plan's, so a model takes
+ * twice its float32 weights in device memory (sharing them would take one execution plan for
+ * both). The blocks are split over task graphs within TornadoVM's per-graph limits (see
+ * {@link DecodePlan}, whose constants this uses), chained on the device with persistOnDevice /
+ * consumeFromDevice. As the grids change from pass to pass, the plan cannot be captured as a CUDA
+ * graph as it is. Tasks are named b{l}_{kernel}.
  */
 public final class PrefillPlan implements AutoCloseable {
 
@@ -85,16 +82,15 @@ public final class PrefillPlan implements AutoCloseable {
     private final DeviceConfig cfg;
     private final int chunk, capacity, graphCount;
     /** {rows, start, resume} of the current pass ({@link PrefillKernels#ROWS} ...). */
-    private final int[] control = new int[PrefillKernels.CONTROL_LENGTH];
-    private final int[] tokens;
+    private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH);
+    private final IntArray tokens;
     /** The SSD kernels' size array ({@link SsdDims}): its length and chunk count follow the pass. */
-    private final int[] ssdDims;
-    private final float[] dtLimits, logits, states;
+    private final IntArray ssdDims;
+    private final FloatArray dtLimits, logits, states;
     private final Buffers b;
-    private final GridScheduler grids = new GridScheduler();
-    private final List<Sized> sized = new ArrayList<>();
+    private final SsdShape shape;
+    private final Grids grids;
     private final KernelContext ctx = new KernelContext();
-    private final boolean loopGrids;
     private final TornadoExecutionPlan plan;
 
     /**
@@ -102,11 +98,10 @@ public final class PrefillPlan implements AutoCloseable {
      * embedding itself (tied weights). {@code modelChunk}: the model's chunk size, used where the
      * device config does not set one.
      */
-    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, float[] normF, float[] embedding,
-                       float[] lmHead, TornadoDevice device, DeviceConfig cfg) {
+    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, FloatArray normF, FloatArray embedding,
+                       FloatArray lmHead, TornadoDevice device, DeviceConfig cfg) {
         this.dims = dims;
         this.cfg = cfg;
-        this.loopGrids = TornadoDevices.loopGrids(TornadoDevices.backend(device));
         this.chunk = cfg.chunkSizeFor(modelChunk);
         this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
         if (capacity == 0) {
@@ -114,13 +109,14 @@ public final class PrefillPlan implements AutoCloseable {
                     + " is below the chunk size " + chunk);
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
-        SsdShape shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
-        this.ssdDims = SsdDims.of(shape, new SsdDims.Flags(false, true, true, true));
-        this.tokens = new int[capacity];
-        this.dtLimits = new float[]{dims.dtMin(), dims.dtMax()};
-        this.logits = new float[dims.vocab()];
+        this.grids = new Grids(device, capacity);
+        this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
+        this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, true, true, true)));
+        this.tokens = new IntArray(capacity);
+        this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
+        this.logits = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
-        this.states = new float[ps.size()];
+        this.states = new FloatArray(ps.size());
         this.b = new Buffers(dims, shape, cfg);
         PackedBlock pb = PackedBlock.of(dims);
 
@@ -143,9 +139,11 @@ public final class PrefillPlan implements AutoCloseable {
             }
             for (int end = l + split[gi]; l < end; l++) {
                 LayerWeights lw = layers.apply(l);
-                float[] w = pb.pack(lw, dims); // widened and packed one block at a time
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, lw.aNeg(), lw.dtBias(), lw.d());
-                addBlock(g, "b" + l + "_", pb, w, lw, ps.conv(l), ps.ssm(l));
+                FloatArray w = pb.pack(lw, dims); // widened and packed one block at a time
+                // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
+                FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
+                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, w, aNeg, dtBias, d);
+                addBlock(g, "b" + l + "_", pb, w, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
             }
         }
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, normF, b.last, logits);
@@ -160,40 +158,40 @@ public final class PrefillPlan implements AutoCloseable {
         graphs.add(g.snapshot());
 
         this.graphCount = graphs.size();
-        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids);
+        this.plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids.scheduler());
     }
 
     /** The activations of one pass, sized for the capacity; the blocks share them (they run in sequence). */
     private static final class Buffers {
-        final float[] residual, normed, zxbcdt, x, B, C, dtRaw;       // (rows, ·)
-        final float[] dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
-        final float[] init, fin;                                      // (nheads·headdim, dstate)
-        final float[] y, gated;                                       // (rows, dInner)
-        final float[] last, noZ;                                      // (dModel), the SSD's absent gate
+        final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw;          // (rows, ·)
+        final FloatArray dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
+        final FloatArray init, fin;                                         // (nheads·headdim, dstate)
+        final FloatArray y, gated;                                          // (rows, dInner)
+        final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
             int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
-            residual = new float[rows * d.dModel()];
-            normed = new float[rows * d.dModel()];
-            zxbcdt = new float[Math.multiplyExact(rows, d.dInProj())];
-            x = new float[rows * d.dInner()];
-            B = new float[rows * gn];
-            C = new float[rows * gn];
-            dtRaw = new float[rows * d.nheads()];
-            dt = new float[SsdDims.chunkedDtSize(s)];
-            cum = new float[dt.length];
-            wState = new float[dt.length];
-            cb = new float[SsdDims.cbSize(s)];
-            chunkStates = new float[SsdDims.chunkStatesSize(s)];
-            stateIn = new float[chunkStates.length];
+            residual = new FloatArray(rows * d.dModel());
+            normed = new FloatArray(rows * d.dModel());
+            zxbcdt = new FloatArray(Math.multiplyExact(rows, d.dInProj()));
+            x = new FloatArray(rows * d.dInner());
+            B = new FloatArray(rows * gn);
+            C = new FloatArray(rows * gn);
+            dtRaw = new FloatArray(rows * d.nheads());
+            dt = new FloatArray(SsdDims.chunkedDtSize(s));
+            cum = new FloatArray(dt.getSize());
+            wState = new FloatArray(dt.getSize());
+            cb = new FloatArray(SsdDims.cbSize(s));
+            chunkStates = new FloatArray(SsdDims.chunkStatesSize(s));
+            stateIn = new FloatArray(chunkStates.getSize());
             // only the loop output reads weighted scores
-            scores = new float[loopOutput(cfg) ? SsdDims.scoresSize(s) : 1];
-            init = new float[Math.toIntExact(s.stateSize())];
-            fin = new float[init.length];
-            y = new float[rows * d.dInner()];
-            gated = new float[rows * d.dInner()];
-            last = new float[d.dModel()];
-            noZ = new float[1];
+            scores = new FloatArray(SsdTasks.needsScores(cfg) ? SsdDims.scoresSize(s) : 1);
+            init = new FloatArray(Math.toIntExact(s.stateSize()));
+            fin = new FloatArray(init.getSize());
+            y = new FloatArray(rows * d.dInner());
+            gated = new FloatArray(rows * d.dInner());
+            last = new FloatArray(d.dModel());
+            noZ = new FloatArray(1);
         }
 
         /** These buffers followed by {@code more}. */
@@ -205,13 +203,9 @@ public final class PrefillPlan implements AutoCloseable {
         }
     }
 
-    private static boolean loopOutput(DeviceConfig cfg) {
-        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        return !k.blocked() && !k.blocked8() && !k.tiled();
-    }
-
-    /** One block's tasks, named prefix + kernel; its packed weights w and lw's A, dt bias and D are on the device already. */
-    private void addBlock(TaskGraph g, String p, PackedBlock o, float[] w, LayerWeights lw, int convAt, int ssmAt) {
+    /** One block's tasks, named prefix + kernel; its packed weights w and its A, dt bias and D are on the device already. */
+    private void addBlock(TaskGraph g, String p, PackedBlock o, FloatArray w, FloatArray aNeg, FloatArray dtBias, FloatArray D,
+                          int convAt, int ssmAt) {
         MixerDims d = dims;
         int gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, w, b.normed, d.dModel(), d.eps());
@@ -223,7 +217,8 @@ public final class PrefillPlan implements AutoCloseable {
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
         g.task(p + "ssmIn", PrefillKernels::loadState, control, states, ssmAt, b.init, ssmSize, loop(g, p + "ssmIn", "copy", rows -> ssmSize));
-        addSsd(g, p, lw);
+        SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, b.init, ssdDims,
+                b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, b.fin), grids, rows -> rows / chunk);
         g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
         g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, w, o.gatedNorm(), b.gated, d.dInner(),
@@ -232,131 +227,26 @@ public final class PrefillPlan implements AutoCloseable {
         gemm(g, p + "outProj", b.gated, w, o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
     }
 
-    /** The chunked SSD of one block over x, B, C, dt from the conv, as SsdPlan wires it: init from ssmIn, final state to ssmOut. */
-    private void addSsd(TaskGraph g, String p, LayerWeights lw) {
-        int H = dims.nheads(), P = dims.headdim(), N = dims.dstate(), G = dims.ngroups(), Q = chunk;
-        int[] dd = ssdDims;
-        DeviceConfig.Kernel kcs = cfg.kernel("cumsum");
-        if (kcs.scan()) {
-            g.task(p + "cumsum", SsdKernels::chunkCumsumScan, ctx, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState);
-            int local = kcs.local();
-            grid(g, p + "cumsum", new int[]{local}, rows -> new int[]{rows / Q * H * local});
-        } else {
-            g.task(p + "cumsum", SsdKernels::chunkCumsum, b.dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, dd, b.dt, b.cum, b.wState,
-                    loop(g, p + "cumsum", "cumsum", rows -> rows / Q * H));
-        }
-        if (cfg.kernel("chunkCB").blocked8()) {
-            g.task(p + "chunkCB", SsdBlocked8Kernels::chunkCBBlocked8, ctx, b.C, b.B, dd, b.cb);
-            blocked8(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
-        } else if (cfg.kernel("chunkCB").blocked()) {
-            g.task(p + "chunkCB", SsdBlockedKernels::chunkCBBlocked, ctx, b.C, b.B, dd, b.cb);
-            blocked(g, p + "chunkCB", Q, Q, rows -> rows / Q * G);
-        } else {
-            g.task(p + "chunkCB", SsdKernels::chunkCB, b.C, b.B, dd, b.cb, loop(g, p + "chunkCB", "chunkCB", rows -> rows / Q * G * Q * Q));
-        }
-        DeviceConfig.Kernel ks = cfg.kernel("chunkStates");
-        if (ks.blocked8()) {
-            g.task(p + "chunkStates", SsdBlocked8Kernels::chunkStatesBlocked8, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
-            blocked8(g, p + "chunkStates", N, P, rows -> rows / Q * H);
-        } else if (ks.blocked()) {
-            g.task(p + "chunkStates", SsdBlockedKernels::chunkStatesBlocked, ctx, b.x, b.B, b.wState, dd, b.chunkStates);
-            blocked(g, p + "chunkStates", N, P, rows -> rows / Q * H);
-        } else if (ks.tiled()) {
-            int T = ks.tile();
-            g.task(p + "chunkStates", SsdTiledKernels::chunkStates, ctx, b.x, b.B, b.wState, dd, b.chunkStates, T);
-            grid(g, p + "chunkStates", new int[]{T, T, 1}, rows -> new int[]{roundUp(N, T), roundUp(P, T), rows / Q * H});
-        } else {
-            g.task(p + "chunkStates", SsdKernels::chunkStates, b.x, b.B, b.wState, dd, b.chunkStates,
-                    loop(g, p + "chunkStates", "chunkStates", rows -> rows / Q * H * P * N));
-        }
-        g.task(p + "statePassing", SsdKernels::statePassing, b.chunkStates, b.cum, b.init, dd, b.stateIn, b.fin,
-                loop(g, p + "statePassing", "statePassing", rows -> H * P * N));
-        DeviceConfig.Kernel ko = cfg.kernel("chunkOutput");
-        if (ko.blocked8()) {
-            g.task(p + "chunkOutput", SsdBlocked8Kernels::chunkOutputBlocked8, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
-            blocked8(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
-        } else if (ko.blocked()) {
-            g.task(p + "chunkOutput", SsdBlockedKernels::chunkOutputBlocked, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y);
-            blocked(g, p + "chunkOutput", P, Q, rows -> rows / Q * H);
-        } else if (ko.tiled()) {
-            int T = ko.tile();
-            g.task(p + "chunkOutput", SsdTiledKernels::chunkOutput, ctx, b.x, b.noZ, b.dt, b.cum, b.cb, b.C, b.stateIn, lw.d(), dd, b.y, T);
-            grid(g, p + "chunkOutput", new int[]{T, T, 1}, rows -> new int[]{roundUp(P, T), roundUp(Q, T), rows / Q * H});
-        } else {
-            g.task(p + "chunkScores", SsdKernels::chunkScores, b.cb, b.dt, b.cum, dd, b.scores,
-                    loop(g, p + "chunkScores", "chunkScores", rows -> rows / Q * H * Q * Q));
-            g.task(p + "chunkOutput", SsdKernels::chunkOutput, b.x, b.noZ, b.cum, b.scores, b.C, b.stateIn, lw.d(), dd, b.y,
-                    loop(g, p + "chunkOutput", "chunkOutput", rows -> rows * H * P));
-        }
-    }
-
     /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at w[wOff], in the config's variant. */
-    private void gemm(TaskGraph g, String task, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+    private void gemm(TaskGraph g, String task, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (cfg.kernel("gemm").blocked()) {
             g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, w, wOff, out, n, k, accumulate);
             int t = SsdBlockedKernels.THREADS;
-            grid(g, task, new int[]{t, t}, rows -> new int[]{blockedGlobal(n), blockedGlobal(rows)});
+            int tile = SsdBlockedKernels.TILE;
+            grid(g, task, new int[]{t, t}, rows -> new int[]{Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t)});
         } else {
             g.task(task, PrefillKernels::gemm, control, a, w, wOff, out, n, k, accumulate,
                     loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4)));
         }
     }
 
-    /** Grid of a blocked SSD kernel: 16×16 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
-    private void blocked(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        tiles(g, task, cols, rows, z, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
-    }
-
-    /** Grid of a blocked8 SSD kernel: 8×8 work items per 64×64 tile of a cols × rows matrix, z over (chunk, head or group). */
-    private void blocked8(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z) {
-        tiles(g, task, cols, rows, z, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS);
-    }
-
-    /** threads × threads work items per started tile × tile block of a cols × rows matrix, z over (chunk, head or group). */
-    private void tiles(TaskGraph g, String task, int cols, int rows, IntUnaryOperator z, int tile, int threads) {
-        grid(g, task, new int[]{threads, threads, 1}, r -> new int[]{SsdPlan.blockedGlobal(cols, tile, threads),
-                SsdPlan.blockedGlobal(rows, tile, threads), z.applyAsInt(r)});
-    }
-
-    /**
-     * Registers a loop kernel's 1-D grid (the config's work-group size for {@code key}) over
-     * items(rows) work items, and returns its global size at capacity: the loop bound the kernel gets.
-     * Where loop kernels run without grids ({@link DeviceSpec.Backend#loopGrids}) they always span
-     * the capacity, and the rows past the pass return at once.
-     */
+    /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
     private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
-        int local = cfg.kernel(key).local();
-        if (loopGrids) grid(g, task, new int[]{local}, rows -> new int[]{roundUp(items.applyAsInt(rows), local)});
-        return roundUp(items.applyAsInt(capacity), local);
+        return grids.loop(g, task, cfg.kernel(key).local(), items);
     }
 
-    /** A task's worker grid: fixed local sizes, global sizes as a function of the rows of the pass (1, 2 or 3-D as {@code local}). */
     private void grid(TaskGraph g, String task, int[] local, IntFunction<int[]> global) {
-        int[] at = global.apply(capacity);
-        WorkerGrid w = switch (local.length) {
-            case 1 -> new WorkerGrid1D(at[0]);
-            case 2 -> new WorkerGrid2D(at[0], at[1]);
-            default -> new WorkerGrid3D(at[0], at[1], at[2]);
-        };
-        w.setLocalWork(local[0], local.length > 1 ? local[1] : 1, local.length > 2 ? local[2] : 1);
-        grids.addWorkerGrid(g.getTaskGraphName() + "." + task, w);
-        sized.add(new Sized(w, global));
-    }
-
-    private record Sized(WorkerGrid grid, IntFunction<int[]> global) {
-        void resize(int rows) {
-            int[] n = global.apply(rows);
-            grid.setGlobalWork(n[0], n.length > 1 ? n[1] : 1, n.length > 2 ? n[2] : 1);
-        }
-    }
-
-    /** Work items along one edge of a blocked kernel's grid: 16 per started 64-wide tile. */
-    static int blockedGlobal(int n) {
-        return SsdPlan.blockedGlobal(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS);
-    }
-
-    static int roundUp(int n, int m) {
-        return Math.multiplyExact((n + m - 1) / m, m);
+        grids.grid(g, task, local, global);
     }
 
     /** The most blocks one prefill graph holds within TornadoVM's graph limits, the bytecode limit as this JVM sets it. */
@@ -382,7 +272,7 @@ public final class PrefillPlan implements AutoCloseable {
      * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid
      * until the next call. The states after it are then in {@link #states()}.
      */
-    public float[] run(int[] prompt) {
+    public FloatArray run(int[] prompt) {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
         for (int t : prompt) {
             if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
@@ -404,14 +294,14 @@ public final class PrefillPlan implements AutoCloseable {
          * Writes this pass into the arrays its kernels read: the tokens behind zero padding, the
          * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length and chunk count.
          */
-        void stage(int[] prompt, int chunk, int[] tokens, int[] control, int[] ssdDims) {
-            Arrays.fill(tokens, 0, start, 0);
-            System.arraycopy(prompt, from, tokens, start, len);
-            control[PrefillKernels.ROWS] = rows;
-            control[PrefillKernels.START] = start;
-            control[PrefillKernels.RESUME] = resume ? 1 : 0;
-            ssdDims[SsdDims.L] = rows;
-            ssdDims[SsdDims.NC] = rows / chunk;
+        void stage(int[] prompt, int chunk, IntArray tokens, IntArray control, IntArray ssdDims) {
+            for (int t = 0; t < start; t++) tokens.set(t, 0);
+            OffHeap.copy(prompt, from, tokens, start, len);
+            control.set(PrefillKernels.ROWS, rows);
+            control.set(PrefillKernels.START, start);
+            control.set(PrefillKernels.RESUME, resume ? 1 : 0);
+            ssdDims.set(SsdDims.L, rows);
+            ssdDims.set(SsdDims.NC, rows / chunk);
         }
     }
 
@@ -426,20 +316,20 @@ public final class PrefillPlan implements AutoCloseable {
         }
         int first = tokens - (tokens - 1) / capacity * capacity;
         List<Pass> out = new ArrayList<>();
-        int rows = roundUp(first, chunk);
+        int rows = Grids.roundUp(first, chunk);
         out.add(new Pass(0, first, rows, rows - first, false));
         for (int from = first; from < tokens; from += capacity) out.add(new Pass(from, capacity, capacity, 0, true));
         return out;
     }
 
     /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
-    public float[] states() {
+    public FloatArray states() {
         return states;
     }
 
     private TornadoExecutionResult run(int[] prompt, Pass p) {
         p.stage(prompt, chunk, tokens, control, ssdDims);
-        for (Sized s : sized) s.resize(p.rows());
+        grids.resize(p.rows());
         TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device
         for (int i = 0; i < graphCount; i++) r = plan.withGraph(i).execute();

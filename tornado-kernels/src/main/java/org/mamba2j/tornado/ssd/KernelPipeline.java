@@ -2,11 +2,14 @@ package org.mamba2j.tornado.ssd;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Runs the loop-parallel kernels of {@link SsdKernels} as plain Java, in the order and with the
- * buffers of {@link SsdPlan}: the CPU twin of the device pipeline, used by the tests (CI has no
- * TornadoVM) and as the reference the integration check compares devices against.
+ * buffers of {@link SsdPlan} (off-heap arrays, which work without the TornadoVM runtime): the CPU
+ * twin of the device pipeline, used by the tests (CI has no TornadoVM) and as the reference the
+ * integration check compares devices against. Inputs are copied in and outputs out at the call.
  */
 public final class KernelPipeline {
 
@@ -21,26 +24,33 @@ public final class KernelPipeline {
     public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState, boolean poison) {
         in.validateForward(s, y, finalState);
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        int[] dims = SsdDims.of(s, f);
-        float[] dummy = new float[1];
-        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
-        float[] z = f.z() ? in.z() : dummy;
-        float[] init = f.init() ? in.initialState() : dummy;
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], wState = new float[dt.length];
-        float[] cb = new float[SsdDims.cbSize(s)];
-        float[] states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
+        FloatArray dummy = new FloatArray(1);
+        FloatArray x = FloatArray.fromArray(in.x()), A = FloatArray.fromArray(in.A()), D = FloatArray.fromArray(in.D());
+        FloatArray B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C()), dtRaw = FloatArray.fromArray(in.dt());
+        FloatArray bias = f.bias() ? FloatArray.fromArray(in.timeStep().bias()) : dummy;
+        FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy;
+        FloatArray init = f.init() ? FloatArray.fromArray(in.initialState()) : dummy;
+        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
+        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), wState = new FloatArray(dtSize);
+        FloatArray cb = new FloatArray(SsdDims.cbSize(s));
+        FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
+        FloatArray yOut = new FloatArray(y.length), finalOut = new FloatArray(finalState.length);
         if (poison) {
-            for (float[] a : new float[][] {dt, cum, wState, cb, states, stateIn}) java.util.Arrays.fill(a, Float.NaN);
+            for (FloatArray a : new FloatArray[] {dt, cum, wState, cb, states, stateIn, yOut, finalOut}) a.init(Float.NaN);
         }
         // loop bounds padded past the work items, as a device grid rounded up to its work-group size is
-        SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, wState, pad(SsdDims.cumsumItems(s)));
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, pad(cb.length));
-        SsdKernels.chunkStates(in.x(), in.B(), wState, dims, states, pad(states.length));
-        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalState, pad(finalState.length));
-        float[] scores = new float[SsdDims.scoresSize(s)];
-        if (poison) java.util.Arrays.fill(scores, Float.NaN);
-        SsdKernels.chunkScores(cb, dt, cum, dims, scores, pad(scores.length));
-        SsdKernels.chunkOutput(in.x(), z, cum, scores, in.C(), stateIn, in.D(), dims, y, pad(y.length));
+        SsdKernels.chunkCumsum(dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), dims, dt, cum, wState,
+                pad(SsdDims.cumsumItems(s)));
+        SsdKernels.chunkCB(C, B, dims, cb, pad(cb.getSize()));
+        SsdKernels.chunkStates(x, B, wState, dims, states, pad(statesSize));
+        SsdKernels.statePassing(states, cum, init, dims, stateIn, finalOut, pad(finalState.length));
+        FloatArray scores = new FloatArray(SsdDims.scoresSize(s));
+        if (poison) scores.init(Float.NaN);
+        SsdKernels.chunkScores(cb, dt, cum, dims, scores, pad(scores.getSize()));
+        SsdKernels.chunkOutput(x, z, cum, scores, C, stateIn, D, dims, yOut, pad(y.length));
+        OffHeap.copy(yOut, y);
+        OffHeap.copy(finalOut, finalState);
     }
 
     /** A loop bound past the work items (the kernels must ignore the surplus). */
@@ -53,6 +63,9 @@ public final class KernelPipeline {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         StepInputs packed = new StepInputs(s, f);
         packed.copyFrom(in);
-        SsdKernels.decodeStep(packed.packed, packed.parts, SsdDims.of(s, f), state, y, pad(y.length));
+        FloatArray st = FloatArray.fromArray(state), out = new FloatArray(y.length);
+        SsdKernels.decodeStep(packed.packed, packed.parts, IntArray.fromArray(SsdDims.of(s, f)), st, out, pad(y.length));
+        OffHeap.copy(st, state);
+        OffHeap.copy(out, y);
     }
 }

@@ -2,6 +2,8 @@ package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
@@ -37,8 +39,8 @@ public final class SsdBlocked8Kernels {
      * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
      * Grid (8·⌈Q/64⌉, 8·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
      */
-    public static void chunkCBBlocked8(KernelContext kc, float[] C, float[] B, int[] dims, float[] cb) {
-        int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkCBBlocked8(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, FloatArray cb) {
+        int L = dims.get(SsdDims.L), G = dims.get(SsdDims.G), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;
@@ -71,8 +73,8 @@ public final class SsdBlocked8Kernels {
                 float cv = 0f;
                 float bv = 0f;
                 if (n < N) {
-                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
-                    if (r0 + row < len) bv = B[((b * L + t0 + r0 + row) * G + g) * N + n];
+                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
+                    if (r0 + row < len) bv = B.get(((b * L + t0 + r0 + row) * G + g) * N + n);
                 }
                 cs[kt * 65 + row] = cv;
                 bs[kt * 65 + row] = bv;
@@ -108,19 +110,19 @@ public final class SsdBlocked8Kernels {
     }
 
     /** Stores row l of a Q×Q C·Bᵀ block at columns r + 8·j: the product where r + 8·j ≤ l < len, else 0 (as the loop kernel). */
-    private static void cbRow(float[] cb, int base, int l, int r, int Q, int len,
+    private static void cbRow(FloatArray cb, int base, int l, int r, int Q, int len,
                               float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < Q) {
             int o = base + l * Q + r;
             boolean live = l < len;
-            if (r < Q) cb[o] = live && r <= l ? v0 : 0f;
-            if (r + 8 < Q) cb[o + 8] = live && r + 8 <= l ? v1 : 0f;
-            if (r + 16 < Q) cb[o + 16] = live && r + 16 <= l ? v2 : 0f;
-            if (r + 24 < Q) cb[o + 24] = live && r + 24 <= l ? v3 : 0f;
-            if (r + 32 < Q) cb[o + 32] = live && r + 32 <= l ? v4 : 0f;
-            if (r + 40 < Q) cb[o + 40] = live && r + 40 <= l ? v5 : 0f;
-            if (r + 48 < Q) cb[o + 48] = live && r + 48 <= l ? v6 : 0f;
-            if (r + 56 < Q) cb[o + 56] = live && r + 56 <= l ? v7 : 0f;
+            if (r < Q) cb.set(o, live && r <= l ? v0 : 0f);
+            if (r + 8 < Q) cb.set(o + 8, live && r + 8 <= l ? v1 : 0f);
+            if (r + 16 < Q) cb.set(o + 16, live && r + 16 <= l ? v2 : 0f);
+            if (r + 24 < Q) cb.set(o + 24, live && r + 24 <= l ? v3 : 0f);
+            if (r + 32 < Q) cb.set(o + 32, live && r + 32 <= l ? v4 : 0f);
+            if (r + 40 < Q) cb.set(o + 40, live && r + 40 <= l ? v5 : 0f);
+            if (r + 48 < Q) cb.set(o + 48, live && r + 48 <= l ? v6 : 0f);
+            if (r + 56 < Q) cb.set(o + 56, live && r + 56 <= l ? v7 : 0f);
         }
     }
 
@@ -128,9 +130,9 @@ public final class SsdBlocked8Kernels {
      * {@link SsdKernels#chunkStates}: states[p, n] = Σ_r (x[r, p]·wState[r])·B[r, n] per (batch, chunk, head),
      * wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). Grid (8·⌈N/64⌉, 8·⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStatesBlocked8(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims, float[] states) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkStatesBlocked8(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, FloatArray states) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;
@@ -163,8 +165,8 @@ public final class SsdBlocked8Kernels {
                 float xv = 0f;
                 float bv = 0f;
                 if (r < len) {
-                    if (px) xv = wState[cbase + r] * x[((b * L + t0 + r) * H + h) * P + p0 + tid];
-                    if (nx) bv = B[((b * L + t0 + r) * G + g) * N + n0 + tid];
+                    if (px) xv = wState.get(cbase + r) * x.get(((b * L + t0 + r) * H + h) * P + p0 + tid);
+                    if (nx) bv = B.get(((b * L + t0 + r) * G + g) * N + n0 + tid);
                 }
                 xs[i * 64 + tid] = xv;
                 bs[i * 64 + tid] = bv;
@@ -200,18 +202,18 @@ public final class SsdBlocked8Kernels {
     }
 
     /** Stores one row's eight strided outputs (columns n + 8·j) of a P×N matrix at base, guarded. */
-    private static void storeRow(float[] out, int base, int p, int P, int n, int N,
+    private static void storeRow(FloatArray out, int base, int p, int P, int n, int N,
                                  float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (p < P) {
             int o = base + p * N + n;
-            if (n < N) out[o] = v0;
-            if (n + 8 < N) out[o + 8] = v1;
-            if (n + 16 < N) out[o + 16] = v2;
-            if (n + 24 < N) out[o + 24] = v3;
-            if (n + 32 < N) out[o + 32] = v4;
-            if (n + 40 < N) out[o + 40] = v5;
-            if (n + 48 < N) out[o + 48] = v6;
-            if (n + 56 < N) out[o + 56] = v7;
+            if (n < N) out.set(o, v0);
+            if (n + 8 < N) out.set(o + 8, v1);
+            if (n + 16 < N) out.set(o + 16, v2);
+            if (n + 24 < N) out.set(o + 24, v3);
+            if (n + 32 < N) out.set(o + 32, v4);
+            if (n + 40 < N) out.set(o + 40, v5);
+            if (n + 48 < N) out.set(o + 48, v6);
+            if (n + 56 < N) out.set(o + 56, v7);
         }
     }
 
@@ -220,10 +222,10 @@ public final class SsdBlocked8Kernels {
      * + exp(cum_l)·Σ_n C[l, n]·stateIn[p, n] + D·x[l, p])·silu(z[l, p]) per (batch, chunk, head).
      * Grid (8·⌈P/64⌉, 8·⌈Q/64⌉, batch·NC·H).
      */
-    public static void chunkOutputBlocked8(KernelContext kc, float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
-                                           float[] stateIn, float[] D, int[] dims, float[] y) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkOutputBlocked8(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum,
+                                           FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;
@@ -260,8 +262,8 @@ public final class SsdBlocked8Kernels {
                 float cv = 0f;
                 float sv = 0f;
                 if (n < N) {
-                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
-                    if (p0 + row < P) sv = stateIn[sbase + (p0 + row) * N + n];
+                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
+                    if (p0 + row < P) sv = stateIn.get(sbase + (p0 + row) * N + n);
                 }
                 ws[kt * 65 + row] = cv;
                 vs[kt * 65 + row] = sv;
@@ -310,13 +312,13 @@ public final class SsdBlocked8Kernels {
                 int wl = l0 + wrow;
                 float wv = 0f;
                 if (wr <= wl && wl < len) {
-                    wv = cb[cbo + wl * Q + wr] * TornadoMath.exp(cum[cbase + wl] - cum[cbase + wr]) * dt[cbase + wr];
+                    wv = cb.get(cbo + wl * Q + wr) * TornadoMath.exp(cum.get(cbase + wl) - cum.get(cbase + wr)) * dt.get(cbase + wr);
                 }
                 ws[kt * 65 + wrow] = wv;
                 // x rows are contiguous along p: work item tid loads column tid of row r0 + i
                 int xr = r0 + i;
                 float xv = 0f;
-                if (xr < len && px) xv = x[((b * L + t0 + xr) * H + h) * P + p0 + tid];
+                if (xr < len && px) xv = x.get(((b * L + t0 + xr) * H + h) * P + p0 + tid);
                 vs[i * 65 + tid] = xv;
             }
             kc.localBarrier();
@@ -338,8 +340,8 @@ public final class SsdBlocked8Kernels {
             }
             kc.localBarrier();
         }
-        float d = D[h];
-        int hasZ = dims[SsdDims.HAS_Z];
+        float d = D.get(h);
+        int hasZ = dims.get(SsdDims.HAS_Z);
         int xb = (b * L + t0) * H + h;
         outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
         outputRow(x, z, y, xb, H, P, l0 + ty + 8, len, p0 + tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
@@ -352,29 +354,29 @@ public final class SsdBlocked8Kernels {
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
-    private static float rowDecay(float[] cum, int cbase, int l, int Q) {
-        return TornadoMath.exp(cum[cbase + Math.min(l, Q - 1)]);
+    private static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
+        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
     }
 
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p + 8·j. */
-    private static void outputRow(float[] x, float[] z, float[] y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+    private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-            if (p < P) y[o] = gate(x, z, o, v0, d, hasZ);
-            if (p + 8 < P) y[o + 8] = gate(x, z, o + 8, v1, d, hasZ);
-            if (p + 16 < P) y[o + 16] = gate(x, z, o + 16, v2, d, hasZ);
-            if (p + 24 < P) y[o + 24] = gate(x, z, o + 24, v3, d, hasZ);
-            if (p + 32 < P) y[o + 32] = gate(x, z, o + 32, v4, d, hasZ);
-            if (p + 40 < P) y[o + 40] = gate(x, z, o + 40, v5, d, hasZ);
-            if (p + 48 < P) y[o + 48] = gate(x, z, o + 48, v6, d, hasZ);
-            if (p + 56 < P) y[o + 56] = gate(x, z, o + 56, v7, d, hasZ);
+            if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
+            if (p + 8 < P) y.set(o + 8, gate(x, z, o + 8, v1, d, hasZ));
+            if (p + 16 < P) y.set(o + 16, gate(x, z, o + 16, v2, d, hasZ));
+            if (p + 24 < P) y.set(o + 24, gate(x, z, o + 24, v3, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v4, d, hasZ));
+            if (p + 40 < P) y.set(o + 40, gate(x, z, o + 40, v5, d, hasZ));
+            if (p + 48 < P) y.set(o + 48, gate(x, z, o + 48, v6, d, hasZ));
+            if (p + 56 < P) y.set(o + 56, gate(x, z, o + 56, v7, d, hasZ));
         }
     }
 
-    private static float gate(float[] x, float[] z, int i, float acc, float d, int hasZ) {
-        float v = acc + d * x[i];
-        if (hasZ != 0) v = v * SsdKernels.silu(z[i]);
+    private static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x.get(i);
+        if (hasZ != 0) v = v * SsdKernels.silu(z.get(i));
         return v;
     }
 }

@@ -2,6 +2,8 @@ package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
@@ -37,8 +39,8 @@ public final class SsdBlockedKernels {
      * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
      * Grid (16·⌈Q/64⌉, 16·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
      */
-    public static void chunkCBBlocked(KernelContext kc, float[] C, float[] B, int[] dims, float[] cb) {
-        int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkCBBlocked(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, FloatArray cb) {
+        int L = dims.get(SsdDims.L), G = dims.get(SsdDims.G), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -66,8 +68,8 @@ public final class SsdBlockedKernels {
                 float cv = 0f;
                 float bv = 0f;
                 if (n < N) {
-                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
-                    if (r0 + row < len) bv = B[((b * L + t0 + r0 + row) * G + g) * N + n];
+                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
+                    if (r0 + row < len) bv = B.get(((b * L + t0 + r0 + row) * G + g) * N + n);
                 }
                 cs[k * 65 + row] = cv;
                 bs[k * 65 + row] = bv;
@@ -91,14 +93,14 @@ public final class SsdBlockedKernels {
     }
 
     /** Stores row l of a Q×Q C·Bᵀ block at columns r, r+16, r+32, r+48: the product where r ≤ l < len, else 0 (as the loop kernel). */
-    private static void cbRow(float[] cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
+    private static void cbRow(FloatArray cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
         if (l < Q) {
             int o = base + l * Q + r;
             boolean live = l < len;
-            if (r < Q) cb[o] = live && r <= l ? v0 : 0f;
-            if (r + 16 < Q) cb[o + 16] = live && r + 16 <= l ? v1 : 0f;
-            if (r + 32 < Q) cb[o + 32] = live && r + 32 <= l ? v2 : 0f;
-            if (r + 48 < Q) cb[o + 48] = live && r + 48 <= l ? v3 : 0f;
+            if (r < Q) cb.set(o, live && r <= l ? v0 : 0f);
+            if (r + 16 < Q) cb.set(o + 16, live && r + 16 <= l ? v1 : 0f);
+            if (r + 32 < Q) cb.set(o + 32, live && r + 32 <= l ? v2 : 0f);
+            if (r + 48 < Q) cb.set(o + 48, live && r + 48 <= l ? v3 : 0f);
         }
     }
 
@@ -106,9 +108,9 @@ public final class SsdBlockedKernels {
      * {@link SsdKernels#chunkStates}: states[p, n] = Σ_r (x[r, p]·wState[r])·B[r, n] per (batch, chunk, head),
      * wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). Grid (16·⌈N/64⌉, 16·⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStatesBlocked(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims, float[] states) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkStatesBlocked(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, FloatArray states) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -135,8 +137,8 @@ public final class SsdBlockedKernels {
                 float xv = 0f;
                 float bv = 0f;
                 if (r < len) {
-                    if (p0 + col < P) xv = wState[cbase + r] * x[((b * L + t0 + r) * H + h) * P + p0 + col];
-                    if (n0 + col < N) bv = B[((b * L + t0 + r) * G + g) * N + n0 + col];
+                    if (p0 + col < P) xv = wState.get(cbase + r) * x.get(((b * L + t0 + r) * H + h) * P + p0 + col);
+                    if (n0 + col < N) bv = B.get(((b * L + t0 + r) * G + g) * N + n0 + col);
                 }
                 xs[e] = xv;
                 bs[e] = bv;
@@ -160,13 +162,13 @@ public final class SsdBlockedKernels {
     }
 
     /** Stores one row's four strided outputs (columns n, n+16, n+32, n+48) of a P×N matrix at base, guarded. */
-    private static void storeRow(float[] out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
+    private static void storeRow(FloatArray out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
         if (p < P) {
             int o = base + p * N + n;
-            if (n < N) out[o] = v0;
-            if (n + 16 < N) out[o + 16] = v1;
-            if (n + 32 < N) out[o + 32] = v2;
-            if (n + 48 < N) out[o + 48] = v3;
+            if (n < N) out.set(o, v0);
+            if (n + 16 < N) out.set(o + 16, v1);
+            if (n + 32 < N) out.set(o + 32, v2);
+            if (n + 48 < N) out.set(o + 48, v3);
         }
     }
 
@@ -175,10 +177,10 @@ public final class SsdBlockedKernels {
      * + exp(cum_l)·Σ_n C[l, n]·stateIn[p, n] + D·x[l, p])·silu(z[l, p]) per (batch, chunk, head).
      * Grid (16·⌈P/64⌉, 16·⌈Q/64⌉, batch·NC·H).
      */
-    public static void chunkOutputBlocked(KernelContext kc, float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
-                                          float[] stateIn, float[] D, int[] dims, float[] y) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkOutputBlocked(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum,
+                                          FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -209,8 +211,8 @@ public final class SsdBlockedKernels {
                 float cv = 0f;
                 float sv = 0f;
                 if (n < N) {
-                    if (l0 + row < len) cv = C[((b * L + t0 + l0 + row) * G + g) * N + n];
-                    if (p0 + row < P) sv = stateIn[sbase + (p0 + row) * N + n];
+                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
+                    if (p0 + row < P) sv = stateIn.get(sbase + (p0 + row) * N + n);
                 }
                 ws[k * 65 + row] = cv;
                 vs[k * 65 + row] = sv;
@@ -245,14 +247,14 @@ public final class SsdBlockedKernels {
                 int wr = r0 + wk;
                 float wv = 0f;
                 if (wr <= wl && wl < len) {
-                    wv = cb[cbo + wl * Q + wr] * TornadoMath.exp(cum[cbase + wl] - cum[cbase + wr]) * dt[cbase + wr];
+                    wv = cb.get(cbo + wl * Q + wr) * TornadoMath.exp(cum.get(cbase + wl) - cum.get(cbase + wr)) * dt.get(cbase + wr);
                 }
                 ws[wk * 65 + e / 16] = wv;
                 // x rows are contiguous along p: (r = e / 64, p = e % 64)
                 int xr = r0 + e / 64;
                 int xp = e % 64;
                 float xv = 0f;
-                if (xr < len && p0 + xp < P) xv = x[((b * L + t0 + xr) * H + h) * P + p0 + xp];
+                if (xr < len && p0 + xp < P) xv = x.get(((b * L + t0 + xr) * H + h) * P + p0 + xp);
                 vs[(e / 64) * 65 + xp] = xv;
             }
             kc.localBarrier();
@@ -266,8 +268,8 @@ public final class SsdBlockedKernels {
             }
             kc.localBarrier();
         }
-        float d = D[h];
-        int hasZ = dims[SsdDims.HAS_Z];
+        float d = D.get(h);
+        int hasZ = dims.get(SsdDims.HAS_Z);
         int xb = (b * L + t0) * H + h;
         outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03);
         outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a10, a11, a12, a13);
@@ -276,25 +278,25 @@ public final class SsdBlockedKernels {
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
-    private static float rowDecay(float[] cum, int cbase, int l, int Q) {
-        return TornadoMath.exp(cum[cbase + Math.min(l, Q - 1)]);
+    private static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
+        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
     }
 
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+16, p+32, p+48. */
-    private static void outputRow(float[] x, float[] z, float[] y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+    private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-            if (p < P) y[o] = gate(x, z, o, v0, d, hasZ);
-            if (p + 16 < P) y[o + 16] = gate(x, z, o + 16, v1, d, hasZ);
-            if (p + 32 < P) y[o + 32] = gate(x, z, o + 32, v2, d, hasZ);
-            if (p + 48 < P) y[o + 48] = gate(x, z, o + 48, v3, d, hasZ);
+            if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
+            if (p + 16 < P) y.set(o + 16, gate(x, z, o + 16, v1, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v2, d, hasZ));
+            if (p + 48 < P) y.set(o + 48, gate(x, z, o + 48, v3, d, hasZ));
         }
     }
 
-    private static float gate(float[] x, float[] z, int i, float acc, float d, int hasZ) {
-        float v = acc + d * x[i];
-        if (hasZ != 0) v = v * SsdKernels.silu(z[i]);
+    private static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x.get(i);
+        if (hasZ != 0) v = v * SsdKernels.silu(z.get(i));
         return v;
     }
 }

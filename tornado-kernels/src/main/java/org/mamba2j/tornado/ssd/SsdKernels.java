@@ -5,9 +5,11 @@ import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * The chunked SSD as loop-parallel TornadoVM kernels over primitive arrays, one concern each.
+ * The chunked SSD as loop-parallel TornadoVM kernels over off-heap arrays ({@code FloatArray}, {@code IntArray}), one concern each.
  * Each kernel is a flat {@code @Parallel} loop over its work items; called directly they are
  * plain sequential Java (that is how CI tests them). Two have KernelContext twins for GPUs here,
  * {@link #chunkCumsumScan} and {@link #decodeStepReduce} (CI runs them through a work-group emulator).
@@ -70,37 +72,37 @@ public final class SsdKernels {
      * per (batch, chunk, head); sequential over the positions of the chunk.
      * {@code dtLimits} = {min, max}.
      */
-    public static void chunkCumsum(float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
-                                   float[] dtOut, float[] cum, float[] wState, int padded) {
+    public static void chunkCumsum(FloatArray dtRaw, FloatArray A, FloatArray dtBias, FloatArray dtLimits, IntArray dims,
+                                   FloatArray dtOut, FloatArray cum, FloatArray wState, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H]) {
-                int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
-                int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.NC) * dims.get(SsdDims.H)) {
+                int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+                int hasBias = dims.get(SsdDims.HAS_BIAS), soft = dims.get(SsdDims.SOFTPLUS);
                 int h = i % H;
                 int c = (i / H) % NC;
                 int b = i / (H * NC);
                 int t0 = c * Q;
                 int len = Math.min(Q, L - t0);
-                float a = A[h];
-                float lo = dtLimits[0], hi = dtLimits[1];
+                float a = A.get(h);
+                float lo = dtLimits.get(0), hi = dtLimits.get(1);
                 float bias = 0f;
                 if (hasBias != 0) {
-                    bias = dtBias[h];
+                    bias = dtBias.get(h);
                 }
                 int out = i * Q;
                 float run = 0f;
                 for (int l = 0; l < Q; l++) {
                     float v = 0f;
                     if (l < len) {
-                        v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
+                        v = dt(dtRaw.get((b * L + t0 + l) * H + h), bias, soft, lo, hi);
                         run += v * a;
                     }
-                    dtOut[out + l] = v;
-                    cum[out + l] = run;
+                    dtOut.set(out + l, v);
+                    cum.set(out + l, run);
                 }
                 // run is now the chunk total: the weight of each position in the chunk's own state
                 for (int l = 0; l < Q; l++) {
-                    wState[out + l] = TornadoMath.exp(run - cum[out + l]) * dtOut[out + l];
+                    wState.set(out + l, TornadoMath.exp(run - cum.get(out + l)) * dtOut.get(out + l));
                 }
             }
         }
@@ -120,10 +122,10 @@ public final class SsdKernels {
      * weights take, which makes the last position's wState exactly its dt), wState there is 0.
      * Grid: 1-D, (batch·NC·nheads) groups of any size from 1 to {@link #SCAN_MAX_LOCAL}.
      */
-    public static void chunkCumsumScan(KernelContext kc, float[] dtRaw, float[] A, float[] dtBias, float[] dtLimits, int[] dims,
-                                       float[] dtOut, float[] cum, float[] wState) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
-        int hasBias = dims[SsdDims.HAS_BIAS], soft = dims[SsdDims.SOFTPLUS];
+    public static void chunkCumsumScan(KernelContext kc, FloatArray dtRaw, FloatArray A, FloatArray dtBias, FloatArray dtLimits,
+                                       IntArray dims, FloatArray dtOut, FloatArray cum, FloatArray wState) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+        int hasBias = dims.get(SsdDims.HAS_BIAS), soft = dims.get(SsdDims.SOFTPLUS);
         int lid = kc.localIdx;
         int W = kc.localGroupSizeX;
         int bch = kc.groupIdx;
@@ -132,11 +134,11 @@ public final class SsdKernels {
         int b = bch / (H * NC);
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
-        float a = A[h];
-        float lo = dtLimits[0], hi = dtLimits[1];
+        float a = A.get(h);
+        float lo = dtLimits.get(0), hi = dtLimits.get(1);
         float bias = 0f;
         if (hasBias != 0) {
-            bias = dtBias[h];
+            bias = dtBias.get(h);
         }
         int out = bch * Q;
         // two rows of SCAN_MAX_LOCAL: the scan reads one and writes the other
@@ -147,7 +149,7 @@ public final class SsdKernels {
             float v = 0f;
             float term = 0f;
             if (l < len) {
-                v = dt(dtRaw[(b * L + t0 + l) * H + h], bias, soft, lo, hi);
+                v = dt(dtRaw.get((b * L + t0 + l) * H + h), bias, soft, lo, hi);
                 term = v * a;
             }
             kc.localBarrier(); // the segment before is read by everyone
@@ -174,22 +176,22 @@ public final class SsdKernels {
                 if (l < len) {
                     cv = carry + buf[src + lid];
                 }
-                dtOut[out + l] = v;
-                cum[out + l] = cv;
+                dtOut.set(out + l, v);
+                cum.set(out + l, cv);
             }
             carry = end;
         }
         // carry is now the chunk total, bit for bit the cum of the last position; each work item reads back its own positions
         for (int l = lid; l < Q; l += W) {
-            wState[out + l] = TornadoMath.exp(carry - cum[out + l]) * dtOut[out + l];
+            wState.set(out + l, TornadoMath.exp(carry - cum.get(out + l)) * dtOut.get(out + l));
         }
     }
 
     /** (b) C·Bᵀ within each chunk, per (batch, chunk, group, l, r); 0 above the diagonal and past the end. */
-    public static void chunkCB(float[] C, float[] B, int[] dims, float[] cb, int padded) {
+    public static void chunkCB(FloatArray C, FloatArray B, IntArray dims, FloatArray cb, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.G] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
-                int L = dims[SsdDims.L], G = dims[SsdDims.G], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.NC) * dims.get(SsdDims.G) * dims.get(SsdDims.Q) * dims.get(SsdDims.Q)) {
+                int L = dims.get(SsdDims.L), G = dims.get(SsdDims.G), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
                 int r = i % Q;
                 int l = (i / Q) % Q;
                 int g = (i / (Q * Q)) % G;
@@ -202,10 +204,10 @@ public final class SsdKernels {
                     int co = ((b * L + t0 + l) * G + g) * N;
                     int bo = ((b * L + t0 + r) * G + g) * N;
                     for (int n = 0; n < N; n++) {
-                        acc += C[co + n] * B[bo + n];
+                        acc += C.get(co + n) * B.get(bo + n);
                     }
                 }
-                cb[i] = acc;
+                cb.set(i, acc);
             }
         }
     }
@@ -214,11 +216,11 @@ public final class SsdKernels {
      * (c) The state each chunk produces on its own, per (batch, chunk, head, p, n):
      * Σ_r exp(cum_last − cum_r)·dt_r·x_r[p]·B_r[n], the weights precomputed by (a) as wState.
      */
-    public static void chunkStates(float[] x, float[] B, float[] wState, int[] dims, float[] states, int padded) {
+    public static void chunkStates(FloatArray x, FloatArray B, FloatArray wState, IntArray dims, FloatArray states, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
-                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.NC) * dims.get(SsdDims.H) * dims.get(SsdDims.P) * dims.get(SsdDims.N)) {
+                int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+                int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
                 int n = i % N;
                 int p = (i / N) % P;
                 int bch = i / (N * P);
@@ -232,9 +234,9 @@ public final class SsdKernels {
                 float acc = 0f;
                 for (int r = 0; r < len; r++) {
                     int t = b * L + t0 + r;
-                    acc += wState[cbase + r] * x[(t * H + h) * P + p] * B[(t * G + g) * N + n];
+                    acc += wState.get(cbase + r) * x.get((t * H + h) * P + p) * B.get((t * G + g) * N + n);
                 }
-                states[i] = acc;
+                states.set(i, acc);
             }
         }
     }
@@ -244,27 +246,27 @@ public final class SsdKernels {
      * stateIn[c] = state entering chunk c; state = exp(cum_last(c))·state + states[c].
      * Starts from {@code init} when dims[HAS_INIT] is set, else from zero.
      */
-    public static void statePassing(float[] states, float[] cum, float[] init, int[] dims,
-                                    float[] stateIn, float[] finalState, int padded) {
+    public static void statePassing(FloatArray states, FloatArray cum, FloatArray init, IntArray dims,
+                                    FloatArray stateIn, FloatArray finalState, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P] * dims[SsdDims.N]) {
-                int H = dims[SsdDims.H], P = dims[SsdDims.P], N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.H) * dims.get(SsdDims.P) * dims.get(SsdDims.N)) {
+                int H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
                 int pn = i % (P * N);
                 int bh = i / (P * N);
                 int h = bh % H;
                 int b = bh / H;
                 float run = 0f;
-                if (dims[SsdDims.HAS_INIT] != 0) {
-                    run = init[i];
+                if (dims.get(SsdDims.HAS_INIT) != 0) {
+                    run = init.get(i);
                 }
                 for (int c = 0; c < NC; c++) {
                     int bch = (b * NC + c) * H + h;
                     int idx = bch * P * N + pn;
-                    stateIn[idx] = run;
-                    float decay = TornadoMath.exp(cum[bch * Q + Q - 1]);
-                    run = decay * run + states[idx];
+                    stateIn.set(idx, run);
+                    float decay = TornadoMath.exp(cum.get(bch * Q + Q - 1));
+                    run = decay * run + states.get(idx);
                 }
-                finalState[i] = run;
+                finalState.set(i, run);
             }
         }
     }
@@ -274,10 +276,10 @@ public final class SsdKernels {
      * r ≤ l, 0 elsewhere — one exp per pair instead of one per pair and headdim column in (e).
      * Layout (batch, NC, nheads, Q, Q): nheads/ngroups times the size of cb.
      */
-    public static void chunkScores(float[] cb, float[] dt, float[] cum, int[] dims, float[] scores, int padded) {
+    public static void chunkScores(FloatArray cb, FloatArray dt, FloatArray cum, IntArray dims, FloatArray scores, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.NC] * dims[SsdDims.H] * dims[SsdDims.Q] * dims[SsdDims.Q]) {
-                int L = dims[SsdDims.L], H = dims[SsdDims.H], G = dims[SsdDims.G], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.NC) * dims.get(SsdDims.H) * dims.get(SsdDims.Q) * dims.get(SsdDims.Q)) {
+                int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), G = dims.get(SsdDims.G), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
                 int r = i % Q;
                 int l = (i / Q) % Q;
                 int bch = i / (Q * Q);
@@ -289,9 +291,9 @@ public final class SsdKernels {
                 float v = 0f;
                 if (r <= l && l < len) {
                     int cbase = bch * Q;
-                    v = cb[((bc * G + g) * Q + l) * Q + r] * TornadoMath.exp(cum[cbase + l] - cum[cbase + r]) * dt[cbase + r];
+                    v = cb.get(((bc * G + g) * Q + l) * Q + r) * TornadoMath.exp(cum.get(cbase + l) - cum.get(cbase + r)) * dt.get(cbase + r);
                 }
-                scores[i] = v;
+                scores.set(i, v);
             }
         }
     }
@@ -301,12 +303,12 @@ public final class SsdKernels {
      * y = Σ_{r≤l} scores[l,r]·x_r + exp(cum_l)·C_l·stateIn + D·x, then ·silu(z)
      * (scores[l,r] = CB[l,r]·exp(cum_l − cum_r)·dt_r).
      */
-    public static void chunkOutput(float[] x, float[] z, float[] cum, float[] scores, float[] C,
-                                   float[] stateIn, float[] D, int[] dims, float[] y, int padded) {
+    public static void chunkOutput(FloatArray x, FloatArray z, FloatArray cum, FloatArray scores, FloatArray C,
+                                   FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.L] * dims[SsdDims.H] * dims[SsdDims.P]) {
-                int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-                int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.L) * dims.get(SsdDims.H) * dims.get(SsdDims.P)) {
+                int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+                int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
                 int p = i % P;
                 int h = (i / P) % H;
                 int bt = i / (P * H);
@@ -320,20 +322,20 @@ public final class SsdKernels {
                 int xr = ((b * L + c * Q) * H + h) * P + p;
                 float acc = 0f;
                 for (int r = 0; r <= l; r++) {
-                    acc += scores[so0 + r] * x[xr + r * H * P];
+                    acc += scores.get(so0 + r) * x.get(xr + r * H * P);
                 }
-                float cuml = cum[bch * Q + l];
+                float cuml = cum.get(bch * Q + l);
                 int co = (bt * G + g) * N;
                 int so = (bch * P + p) * N;
                 float s = 0f;
                 for (int n = 0; n < N; n++) {
-                    s += C[co + n] * stateIn[so + n];
+                    s += C.get(co + n) * stateIn.get(so + n);
                 }
-                float v = acc + TornadoMath.exp(cuml) * s + D[h] * x[i];
-                if (dims[SsdDims.HAS_Z] != 0) {
-                    v = v * silu(z[i]);
+                float v = acc + TornadoMath.exp(cuml) * s + D.get(h) * x.get(i);
+                if (dims.get(SsdDims.HAS_Z) != 0) {
+                    v = v * silu(z.get(i));
                 }
-                y[i] = v;
+                y.set(i, v);
             }
         }
     }
@@ -343,24 +345,24 @@ public final class SsdKernels {
      * Inputs come packed as {@link StepInputs} lays them out ({@code parts}: where each starts);
      * {@code state} (batch, nheads, headdim, dstate) is updated in place.
      */
-    public static void decodeStep(float[] in, int[] parts, int[] dims, float[] state, float[] y, int padded) {
+    public static void decodeStep(FloatArray in, IntArray parts, IntArray dims, FloatArray state, FloatArray y, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
-            if (i < dims[SsdDims.BATCH] * dims[SsdDims.H] * dims[SsdDims.P]) {
-                int N = dims[SsdDims.N];
-                int bh = i / dims[SsdDims.P];
-                int h = bh % dims[SsdDims.H];
+            if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.H) * dims.get(SsdDims.P)) {
+                int N = dims.get(SsdDims.N);
+                int bh = i / dims.get(SsdDims.P);
+                int h = bh % dims.get(SsdDims.H);
                 float dt = stepDt(in, parts, dims, bh);
-                float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
-                float xdt = in[i] * dt;
+                float decay = TornadoMath.exp(dt * in.get(parts.get(StepInputs.A) + h));
+                float xdt = in.get(i) * dt;
                 int bo = stepGroupOffset(dims, bh);
                 int so = i * N;
                 float acc = 0f;
                 for (int n = 0; n < N; n++) {
-                    float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
-                    state[so + n] = s;
-                    acc += s * in[parts[StepInputs.C] + bo + n];
+                    float s = decay * state.get(so + n) + xdt * in.get(parts.get(StepInputs.B) + bo + n);
+                    state.set(so + n, s);
+                    acc += s * in.get(parts.get(StepInputs.C) + bo + n);
                 }
-                y[i] = stepOutput(in, parts, dims, acc, i, h);
+                y.set(i, stepOutput(in, parts, dims, acc, i, h));
             }
         }
     }
@@ -370,49 +372,50 @@ public final class SsdKernels {
      * "reduce"): the row's dstate entries are walked side by side, so the state, nearly all the data
      * a step touches, moves in coalesced runs; h·C is the work-group's sum.
      */
-    public static void decodeStepReduce(KernelContext kc, float[] in, int[] parts, int[] dims, float[] state, float[] y) {
+    public static void decodeStepReduce(KernelContext kc, FloatArray in, IntArray parts, IntArray dims, FloatArray state, FloatArray y) {
         int i = kc.groupIdx;
-        int N = dims[SsdDims.N];
-        int bh = i / dims[SsdDims.P];
-        int h = bh % dims[SsdDims.H];
+        int N = dims.get(SsdDims.N);
+        int bh = i / dims.get(SsdDims.P);
+        int h = bh % dims.get(SsdDims.H);
         float dt = stepDt(in, parts, dims, bh);
-        float decay = TornadoMath.exp(dt * in[parts[StepInputs.A] + h]);
-        float xdt = in[i] * dt;
+        float decay = TornadoMath.exp(dt * in.get(parts.get(StepInputs.A) + h));
+        float xdt = in.get(i) * dt;
         int bo = stepGroupOffset(dims, bh);
         int so = i * N;
         float acc = 0f;
         for (int n = kc.localIdx; n < N; n += kc.localGroupSizeX) {
-            float s = decay * state[so + n] + xdt * in[parts[StepInputs.B] + bo + n];
-            state[so + n] = s;
-            acc += s * in[parts[StepInputs.C] + bo + n];
+            float s = decay * state.get(so + n) + xdt * in.get(parts.get(StepInputs.B) + bo + n);
+            state.set(so + n, s);
+            acc += s * in.get(parts.get(StepInputs.C) + bo + n);
         }
         float sum = WorkGroups.sum(kc, acc);
         if (kc.localIdx == 0) {
-            y[i] = stepOutput(in, parts, dims, sum, i, h);
+            y.set(i, stepOutput(in, parts, dims, sum, i, h));
         }
     }
 
     /** dt of (batch, head) bh after bias, softplus and clamp. */
-    private static float stepDt(float[] in, int[] parts, int[] dims, int bh) {
+    private static float stepDt(FloatArray in, IntArray parts, IntArray dims, int bh) {
         float bias = 0f;
-        if (dims[SsdDims.HAS_BIAS] != 0) {
-            bias = in[parts[StepInputs.BIAS] + bh % dims[SsdDims.H]];
+        if (dims.get(SsdDims.HAS_BIAS) != 0) {
+            bias = in.get(parts.get(StepInputs.BIAS) + bh % dims.get(SsdDims.H));
         }
-        return dt(in[parts[StepInputs.DT] + bh], bias, dims[SsdDims.SOFTPLUS], in[parts[StepInputs.LIMITS]], in[parts[StepInputs.LIMITS] + 1]);
+        int limits = parts.get(StepInputs.LIMITS);
+        return dt(in.get(parts.get(StepInputs.DT) + bh), bias, dims.get(SsdDims.SOFTPLUS), in.get(limits), in.get(limits + 1));
     }
 
     /** Where (batch, head) bh's group starts in B and C: (batch, G, N). */
-    private static int stepGroupOffset(int[] dims, int bh) {
-        int H = dims[SsdDims.H];
-        int g = (bh % H) / (H / dims[SsdDims.G]);
-        return ((bh / H) * dims[SsdDims.G] + g) * dims[SsdDims.N];
+    private static int stepGroupOffset(IntArray dims, int bh) {
+        int H = dims.get(SsdDims.H);
+        int g = (bh % H) / (H / dims.get(SsdDims.G));
+        return ((bh / H) * dims.get(SsdDims.G) + g) * dims.get(SsdDims.N);
     }
 
     /** y = h·C + D·x, gated by silu(z) when z is given. */
-    private static float stepOutput(float[] in, int[] parts, int[] dims, float hc, int i, int h) {
-        float out = hc + in[parts[StepInputs.D] + h] * in[i];
-        if (dims[SsdDims.HAS_Z] != 0) {
-            out = out * silu(in[parts[StepInputs.Z] + i]);
+    private static float stepOutput(FloatArray in, IntArray parts, IntArray dims, float hc, int i, int h) {
+        float out = hc + in.get(parts.get(StepInputs.D) + h) * in.get(i);
+        if (dims.get(SsdDims.HAS_Z) != 0) {
+            out = out * silu(in.get(parts.get(StepInputs.Z) + i));
         }
         return out;
     }

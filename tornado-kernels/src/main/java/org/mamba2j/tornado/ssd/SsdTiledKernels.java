@@ -2,6 +2,8 @@ package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
  * KernelContext twins of the two matrix-product kernels of {@link SsdKernels}, tiled through local
@@ -22,10 +24,10 @@ public final class SsdTiledKernels {
      * (x·w)ᵀ·B over the chunk's positions, w = wState = exp(cum_last − cum_r)·dt_r.
      * Grid (roundUp(N, T), roundUp(P, T), batch·NC·H), local (T, T, 1).
      */
-    public static void chunkStates(KernelContext kc, float[] x, float[] B, float[] wState, int[] dims,
-                                   float[] states, int T) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkStates(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims,
+                                   FloatArray states, int T) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int ln = kc.localIdx;
         int lp = kc.localIdy;
         int n = kc.groupIdx * T + ln;
@@ -47,13 +49,13 @@ public final class SsdTiledKernels {
             int px = kc.groupIdy * T + lp;
             float xv = 0f;
             if (rx < len && px < P) {
-                xv = wState[cbase + rx] * x[((b * L + t0 + rx) * H + h) * P + px];
+                xv = wState.get(cbase + rx) * x.get(((b * L + t0 + rx) * H + h) * P + px);
             }
             xs[ln * T + lp] = xv;
             int rb = r0 + lp;
             float bv = 0f;
             if (rb < len && n < N) {
-                bv = B[((b * L + t0 + rb) * G + g) * N + n];
+                bv = B.get(((b * L + t0 + rb) * G + g) * N + n);
             }
             bs[lp * T + ln] = bv;
             kc.localBarrier();
@@ -63,7 +65,7 @@ public final class SsdTiledKernels {
             kc.localBarrier();
         }
         if (p < P && n < N) {
-            states[(bch * P + p) * N + n] = acc;
+            states.set((bch * P + p) * N + n, acc);
         }
     }
 
@@ -72,10 +74,10 @@ public final class SsdTiledKernels {
      * (CB ∘ decay ∘ dt)·X + exp(cum)·C·stateInᵀ + D·x, gated by silu(z).
      * Grid (roundUp(P, T), roundUp(Q, T), batch·NC·H), local (T, T, 1).
      */
-    public static void chunkOutput(KernelContext kc, float[] x, float[] z, float[] dt, float[] cum, float[] cb, float[] C,
-                                   float[] stateIn, float[] D, int[] dims, float[] y, int T) {
-        int L = dims[SsdDims.L], H = dims[SsdDims.H], P = dims[SsdDims.P], G = dims[SsdDims.G];
-        int N = dims[SsdDims.N], Q = dims[SsdDims.Q], NC = dims[SsdDims.NC];
+    public static void chunkOutput(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb, FloatArray C,
+                                   FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y, int T) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
         int lp = kc.localIdx;
         int ll = kc.localIdy;
         int p0 = kc.groupIdx * T;
@@ -91,7 +93,7 @@ public final class SsdTiledKernels {
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
         int lc = Math.min(l, Q - 1);
-        float cuml = cum[cbase + lc];
+        float cuml = cum.get(cbase + lc);
         float[] ws = kc.allocateFloatLocalArray(T * T); // [l][r] weights, then [l][n] C
         float[] vs = kc.allocateFloatLocalArray(T * T); // [r][p] x, then [n][p] stateIn
         float acc = 0f;
@@ -101,13 +103,13 @@ public final class SsdTiledKernels {
             int rw = r0 + lp;
             float wv = 0f;
             if (rw <= l && l < len) {
-                wv = cb[cbo + l * Q + rw] * TornadoMath.exp(cuml - cum[cbase + rw]) * dt[cbase + rw];
+                wv = cb.get(cbo + l * Q + rw) * TornadoMath.exp(cuml - cum.get(cbase + rw)) * dt.get(cbase + rw);
             }
             ws[ll * T + lp] = wv;
             int rx = r0 + ll;
             float xv = 0f;
             if (rx < len && p < P) {
-                xv = x[((b * L + t0 + rx) * H + h) * P + p];
+                xv = x.get(((b * L + t0 + rx) * H + h) * P + p);
             }
             vs[ll * T + lp] = xv;
             kc.localBarrier();
@@ -122,13 +124,13 @@ public final class SsdTiledKernels {
             int nc = n0 + lp;
             float cv = 0f;
             if (l < len && nc < N) {
-                cv = C[((b * L + t0 + l) * G + g) * N + nc];
+                cv = C.get(((b * L + t0 + l) * G + g) * N + nc);
             }
             ws[ll * T + lp] = cv;
             int ns = n0 + ll;
             float sv = 0f;
             if (ns < N && p < P) {
-                sv = stateIn[sbase + p * N + ns];
+                sv = stateIn.get(sbase + p * N + ns);
             }
             vs[ll * T + lp] = sv;
             kc.localBarrier();
@@ -139,11 +141,11 @@ public final class SsdTiledKernels {
         }
         if (l < len && p < P) {
             int i = ((b * L + t0 + l) * H + h) * P + p;
-            float v = acc + TornadoMath.exp(cuml) * s + D[h] * x[i];
-            if (dims[SsdDims.HAS_Z] != 0) {
-                v = v * SsdKernels.silu(z[i]);
+            float v = acc + TornadoMath.exp(cuml) * s + D.get(h) * x.get(i);
+            if (dims.get(SsdDims.HAS_Z) != 0) {
+                v = v * SsdKernels.silu(z.get(i));
             }
-            y[i] = v;
+            y.set(i, v);
         }
     }
 }

@@ -2,44 +2,45 @@ package org.mamba2j.tornado.ssd;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
- * Host copies of one call's SSD inputs. A task graph is bound to the Java arrays it was built with,
- * so a plan owns these and each call copies its inputs in. Absent optional inputs are 1-element
- * dummies (a kernel cannot take null); dt limits travel as an array because TornadoVM bakes scalar
- * arguments into the compiled kernel.
+ * Off-heap copies of one call's SSD inputs. A task graph is bound to the arrays it was built with,
+ * so a plan owns these and each call copies its inputs in, one bulk copy per tensor. Absent
+ * optional inputs are 1-element dummies (a kernel cannot take null); dt limits travel as an array
+ * because TornadoVM bakes scalar arguments into the compiled kernel.
  */
 final class StagedInputs {
 
-    final float[] x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
+    final FloatArray x, dtRaw, A, bias, dtLimits, B, C, D, z, init;
     private final SsdDims.Flags flags;
 
     StagedInputs(SsdShape s, SsdDims.Flags f) {
         int xs = Math.toIntExact(s.xSize());
         flags = f;
-        x = new float[xs];
-        dtRaw = new float[Math.toIntExact(s.dtSize())];
-        A = new float[s.nheads()];
-        bias = new float[f.bias() ? s.nheads() : 1];
-        dtLimits = new float[2];
-        B = new float[Math.toIntExact(s.bcSize())];
-        C = new float[B.length];
-        D = new float[s.nheads()];
-        z = new float[f.z() ? xs : 1];
-        init = new float[f.init() ? Math.toIntExact(s.stateSize()) : 1];
+        x = new FloatArray(xs);
+        dtRaw = new FloatArray(Math.toIntExact(s.dtSize()));
+        A = new FloatArray(s.nheads());
+        bias = new FloatArray(f.bias() ? s.nheads() : 1);
+        dtLimits = new FloatArray(2);
+        B = new FloatArray(Math.toIntExact(s.bcSize()));
+        C = new FloatArray(B.getSize());
+        D = new FloatArray(s.nheads());
+        z = new FloatArray(f.z() ? xs : 1);
+        init = new FloatArray(f.init() ? Math.toIntExact(s.stateSize()) : 1);
     }
 
     void copyFrom(SsdInputs in) {
-        System.arraycopy(in.x(), 0, x, 0, x.length);
-        System.arraycopy(in.dt(), 0, dtRaw, 0, dtRaw.length);
-        System.arraycopy(in.A(), 0, A, 0, A.length);
-        System.arraycopy(in.B(), 0, B, 0, B.length);
-        System.arraycopy(in.C(), 0, C, 0, C.length);
-        System.arraycopy(in.D(), 0, D, 0, D.length);
-        if (flags.bias()) System.arraycopy(in.timeStep().bias(), 0, bias, 0, bias.length);
-        if (flags.z()) System.arraycopy(in.z(), 0, z, 0, z.length);
-        if (flags.init()) System.arraycopy(in.initialState(), 0, init, 0, init.length);
-        dtLimits[0] = in.timeStep().min();
-        dtLimits[1] = in.timeStep().max();
+        OffHeap.copy(in.x(), x);
+        OffHeap.copy(in.dt(), dtRaw);
+        OffHeap.copy(in.A(), A);
+        OffHeap.copy(in.B(), B);
+        OffHeap.copy(in.C(), C);
+        OffHeap.copy(in.D(), D);
+        if (flags.bias()) OffHeap.copy(in.timeStep().bias(), bias);
+        if (flags.z()) OffHeap.copy(in.z(), z);
+        if (flags.init()) OffHeap.copy(in.initialState(), init);
+        dtLimits.set(0, in.timeStep().min());
+        dtLimits.set(1, in.timeStep().max());
     }
 }

@@ -1,19 +1,20 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.tornado.DeviceConfig;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
-import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,7 +36,7 @@ public final class StepPlan implements AutoCloseable {
     final SsdDims.Flags flags;
     final boolean resident;
     private final StepInputs in;
-    private final float[] state, y;
+    private final FloatArray state, y;
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
 
@@ -48,28 +49,26 @@ public final class StepPlan implements AutoCloseable {
         String name = "ssdstep" + IDS.incrementAndGet();
         int xs = Math.toIntExact(s.xSize());
         in = new StepInputs(s, f);
-        state = new float[Math.toIntExact(s.stateSize())];
-        y = new float[xs];
-        if (initialState != null) System.arraycopy(initialState, 0, state, 0, state.length);
-        int[] dims = SsdDims.of(s, f);
+        state = new FloatArray(Math.toIntExact(s.stateSize()));
+        y = new FloatArray(xs);
+        if (initialState != null) OffHeap.copy(initialState, state);
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
         TaskGraph g = new TaskGraph(name)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, in.parts)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.packed);
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
         DeviceConfig.Kernel k = cfg.kernel("step");
-        WorkerGrid w;
+        Grids grids = new Grids(device, 1);
         if (k.variant().equals("reduce")) {
             g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);
-            w = new WorkerGrid1D(xs * k.local());
+            grids.groups(g, "step", k.local(), rows -> xs);
         } else {
-            int global = SsdPlan.roundUp(xs, k.local()); // the loop bound: TornadoVM bounds a @Parallel loop by the grid
-            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, global);
-            w = new WorkerGrid1D(global);
+            g.task("step", SsdKernels::decodeStep, in.packed, in.parts, dims, state, y, grids.loop(g, "step", k.local(), rows -> xs));
         }
-        w.setLocalWork(k.local(), 1, 1);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y);
         g.transferToHost(resident ? DataTransferMode.UNDER_DEMAND : DataTransferMode.EVERY_EXECUTION, state);
-        plan = new TornadoExecutionPlan(g.snapshot()).withDevice(device).withGridScheduler(new GridScheduler(name + ".step", w));
+        TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot()).withDevice(device);
+        plan = grids.scheduler() == null ? p : p.withGridScheduler(grids.scheduler());
         if (Boolean.getBoolean(SsdPlan.PRINT_KERNELS)) plan.withPrintKernel().withThreadInfo();
         if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
     }
@@ -77,10 +76,10 @@ public final class StepPlan implements AutoCloseable {
     /** One step; in copied mode {@code stateInOut} is read and updated, in resident mode it is ignored (may be null). */
     public synchronized void run(SsdInputs inputs, float[] stateInOut, float[] yOut) {
         in.copyFrom(inputs);
-        if (!resident) System.arraycopy(stateInOut, 0, state, 0, state.length);
+        if (!resident) OffHeap.copy(stateInOut, state);
         last = plan.execute();
-        System.arraycopy(y, 0, yOut, 0, y.length);
-        if (!resident) System.arraycopy(state, 0, stateInOut, 0, state.length);
+        OffHeap.copy(y, 0, yOut, 0, y.getSize());
+        if (!resident) OffHeap.copy(state, 0, stateInOut, 0, state.getSize());
     }
 
     /** Device time of the last step's kernel in ns, or −1 without profiling. */
@@ -91,7 +90,7 @@ public final class StepPlan implements AutoCloseable {
     /** Resident mode: copies the device's current state into {@code out}. */
     public synchronized void readState(float[] out) {
         if (resident && last != null) last.transferToHost(state);
-        System.arraycopy(state, 0, out, 0, state.length);
+        OffHeap.copy(state, 0, out, 0, state.getSize());
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.mamba2j.io.SafeTensors;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.model.PackedStates;
 import org.mamba2j.tornado.model.PrefillPipeline;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
 import java.util.Arrays;
@@ -39,15 +40,16 @@ class DevicePrefillGoldenTest {
             Mamba2Config c = m.config();
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
-            float[] embedding = MixerWeights.embedding(m), untied = MixerWeights.untiedLmHead(m);
+            FloatArray embedding = FloatArray.fromArray(MixerWeights.embedding(m));
+            float[] untied = MixerWeights.untiedLmHead(m);
             PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layer(m, i),
-                    MixerWeights.finalNorm(m), embedding, untied == null ? embedding : untied);
-            float[] logits = device.run(Arrays.copyOf(ids, n));
+                    FloatArray.fromArray(MixerWeights.finalNorm(m)), embedding, untied == null ? embedding : FloatArray.fromArray(untied));
+            float[] logits = device.run(Arrays.copyOf(ids, n)).toHeapArray();
             assertClose(ref, (n - 1) * V, logits, TOL, "logits after " + n + " tokens");
 
             Mamba2Model.State jvm = m.newState();
             m.prefill(Arrays.copyOf(ids, n), jvm, false);
-            Mamba2Model.State handed = handOver(m, device.states(), n);
+            Mamba2Model.State handed = handOver(m, device.states().toHeapArray(), n);
             for (int l = 0; l < c.nLayer(); l++) {
                 assertRel("conv window of block " + l, handed.convWindow(l), jvm.convWindow(l), 1e-6);
                 assertRel("SSM state of block " + l, handed.ssmState(l), jvm.ssmState(l), 1e-5);

@@ -7,6 +7,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.tornado.KernelContextEmulator;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -23,10 +25,16 @@ class MixerKernelsTest {
         return RandomInputs.gaussian(rnd, n, 1f);
     }
 
-    static float[] poisoned(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
+    /** A kernel's output buffer, NaN everywhere until the kernel writes it. */
+    static FloatArray poisoned(int n) {
+        FloatArray a = new FloatArray(n);
+        a.init(Float.NaN);
         return a;
+    }
+
+    /** An off-heap copy of a (what a kernel takes). */
+    static FloatArray off(float[] a) {
+        return FloatArray.fromArray(a);
     }
 
     static void assertRel(String what, float[] out, double[] ref, double tol) {
@@ -80,10 +88,11 @@ class MixerKernelsTest {
 
         /** Runs the kernel on copies of x, w and the states; returns {zxbcdt, xbc, states}, outputs poisoned first. */
         float[][] run(int reset, int local) {
-            float[] zx = poisoned(rows), xbc = poisoned(convDim + 2), st = state.clone(), xs = x.clone(), ws = w.clone();
-            KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, new int[]{3, reset},
+            FloatArray zx = poisoned(rows), xbc = poisoned(convDim + 2), st = off(state), xs = off(x), ws = off(w);
+            IntArray control = IntArray.fromElements(3, reset);
+            KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control,
                     xs, ws, wOff, zx, cols, 1e-5f, st, convAt, convWOff, xbc, xbcOffset, convDim, dConv));
-            return new float[][]{zx, xbc, st};
+            return new float[][]{zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
         }
     }
 
@@ -123,9 +132,10 @@ class MixerKernelsTest {
     @Test
     void normMatVecOutWritesTheLogits() {
         int rows = 19, cols = 64, local = 32;
-        float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols), out = poisoned(rows);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, x, norm, w, out, cols, 1e-5f));
-        assertRel("normMatVecOut", out, matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
+        float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
+        FloatArray out = poisoned(rows), wa = off(w), normA = off(norm), xa = off(x);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xa, normA, wa, out, cols, 1e-5f));
+        assertRel("normMatVecOut", out.toHeapArray(), matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
     }
 
     @ParameterizedTest
@@ -133,9 +143,11 @@ class MixerKernelsTest {
     void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local) {
         int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
-        float[] acc = randn(rows), acc0 = acc.clone();
+        float[] acc0 = randn(rows);
+        FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1,
-                k -> MixerKernels.gatedMatVecAccumulate(k, y, zx, w, normOff, wOff, acc, dInner, groupSize, 1e-5f));
+                k -> MixerKernels.gatedMatVecAccumulate(k, ya, zxa, wa, normOff, wOff, accA, dInner, groupSize, 1e-5f));
+        float[] acc = accA.toHeapArray();
         double[] gated = new double[dInner];
         for (int g = 0; g < groups; g++) {
             double ss = 0;
@@ -156,14 +168,17 @@ class MixerKernelsTest {
         int H = 6, P = 8, G = 2, N = 16, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
         int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
-        float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6), y = poisoned(dInner);
+        float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6);
         packed[dOff + H] = 0.001f;
         packed[dOff + H + 1] = 0.5f;
         for (int h = 0; h < H; h++) packed[aOff + h] = -(1 + h);
         float[] a = Arrays.copyOfRange(packed, aOff, aOff + H), d = Arrays.copyOfRange(packed, dOff, dOff + H);
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
-        KernelContextEmulator.run(H * P * 4, 1, 1, 4, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 0}, zx, xbc, whole, sOff, packed, biasOff, y, H, P, G, N));
-        float[] state = Arrays.copyOfRange(whole, sOff, sOff + H * P * N);
+        FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
+        IntArray control = IntArray.fromElements(0, 0);
+        KernelContextEmulator.run(H * P * 4, 1, 1, 4, 1, 1,
+                k -> MixerKernels.ssdStep(k, control, zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, H, P, G, N));
+        float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
             int g = h / (H / G);
@@ -192,10 +207,12 @@ class MixerKernelsTest {
         packed[3 * H + 1] = 100f;
         packed[H] = -1f;
         packed[H + 1] = -2f;
-        float[] dirty = randn(H * P * N), clean = new float[H * P * N], yDirty = poisoned(dInner), yClean = poisoned(dInner);
-        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 1}, zx, xbc, dirty, 0, packed, 0, yDirty, H, P, G, N));
-        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, new int[]{0, 0}, zx, xbc, clean, 0, packed, 0, yClean, H, P, G, N));
-        assertTrue(Arrays.equals(yClean, yDirty) && Arrays.equals(clean, dirty));
+        FloatArray dirty = off(randn(H * P * N)), clean = new FloatArray(H * P * N), yDirty = poisoned(dInner), yClean = poisoned(dInner);
+        FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
+        IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
+        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, fresh, zxa, xbcA, dirty, 0, packedA, 0, yDirty, H, P, G, N));
+        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, keep, zxa, xbcA, clean, 0, packedA, 0, yClean, H, P, G, N));
+        assertTrue(Arrays.equals(yClean.toHeapArray(), yDirty.toHeapArray()) && Arrays.equals(clean.toHeapArray(), dirty.toHeapArray()));
         InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
         float[] zeroed = conv.state().clone();
         Arrays.fill(zeroed, conv.convAt(), conv.convAt() + conv.convDim() * (conv.dConv() - 1), 0f);
@@ -206,17 +223,19 @@ class MixerKernelsTest {
 
     @Test
     void loadStatesCopiesTheStagedStates() {
-        float[] states = poisoned(37), staged = randn(37);
-        MixerKernels.loadStates(staged, states, states.length);
-        assertArrayEquals(staged, states);
+        FloatArray states = poisoned(37);
+        float[] staged = randn(37);
+        MixerKernels.loadStates(off(staged), states, states.getSize());
+        assertArrayEquals(staged, states.toHeapArray());
     }
 
     @Test
     void embedCopiesTheTokenRow() {
         int dim = 16;
-        float[] table = randn(10 * dim), out = poisoned(dim);
-        MixerKernels.embed(new int[]{7, 0}, table, out, dim);
-        assertTrue(Arrays.equals(Arrays.copyOfRange(table, 7 * dim, 8 * dim), out));
+        float[] table = randn(10 * dim);
+        FloatArray out = poisoned(dim);
+        MixerKernels.embed(IntArray.fromElements(7, 0), off(table), out, dim);
+        assertTrue(Arrays.equals(Arrays.copyOfRange(table, 7 * dim, 8 * dim), out.toHeapArray()));
     }
 
     @Test

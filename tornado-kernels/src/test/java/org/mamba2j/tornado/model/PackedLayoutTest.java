@@ -4,6 +4,7 @@ import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
 import org.junit.jupiter.api.Test;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.util.Arrays;
 
@@ -34,8 +35,9 @@ class PackedLayoutTest {
                 filled(m.convDim() * m.dConv(), 1e5f), filled(m.convDim(), 2e5f), filled(m.nheads(), 3e5f),
                 filled(m.nheads(), 4e5f), filled(m.nheads(), 5e5f), filled(m.dInner(), 6e5f), filled(m.dModel() * m.dInner(), 7e5f));
         PackedBlock o = PackedBlock.of(m);
-        float[] p = o.pack(w, m);
-        assertEquals(p.length, o.size());
+        FloatArray packed = o.pack(w, m);
+        assertEquals(packed.getSize(), o.size());
+        float[] p = packed.toHeapArray();
         assertArrayEquals(w.norm(), Arrays.copyOfRange(p, o.norm(), o.inProj()));
         assertArrayEquals(w.inProj(), Arrays.copyOfRange(p, o.inProj(), o.convW()));
         assertArrayEquals(w.convW(), Arrays.copyOfRange(p, o.convW(), o.convB()));

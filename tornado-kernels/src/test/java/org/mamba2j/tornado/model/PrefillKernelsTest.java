@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.tornado.KernelContextEmulator;
 
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,8 @@ import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.util.Arrays;
 import java.util.List;
@@ -23,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.mamba2j.tornado.model.MixerKernelsTest.assertRel;
 import static org.mamba2j.tornado.model.MixerKernelsTest.poisoned;
 import static org.mamba2j.tornado.model.MixerKernelsTest.silu;
+import static org.mamba2j.tornado.model.MixerKernelsTest.off;
 
 /**
  * The prefill kernels as plain Java (KernelContext ones through {@link KernelContextEmulator}, real
@@ -38,8 +43,8 @@ class PrefillKernelsTest {
         return RandomInputs.gaussian(rnd, n, 1f);
     }
 
-    static int[] control(int rows, int start, boolean resume) {
-        return new int[]{rows, start, resume ? 1 : 0};
+    static IntArray control(int rows, int start, boolean resume) {
+        return IntArray.fromElements(rows, start, resume ? 1 : 0);
     }
 
     /** A loop bound past the work items (the kernels must skip the surplus). */
@@ -48,8 +53,8 @@ class PrefillKernelsTest {
     }
 
     /** Rows [rows, capacity) of a (capacity × n) buffer are still NaN. */
-    static void assertUntouchedPast(String what, float[] out, int rows, int n) {
-        for (int i = rows * n; i < out.length; i++) assertTrue(Float.isNaN(out[i]), what + " wrote past its rows at " + i);
+    static void assertUntouchedPast(String what, FloatArray out, int rows, int n) {
+        for (int i = rows * n; i < out.getSize(); i++) assertTrue(Float.isNaN(out.get(i)), what + " wrote past its rows at " + i);
     }
 
     @ParameterizedTest(name = "rows {0}, n {1}, k {2}")
@@ -67,24 +72,25 @@ class PrefillKernelsTest {
         }
         double[] refAcc = ref.clone();
         for (int i = 0; i < refAcc.length; i++) refAcc[i] += acc0[i];
-        int[] control = control(rows, 0, false);
+        IntArray control = control(rows, 0, false);
+        FloatArray aA = off(a), wA = off(w);
         for (String variant : List.of("loop", "blocked")) {
-            float[] out = poisoned(capacity * n), acc = acc0.clone();
-            Arrays.fill(acc, rows * n, acc.length, Float.NaN);
-            gemm(variant, control, a, w, wOff, out, n, k, 0);
-            gemm(variant, control, a, w, wOff, acc, n, k, 1);
-            assertRel(variant + " gemm", Arrays.copyOf(out, rows * n), ref, 1e-6);
-            assertRel(variant + " gemm accumulating", Arrays.copyOf(acc, rows * n), refAcc, 1e-6);
+            FloatArray out = poisoned(capacity * n), acc = off(acc0);
+            for (int i = rows * n; i < acc.getSize(); i++) acc.set(i, Float.NaN);
+            gemm(variant, control, aA, wA, wOff, out, n, k, 0);
+            gemm(variant, control, aA, wA, wOff, acc, n, k, 1);
+            assertRel(variant + " gemm", Arrays.copyOf(out.toHeapArray(), rows * n), ref, 1e-6);
+            assertRel(variant + " gemm accumulating", Arrays.copyOf(acc.toHeapArray(), rows * n), refAcc, 1e-6);
             assertUntouchedPast(variant + " gemm", out, rows, n);
             assertUntouchedPast(variant + " gemm accumulating", acc, rows, n);
         }
     }
 
     /** Runs a gemm variant over a grid sized for {@code control[ROWS]}, as PrefillPlan launches it. */
-    static void gemm(String variant, int[] control, float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
-        int rows = control[PrefillKernels.ROWS];
+    static void gemm(String variant, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
+        int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
-            KernelContextEmulator.run(PrefillPlan.blockedGlobal(n), PrefillPlan.blockedGlobal(rows), 1, 16, 16, 1,
+            KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
                     kc -> PrefillKernels.gemmBlocked(kc, control, a, w, wOff, out, n, k, accumulate));
         } else {
             PrefillKernels.gemm(control, a, w, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
@@ -94,8 +100,9 @@ class PrefillKernelsTest {
     @ParameterizedTest(name = "rows {0}, n {1}, local {2}")
     @CsvSource({"3,768,256", "5,100,32", "1,3,4"})
     void rmsNormRows(int rows, int n, int local) {
-        float[] x = randn((rows + 2) * n), w = randn(n + 5), out = poisoned((rows + 2) * n);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, x, w, out, n, 1e-5f));
+        float[] x = randn((rows + 2) * n), w = randn(n + 5);
+        FloatArray out = poisoned((rows + 2) * n), xA = off(x), wA = off(w);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, xA, wA, out, n, 1e-5f));
         double[] ref = new double[rows * n];
         for (int t = 0; t < rows; t++) {
             double ss = 0;
@@ -103,16 +110,17 @@ class PrefillKernelsTest {
             double scale = 1 / Math.sqrt(ss / n + 1e-5);
             for (int i = 0; i < n; i++) ref[t * n + i] = x[t * n + i] * scale * w[i];
         }
-        assertRel("rmsNormRows", Arrays.copyOf(out, rows * n), ref, 1e-6);
+        assertRel("rmsNormRows", Arrays.copyOf(out.toHeapArray(), rows * n), ref, 1e-6);
         assertUntouchedPast("rmsNormRows", out, rows, n);
     }
 
     @Test
     void gatedRmsNormRowsIsGroupedPerRowAndGroup() {
         int rows = 3, groups = 4, groupSize = 48, dInner = groups * groupSize, dInProj = dInner + 37, wOff = 9;
-        float[] y = randn(rows * dInner), zx = randn(rows * dInProj), w = randn(wOff + dInner + 2), out = poisoned((rows + 1) * dInner);
+        float[] y = randn(rows * dInner), zx = randn(rows * dInProj), w = randn(wOff + dInner + 2);
+        FloatArray out = poisoned((rows + 1) * dInner), yA = off(y), zxA = off(zx), wA = off(w);
         KernelContextEmulator.run(rows * groups * 32, 1, 1, 32, 1, 1,
-                k -> PrefillKernels.gatedRmsNormRows(k, y, zx, w, wOff, out, dInner, dInProj, groupSize, 1e-5f));
+                k -> PrefillKernels.gatedRmsNormRows(k, yA, zxA, wA, wOff, out, dInner, dInProj, groupSize, 1e-5f));
         double[] ref = new double[rows * dInner];
         for (int t = 0; t < rows; t++) {
             for (int g = 0; g < groups; g++) {
@@ -125,7 +133,7 @@ class PrefillKernelsTest {
                 for (int i = g * groupSize; i < (g + 1) * groupSize; i++) ref[t * dInner + i] *= scale * w[wOff + i];
             }
         }
-        assertRel("gatedRmsNormRows", Arrays.copyOf(out, rows * dInner), ref, 1e-6);
+        assertRel("gatedRmsNormRows", Arrays.copyOf(out.toHeapArray(), rows * dInner), ref, 1e-6);
         assertUntouchedPast("gatedRmsNormRows", out, rows, dInner);
     }
 
@@ -138,11 +146,13 @@ class PrefillKernelsTest {
         int capacity = rows + 3, convAt = 6, convWOff = 4, km1 = D_CONV - 1;
         float[] zx = randn(capacity * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 5), w = randn(convWOff + CONV_DIM * (D_CONV + 1) + 2);
         float[] states0 = states.clone();
-        float[] x = poisoned(capacity * D_INNER), B = poisoned(capacity * GN), C = poisoned(capacity * GN), dt = poisoned(capacity * HEADS);
-        int[] control = control(rows, start, resume);
-        PrefillKernels.causalConv(control, zx, states, convAt, w, convWOff, x, B, C, dt, D_INNER, GN, HEADS, D_CONV,
+        FloatArray xA = poisoned(capacity * D_INNER), bA = poisoned(capacity * GN), cA = poisoned(capacity * GN), dtA = poisoned(capacity * HEADS);
+        FloatArray statesA = off(states);
+        IntArray control = control(rows, start, resume);
+        PrefillKernels.causalConv(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, D_CONV,
                 pad(rows * (CONV_DIM + HEADS)));
-        assertArrayEquals(states0, states, "the conv must not write the states");
+        assertArrayEquals(states0, statesA.toHeapArray(), "the conv must not write the states");
+        float[] x = xA.toHeapArray(), B = bA.toHeapArray(), C = cA.toHeapArray(), dt = dtA.toHeapArray();
         double[] ref = new double[rows * CONV_DIM];
         float[] got = new float[rows * CONV_DIM];
         for (int t = 0; t < rows; t++) {
@@ -162,18 +172,20 @@ class PrefillKernelsTest {
         for (int t = 0; t < start; t++) {
             for (int c = 0; c < CONV_DIM; c++) assertEquals(0f, got[t * CONV_DIM + c], "padding row " + t + " must be exactly zero");
         }
-        assertUntouchedPast("causalConv x", x, rows, D_INNER);
-        assertUntouchedPast("causalConv B", B, rows, GN);
-        assertUntouchedPast("causalConv C", C, rows, GN);
-        assertUntouchedPast("causalConv dt", dt, rows, HEADS);
+        assertUntouchedPast("causalConv x", xA, rows, D_INNER);
+        assertUntouchedPast("causalConv B", bA, rows, GN);
+        assertUntouchedPast("causalConv C", cA, rows, GN);
+        assertUntouchedPast("causalConv dt", dtA, rows, HEADS);
     }
 
     @ParameterizedTest(name = "rows {0}, start {1}")
     @CsvSource({"8,0", "8,6", "3,0", "16,15"})
     void saveConvWindowKeepsTheLastInputsOldestFirst(int rows, int start) {
         int convAt = 5, km1 = D_CONV - 1;
-        float[] zx = randn((rows + 2) * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 4), before = states.clone();
-        PrefillKernels.saveConvWindow(control(rows, start, false), zx, states, convAt, D_INNER, CONV_DIM, D_IN_PROJ, D_CONV, pad(CONV_DIM * km1));
+        float[] zx = randn((rows + 2) * D_IN_PROJ), before = randn(convAt + CONV_DIM * km1 + 4);
+        FloatArray statesA = off(before);
+        PrefillKernels.saveConvWindow(control(rows, start, false), off(zx), statesA, convAt, D_INNER, CONV_DIM, D_IN_PROJ, D_CONV, pad(CONV_DIM * km1));
+        float[] states = statesA.toHeapArray();
         for (int c = 0; c < CONV_DIM; c++) {
             for (int k = 0; k < km1; k++) {
                 int s = rows - km1 + k;
@@ -188,13 +200,15 @@ class PrefillKernelsTest {
     @Test
     void statesLoadAsZeroUnlessResumingAndStoreAtTheirOffset() {
         int size = 50, at = 13;
-        float[] states = randn(at + size + 4), out = poisoned(size);
-        PrefillKernels.loadState(control(8, 3, false), states, at, out, size, pad(size));
-        assertArrayEquals(new float[size], out);
-        PrefillKernels.loadState(control(8, 0, true), states, at, out, size, pad(size));
-        assertArrayEquals(Arrays.copyOfRange(states, at, at + size), out);
-        float[] in = randn(size), before = states.clone();
-        PrefillKernels.storeState(in, states, at, size, pad(size));
+        float[] before = randn(at + size + 4);
+        FloatArray out = poisoned(size), statesA = off(before);
+        PrefillKernels.loadState(control(8, 3, false), statesA, at, out, size, pad(size));
+        assertArrayEquals(new float[size], out.toHeapArray());
+        PrefillKernels.loadState(control(8, 0, true), statesA, at, out, size, pad(size));
+        assertArrayEquals(Arrays.copyOfRange(before, at, at + size), out.toHeapArray());
+        float[] in = randn(size);
+        PrefillKernels.storeState(off(in), statesA, at, size, pad(size));
+        float[] states = statesA.toHeapArray();
         assertArrayEquals(in, Arrays.copyOfRange(states, at, at + size));
         assertArrayEquals(Arrays.copyOf(before, at), Arrays.copyOf(states, at));
         assertArrayEquals(Arrays.copyOfRange(before, at + size, before.length), Arrays.copyOfRange(states, at + size, states.length));
@@ -203,17 +217,19 @@ class PrefillKernelsTest {
     @Test
     void embedRowsZeroesThePaddingAndLastRowReadsTheLastPosition() {
         int dim = 6, rows = 5, start = 2;
-        float[] table = randn(10 * dim), out = poisoned((rows + 2) * dim);
+        float[] table = randn(10 * dim);
+        FloatArray outA = poisoned((rows + 2) * dim);
         int[] tokens = {0, 0, 7, 3, 9, 1, 1};
-        PrefillKernels.embedRows(control(rows, start, false), tokens, table, out, dim, pad(rows * dim));
+        PrefillKernels.embedRows(control(rows, start, false), IntArray.fromArray(tokens), off(table), outA, dim, pad(rows * dim));
+        float[] out = outA.toHeapArray();
         for (int t = 0; t < rows; t++) {
             float[] want = t < start ? new float[dim] : Arrays.copyOfRange(table, tokens[t] * dim, (tokens[t] + 1) * dim);
             assertArrayEquals(want, Arrays.copyOfRange(out, t * dim, (t + 1) * dim), "row " + t);
         }
-        assertUntouchedPast("embedRows", out, rows, dim);
-        float[] last = poisoned(dim);
-        PrefillKernels.lastRow(control(rows, start, false), out, last, dim, pad(dim));
-        assertArrayEquals(Arrays.copyOfRange(table, 9 * dim, 10 * dim), last);
+        assertUntouchedPast("embedRows", outA, rows, dim);
+        FloatArray last = poisoned(dim);
+        PrefillKernels.lastRow(control(rows, start, false), outA, last, dim, pad(dim));
+        assertArrayEquals(Arrays.copyOfRange(table, 9 * dim, 10 * dim), last.toHeapArray());
     }
 
     static int params(Class<?> c, String kernel) {

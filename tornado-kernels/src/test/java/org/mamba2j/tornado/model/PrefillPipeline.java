@@ -8,8 +8,9 @@ import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-import java.util.Arrays;
 import java.util.function.IntFunction;
 
 /**
@@ -29,18 +30,17 @@ public final class PrefillPipeline {
     private final MixerDims d;
     private final int chunk, capacity;
     private final String gemm, cumsum;
-    private final float[][] packed;
-    private final LayerWeights[] layers;
-    private final float[] normF, embedding, lmHead, dtLimits, states, logits;
+    private final FloatArray[] packed, aNeg, dtBias, D;
+    private final FloatArray normF, embedding, lmHead, dtLimits, states, logits;
     private final PackedBlock o;
     private final PackedStates ps;
-    private final int[] control = new int[PrefillKernels.CONTROL_LENGTH], tokens, ssdDims;
-    private final float[] residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
-    private final float[] noZ = new float[1];
+    private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH), tokens, ssdDims;
+    private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
+    private final FloatArray noZ = new FloatArray(1);
 
     /** {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". */
     public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, String cumsum, IntFunction<LayerWeights> weights,
-                           float[] normF, float[] embedding, float[] lmHead) {
+                           FloatArray normF, FloatArray embedding, FloatArray lmHead) {
         if (!cumsum.equals("loop") && !cumsum.equals("scan")) throw new IllegalArgumentException("cumsum variant " + cumsum);
         this.d = d;
         this.chunk = chunk;
@@ -49,19 +49,24 @@ public final class PrefillPipeline {
         this.cumsum = cumsum;
         this.o = PackedBlock.of(d);
         this.ps = PackedStates.of(d);
-        this.layers = new LayerWeights[d.nLayer()];
-        this.packed = new float[d.nLayer()][];
+        this.packed = new FloatArray[d.nLayer()];
+        this.aNeg = new FloatArray[d.nLayer()];
+        this.dtBias = new FloatArray[d.nLayer()];
+        this.D = new FloatArray[d.nLayer()];
         for (int l = 0; l < d.nLayer(); l++) {
-            layers[l] = weights.apply(l);
-            packed[l] = o.pack(layers[l], d);
+            LayerWeights lw = weights.apply(l);
+            packed[l] = o.pack(lw, d);
+            aNeg[l] = FloatArray.fromArray(lw.aNeg());
+            dtBias[l] = FloatArray.fromArray(lw.dtBias());
+            D[l] = FloatArray.fromArray(lw.d());
         }
         this.normF = normF;
         this.embedding = embedding;
         this.lmHead = lmHead;
-        this.dtLimits = new float[]{d.dtMin(), d.dtMax()};
+        this.dtLimits = FloatArray.fromElements(d.dtMin(), d.dtMax());
         SsdShape s = new SsdShape(1, capacity, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), chunk);
-        this.ssdDims = SsdDims.of(s, new SsdDims.Flags(false, true, true, true));
-        this.tokens = new int[capacity];
+        this.ssdDims = IntArray.fromArray(SsdDims.of(s, new SsdDims.Flags(false, true, true, true)));
+        this.tokens = new IntArray(capacity);
         int gn = d.ngroups() * d.dstate();
         residual = nan(capacity * d.dModel());
         normed = nan(capacity * d.dModel());
@@ -71,14 +76,14 @@ public final class PrefillPipeline {
         C = nan(capacity * gn);
         dtRaw = nan(capacity * d.nheads());
         dt = nan(SsdDims.chunkedDtSize(s));
-        cum = nan(dt.length);
-        wState = nan(dt.length);
+        cum = nan(dt.getSize());
+        wState = nan(dt.getSize());
         cb = nan(SsdDims.cbSize(s));
         chunkStates = nan(SsdDims.chunkStatesSize(s));
-        stateIn = nan(chunkStates.length);
+        stateIn = nan(chunkStates.getSize());
         scores = nan(SsdDims.scoresSize(s));
         init = nan(d.dInner() * d.dstate());
-        fin = nan(init.length);
+        fin = nan(init.getSize());
         y = nan(capacity * d.dInner());
         gated = nan(capacity * d.dInner());
         last = nan(d.dModel());
@@ -86,19 +91,19 @@ public final class PrefillPipeline {
         logits = nan(d.vocab());
     }
 
-    private static float[] nan(int n) {
-        float[] a = new float[n];
-        Arrays.fill(a, Float.NaN);
+    private static FloatArray nan(int n) {
+        FloatArray a = new FloatArray(n);
+        a.init(Float.NaN);
         return a;
     }
 
     /** {@link PrefillPlan#run}: the logits after the prompt; the states after it in {@link #states()}. */
-    public float[] run(int[] prompt) {
+    public FloatArray run(int[] prompt) {
         for (PrefillPlan.Pass p : PrefillPlan.passes(prompt.length, capacity, chunk)) pass(prompt, p);
         return logits;
     }
 
-    public float[] states() {
+    public FloatArray states() {
         return states;
     }
 
@@ -107,8 +112,7 @@ public final class PrefillPipeline {
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         PrefillKernels.embedRows(control, tokens, embedding, residual, d.dModel(), bound(capacity * d.dModel()));
         for (int l = 0; l < d.nLayer(); l++) {
-            float[] w = packed[l];
-            LayerWeights lw = layers[l];
+            FloatArray w = packed[l], A = aNeg[l], bias = dtBias[l];
             int convAt = ps.conv(l), ssmAt = ps.ssm(l);
             KernelContextEmulator.run(rows * LOCAL, 1, 1, LOCAL, 1, 1,
                     k -> PrefillKernels.rmsNormRows(k, residual, w, normed, d.dModel(), d.eps()));
@@ -121,15 +125,15 @@ public final class PrefillPipeline {
             int H = d.nheads(), P = d.headdim(), N = d.dstate(), G = d.ngroups();
             if (cumsum.equals("scan")) { // a group per (chunk, head) of this pass, as PrefillPlan sizes its grid
                 KernelContextEmulator.run(rows / chunk * H * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
-                        k -> SsdKernels.chunkCumsumScan(k, dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState));
+                        k -> SsdKernels.chunkCumsumScan(k, dtRaw, A, bias, dtLimits, ssdDims, dt, cum, wState));
             } else {
-                SsdKernels.chunkCumsum(dtRaw, lw.aNeg(), lw.dtBias(), dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
+                SsdKernels.chunkCumsum(dtRaw, A, bias, dtLimits, ssdDims, dt, cum, wState, bound(capacity / chunk * H));
             }
             SsdKernels.chunkCB(C, B, ssdDims, cb, bound(capacity / chunk * G * chunk * chunk));
             SsdKernels.chunkStates(x, B, wState, ssdDims, chunkStates, bound(capacity / chunk * H * P * N));
             SsdKernels.statePassing(chunkStates, cum, init, ssdDims, stateIn, fin, bound(H * P * N));
             SsdKernels.chunkScores(cb, dt, cum, ssdDims, scores, bound(capacity / chunk * H * chunk * chunk));
-            SsdKernels.chunkOutput(x, noZ, cum, scores, C, stateIn, lw.d(), ssdDims, y, bound(capacity * H * P));
+            SsdKernels.chunkOutput(x, noZ, cum, scores, C, stateIn, D[l], ssdDims, y, bound(capacity * H * P));
             PrefillKernels.storeState(fin, states, ssmAt, ssmSize, bound(ssmSize));
             int groupSize = d.dInner() / d.ngroups();
             KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,
@@ -140,7 +144,7 @@ public final class PrefillPipeline {
         KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> MixerKernels.normMatVecOut(k, last, normF, lmHead, logits, d.dModel(), d.eps()));
     }
 
-    private void gemm(float[] a, float[] w, int wOff, float[] out, int n, int k, int accumulate) {
+    private void gemm(FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
         PrefillKernelsTest.gemm(gemm, control, a, w, wOff, out, n, k, accumulate);
     }
 

@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.KernelContextEmulator;
@@ -10,10 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
 import java.util.stream.Stream;
@@ -53,47 +56,51 @@ class SsdBlockedKernelsTest {
         SsdShape s = c.shape();
         SsdInputs in = c.inputs();
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        int[] dims = SsdDims.of(s, f);
-        float[] dummy = new float[1];
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], w = new float[dt.length];
-        float[] cb = new float[SsdDims.cbSize(s)], states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
-        float[] y = new float[(int) s.xSize()], fin = new float[(int) s.stateSize()];
-        for (float[] a : new float[][] {dt, cum, w, cb, states, stateIn, y, fin}) Arrays.fill(a, Float.NaN);
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
+        FloatArray dummy = new FloatArray(1);
+        FloatArray x = FloatArray.fromArray(in.x()), B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C());
+        FloatArray dtRaw = FloatArray.fromArray(in.dt()), A = FloatArray.fromArray(in.A()), D = FloatArray.fromArray(in.D());
+        FloatArray limits = FloatArray.fromArray(SsdDims.dtLimits(in.timeStep()));
+        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
+        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), w = new FloatArray(dtSize);
+        FloatArray cb = new FloatArray(SsdDims.cbSize(s)), states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
+        FloatArray y = new FloatArray((int) s.xSize()), fin = new FloatArray((int) s.stateSize());
+        for (FloatArray a : new FloatArray[] {dt, cum, w, cb, states, stateIn, y, fin}) a.init(Float.NaN);
         int bch = SsdDims.cumsumItems(s);
         boolean b8 = variant.equals("blocked8");
-        float[] bias = f.bias() ? in.timeStep().bias() : dummy;
+        FloatArray bias = f.bias() ? FloatArray.fromArray(in.timeStep().bias()) : dummy;
         if (b8) { // as nvidia.json pairs them: the cumsum's scan, in groups of 32 (chunks above 32 in segments)
             KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1,
-                    kc -> SsdKernels.chunkCumsumScan(kc, in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w));
+                    kc -> SsdKernels.chunkCumsumScan(kc, dtRaw, A, bias, limits, dims, dt, cum, w));
         } else {
-            SsdKernels.chunkCumsum(in.dt(), in.A(), bias, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w, bch);
+            SsdKernels.chunkCumsum(dtRaw, A, bias, limits, dims, dt, cum, w, bch);
         }
         int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
-        IntUnaryOperator global = n -> SsdPlan.blockedGlobal(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
+        IntUnaryOperator global = n -> Grids.tileEdge(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
         KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
                 t, t, 1, kc -> {
-                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, in.C(), in.B(), dims, cb);
-                    else SsdBlockedKernels.chunkCBBlocked(kc, in.C(), in.B(), dims, cb);
+                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, C, B, dims, cb);
+                    else SsdBlockedKernels.chunkCBBlocked(kc, C, B, dims, cb);
                 });
         // every element, zeros above the diagonal and past the sequence included, as the loop kernel writes them
-        float[] cbLoop = new float[cb.length];
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cbLoop, cbLoop.length);
-        for (int i = 0; i < cb.length; i++) {
-            if (!(Math.abs(cb[i] - cbLoop[i]) <= 1e-5f * (1 + Math.abs(cbLoop[i])))) {
-                throw new AssertionError(c.name() + " " + variant + " chunkCB differs at " + i + ": " + cb[i] + " vs " + cbLoop[i]);
+        FloatArray cbLoop = new FloatArray(cb.getSize());
+        SsdKernels.chunkCB(C, B, dims, cbLoop, cbLoop.getSize());
+        for (int i = 0; i < cb.getSize(); i++) {
+            if (!(Math.abs(cb.get(i) - cbLoop.get(i)) <= 1e-5f * (1 + Math.abs(cbLoop.get(i))))) {
+                throw new AssertionError(c.name() + " " + variant + " chunkCB differs at " + i + ": " + cb.get(i) + " vs " + cbLoop.get(i));
             }
         }
         KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
-            if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, in.x(), in.B(), w, dims, states);
-            else SsdBlockedKernels.chunkStatesBlocked(kc, in.x(), in.B(), w, dims, states);
+            if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
+            else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
         });
-        SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
-        float[] z = f.z() ? in.z() : dummy;
+        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
+        FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy;
         KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
-            if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
-            else SsdBlockedKernels.chunkOutputBlocked(kc, in.x(), z, dt, cum, cb, in.C(), stateIn, in.D(), dims, y);
+            if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+            else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
         });
-        SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y, c.y(), SsdKernelsTest.TOL);
-        SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin, c.finalState(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
     }
 }

@@ -13,6 +13,8 @@ import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.ssd.TimeStep;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -38,11 +40,31 @@ class SsdCumsumScanTest {
     /** Relative tolerance of cum against float64, scaled by Σ|dt·A| up to the position (float summation, any order). */
     static final double CUM_TOL = 5e-6;
 
-    /** Runs the scan over its grid: one work-group of {@code local} per (batch, chunk, head), as SsdPlan launches it. */
+    /**
+     * Runs the scan over its grid: one work-group of {@code local} per (batch, chunk, head), as SsdPlan launches it.
+     * The arrays go into off-heap copies (the outputs with what they hold, poison included) and the outputs come back.
+     */
     static void scan(SsdShape s, int local, float[] dtRaw, float[] A, float[] bias, float[] limits, int[] dims,
                      float[] dt, float[] cum, float[] w) {
+        FloatArray raw = FloatArray.fromArray(dtRaw), a = FloatArray.fromArray(A), b = FloatArray.fromArray(bias);
+        FloatArray lim = FloatArray.fromArray(limits);
+        IntArray d = IntArray.fromArray(dims);
+        FloatArray dtOut = FloatArray.fromArray(dt), cumOut = FloatArray.fromArray(cum), wOut = FloatArray.fromArray(w);
         KernelContextEmulator.run(SsdDims.cumsumItems(s) * local, 1, 1, local, 1, 1,
-                kc -> SsdKernels.chunkCumsumScan(kc, dtRaw, A, bias, limits, dims, dt, cum, w));
+                kc -> SsdKernels.chunkCumsumScan(kc, raw, a, b, lim, d, dtOut, cumOut, wOut));
+        OffHeap.copy(dtOut, dt);
+        OffHeap.copy(cumOut, cum);
+        OffHeap.copy(wOut, w);
+    }
+
+    /** The loop kernel over the same arrays (loop bound {@code padded}), through off-heap copies as {@link #scan}. */
+    static void loop(float[] dtRaw, float[] A, float[] bias, float[] limits, int[] dims, float[] dt, float[] cum, float[] w, int padded) {
+        FloatArray dtOut = FloatArray.fromArray(dt), cumOut = FloatArray.fromArray(cum), wOut = FloatArray.fromArray(w);
+        SsdKernels.chunkCumsum(FloatArray.fromArray(dtRaw), FloatArray.fromArray(A), FloatArray.fromArray(bias), FloatArray.fromArray(limits),
+                IntArray.fromArray(dims), dtOut, cumOut, wOut, padded);
+        OffHeap.copy(dtOut, dt);
+        OffHeap.copy(cumOut, cum);
+        OffHeap.copy(wOut, w);
     }
 
     /** The loop kernel's definition in float64 from float dt: {dt, cum, wState, Σ|dt·A| so far} per (batch, chunk, head, l). */
@@ -163,7 +185,7 @@ class SsdCumsumScanTest {
 
         // and the loop kernel (itself checked the same way) agrees: same dt bit for bit, cum and wState to float rounding
         float[] dtL = nan(n), cumL = nan(n), wL = nan(n);
-        SsdKernels.chunkCumsum(raw, A, bias, limits, dims, dtL, cumL, wL, SsdDims.cumsumItems(s) + 5);
+        loop(raw, A, bias, limits, dims, dtL, cumL, wL, SsdDims.cumsumItems(s) + 5);
         check("loop " + s + " " + step, s, dtL, cumL, wL, reference(s, raw, A, ts));
         assertTrue(Arrays.equals(dt, dtL), what + ": dt differs from the loop kernel's");
     }
@@ -239,17 +261,22 @@ class SsdCumsumScanTest {
         SsdInputs in = c.inputs();
         SsdDims.Flags f = SsdDims.Flags.of(in);
         int[] dims = SsdDims.of(s, f);
-        float[] dummy = new float[1];
         float[] dt = nan(SsdDims.chunkedDtSize(s)), cum = nan(dt.length), w = nan(dt.length);
-        float[] cb = nan(SsdDims.cbSize(s)), states = nan(SsdDims.chunkStatesSize(s)), stateIn = nan(states.length);
-        float[] scores = nan(SsdDims.scoresSize(s));
-        float[] y = nan((int) s.xSize()), fin = nan((int) s.stateSize());
-        scan(s, 32, in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w);
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
-        SsdKernels.chunkStates(in.x(), in.B(), w, dims, states, states.length);
-        SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
-        SsdKernels.chunkScores(cb, dt, cum, dims, scores, scores.length);
-        SsdKernels.chunkOutput(in.x(), f.z() ? in.z() : dummy, cum, scores, in.C(), stateIn, in.D(), dims, y, y.length);
+        scan(s, 32, in.dt(), in.A(), f.bias() ? in.timeStep().bias() : new float[1], SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w);
+        IntArray d = IntArray.fromArray(dims);
+        FloatArray dummy = new FloatArray(1);
+        FloatArray dtA = FloatArray.fromArray(dt), cumA = FloatArray.fromArray(cum), wA = FloatArray.fromArray(w);
+        FloatArray x = FloatArray.fromArray(in.x()), B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C());
+        FloatArray cb = nanArray(SsdDims.cbSize(s)), states = nanArray(SsdDims.chunkStatesSize(s)), stateIn = nanArray(states.getSize());
+        FloatArray scores = nanArray(SsdDims.scoresSize(s));
+        FloatArray yA = nanArray((int) s.xSize()), finA = nanArray((int) s.stateSize());
+        SsdKernels.chunkCB(C, B, d, cb, cb.getSize());
+        SsdKernels.chunkStates(x, B, wA, d, states, states.getSize());
+        SsdKernels.statePassing(states, cumA, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, d, stateIn, finA, finA.getSize());
+        SsdKernels.chunkScores(cb, dtA, cumA, d, scores, scores.getSize());
+        SsdKernels.chunkOutput(x, f.z() ? FloatArray.fromArray(in.z()) : dummy, cumA, scores, C, stateIn, FloatArray.fromArray(in.D()), d,
+                yA, yA.getSize());
+        float[] y = yA.toHeapArray(), fin = finA.toHeapArray();
         SsdKernelsTest.assertClose(c.name() + " scan y", y, c.y(), SsdKernelsTest.TOL);
         SsdKernelsTest.assertClose(c.name() + " scan final_state", fin, c.finalState(), SsdKernelsTest.TOL);
     }
@@ -262,6 +289,12 @@ class SsdCumsumScanTest {
     static float[] nan(int n) {
         float[] a = new float[n];
         Arrays.fill(a, Float.NaN);
+        return a;
+    }
+
+    static FloatArray nanArray(int n) {
+        FloatArray a = new FloatArray(n);
+        a.init(Float.NaN);
         return a;
     }
 }

@@ -10,6 +10,8 @@ import org.mamba2j.ssd.RandomInputs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -57,9 +59,12 @@ class SsdKernelsTest {
         SsdDims.Flags f = SsdDims.Flags.of(token);
         StepInputs in = new StepInputs(one, f);
         in.copyFrom(token);
-        Arrays.fill(y, Float.NaN);
-        int[] dims = SsdDims.of(one, f);
-        KernelContextEmulator.run(y.length * 4, 1, 1, 4, 1, 1, k -> SsdKernels.decodeStepReduce(k, in.packed, in.parts, dims, state, y));
+        IntArray dims = IntArray.fromArray(SsdDims.of(one, f));
+        FloatArray st = FloatArray.fromArray(state), out = new FloatArray(y.length);
+        out.init(Float.NaN);
+        KernelContextEmulator.run(y.length * 4, 1, 1, 4, 1, 1, k -> SsdKernels.decodeStepReduce(k, in.packed, in.parts, dims, st, out));
+        OffHeap.copy(st, state);
+        OffHeap.copy(out, y);
     }
 
     static void checkSteps(CheckCases.Case c) {
@@ -129,9 +134,12 @@ class SsdKernelsTest {
         SsdShape s = new SsdShape(1, 10, 2, 3, 1, 2, 4); // 3 chunks, the last one ragged (2 positions)
         SsdInputs in = RandomInputs.generate(s, 3);
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        int[] dims = SsdDims.of(s, f);
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], w = new float[dt.length];
-        SsdKernels.chunkCumsum(in.dt(), in.A(), new float[1], SsdDims.dtLimits(in.timeStep()), dims, dt, cum, w, SsdDims.cumsumItems(s));
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
+        int dtSize = SsdDims.chunkedDtSize(s);
+        FloatArray dtOut = new FloatArray(dtSize), cumOut = new FloatArray(dtSize), wOut = new FloatArray(dtSize);
+        SsdKernels.chunkCumsum(FloatArray.fromArray(in.dt()), FloatArray.fromArray(in.A()), new FloatArray(1),
+                FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), dims, dtOut, cumOut, wOut, SsdDims.cumsumItems(s));
+        float[] dt = dtOut.toHeapArray(), cum = cumOut.toHeapArray(), w = wOut.toHeapArray();
         // chunk 2, head 1: positions 8 and 9, then padding that repeats the chunk total
         int base = (2 * 2 + 1) * 4;
         float expected = in.dt()[8 * 2 + 1] * in.A()[1] + in.dt()[9 * 2 + 1] * in.A()[1];
@@ -141,8 +149,9 @@ class SsdKernelsTest {
         assertEquals(0f, w[base + 2]);
         assertEquals(dt[base + 1], w[base + 1], 0f); // the last position: exp(0)·dt
         assertEquals((float) Math.exp(cum[base + 1] - cum[base]) * dt[base], w[base], 1e-6f);
-        float[] cb = new float[SsdDims.cbSize(s)];
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
+        FloatArray cbOut = new FloatArray(SsdDims.cbSize(s));
+        SsdKernels.chunkCB(FloatArray.fromArray(in.C()), FloatArray.fromArray(in.B()), dims, cbOut, cbOut.getSize());
+        float[] cb = cbOut.toHeapArray();
         int c1 = 16; // chunk 1, l = 2, r = 1 → C_6 · B_5
         float dot = in.C()[6 * 2] * in.B()[5 * 2] + in.C()[6 * 2 + 1] * in.B()[5 * 2 + 1];
         assertEquals(dot, cb[c1 + 2 * 4 + 1], 1e-6f);

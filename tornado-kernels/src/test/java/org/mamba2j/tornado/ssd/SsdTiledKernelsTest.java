@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.Grids;
+
 import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.KernelContextEmulator;
 
@@ -8,10 +10,11 @@ import org.mamba2j.ssd.SsdShape;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -36,22 +39,26 @@ class SsdTiledKernelsTest {
         SsdShape s = c.shape();
         SsdInputs in = c.inputs();
         SsdDims.Flags f = SsdDims.Flags.of(in);
-        int[] dims = SsdDims.of(s, f);
-        float[] dummy = new float[1];
-        float[] dt = new float[SsdDims.chunkedDtSize(s)], cum = new float[dt.length], w = new float[dt.length];
-        float[] cb = new float[SsdDims.cbSize(s)], states = new float[SsdDims.chunkStatesSize(s)], stateIn = new float[states.length];
-        float[] y = new float[(int) s.xSize()], fin = new float[(int) s.stateSize()];
-        for (float[] a : new float[][] {dt, cum, w, cb, states, stateIn, y, fin}) Arrays.fill(a, Float.NaN);
-        SsdKernels.chunkCumsum(in.dt(), in.A(), f.bias() ? in.timeStep().bias() : dummy, SsdDims.dtLimits(in.timeStep()), dims,
+        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
+        FloatArray dummy = new FloatArray(1);
+        FloatArray x = FloatArray.fromArray(in.x()), B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C());
+        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
+        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), w = new FloatArray(dtSize);
+        FloatArray cb = new FloatArray(SsdDims.cbSize(s)), states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
+        FloatArray y = new FloatArray((int) s.xSize()), fin = new FloatArray((int) s.stateSize());
+        for (FloatArray a : new FloatArray[] {dt, cum, w, cb, states, stateIn, y, fin}) a.init(Float.NaN);
+        SsdKernels.chunkCumsum(FloatArray.fromArray(in.dt()), FloatArray.fromArray(in.A()),
+                f.bias() ? FloatArray.fromArray(in.timeStep().bias()) : dummy, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), dims,
                 dt, cum, w, SsdDims.cumsumItems(s));
-        SsdKernels.chunkCB(in.C(), in.B(), dims, cb, cb.length);
+        SsdKernels.chunkCB(C, B, dims, cb, cb.getSize());
         int bch = SsdDims.cumsumItems(s);
-        KernelContextEmulator.run(SsdPlan.roundUp(s.dstate(), T), SsdPlan.roundUp(s.headdim(), T), bch, T, T, 1,
-                kc -> SsdTiledKernels.chunkStates(kc, in.x(), in.B(), w, dims, states, T));
-        SsdKernels.statePassing(states, cum, f.init() ? in.initialState() : dummy, dims, stateIn, fin, fin.length);
-        KernelContextEmulator.run(SsdPlan.roundUp(s.headdim(), T), SsdPlan.roundUp(s.chunkSize(), T), bch, T, T, 1,
-                kc -> SsdTiledKernels.chunkOutput(kc, in.x(), f.z() ? in.z() : dummy, dt, cum, cb, in.C(), stateIn, in.D(), dims, y, T));
-        SsdKernelsTest.assertClose(c.name() + " tiled y", y, c.y(), SsdKernelsTest.TOL);
-        SsdKernelsTest.assertClose(c.name() + " tiled final_state", fin, c.finalState(), SsdKernelsTest.TOL);
+        KernelContextEmulator.run(Grids.roundUp(s.dstate(), T), Grids.roundUp(s.headdim(), T), bch, T, T, 1,
+                kc -> SsdTiledKernels.chunkStates(kc, x, B, w, dims, states, T));
+        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
+        FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy, D = FloatArray.fromArray(in.D());
+        KernelContextEmulator.run(Grids.roundUp(s.headdim(), T), Grids.roundUp(s.chunkSize(), T), bch, T, T, 1,
+                kc -> SsdTiledKernels.chunkOutput(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T));
+        SsdKernelsTest.assertClose(c.name() + " tiled y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " tiled final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
     }
 }

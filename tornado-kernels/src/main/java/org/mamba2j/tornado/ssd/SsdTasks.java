@@ -1,0 +1,137 @@
+package org.mamba2j.tornado.ssd;
+
+import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.DeviceConfig;
+import org.mamba2j.tornado.Grids;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+import java.util.function.IntUnaryOperator;
+
+/**
+ * The chunked SSD as tasks of a task graph, each step in the variant the device config picks: the
+ * one place that wires them, for the standalone SSD plan ({@link SsdPlan}) and for the model's
+ * prefill. The steps, as in the paper: chunk cumsum (with dt), C·Bᵀ per chunk, chunk states,
+ * state passing, chunk output (intra-chunk and inter-chunk). Grid sizes follow the rows of an
+ * execution through {@code chunks}: rows → the batch·chunk count they cover.
+ */
+public final class SsdTasks {
+
+    /**
+     * The SSD's device buffers in the layouts of {@link SsdDims}: inputs (x, dtRaw, A, dt bias, dt
+     * limits, B, C, D, z, init), the size array, the intermediates and the outputs (y, final state).
+     * {@code scores} is only read by the loop output ({@link #needsScores}); absent optional inputs are
+     * one-element placeholders, as the size array's flags say.
+     */
+    public record Buffers(FloatArray x, FloatArray dtRaw, FloatArray aNeg, FloatArray dtBias, FloatArray dtLimits,
+                          FloatArray B, FloatArray C, FloatArray D, FloatArray z, FloatArray init, IntArray dims,
+                          FloatArray dt, FloatArray cum, FloatArray wState, FloatArray cb, FloatArray states,
+                          FloatArray stateIn, FloatArray scores, FloatArray y, FloatArray fin) {
+    }
+
+    private SsdTasks() {
+    }
+
+    /** Whether the configured chunk output is the loop variant, which reads C·Bᵀ weighted into scores first. */
+    public static boolean needsScores(DeviceConfig cfg) {
+        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
+        return !k.blocked() && !k.blocked8() && !k.tiled();
+    }
+
+    /**
+     * Adds the SSD's tasks, named {@code prefix + step}, to {@code g}.
+     *
+     * @param s      the shape at the plan's capacity (heads, sizes, chunk size, batch)
+     * @param chunks rows of an execution → the batch·chunk count it covers
+     */
+    public static void add(TaskGraph g, String prefix, SsdShape s, DeviceConfig cfg, KernelContext kc, Buffers b,
+                           Grids grids, IntUnaryOperator chunks) {
+        int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups(), Q = s.chunkSize();
+        IntUnaryOperator heads = r -> chunks.applyAsInt(r) * H, groups = r -> chunks.applyAsInt(r) * G;
+        chunkCumsum(g, prefix, cfg, kc, b, grids, heads);
+        chunkCB(g, prefix, cfg, kc, b, grids, Q, groups);
+        chunkStates(g, prefix, cfg, kc, b, grids, P, N, heads);
+        String sp = prefix + "statePassing";
+        g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(),
+                grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
+        chunkOutput(g, prefix, cfg, kc, b, grids, P, Q, heads);
+    }
+
+    /** dt (bias, softplus, limits) and its cumulative decay per chunk: (batch·chunks·heads) items. */
+    private static void chunkCumsum(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids,
+                                    IntUnaryOperator heads) {
+        String t = p + "cumsum";
+        DeviceConfig.Kernel k = cfg.kernel("cumsum");
+        if (k.scan()) {
+            g.task(t, SsdKernels::chunkCumsumScan, kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(), b.dims(), b.dt(), b.cum(), b.wState());
+            grids.groups(g, t, k.local(), heads);
+        } else {
+            g.task(t, SsdKernels::chunkCumsum, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(), b.dims(), b.dt(), b.cum(), b.wState(),
+                    grids.loop(g, t, k.local(), heads));
+        }
+    }
+
+    /** C·Bᵀ within each chunk: a Q × Q matrix per (batch, chunk, group). */
+    private static void chunkCB(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int Q,
+                                IntUnaryOperator groups) {
+        String t = p + "chunkCB";
+        DeviceConfig.Kernel k = cfg.kernel("chunkCB");
+        if (k.blocked8()) {
+            g.task(t, SsdBlocked8Kernels::chunkCBBlocked8, kc, b.C(), b.B(), b.dims(), b.cb());
+            grids.tiles(g, t, Q, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, groups);
+        } else if (k.blocked()) {
+            g.task(t, SsdBlockedKernels::chunkCBBlocked, kc, b.C(), b.B(), b.dims(), b.cb());
+            grids.tiles(g, t, Q, Q, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, groups);
+        } else {
+            g.task(t, SsdKernels::chunkCB, b.C(), b.B(), b.dims(), b.cb(), grids.loop(g, t, k.local(), r -> groups.applyAsInt(r) * Q * Q));
+        }
+    }
+
+    /** Each chunk's state from its own inputs (Bᵀ·x decayed to the chunk's end): a P × N matrix per (batch, chunk, head). */
+    private static void chunkStates(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int N,
+                                    IntUnaryOperator heads) {
+        String t = p + "chunkStates";
+        DeviceConfig.Kernel k = cfg.kernel("chunkStates");
+        if (k.blocked8()) {
+            g.task(t, SsdBlocked8Kernels::chunkStatesBlocked8, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            grids.tiles(g, t, N, P, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
+        } else if (k.blocked()) {
+            g.task(t, SsdBlockedKernels::chunkStatesBlocked, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            grids.tiles(g, t, N, P, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, heads);
+        } else if (k.tiled()) {
+            int T = k.tile();
+            g.task(t, SsdTiledKernels::chunkStates, kc, b.x(), b.B(), b.wState(), b.dims(), b.states(), T);
+            grids.tiles(g, t, N, P, T, T, heads);
+        } else {
+            g.task(t, SsdKernels::chunkStates, b.x(), b.B(), b.wState(), b.dims(), b.states(),
+                    grids.loop(g, t, k.local(), r -> heads.applyAsInt(r) * P * N));
+        }
+    }
+
+    /** y: the intra-chunk output (C·Bᵀ masked and decayed, times x) plus the inter-chunk output (C times the state passed in), D·x and the gate. */
+    private static void chunkOutput(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int Q,
+                                    IntUnaryOperator heads) {
+        String t = p + "chunkOutput";
+        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
+        if (k.blocked8()) {
+            g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            grids.tiles(g, t, P, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
+        } else if (k.blocked()) {
+            g.task(t, SsdBlockedKernels::chunkOutputBlocked, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            grids.tiles(g, t, P, Q, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, heads);
+        } else if (k.tiled()) {
+            int T = k.tile();
+            g.task(t, SsdTiledKernels::chunkOutput, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y(), T);
+            grids.tiles(g, t, P, Q, T, T, heads);
+        } else {
+            // the loop variant first weights C·Bᵀ once per (l, r) (one exp each) instead of once per headdim column
+            String scores = p + "chunkScores";
+            g.task(scores, SsdKernels::chunkScores, b.cb(), b.dt(), b.cum(), b.dims(), b.scores(),
+                    grids.loop(g, scores, cfg.kernel("chunkScores").local(), r -> heads.applyAsInt(r) * Q * Q));
+            g.task(t, SsdKernels::chunkOutput, b.x(), b.z(), b.cum(), b.scores(), b.C(), b.stateIn(), b.D(), b.dims(), b.y(),
+                    grids.loop(g, t, k.local(), r -> heads.applyAsInt(r) * Q * P));
+        }
+    }
+}
