@@ -46,7 +46,9 @@ for b in $sdk_backends; do
   drop+=(-e "/^--add-\(exports\|opens\|reads\)=.*tornado\.drivers\.$b\b/d" -e "s/,tornado\.drivers\.$b\b//g" -e "s/=tornado\.drivers\.$b,/=/")
 done
 mkdir -p "$root/runner/target"
-patched="$root/runner/target/tornado-argfile-$(echo $wanted | tr ' ' '-')"
+# named by the backends and the SDK's path: runs of one checkout with different SDKs (a stock and a
+# patched driver, say) would otherwise rewrite each other's argfile between their JVM starts
+patched="$root/runner/target/tornado-argfile-$(echo $wanted | tr ' ' '-')-$(printf '%s' "$TORNADO_SDK" | cksum | cut -d' ' -f1)"
 sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
     -e "s#^--module-path .*#--module-path $modpath#" "$argfile" > "$patched"
 # A task graph's TornadoVM bytecode must fit tornado.tvm.maxbytecodesize bytes (default 4096: about
