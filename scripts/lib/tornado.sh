@@ -46,7 +46,9 @@ for b in $sdk_backends; do
   drop+=(-e "/^--add-\(exports\|opens\|reads\)=.*tornado\.drivers\.$b\b/d" -e "s/,tornado\.drivers\.$b\b//g" -e "s/=tornado\.drivers\.$b,/=/")
 done
 mkdir -p "$root/runner/target"
-patched="$root/runner/target/tornado-argfile-$(echo $wanted | tr ' ' '-')"
+# named by the backends and the SDK's path: runs of one checkout with different SDKs (a stock and a
+# patched driver, say) would otherwise rewrite each other's argfile between their JVM starts
+patched="$root/runner/target/tornado-argfile-$(echo $wanted | tr ' ' '-')-$(printf '%s' "$TORNADO_SDK" | cksum | cut -d' ' -f1)"
 sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
     -e "s#^--module-path .*#--module-path $modpath#" "$argfile" > "$patched"
 # A task graph's TornadoVM bytecode must fit tornado.tvm.maxbytecodesize bytes (default 4096: about
@@ -65,6 +67,19 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # 1500 nodes unrolls them as it did for float[] (the generated code matches line for line).
 tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64
                -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500)
+# SPIR-V (docs/spirv.md): TornadoVM 5.2's default load/store-minimising SPIR-V code generation loops
+# forever while compiling a kernel with a loop-carried fma (every SSD kernel has one), so it is
+# turned off unless the SDK's argfile or MAMBA2_JAVA_OPTS decides. PoCL 6.0 (the CPU driver that
+# takes SPIR-V) miscompiles a barrier-heavy kernel with its default work-group method (loopvec);
+# cbs runs it right. Both only when spirv is asked for; an explicit setting wins.
+case " $wanted " in
+  *" spirv "*)
+    case " $(grep -h -- '^-Dtornado.spirv.loadstore=' "$argfile" || true) ${MAMBA2_JAVA_OPTS:-} " in
+      *-Dtornado.spirv.loadstore=*) ;;
+      *) tornado_flags+=(-Dtornado.spirv.loadstore=false) ;;
+    esac
+    export POCL_WORK_GROUP_METHOD="${POCL_WORK_GROUP_METHOD:-cbs}" ;;
+esac
 # The CUDA backend compiles CUDA C with NVRTC, which needs the toolkit's headers.
 if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then export CUDA_PATH=/usr/local/cuda; fi
 # OpenCL drivers built on LLVM (PoCL, loaded whenever its ICD is installed) replace the JVM's signal

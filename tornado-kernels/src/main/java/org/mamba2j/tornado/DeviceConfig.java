@@ -29,12 +29,15 @@ import java.util.stream.Stream;
  * resources {@code device-configs/*.json} of the tornado-kernels jar (a file in a directory wins
  * over the resource of the same name). A file is picked when one of its {@code match} substrings
  * occurs in the device name (case-insensitive) and none of its {@code exclude} substrings does;
- * among several, the highest {@code priority} wins. {@code generic.json} is the fallback.
+ * among several, the highest {@code priority} wins. {@code generic.json} is the fallback. An optional
+ * {@code backends} list (device-spec names: opencl, ptx, cuda, spirv) restricts a file to devices
+ * of those TornadoVM backends: one device seen through two backends (PoCL through OpenCL and
+ * SPIR-V) can get a file for each.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
  * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
  * Optional {@code decode}: how the token step runs ({@link Decode}).
  */
-public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, int priority,
+public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, List<String> backends, int priority,
                            int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode) {
 
     /** The kernels a plan launches, by config key. */
@@ -54,7 +57,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> SCAN_KERNELS = List.of("cumsum");
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
-    static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "generic.json");
+    static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "pocl-spirv.json", "generic.json");
 
     /** Output tile edge of the "blocked" and "blocked8" variants (SsdBlockedKernels.TILE, SsdBlocked8Kernels.TILE). */
     public static final int BLOCKED_TILE = 64;
@@ -198,7 +201,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         int cumsumLocal = kernel("cumsum").local();
         k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
         if (variant.equals("scan")) {
-            return new DeviceConfig(name + " [scan]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
+            return new DeviceConfig(name + " [scan]", source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
         }
         for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
@@ -215,16 +218,27 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
+        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
     }
 
     /** This config with another chunk size and prefill (for checks that force short passes). */
     public DeviceConfig withPrefill(int chunk, Prefill p) {
-        return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, priority,
+        return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, backends, priority,
                 chunk, kernels, decodeBlocksPerGraph, p, decode);
     }
 
     public boolean matches(String deviceName) {
+        return matches(deviceName, null);
+    }
+
+    /**
+     * Whether this file applies to a device of this name on this backend (null: the backend is not
+     * known, and only files without a {@code backends} list apply).
+     */
+    public boolean matches(String deviceName, DeviceSpec.Backend backend) {
+        if (!backends.isEmpty() && (backend == null || backends.stream().noneMatch(b -> b.equalsIgnoreCase(backend.specName())))) {
+            return false;
+        }
         String d = deviceName.toLowerCase(Locale.ROOT);
         return match.stream().anyMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)))
                 && exclude.stream().noneMatch(m -> d.contains(m.toLowerCase(Locale.ROOT)));
@@ -259,7 +273,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             JsonNode p = required(j, "prefill");
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
                     strings(p.path("skipBackends")));
-            return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")),
+            List<String> backends = strings(j.path("backends"));
+            for (String b : backends) {
+                if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.specName().equalsIgnoreCase(b))) {
+                    throw new IllegalArgumentException("\"backends\" names an unknown backend \"" + b + "\"");
+                }
+            }
+            return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill,
                     Decode.parse(j.path("decode")));
         } catch (IllegalArgumentException e) {
@@ -313,14 +333,19 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return List.copyOf(byFile.values());
     }
 
+    /** {@link #forDevice(String, DeviceSpec.Backend, Path)} for a device of no known backend. */
+    public static DeviceConfig forDevice(String deviceName, Path override) {
+        return forDevice(deviceName, null, override);
+    }
+
     /**
      * The config for a device: {@code override} when given (the CLI's --device-config FILE), else
-     * the best match of {@link #all()} by the device's reported name, else generic.json.
+     * the best match of {@link #all()} by the device's reported name and its backend, else generic.json.
      */
-    public static DeviceConfig forDevice(String deviceName, Path override) {
+    public static DeviceConfig forDevice(String deviceName, DeviceSpec.Backend backend, Path override) {
         if (override != null) return load(override);
         List<DeviceConfig> all = all();
-        return all.stream().filter(c -> c.matches(deviceName))
+        return all.stream().filter(c -> c.matches(deviceName, backend))
                 .max(Comparator.comparingInt(DeviceConfig::priority))
                 .or(() -> all.stream().filter(c -> c.source().endsWith("generic.json")).findFirst())
                 .orElseThrow(() -> new IllegalStateException("no device config matches device '" + deviceName

@@ -38,6 +38,26 @@ class DeviceConfigTest {
         assertTrue(c.source().endsWith(file), device + " got " + c.source());
     }
 
+    /** One PoCL device seen through OpenCL and through SPIR-V gets a file for each; Intel GPUs get theirs on either backend. */
+    @Test
+    void backendsRestrictAFileToThoseBackends(@TempDir Path dir) throws IOException {
+        String pocl = "[Portable Computing Language] cpu-haswell-AMD EPYC 7763 64-Core Processor";
+        assertTrue(DeviceConfig.forDevice(pocl, DeviceSpec.Backend.SPIRV, null).source().endsWith("pocl-spirv.json"));
+        assertTrue(DeviceConfig.forDevice(pocl, DeviceSpec.Backend.OPENCL, null).source().endsWith("pocl-cpu.json"));
+        assertTrue(DeviceConfig.forDevice(pocl, null).source().endsWith("pocl-cpu.json"), "no backend known: no backend-only file");
+        for (String intel : List.of("[Intel(R) OpenCL Graphics] Intel(R) Arc(TM) A770 Graphics", "Intel(R) Data Center GPU Max 1100",
+                "Intel(R) UHD Graphics 770", "Intel(R) Graphics [0x56a0]", "Intel(R) Iris(R) Xe Graphics")) {
+            for (DeviceSpec.Backend b : List.of(DeviceSpec.Backend.SPIRV, DeviceSpec.Backend.OPENCL)) {
+                DeviceConfig c = DeviceConfig.forDevice(intel, b, null);
+                assertTrue(c.source().endsWith("intel-gpu.json"), intel + " on " + b + " got " + c.source());
+            }
+        }
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, Files.readString(Path.of("../device-configs/pocl-spirv.json")).replace("\"backends\": [\"spirv\"]", "\"backends\": [\"metal\"]"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
+    }
+
     @Test
     void everyShippedConfigIsCompleteAndAlsoAJarResource() throws IOException {
         assertEquals(DeviceConfig.SHIPPED.size(), DeviceConfig.all().size());

@@ -38,7 +38,9 @@ import java.util.List;
  * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
  * <li>greedy: both golden prompts, after each of the above.</li>
  * </ul>
- * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device).
+ * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
+ * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8 to run;
+ * default all four; other names, such as the SSD check's config, scan and preferred, are ignored).
  */
 public final class DeviceModelCheck {
 
@@ -52,12 +54,14 @@ public final class DeviceModelCheck {
     public static void main(String[] args) throws Exception {
         Path golden = Path.of("testdata");
         List<String> devices = new ArrayList<>();
+        List<String> variants = new ArrayList<>(List.of("loop", "tiled", "blocked", "blocked8"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
                 case "--device" -> devices.add(args[++i]);
+                case "--variants" -> variants.retainAll(List.of(args[++i].split(",")));
                 default -> {
-                    System.err.println("DeviceModelCheck: unknown argument " + args[i] + " (use --golden DIR, --device SPEC)");
+                    System.err.println("DeviceModelCheck: unknown argument " + args[i] + " (use --golden DIR, --device SPEC, --variants V,...)");
                     System.exit(2);
                 }
             }
@@ -89,7 +93,7 @@ public final class DeviceModelCheck {
                     boolean forced = report(device, layout, "prefill chunk 8, pass 16" + note,
                             () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), ref));
                     if (layout.equals("hf")) { // the variants compute the same for both layouts
-                        for (String variant : List.of("loop", "tiled", "blocked", "blocked8")) {
+                        for (String variant : variants) {
                             forced &= report(device, layout, "  the same, " + variant + note,
                                     () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref));
                         }
@@ -113,7 +117,7 @@ public final class DeviceModelCheck {
      * and passes of {@code pass} positions where they are not 0.
      */
     private static DeviceConfig ownConfig(DeviceSpec spec, int chunk, int pass) {
-        DeviceConfig own = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), null);
+        DeviceConfig own = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
         DeviceConfig.Prefill p = chunk > 0 ? new DeviceConfig.Prefill(pass, 1, 0) // forced onto the device prefill
                 : new DeviceConfig.Prefill(own.prefill().maxTokens(), 1, 0, own.prefill().skipBackends());
         return own.withPrefill(chunk > 0 ? chunk : own.chunkSize(), p);

@@ -99,7 +99,7 @@ public final class TornadoSsdCheck {
             try {
                 ds = DeviceSpec.parse(spec);
                 name = TornadoDevices.deviceName(TornadoDevices.device(ds));
-                matched = DeviceConfig.forDevice(name, configFile);
+                matched = DeviceConfig.forDevice(name, ds.backend(), configFile);
                 System.out.println("# " + spec + " = " + name + ": device config " + matched.source()
                         + " (variant preferred runs at its chunk size " + matched.chunkSize() + "; the shape column shows the case's; cumsum "
                         + matched.kernel("cumsum").variant() + ")");

@@ -102,7 +102,9 @@ public final class MixerKernels {
             int row = ctx.groupIdx;
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
-            if (c >= 0 && c < convDim) {
+            // 0 <= c < convDim, written so that Graal does not fold it into the unsigned c |<| convDim:
+            // TornadoVM 5.2's SPIR-V backend emits that as a signed compare (docs/spirv.md, bug 1)
+            if ((c | (convDim - 1 - c)) >= 0) {
                 xbc.set(c, convChannel(control.get(1), dot, state, convAt + c * (dConv - 1), small, convWOff + c * dConv,
                         small.get(convWOff + convDim * dConv + c), dConv));
             }

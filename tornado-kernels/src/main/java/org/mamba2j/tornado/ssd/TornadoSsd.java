@@ -43,7 +43,7 @@ public final class TornadoSsd implements SsdBackend {
      */
     public static TornadoSsd open(DeviceSpec spec, Path deviceConfig, boolean keepChunkSize) {
         TornadoDevice device = TornadoDevices.device(spec);
-        return new TornadoSsd(spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), deviceConfig), keepChunkSize);
+        return new TornadoSsd(spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), spec.backend(), deviceConfig), keepChunkSize);
     }
 
     /** Opens with an explicit config (the integration check forces kernel variants this way). */
