@@ -16,7 +16,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>The loop runs to {@code padded}, the global size of the kernel's worker grid (with a
  * GridScheduler TornadoVM takes a @Parallel loop's bound from the grid, not from the argument; on
- * backends where loop kernels run without a grid, {@link DeviceSpec.Backend#loopGrids}, it is the
+ * backends where loop kernels run without a grid, {@link org.mamba2j.tornado.TornadoDevices#loopGrids}, it is the
  * argument): a multiple of the work-group size, at least the number of work items, which each
  * kernel derives from {@code dims} and checks itself.
  *
