@@ -4,7 +4,7 @@ import org.mamba2j.io.SafeTensors.DType;
 
 import java.lang.foreign.MemorySegment;
 
-/** The model's sizes and weights as the device kernels take them (float32, A as −exp(A_log)); plain Java. */
+/** The model's sizes and weights as the device kernels take them (small vectors in float32, A as −exp(A_log); matrices as stored); plain Java. */
 public final class MixerWeights {
 
     private MixerWeights() {
@@ -18,27 +18,10 @@ public final class MixerWeights {
                 c.dState(), c.dConv(), c.normEps(), c.mixerNormEps(), c.dtMin(), c.dtMax());
     }
 
-    /** Block i's weights, the projections widened to float32 (a new copy per call). */
-    public static LayerWeights layer(Mamba2Model model, int i) {
-        Mamba2Model.Layer l = model.layer(i);
-        return new LayerWeights(l.norm, l.inProj.toFloats(), l.convW, l.convB, l.timeStep.bias(), l.A, l.D,
-                l.gateNorm, l.outProj.toFloats());
-    }
-
     /** Block i's small weights, without the projections (null there): for a device that keeps those as stored. */
     public static LayerWeights layerVectors(Mamba2Model model, int i) {
         Mamba2Model.Layer l = model.layer(i);
         return new LayerWeights(l.norm, null, l.convW, l.convB, l.timeStep.bias(), l.A, l.D, l.gateNorm, null);
-    }
-
-    /** The token embedding (vocab × dModel), widened to float32 (a new copy per call). */
-    public static float[] embedding(Mamba2Model model) {
-        return model.embedding().toFloats();
-    }
-
-    /** The LM head widened to float32, or null when it is the embedding (tied weights). */
-    public static float[] untiedLmHead(Mamba2Model model) {
-        return model.lmHead() == model.embedding() ? null : model.lmHead().toFloats();
     }
 
     /**
