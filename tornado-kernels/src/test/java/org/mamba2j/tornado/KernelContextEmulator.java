@@ -1,6 +1,9 @@
 package org.mamba2j.tornado;
 
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.enums.MMAShape;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -11,11 +14,21 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Runs a KernelContext kernel on the JVM the way a device does: one (virtual) thread per work item,
  * work groups one after another, local arrays shared within a group, localBarrier a real barrier.
  * Lets CI check the tiled kernels' math without TornadoVM.
+ *
+ * <p>The tensor-core primitives ({@code mmaLoadA}, {@code mmaLoadB}, {@code mma}, {@code mmaStore})
+ * follow PTX's m16n8k16 fragment layouts lane by lane (warps of 32 consecutive work items): the loads
+ * read the canonical shared-memory tiles TornadoVM's ldmatrix reads (A: 16 rows of 16 halves, B: 16
+ * k-rows of 8 halves, two halves per int, low half first, at a byte offset), each lane keeps the
+ * elements the PTX ISA gives it (A: rows g and g+8, columns 2t, 2t+1 and +8; B: k 2t, 2t+1 and +8,
+ * column g; C: rows g and g+8, columns 2t, 2t+1; g = lane / 4, t = lane % 4), and {@code mma}
+ * rebuilds the warp's matrices from all 32 lanes' fragments. {@code mma} is warp-collective: like
+ * the hardware's it must be reached by every work item of the group, the same number of times.
  */
 public final class KernelContextEmulator {
 
@@ -29,22 +42,120 @@ public final class KernelContextEmulator {
     /** One work item's context: ids set by reflection (they are final fields initialised to 0). */
     private static final class Item extends KernelContext {
         private final CyclicBarrier barrier;
-        private final List<float[]> locals;
+        private final List<Object> locals;
+        private final Warps warps;
         private final AtomicInteger finished;
         private int allocations;
 
-        Item(CyclicBarrier barrier, List<float[]> locals, AtomicInteger finished) {
+        Item(CyclicBarrier barrier, List<Object> locals, AtomicInteger finished, Warps warps) {
             this.barrier = barrier;
             this.locals = locals;
             this.finished = finished;
+            this.warps = warps;
         }
 
         @Override
         public float[] allocateFloatLocalArray(int size) {
+            return (float[]) local(() -> new float[size]);
+        }
+
+        @Override
+        public int[] allocateIntLocalArray(int size) {
+            return (int[]) local(() -> new int[size]);
+        }
+
+        /** The group's next local array: the first work item to ask creates it, the others get the same one. */
+        private Object local(Supplier<Object> create) {
             synchronized (locals) {
-                if (locals.size() <= allocations) locals.add(new float[size]);
+                if (locals.size() <= allocations) locals.add(create.get());
                 return locals.get(allocations++);
             }
+        }
+
+        private int lane() {
+            return localIdx % 32;
+        }
+
+        /** Half bits at element (row, col) of a tile of rows of {@code rowInts} ints from byteOffset. */
+        private static int half(int[] tile, int byteOffset, int rowInts, int row, int col) {
+            int word = tile[byteOffset / 4 + row * rowInts + col / 2];
+            return (col & 1) == 0 ? word & 0xFFFF : word >>> 16;
+        }
+
+        private static HalfFloat bits(int h) {
+            return new HalfFloat((short) h);
+        }
+
+        @Override
+        public HalfFloat[] mmaLoadA(int[] aTile, int wmmaK) {
+            return mmaLoadA(aTile, wmmaK, 0);
+        }
+
+        /** A 16×16: a0,a1 (g, 2t..), a2,a3 (g+8, 2t..), a4,a5 (g, 2t+8..), a6,a7 (g+8, 2t+8..). */
+        @Override
+        public HalfFloat[] mmaLoadA(int[] aTile, int wmmaK, int byteOffset) {
+            int g = lane() / 4, t = lane() % 4;
+            HalfFloat[] f = new HalfFloat[8];
+            for (int i = 0; i < 8; i++) {
+                int row = g + ((i / 2) % 2) * 8, col = 2 * t + i % 2 + (i / 4) * 8;
+                f[i] = bits(half(aTile, byteOffset, 8, row, col));
+            }
+            return f;
+        }
+
+        @Override
+        public HalfFloat[] mmaLoadB(int[] bTile, int wmmaK) {
+            return mmaLoadB(bTile, wmmaK, 0);
+        }
+
+        /** B 16×8 (k-rows of 8 halves): b0,b1 (k 2t.., n g), b2,b3 (k 2t+8.., n g). */
+        @Override
+        public HalfFloat[] mmaLoadB(int[] bTile, int wmmaK, int byteOffset) {
+            int g = lane() / 4, t = lane() % 4;
+            HalfFloat[] f = new HalfFloat[4];
+            for (int i = 0; i < 4; i++) f[i] = bits(half(bTile, byteOffset, 4, 2 * t + i % 2 + (i / 2) * 8, g));
+            return f;
+        }
+
+        @Override
+        public float[] mma(HalfFloat[] fragA, HalfFloat[] fragB, float[] fragC, MMAShape shape) {
+            return warpMma(fragA, fragB, fragC, shape, false);
+        }
+
+        @Override
+        public float[] mmaBF16(HalfFloat[] fragA, HalfFloat[] fragB, float[] fragC, MMAShape shape) {
+            return warpMma(fragA, fragB, fragC, shape, true);
+        }
+
+        /** D = A·B + C for the warp: every lane posts its fragments, then computes its own four outputs. */
+        private float[] warpMma(HalfFloat[] fragA, HalfFloat[] fragB, float[] fragC, MMAShape shape, boolean bf16) {
+            if (shape != MMAShape.M16N8K16) throw new UnsupportedOperationException("emulated MMA shape: m16n8k16 only, got " + shape);
+            int g = lane() / 4, t = lane() % 4;
+            float[][] a = warps.a(localIdx / 32), b = warps.b(localIdx / 32);
+            for (int i = 0; i < 8; i++) a[g + ((i / 2) % 2) * 8][2 * t + i % 2 + (i / 4) * 8] = value(fragA[i], bf16);
+            for (int i = 0; i < 4; i++) b[2 * t + i % 2 + (i / 2) * 8][g] = value(fragB[i], bf16);
+            localBarrier();
+            float[] d = new float[4];
+            for (int i = 0; i < 4; i++) {
+                int row = g + (i / 2) * 8, col = 2 * t + i % 2;
+                double s = fragC[i];
+                for (int k = 0; k < 16; k++) s += (double) a[row][k] * b[k][col];
+                d[i] = (float) s;
+            }
+            localBarrier(); // the matrices are reused by the next mma
+            return d;
+        }
+
+        private static float value(HalfFloat h, boolean bf16) {
+            short s = h.getHalfFloatValue();
+            return bf16 ? Float.intBitsToFloat((s & 0xFFFF) << 16) : Float.float16ToFloat(s);
+        }
+
+        /** D's four elements of this lane to c[(tileRow + row) · dimN + tileCol + col]. */
+        @Override
+        public void mmaStore(float[] fragD, FloatArray c, int tileRow, int tileCol, int dimN) {
+            int g = lane() / 4, t = lane() % 4;
+            for (int i = 0; i < 4; i++) c.set((tileRow + g + (i / 2) * 8) * dimN + tileCol + 2 * t + i % 2, fragD[i]);
         }
 
         @Override
@@ -55,6 +166,25 @@ public final class KernelContextEmulator {
             } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
                 throw new IllegalStateException("work group barrier broken (divergent barrier?)", e);
             }
+        }
+    }
+
+    /** Per group: each warp's A (16×16) and B (16×8) as its lanes posted them for the current mma. */
+    private static final class Warps {
+        private final float[][][] a, b;
+
+        Warps(int items) {
+            int n = (items + 31) / 32;
+            a = new float[n][16][16];
+            b = new float[n][16][8];
+        }
+
+        float[][] a(int warp) {
+            return a[warp];
+        }
+
+        float[][] b(int warp) {
+            return b[warp];
         }
     }
 
@@ -76,14 +206,15 @@ public final class KernelContextEmulator {
                 for (int wx = 0; wx < gx / lx; wx++) {
                     int n = lx * ly * lz;
                     CyclicBarrier barrier = new CyclicBarrier(n);
-                    List<float[]> locals = new ArrayList<>();
+                    List<Object> locals = new ArrayList<>();
+                    Warps warps = new Warps(n);
                     List<Thread> threads = new ArrayList<>(n);
                     Throwable[] failure = new Throwable[1];
                     AtomicInteger finished = new AtomicInteger();
                     for (int z = 0; z < lz; z++) {
                         for (int y = 0; y < ly; y++) {
                             for (int x = 0; x < lx; x++) {
-                                Item kc = new Item(barrier, locals, finished);
+                                Item kc = new Item(barrier, locals, finished, warps);
                                 int[] v = {wx * lx + x, wy * ly + y, wz * lz + z, wx, wy, wz, x, y, z, gx, gy, gz, lx, ly, lz};
                                 for (int i = 0; i < FIELDS.length; i++) set(kc, FIELDS[i], v[i]);
                                 threads.add(Thread.ofVirtual().unstarted(() -> {

@@ -1,0 +1,315 @@
+package org.mamba2j.tornado.check;
+
+import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.tornado.TornadoDevices;
+import org.mamba2j.tornado.mma.MmaGemm;
+import org.mamba2j.tornado.mma.MmaTiles;
+import org.mamba2j.tornado.model.PrefillKernels;
+import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.enums.MMAShape;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+
+/**
+ * The tensor-core kernels on a device against float64 references of the same fp16-rounded
+ * operands: the GEMM ({@link MmaGemm}) for every weight format at ragged shapes and at the 130m
+ * projections' shapes, each a row of the table; then, with {@code --time}, kernel time and TFLOP/s
+ * of the MMA GEMM beside the float32 "blocked" one at the 130m and 2.7b projection shapes.
+ * Devices of backends without MMA (OpenCL, SPIR-V) are skipped with a line.
+ *   java @argfile -cp ... org.mamba2j.tornado.check.MmaCheck --device cuda:0 [--device ptx:0]... [--time] [--tol 1e-5]
+ * Ends with "N rows, N failed"; exit status 1 when a row failed.
+ */
+public final class MmaCheck {
+
+    private record Shape(int rows, int n, int k) {
+    }
+
+    private static final List<Shape> SHAPES = List.of(new Shape(64, 64, 32), new Shape(128, 136, 70), new Shape(192, 200, 40),
+            new Shape(2048, 3352, 768), new Shape(2048, 768, 1536));
+    private static final List<Shape> TIMED = List.of(new Shape(2048, 3352, 768), new Shape(2048, 768, 1536),
+            new Shape(2048, 10576, 2560), new Shape(2048, 2560, 5120));
+
+    private MmaCheck() {
+    }
+
+    public static void main(String[] args) {
+        List<String> specs = new ArrayList<>();
+        boolean time = false;
+        double tol = 1e-5;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--device" -> specs.add(args[++i]);
+                case "--time" -> time = true;
+                case "--tol" -> tol = Double.parseDouble(args[++i]);
+                case "--probe" -> {
+                    probe(DeviceSpec.parse(args[++i]), args[++i]);
+                    return;
+                }
+                default -> {
+                    System.err.println("mma-check: unknown argument " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (specs.isEmpty()) System.out.println("# no --device: nothing to check");
+        int rows = 0, failed = 0;
+        System.out.printf(Locale.ROOT, "%-8s %-5s %6s %6s %6s %12s  %s%n", "device", "fmt", "rows", "n", "k", "rel.err", "");
+        for (String s : specs) {
+            DeviceSpec spec = DeviceSpec.parse(s);
+            if (spec.backend() != DeviceSpec.Backend.PTX && spec.backend() != DeviceSpec.Backend.CUDA) {
+                System.out.println("# " + s + ": skipped (TornadoVM's MMA runs on the PTX and CUDA backends)");
+                continue;
+            }
+            TornadoDevice device = TornadoDevices.device(spec);
+            for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
+                for (Shape sh : SHAPES) {
+                    rows++;
+                    double err;
+                    String note = "";
+                    try {
+                        err = gemmError(device, sh, format);
+                    } catch (RuntimeException e) {
+                        err = Double.NaN;
+                        note = String.valueOf(e).lines().findFirst().orElse("");
+                    }
+                    boolean ok = err <= tol;
+                    if (!ok) failed++;
+                    System.out.printf(Locale.ROOT, "%-8s %-5s %6d %6d %6d %12.3e  %s %s%n", s, formatName(format), sh.rows, sh.n, sh.k, err,
+                            ok ? "ok" : "FAIL", note);
+                }
+            }
+            if (time) {
+                for (Shape sh : TIMED) time(device, s, sh);
+            }
+        }
+        System.out.println(rows + " rows, " + failed + " failed");
+        System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /** One warp, C (16×8) = A (16×16) · B (16×8): operands from floats through HalfFloat, optionally at a byte offset. */
+    public static void probeConvert(KernelContext kc, FloatArray a, FloatArray b, FloatArray c, int offset) {
+        int lane = kc.localIdx;
+        int[] as = kc.allocateIntLocalArray(256);
+        int[] bs = kc.allocateIntLocalArray(128);
+        for (int i = lane; i < 128; i += 32) {
+            as[i + offset / 4] = MmaTiles.pack(MmaTiles.half(a, 2 * i), MmaTiles.half(a, 2 * i + 1));
+        }
+        for (int i = lane; i < 64; i += 32) {
+            int k = i / 4, n = i % 4 * 2;
+            bs[i + offset / 8] = MmaTiles.pack(MmaTiles.half(b, k * 8 + n), MmaTiles.half(b, k * 8 + n + 1));
+        }
+        kc.localBarrier();
+        float[] acc = kc.mmaFragment(0f);
+        HalfFloat[] fa = kc.mmaLoadA(as, 16, offset);
+        HalfFloat[] fb = kc.mmaLoadB(bs, 16, offset / 2);
+        acc = kc.mma(fa, fb, acc, MMAShape.M16N8K16);
+        kc.mmaStore(acc, c, 0, 0, 8);
+    }
+
+    /** {@link #probeConvert} from fp16 patterns (no conversion), without byte offsets. */
+    public static void probeBits(KernelContext kc, ShortArray a, ShortArray b, FloatArray c) {
+        int lane = kc.localIdx;
+        int[] as = kc.allocateIntLocalArray(128);
+        int[] bs = kc.allocateIntLocalArray(64);
+        for (int i = lane; i < 128; i += 32) as[i] = MmaTiles.pack(a.get(2 * i) & 0xFFFF, a.get(2 * i + 1) & 0xFFFF);
+        for (int i = lane; i < 64; i += 32) {
+            int k = i / 4, n = i % 4 * 2;
+            bs[i] = MmaTiles.pack(b.get(k * 8 + n) & 0xFFFF, b.get(k * 8 + n + 1) & 0xFFFF);
+        }
+        kc.localBarrier();
+        float[] acc = kc.mmaFragment(0f);
+        HalfFloat[] fa = kc.mmaLoadA(as, 16);
+        HalfFloat[] fb = kc.mmaLoadB(bs, 16);
+        acc = kc.mma(fa, fb, acc, MMAShape.M16N8K16);
+        kc.mmaStore(acc, c, 0, 0, 8);
+    }
+
+    /** Runs one probe kernel ("bits", "convert", "offset") on one warp and prints its error against Java. */
+    private static void probe(DeviceSpec spec, String which) {
+        TornadoDevice device = TornadoDevices.device(spec);
+        Random r = new Random(3);
+        float[] a = new float[256], b = new float[128];
+        ShortArray ah = new ShortArray(256), bh = new ShortArray(128);
+        for (int i = 0; i < 256; i++) {
+            a[i] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextGaussian()));
+            ah.set(i, Float.floatToFloat16(a[i]));
+        }
+        for (int i = 0; i < 128; i++) {
+            b[i] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextGaussian()));
+            bh.set(i, Float.floatToFloat16(b[i]));
+        }
+        FloatArray fa = FloatArray.fromArray(a), fb = FloatArray.fromArray(b), c = new FloatArray(128);
+        c.init(Float.NaN);
+        KernelContext kc = new KernelContext();
+        TaskGraph g = new TaskGraph("probe").transferToDevice(DataTransferMode.EVERY_EXECUTION, fa, fb, ah, bh);
+        switch (which) {
+            case "bits" -> g.task("k", MmaCheck::probeBits, kc, ah, bh, c);
+            case "convert" -> g.task("k", MmaCheck::probeConvert, kc, fa, fb, c, 0);
+            default -> g.task("k", MmaCheck::probeConvert, kc, fa, fb, c, 512);
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
+        WorkerGrid1D grid = new WorkerGrid1D(32);
+        grid.setLocalWork(32, 1, 1);
+        try (TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot())) {
+            p.withDevice(device).withGridScheduler(new GridScheduler("probe.k", grid)).execute();
+        } catch (Exception e) {
+            System.out.println("probe " + which + " on " + spec + ": error " + String.valueOf(e).lines().findFirst().orElse(""));
+            return;
+        }
+        double worst = 0;
+        for (int m = 0; m < 16; m++) {
+            for (int n = 0; n < 8; n++) {
+                double ref = 0;
+                for (int k = 0; k < 16; k++) ref += (double) a[m * 16 + k] * b[k * 8 + n];
+                worst = Math.max(worst, Math.abs(c.get(m * 8 + n) - ref));
+            }
+        }
+        System.out.printf(Locale.ROOT, "probe %s on %s: max |c - ref| = %.3e%n", which, spec, worst);
+    }
+
+    private static String formatName(int format) {
+        return switch (format) {
+            case MmaGemm.F32 -> "f32";
+            case MmaGemm.F16 -> "f16";
+            default -> "bf16";
+        };
+    }
+
+    /** Random operands of a shape, the weights in a format: a, w32, w16 and the weights as the kernel rounds them. */
+    private record Operands(FloatArray a, FloatArray w32, ShortArray w16, float[] aRounded, float[] wRounded) {
+        static Operands of(Shape sh, int format, long seed) {
+            Random r = new Random(seed);
+            FloatArray a = new FloatArray(sh.rows * sh.k);
+            float[] aRounded = new float[sh.rows * sh.k];
+            for (int i = 0; i < aRounded.length; i++) {
+                float v = (float) r.nextGaussian();
+                a.set(i, v);
+                aRounded[i] = Float.float16ToFloat(Float.floatToFloat16(v));
+            }
+            int nk = sh.n * sh.k;
+            FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? nk : 1);
+            ShortArray w16 = new ShortArray(format == MmaGemm.F32 ? 1 : nk);
+            float[] wRounded = new float[nk];
+            for (int i = 0; i < nk; i++) {
+                float v = (float) (r.nextGaussian() * 0.05);
+                short h = Float.floatToFloat16(v);
+                switch (format) {
+                    case MmaGemm.F32 -> w32.set(i, v);
+                    case MmaGemm.F16 -> w16.set(i, h);
+                    default -> {
+                        h = (short) (Float.floatToIntBits(v) >>> 16);
+                        w16.set(i, h);
+                        h = (short) MmaTiles.halfOfBf16(h & 0xFFFF);
+                    }
+                }
+                wRounded[i] = Float.float16ToFloat(h);
+            }
+            return new Operands(a, w32, w16, aRounded, wRounded);
+        }
+    }
+
+    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, Operands o, FloatArray out, boolean profile) {
+        IntArray control = IntArray.fromElements(sh.rows);
+        KernelContext kc = new KernelContext();
+        TaskGraph g = new TaskGraph("mma")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.w32, o.w16)
+                .task("gemm", MmaGemm::gemm, kc, control, o.a, o.w32, o.w16, format, 0, out, sh.n, sh.k)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE - 1) / MmaGemm.TILE * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE - 1) / MmaGemm.TILE);
+        grid.setLocalWork(MmaGemm.LOCAL, 1, 1);
+        TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot());
+        p.withDevice(device).withGridScheduler(new GridScheduler("mma.gemm", grid));
+        if (profile) p.withProfiler(ProfilerMode.SILENT);
+        return p;
+    }
+
+    /** ‖out − ref‖ / ‖ref‖ over every row (every 8th row at the big shapes), ref the float64 product of the rounded operands. */
+    private static double gemmError(TornadoDevice device, Shape sh, int format) {
+        Operands o = Operands.of(sh, format, 17L * sh.n + sh.k + format);
+        FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
+        out.init(Float.NaN);
+        try (TornadoExecutionPlan p = plan(device, sh, format, o, out, false)) {
+            p.execute();
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new RuntimeException(e);
+        }
+        int step = sh.rows >= 1024 ? 8 : 1;
+        double err = 0, norm = 0;
+        for (int m = 0; m < sh.rows; m += step) {
+            for (int j = 0; j < sh.n; j++) {
+                double ref = 0;
+                for (int kk = 0; kk < sh.k; kk++) ref += (double) o.aRounded[m * sh.k + kk] * o.wRounded[j * sh.k + kk];
+                double d = out.get(m * sh.n + j) - ref;
+                err += d * d;
+                norm += ref * ref;
+            }
+        }
+        return Math.sqrt(err / norm);
+    }
+
+    private static int roundRows(int rows) {
+        return (rows + MmaGemm.TILE - 1) / MmaGemm.TILE * MmaGemm.TILE;
+    }
+
+    /** Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (bf16 weights) and the float32 blocked one. */
+    private static void time(TornadoDevice device, String spec, Shape sh) {
+        double flop = 2.0 * sh.rows * sh.n * sh.k;
+        Operands o = Operands.of(sh, MmaGemm.BF16, 5);
+        FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
+        double mma;
+        try (TornadoExecutionPlan p = plan(device, sh, MmaGemm.BF16, o, out, true)) {
+            mma = medianKernelMs(p);
+        } catch (Exception e) {
+            System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));
+            return;
+        }
+        double blocked;
+        FloatArray w = new FloatArray(sh.n * sh.k);
+        w.init(0.01f);
+        IntArray control = IntArray.fromElements(sh.rows);
+        KernelContext kc = new KernelContext();
+        TaskGraph g = new TaskGraph("f32")
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, w)
+                .task("gemm", PrefillKernels::gemmBlocked, kc, control, o.a, w, 0, out, sh.n, sh.k, 0)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        WorkerGrid2D grid = new WorkerGrid2D((sh.n + 63) / 64 * 16, (sh.rows + 63) / 64 * 16);
+        grid.setLocalWork(16, 16, 1);
+        try (TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot())) {
+            p.withDevice(device).withGridScheduler(new GridScheduler("f32.gemm", grid)).withProfiler(ProfilerMode.SILENT);
+            blocked = medianKernelMs(p);
+        } catch (Exception e) {
+            blocked = Double.NaN;
+        }
+        System.out.printf(Locale.ROOT, "# %s gemm rows %d n %d k %d: mma (fp16 operands, bf16 weights) %.3f ms = %.1f TFLOP/s;"
+                        + " f32 blocked %.3f ms = %.1f TFLOP/s%n", spec, sh.rows, sh.n, sh.k, mma, flop / mma / 1e9, blocked, flop / blocked / 1e9);
+    }
+
+    private static double medianKernelMs(TornadoExecutionPlan p) {
+        double[] t = new double[20];
+        for (int i = 0; i < 3; i++) p.execute();
+        for (int i = 0; i < t.length; i++) {
+            TornadoExecutionResult r = p.execute();
+            t[i] = r.getProfilerResult().getDeviceKernelTime() / 1e6;
+        }
+        Arrays.sort(t);
+        return t[t.length / 2];
+    }
+}

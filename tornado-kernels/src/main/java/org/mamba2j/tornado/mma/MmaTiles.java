@@ -1,0 +1,93 @@
+package org.mamba2j.tornado.mma;
+
+import uk.ac.manchester.tornado.api.types.HalfFloat;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+
+/**
+ * Where the tensor-core kernels put their operands in local memory, and how they make fp16 of them.
+ *
+ * <p>TornadoVM 5.2's {@code KernelContext.mmaLoadA}/{@code mmaLoadB} read fixed tiles with ldmatrix:
+ * an A tile is 16 rows × 16 halves (512 bytes), a B tile 16 k-rows × 8 halves (256 bytes), two
+ * halves per int, the lower one first; the byte offset picks a tile in a larger local array. A
+ * kernel lays its operand block out as a grid of such tiles: an (mTiles × kTiles) grid of A tiles,
+ * row-major over tiles, and a (kTiles × nTiles) grid of B tiles. {@link #aSlot} and {@link #bSlot}
+ * give the int holding an element pair, {@link #aByte} and {@link #bByte} a tile's offset.
+ *
+ * <p>fp16 of a float read from memory is {@code new HalfFloat(array.get(i))} (TornadoVM converts a
+ * read); 16-bit weights are already patterns, F16 ones used as they are and BF16 ones converted by
+ * integer arithmetic ({@link #halfOfBf16}).
+ */
+public final class MmaTiles {
+
+    /** Work items of a warp: the MMA primitives are warp-collective. */
+    public static final int WARP = 32;
+
+    private MmaTiles() {
+    }
+
+    /** The int of an A-tile grid (mTiles × kTiles tiles, kTiles wide) holding elements (m, k) and (m, k + 1), k even. */
+    public static int aSlot(int m, int k, int kTiles) {
+        return ((m >> 4) * kTiles + (k >> 4)) * 128 + (m & 15) * 8 + ((k & 15) >> 1);
+    }
+
+    /** The int of a B-tile grid (kTiles × nTiles tiles, nTiles wide) holding elements (k, n) and (k, n + 1), n even. */
+    public static int bSlot(int k, int n, int nTiles) {
+        return ((k >> 4) * nTiles + (n >> 3)) * 64 + (k & 15) * 4 + ((n & 7) >> 1);
+    }
+
+    /** Byte offset of A tile (mt, kt) in a grid kTiles wide. */
+    public static int aByte(int mt, int kt, int kTiles) {
+        return (mt * kTiles + kt) * 512;
+    }
+
+    /** Byte offset of B tile (kt, nt) in a grid nTiles wide. */
+    public static int bByte(int kt, int nt, int nTiles) {
+        return (kt * nTiles + nt) * 256;
+    }
+
+    /** Two fp16 patterns in one int, {@code lo} first. */
+    public static int pack(int lo, int hi) {
+        return (lo & 0xFFFF) | (hi << 16);
+    }
+
+    /**
+     * fp16 pattern of a[i] (round to nearest). The index is clamped into the array: the compiler may
+     * load before the condition that guards a call (a select), so a guarded load must stay in bounds.
+     */
+    public static int half(FloatArray a, int i) {
+        return new HalfFloat(a.get(Math.min(i, a.getSize() - 1))).getHalfFloatValue() & 0xFFFF;
+    }
+
+    /** fp16 pattern of a 16-bit weight w[i] (index clamped as above): as stored when {@code bf16} is 0, else converted from BF16. */
+    public static int half(ShortArray w, int i, int bf16) {
+        int bits = w.get(Math.min(i, w.getSize() - 1)) & 0xFFFF;
+        return bf16 != 0 ? halfOfBf16(bits) : bits;
+    }
+
+    /**
+     * The fp16 pattern nearest a BF16 one, by integer arithmetic (TornadoVM reinterprets no float
+     * bits): the exponent rebiased, the 7-bit mantissa widened; values below fp16's normal range
+     * become subnormals (rounded half up), below its smallest subnormal zero; values above 65504
+     * saturate to ±65504 (weights never get there). BF16 NaN and infinity are not expected.
+     */
+    public static int halfOfBf16(int bits) {
+        int sign = bits & 0x8000;
+        int e = (bits >> 7) & 0xFF;
+        int m = bits & 0x7F;
+        int exp = e - 112; // 127 - 15
+        int mag;
+        if (exp >= 31) {
+            mag = 0x7BFF;
+        } else if (exp >= 1) {
+            mag = (exp << 10) | (m << 3);
+        } else {
+            // (128 + m) · 2^(e - 134) = M · 2^-24: M = (128 + m) · 2^(e - 110)
+            int shift = 110 - e;
+            int full = 128 + m;
+            mag = shift <= 0 ? full << -shift : shift > 8 ? 0 : (full + (1 << (shift - 1))) >> shift;
+            if (e == 0) mag = 0;
+        }
+        return sign | mag;
+    }
+}
