@@ -10,6 +10,7 @@ add_backends() {
       jvm) ;;
       all) tornado_backends=all; wants_tornado=1 ;;
       *) wants_tornado=1
+         spec=${spec%%/*}  # a /exact or /fast precision suffix
          [ "$tornado_backends" = all ] || case " $tornado_backends " in *" ${spec%%:*} "*) ;; *) tornado_backends="$tornado_backends ${spec%%:*}" ;; esac ;;
     esac
   done

@@ -5,9 +5,10 @@ import java.util.Locale;
 /**
  * A device named on the command line: {@code opencl:<i>}, {@code ptx:<i>}, {@code cuda:<i>} or
  * {@code spirv:<i>}, where i is the device's index within that TornadoVM backend, as
- * {@code mamba2 devices} lists it. Plain Java: parsing loads no TornadoVM class.
+ * {@code mamba2 devices} lists it, and the precision asked for there ({@code --precision}; null: the
+ * device config's). Plain Java: parsing loads no TornadoVM class.
  */
-public record DeviceSpec(Backend backend, int index) {
+public record DeviceSpec(Backend backend, int index, Precision precision) {
 
     /** The TornadoVM backends, by the name of their TornadoVMBackendType constant. */
     public enum Backend {
@@ -26,16 +27,39 @@ public record DeviceSpec(Backend backend, int index) {
         }
     }
 
-    public static final String FORMAT = "opencl:<i>, ptx:<i>, cuda:<i> or spirv:<i>";
+    public static final String FORMAT = "opencl:<i>, ptx:<i>, cuda:<i> or spirv:<i>, optionally /exact or /fast";
 
     public DeviceSpec {
         if (index < 0) throw new IllegalArgumentException("device index must be >= 0, got " + index);
     }
 
-    /** Parses a spec; a missing index means 0. Throws IllegalArgumentException with a one-line message. */
+    /** A device at the precision its device config picks. */
+    public DeviceSpec(Backend backend, int index) {
+        this(backend, index, null);
+    }
+
+    /** This device at {@code p} (null: the device config's). */
+    public DeviceSpec withPrecision(Precision p) {
+        return new DeviceSpec(backend, index, p);
+    }
+
+    /**
+     * Parses a spec, {@code backend[:index][/precision]}; a missing index means 0, a missing precision
+     * the device config's. Throws IllegalArgumentException with a one-line message.
+     */
     public static DeviceSpec parse(String spec) {
         if (spec == null || spec.isBlank()) throw new IllegalArgumentException("empty device spec: expected " + FORMAT);
         String s = spec.trim().toLowerCase(Locale.ROOT);
+        Precision precision = null;
+        int slash = s.indexOf('/');
+        if (slash >= 0) {
+            try {
+                precision = Precision.parse(s.substring(slash + 1));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("bad precision in '" + spec + "': expected " + FORMAT);
+            }
+            s = s.substring(0, slash);
+        }
         int colon = s.indexOf(':');
         String name = colon < 0 ? s : s.substring(0, colon);
         Backend backend = switch (name) {
@@ -55,11 +79,21 @@ public record DeviceSpec(Backend backend, int index) {
             }
             if (index < 0) throw new IllegalArgumentException("bad device index in '" + spec + "': expected " + FORMAT);
         }
-        return new DeviceSpec(backend, index);
+        return new DeviceSpec(backend, index, precision);
     }
 
+    /** The spec as parsed back: backend:index, then /precision when one was asked for. */
     @Override
     public String toString() {
-        return backend.specName() + ":" + index;
+        return backend.specName() + ":" + index + (precision == null ? "" : "/" + precision.label());
+    }
+
+    /**
+     * A --device value at the --precision option's value: {@code spec} with /precision added unless it
+     * names one (or is the JVM, which computes in float32 only); {@code spec} as it is when p is null.
+     */
+    public static String atPrecision(String spec, Precision p) {
+        if (p == null || spec.equals("jvm") || spec.contains("/")) return spec;
+        return spec + "/" + p.label();
     }
 }

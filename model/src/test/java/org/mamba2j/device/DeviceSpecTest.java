@@ -23,8 +23,20 @@ class DeviceSpecTest {
         assertEquals("ptx:0", DeviceSpec.parse("ptx").toString());
     }
 
+    @Test
+    void aSpecMayNameItsPrecision() {
+        assertEquals(new DeviceSpec(DeviceSpec.Backend.CUDA, 0, Precision.FAST), DeviceSpec.parse("cuda:0/fast"));
+        assertEquals("ptx:1/exact", DeviceSpec.parse("PTX:1/Exact").toString());
+        assertEquals(null, DeviceSpec.parse("cuda:0").precision());
+        assertEquals("cuda:0/fast", DeviceSpec.atPrecision("cuda:0", Precision.FAST));
+        assertEquals("cuda:0/exact", DeviceSpec.atPrecision("cuda:0/exact", Precision.FAST), "the spec's own precision wins");
+        assertEquals("jvm", DeviceSpec.atPrecision("jvm", Precision.FAST));
+        assertEquals("cuda:0", DeviceSpec.atPrecision("cuda:0", null));
+    }
+
     @ParameterizedTest
-    @CsvSource({"metal:0,unknown device spec", "gpu,unknown device spec", "opencl:x,bad device index", "ptx:-1,bad device index", "'',empty device spec"})
+    @CsvSource({"metal:0,unknown device spec", "gpu,unknown device spec", "opencl:x,bad device index", "ptx:-1,bad device index", "'',empty device spec",
+            "cuda:0/half,bad precision"})
     void badSpecsSayWhatIsExpected(String spec, String start) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceSpec.parse(spec));
         assertTrue(e.getMessage().startsWith(start), e.getMessage());

@@ -4,6 +4,7 @@ import org.mamba2j.model.WeightType;
 import org.mamba2j.ssd.SsdBackend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -26,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Option(names = "--devices", split = ",", defaultValue = "jvm",
-            description = "'all', or device specs: jvm, opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})")
+            description = "'all', or device specs: jvm, opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i>, optionally /exact or /fast (default ${DEFAULT-VALUE})")
     List<String> devices;
     @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all); see --list")
     List<String> workloads;
@@ -41,6 +42,7 @@ final class BenchCommand implements Callable<Integer> {
             description = ChunkChoice.HELP + ", for the SSD forward workloads; runs as given (default ${DEFAULT-VALUE})")
     ChunkChoice chunk;
     @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
+    @Mixin PrecisionOption precision;
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
     @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
@@ -54,7 +56,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
         if (profile) System.setProperty("mamba2.tornado.profile", "true");
-        List<String> specs = expandDevices();
+        List<String> specs = expandDevices().stream().map(precision::apply).toList();
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (Progress progress = Progress.forTerminal(quiet)) {

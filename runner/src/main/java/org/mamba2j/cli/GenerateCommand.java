@@ -13,6 +13,7 @@ import org.mamba2j.tokenizer.Tokenizer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -45,8 +46,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--stop", arity = "1..*", split = ",", description = "token ids that also end generation, besides the model's end of sequence") int[] stop;
     @Option(names = "--ignore-eos", description = "do not stop at the model's end-of-sequence id (eos_token_id of generation_config.json or config.json)") boolean ignoreEos;
     @Option(names = "--tokenizer-vocab-only", description = "pick only ids that tokenizer.json can decode (default: the model's whole vocabulary, as mamba_ssm and HF transformers)") boolean tokenizerVocabOnly;
-    @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
+    @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i>, optionally /exact or /fast (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON") Path deviceConfig;
+    @Mixin PrecisionOption precision;
     @Option(names = "--json", description = "print one JSON object on the last line") boolean json;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
@@ -67,6 +69,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         if (!ignoreEos) cfg = cfg.withEos(EosTokens.read(model));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        device = precision.apply(device);
         Devices.validate(device);
         try (Mamba2Model m = Mamba2Model.load(model);
              Decoder decoder = openDecoder(m);

@@ -9,6 +9,7 @@ import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -35,8 +36,9 @@ final class SsdCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "256", converter = ChunkChoice.Converter.class,
             description = ChunkChoice.HELP + "; runs as given, 'auto' on the JVM is " + SsdCommand.AUTO_FALLBACK + " (default ${DEFAULT-VALUE})")
     ChunkChoice chunk;
-    @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
+    @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i>, optionally /exact or /fast (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
+    @Mixin PrecisionOption precision;
     @Option(names = "--iters", defaultValue = "10", description = "timed runs (default ${DEFAULT-VALUE})") int iters;
     @Option(names = "--warmup", defaultValue = "3", description = "untimed runs after the first call (default ${DEFAULT-VALUE})") int warmup;
     @Option(names = "--seed", defaultValue = "1", description = "random seed for the inputs (default ${DEFAULT-VALUE})") long seed;
@@ -57,6 +59,7 @@ final class SsdCommand implements Callable<Integer> {
         SsdInputs in = RandomInputs.generate(requested, seed, 1f, false, false);
         float[] y = new float[(int) requested.xSize()], state = new float[(int) requested.stateSize()];
         if (profile) System.setProperty("mamba2.tornado.profile", "true");
+        device = precision.apply(device);
         try (SsdBackend backend = Devices.ssdBackend(device, deviceConfig)) {
             SsdShape shape = chunk.apply(requested, backend);
             Arrays.fill(y, Float.NaN);

@@ -1,6 +1,7 @@
 package org.mamba2j.tornado;
 
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -35,10 +36,13 @@ import java.util.stream.Stream;
  * SPIR-V) can get a file for each.
  * Optional {@code decodeBlocksPerGraph}: Mamba-2 blocks per decode task graph; 0 (the default) = as
  * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
- * Optional {@code decode}: how the token step runs ({@link Decode}).
+ * Optional {@code decode}: how the token step runs ({@link Decode}). Optional {@code precision}
+ * ("exact", the default, or "fast") and {@code fast}: the kernels that replace {@code kernels}' at
+ * precision fast on some backends ({@link Fast}); {@link #at} applies them.
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, List<String> backends, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode) {
+                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode,
+                           Precision precision, Fast fast) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -55,6 +59,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /** Kernels that have a "scan" variant (a work-group per chunk and head, scanning in local memory): the cumsum. */
     public static final List<String> SCAN_KERNELS = List.of("cumsum");
+
+    /** Kernels that have an "mma" variant (tensor cores, fp16 operands: precision fast only): the prefill's gemm, the SSD's chunk states and output. */
+    public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
+
+    /** Output tile edge and work-group size of the "mma" variant: 64×64 outputs, four warps. */
+    public static final int MMA_TILE = 64;
+    public static final int MMA_LOCAL = 128;
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "pocl-spirv.json", "generic.json");
@@ -77,13 +88,18 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * "blocked8" (the same with 8×8 work items of 8×8 outputs; both with 64×64 output tiles, so their
      * tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
      * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
-     * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only).
+     * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only) or
+     * "mma" (KernelContext on tensor cores: four warps, a 64×64 output tile; only in {@link Fast}).
      */
     public record Kernel(String variant, int local, int tile) {
         public Kernel {
-            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan").contains(variant)) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\", got \""
+            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan", "mma").contains(variant)) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\", \"scan\" or \"mma\", got \""
                         + variant + "\"");
+            }
+            if (variant.equals("mma") && (tile != MMA_TILE || local != MMA_LOCAL)) {
+                throw new IllegalArgumentException("an mma kernel has \"tile\" " + MMA_TILE + " and \"local\" " + MMA_LOCAL
+                        + " (four warps, 64x64 outputs), got tile " + tile + ", local " + local);
             }
             if (variant.equals("blocked") && (tile != BLOCKED_TILE || local != BLOCKED_LOCAL)) {
                 throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED_LOCAL
@@ -118,6 +134,63 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         public boolean scan() {
             return variant.equals("scan");
         }
+
+        public boolean mma() {
+            return variant.equals("mma");
+        }
+    }
+
+    /**
+     * The kernels of precision fast ({@code "fast"} in the file, optional): on devices of the listed
+     * backends (TornadoVM's MMA runs on PTX and CUDA only) they replace the same keys of
+     * {@code kernels}; elsewhere precision fast runs the exact kernels.
+     */
+    public record Fast(List<String> backends, Map<String, Kernel> kernels) {
+
+        public static final Fast NONE = new Fast(List.of(), Map.of());
+
+        public Fast {
+            backends = List.copyOf(backends);
+            kernels = Map.copyOf(kernels);
+        }
+
+        /** Whether the fast kernels run on this backend. */
+        public boolean runsOn(DeviceSpec.Backend backend) {
+            return !kernels.isEmpty() && backend != null && backends.stream().anyMatch(b -> b.equalsIgnoreCase(backend.specName()));
+        }
+
+        static Fast parse(JsonNode f) {
+            if (f.isMissingNode()) return NONE;
+            if (!f.isObject()) throw new IllegalArgumentException("\"fast\" must be an object");
+            List<String> backends = strings(f.path("backends"));
+            checkBackends("fast \"backends\"", backends);
+            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            JsonNode ks = required(f, "kernels");
+            ks.fieldNames().forEachRemaining(key -> {
+                if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
+                kernels.put(key, kernel(key, ks.get(key)));
+            });
+            return new Fast(backends, kernels);
+        }
+    }
+
+    /**
+     * This config at precision {@code requested} (null: the file's {@link #precision}) on a device of
+     * {@code backend}: at fast, with the {@link Fast} kernels where they run on that backend, and
+     * {@link #precision} then says what runs (exact where no fast kernel applies).
+     */
+    public DeviceConfig at(Precision requested, DeviceSpec.Backend backend) {
+        Precision p = requested != null ? requested : precision;
+        if (p != Precision.FAST || !fast.runsOn(backend)) {
+            return precision == Precision.EXACT ? this : with(kernels, Precision.EXACT, name);
+        }
+        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        k.putAll(fast.kernels());
+        return with(k, Precision.FAST, name + " [fast]");
+    }
+
+    private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {
+        return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, p, fast);
     }
 
     /**
@@ -201,7 +274,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         int cumsumLocal = kernel("cumsum").local();
         k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
         if (variant.equals("scan")) {
-            return new DeviceConfig(name + " [scan]", source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
+            return with(k, precision, name + " [scan]");
         }
         for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
@@ -218,13 +291,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             k.put(name, new Kernel(variant, local, tile));
         }
-        return new DeviceConfig(name + " [" + variant + "]", source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode);
+        return with(k, precision, name + " [" + variant + "]");
     }
 
     /** This config with another chunk size and prefill (for checks that force short passes). */
     public DeviceConfig withPrefill(int chunk, Prefill p) {
         return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, backends, priority,
-                chunk, kernels, decodeBlocksPerGraph, p, decode);
+                chunk, kernels, decodeBlocksPerGraph, p, decode, precision, fast);
     }
 
     public boolean matches(String deviceName) {
@@ -260,30 +333,40 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             Map<String, Kernel> kernels = new LinkedHashMap<>();
             JsonNode ks = required(j, "kernels");
             for (String key : KERNEL_NAMES) {
-                JsonNode k = required(ks, key);
-                kernels.put(key, new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0)));
-                // a variant a kernel does not have would otherwise run silently as its loop version
-                String v = kernels.get(key).variant();
-                if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
-                        || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
-                        || (v.equals("scan") && !SCAN_KERNELS.contains(key))) {
-                    throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
-                }
+                Kernel k = kernel(key, required(ks, key));
+                if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"mma\" variant belongs in \"fast\" (precision fast)");
+                kernels.put(key, k);
             }
             JsonNode p = required(j, "prefill");
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
                     strings(p.path("skipBackends")));
             List<String> backends = strings(j.path("backends"));
-            for (String b : backends) {
-                if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.specName().equalsIgnoreCase(b))) {
-                    throw new IllegalArgumentException("\"backends\" names an unknown backend \"" + b + "\"");
-                }
-            }
+            checkBackends("\"backends\"", backends);
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill,
-                    Decode.parse(j.path("decode")));
+                    Decode.parse(j.path("decode")), Precision.parse(j.path("precision").asText("exact")), Fast.parse(j.path("fast")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One kernel entry; a variant the kernel does not have would otherwise run silently as its loop version. */
+    private static Kernel kernel(String key, JsonNode k) {
+        Kernel kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0));
+        String v = kernel.variant();
+        if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
+                || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
+                || (v.equals("scan") && !SCAN_KERNELS.contains(key)) || (v.equals("mma") && !MMA_KERNELS.contains(key))) {
+            throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+        }
+        return kernel;
+    }
+
+    private static void checkBackends(String what, List<String> backends) {
+        for (String b : backends) {
+            if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.specName().equalsIgnoreCase(b))) {
+                throw new IllegalArgumentException(what + " names an unknown backend \"" + b + "\"");
+            }
         }
     }
 
@@ -331,6 +414,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
         }
         return List.copyOf(byFile.values());
+    }
+
+    /** The config for a device named by {@code spec}, at the spec's precision ({@link #at}). */
+    public static DeviceConfig forSpec(String deviceName, DeviceSpec spec, Path override) {
+        return forDevice(deviceName, spec.backend(), override).at(spec.precision(), spec.backend());
     }
 
     /** {@link #forDevice(String, DeviceSpec.Backend, Path)} for a device of no known backend. */

@@ -2,6 +2,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,7 +95,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\" or \"scan\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\", \"scan\" or \"mma\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
@@ -250,5 +251,44 @@ class DeviceConfigTest {
         assertTrue(DeviceConfig.load(bad).decode().cudaGraph());
         assertTrue(DeviceConfig.load(bad).withVariant("tiled").withPrefill(8, new DeviceConfig.Prefill(16, 1, 0)).decode().cudaGraph(),
                 "derived configs keep it");
+    }
+
+    @Test
+    void precisionFastSwapsInTheTensorCoreKernelsOnlyWhereTheyRun() {
+        DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.CUDA, null);
+        assertEquals(Precision.EXACT, nvidia.precision());
+        assertEquals("blocked", nvidia.kernel("gemm").variant());
+        DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
+        assertEquals(Precision.FAST, fast.precision());
+        assertTrue(fast.kernel("gemm").mma());
+        assertEquals(nvidia.kernel("chunkCB"), fast.kernel("chunkCB"));
+        assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
+        // OpenCL has no MMA: fast runs the exact kernels and says so
+        DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);
+        assertEquals(Precision.EXACT, ocl.precision());
+        assertEquals("blocked", ocl.kernel("gemm").variant());
+        assertEquals(Precision.EXACT, nvidia.at(null, DeviceSpec.Backend.CUDA).precision());
+        assertEquals(Precision.FAST, DeviceConfig.forSpec("NVIDIA H200", DeviceSpec.parse("cuda:0/fast"), null).precision());
+        DeviceConfig generic = DeviceConfig.forDevice("unknown", null);
+        assertEquals(Precision.EXACT, generic.at(Precision.FAST, DeviceSpec.Backend.CUDA).precision());
+    }
+
+    @Test
+    void mmaKernelsBelongToTheFastSection(@TempDir Path dir) throws IOException {
+        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        Path bad = dir.resolve("bad.json");
+        Files.writeString(bad, nvidia.replaceFirst("\"gemm\":         \\{ \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }",
+                "\"gemm\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("belongs in \"fast\""), e.getMessage());
+        Files.writeString(bad, nvidia.replace("\"gemm\":         { \"variant\": \"mma\"", "\"chunkCB\":         { \"variant\": \"mma\""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("chunkCB has no \"mma\" variant"), e.getMessage());
+        Files.writeString(bad, nvidia.replace("\"backends\": [\"ptx\", \"cuda\"]", "\"backends\": [\"metal\"]"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
+        Files.writeString(bad, nvidia.replace("\"precision\": \"exact\"", "\"precision\": \"half\""));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("expected exact or fast"), e.getMessage());
     }
 }

@@ -16,6 +16,7 @@ import org.mamba2j.tornado.model.TornadoDecoder;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.ssd.TornadoSsd;
 
 import java.nio.file.Path;
@@ -36,7 +37,10 @@ import java.util.List;
  * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
  * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones (the cumsum as
  * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
- * <li>greedy: both golden prompts, after each of the above.</li>
+ * <li>greedy: both golden prompts, after each of the above;</li>
+ * <li>precision fast (PTX and CUDA: the projections on tensor cores, fp16 operands): the prefill
+ * paths above at {@link Precision#FAST}, logits within {@link #FAST_TOL} of HF's and of the JVM's,
+ * greedy tokens as HF's.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
  * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8 to run;
@@ -45,6 +49,11 @@ import java.util.List;
 public final class DeviceModelCheck {
 
     static final double TOL = 1e-4;
+    /**
+     * Precision fast: max |Δlogit| against HF's float64 and the JVM's float32 logits. fp16 operands
+     * carry 11 significant bits (relative rounding 2^-12 per operand); tiny-a's logits are of order 1.
+     */
+    static final double FAST_TOL = 2e-2;
     /** Rows printed and rows failed (a forced row of a path its config turns off counts here too). */
     private static int rows, failed;
     /** One token, chunk and pass boundaries of the chunk-8, 16-token configuration, and the whole sequence. */
@@ -85,20 +94,26 @@ public final class DeviceModelCheck {
                     DeviceSpec spec = DeviceSpec.parse(device);
                     DeviceConfig own = ownConfig(spec, 0, 0);
                     String path = own.prefill().runsOn(spec.backend()) ? "prefill" : "prefill (off: token by token)";
-                    ok &= report(device, layout, path, () -> prefillThenDecode(dir, spec, own, ref));
+                    ok &= report(device, layout, path, () -> prefillThenDecode(dir, spec, own, ref, TOL));
                     // where the device config turns the device prefill off, forcing it on still runs and
                     // prints, but does not count: it is not what this backend ships
                     boolean counted = own.prefill().runsOn(spec.backend());
                     String note = counted ? "" : " (off here, not counted)";
                     boolean forced = report(device, layout, "prefill chunk 8, pass 16" + note,
-                            () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), ref));
+                            () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), ref, TOL));
                     if (layout.equals("hf")) { // the variants compute the same for both layouts
                         for (String variant : variants) {
                             forced &= report(device, layout, "  the same, " + variant + note,
-                                    () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref));
+                                    () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref, TOL));
                         }
                     }
                     ok &= forced || !counted;
+                    if (layout.equals("hf") && own.at(Precision.FAST, spec.backend()).precision() == Precision.FAST) {
+                        ok &= report(device, layout, "prefill, precision fast",
+                                () -> prefillThenDecode(dir, spec, own.at(Precision.FAST, spec.backend()), ref, FAST_TOL));
+                        ok &= report(device, layout, "  chunk 8, pass 16, fast",
+                                () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).at(Precision.FAST, spec.backend()), ref, FAST_TOL));
+                    }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
                             ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM",
@@ -169,17 +184,17 @@ public final class DeviceModelCheck {
                 float[] logits = t == 0 ? d.prefill(new int[]{ref.ids()[0]}) : d.step(ref.ids()[t]);
                 maxDiff = Math.max(maxDiff, ref.diff(logits, t));
             }
-            return greedy(d, ref, maxDiff, Double.NaN);
+            return greedy(d, ref, maxDiff, Double.NaN, TOL);
         }
     }
 
     /** Greedy decoding of both golden prompts on {@code d}, with the logit differences found before. */
-    private static Outcome greedy(Decoder d, Golden ref, double maxDiff, double vsJvm) {
+    private static Outcome greedy(Decoder d, Golden ref, double maxDiff, double vsJvm, double tol) {
         Generator gen = new Generator(d);
         boolean greedyOk = Arrays.equals(ref.greedy(), gen.generate(ref.greedyPrompt(), GenerationConfig.greedy(ref.greedy().length), x -> { }).tokens());
         boolean textOk = Arrays.equals(ref.textGreedy(), gen.generate(ref.textPrompt(), GenerationConfig.greedy(ref.textGreedy().length), x -> { }).tokens());
         return new Outcome(maxDiff, vsJvm, greedyOk ? ref.greedy().length + "/" + ref.greedy().length + " same" : "differ",
-                textOk ? "same" : "differ", maxDiff <= TOL && !(vsJvm > TOL) && greedyOk && textOk);
+                textOk ? "same" : "differ", maxDiff <= tol && !(vsJvm > tol) && greedyOk && textOk);
     }
 
     /**
@@ -187,7 +202,7 @@ public final class DeviceModelCheck {
      * on the device from the states it handed over; logits against HF's at every position and
      * against the JVM decoder fed the same way; then greedy decoding of both golden prompts.
      */
-    private static Outcome prefillThenDecode(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref) throws Exception {
+    private static Outcome prefillThenDecode(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref, double tol) throws Exception {
         int[] ids = ref.ids();
         double maxDiff = 0, vsJvm = 0;
         try (Mamba2Model m = Mamba2Model.load(dir); Decoder d = TornadoDecoder.open(m, spec, config); Decoder jvm = new JvmDecoder(m)) {
@@ -202,7 +217,7 @@ public final class DeviceModelCheck {
                     vsJvm = Math.max(vsJvm, diff(got, jvm.step(ids[t])));
                 }
             }
-            return greedy(d, ref, maxDiff, vsJvm);
+            return greedy(d, ref, maxDiff, vsJvm, tol);
         }
     }
 

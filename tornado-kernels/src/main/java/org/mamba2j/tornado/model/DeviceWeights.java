@@ -176,6 +176,11 @@ public final class DeviceWeights {
         return g.persistOnDevice(all);
     }
 
+    /** How {@code a}, one of these arrays, holds its weights: F32, or the model's 16-bit format in a ShortArray. */
+    public WeightFormat format(TornadoNativeArray a) {
+        return a instanceof ShortArray ? half : WeightFormat.F32;
+    }
+
     public PackedBlock layout() { return layout; }
     public FloatArray small() { return small; }
     /** Block l's small weights start here in {@link #small}. */

@@ -382,6 +382,15 @@ public final class PrefillKernels {
         }
     }
 
+    /** out[t, :] += in[t, :]   (rows × n): a projection computed apart (the tensor-core GEMM stores, it cannot add) onto the residual. */
+    public static void addRows(IntArray control, FloatArray in, FloatArray out, int n, int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            if (i < control.get(ROWS) * n) {
+                out.set(i, out.get(i) + in.get(i));
+            }
+        }
+    }
+
     /** out = x[rows − 1, :]   (n): the last position, the only one whose logits a prefill returns. */
     public static void lastRow(IntArray control, FloatArray x, FloatArray out, int n, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {

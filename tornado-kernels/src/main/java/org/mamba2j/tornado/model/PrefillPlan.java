@@ -13,6 +13,7 @@ import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
 import org.mamba2j.tornado.ssd.OffHeap;
+import org.mamba2j.tornado.mma.MmaGemm;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
@@ -21,6 +22,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,15 +59,16 @@ import java.util.function.IntUnaryOperator;
 public final class PrefillPlan {
 
     /*
-     * Graph budget of a block, worst case over the SSD variants: 14 tasks (norm, inProj, conv,
+     * Graph budget of a block, worst case over the SSD variants: 15 tasks (norm, inProj, conv,
      * convWindow, ssmIn, cumsum, chunkCB, chunkStates, statePassing, chunkScores with the loop
-     * output, chunkOutput, ssmOut, gatedNorm, outProj) of at most 116 arguments (a tiled chunkStates
-     * takes a tile argument more, a 16-bit gemm the decode table), 20 of them written, 3 objects
-     * (A, dt bias, D; the other weights are the model's arrays, counted per graph).
+     * output, chunkOutput, ssmOut, gatedNorm, outProj, and the residual add after a tensor-core
+     * outProj) of at most 121 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
+     * gemm the decode table), 21 of them written, 3 objects (A, dt bias, D; the other weights are the
+     * model's arrays, counted per graph).
      */
-    static final int TASKS_PER_BLOCK = 14;
-    static final int ARGS_PER_BLOCK = 116;
-    static final int WRITES_PER_BLOCK = 20;
+    static final int TASKS_PER_BLOCK = 15;
+    static final int ARGS_PER_BLOCK = 121;
+    static final int WRITES_PER_BLOCK = 21;
     static final int OBJECTS_PER_BLOCK = 3;
     /** embedRows (7 from 16-bit weights), lastRow, head (norm_f + lm_head): 7 + 5 + 8 arguments. */
     static final int EDGE_TASKS = 3;
@@ -186,12 +189,17 @@ public final class PrefillPlan {
         final FloatArray init, fin;                                         // (nheads·headdim, dstate)
         final FloatArray y, gated;                                          // (rows, dInner)
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
+        final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
+        final FloatArray noW32;                                             // the tensor-core GEMM's unused weight array
+        final ShortArray noW16;
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
             int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
             residual = new FloatArray(rows * d.dModel());
             normed = new FloatArray(rows * d.dModel());
-            zxbcdt = new FloatArray(Math.multiplyExact(rows, d.dInProj()));
+            // the tensor-core GEMM writes whole 64-row blocks
+            int gemmRows = tensorCoreGemm(cfg, d) ? Grids.roundUp(rows, MmaGemm.TILE) : rows;
+            zxbcdt = new FloatArray(Math.multiplyExact(gemmRows, d.dInProj()));
             x = new FloatArray(rows * d.dInner());
             B = new FloatArray(rows * gn);
             C = new FloatArray(rows * gn);
@@ -210,11 +218,15 @@ public final class PrefillPlan {
             gated = new FloatArray(rows * d.dInner());
             last = new FloatArray(d.dModel());
             noZ = new FloatArray(1);
+            projected = new FloatArray(tensorCoreGemm(cfg, d) ? gemmRows * d.dModel() : 1);
+            noW32 = new FloatArray(1);
+            noW16 = new ShortArray(1);
         }
 
         /** These buffers followed by {@code more}. */
         Object[] with(Object... more) {
-            Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, noZ};
+            Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, noZ,
+                    projected, noW32, noW16};
             Object[] out = Arrays.copyOf(own, own.length + more.length);
             System.arraycopy(more, 0, out, own.length, more.length);
             return out;
@@ -247,9 +259,26 @@ public final class PrefillPlan {
         gemm(g, p + "outProj", b.gated, w.slab(l), big + o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
     }
 
-    /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. */
+    /**
+     * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. The
+     * tensor-core one ("mma", precision fast) stores whole tiles: accumulating, it computes into a buffer of its own and
+     * a second task adds that onto out.
+     */
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        if (cfg.kernel("gemm").blocked()) {
+        if (tensorCoreGemm(cfg, dims)) {
+            FloatArray target = accumulate != 0 ? b.projected : out;
+            int format = switch (w.format((TornadoNativeArray) weights)) {
+                case F32 -> MmaGemm.F32;
+                case F16 -> MmaGemm.F16;
+                case BF16 -> MmaGemm.BF16;
+            };
+            g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof ShortArray h ? h : b.noW16,
+                    format, wOff, target, n, k);
+            grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE) / MmaGemm.TILE});
+            if (accumulate != 0) {
+                g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
+            }
+        } else if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
             if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, w.small(), wOff, out, n, k, accumulate);
             else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             int t = SsdBlockedKernels.THREADS;
@@ -260,6 +289,11 @@ public final class PrefillPlan {
             if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, w.small(), wOff, out, n, k, accumulate, padded);
             else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
+    }
+
+    /** Whether the projections run on tensor cores: the config's gemm is "mma" and every output width a multiple of the 8-wide MMA tile (else "blocked"). */
+    static boolean tensorCoreGemm(DeviceConfig cfg, MixerDims d) {
+        return cfg.kernel("gemm").mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0;
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */

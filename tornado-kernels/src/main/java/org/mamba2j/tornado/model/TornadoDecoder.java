@@ -41,7 +41,7 @@ public final class TornadoDecoder implements Decoder {
 
     public static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig) {
         TornadoDevice device = TornadoDevices.device(spec);
-        return new TornadoDecoder(model, spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), spec.backend(), deviceConfig), false);
+        return new TornadoDecoder(model, spec, device, DeviceConfig.forSpec(TornadoDevices.deviceName(device), spec, deviceConfig), false);
     }
 
     /** With a config of the caller's (checks that force short prefill passes); {@code widen}: float32 weights whatever the checkpoint stores. */

@@ -43,7 +43,7 @@ public final class TornadoSsd implements SsdBackend {
      */
     public static TornadoSsd open(DeviceSpec spec, Path deviceConfig, boolean keepChunkSize) {
         TornadoDevice device = TornadoDevices.device(spec);
-        return new TornadoSsd(spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), spec.backend(), deviceConfig), keepChunkSize);
+        return new TornadoSsd(spec, device, DeviceConfig.forSpec(TornadoDevices.deviceName(device), spec, deviceConfig), keepChunkSize);
     }
 
     /** Opens with an explicit config (the integration check forces kernel variants this way). */
@@ -61,7 +61,7 @@ public final class TornadoSsd implements SsdBackend {
 
     @Override
     public String deviceName() {
-        return TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ")";
+        return TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", precision " + config.precision().label() + ")";
     }
 
     private record PlanKey(String kind, SsdShape shape, SsdDims.Flags flags) {

@@ -12,6 +12,7 @@ import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdKernels;
+import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -253,7 +254,9 @@ class PrefillKernelsTest {
     @Test
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
-        int fixed = params(p, "rmsNormRows") + 2 * Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))) + params(p, "causalConv")
+        int gemm = Math.max(Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))),
+                params(MmaGemm.class, "gemm"));
+        int fixed = params(p, "rmsNormRows") + 2 * gemm + params(p, "addRows") + params(p, "causalConv")
                 + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
                 + params(ssd, "statePassing")
                 + params(p, "storeState") + params(p, "gatedRmsNormRows");
