@@ -233,7 +233,7 @@ public final class MmaCheck {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.w32, o.w16)
                 .task("gemm", MmaGemm::gemm, kc, control, o.a, o.w32, o.w16, format, 0, out, sh.n, sh.k)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE - 1) / MmaGemm.TILE * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE - 1) / MmaGemm.TILE);
+        WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
         grid.setLocalWork(MmaGemm.LOCAL, 1, 1);
         TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot());
         p.withDevice(device).withGridScheduler(new GridScheduler("mma.gemm", grid));
@@ -266,7 +266,7 @@ public final class MmaCheck {
     }
 
     private static int roundRows(int rows) {
-        return (rows + MmaGemm.TILE - 1) / MmaGemm.TILE * MmaGemm.TILE;
+        return (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M * MmaGemm.TILE_M;
     }
 
     /** Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (bf16 weights) and the float32 blocked one. */

@@ -198,7 +198,7 @@ public final class PrefillPlan {
             residual = new FloatArray(rows * d.dModel());
             normed = new FloatArray(rows * d.dModel());
             // the tensor-core GEMM writes whole 64-row blocks
-            int gemmRows = tensorCoreGemm(cfg, d) ? Grids.roundUp(rows, MmaGemm.TILE) : rows;
+            int gemmRows = tensorCoreGemm(cfg, d) ? Grids.roundUp(rows, MmaGemm.TILE_M) : rows;
             zxbcdt = new FloatArray(Math.multiplyExact(gemmRows, d.dInProj()));
             x = new FloatArray(rows * d.dInner());
             B = new FloatArray(rows * gn);
@@ -274,7 +274,7 @@ public final class PrefillPlan {
             };
             g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof ShortArray h ? h : b.noW16,
                     format, wOff, target, n, k);
-            grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE) / MmaGemm.TILE});
+            grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
             if (accumulate != 0) {
                 g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
             }

@@ -35,7 +35,7 @@ class MmaGemmTest {
     }
 
     @ParameterizedTest(name = "format {0}: rows {1} of {2}, n {3}, k {4}")
-    @CsvSource({"0, 64, 64, 64, 32", "0, 50, 128, 136, 70", "1, 128, 128, 72, 48", "2, 100, 128, 200, 40", "2, 64, 64, 8, 16"})
+    @CsvSource({"0, 64, 64, 64, 32", "0, 50, 128, 136, 70", "1, 128, 128, 72, 48", "2, 100, 128, 264, 40", "2, 64, 64, 8, 16", "1, 64, 64, 128, 96"})
     void matchesTheFloat64ProductOfTheRoundedOperands(int format, int rows, int capacity, int n, int k) {
         Random r = new Random(31L * format + rows + n + k);
         float[] a = new float[capacity * k];
@@ -62,7 +62,7 @@ class MmaGemmTest {
         FloatArray out = new FloatArray(capacity * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);
-        int groupsX = (n + MmaGemm.TILE - 1) / MmaGemm.TILE, groupsY = (rows + MmaGemm.TILE - 1) / MmaGemm.TILE;
+        int groupsX = (n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N, groupsY = (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M;
         KernelContextEmulator.run(groupsX * MmaGemm.LOCAL, groupsY, 1, MmaGemm.LOCAL, 1, 1,
                 kc -> MmaGemm.gemm(kc, control, fa, w32, w16, format, wOff, out, n, k));
         double err = 0, norm = 0, errExact = 0;
