@@ -7,14 +7,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
 import org.mamba2j.ssd.CheckCases;
-import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdReference;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -75,33 +73,21 @@ class SsdMmaKernelsTest {
     @MethodSource("cases")
     void mmaPipelineMatchesReference(CheckCases.Case c) {
         SsdShape s = c.shape();
-        SsdInputs in = c.inputs();
-        SsdDims.Flags f = SsdDims.Flags.of(in);
-        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
-        FloatArray dummy = new FloatArray(1);
-        FloatArray x = FloatArray.fromArray(in.x()), B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C());
-        FloatArray dtRaw = FloatArray.fromArray(in.dt()), A = FloatArray.fromArray(in.A()), D = FloatArray.fromArray(in.D());
-        FloatArray limits = FloatArray.fromArray(SsdDims.dtLimits(in.timeStep()));
-        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
         int bch = SsdDims.cumsumItems(s);
-        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), w = new FloatArray(dtSize);
-        FloatArray cb = new FloatArray(SsdDims.cbSize(s)), states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
-        FloatArray scratch = new FloatArray(SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()));
-        FloatArray y = new FloatArray((int) s.xSize()), fin = new FloatArray((int) s.stateSize());
-        for (FloatArray a : new FloatArray[] {dt, cum, w, cb, states, stateIn, scratch, y, fin}) a.init(Float.NaN);
-        FloatArray bias = f.bias() ? FloatArray.fromArray(in.timeStep().bias()) : dummy;
-        KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, dtRaw, A, bias, limits, dims, dt, cum, w));
+        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
+        KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
+                b.dims(), b.dt(), b.cum(), b.wState()));
         int t8 = SsdBlocked8Kernels.THREADS;
         int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
         KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
-                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, C, B, dims, cb));
+                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), b.cb()));
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1,
-                kc -> SsdMmaKernels.chunkStatesMma(kc, x, B, w, dims, scratch, states));
-        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
-        FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy;
+                kc -> SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states()));
+        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.fin().getSize());
         KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1,
-                kc -> SsdMmaKernels.chunkOutputMma(kc, x, z, dt, cum, cb, C, stateIn, D, dims, scratch, y));
+                kc -> SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y()));
+        FloatArray y = b.y(), fin = b.fin();
         double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
         double es = SsdReference.relativeError(fin.toHeapArray(), c.finalState());
         synchronized (ERRORS) {
