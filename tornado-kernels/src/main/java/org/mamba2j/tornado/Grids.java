@@ -63,6 +63,14 @@ public final class Grids {
                 r -> new int[]{tileEdge(cols, tile, threads), tileEdge(rows, tile, threads), z.applyAsInt(r)});
     }
 
+    /**
+     * A tensor-core KernelContext kernel: a 1-D work-group of {@code local} work items (whole warps)
+     * per started tile × tile block of a cols × rows matrix, z(rows) such matrices deep.
+     */
+    public void warpTiles(TaskGraph g, String task, int cols, int rows, int tile, int local, IntUnaryOperator z) {
+        grid(g, task, new int[]{local, 1, 1}, r -> new int[]{tileEdge(cols, tile, local), tileEdge(rows, tile, 1), z.applyAsInt(r)});
+    }
+
     /** A task's worker grid: fixed local sizes, global sizes as a function of the rows (1, 2 or 3-D as {@code local}). */
     public void grid(TaskGraph g, String task, int[] local, IntFunction<int[]> global) {
         int[] at = global.apply(capacity);

@@ -261,6 +261,8 @@ class DeviceConfigTest {
         DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
         assertEquals(Precision.FAST, fast.precision());
         assertTrue(fast.kernel("gemm").mma());
+        assertTrue(fast.kernel("chunkStates").mma());
+        assertTrue(fast.kernel("chunkOutput").mma());
         assertEquals(nvidia.kernel("chunkCB"), fast.kernel("chunkCB"));
         assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so

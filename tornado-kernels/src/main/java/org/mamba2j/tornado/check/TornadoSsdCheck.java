@@ -9,6 +9,7 @@ import org.mamba2j.device.DeviceInfo;
 import org.mamba2j.device.Accelerators;
 
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.ssd.SsdDims;
@@ -34,7 +35,8 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default testdata)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,blocked8,scan,preferred    --tol 1e-5    --no-steps    --case NAME
+ *          --variants config,loop,tiled,blocked,blocked8,scan,preferred,fast    --tol 1e-5    --fast-tol 5e-3
+ *          --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
  * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled"/"blocked"/"blocked8" =
@@ -43,6 +45,9 @@ import java.util.Locale;
  * cumsum forced to its scan (see {@link DeviceConfig#withVariant}); "preferred" = as matched, with
  * the config's preferred chunk size. So "config" and "loop" run both cumsums wherever the config
  * picks the scan (the GPU files), and the forced KernelContext variants run the scan everywhere.
+ * "fast" = the config at precision fast ({@link DeviceConfig#at}: its "fast" kernels, the tensor-core
+ * chunk states and output on PTX and CUDA), checked against {@code --fast-tol} (fp16 operands);
+ * on a backend without fast kernels its rows are skipped with a note, as they would rerun "config".
  */
 public final class TornadoSsdCheck {
 
@@ -53,11 +58,12 @@ public final class TornadoSsdCheck {
         Path golden = Path.of("testdata");
         int nRandom = 24;
         double tol = 1e-5;
+        double fastTol = 5e-3;
         boolean steps = true;
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "scan", "preferred");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "scan", "preferred", "fast");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -65,6 +71,7 @@ public final class TornadoSsdCheck {
                 case "--device" -> devices.add(args[++i]);
                 case "--variants" -> variants = List.of(args[++i].split(","));
                 case "--tol" -> tol = Double.parseDouble(args[++i]);
+                case "--fast-tol" -> fastTol = Double.parseDouble(args[++i]);
                 case "--no-steps" -> steps = false;
                 case "--case" -> only = args[++i];
                 case "--device-config" -> configFile = Path.of(args[++i]);
@@ -116,13 +123,19 @@ public final class TornadoSsdCheck {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
                     case "loop", "tiled", "blocked", "blocked8", "scan" -> matched.withVariant(variant);
+                    case "fast" -> matched.at(Precision.FAST, ds.backend());
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };
+                if (variant.equals("fast") && cfg.precision() != Precision.FAST) {
+                    System.out.println("# " + spec + ": no fast kernels on this backend, variant fast skipped");
+                    continue;
+                }
+                double rowTol = variant.equals("fast") ? fastTol : tol;
                 try (TornadoSsd ssd = TornadoSsd.open(ds, cfg, !variant.equals("preferred"))) {
                     for (CheckCases.Case c : cases) {
                         double[] e = check(ssd, c, steps && (variant.equals("config") || variant.equals("loop")));
                         // errors must be numbers within tol: NaN (an unwritten, poisoned element) fails
-                        boolean ok = e[0] <= tol && e[1] <= tol && (e[4] == 0 || (e[2] <= tol && e[3] <= tol));
+                        boolean ok = e[0] <= rowTol && e[1] <= rowTol && (e[4] == 0 || (e[2] <= rowTol && e[3] <= rowTol));
                         if (!ok) failures++;
                         rows++;
                         System.out.printf(Locale.ROOT, "%-10s %-10s %-22s %-30.30s %10.2e %10.2e %10s %10s  %s%n", spec, variant, c.name(), shortShape(c.shape()), e[0], e[1], fmt(e[2]), fmt(e[3]), ok ? "ok" : "FAIL");
@@ -135,7 +148,7 @@ public final class TornadoSsdCheck {
                 }
             }
         }
-        System.out.printf(Locale.ROOT, "%d rows, %d failed (tolerance %.0e)%n", rows, failures, tol);
+        System.out.printf(Locale.ROOT, "%d rows, %d failed (tolerance %.0e, variant fast %.0e)%n", rows, failures, tol, fastTol);
         System.exit(failures == 0 ? 0 : 1);
     }
 

@@ -51,8 +51,8 @@ public final class MmaGemm {
         int m0 = kc.groupIdy * TILE_M;
         int n0 = kc.groupIdx * TILE_N;
         int tid = kc.localIdx;
-        int wm = tid / MmaTiles.WARP / 2;
-        int wn = tid / MmaTiles.WARP % 2;
+        int wm = MmaTiles.warpM(tid);
+        int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(2 * A_INTS); // two buffers of 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(2 * W_INTS); // two buffers of 2 × 16 B tiles
         float[] c00 = kc.mmaFragment(0f);
@@ -78,7 +78,8 @@ public final class MmaGemm {
                 int k0 = s * K_STEP;
                 int aAt = (s & 1) * A_INTS, wAt = (s & 1) * W_INTS;
                 for (int i = tid; i < A_INTS; i += LOCAL) {
-                    as[aAt + MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = pairOfA(a, i, m0, k0, rows, k);
+                    // pair i of the 64 × 32 block of a: row i / 16, columns 2·(i % 16) and +1 (16 work items read a row's 32 floats)
+                    as[aAt + MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(a, 0, k, m0 + i / 16, k0 + i % 16 * 2, rows, k);
                 }
                 for (int i = tid; i < W_INTS; i += LOCAL) {
                     bs[wAt + MmaTiles.bSlot(i % 32, i / 32 * 2, 16)] = pairOfW(w32, w16, format, wOff, i, n0, k0, n, k);
@@ -155,17 +156,6 @@ public final class MmaGemm {
                 kc.mmaStore(c17, out, r + 16, c + 56, n);
             }
         }
-    }
-
-    /** Pair i of the 64 × 32 block of a at (m0, k0): row i / 16, columns 2·(i % 16) and +1 (16 work items read a row's 32 floats). */
-    private static int pairOfA(FloatArray a, int i, int m0, int k0, int rows, int k) {
-        int row = i / 16;
-        int kk = i % 16 * 2;
-        int m = m0 + row;
-        int at = m * k + k0 + kk;
-        int lo = m < rows && k0 + kk < k ? MmaTiles.half(a, at) : 0;
-        int hi = m < rows && k0 + kk + 1 < k ? MmaTiles.half(a, at + 1) : 0;
-        return MmaTiles.pack(lo, hi);
     }
 
     /**

@@ -46,6 +46,34 @@ public final class MmaTiles {
         return (kt * nTiles + nt) * 256;
     }
 
+    /** Warp row (0 or 1) of work item tid in a group of four warps arranged 2 × 2 over the output tile. */
+    public static int warpM(int tid) {
+        return tid / WARP / 2;
+    }
+
+    /** Warp column (0 or 1) of work item tid, as {@link #warpM}. */
+    public static int warpN(int tid) {
+        return tid / WARP % 2;
+    }
+
+    /**
+     * Where work item tid of a group of {@code local} keeps computed value v of a staging round in
+     * a scratch array (from {@code base}): consecutive work items on consecutive floats.
+     *
+     * <p>fp16 of a computed float: TornadoVM converts only a float read from a FloatArray
+     * ({@code new HalfFloat(a.get(i))}), so a kernel writes its computed operand values (products,
+     * decays) to its own slots first and then reads them back as halves ({@link #stagedPair}); the
+     * work item reads only what it wrote itself, so no barrier is needed.
+     */
+    public static int slot(int base, int v, int tid, int local) {
+        return base + v * local + tid;
+    }
+
+    /** The fp16 pair a work item staged as values 2j and 2j + 1 ({@link #slot}). */
+    public static int stagedPair(FloatArray scratch, int base, int j, int tid, int local) {
+        return pack(half(scratch, slot(base, 2 * j, tid, local)), half(scratch, slot(base, 2 * j + 1, tid, local)));
+    }
+
     /** Two fp16 patterns in one int, {@code lo} first. */
     public static int pack(int lo, int hi) {
         return (lo & 0xFFFF) | (hi << 16);
@@ -57,6 +85,31 @@ public final class MmaTiles {
      */
     public static int half(FloatArray a, int i) {
         return new HalfFloat(a.get(Math.min(i, a.getSize() - 1))).getHalfFloatValue() & 0xFFFF;
+    }
+
+    /** a[i] where {@code ok}, else 0, the index clamped into the array (a guarded load may run anyway, see {@link #half(FloatArray, int)}). */
+    public static float read(FloatArray a, int i, boolean ok) {
+        return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
+    }
+
+    /** The fp16 patterns of a[i0] and a[i1] in one int, each zero where its condition is false. */
+    public static int pair(FloatArray a, int i0, boolean ok0, int i1, boolean ok1) {
+        return pack(ok0 ? half(a, i0) : 0, ok1 ? half(a, i1) : 0);
+    }
+
+    /**
+     * The fp16 pair (r, col), (r, col + 1) of a matrix stored row by row (row r at base + r·stride),
+     * rows × cols, zero outside: adjacent floats, for a block whose pairs run along the rows.
+     */
+    public static int pairAlong(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
+        int at = base + r * stride + col;
+        return pair(a, at, r < rows && col < cols, at + 1, r < rows && col + 1 < cols);
+    }
+
+    /** The fp16 pair (r, col), (r + 1, col) of such a matrix: for a block staged transposed (its pairs across two rows). */
+    public static int pairAcross(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
+        int at = base + r * stride + col;
+        return pair(a, at, r < rows && col < cols, at + stride, r + 1 < rows && col < cols);
     }
 
     /** fp16 pattern of a 16-bit weight w[i] (index clamped as above): as stored when {@code bf16} is 0, else converted from BF16. */

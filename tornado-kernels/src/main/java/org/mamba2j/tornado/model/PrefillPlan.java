@@ -210,8 +210,8 @@ public final class PrefillPlan {
             cb = new FloatArray(SsdDims.cbSize(s));
             chunkStates = new FloatArray(SsdDims.chunkStatesSize(s));
             stateIn = new FloatArray(chunkStates.getSize());
-            // only the loop output reads weighted scores
-            scores = new FloatArray(SsdTasks.needsScores(cfg) ? SsdDims.scoresSize(s) : 1);
+            // the loop output's weighted scores or the tensor-core kernels' scratch
+            scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
             init = new FloatArray(Math.toIntExact(s.stateSize()));
             fin = new FloatArray(init.getSize());
             y = new FloatArray(rows * d.dInner());

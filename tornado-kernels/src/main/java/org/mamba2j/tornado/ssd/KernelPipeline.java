@@ -23,6 +23,19 @@ public final class KernelPipeline {
     /** @param poison fill the intermediate buffers with NaN first, so an element a kernel forgets to write shows. */
     public static void forward(SsdShape s, SsdInputs in, float[] y, float[] finalState, boolean poison) {
         in.validateForward(s, y, finalState);
+        SsdTasks.Buffers b = buffers(s, in, SsdDims.scoresSize(s), poison);
+        cumsum(b, s);
+        afterCumsum(b, s);
+        OffHeap.copy(b.y(), y);
+        OffHeap.copy(b.fin(), finalState);
+    }
+
+    /**
+     * The buffers of {@link SsdTasks} for one forward: the inputs copied in (absent optional ones as
+     * placeholders), the intermediates and outputs allocated, with a scratch ({@code scores}) of
+     * {@code scratchSize} floats; with {@code poison} everything the kernels write starts as NaN.
+     */
+    public static SsdTasks.Buffers buffers(SsdShape s, SsdInputs in, int scratchSize, boolean poison) {
         SsdDims.Flags f = SsdDims.Flags.of(in);
         IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
         FloatArray dummy = new FloatArray(1);
@@ -35,18 +48,13 @@ public final class KernelPipeline {
         FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), wState = new FloatArray(dtSize);
         FloatArray cb = new FloatArray(SsdDims.cbSize(s));
         FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
-        FloatArray yOut = new FloatArray(y.length), finalOut = new FloatArray(finalState.length);
+        FloatArray y = new FloatArray(Math.toIntExact(s.xSize())), fin = new FloatArray(Math.toIntExact(s.stateSize()));
+        FloatArray scratch = new FloatArray(scratchSize);
         if (poison) {
-            for (FloatArray a : new FloatArray[] {dt, cum, wState, cb, states, stateIn, yOut, finalOut}) a.init(Float.NaN);
+            for (FloatArray a : new FloatArray[] {dt, cum, wState, cb, states, stateIn, scratch, y, fin}) a.init(Float.NaN);
         }
-        FloatArray scores = new FloatArray(SsdDims.scoresSize(s));
-        if (poison) scores.init(Float.NaN);
-        SsdTasks.Buffers b = new SsdTasks.Buffers(x, dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), B, C, D, z,
-                init, dims, dt, cum, wState, cb, states, stateIn, scores, yOut, finalOut);
-        cumsum(b, s);
-        afterCumsum(b, s);
-        OffHeap.copy(yOut, y);
-        OffHeap.copy(finalOut, finalState);
+        return new SsdTasks.Buffers(x, dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), B, C, D, z,
+                init, dims, dt, cum, wState, cb, states, stateIn, scratch, y, fin);
     }
 
     /** The loop cumsum over the buffers of {@link SsdTasks}, at the shape's chunk count, its bound padded past the work items. */

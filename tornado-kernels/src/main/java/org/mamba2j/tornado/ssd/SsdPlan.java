@@ -58,7 +58,7 @@ public final class SsdPlan implements AutoCloseable {
         FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), wState = new FloatArray(dtSize);
         FloatArray cb = new FloatArray(SsdDims.cbSize(s));
         FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
-        FloatArray scores = new FloatArray(SsdTasks.needsScores(cfg) ? SsdDims.scoresSize(s) : 1);
+        FloatArray scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
         SsdTasks.Buffers b = new SsdTasks.Buffers(in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init, dims,
                 dt, cum, wState, cb, states, stateIn, scores, y, finalState);
 

@@ -22,7 +22,8 @@ public final class SsdTasks {
     /**
      * The SSD's device buffers in the layouts of {@link SsdDims}: inputs (x, dtRaw, A, dt bias, dt
      * limits, B, C, D, z, init), the size array, the intermediates and the outputs (y, final state).
-     * {@code scores} is only read by the loop output ({@link #needsScores}); absent optional inputs are
+     * {@code scores} is the scratch of the kernels that need one ({@link #scratchSize}): the loop output's
+     * weighted scores, the tensor-core kernels' fp16 staging and edge tiles; absent optional inputs are
      * one-element placeholders, as the size array's flags say.
      */
     public record Buffers(FloatArray x, FloatArray dtRaw, FloatArray aNeg, FloatArray dtBias, FloatArray dtLimits,
@@ -37,7 +38,19 @@ public final class SsdTasks {
     /** Whether the configured chunk output is the loop variant, which reads C·Bᵀ weighted into scores first. */
     public static boolean needsScores(DeviceConfig cfg) {
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        return !k.blocked() && !k.blocked8() && !k.tiled();
+        return !k.blocked() && !k.blocked8() && !k.tiled() && !k.mma();
+    }
+
+    /**
+     * Floats of the {@code scores} buffer at a shape: the loop output's scores, or the scratch of the
+     * tensor-core kernels ({@link SsdMmaKernels#scratchSize}; they run one after the other and share it), else 1.
+     */
+    public static int scratchSize(DeviceConfig cfg, SsdShape s) {
+        int n = needsScores(cfg) ? SsdDims.scoresSize(s) : 1;
+        if (cfg.kernel("chunkStates").mma() || cfg.kernel("chunkOutput").mma()) {
+            n = Math.max(n, SsdMmaKernels.scratchSize(SsdDims.cumsumItems(s), s.headdim(), s.dstate(), s.chunkSize()));
+        }
+        return n;
     }
 
     /**
@@ -94,7 +107,10 @@ public final class SsdTasks {
                                     IntUnaryOperator heads) {
         String t = p + "chunkStates";
         DeviceConfig.Kernel k = cfg.kernel("chunkStates");
-        if (k.blocked8()) {
+        if (k.mma()) {
+            g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
+            grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
+        } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkStatesBlocked8, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
             grids.tiles(g, t, N, P, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
         } else if (k.blocked()) {
@@ -115,7 +131,10 @@ public final class SsdTasks {
                                     IntUnaryOperator heads) {
         String t = p + "chunkOutput";
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        if (k.blocked8()) {
+        if (k.mma()) {
+            g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y());
+            grids.warpTiles(g, t, P, Q, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
+        } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
             grids.tiles(g, t, P, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
         } else if (k.blocked()) {

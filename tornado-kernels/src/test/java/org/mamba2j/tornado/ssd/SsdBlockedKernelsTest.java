@@ -6,7 +6,6 @@ import org.mamba2j.ssd.CheckCases;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.KernelContextEmulator;
 
-import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,26 +53,17 @@ class SsdBlockedKernelsTest {
     @MethodSource("cases")
     void blockedPipelineMatchesReference(String variant, CheckCases.Case c) {
         SsdShape s = c.shape();
-        SsdInputs in = c.inputs();
-        SsdDims.Flags f = SsdDims.Flags.of(in);
-        IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
-        FloatArray dummy = new FloatArray(1);
-        FloatArray x = FloatArray.fromArray(in.x()), B = FloatArray.fromArray(in.B()), C = FloatArray.fromArray(in.C());
-        FloatArray dtRaw = FloatArray.fromArray(in.dt()), A = FloatArray.fromArray(in.A()), D = FloatArray.fromArray(in.D());
-        FloatArray limits = FloatArray.fromArray(SsdDims.dtLimits(in.timeStep()));
-        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
-        FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), w = new FloatArray(dtSize);
-        FloatArray cb = new FloatArray(SsdDims.cbSize(s)), states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
-        FloatArray y = new FloatArray((int) s.xSize()), fin = new FloatArray((int) s.stateSize());
-        for (FloatArray a : new FloatArray[] {dt, cum, w, cb, states, stateIn, y, fin}) a.init(Float.NaN);
+        SsdTasks.Buffers bu = KernelPipeline.buffers(s, c.inputs(), 1, true);
+        FloatArray x = bu.x(), B = bu.B(), C = bu.C(), D = bu.D(), z = bu.z(), dt = bu.dt(), cum = bu.cum(), w = bu.wState();
+        FloatArray cb = bu.cb(), states = bu.states(), stateIn = bu.stateIn(), y = bu.y(), fin = bu.fin();
+        IntArray dims = bu.dims();
         int bch = SsdDims.cumsumItems(s);
         boolean b8 = variant.equals("blocked8");
-        FloatArray bias = f.bias() ? FloatArray.fromArray(in.timeStep().bias()) : dummy;
         if (b8) { // as nvidia.json pairs them: the cumsum's scan, in groups of 32 (chunks above 32 in segments)
             KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1,
-                    kc -> SsdKernels.chunkCumsumScan(kc, dtRaw, A, bias, limits, dims, dt, cum, w));
+                    kc -> SsdKernels.chunkCumsumScan(kc, bu.dtRaw(), bu.aNeg(), bu.dtBias(), bu.dtLimits(), dims, dt, cum, w));
         } else {
-            SsdKernels.chunkCumsum(dtRaw, A, bias, limits, dims, dt, cum, w, bch);
+            KernelPipeline.cumsum(bu, s);
         }
         int t = b8 ? SsdBlocked8Kernels.THREADS : SsdBlockedKernels.THREADS;
         IntUnaryOperator global = n -> Grids.tileEdge(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
@@ -94,8 +84,7 @@ class SsdBlockedKernelsTest {
             if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
             else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
         });
-        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
-        FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy;
+        SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, fin.getSize());
         KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
             if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
             else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);

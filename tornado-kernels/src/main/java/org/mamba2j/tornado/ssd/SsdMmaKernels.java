@@ -1,0 +1,301 @@
+package org.mamba2j.tornado.ssd;
+
+import org.mamba2j.tornado.mma.MmaTiles;
+import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.enums.MMAShape;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+
+/**
+ * The SSD's chunk states and chunk output on tensor cores (variant "mma", precision fast; PTX and
+ * CUDA): fp16 operands, fp32 accumulation, m16n8k16 MMA as {@link org.mamba2j.tornado.mma.MmaGemm}
+ * runs it. A work group of {@link #LOCAL} work items (four warps, 2 × 2, each 32 × 32 outputs in
+ * eight m16n8 accumulators) computes a {@link #TILE}² output tile; k goes in steps of 32, each
+ * staged into local memory as the ldmatrix tile grids of {@link MmaTiles} (4 × 2 A tiles, 2 × 8 B
+ * tiles), zero past the ends.
+ *
+ * <p>Operands that are plain reads become fp16 as they are read. Operands that are products
+ * (decay-weighted) are computed in fp32, written to the work item's slots of {@code scratch} and read
+ * back as fp16 ({@link MmaTiles#slot}); every factor of such a product is bounded (the decays
+ * exp(cum_l − cum_s) and exp(cum_l) are at most 1), so they stay in fp16's range.
+ *
+ * <p>Each work group owns {@link #SCRATCH} floats of {@code scratch} (its staging slots, then, where
+ * its tile crosses the matrix's edge, its 64 × 64 outputs): a tile inside the matrix is stored from the
+ * accumulators straight to the output; an edge tile goes to the scratch and is copied out, guarded,
+ * after a barrier. Grid (LOCAL·⌈cols/64⌉, ⌈rows/64⌉, batch·NC·H), local (LOCAL, 1, 1).
+ */
+public final class SsdMmaKernels {
+
+    /** Output tile edge of a work group; the config's "tile" of an mma kernel. */
+    public static final int TILE = 64;
+    /** Work items of a work group: four warps; the config's "local" of an mma kernel. */
+    public static final int LOCAL = 4 * MmaTiles.WARP;
+    /** Floats of scratch per work group: a 64 × 64 output tile (the staging slots, 2 × 8 per work item, fit in its first half). */
+    public static final int SCRATCH = TILE * TILE;
+
+    private static final int K_STEP = 32;
+    /** Element pairs of a 64 × 32 operand block, and per work item. */
+    private static final int PAIRS = TILE * K_STEP / 2;
+    private static final int PER_ITEM = PAIRS / LOCAL;
+
+    private SsdMmaKernels() {
+    }
+
+    /** Floats of scratch both kernels need at a shape: SCRATCH per work group of the larger grid. */
+    public static int scratchSize(int batchChunkHeads, int P, int N, int Q) {
+        return Math.multiplyExact(Math.multiplyExact(batchChunkHeads, tiles(P) * Math.max(tiles(N), tiles(Q))), SCRATCH);
+    }
+
+    /** Started 64-wide tiles over n. */
+    static int tiles(int n) {
+        return (n + TILE - 1) / TILE;
+    }
+
+    /**
+     * {@link SsdKernels#chunkStates} on tensor cores: states[p, n] = Σ_l x[l, p]·(wState[l]·B[l, n]) per
+     * (batch, chunk, head), A = xᵀ (p × l, read as is), B = the weighted B (l × n, staged through scratch).
+     * Grid (LOCAL·⌈N/64⌉, ⌈P/64⌉, batch·NC·H).
+     */
+    public static void chunkStatesMma(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims,
+                                      FloatArray scratch, FloatArray states) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+        int tid = kc.localIdx;
+        int n0 = kc.groupIdx * TILE;
+        int p0 = kc.groupIdy * TILE;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int sb = ((bch * tiles(P) + kc.groupIdy) * tiles(N) + kc.groupIdx) * SCRATCH;
+        int wm = MmaTiles.warpM(tid);
+        int wn = MmaTiles.warpN(tid);
+        int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: x transposed, (p, l)
+        int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: wState·B, (l, n)
+        float[] c00 = kc.mmaFragment(0f);
+        float[] c01 = kc.mmaFragment(0f);
+        float[] c02 = kc.mmaFragment(0f);
+        float[] c03 = kc.mmaFragment(0f);
+        float[] c10 = kc.mmaFragment(0f);
+        float[] c11 = kc.mmaFragment(0f);
+        float[] c12 = kc.mmaFragment(0f);
+        float[] c13 = kc.mmaFragment(0f);
+        for (int k0 = 0; k0 < len; k0 += K_STEP) {
+            // the weighted B in fp32 to this work item's slots: pair i is k-row i / 32, columns 2·(i % 32) and +1
+            for (int j = 0; j < PER_ITEM; j++) {
+                int i = tid + j * LOCAL;
+                int l = k0 + i / 32;
+                int n = n0 + i % 32 * 2;
+                int at = ((b * L + t0 + l) * G + g) * N + n;
+                float w = MmaTiles.read(wState, bch * Q + l, l < len);
+                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), w * MmaTiles.read(B, at, l < len && n < N));
+                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), w * MmaTiles.read(B, at + 1, l < len && n + 1 < N));
+            }
+            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
+            for (int j = 0; j < PER_ITEM; j++) {
+                int i = tid + j * LOCAL;
+                // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
+                as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, ((b * L + t0) * H + h) * P, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
+                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.stagedPair(scratch, sb, j, tid, LOCAL);
+            }
+            kc.localBarrier();
+            for (int kt = 0; kt < K_STEP / 16; kt++) {
+                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
+                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
+                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
+                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
+                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
+                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
+                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
+                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
+                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
+                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
+                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
+                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
+                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
+                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
+            }
+            kc.localBarrier();
+        }
+        boolean edge = p0 + TILE > P || n0 + TILE > N;
+        int r = 32 * wm;
+        int col = 32 * wn;
+        if (edge) {
+            int row = sb / TILE + r;
+            kc.mmaStore(c00, scratch, row, col, TILE);
+            kc.mmaStore(c01, scratch, row, col + 8, TILE);
+            kc.mmaStore(c02, scratch, row, col + 16, TILE);
+            kc.mmaStore(c03, scratch, row, col + 24, TILE);
+            kc.mmaStore(c10, scratch, row + 16, col, TILE);
+            kc.mmaStore(c11, scratch, row + 16, col + 8, TILE);
+            kc.mmaStore(c12, scratch, row + 16, col + 16, TILE);
+            kc.mmaStore(c13, scratch, row + 16, col + 24, TILE);
+        } else {
+            int row = bch * P + p0 + r;
+            kc.mmaStore(c00, states, row, n0 + col, N);
+            kc.mmaStore(c01, states, row, n0 + col + 8, N);
+            kc.mmaStore(c02, states, row, n0 + col + 16, N);
+            kc.mmaStore(c03, states, row, n0 + col + 24, N);
+            kc.mmaStore(c10, states, row + 16, n0 + col, N);
+            kc.mmaStore(c11, states, row + 16, n0 + col + 8, N);
+            kc.mmaStore(c12, states, row + 16, n0 + col + 16, N);
+            kc.mmaStore(c13, states, row + 16, n0 + col + 24, N);
+        }
+        kc.localBarrier();
+        if (edge) {
+            for (int i = tid; i < SCRATCH; i += LOCAL) {
+                int p = p0 + i / TILE;
+                int n = n0 + i % TILE;
+                if (p < P && n < N) states.set((bch * P + p) * N + n, scratch.get(sb + i));
+            }
+        }
+    }
+
+    /**
+     * {@link SsdKernels#chunkOutput} on tensor cores, per (batch, chunk, head): y[l, p] = Σ_n (C[l, n]·exp(cum_l))·stateIn[p, n]
+     * + Σ_{s ≤ l} (CB[l, s]·exp(cum_l − cum_s)·dt_s + D·[s = l])·x[s, p], then ·silu(z). One k loop: first over n (the
+     * inter-chunk part, A = the decayed C, B = stateInᵀ), then over s up to the tile's last row (the causal intra-chunk
+     * part, A = the decay-weighted C·Bᵀ with D on its diagonal, B = x), into the same accumulators; both A operands pass
+     * through scratch. Grid (LOCAL·⌈P/64⌉, ⌈Q/64⌉, batch·NC·H).
+     */
+    public static void chunkOutputMma(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb,
+                                      FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray scratch, FloatArray y) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+        int tid = kc.localIdx;
+        int p0 = kc.groupIdx * TILE;
+        int l0 = kc.groupIdy * TILE;
+        int bch = kc.groupIdz;
+        int h = bch % H;
+        int c = (bch / H) % NC;
+        int b = bch / (H * NC);
+        int g = h / (H / G);
+        int t0 = c * Q;
+        int len = Math.min(Q, L - t0);
+        int cbase = bch * Q;
+        int sb = ((bch * tiles(Q) + kc.groupIdy) * tiles(P) + kc.groupIdx) * SCRATCH;
+        int wm = MmaTiles.warpM(tid);
+        int wn = MmaTiles.warpN(tid);
+        float d = D.get(h);
+        // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row
+        int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
+        int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
+        int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: (l, n), then (l, s)
+        int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: (n, p), then (s, p)
+        float[] c00 = kc.mmaFragment(0f);
+        float[] c01 = kc.mmaFragment(0f);
+        float[] c02 = kc.mmaFragment(0f);
+        float[] c03 = kc.mmaFragment(0f);
+        float[] c10 = kc.mmaFragment(0f);
+        float[] c11 = kc.mmaFragment(0f);
+        float[] c12 = kc.mmaFragment(0f);
+        float[] c13 = kc.mmaFragment(0f);
+        for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
+            boolean inter = k0 < nSpan;
+            int s0 = k0 - nSpan;
+            // A in fp32 to this work item's slots: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
+            for (int j = 0; j < PER_ITEM; j++) {
+                int i = tid + j * LOCAL;
+                int l = l0 + i / 16;
+                int kk = i % 16 * 2;
+                float v0;
+                float v1;
+                if (inter) {
+                    int n = k0 + kk;
+                    int at = ((b * L + t0 + l) * G + g) * N + n;
+                    float e = TornadoMath.exp(MmaTiles.read(cum, cbase + l, l < len));
+                    v0 = e * MmaTiles.read(C, at, l < len && n < N);
+                    v1 = e * MmaTiles.read(C, at + 1, l < len && n + 1 < N);
+                } else {
+                    v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
+                    v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
+                }
+                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), v0);
+                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), v1);
+            }
+            for (int j = 0; j < PER_ITEM; j++) {
+                int i = tid + j * LOCAL;
+                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.stagedPair(scratch, sb, j, tid, LOCAL);
+                if (inter) {
+                    // stateIn rows (p) are contiguous along n: k-row i % 32, columns 2·(i / 32) and +1
+                    bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = MmaTiles.pairAcross(stateIn, bch * P * N, N, p0 + i / 32 * 2, k0 + i % 32, P, N);
+                } else {
+                    // x rows (s) are contiguous along p: k-row i / 32, columns 2·(i % 32) and +1
+                    bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.pairAlong(x, ((b * L + t0) * H + h) * P, H * P, s0 + i / 32, p0 + i % 32 * 2, len, P);
+                }
+            }
+            kc.localBarrier();
+            for (int kt = 0; kt < K_STEP / 16; kt++) {
+                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
+                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
+                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
+                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
+                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
+                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
+                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
+                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
+                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
+                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
+                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
+                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
+                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
+                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
+            }
+            kc.localBarrier();
+        }
+        boolean edge = l0 + TILE > len || p0 + TILE > P;
+        int r = 32 * wm;
+        int col = 32 * wn;
+        if (edge) {
+            int row = sb / TILE + r;
+            kc.mmaStore(c00, scratch, row, col, TILE);
+            kc.mmaStore(c01, scratch, row, col + 8, TILE);
+            kc.mmaStore(c02, scratch, row, col + 16, TILE);
+            kc.mmaStore(c03, scratch, row, col + 24, TILE);
+            kc.mmaStore(c10, scratch, row + 16, col, TILE);
+            kc.mmaStore(c11, scratch, row + 16, col + 8, TILE);
+            kc.mmaStore(c12, scratch, row + 16, col + 16, TILE);
+            kc.mmaStore(c13, scratch, row + 16, col + 24, TILE);
+        } else {
+            // y is (batch·L) rows of H·P: head h's columns of the chunk's rows
+            int row = b * L + t0 + l0 + r;
+            int hc = h * P + p0 + col;
+            kc.mmaStore(c00, y, row, hc, H * P);
+            kc.mmaStore(c01, y, row, hc + 8, H * P);
+            kc.mmaStore(c02, y, row, hc + 16, H * P);
+            kc.mmaStore(c03, y, row, hc + 24, H * P);
+            kc.mmaStore(c10, y, row + 16, hc, H * P);
+            kc.mmaStore(c11, y, row + 16, hc + 8, H * P);
+            kc.mmaStore(c12, y, row + 16, hc + 16, H * P);
+            kc.mmaStore(c13, y, row + 16, hc + 24, H * P);
+        }
+        kc.localBarrier();
+        int hasZ = dims.get(SsdDims.HAS_Z);
+        if (edge || hasZ != 0) {
+            // edge tiles copied out; the gate applied to the tile (the barrier orders the other warps' stores before these reads)
+            for (int i = tid; i < SCRATCH; i += LOCAL) {
+                int l = l0 + i / TILE;
+                int p = p0 + i % TILE;
+                if (l < len && p < P) {
+                    int o = ((b * L + t0 + l) * H + h) * P + p;
+                    float v = edge ? scratch.get(sb + i) : y.get(o);
+                    if (hasZ != 0) v = v * SsdKernels.silu(MmaTiles.read(z, o, true));
+                    y.set(o, v);
+                }
+            }
+        }
+    }
+
+    /** The intra-chunk weight of (l, s): CB[l, s]·exp(cum_l − cum_s)·dt_s for s ≤ l < len (+ D on the diagonal), else 0. */
+    private static float weight(FloatArray cb, FloatArray dt, FloatArray cum, int cbase, int cbo, int Q, int l, int s, int len, float d) {
+        boolean live = s <= l && l < len;
+        float w = MmaTiles.read(cb, cbo + l * Q + s, live) * TornadoMath.exp(MmaTiles.read(cum, cbase + l, live) - MmaTiles.read(cum, cbase + s, live))
+                * MmaTiles.read(dt, cbase + s, live);
+        return s == l && live ? w + d : w;
+    }
+}

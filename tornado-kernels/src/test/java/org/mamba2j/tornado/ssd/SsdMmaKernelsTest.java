@@ -1,0 +1,99 @@
+package org.mamba2j.tornado.ssd;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
+import org.mamba2j.ssd.CheckCases;
+import org.mamba2j.ssd.SsdReference;
+import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.DeviceConfig;
+import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.KernelContextEmulator;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The tensor-core chunk states and chunk output ({@link SsdMmaKernels}, variant "mma", precision fast)
+ * through the emulator's m16n8k16 stand-in, in the pipeline nvidia.json's fast config runs (scan
+ * cumsum, blocked8 C·Bᵀ, loop state passing), against the float64 references: golden cases and
+ * random shapes (ragged P, N, Q and last chunks, G > 1, batch > 1, z and initial states, strong
+ * decay) and the wide ones (several ragged 64-wide tiles each way). Intermediates, the scratch and
+ * the outputs are poisoned with NaN first, so an element that should be written and is not fails.
+ * fp16 operands (11-bit significands) with fp32 accumulation land near 1e-3 relative error; the
+ * errors are printed per case after the run.
+ */
+class SsdMmaKernelsTest {
+
+    /** Relative error (‖out − ref‖ / ‖ref‖) allowed for y and the final state at precision fast. */
+    static final double FAST_TOL = 2e-3;
+
+    private static final Map<String, String> ERRORS = new TreeMap<>();
+
+    static List<CheckCases.Case> cases() throws IOException {
+        List<CheckCases.Case> cs = new ArrayList<>(SsdKernelsTest.golden().toList());
+        cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; the device check covers it
+        cs.addAll(CheckCases.random(12, 4242));
+        cs.addAll(CheckCases.wide());
+        return cs;
+    }
+
+    @AfterAll
+    static void printErrors() {
+        System.out.println("SsdMmaKernelsTest relative errors (tolerance " + FAST_TOL + "):");
+        ERRORS.forEach((k, v) -> System.out.println("  " + k + " " + v));
+    }
+
+    /** The launch shape DeviceConfig validates for "mma" is the one the kernels are written for, and nvidia.json's fast config runs them. */
+    @Test
+    void configMatchesTheKernels() {
+        assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
+        assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
+        DeviceConfig fast = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.PTX, null).at(Precision.FAST, DeviceSpec.Backend.PTX);
+        assertTrue(fast.kernel("chunkStates").mma());
+        assertTrue(fast.kernel("chunkOutput").mma());
+        assertTrue(!SsdTasks.needsScores(fast));
+        SsdShape s = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
+        // one 64 × 64 float tile per work group of the larger grid: (8·16·80) · 1 · 2 groups
+        assertEquals(8 * 16 * 80 * 2 * 64 * 64, SsdTasks.scratchSize(fast, s));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void mmaPipelineMatchesReference(CheckCases.Case c) {
+        SsdShape s = c.shape();
+        int bch = SsdDims.cumsumItems(s);
+        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
+        KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
+                b.dims(), b.dt(), b.cum(), b.wState()));
+        int t8 = SsdBlocked8Kernels.THREADS;
+        int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
+        KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
+                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), b.cb()));
+        int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
+        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1,
+                kc -> SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states()));
+        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.fin().getSize());
+        KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1,
+                kc -> SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y()));
+        FloatArray y = b.y(), fin = b.fin();
+        double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
+        double es = SsdReference.relativeError(fin.toHeapArray(), c.finalState());
+        synchronized (ERRORS) {
+            ERRORS.put(c.name(), String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
+        }
+        SsdKernelsTest.assertClose(c.name() + " mma y", y.toHeapArray(), c.y(), FAST_TOL);
+        SsdKernelsTest.assertClose(c.name() + " mma final_state", fin.toHeapArray(), c.finalState(), FAST_TOL);
+    }
+}
