@@ -13,29 +13,27 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * backends). out[m, j] = Σ_k a[m, k]·W[j, k]: a the activations (rows × k, float32, made fp16 as they
  * are staged), W a projection in its (out, in) layout, as the device keeps it (float32, F16 or BF16).
  *
- * <p>A work group of {@link #LOCAL} work items (four warps, 2 × 2) computes a {@link #TILE_M} ×
- * {@link #TILE_N} output tile, each warp 32 × 64 of it in sixteen m16n8 accumulators (two A
- * fragments against eight B fragments per k16). The k dimension goes in steps of 32, double
- * buffered: while the warps multiply step s from one half of local memory, the group stages step
- * s + 1 (a 64 × 32 block of a, a 32 × 128 block of Wᵀ, as the tile grids {@link MmaTiles}
- * describes, zeros past k) into the other, one barrier a step. Fragments cannot live in arrays
- * (TornadoVM keeps them in registers by name), hence the sixteen named accumulators.
+ * <p>A work group of {@link #LOCAL} work items (four warps, 2 × 2) computes a {@link #TILE_M} × {@link #TILE_N} output
+ * tile, each warp 32 × 32 of it in eight m16n8 accumulators. The k dimension goes in steps of 32:
+ * the group stages a 64 × 32 block of a and a 32 × 64 block of Wᵀ in local memory as the tile grids
+ * {@link MmaTiles} describes (zeros past k), then each warp runs two k16 rounds of eight MMAs.
  * The stores write whole 16 × 8 tiles: n must be a multiple of 8 (columns past n are skipped by
  * whole tiles) and the rows up to the 64-row block's end must be inside {@code out} (rows past
  * control[0] get what zero activations give).
  */
 public final class MmaGemm {
 
-    /** Output tile of a work group: rows × columns. */
-    public static final int TILE_M = 64, TILE_N = 128;
+    /**
+     * Output tile of a work group, rows × columns. A 64 × 128 tile with sixteen accumulators a warp,
+     * double buffered, ran slower on the H200 (9.5–19.6 against 15.4–23.1 TFLOP/s, docs/tensor-cores.md).
+     */
+    public static final int TILE_M = 64, TILE_N = 64;
     /** Work items of a work group: four warps. */
     public static final int LOCAL = 4 * MmaTiles.WARP;
     /** Weight formats, the {@code format} argument: float32 in w32; F16 or BF16 patterns in w16. */
     public static final int F32 = 0, F16 = 1, BF16 = 2;
 
     private static final int K_STEP = 32;
-    /** Ints of one step's A block and W block in local memory (two halves per int). */
-    private static final int A_INTS = TILE_M * K_STEP / 2, W_INTS = TILE_N * K_STEP / 2;
 
     private MmaGemm() {
     }
@@ -43,7 +41,7 @@ public final class MmaGemm {
     /**
      * out (rows × n) = a (rows × k) · W(n × k)ᵀ, W from w32 or w16 at wOff as {@code format} says
      * (the other array is a placeholder); rows = control[0].
-     * Grid (LOCAL·⌈n/128⌉, ⌈rows/64⌉), local (LOCAL, 1).
+     * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉), local (LOCAL, 1).
      */
     public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray w32, ShortArray w16, int format, int wOff,
                             FloatArray out, int n, int k) {
@@ -53,76 +51,45 @@ public final class MmaGemm {
         int tid = kc.localIdx;
         int wm = MmaTiles.warpM(tid);
         int wn = MmaTiles.warpN(tid);
-        int[] as = kc.allocateIntLocalArray(2 * A_INTS); // two buffers of 4 × 2 A tiles
-        int[] bs = kc.allocateIntLocalArray(2 * W_INTS); // two buffers of 2 × 16 B tiles
+        int[] as = kc.allocateIntLocalArray(TILE_M * K_STEP / 2); // 4 × 2 A tiles
+        int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles
         float[] c00 = kc.mmaFragment(0f);
         float[] c01 = kc.mmaFragment(0f);
         float[] c02 = kc.mmaFragment(0f);
         float[] c03 = kc.mmaFragment(0f);
-        float[] c04 = kc.mmaFragment(0f);
-        float[] c05 = kc.mmaFragment(0f);
-        float[] c06 = kc.mmaFragment(0f);
-        float[] c07 = kc.mmaFragment(0f);
         float[] c10 = kc.mmaFragment(0f);
         float[] c11 = kc.mmaFragment(0f);
         float[] c12 = kc.mmaFragment(0f);
         float[] c13 = kc.mmaFragment(0f);
-        float[] c14 = kc.mmaFragment(0f);
-        float[] c15 = kc.mmaFragment(0f);
-        float[] c16 = kc.mmaFragment(0f);
-        float[] c17 = kc.mmaFragment(0f);
-        int steps = (k + K_STEP - 1) / K_STEP;
-        for (int s = 0; s <= steps; s++) {
-            if (s < steps) {
-                // stage step s; local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-                int k0 = s * K_STEP;
-                int aAt = (s & 1) * A_INTS, wAt = (s & 1) * W_INTS;
-                for (int i = tid; i < A_INTS; i += LOCAL) {
-                    // pair i of the 64 × 32 block of a: row i / 16, columns 2·(i % 16) and +1 (16 work items read a row's 32 floats)
-                    as[aAt + MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(a, 0, k, m0 + i / 16, k0 + i % 16 * 2, rows, k);
-                }
-                for (int i = tid; i < W_INTS; i += LOCAL) {
-                    bs[wAt + MmaTiles.bSlot(i % 32, i / 32 * 2, 16)] = pairOfW(w32, w16, format, wOff, i, n0, k0, n, k);
-                }
+        for (int k0 = 0; k0 < k; k0 += K_STEP) {
+            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
+            for (int i = tid; i < TILE_M * K_STEP / 2; i += LOCAL) {
+                // pair i of the 64 × 32 block of a: row i / 16, columns 2·(i % 16) and +1 (16 work items read a row's 32 floats)
+                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(a, 0, k, m0 + i / 16, k0 + i % 16 * 2, rows, k);
+                bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = pairOfW(w32, w16, format, wOff, i, n0, k0, n, k);
             }
-            if (s > 0) {
-                // multiply step s - 1
-                int aByte = ((s - 1) & 1) * A_INTS * 4, wByte = ((s - 1) & 1) * W_INTS * 4;
-                for (int kt = 0; kt < K_STEP / 16; kt++) {
-                    HalfFloat[] a0 = kc.mmaLoadA(as, 16, aByte + MmaTiles.aByte(2 * wm, kt, 2));
-                    HalfFloat[] a1 = kc.mmaLoadA(as, 16, aByte + MmaTiles.aByte(2 * wm + 1, kt, 2));
-                    HalfFloat[] b0 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn, 16));
-                    HalfFloat[] b1 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 1, 16));
-                    HalfFloat[] b2 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 2, 16));
-                    HalfFloat[] b3 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 3, 16));
-                    HalfFloat[] b4 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 4, 16));
-                    HalfFloat[] b5 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 5, 16));
-                    HalfFloat[] b6 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 6, 16));
-                    HalfFloat[] b7 = kc.mmaLoadB(bs, 16, wByte + MmaTiles.bByte(kt, 8 * wn + 7, 16));
-                    c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
-                    c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
-                    c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
-                    c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
-                    c04 = kc.mma(a0, b4, c04, MMAShape.M16N8K16);
-                    c05 = kc.mma(a0, b5, c05, MMAShape.M16N8K16);
-                    c06 = kc.mma(a0, b6, c06, MMAShape.M16N8K16);
-                    c07 = kc.mma(a0, b7, c07, MMAShape.M16N8K16);
-                    c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
-                    c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
-                    c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
-                    c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
-                    c14 = kc.mma(a1, b4, c14, MMAShape.M16N8K16);
-                    c15 = kc.mma(a1, b5, c15, MMAShape.M16N8K16);
-                    c16 = kc.mma(a1, b6, c16, MMAShape.M16N8K16);
-                    c17 = kc.mma(a1, b7, c17, MMAShape.M16N8K16);
-                }
+            kc.localBarrier();
+            for (int kt = 0; kt < K_STEP / 16; kt++) {
+                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
+                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
+                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
+                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
+                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
+                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
+                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
+                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
+                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
+                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
+                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
+                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
+                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
+                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
             }
             kc.localBarrier();
         }
         if (m0 < rows) {
             int r = m0 + 32 * wm;
-            int c = n0 + 64 * wn;
-            // the two 16 × 8 tiles of rows r and r + 16 at each 8-column step, skipped past n (fragments stay in this method, as local arrays)
+            int c = n0 + 32 * wn;
             if (c < n) {
                 kc.mmaStore(c00, out, r, c, n);
                 kc.mmaStore(c10, out, r + 16, c, n);
@@ -139,27 +106,11 @@ public final class MmaGemm {
                 kc.mmaStore(c03, out, r, c + 24, n);
                 kc.mmaStore(c13, out, r + 16, c + 24, n);
             }
-            if (c + 32 < n) {
-                kc.mmaStore(c04, out, r, c + 32, n);
-                kc.mmaStore(c14, out, r + 16, c + 32, n);
-            }
-            if (c + 40 < n) {
-                kc.mmaStore(c05, out, r, c + 40, n);
-                kc.mmaStore(c15, out, r + 16, c + 40, n);
-            }
-            if (c + 48 < n) {
-                kc.mmaStore(c06, out, r, c + 48, n);
-                kc.mmaStore(c16, out, r + 16, c + 48, n);
-            }
-            if (c + 56 < n) {
-                kc.mmaStore(c07, out, r, c + 56, n);
-                kc.mmaStore(c17, out, r + 16, c + 56, n);
-            }
         }
     }
 
     /**
-     * Pair i of the 32 × 128 block of Wᵀ at (k0, n0): k-row i % 32, columns 2·(i / 32) and +1, that is
+     * Pair i of the 32 × 64 block of Wᵀ at (k0, n0): k-row i % 32, columns 2·(i / 32) and +1, that is
      * W rows n0 + 2·(i / 32) and the next one at column k0 + i % 32 (32 work items read 32 floats of a row).
      */
     private static int pairOfW(FloatArray w32, ShortArray w16, int format, int wOff, int i, int n0, int k0, int n, int k) {
