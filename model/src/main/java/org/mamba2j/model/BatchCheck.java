@@ -3,7 +3,6 @@ package org.mamba2j.model;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * Checks that batched decoding gives each sequence what it gets alone: the tokens and stop reason of
@@ -20,19 +19,34 @@ public final class BatchCheck {
         }
     }
 
+    /**
+     * Prompts of different lengths (ids within the golden tiny model's vocabulary): 1 to 3 tokens,
+     * which a device decodes token by token, and 11, which goes through a device prefill.
+     */
+    public static final List<int[]> PROMPTS = List.of(new int[]{5, 17, 3}, new int[]{9}, new int[]{40, 2, 2, 8, 31, 7, 12, 1, 6, 90, 4},
+            new int[]{11, 23});
+
     private BatchCheck() {
     }
 
-    /** {@code alone}: a fresh single-sequence decoder of the same model (closed here). */
-    public static Outcome run(BatchDecoder batch, Supplier<Decoder> alone, List<int[]> prompts, List<GenerationConfig> configs) {
+    /**
+     * Configs for {@link #PROMPTS}: greedy with different max tokens, one ended at once by a stop id
+     * (its first greedy token, found with {@code alone}), one sampling with top-k, top-p and a
+     * repetition penalty.
+     */
+    public static List<GenerationConfig> configs(Decoder alone) {
+        int[] first = new Generator(alone).generate(PROMPTS.get(2), GenerationConfig.greedy(1), t -> { }).tokens();
+        return List.of(GenerationConfig.greedy(7), GenerationConfig.greedy(3), new GenerationConfig(9, 0f, 0, 1f, 1f, 0L, first),
+                new GenerationConfig(6, 0.9f, 5, 0.9f, 1.2f, 42L, null));
+    }
+
+    /** {@code alone}: a single-sequence decoder of the same model, which each prefill restarts. */
+    public static Outcome run(BatchDecoder batch, Decoder alone, List<int[]> prompts, List<GenerationConfig> configs) {
         List<Generator.Result> together = new BatchGenerator(batch).generate(prompts, configs, (s, t) -> { });
         List<Integer> mismatched = new ArrayList<>();
         List<int[]> fed = new ArrayList<>();
         for (int i = 0; i < prompts.size(); i++) {
-            Generator.Result one;
-            try (Decoder d = alone.get()) {
-                one = new Generator(d).generate(prompts.get(i), configs.get(i), t -> { });
-            }
+            Generator.Result one = new Generator(alone).generate(prompts.get(i), configs.get(i), t -> { });
             Generator.Result r = together.get(i);
             if (!Arrays.equals(one.tokens(), r.tokens()) || one.stopReason() != r.stopReason()) mismatched.add(i);
             fed.add(one.tokens());
@@ -41,15 +55,13 @@ public final class BatchCheck {
     }
 
     /** Every slot prefilled with its prompt, then stepped with its tokens (a slot drops out when they run out). */
-    private static double maxLogitError(BatchDecoder batch, Supplier<Decoder> alone, List<int[]> prompts, List<int[]> tokens) {
+    private static double maxLogitError(BatchDecoder batch, Decoder alone, List<int[]> prompts, List<int[]> tokens) {
         int B = prompts.size();
         List<List<float[]>> expected = new ArrayList<>();
         for (int i = 0; i < B; i++) {
             List<float[]> seq = new ArrayList<>();
-            try (Decoder d = alone.get()) {
-                seq.add(d.prefill(prompts.get(i)).clone());
-                for (int t : tokens.get(i)) seq.add(d.step(t).clone());
-            }
+            seq.add(alone.prefill(prompts.get(i)).clone());
+            for (int t : tokens.get(i)) seq.add(alone.step(t).clone());
             expected.add(seq);
         }
         double err = 0;

@@ -12,21 +12,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Batched decoding on the JVM gives each sequence what it gets alone. */
 class BatchGenerationTest {
 
-    /** Prompts of different lengths, each with its own max tokens and stops. */
-    static final List<int[]> PROMPTS = List.of(new int[]{5, 17, 3}, new int[]{9}, new int[]{40, 2, 2, 8, 31, 7, 12, 1, 6, 90, 4},
-            new int[]{11, 23});
-
-    static List<GenerationConfig> configs(int[] firstTokens) {
-        return List.of(GenerationConfig.greedy(7), GenerationConfig.greedy(3),
-                new GenerationConfig(9, 0f, 0, 1f, 1f, 0L, new int[]{firstTokens[2]}),   // stops at its own first token, at once
-                new GenerationConfig(6, 0.9f, 5, 0.9f, 1.2f, 42L, null));
-    }
+    static final List<int[]> PROMPTS = BatchCheck.PROMPTS;
 
     @Test
     void eachSequenceGetsWhatItGetsAlone() throws Exception {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
-            int[] first = PROMPTS.stream().mapToInt(p -> argmax(new JvmDecoder(m).prefill(p))).toArray();
-            BatchCheck.Outcome o = BatchCheck.run(new JvmBatchDecoder(m, 6), () -> new JvmDecoder(m), PROMPTS, configs(first));
+            JvmDecoder alone = new JvmDecoder(m);
+            BatchCheck.Outcome o = BatchCheck.run(new JvmBatchDecoder(m, 6), alone, PROMPTS, BatchCheck.configs(alone));
             assertTrue(o.mismatched().isEmpty(), "sequences whose tokens differ: " + o.mismatched());
             assertTrue(o.maxLogitError() <= 1e-5, "logits off by " + o.maxLogitError());
         }
@@ -53,11 +45,5 @@ class BatchGenerationTest {
             assertThrows(IllegalArgumentException.class, () -> g.generate(List.of(new int[0]), GenerationConfig.greedy(2), (s, t) -> { }));
             assertThrows(IllegalArgumentException.class, () -> new JvmBatchDecoder(m, BatchDecoder.MAX_BATCH + 1));
         }
-    }
-
-    static int argmax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        return best;
     }
 }

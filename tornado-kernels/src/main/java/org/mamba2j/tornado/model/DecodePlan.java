@@ -180,12 +180,8 @@ public final class DecodePlan {
     }
 
     static int maxBlocksPerGraph(int bytecodeSize) {
-        int byCode = (GRAPH_CODE_SIZE - EDGE_TASKS * GRAPH_CODE_PER_TASK - EDGE_ARGS * GRAPH_CODE_PER_ARG)
-                / (TASKS_PER_BLOCK * GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * GRAPH_CODE_PER_ARG);
-        int byTasks = (MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
-        int byNodes = (MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
-        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
-        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */

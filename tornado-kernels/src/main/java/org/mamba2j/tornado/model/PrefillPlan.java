@@ -8,7 +8,6 @@ import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.ssd.SsdTasks;
-import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
@@ -249,17 +248,7 @@ public final class PrefillPlan {
 
     /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. */
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        if (cfg.kernel("gemm").blocked()) {
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, w.small(), wOff, out, n, k, accumulate);
-            else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
-            int t = SsdBlockedKernels.THREADS;
-            int tile = SsdBlockedKernels.TILE;
-            grid(g, task, new int[]{t, t}, rows -> new int[]{Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t)});
-        } else {
-            int padded = loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4));
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, w.small(), wOff, out, n, k, accumulate, padded);
-            else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
-        }
+        GemmTasks.add(g, task, grids, cfg, ctx, control, a, weights, w.small(), wOff, out, n, k, accumulate);
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
@@ -277,12 +266,8 @@ public final class PrefillPlan {
     }
 
     static int maxBlocksPerGraph(int bytecodeSize) {
-        int byCode = (DecodePlan.GRAPH_CODE_SIZE - EDGE_TASKS * DecodePlan.GRAPH_CODE_PER_TASK - EDGE_ARGS * DecodePlan.GRAPH_CODE_PER_ARG)
-                / (TASKS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_ARG);
-        int byTasks = (DecodePlan.MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
-        int byNodes = (DecodePlan.MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
-        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
-        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
     }
 
     /** How many task graphs one pass executes. */
