@@ -17,6 +17,11 @@ public interface Decoder extends AutoCloseable {
 
     String deviceName();
 
+    /** The last step's profile on a device (null on the JVM). */
+    default StepProfile lastStep() {
+        return null;
+    }
+
     @Override
     default void close() {
     }

@@ -293,7 +293,8 @@ abstract class Workload {
             Timings t = Timings.measure(() -> {
                 for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
             }, warmup, iters, () -> { }).perUnit(STEPS);
-            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err);
+            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err)
+                    .withStep(d.lastStep());
         }
     }
 
@@ -343,7 +344,7 @@ abstract class Workload {
                     }
                 }, warmup, iters, () -> { }).perUnit(STEPS);
                 return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, batch * 1e3 / t.median(), "tokens/s",
-                        Double.NaN, err);
+                        Double.NaN, err).withStep(d.lastStep());
             }
         }
     }

@@ -121,13 +121,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /**
-     * The token step on the device ({@code "decode"} in the file, optional): {@code cudaGraph} replays
+     * The token step on the device ({@code "decode"} in the file, optional): {@code memoryBandwidthGBs}
+     * is the peak the per-token report measures the weights read against (GB/s; NaN: not named);
+     * {@code cudaGraph} replays
      * each decode task graph as one CUDA graph (TornadoExecutionPlan.withCUDAGraph) on the PTX and
      * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL).
      */
-    public record Decode(boolean cudaGraph) {
+    public record Decode(boolean cudaGraph, double memoryBandwidthGBs) {
 
-        public static final Decode DEFAULT = new Decode(false);
+        public static final Decode DEFAULT = new Decode(false, Double.NaN);
 
         /** Whether the decode graphs replay as CUDA graphs on this backend. */
         public boolean cudaGraphOn(DeviceSpec.Backend backend) {
@@ -138,11 +140,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (d.isMissingNode()) return DEFAULT;
             if (!d.isObject()) throw new IllegalArgumentException("\"decode\" must be an object");
             d.fieldNames().forEachRemaining(f -> {
-                if (!f.equals("cudaGraph")) throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
+                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs")) {
+                    throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
+                }
             });
             JsonNode c = d.path("cudaGraph");
             if (!c.isMissingNode() && !c.isBoolean()) throw new IllegalArgumentException("decode \"cudaGraph\" must be true or false, got " + c);
-            return new Decode(c.asBoolean(false));
+            JsonNode bw = d.path("memoryBandwidthGBs");
+            if (!bw.isMissingNode() && !(bw.isNumber() && bw.asDouble() > 0)) {
+                throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
+            }
+            return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble());
         }
     }
 

@@ -62,6 +62,7 @@ public final class BatchDecodePlan {
     private final ModelPlan plan;
     private final int loadGraph, firstGraph, graphCount;
     private boolean statesOnDevice;
+    private double lastKernelMs = Double.NaN;
 
     /** The activations every block reads and writes, (capacity, ·). */
     private record Rows(FloatArray residual, FloatArray normed, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray gated) {
@@ -184,6 +185,11 @@ public final class BatchDecodePlan {
         return dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
     }
 
+    /** The device's kernel time of the last step in ms, NaN unless profiling. */
+    public double lastKernelMs() {
+        return lastKernelMs;
+    }
+
     /** Slot {@code s} continues from {@code packedStates} (one sequence's, in the {@link PackedStates} layout, as a prefill leaves them). */
     public void load(int s, FloatArray packedStates) {
         if (packedStates.getSize() != stateSize) {
@@ -211,8 +217,7 @@ public final class BatchDecodePlan {
             plan.execute(loadGraph); // the batch graphs consume the states the load graph persists (slot 0 gets zeros)
             statesOnDevice = true;
         }
-        // in order: each graph consumes what the one before it left on the device
-        for (int i = firstGraph; i < firstGraph + graphCount; i++) plan.execute(i);
+        lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
         return logits;
     }
 }

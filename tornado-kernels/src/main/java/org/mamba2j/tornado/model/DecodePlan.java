@@ -99,6 +99,7 @@ public final class DecodePlan {
     private final FloatArray resumed;
     private final String deviceName;
     private boolean fresh = true, statesOnDevice;
+    private double lastKernelMs = Double.NaN;
 
     /**
      * Adds the decode graphs to {@code plan} (before it is built), reading the weights it uploads.
@@ -261,21 +262,23 @@ public final class DecodePlan {
             plan.execute(resumeGraph); // the decode graphs consume the states the resume graph persists
             statesOnDevice = true;
         }
-        // in order: each graph consumes what the one before it left on the device
-        for (int i = firstGraph; i < firstGraph + graphCount; i++) execute(i);
+        try {
+            lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
+        } catch (RuntimeException e) {
+            if (!plan.replaysAsCudaGraph(firstGraph)) throw e;
+            throw new IllegalStateException("a decode graph could not replay as a CUDA graph on " + deviceName
+                    + " (" + e.getMessage() + "); set \"decode\": {\"cudaGraph\": false} in the device config", e);
+        }
         return logits;
     }
 
-    private void execute(int graph) {
-        if (!plan.replaysAsCudaGraph(graph)) {
-            plan.execute(graph);
-            return;
-        }
-        try {
-            plan.execute(graph);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("decode graph " + (graph - firstGraph) + " could not replay as a CUDA graph on " + deviceName
-                    + " (" + e.getMessage() + "); set \"decode\": {\"cudaGraph\": false} in the device config", e);
-        }
+    /** Tasks one token step launches. */
+    public int taskCount() {
+        return dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
+    }
+
+    /** The device's kernel time of the last step in ms, NaN unless profiling. */
+    public double lastKernelMs() {
+        return lastKernelMs;
     }
 }

@@ -5,7 +5,9 @@ import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -71,11 +73,22 @@ public final class ModelPlan implements AutoCloseable {
     public void build(TornadoDevice device) {
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids);
         for (int i : cudaGraphs) plan.withGraph(i).withCUDAGraph();
+        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
         execute(WEIGHTS);
     }
 
     public TornadoExecutionResult execute(int index) {
         return plan.withGraph(index).execute();
+    }
+
+    /**
+     * Executes graphs [first, first + count) in order (each consumes what the one before left on the
+     * device); returns their device kernel time in ms, NaN unless the profiler runs ({@link SsdPlan#PROFILE}).
+     */
+    public double executeInOrder(int first, int count) {
+        double kernelMs = 0;
+        for (int i = first; i < first + count; i++) kernelMs += SsdPlan.kernelNanos(execute(i)) / 1e6;
+        return Boolean.getBoolean(SsdPlan.PROFILE) ? kernelMs : Double.NaN;
     }
 
     /** Copies {@code objects} from the device into their host arrays through graph {@code index}, which must know them. */

@@ -5,6 +5,7 @@ import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.model.MixerWeights;
+import org.mamba2j.model.StepProfile;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.ssd.OffHeap;
@@ -33,6 +34,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     private final float[][] logits;
     private final int[] modes;
     private final String deviceName;
+    private final long stepBytes;
 
     public static TornadoBatchDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig, int capacity) {
         TornadoDevice device = TornadoDevices.device(spec);
@@ -57,6 +59,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         this.plan = new BatchDecodePlan(dims, modelPlan, device, config, capacity, cudaGraph);
         this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
         modelPlan.build(device);
+        this.stepBytes = weights.bytesPerStep(capacity, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "
                 + plan.taskCount() + " tasks in " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per step"
@@ -102,6 +105,11 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     @Override
     public float[] logits(int slot) {
         return logits[slot];
+    }
+
+    @Override
+    public StepProfile lastStep() {
+        return new StepProfile(capacity(), plan.taskCount(), plan.graphCount(), stepBytes, plan.lastKernelMs(), config.decode().memoryBandwidthGBs());
     }
 
     @Override
