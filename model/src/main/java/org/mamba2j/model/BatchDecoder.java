@@ -7,7 +7,7 @@ package org.mamba2j.model;
  * A slot left out of a step keeps its state. Logits arrays are owned by the decoder and overwritten
  * by the next call on that slot.
  */
-public interface BatchDecoder extends AutoCloseable {
+public interface BatchDecoder extends Decoding {
 
     /** The most sequences one batch holds, here and in {@link BatchGenerator}. */
     int MAX_BATCH = 256;
@@ -26,20 +26,6 @@ public interface BatchDecoder extends AutoCloseable {
 
     /** Slot {@code slot}'s logits after the last step that advanced it (vocab). */
     float[] logits(int slot);
-
-    /** Vocabulary rows of the logits (the padded vocabulary). */
-    int vocab();
-
-    String deviceName();
-
-    /** The last step's profile on a device (null on the JVM). */
-    default StepProfile lastStep() {
-        return null;
-    }
-
-    @Override
-    default void close() {
-    }
 
     /** Checks a batch size against {@link #MAX_BATCH}. */
     static int checkCapacity(int slots) {

@@ -42,6 +42,14 @@ abstract class Workload {
         this.description = description;
     }
 
+    /**
+     * Whether the workload runs only when --workloads names it: the batch of 64 and the 2.7b model
+     * take minutes on a CPU and gigabytes of disk, memory and device memory.
+     */
+    boolean onRequest() {
+        return this instanceof BatchGenerate || (this instanceof ModelWorkload m && m.preset != ModelInit.Preset.M130);
+    }
+
     /** The workloads `mamba2 bench` knows with float32 model weights, in the order they run. */
     static List<Workload> all() {
         return all(List.of(WeightType.F32));
@@ -55,6 +63,7 @@ abstract class Workload {
                 new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256))));
         for (WeightType w : weights) all.add(new Generate("generate-130m", ModelInit.Preset.of("130m"), w));
         for (WeightType w : weights) all.add(new BatchGenerate("generate-130m-b64", ModelInit.Preset.of("130m"), w, 64));
+        for (WeightType w : weights) all.add(new Generate("generate-2.7b", ModelInit.Preset.of("2.7b"), w));
         for (WeightType w : weights) all.add(new Prefill("prefill-130m", ModelInit.Preset.of("130m"), w));
         return all;
     }

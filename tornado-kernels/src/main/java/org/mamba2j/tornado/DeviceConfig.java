@@ -42,13 +42,16 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
-            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "batchGemm", "conv", "copy");
 
     /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
-    /** Kernels that have a "blocked" variant: the tiled ones, chunkCB and the prefill's gemm (which have no "tiled" variant). */
-    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm");
+    /**
+     * Kernels that have a "blocked" variant: the tiled ones, chunkCB, the prefill's gemm (which have no "tiled" variant) and the
+     * batched decode's batchGemm ("blocked": the norms folded into a blocked GEMM; "loop": norm tasks of their own and the gemm entry's GEMM).
+     */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm", "batchGemm");
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
@@ -199,7 +202,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
      * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
-     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
+     * chunkCB, gemm and batchGemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
      * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan).

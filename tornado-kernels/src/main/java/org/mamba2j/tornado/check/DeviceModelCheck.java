@@ -41,7 +41,8 @@ import java.util.List;
  * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
  * <li>greedy: both golden prompts, after each of the above;</li>
  * <li>batch: prompts of different lengths and stops decoded together ({@link BatchCheck}) against
- * the same device decoding each alone, in the config's GEMM and in the blocked one.</li>
+ * the same device decoding each alone, in the config's GEMM and in the blocked one (the norms folded
+ * in), with float32 and with bf16 weights.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
  * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8 to run;
@@ -108,6 +109,14 @@ public final class DeviceModelCheck {
                         DeviceConfig shipped = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
                         ok &= report(device, layout, "batch vs alone", () -> batch(dir, spec, shipped));
                         ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant("blocked")));
+                        ok &= report(device, layout, "  the same, bf16 weights", () -> {
+                            Path rounded = RoundedCopy.of(dir, SafeTensors.DType.BF16);
+                            try {
+                                return batch(rounded, spec, shipped.withVariant("blocked"));
+                            } finally {
+                                deleteCopy(rounded);
+                            }
+                        });
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
@@ -241,11 +250,16 @@ public final class DeviceModelCheck {
             boolean same = Arrays.equals(gotTokens, jvmTokens);
             return new Outcome(Double.NaN, vsJvm, same ? "16/16 as JVM" : "differ", "-", vsJvm <= TOL && same);
         } finally {
-            try (var files = java.nio.file.Files.list(rounded)) {
-                for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
-            }
-            java.nio.file.Files.delete(rounded);
+            deleteCopy(rounded);
         }
+    }
+
+    /** Removes a {@link RoundedCopy}. */
+    private static void deleteCopy(Path rounded) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(rounded)) {
+            for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
+        }
+        java.nio.file.Files.delete(rounded);
     }
 
     /**

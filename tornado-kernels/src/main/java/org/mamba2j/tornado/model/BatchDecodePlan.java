@@ -24,7 +24,7 @@ import java.util.Arrays;
  *
  * <p>Per block: RMSNorm over rows, the in_proj GEMM, the conv step, the SSD step, the gated
  * RMSNorm, the out_proj GEMM onto the residual; then norm_f and the lm_head GEMM into the logits
- * of every row. The GEMMs are the prefill's ({@link GemmTasks}): the blocked variant computes a
+ * of every row. The GEMMs are the prefill's ({@link RowTasks}): the blocked variant computes a
  * 64-row tile per work-group, so up to 64 sequences read each weight element once per step (from
  * HBM; the re-reads of a tile come from local memory). Per step only tokens | modes go in and the
  * logits (capacity × vocab) come out. States computed elsewhere (a prefill of one prompt) come in
@@ -33,17 +33,18 @@ import java.util.Arrays;
 public final class BatchDecodePlan {
 
     /*
-     * Graph budget of a block, as DecodePlan counts it: 6 tasks (norm 7 arguments, in_proj GEMM 11
-     * at most, conv 14, ssd 15, gated norm 10, out_proj GEMM 11), 8 written arguments, 8 block
+     * Graph budget of a block, as DecodePlan counts it, for the unfused step, which spends more than
+     * the fused one (4 tasks of 16 + 14 + 15 + 16 arguments): 6 tasks (norm 7 arguments, in_proj
+     * GEMM 10 at most, conv 14, ssd 15, gated norm 10, out_proj GEMM 10), 8 written arguments, 8 block
      * offsets; bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
-    static final int ARGS_PER_BLOCK = 68;
+    static final int ARGS_PER_BLOCK = 66;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
-    /** embed (7 arguments), the head's norm (7) and GEMM (11). */
+    /** embed (7 arguments), the head's norm (7) and GEMM (10); fused, the head is one task of 16. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 25;
+    static final int EDGE_ARGS = 24;
     /** Objects: control, input, 6 activations, states, logits, the KernelContext, the weights (up to 11). */
     static final int GRAPH_OBJECTS = 22;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
@@ -53,6 +54,8 @@ public final class BatchDecodePlan {
 
     private final MixerDims dims;
     private final int capacity, stateSize;
+    /** The norms folded into the GEMMs ({@link BatchKernels#normGemm}, the config's batchGemm "blocked"), else tasks of their own. */
+    private final boolean fused;
     /** {rows = capacity, start 0, resume 0}: the prefill kernels' control words, fixed here. */
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH);
     /** tokens (capacity) | modes (capacity). */
@@ -85,6 +88,7 @@ public final class BatchDecodePlan {
             throw new IllegalArgumentException("a batch of " + capacity + " sequences of this model does not fit int-indexed device arrays ("
                     + stateSize + " state floats per sequence)");
         }
+        this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.input = new IntArray(2 * capacity);
         this.staged = new FloatArray(stateSize);
         this.logits = new FloatArray(capacity * dims.vocab());
@@ -95,6 +99,7 @@ public final class BatchDecodePlan {
                 new FloatArray(capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
+        plan.reserve("batch", concat(new Object[]{control, input, slot, staged, logits, states}, r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -112,32 +117,22 @@ public final class BatchDecodePlan {
                 .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(new Object[]{control}, r.all()));
-        int embedLoop = grids.loop(g, "embed", cfg.kernel("copy").local(), rows -> rows * dims.dModel());
-        if (w.embedding() instanceof ShortArray e16) {
-            g.task("embed", PrefillKernels::embedRows16, control, input, e16, w.small(), r.residual, dims.dModel(), embedLoop);
-        } else {
-            g.task("embed", PrefillKernels::embedRows, control, input, (FloatArray) w.embedding(), r.residual, dims.dModel(), embedLoop);
-        }
-        int l = 0, first = -1;
-        for (int gi = 0; gi < split.length; gi++) {
-            if (gi > 0) {
-                if (gi == 1) g.persistOnDevice(own);
-                int at = plan.add(g);
-                if (first < 0) first = at;
-                g = new TaskGraph("batch" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, concat(new Object[]{states}, own)));
-            }
-            for (int end = l + split[gi]; l < end; l++) {
-                addBlock(g, "b" + l + "_", l, ps, states, r, grids, cfg, ctx);
-            }
-        }
-        int norm = cfg.kernel("rmsNorm").local();
-        g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
-        grids.groups(g, "headNorm", norm, rows -> rows);
+        RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
+                (graph, l) -> addBlock(graph, "b" + l + "_", l, ps, states, r, grids, cfg, ctx));
+        g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
-        GemmTasks.add(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
+        if (fused) {
+            normGemm(g, "head", BatchKernels.NORMED, r.residual, r.residual, 0, w.normF(), w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), 1,
+                    dims.eps(), grids, ctx);
+        } else {
+            g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
+            grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
+            RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
+        }
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         int last = plan.add(g);
-        this.firstGraph = first < 0 ? last : first;
+        this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
         if (cudaGraph) for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
     }
@@ -150,19 +145,47 @@ public final class BatchDecodePlan {
         PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
-        g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
-        grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
-        GemmTasks.add(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
+        if (fused) {
+            normGemm(g, p + "inProj", BatchKernels.NORMED, r.residual, r.residual, 0, sm + o.norm(), w.slab(l), big + o.inProj(), r.zxbcdt,
+                    d.dInProj(), d.dModel(), 1, d.eps(), grids, ctx);
+        } else {
+            g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
+            grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
+            RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
+        }
         int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, convLoop);
         g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
                 d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity);
         grids.groups(g, p + "ssd", cfg.kernel("step").local(), rows -> rows * d.dInner());
-        g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
-                d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
-        grids.groups(g, p + "gatedNorm", cfg.kernel("gatedNorm").local(), rows -> rows * d.ngroups());
-        GemmTasks.add(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, big + o.outProj(), r.residual, d.dModel(), d.dInner(), 1);
+        if (fused) {
+            normGemm(g, p + "outProj", BatchKernels.GATED, r.y, r.zxbcdt, d.dInProj(), sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.residual,
+                    d.dModel(), d.dInner(), d.ngroups(), d.gatedEps(), grids, ctx);
+        } else {
+            g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
+                    d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
+            grids.groups(g, p + "gatedNorm", cfg.kernel("gatedNorm").local(), rows -> rows * d.ngroups());
+            RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, big + o.outProj(), r.residual, d.dModel(),
+                    d.dInner(), 1);
+        }
+    }
+
+    /**
+     * A {@link BatchKernels#normGemm} task (the twin for the weights' format): out (+)= norm(operand)·Wᵀ,
+     * accumulating for the GATED operand (out_proj onto the residual).
+     */
+    private void normGemm(TaskGraph g, String task, int mode, FloatArray x, FloatArray z, int zStride, int normOff, Object weights, int wOff,
+                          FloatArray out, int n, int k, int groups, float eps, Grids grids, KernelContext ctx) {
+        FloatArray small = plan.weights().small();
+        int accumulate = mode == BatchKernels.GATED ? 1 : 0;
+        if (weights instanceof ShortArray h) {
+            g.task(task, BatchKernels::normGemm16, ctx, control, mode, x, z, zStride, small, normOff, h, wOff, out, n, k, groups, eps, accumulate);
+        } else {
+            g.task(task, BatchKernels::normGemm, ctx, control, mode, x, z, zStride, small, normOff, (FloatArray) weights, wOff, out, n, k, groups, eps,
+                    accumulate);
+        }
+        RowTasks.blockedGrid(g, task, grids, n);
     }
 
     private static Object[] concat(Object[] a, Object... b) {
@@ -180,9 +203,9 @@ public final class BatchDecodePlan {
         return graphCount;
     }
 
-    /** Tasks one step launches. */
+    /** Tasks one step launches: with the norms folded into the GEMMs 4 per block and 2 more, else 6 and 3. */
     public int taskCount() {
-        return dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
+        return fused ? dims.nLayer() * (TASKS_PER_BLOCK - 2) + EDGE_TASKS - 1 : dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
     }
 
     /** The device's kernel time of the last step in ms, NaN unless profiling. */

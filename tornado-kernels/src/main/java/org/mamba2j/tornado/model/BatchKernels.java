@@ -3,7 +3,9 @@ package org.mamba2j.tornado.model;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
  * The per-sequence parts of a decode step for a batch of sequences ({@link BatchDecodePlan}); the
@@ -62,6 +64,158 @@ public final class BatchKernels {
         int mode = input.get(batch + b);
         MixerKernels.ssdRow(ctx, hp, mode == RESTART ? 1 : 0, mode != HOLD ? 1 : 0, zxbcdt, b * (dInner + convDim + nheads), xbc,
                 b * convDim, states, b * stateStride + stateOff + hp * dstate, w, headsOff, y, b * dInner, nheads, headdim, ngroups, dstate);
+    }
+
+    /** {@link #normGemm}'s operand: the rows of x RMS-normalized (the block's norm before in_proj, norm_f before the lm_head). */
+    public static final int NORMED = 0;
+    /** {@link #normGemm}'s operand: x·silu(z) RMS-normalized per group (the gated norm before out_proj). */
+    public static final int GATED = 1;
+    /** The most norm groups {@link #normGemm} keeps scales for. */
+    public static final int MAX_GROUPS = 8;
+
+    /**
+     * out[m, j] (+)= Σ_k A[m, k]·W[j, k] for rows m &lt; control[ROWS] (the batch), with the norm before
+     * the projection folded into the operand A, so a block's norm and projection are one task:
+     * NORMED: A[m, k] = x[m, k]·s[m]·nw[k], s[m] = rsqrt(mean(x[m, ·]²) + eps);
+     * GATED: g = x[m, k]·silu(z[m, k]) (z the head of each row of stride zStride), A[m, k] = g·s[m, group of k]·nw[k],
+     * s over each of {@code groups} groups of k/groups channels. nw (k) is at small[normOff], W (n, k)
+     * row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked} (a 16×16 work-group per
+     * 64×64 output tile, 4×4 outputs per work item, k-slices of 16 through local memory), so each
+     * weight element is read once for up to 64 rows; a prologue puts the tile's 64 row scales (per
+     * group, at most {@link #MAX_GROUPS}) in local memory, reading the rows the tile then multiplies. Grid (16·⌈n/64⌉, 16·⌈rows/64⌉).
+     */
+    public static void normGemm(KernelContext kc, IntArray control, int mode, FloatArray x, FloatArray z, int zStride, FloatArray small,
+                                int normOff, FloatArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate) {
+        int rows = control.get(PrefillKernels.ROWS);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        // the prologue: scale[row·MAX_GROUPS + g] for the tile's rows, four work items per row summing every fourth column
+        float[] scale = kc.allocateFloatLocalArray(512);
+        float[] part = kc.allocateFloatLocalArray(256);
+        for (int g = 0; g < groups; g++) {
+            part[tid] = squares(mode, x, z, zStride, m0 + tid / 4, rows, g * (k / groups) + tid % 4, (g + 1) * (k / groups), k);
+            kc.localBarrier();
+            if (tid % 4 == 0) {
+                scale[tid / 4 * MAX_GROUPS + g] = 1.0f / TornadoMath.sqrt((part[tid] + part[tid + 1] + part[tid + 2] + part[tid + 3]) / (k / groups) + eps);
+            }
+            kc.localBarrier();
+        }
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
+                    if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        PrefillKernels.storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        PrefillKernels.storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        PrefillKernels.storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        PrefillKernels.storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+    }
+
+    /** {@link #normGemm} with 16-bit weights, decoded through the table at the head of small. */
+    public static void normGemm16(KernelContext kc, IntArray control, int mode, FloatArray x, FloatArray z, int zStride, FloatArray small,
+                                  int normOff, ShortArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate) {
+        int rows = control.get(PrefillKernels.ROWS);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        // the prologue: scale[row·MAX_GROUPS + g] for the tile's rows, four work items per row summing every fourth column
+        float[] scale = kc.allocateFloatLocalArray(512);
+        float[] part = kc.allocateFloatLocalArray(256);
+        for (int g = 0; g < groups; g++) {
+            part[tid] = squares(mode, x, z, zStride, m0 + tid / 4, rows, g * (k / groups) + tid % 4, (g + 1) * (k / groups), k);
+            kc.localBarrier();
+            if (tid % 4 == 0) {
+                scale[tid / 4 * MAX_GROUPS + g] = 1.0f / TornadoMath.sqrt((part[tid] + part[tid + 1] + part[tid + 2] + part[tid + 3]) / (k / groups) + eps);
+            }
+            kc.localBarrier();
+        }
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
+                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        PrefillKernels.storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        PrefillKernels.storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        PrefillKernels.storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        PrefillKernels.storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+    }
+
+    /** x[m, k] (NORMED) or x[m, k]·silu(z[m, k]) (GATED), before the norm's scale. */
+    private static float operand(int mode, FloatArray x, FloatArray z, int zStride, int m, int kg, int k) {
+        float v = x.get(m * k + kg);
+        if (mode == GATED) {
+            float zv = z.get(m * zStride + kg);
+            v = v * (zv / (1.0f + TornadoMath.exp(-zv)));
+        }
+        return v;
+    }
+
+    /** Σ operand² of row m over columns from, from + 4, ... below {@code to}; 0 for a row past the batch. */
+    private static float squares(int mode, FloatArray x, FloatArray z, int zStride, int m, int rows, int from, int to, int k) {
+        float sum = 0f;
+        if (m < rows) {
+            for (int i = from; i < to; i += 4) {
+                float v = operand(mode, x, z, zStride, m, i, k);
+                sum += v * v;
+            }
+        }
+        return sum;
     }
 
     /** states[slot[0] · n ..] = staged   (n): one slot's states, as a prefill left them, from the host's staging copy. */

@@ -120,6 +120,7 @@ public final class DecodePlan {
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
         Object[] weights = w.all();
+        plan.reserve("decode", control, logits, residual, states, resumed, s.zxbcdt, s.xbc, s.y);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, residual, s.zxbcdt, s.xbc, s.y};
         GridScheduler grids = plan.grids();
@@ -138,18 +139,9 @@ public final class DecodePlan {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.y);
         if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
-        int l = 0, first = -1;
-        for (int gi = 0; gi < split.length; gi++) {
-            if (gi > 0) {
-                if (gi == 1) g.persistOnDevice(own);
-                int at = plan.add(g);
-                if (first < 0) first = at;
-                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, concat(new Object[]{states}, own)));
-            }
-            for (int end = l + split[gi]; l < end; l++) {
-                addBlock(g, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
-            }
-        }
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
+                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
+        g = chain.last();
         if (w.lmHead() instanceof ShortArray h16) {
             g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
         } else {
@@ -158,7 +150,7 @@ public final class DecodePlan {
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
         int last = plan.add(g);
-        this.firstGraph = first < 0 ? last : first;
+        this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
         if (cudaGraph) for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
     }

@@ -9,6 +9,8 @@ import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 
+import org.mamba2j.tornado.TornadoDevices;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -36,10 +38,12 @@ public final class ModelPlan implements AutoCloseable {
     private final List<ImmutableTaskGraph> graphs = new ArrayList<>();
     private final GridScheduler grids = new GridScheduler();
     private final Set<Integer> cudaGraphs = new TreeSet<>();
+    private final DeviceMemoryPlan memory = new DeviceMemoryPlan();
     private TornadoExecutionPlan plan;
 
     public ModelPlan(DeviceWeights weights) {
         this.weights = weights;
+        reserve("weights", weights.all());
         add(weights.upload());
     }
 
@@ -69,8 +73,19 @@ public final class ModelPlan implements AutoCloseable {
         return cudaGraphs.contains(index);
     }
 
-    /** Compiles nothing yet: sets the plan up on the device and uploads the weights (graph 0). */
+    /** Counts {@code arrays} (off-heap arrays the graphs of {@code part} put on the device) towards the {@link #build} fit check. */
+    public void reserve(String part, Object... arrays) {
+        memory.reserve(part, arrays);
+    }
+
+    /** What the plan puts on the device, by part. */
+    public DeviceMemoryPlan memory() {
+        return memory;
+    }
+
+    /** Compiles nothing yet: checks that the plan fits ({@link DeviceMemoryPlan#checkFits}), sets it up on the device and uploads the weights (graph 0). */
     public void build(TornadoDevice device) {
+        memory.checkFits(TornadoDevices.deviceName(device), device.getMaxGlobalMemory(), device.getMaxAllocMemory());
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids);
         for (int i : cudaGraphs) plan.withGraph(i).withCUDAGraph();
         if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);

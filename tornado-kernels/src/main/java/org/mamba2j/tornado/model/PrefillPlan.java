@@ -125,6 +125,7 @@ public final class PrefillPlan {
         this.states = new FloatArray(ps.size());
         this.b = new Buffers(dims, shape, cfg);
         Object[] weights = w.all();
+        plan.reserve("prefill", b.with(control, tokens, ssdDims, dtLimits, states, logits, b.last));
 
         int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
         // owned by the first graph, which persists them; every later one consumes them from the one before
@@ -135,28 +136,15 @@ public final class PrefillPlan {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, states))
                 // after the last pass only (run asks for them): every block's states, tens of MB on big models
                 .transferToHost(DataTransferMode.UNDER_DEMAND, states);
-        int embedLoop = loop(g, "embed", "copy", rows -> rows * dims.dModel());
-        if (w.embedding() instanceof ShortArray e16) {
-            g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), b.residual, dims.dModel(), embedLoop);
-        } else {
-            g.task("embed", PrefillKernels::embedRows, control, tokens, (FloatArray) w.embedding(), b.residual, dims.dModel(), embedLoop);
-        }
-        int l = 0, first = -1;
-        for (int gi = 0; gi < split.length; gi++) {
-            if (gi > 0) {
-                if (gi == 1) g.persistOnDevice(own);
-                int at = plan.add(g);
-                if (first < 0) first = at;
-                g = new TaskGraph("prefill" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, own));
-            }
-            for (int end = l + split[gi]; l < end; l++) {
-                LayerWeights lw = layers.apply(l);
-                // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
-                FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, aNeg, dtBias, d);
-                addBlock(g, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
-            }
-        }
+        RowTasks.embed(g, grids, cfg, w, control, tokens, b.residual, dims.dModel());
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, own), (graph, l) -> {
+            LayerWeights lw = layers.apply(l);
+            // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
+            FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, aNeg, dtBias, d);
+            addBlock(graph, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
+        });
+        g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         if (w.lmHead() instanceof ShortArray h16) {
@@ -168,7 +156,7 @@ public final class PrefillPlan {
         int matVec = cfg.kernel("matVec").local();
         grid(g, "head", new int[]{matVec}, rows -> new int[]{dims.vocab() * matVec});
         int last = plan.add(g);
-        this.firstGraph = first < 0 ? last : first;
+        this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
     }
 
@@ -248,7 +236,7 @@ public final class PrefillPlan {
 
     /** out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. */
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        GemmTasks.add(g, task, grids, cfg, ctx, control, a, weights, w.small(), wOff, out, n, k, accumulate);
+        RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), wOff, out, n, k, accumulate);
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */

@@ -63,7 +63,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "
                 + plan.taskCount() + " tasks in " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per step"
-                + (cudaGraph ? " replayed as CUDA graphs" : "") + ", " + weights.describe() + ")";
+                + (cudaGraph ? " replayed as CUDA graphs" : "") + ", " + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
     @Override

@@ -73,7 +73,7 @@ public final class TornadoDecoder implements Decoder {
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
                 + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "") + ", "
-                + weights.describe() + ")";
+                + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
     @Override
