@@ -27,6 +27,15 @@ public interface BatchDecoder extends Decoding {
     /** Slot {@code slot}'s logits after the last step that advanced it (vocab). */
     float[] logits(int slot);
 
+    /**
+     * Slot {@code slot}'s greedy pick after the last step that advanced it: the lowest id with the
+     * largest logit among all of them, as {@link Sampler} picks greedily. A device picks it where the
+     * logits are, so that they need not come back.
+     */
+    default int argmax(int slot) {
+        return Sampler.firstMax(logits(slot));
+    }
+
     /** Checks a batch size against {@link #MAX_BATCH}. */
     static int checkCapacity(int slots) {
         if (slots < 1 || slots > MAX_BATCH) throw new IllegalArgumentException("a batch holds 1 to " + MAX_BATCH + " sequences, not " + slots);

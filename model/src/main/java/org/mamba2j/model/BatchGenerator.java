@@ -55,9 +55,13 @@ public final class BatchGenerator {
             this.done = cfg.maxTokens() == 0;
         }
 
-        /** Picks the next token from {@code logits}; returns it when the sequence needs a step with it, else -1 (then it is done). */
-        int next(float[] logits, int sequence, TokenListener onToken) {
-            int tok = sampler.next(logits);
+        /** Picks the next token from slot {@code sequence}'s last step; returns it when the sequence needs a step with it, else -1 (then it is done). */
+        int next(BatchDecoder decoder, int sequence, TokenListener onToken) {
+            return next(sampler.plainGreedy() ? decoder.argmax(sequence) : sampler.next(decoder.logits(sequence)), sequence, onToken);
+        }
+
+        /** Takes {@code tok}: ends the sequence at a stop, else emits it; returns it when the sequence needs a step with it, else -1. */
+        int next(int tok, int sequence, TokenListener onToken) {
             StopReason stop = cfg.stopFor(tok);
             if (stop != null) {
                 reason = stop;
@@ -104,7 +108,7 @@ public final class BatchGenerator {
             long t0 = System.nanoTime();
             float[] logits = decoder.prefill(i, seqs[i].prompt);
             seqs[i].prefillMs = (System.nanoTime() - t0) / 1e6;
-            int tok = seqs[i].next(logits, i, onToken);
+            int tok = seqs[i].next(seqs[i].sampler.next(logits), i, onToken);
             active[i] = tok >= 0;
             tokens[i] = Math.max(tok, 0);
         }
@@ -116,7 +120,7 @@ public final class BatchGenerator {
                 if (!active[i]) continue;
                 Sequence s = seqs[i];
                 s.steps++;
-                int tok = s.next(decoder.logits(i), i, onToken);
+                int tok = s.next(decoder, i, onToken);
                 s.decodeMs = now;
                 active[i] = tok >= 0;
                 tokens[i] = Math.max(tok, 0);

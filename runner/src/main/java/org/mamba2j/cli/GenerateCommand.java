@@ -7,6 +7,7 @@ import org.mamba2j.model.BatchGenerator;
 import org.mamba2j.model.GenerationConfig;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
+import org.mamba2j.model.Decoding;
 import org.mamba2j.model.EosTokens;
 import org.mamba2j.model.Generator;
 import org.mamba2j.model.Mamba2Model;
@@ -63,6 +64,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--device", defaultValue = "jvm", description = "jvm, or a TornadoVM device: opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i> (default ${DEFAULT-VALUE})") String device;
     @Option(names = "--device-config", description = "device tuning JSON") Path deviceConfig;
     @Option(names = "--json", description = "print one JSON object on the last line") boolean json;
+    @Option(names = "--profile", description = "on TornadoVM devices, time the kernels and print a per-step line (tasks, graph executions, kernel and host time, weights read) to stderr") boolean profile;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
     @Override
@@ -88,6 +90,7 @@ final class GenerateCommand implements Callable<Integer> {
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         Devices.validate(device);
         boolean batch = prompts.size() > 1 || prompt.file != null;
+        if (profile) System.setProperty("mamba2.tornado.profile", "true");
         try (Mamba2Model m = Mamba2Model.load(model);
              Tokenizer tok = Files.exists(tokFile) ? Tokenizer.load(tokFile) : null) {
             List<int[]> ids = new ArrayList<>();
@@ -116,6 +119,7 @@ final class GenerateCommand implements Callable<Integer> {
         if (!json) {
             System.err.printf("prefill %d tokens in %.1f ms; decode %.2f tokens/s on %s; stopped: %s%n",
                     ids.length, r.prefillMs(), r.decodeTokensPerSecond(), decoder.deviceName(), r.stopReason().jsonName());
+            printProfile(decoder, r.decodeSteps(), r.decodeMs());
         } else {
             out.println(new ObjectMapper().writeValueAsString(resultJson(r, tok, cfg, decoder.deviceName())));
         }
@@ -149,9 +153,15 @@ final class GenerateCommand implements Callable<Integer> {
             if (!json) {
                 System.err.printf("batch of %d: decode %.2f tokens/s over all sequences (%d steps in %.1f ms) on %s%n", results.size(),
                         decodeMs == 0 ? 0 : tokens / (decodeMs / 1000), tokens, decodeMs, decoder.deviceName());
+                printProfile(decoder, results.stream().mapToInt(Generator.Result::decodeSteps).max().orElse(0), decodeMs);
             }
             return 0;
         }
+    }
+
+    /** With --profile on a device: the last step's profile, against the mean wall time of a step. */
+    private void printProfile(Decoding decoder, int steps, double decodeMs) {
+        if (profile && decoder.lastStep() != null && steps > 0) System.err.println(decoder.lastStep().describe(decodeMs / steps));
     }
 
     /** A sequence's JSON object (the fields the README lists). */

@@ -349,7 +349,7 @@ abstract class Workload {
                 Timings t = Timings.measure(() -> {
                     for (int i = 0; i < STEPS; i++) {
                         d.step(tokens, all);
-                        for (int b = 0; b < batch; b++) tokens[b] = argmax(d.logits(b));
+                        for (int b = 0; b < batch; b++) tokens[b] = d.argmax(b);
                     }
                 }, warmup, iters, () -> { }).perUnit(STEPS);
                 return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, batch * 1e3 / t.median(), "tokens/s",

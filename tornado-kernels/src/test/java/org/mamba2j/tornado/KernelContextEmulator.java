@@ -29,11 +29,11 @@ public final class KernelContextEmulator {
     /** One work item's context: ids set by reflection (they are final fields initialised to 0). */
     private static final class Item extends KernelContext {
         private final CyclicBarrier barrier;
-        private final List<float[]> locals;
+        private final List<Object> locals;
         private final AtomicInteger finished;
         private int allocations;
 
-        Item(CyclicBarrier barrier, List<float[]> locals, AtomicInteger finished) {
+        Item(CyclicBarrier barrier, List<Object> locals, AtomicInteger finished) {
             this.barrier = barrier;
             this.locals = locals;
             this.finished = finished;
@@ -41,8 +41,18 @@ public final class KernelContextEmulator {
 
         @Override
         public float[] allocateFloatLocalArray(int size) {
+            return (float[]) local(() -> new float[size]);
+        }
+
+        @Override
+        public int[] allocateIntLocalArray(int size) {
+            return (int[]) local(() -> new int[size]);
+        }
+
+        /** The work-group's n-th local array, n counting this item's allocations: the first item to get there creates it. */
+        private Object local(java.util.function.Supplier<Object> create) {
             synchronized (locals) {
-                if (locals.size() <= allocations) locals.add(new float[size]);
+                if (locals.size() <= allocations) locals.add(create.get());
                 return locals.get(allocations++);
             }
         }
@@ -76,7 +86,7 @@ public final class KernelContextEmulator {
                 for (int wx = 0; wx < gx / lx; wx++) {
                     int n = lx * ly * lz;
                     CyclicBarrier barrier = new CyclicBarrier(n);
-                    List<float[]> locals = new ArrayList<>();
+                    List<Object> locals = new ArrayList<>();
                     List<Thread> threads = new ArrayList<>(n);
                     Throwable[] failure = new Throwable[1];
                     AtomicInteger finished = new AtomicInteger();

@@ -24,10 +24,10 @@ import java.util.Arrays;
  *
  * <p>Per block: RMSNorm over rows, the in_proj GEMM, the conv step, the SSD step, the gated
  * RMSNorm, the out_proj GEMM onto the residual; then norm_f and the lm_head GEMM into the logits
- * of every row. The GEMMs are the prefill's ({@link RowTasks}): the blocked variant computes a
+ * of every row, and each row's argmax. The GEMMs are the prefill's ({@link RowTasks}): the blocked variant computes a
  * 64-row tile per work-group, so up to 64 sequences read each weight element once per step (from
- * HBM; the re-reads of a tile come from local memory). Per step only tokens | modes go in and the
- * logits (capacity × vocab) come out. States computed elsewhere (a prefill of one prompt) come in
+ * HBM; the re-reads of a tile come from local memory). Per step only tokens | modes go in and each slot's
+ * greedy pick comes out; the logits (capacity × vocab) only when a sampler asks for them. States computed elsewhere (a prefill of one prompt) come in
  * through {@link #load}, one slot at a time.
  */
 public final class BatchDecodePlan {
@@ -42,11 +42,11 @@ public final class BatchDecodePlan {
     static final int ARGS_PER_BLOCK = 66;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
-    /** embed (7 arguments), the head's norm (7) and GEMM (10); fused, the head is one task of 16. */
-    static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 24;
-    /** Objects: control, input, 6 activations, states, logits, the KernelContext, the weights (up to 11). */
-    static final int GRAPH_OBJECTS = 22;
+    /** embed (7 arguments), the head's norm (7) and GEMM (10), argmax (4); fused, the head is one task of 16. */
+    static final int EDGE_TASKS = 4;
+    static final int EDGE_ARGS = 28;
+    /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the weights (up to 11). */
+    static final int GRAPH_OBJECTS = 23;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -61,9 +61,11 @@ public final class BatchDecodePlan {
     /** tokens (capacity) | modes (capacity). */
     private final IntArray input;
     private final IntArray slot = new IntArray(1);
+    /** Each slot's greedy pick after a step ({@link BatchKernels#argmaxRows}): what comes back every step. */
+    private final IntArray next;
     private final FloatArray staged, logits;
     private final ModelPlan plan;
-    private final int loadGraph, firstGraph, graphCount;
+    private final int loadGraph, firstGraph, lastGraph, graphCount;
     private boolean statesOnDevice;
     private double lastKernelMs = Double.NaN;
 
@@ -90,6 +92,7 @@ public final class BatchDecodePlan {
         }
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.input = new IntArray(2 * capacity);
+        this.next = new IntArray(capacity);
         this.staged = new FloatArray(stateSize);
         this.logits = new FloatArray(capacity * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
@@ -99,7 +102,7 @@ public final class BatchDecodePlan {
                 new FloatArray(capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(new Object[]{control, input, slot, staged, logits, states}, r.all()));
+        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states}, r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -130,8 +133,14 @@ public final class BatchDecodePlan {
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
             RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
+        g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
+        grids.groups(g, "argmax", cfg.kernel("matVec").local(), rows -> rows);
+        // the picks every step; the logits (capacity × vocab floats) only when asked for (sampling)
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, next)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
+                .transferToHost(DataTransferMode.UNDER_DEMAND, logits);
         int last = plan.add(g);
+        this.lastGraph = last;
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
         if (cudaGraph) for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
@@ -203,7 +212,7 @@ public final class BatchDecodePlan {
         return graphCount;
     }
 
-    /** Tasks one step launches: with the norms folded into the GEMMs 4 per block and 2 more, else 6 and 3. */
+    /** Tasks one step launches: with the norms folded into the GEMMs 4 per block and 3 more, else 6 and 4. */
     public int taskCount() {
         return fused ? dims.nLayer() * (TASKS_PER_BLOCK - 2) + EDGE_TASKS - 1 : dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
     }
@@ -225,11 +234,11 @@ public final class BatchDecodePlan {
     }
 
     /**
-     * One step: slot s consumes tokens[s] as modes[s] says ({@link BatchKernels#STEP}, ...); returns
-     * the logits of every slot (capacity × vocab; a held slot's row is meaningless), valid until the
-     * next call.
+     * One step: slot s consumes tokens[s] as modes[s] says ({@link BatchKernels#STEP}, ...). Its
+     * results stay on the device but for each slot's greedy pick ({@link #picks}); {@link #logits}
+     * fetches the logits. A held slot's results are meaningless.
      */
-    public FloatArray step(int[] tokens, int[] modes) {
+    public void step(int[] tokens, int[] modes) {
         for (int s = 0; s < capacity; s++) {
             int t = modes[s] == BatchKernels.HOLD ? 0 : tokens[s];
             if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
@@ -241,6 +250,16 @@ public final class BatchDecodePlan {
             statesOnDevice = true;
         }
         lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
+    }
+
+    /** Every slot's greedy pick after the last step (capacity), valid until the next. */
+    public IntArray picks() {
+        return next;
+    }
+
+    /** Every slot's logits after the last step (capacity × vocab), copied from the device; valid until the next step. */
+    public FloatArray logits() {
+        plan.toHost(lastGraph, logits);
         return logits;
     }
 }

@@ -218,6 +218,46 @@ public final class BatchKernels {
         return sum;
     }
 
+    /**
+     * next[row] = the index of the largest of logits[row, 0 .. vocab), the lowest on ties (as
+     * torch.argmax and the host's greedy pick; NaN never wins, a row of nothing larger than −∞ gives 0):
+     * greedy decoding without the logits leaving the device. One work-group per row: each work item
+     * scans every size-th logit, then a tree in local memory keeps the larger, else the lower index.
+     */
+    public static void argmaxRows(KernelContext ctx, FloatArray logits, IntArray next, int vocab) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = ctx.groupIdx * vocab;
+        float best = Float.NEGATIVE_INFINITY;
+        int at = vocab;
+        for (int i = lid; i < vocab; i += size) {
+            float v = logits.get(base + i);
+            if (v > best) {
+                best = v;
+                at = i;
+            }
+        }
+        float[] values = ctx.allocateFloatLocalArray(1024);
+        int[] indices = ctx.allocateIntLocalArray(1024);
+        values[lid] = best;
+        indices[lid] = at;
+        for (int stride = size / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (lid < stride) {
+                float v = values[lid + stride];
+                int j = indices[lid + stride];
+                if (v > values[lid] || (v == values[lid] && j < indices[lid])) {
+                    values[lid] = v;
+                    indices[lid] = j;
+                }
+            }
+        }
+        ctx.localBarrier();
+        if (lid == 0) {
+            next.set(ctx.groupIdx, indices[0] == vocab ? 0 : indices[0]);
+        }
+    }
+
     /** states[slot[0] · n ..] = staged   (n): one slot's states, as a prefill left them, from the host's staging copy. */
     public static void loadSlot(FloatArray staged, IntArray slot, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {

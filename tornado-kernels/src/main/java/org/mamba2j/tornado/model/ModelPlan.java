@@ -40,6 +40,7 @@ public final class ModelPlan implements AutoCloseable {
     private final Set<Integer> cudaGraphs = new TreeSet<>();
     private final DeviceMemoryPlan memory = new DeviceMemoryPlan();
     private TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
 
     public ModelPlan(DeviceWeights weights) {
         this.weights = weights;
@@ -93,7 +94,7 @@ public final class ModelPlan implements AutoCloseable {
     }
 
     public TornadoExecutionResult execute(int index) {
-        return plan.withGraph(index).execute();
+        return last = plan.withGraph(index).execute();
     }
 
     /**
@@ -110,6 +111,11 @@ public final class ModelPlan implements AutoCloseable {
     public void toHost(TornadoExecutionResult anyResult, int index, Object... objects) {
         plan.withGraph(index);
         anyResult.transferToHost(objects);
+    }
+
+    /** Copies {@code objects} (under-demand copy-outs of graph {@code index}) from the device after the last execution. */
+    public void toHost(int index, Object... objects) {
+        toHost(last, index, objects);
     }
 
     public int graphCount() {

@@ -20,8 +20,8 @@ import java.util.Arrays;
  * prefill ({@link PrefillPlan}) and the batched step ({@link BatchDecodePlan}). A prompt long
  * enough for the device prefill runs through it alone and its states go into its slot; a shorter
  * one goes token by token through batched steps in which only its slot runs (the others hold), as
- * {@link TornadoDecoder} runs it through its batch-1 step. Each slot's logits come back into a
- * float[] of its own.
+ * {@link TornadoDecoder} runs it through its batch-1 step. A step brings back each slot's greedy
+ * pick; the logits come back only when a sequence samples ({@link #logits}), into a float[] per slot.
  */
 public final class TornadoBatchDecoder implements BatchDecoder {
 
@@ -33,6 +33,9 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     private final PrefillPlan prefill;
     private final float[][] logits;
     private final int[] modes;
+    /** The last step's logits of every slot, once fetched ({@code fetched}). */
+    private FloatArray all;
+    private boolean fetched;
     private final String deviceName;
     private final long stepBytes;
 
@@ -81,9 +84,10 @@ public final class TornadoBatchDecoder implements BatchDecoder {
             for (int i = 0; i < prompt.length; i++) {
                 tokens[slot] = prompt[i];
                 modes[slot] = i == 0 ? BatchKernels.RESTART : BatchKernels.STEP;
-                copyRow(plan.step(tokens, modes), slot);
+                plan.step(tokens, modes);
             }
-            return logits[slot];
+            fetched = false;
+            return logits(slot);
         }
         FloatArray out = prefill.run(prompt);
         plan.load(slot, prefill.states());
@@ -94,17 +98,25 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     @Override
     public void step(int[] tokens, boolean[] active) {
         for (int s = 0; s < capacity(); s++) modes[s] = active[s] ? BatchKernels.STEP : BatchKernels.HOLD;
-        FloatArray out = plan.step(tokens, modes);
-        for (int s = 0; s < capacity(); s++) if (active[s]) copyRow(out, s);
+        plan.step(tokens, modes);
+        fetched = false;
     }
 
-    private void copyRow(FloatArray all, int slot) {
-        OffHeap.copy(all, slot * dims.vocab(), logits[slot], 0, dims.vocab());
-    }
-
+    /** The slot's row of the last step's logits, fetched from the device once per step on the first call. */
     @Override
     public float[] logits(int slot) {
+        if (!fetched) {
+            all = plan.logits();
+            fetched = true;
+        }
+        OffHeap.copy(all, slot * dims.vocab(), logits[slot], 0, dims.vocab());
         return logits[slot];
+    }
+
+    /** Picked on the device: the logits stay there. */
+    @Override
+    public int argmax(int slot) {
+        return plan.picks().get(slot);
     }
 
     @Override

@@ -79,6 +79,23 @@ class BatchKernelsTest {
         assertRel("normGemm", got, ref, 1e-5);
     }
 
+    /** The largest, the lowest index on ties, NaN never, 0 for a row without anything above −∞; vocab not a multiple of the group. */
+    @Test
+    void argmaxRowsPicksAsTheHostDoes() {
+        int vocab = 37, local = 8;
+        float[] l = new float[4 * vocab];
+        SplittableRandom rnd = new SplittableRandom(3);
+        for (int i = 0; i < l.length; i++) l[i] = (float) rnd.nextGaussian();
+        l[5] = 9f; l[20] = 9f;                                       // row 0: a tie, the lower wins
+        l[vocab + 3] = Float.NaN; l[vocab + 30] = 7f;                 // row 1: NaN is skipped
+        java.util.Arrays.fill(l, 2 * vocab, 3 * vocab, Float.NEGATIVE_INFINITY);   // row 2: 0
+        l[3 * vocab + vocab - 1] = 11f;                               // row 3: the last
+        FloatArray logits = off(l);
+        IntArray next = new IntArray(4);
+        KernelContextEmulator.run(4 * local, 1, 1, local, 1, 1, kc -> BatchKernels.argmaxRows(kc, logits, next, vocab));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[]{5, 30, 0, vocab - 1}, next.toHeapArray());
+    }
+
     @Test
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> b = BatchKernels.class, p = PrefillKernels.class;
@@ -87,7 +104,8 @@ class BatchKernelsTest {
         int unfused = params(p, "rmsNormRows") + 2 * gemm + params(p, "gatedRmsNormRows") + shared;
         int fused = 2 * Math.max(params(b, "normGemm"), params(b, "normGemm16")) + shared;
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));
-        assertEquals(BatchDecodePlan.EDGE_ARGS, params(p, "embedRows16") + Math.max(params(p, "rmsNormRows") + gemm, params(b, "normGemm16")));
+        assertEquals(BatchDecodePlan.EDGE_ARGS, params(p, "embedRows16") + Math.max(params(p, "rmsNormRows") + gemm, params(b, "normGemm16"))
+                + params(b, "argmaxRows"));
         int max = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE);
         assertTrue(max * BatchDecodePlan.TASKS_PER_BLOCK + BatchDecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertEquals(2, DecodePlan.split(24, max).length, "the 130m model's 24 blocks in 2 graphs, max " + max);
