@@ -57,11 +57,11 @@ public final class BatchGenerator {
 
         /** Picks the next token from slot {@code sequence}'s last step; returns it when the sequence needs a step with it, else -1 (then it is done). */
         int next(BatchDecoder decoder, int sequence, TokenListener onToken) {
-            return next(sampler.plainGreedy() ? decoder.argmax(sequence) : sampler.next(decoder.logits(sequence)), sequence, onToken);
+            return take(sampler.plainGreedy() ? decoder.argmax(sequence) : sampler.next(decoder.logits(sequence)), sequence, onToken);
         }
 
         /** Takes {@code tok}: ends the sequence at a stop, else emits it; returns it when the sequence needs a step with it, else -1. */
-        int next(int tok, int sequence, TokenListener onToken) {
+        int take(int tok, int sequence, TokenListener onToken) {
             StopReason stop = cfg.stopFor(tok);
             if (stop != null) {
                 reason = stop;
@@ -108,7 +108,7 @@ public final class BatchGenerator {
             long t0 = System.nanoTime();
             float[] logits = decoder.prefill(i, seqs[i].prompt);
             seqs[i].prefillMs = (System.nanoTime() - t0) / 1e6;
-            int tok = seqs[i].next(seqs[i].sampler.next(logits), i, onToken);
+            int tok = seqs[i].take(seqs[i].sampler.next(logits), i, onToken);
             active[i] = tok >= 0;
             tokens[i] = Math.max(tok, 0);
         }
