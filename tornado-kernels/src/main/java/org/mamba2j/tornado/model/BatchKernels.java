@@ -66,8 +66,6 @@ public final class BatchKernels {
                 b * convDim, states, b * stateStride + stateOff + hp * dstate, w, headsOff, y, b * dInner, nheads, headdim, ngroups, dstate);
     }
 
-    /** {@link #normGemm}'s operand: the rows of x as they are (the prefill's products, {@link PrefillKernels#gemmBlocked}). */
-    public static final int PLAIN = -1;
     /** {@link #normGemm}'s operand: the rows of x RMS-normalized (the block's norm before in_proj, norm_f before the lm_head). */
     public static final int NORMED = 0;
     /** {@link #normGemm}'s operand: x·silu(z) RMS-normalized per group (the gated norm before out_proj). */
@@ -78,7 +76,7 @@ public final class BatchKernels {
     /**
      * out[m, j] (+)= Σ_k A[m, k]·W[j, k] for rows m &lt; control[ROWS] (the batch), with the norm before
      * the projection folded into the operand A, so a block's norm and projection are one task:
-     * PLAIN: A = x (no norm; groups 0: no prologue); NORMED: A[m, k] = x[m, k]·s[m]·nw[k], s[m] = rsqrt(mean(x[m, ·]²) + eps);
+     * NORMED: A[m, k] = x[m, k]·s[m]·nw[k], s[m] = rsqrt(mean(x[m, ·]²) + eps);
      * GATED: g = x[m, k]·silu(z[m, k]) (z the head of each row of stride zStride), A[m, k] = g·s[m, group of k]·nw[k],
      * s over each of {@code groups} groups of k/groups channels. nw (k) is at small[normOff], W (n, k)
      * row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked} (a 16×16 work-group per
@@ -119,10 +117,7 @@ public final class BatchKernels {
                 float av = 0f;
                 float wv = 0f;
                 if (kg < k) {
-                    if (m0 + row < rows) {
-                        av = operand(mode, x, z, zStride, m0 + row, kg, k);
-                        if (mode != PLAIN) av = av * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
-                    }
+                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
                     if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
                 }
                 as[kx * 65 + row] = av;
@@ -178,10 +173,7 @@ public final class BatchKernels {
                 float av = 0f;
                 float wv = 0f;
                 if (kg < k) {
-                    if (m0 + row < rows) {
-                        av = operand(mode, x, z, zStride, m0 + row, kg, k);
-                        if (mode != PLAIN) av = av * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
-                    }
+                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
                     if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
                 }
                 as[kx * 65 + row] = av;

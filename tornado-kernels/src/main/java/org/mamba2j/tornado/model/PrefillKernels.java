@@ -158,19 +158,98 @@ public final class PrefillKernels {
      * computes a 64×64 output tile, each work item the 4×4 block of rows ty + 16·i and columns
      * tx + 16·j in sixteen scalar accumulators; a and W pass through local memory in k-slices of 16,
      * stored transposed ([k][row], stride 65 against bank conflicts). Ragged edges: loads fill
-     * zeros, stores are guarded; every work item reaches every barrier. It is the batched decode's
-     * {@link BatchKernels#normGemm} without a norm (one body for both).
+     * zeros, stores are guarded; every work item reaches every barrier.
      * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉), local (16, 16).
      */
     public static void gemmBlocked(KernelContext kc, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k,
-                                   int accumulate) {
-        BatchKernels.normGemm(kc, control, BatchKernels.PLAIN, a, a, 0, a, 0, w, wOff, out, n, k, 0, 0f, accumulate);
+                            int accumulate) {
+        int rows = control.get(ROWS);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
+                    if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
     }
 
     /** {@link #gemmBlocked} with 16-bit weights; small holds the decode table. */
-    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out,
-                                     int n, int k, int accumulate) {
-        BatchKernels.normGemm16(kc, control, BatchKernels.PLAIN, a, a, 0, small, 0, w, wOff, out, n, k, 0, 0f, accumulate);
+    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
+                            int accumulate) {
+        int rows = control.get(ROWS);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int m0 = kc.groupIdy * 64;
+        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
+        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
+        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        for (int kk = 0; kk < k; kk += 16) {
+            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
+            for (int i = 0; i < 4; i++) {
+                int e = tid + 256 * i;
+                int row = e / 16;
+                int kx = e % 16;
+                int kg = kk + kx;
+                float av = 0f;
+                float wv = 0f;
+                if (kg < k) {
+                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
+                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
+                }
+                as[kx * 65 + row] = av;
+                ws[kx * 65 + row] = wv;
+            }
+            kc.localBarrier();
+            for (int kx = 0; kx < 16; kx++) {
+                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
+                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
+                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
+                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
+                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
+            }
+            kc.localBarrier();
+        }
+        storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
+        storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
+        storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
+        storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
     }
 
     /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
