@@ -1,5 +1,6 @@
 package org.mamba2j.device;
 
+import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.ssd.SsdBackend;
@@ -27,4 +28,7 @@ public interface Accelerator {
 
     /** The whole model on a device: prefill and decoding. */
     Decoder openDecoder(Mamba2Model model, DeviceSpec spec, Path deviceConfig);
+
+    /** The whole model on a device for {@code capacity} sequences decoded together. */
+    BatchDecoder openBatchDecoder(Mamba2Model model, DeviceSpec spec, Path deviceConfig, int capacity);
 }

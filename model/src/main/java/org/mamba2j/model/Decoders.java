@@ -20,4 +20,12 @@ public final class Decoders {
         DeviceSpec spec = DeviceSpec.parse(device);
         return Accelerators.require(spec).openDecoder(model, spec, deviceConfig);
     }
+
+    /** A batch decoder of {@code capacity} slots for a --device spec; same failures as {@link #open}. */
+    public static BatchDecoder openBatch(Mamba2Model model, String device, Path deviceConfig, int capacity) {
+        BatchDecoder.checkCapacity(capacity);
+        if (device.equals("jvm")) return new JvmBatchDecoder(model, capacity);
+        DeviceSpec spec = DeviceSpec.parse(device);
+        return Accelerators.require(spec).openBatchDecoder(model, spec, deviceConfig, capacity);
+    }
 }

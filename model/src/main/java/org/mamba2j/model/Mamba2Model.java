@@ -278,11 +278,62 @@ public final class Mamba2Model implements AutoCloseable {
     }
 
     private void mixerStep(Layer l, State st, int layer) {
-        int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1, H = cfg.nheads();
+        l.inProj.matvec(st.normed, st.proj);
+        if (l.inProjBias != null) addBias(st.proj, 0, l.inProjBias);
+        convSsdGate(l, st, layer);
+        l.outProj.matvec(st.y, st.out);
+        if (l.outProjBias != null) addBias(st.out, 0, l.outProjBias);
+    }
+
+    /**
+     * One decode step for several sequences at once: {@code tokens[b]} is fed to {@code states[b]},
+     * which advances; returns each state's logits (its own buffer, as {@link #step}). The
+     * projections and the lm_head run as one matrix product over the batch, so every weight is read
+     * once per step for all sequences; the conv, SSD step and gated norm run per sequence (in
+     * parallel). Each sequence gets what {@link #step} gives it alone, up to the summation order of
+     * the products.
+     */
+    public float[][] step(int[] tokens, State[] states) {
+        int B = states.length, D = cfg.dModel(), Dp = cfg.dInProj(), Di = cfg.dInner(), V = cfg.paddedVocab();
+        if (tokens.length != B) throw new IllegalArgumentException(tokens.length + " tokens for " + B + " sequences");
+        float[] h = new float[B * D], normed = new float[B * D], proj = new float[B * Dp], y = new float[B * Di], out = new float[B * D];
+        for (int b = 0; b < B; b++) embed(tokens[b], h, b * D);
+        for (int i = 0; i < layers.length; i++) {
+            Layer l = layers[i];
+            int layer = i;
+            for (int b = 0; b < B; b++) rmsNorm(h, b * D, l.norm, normed, b * D, D, cfg.normEps());
+            l.inProj.matmul(normed, B, proj);
+            IntStream.range(0, B).parallel().forEach(b -> {
+                State st = states[b];
+                System.arraycopy(proj, b * Dp, st.proj, 0, Dp);
+                if (l.inProjBias != null) addBias(st.proj, 0, l.inProjBias);
+                convSsdGate(l, st, layer);
+                System.arraycopy(st.y, 0, y, b * Di, Di);
+            });
+            l.outProj.matmul(y, B, out);
+            for (int b = 0; b < B; b++) {
+                if (l.outProjBias != null) addBias(out, b * D, l.outProjBias);
+            }
+            for (int k = 0; k < B * D; k++) h[k] += out[k];
+        }
+        for (int b = 0; b < B; b++) rmsNorm(h, b * D, normF, normed, b * D, D, cfg.normEps());
+        float[] logits = new float[B * V];
+        lmHead.matmul(normed, B, logits);
+        float[][] result = new float[B][];
+        for (int b = 0; b < B; b++) {
+            State st = states[b];
+            System.arraycopy(logits, b * V, st.logits, 0, V);
+            st.position++;
+            result[b] = st.logits;
+        }
+        return result;
+    }
+
+    /** The mixer between the projections, on one sequence: conv step on st.proj's xBC, SSD step, gated norm into st.y. */
+    private void convSsdGate(Layer l, State st, int layer) {
+        int Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1, H = cfg.nheads();
         int GN = cfg.ngroups() * cfg.dState();
         float[] proj = st.proj, conv = st.conv[layer];
-        l.inProj.matvec(st.normed, proj);
-        if (l.inProjBias != null) addBias(proj, 0, l.inProjBias);
         for (int c = 0; c < Cd; c++) {
             float cur = proj[Di + c], acc = l.convB[c] + l.convW[c * K + Km1] * cur;
             for (int k = 0; k < Km1; k++) acc += l.convW[c * K + k] * conv[k * Cd + c];
@@ -298,8 +349,6 @@ public final class Mamba2Model implements AutoCloseable {
         System.arraycopy(proj, Di + Cd, st.dt, 0, H);
         ssd.step(st.stepShape, st.stepInputs[layer], st.ssm[layer], st.y);
         gatedNorm(l, st.y, 0, proj, 0);
-        l.outProj.matvec(st.y, st.out);
-        if (l.outProjBias != null) addBias(st.out, 0, l.outProjBias);
     }
 
     /** Gated RMSNorm over groups of d_inner/ngroups, as mamba_ssm: norm(y * silu(z)) * w, in place on y. */

@@ -25,6 +25,18 @@ final class Sampler {
         this.random = new SplittableRandom(cfg.seed());
     }
 
+    /** Whether {@link #next} is the argmax of the logits over all ids: greedy, no repetition penalty, every id a candidate. */
+    boolean plainGreedy() {
+        return (cfg.temperature() == 0f || cfg.topK() == 1) && cfg.repetitionPenalty() == 1f && candidates.length == seen.length;
+    }
+
+    /** The first index with the largest value (as torch.argmax: ties go to the lowest id; NaN never wins). */
+    static int firstMax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+        return best;
+    }
+
     void observe(int token) {
         if (token >= 0 && token < seen.length) seen[token] = true;
     }

@@ -29,7 +29,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--devices", split = ",", defaultValue = "jvm",
             description = "'all', or device specs: jvm, opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i>, optionally /exact or /fast (default ${DEFAULT-VALUE})")
     List<String> devices;
-    @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all); see --list")
+    @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all but generate-130m-b64 and generate-2.7b); see --list")
     List<String> workloads;
     @Option(names = "--list", description = "list the workloads and exit") boolean list;
     @Option(names = "--weights-dtype", split = ",", defaultValue = "f32",
@@ -51,7 +51,9 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Workload> chosen = chooseWorkloads();
         if (list) {
-            for (Workload w : Workload.all(weightTypes())) System.out.printf("%-20s %s%n", w.name, w.description);
+            for (Workload w : Workload.all(weightTypes())) {
+                System.out.printf("%-20s %s%s%n", w.name, w.description, w.onRequest() ? " (only when --workloads names it)" : "");
+            }
             return 0;
         }
         if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
@@ -100,7 +102,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private List<Workload> chooseWorkloads() {
         List<Workload> all = Workload.all(weightTypes());
-        if (workloads == null || workloads.isEmpty()) return all;
+        if (workloads == null || workloads.isEmpty()) return all.stream().filter(w -> !w.onRequest()).toList();
         List<Workload> chosen = new ArrayList<>();
         for (String name : workloads) {
             List<Workload> matching = all.stream().filter(x -> x.name.equals(name) || x.family.equals(name)).toList();

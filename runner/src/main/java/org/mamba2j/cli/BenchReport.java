@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import org.mamba2j.model.StepProfile;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +20,8 @@ import java.util.Map;
 final class BenchReport {
 
     private static final String[] COLUMNS = {"device", "device_name", "workload", "chunk", "status", "first_call_ms",
-            "median_ms", "min_ms", "max_ms", "rel_iqr", "kernel_ms", "throughput", "unit", "gflops", "rel_err", "error"};
+            "median_ms", "min_ms", "max_ms", "rel_iqr", "kernel_ms", "throughput", "unit", "gflops", "rel_err", "error",
+            "step_sequences", "step_tasks", "step_graphs", "step_host_ms", "step_weight_bytes", "step_weight_gbs", "step_peak_fraction"};
 
     private BenchReport() {
     }
@@ -32,8 +35,12 @@ final class BenchReport {
     }
 
     private static Object[] values(BenchResult r) {
+        StepProfile s = r.step();
         return new Object[]{r.device(), r.deviceName(), r.workload(), chunk(r), r.status(), r.firstCallMs(), r.medianMs(),
-                r.minMs(), r.maxMs(), r.relIqr(), r.kernelMs(), r.throughput(), r.unit(), r.gflops(), r.relErr(), r.error()};
+                r.minMs(), r.maxMs(), r.relIqr(), r.kernelMs(), r.throughput(), r.unit(), r.gflops(), r.relErr(), r.error(),
+                s == null ? null : s.sequences(), s == null ? null : s.tasks(), s == null ? null : s.graphs(), r.hostMs(),
+                s == null ? null : s.weightBytes(), s == null ? Double.NaN : s.weightBytes() / (r.medianMs() / 1e3) / 1e9,
+                s == null ? Double.NaN : s.bandwidthFraction(r.medianMs())};
     }
 
     /** The chunk size that ran, or null where the workload has none of its own. */
@@ -73,6 +80,8 @@ final class BenchReport {
                     o.putNull(COLUMNS[i]);
                 } else if (v[i] instanceof Integer n) {
                     o.put(COLUMNS[i], n);
+                } else if (v[i] instanceof Long n) {
+                    o.put(COLUMNS[i], n);
                 } else if (v[i] instanceof Double d) {
                     if (d.isNaN()) o.putNull(COLUMNS[i]); else o.put(COLUMNS[i], d);
                 } else {
@@ -99,7 +108,25 @@ final class BenchReport {
                         r.device(), r.workload(), r.error().replace("|", "/")));
             }
         }
+        List<BenchResult> steps = results.stream().filter(r -> r.step() != null && !r.status().equals("failed")).toList();
+        if (!steps.isEmpty()) {
+            sb.append("\nPer decode step (a step is one token of each of its sequences; host = wall − device kernels; weights as read per step, ")
+                    .append("against the device config's decode.memoryBandwidthGBs):\n\n");
+            sb.append("| device | workload | sequences | tasks | graph executions | wall | device kernels | host (launch) | weights read | weight GB/s | of peak |\n");
+            sb.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            for (BenchResult r : steps) {
+                StepProfile p = r.step();
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %.3f ms | %s | %s | %.1f MB | %.0f | %s |%n", r.device(), r.workload(),
+                        p.sequences(), p.tasks(), p.graphs(), r.medianMs(), ms(p.kernelMs()), ms(r.hostMs()), p.weightBytes() / 1e6,
+                        p.weightBytes() / (r.medianMs() / 1e3) / 1e9,
+                        Double.isNaN(p.peakGBs()) ? "–" : String.format(Locale.ROOT, "%.1f%% of %.0f GB/s", 100 * p.bandwidthFraction(r.medianMs()), p.peakGBs())));
+            }
+        }
         return sb.toString();
+    }
+
+    private static String ms(double v) {
+        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.3f ms", v);
     }
 
     private static String label(BenchResult r) {

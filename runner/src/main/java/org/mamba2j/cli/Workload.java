@@ -1,5 +1,6 @@
 package org.mamba2j.cli;
 
+import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
 import org.mamba2j.model.JvmDecoder;
@@ -41,6 +42,14 @@ abstract class Workload {
         this.description = description;
     }
 
+    /**
+     * Whether the workload runs only when --workloads names it: the batch of 64 and the 2.7b model
+     * take minutes on a CPU and gigabytes of disk, memory and device memory.
+     */
+    boolean onRequest() {
+        return this instanceof BatchGenerate || (this instanceof ModelWorkload m && m.preset != ModelInit.Preset.M130);
+    }
+
     /** The workloads `mamba2 bench` knows with float32 model weights, in the order they run. */
     static List<Workload> all() {
         return all(List.of(WeightType.F32));
@@ -53,6 +62,8 @@ abstract class Workload {
                 new SsdForward("ssd-2.7b", new SsdShape(1, 4096, 80, 64, 1, 128, 256)),
                 new DecodeStep("decode-step", new SsdShape(1, 1, 80, 64, 1, 128, 256))));
         for (WeightType w : weights) all.add(new Generate("generate-130m", ModelInit.Preset.of("130m"), w));
+        for (WeightType w : weights) all.add(new BatchGenerate("generate-130m-b64", ModelInit.Preset.of("130m"), w, 64));
+        for (WeightType w : weights) all.add(new Generate("generate-2.7b", ModelInit.Preset.of("2.7b"), w));
         for (WeightType w : weights) all.add(new Prefill("prefill-130m", ModelInit.Preset.of("130m"), w));
         return all;
     }
@@ -185,8 +196,8 @@ abstract class Workload {
         /** The prompt every device gets. */
         abstract int[] prompt();
 
-        /** Times the workload on an opened decoder; {@code ref}: the JVM decoder's logits after the prompt. */
-        abstract BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters);
+        /** Opens the model on the device and times the workload there; {@code ref}: the JVM decoder's logits after the prompt. */
+        abstract BenchResult measure(String device, Mamba2Model m, Path deviceConfig, double[] ref, int warmup, int iters);
 
         @Override
         BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters) {
@@ -198,9 +209,7 @@ abstract class Workload {
                         for (int i = 0; i < r.length; i++) reference[i] = r[i];
                     }
                 }
-                try (Decoder d = Decoders.open(m, device, deviceConfig)) {
-                    return measure(device, d, reference, warmup, iters);
-                }
+                return measure(device, m, deviceConfig, reference, warmup, iters);
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
@@ -223,8 +232,26 @@ abstract class Workload {
         }
     }
 
+    /** A workload on one sequence at a time, through a {@link Decoder}. */
+    abstract static class SingleSequence extends ModelWorkload {
+
+        SingleSequence(String family, String description, ModelInit.Preset preset, WeightType weights) {
+            super(family, description, preset, weights);
+        }
+
+        /** Times the workload on an opened decoder. */
+        abstract BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters);
+
+        @Override
+        BenchResult measure(String device, Mamba2Model m, Path deviceConfig, double[] ref, int warmup, int iters) {
+            try (Decoder d = Decoders.open(m, device, deviceConfig)) {
+                return measure(device, d, ref, warmup, iters);
+            }
+        }
+    }
+
     /** The prompt pass alone: {@link #TOKENS} tokens from fresh states; checked by its last logits against the JVM's. */
-    static final class Prefill extends ModelWorkload {
+    static final class Prefill extends SingleSequence {
         static final int TOKENS = 2048;
 
         Prefill(String name, ModelInit.Preset preset, WeightType weights) {
@@ -253,7 +280,7 @@ abstract class Workload {
      * folder): a 16-token prompt, then timed calls of STEPS decode steps; tokens/s. Checked by the
      * logits after the prompt against the JVM decoder's.
      */
-    static final class Generate extends ModelWorkload {
+    static final class Generate extends SingleSequence {
         static final int STEPS = 32;
 
         Generate(String name, ModelInit.Preset preset, WeightType weights) {
@@ -275,7 +302,59 @@ abstract class Workload {
             Timings t = Timings.measure(() -> {
                 for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
             }, warmup, iters, () -> { }).perUnit(STEPS);
-            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err);
+            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err)
+                    .withStep(d.lastStep());
+        }
+    }
+
+    /**
+     * Greedy decoding of a batch of {@code batch} prompts together (12 to 20 tokens, the first one
+     * {@link Generate}'s prompt), each prefilled into its slot, then timed calls of STEPS batched
+     * steps; tokens/s counted over all sequences. Checked by the first slot's logits after its
+     * prompt against the JVM decoder's.
+     */
+    static final class BatchGenerate extends ModelWorkload {
+        static final int STEPS = 32;
+        final int batch;
+
+        BatchGenerate(String name, ModelInit.Preset preset, WeightType weights, int batch) {
+            super(name, "greedy decoding of a batch of " + batch + ", " + STEPS + " steps per call", preset, weights);
+            this.batch = batch;
+        }
+
+        @Override
+        int[] prompt() {
+            return prompt(0);
+        }
+
+        /** Slot b's prompt: 16 tokens for slot 0 (as {@link Generate}'s), 12 to 20 for the others. */
+        private int[] prompt(int b) {
+            int[] p = new int[b == 0 ? 16 : 12 + b % 9];
+            for (int i = 0; i < p.length; i++) p[i] = 100 + 37 * i + 11 * b;
+            return p;
+        }
+
+        @Override
+        BenchResult measure(String device, Mamba2Model m, Path deviceConfig, double[] ref, int warmup, int iters) {
+            try (BatchDecoder d = Decoders.openBatch(m, device, deviceConfig, batch)) {
+                int[] tokens = new int[batch];
+                boolean[] all = new boolean[batch];
+                Arrays.fill(all, true);
+                double err = Double.NaN;
+                for (int b = 0; b < batch; b++) {
+                    float[] logits = d.prefill(b, prompt(b));
+                    if (b == 0) err = SsdReference.relativeError(logits, ref);
+                    tokens[b] = argmax(logits);
+                }
+                Timings t = Timings.measure(() -> {
+                    for (int i = 0; i < STEPS; i++) {
+                        d.step(tokens, all);
+                        for (int b = 0; b < batch; b++) tokens[b] = d.argmax(b);
+                    }
+                }, warmup, iters, () -> { }).perUnit(STEPS);
+                return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, batch * 1e3 / t.median(), "tokens/s",
+                        Double.NaN, err).withStep(d.lastStep());
+            }
         }
     }
 }

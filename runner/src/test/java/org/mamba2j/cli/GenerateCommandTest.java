@@ -47,6 +47,56 @@ class GenerateCommandTest {
     }
 
     @Test
+    void aBatchGivesEachPromptItsOwnTokens(@TempDir Path tmp) throws IOException {
+        // the golden greedy prompt beside a shorter one, and from a file with its own max tokens and stop
+        Path dir = tinyA().resolve("hf");
+        Mamba2CliTest.Run r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", "75,126,241,243,197,2,282",
+                "--prompt-ids", "5,17", "--max-tokens", "16", "--json", "--ignore-eos");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertEquals(2, lines.length, r.out());
+        JsonNode first = new ObjectMapper().readTree(lines[0]);
+        assertEquals("[179,25,210,74,179,165,169,249,154,20,292,268,4,4,176,169]", first.get("tokens").toString());
+        assertEquals(0, first.get("sequence").asInt());
+        Mamba2CliTest.Run alone = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompt-ids", "5,17", "--max-tokens", "16",
+                "--json", "--ignore-eos");
+        assertEquals(lastJson(alone).get("tokens"), new ObjectMapper().readTree(lines[1]).get("tokens"));
+
+        Path file = tmp.resolve("prompts.txt");
+        Files.writeString(file, "{\"prompt_ids\": [75,126,241,243,197,2,282], \"max_tokens\": 3}\n\n{\"prompt_ids\": [5], \"stop\": [25]}\n");
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompts-file", file.toString(), "--json", "--ignore-eos");
+        assertEquals(0, r.code(), r.err());
+        lines = r.out().strip().split("\n");
+        assertEquals("[179,25,210]", new ObjectMapper().readTree(lines[0]).get("tokens").toString());
+        assertEquals("max_tokens", new ObjectMapper().readTree(lines[0]).get("stop_reason").asText());
+        assertEquals(1, new ObjectMapper().readTree(lines[1]).get("sequence").asInt());
+    }
+
+    @Test
+    void badBatchesGetOneLine(@TempDir Path tmp) throws IOException {
+        Path dir = tinyA().resolve("hf");
+        Path empty = Files.writeString(tmp.resolve("empty.txt"), "\n  \n");
+        Mamba2CliTest.Run r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompts-file", empty.toString());
+        assertEquals(Mamba2.BAD_INPUT, r.code(), r.err());
+        assertEquals(1, r.err().strip().split("\n").length, r.err());
+        Path bad = Files.writeString(tmp.resolve("bad.txt"), "{\"prompt_ids\": [1], \"prompt\": \"x\"}\n");
+        r = Mamba2CliTest.run("generate", "--model", dir.toString(), "--prompts-file", bad.toString());
+        assertEquals(Mamba2.BAD_INPUT, r.code(), r.err());
+        assertTrue(r.err().contains("line 1"), r.err());
+        String[] many = new String[2 * 257 + 4];
+        many[0] = "generate";
+        many[1] = "--model";
+        many[2] = dir.toString();
+        many[3] = "--json";
+        for (int i = 0; i < 257; i++) {
+            many[4 + 2 * i] = "--prompt-ids";
+            many[5 + 2 * i] = "1";
+        }
+        r = Mamba2CliTest.run(many);
+        assertEquals(2, r.code(), r.err());
+    }
+
+    @Test
     void textPromptStreamsTheGoldenContinuation() throws IOException {
         Path dir = Files.createTempDirectory("gen");
         Files.copy(tinyA().resolve("hf/config.json"), dir.resolve("config.json"));

@@ -46,13 +46,16 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
-            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "conv", "copy");
+            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "batchGemm", "conv", "copy");
 
     /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
-    /** Kernels that have a "blocked" variant: the tiled ones, chunkCB and the prefill's gemm (which have no "tiled" variant). */
-    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm");
+    /**
+     * Kernels that have a "blocked" variant: the tiled ones, chunkCB, the prefill's gemm (which have no "tiled" variant) and the
+     * batched decode's batchGemm ("blocked": the norms folded into a blocked GEMM; "loop": norm tasks of their own and the gemm entry's GEMM).
+     */
+    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm", "batchGemm");
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
@@ -194,13 +197,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /**
-     * The token step on the device ({@code "decode"} in the file, optional): {@code cudaGraph} replays
+     * The token step on the device ({@code "decode"} in the file, optional): {@code memoryBandwidthGBs}
+     * is the peak the per-token report measures the weights read against (GB/s; NaN: not named);
+     * {@code cudaGraph} replays
      * each decode task graph as one CUDA graph (TornadoExecutionPlan.withCUDAGraph) on the PTX and
      * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL).
      */
-    public record Decode(boolean cudaGraph) {
+    public record Decode(boolean cudaGraph, double memoryBandwidthGBs) {
 
-        public static final Decode DEFAULT = new Decode(false);
+        public static final Decode DEFAULT = new Decode(false, Double.NaN);
 
         /** Whether the decode graphs replay as CUDA graphs on this backend. */
         public boolean cudaGraphOn(DeviceSpec.Backend backend) {
@@ -211,11 +216,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (d.isMissingNode()) return DEFAULT;
             if (!d.isObject()) throw new IllegalArgumentException("\"decode\" must be an object");
             d.fieldNames().forEachRemaining(f -> {
-                if (!f.equals("cudaGraph")) throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
+                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs")) {
+                    throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
+                }
             });
             JsonNode c = d.path("cudaGraph");
             if (!c.isMissingNode() && !c.isBoolean()) throw new IllegalArgumentException("decode \"cudaGraph\" must be true or false, got " + c);
-            return new Decode(c.asBoolean(false));
+            JsonNode bw = d.path("memoryBandwidthGBs");
+            if (!bw.isMissingNode() && !(bw.isNumber() && bw.asDouble() > 0)) {
+                throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
+            }
+            return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble());
         }
     }
 
@@ -264,7 +275,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
      * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
-     * chunkCB and gemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
+     * chunkCB, gemm and batchGemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
      * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan).

@@ -3,9 +3,11 @@ package org.mamba2j.tornado;
 import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceInfo;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.ssd.SsdBackend;
+import org.mamba2j.tornado.model.TornadoBatchDecoder;
 import org.mamba2j.tornado.model.TornadoDecoder;
 import org.mamba2j.tornado.ssd.TornadoSsd;
 
@@ -48,6 +50,11 @@ public final class TornadoAccelerator implements Accelerator {
     @Override
     public Decoder openDecoder(Mamba2Model model, DeviceSpec spec, Path deviceConfig) {
         return oneLine("cannot open TornadoVM device " + spec, () -> TornadoDecoder.open(model, spec, deviceConfig));
+    }
+
+    @Override
+    public BatchDecoder openBatchDecoder(Mamba2Model model, DeviceSpec spec, Path deviceConfig, int capacity) {
+        return oneLine("cannot open TornadoVM device " + spec, () -> TornadoBatchDecoder.open(model, spec, deviceConfig, capacity));
     }
 
     /**

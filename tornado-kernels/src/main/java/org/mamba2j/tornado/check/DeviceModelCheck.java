@@ -7,10 +7,13 @@ import org.mamba2j.tornado.TornadoDevices;
 
 import org.mamba2j.device.Accelerators;
 
+import org.mamba2j.model.BatchCheck;
+import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
 import org.mamba2j.model.JvmDecoder;
 import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.tornado.model.TornadoBatchDecoder;
 import org.mamba2j.tornado.model.TornadoDecoder;
 
 import org.mamba2j.io.SafeTensors;
@@ -38,9 +41,12 @@ import java.util.List;
  * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones (the cumsum as
  * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
  * <li>greedy: both golden prompts, after each of the above;</li>
- * <li>precision fast (PTX and CUDA: the projections on tensor cores, fp16 operands): the prefill
+ * <li>precision fast (PTX and CUDA: the projections and the SSD on tensor cores, fp16 operands): the prefill
  * paths above at {@link Precision#FAST}, logits within {@link #FAST_TOL} of HF's and of the JVM's,
- * greedy tokens as HF's.</li>
+ * greedy tokens as HF's;</li>
+ * <li>batch: prompts of different lengths and stops decoded together ({@link BatchCheck}) against
+ * the same device decoding each alone, in the config's GEMM and in the blocked one (the norms folded
+ * in), with float32 and with bf16 weights.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
  * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8 to run;
@@ -113,6 +119,19 @@ public final class DeviceModelCheck {
                                 () -> prefillThenDecode(dir, spec, own.at(Precision.FAST, spec.backend()), ref, FAST_TOL));
                         ok &= report(device, layout, "  chunk 8, pass 16, fast",
                                 () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).at(Precision.FAST, spec.backend()), ref, FAST_TOL));
+                    }
+                    if (layout.equals("hf")) { // batching is the same question for both layouts
+                        DeviceConfig shipped = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
+                        ok &= report(device, layout, "batch vs alone", () -> batch(dir, spec, shipped));
+                        ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant("blocked")));
+                        ok &= report(device, layout, "  the same, bf16 weights", () -> {
+                            Path rounded = RoundedCopy.of(dir, SafeTensors.DType.BF16);
+                            try {
+                                return batch(rounded, spec, shipped.withVariant("blocked"));
+                            } finally {
+                                deleteCopy(rounded);
+                            }
+                        });
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
@@ -246,12 +265,34 @@ public final class DeviceModelCheck {
             boolean same = Arrays.equals(gotTokens, jvmTokens);
             return new Outcome(Double.NaN, vsJvm, same ? "16/16 as JVM" : "differ", "-", vsJvm <= TOL && same);
         } finally {
-            try (var files = java.nio.file.Files.list(rounded)) {
-                for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
-            }
-            java.nio.file.Files.delete(rounded);
+            deleteCopy(rounded);
         }
     }
+
+    /** Removes a {@link RoundedCopy}. */
+    private static void deleteCopy(Path rounded) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(rounded)) {
+            for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
+        }
+        java.nio.file.Files.delete(rounded);
+    }
+
+    /**
+     * {@link BatchCheck}: the prompts of different lengths (some decoded token by token into their
+     * slot, one through the device prefill, by the config's minTokens) and stops batched in 6 slots
+     * (2 never filled), against the same device decoding each alone: tokens identical, logits
+     * within {@link #BATCH_TOL} of the largest logit.
+     */
+    private static Outcome batch(Path dir, DeviceSpec spec, DeviceConfig config) throws Exception {
+        try (Mamba2Model m = Mamba2Model.load(dir); Decoder alone = TornadoDecoder.open(m, spec, config);
+             BatchDecoder together = TornadoBatchDecoder.open(m, spec, config, 6)) {
+            BatchCheck.Outcome o = BatchCheck.run(together, alone, BatchCheck.PROMPTS, BatchCheck.configs(alone));
+            return new Outcome(Double.NaN, o.maxLogitError(), o.mismatched().isEmpty() ? "same" : "differ " + o.mismatched(), "-",
+                    o.passes(BATCH_TOL));
+        }
+    }
+
+    static final double BATCH_TOL = 1e-5;
 
     /** A prompt for the 16-bit checks (token ids of tiny-a's vocabulary). */
     static final int[] SIXTEEN_BIT_IDS = {3, 17, 5, 40, 11, 2, 29, 8, 33, 14, 7, 21, 9, 1, 26, 12, 4, 38, 6, 19, 10, 31, 15, 27, 13, 35, 16, 22, 18};

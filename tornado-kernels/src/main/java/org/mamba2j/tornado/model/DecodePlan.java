@@ -99,6 +99,7 @@ public final class DecodePlan {
     private final FloatArray resumed;
     private final String deviceName;
     private boolean fresh = true, statesOnDevice;
+    private double lastKernelMs = Double.NaN;
 
     /**
      * Adds the decode graphs to {@code plan} (before it is built), reading the weights it uploads.
@@ -119,6 +120,7 @@ public final class DecodePlan {
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
         Object[] weights = w.all();
+        plan.reserve("decode", control, logits, residual, states, resumed, s.zxbcdt, s.xbc, s.y);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, residual, s.zxbcdt, s.xbc, s.y};
         GridScheduler grids = plan.grids();
@@ -137,18 +139,9 @@ public final class DecodePlan {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.y);
         if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
-        int l = 0, first = -1;
-        for (int gi = 0; gi < split.length; gi++) {
-            if (gi > 0) {
-                if (gi == 1) g.persistOnDevice(own);
-                int at = plan.add(g);
-                if (first < 0) first = at;
-                g = new TaskGraph("decode" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, concat(new Object[]{states}, own)));
-            }
-            for (int end = l + split[gi]; l < end; l++) {
-                addBlock(g, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
-            }
-        }
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
+                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
+        g = chain.last();
         if (w.lmHead() instanceof ShortArray h16) {
             g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
         } else {
@@ -157,7 +150,7 @@ public final class DecodePlan {
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
         int last = plan.add(g);
-        this.firstGraph = first < 0 ? last : first;
+        this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
         if (cudaGraph) for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
     }
@@ -180,12 +173,8 @@ public final class DecodePlan {
     }
 
     static int maxBlocksPerGraph(int bytecodeSize) {
-        int byCode = (GRAPH_CODE_SIZE - EDGE_TASKS * GRAPH_CODE_PER_TASK - EDGE_ARGS * GRAPH_CODE_PER_ARG)
-                / (TASKS_PER_BLOCK * GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * GRAPH_CODE_PER_ARG);
-        int byTasks = (MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
-        int byNodes = (MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
-        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
-        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */
@@ -265,21 +254,23 @@ public final class DecodePlan {
             plan.execute(resumeGraph); // the decode graphs consume the states the resume graph persists
             statesOnDevice = true;
         }
-        // in order: each graph consumes what the one before it left on the device
-        for (int i = firstGraph; i < firstGraph + graphCount; i++) execute(i);
+        try {
+            lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
+        } catch (RuntimeException e) {
+            if (!plan.replaysAsCudaGraph(firstGraph)) throw e;
+            throw new IllegalStateException("a decode graph could not replay as a CUDA graph on " + deviceName
+                    + " (" + e.getMessage() + "); set \"decode\": {\"cudaGraph\": false} in the device config", e);
+        }
         return logits;
     }
 
-    private void execute(int graph) {
-        if (!plan.replaysAsCudaGraph(graph)) {
-            plan.execute(graph);
-            return;
-        }
-        try {
-            plan.execute(graph);
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("decode graph " + (graph - firstGraph) + " could not replay as a CUDA graph on " + deviceName
-                    + " (" + e.getMessage() + "); set \"decode\": {\"cudaGraph\": false} in the device config", e);
-        }
+    /** Tasks one token step launches. */
+    public int taskCount() {
+        return dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
+    }
+
+    /** The device's kernel time of the last step in ms, NaN unless profiling. */
+    public double lastKernelMs() {
+        return lastKernelMs;
     }
 }

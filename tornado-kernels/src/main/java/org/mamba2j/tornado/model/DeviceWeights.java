@@ -199,6 +199,16 @@ public final class DeviceWeights {
         return Arrays.stream(all()).mapToLong(a -> ((TornadoNativeArray) a).getNumBytesOfSegment()).sum();
     }
 
+    /**
+     * Bytes of weights one decode step of {@code sequences} reads: every projection, the small
+     * weights, the lm_head, and one embedding row per sequence where the embedding is not the lm_head.
+     */
+    public long bytesPerStep(int sequences, int dModel) {
+        long read = Arrays.stream(slabs).mapToLong(TornadoNativeArray::getNumBytesOfSegment).sum() + small.getNumBytesOfSegment()
+                + lmHead.getNumBytesOfSegment();
+        return lmHead == embedding ? read : read + (long) sequences * dModel * (embedding instanceof ShortArray ? Short.BYTES : Float.BYTES);
+    }
+
     /** E.g. "weights bf16 (projections bf16, embedding bf16), 312.4 MB"; says which matrices were widened. */
     public String describe() {
         return String.format("weights %s (projections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(), name(slabs[0]), name(embedding),

@@ -226,7 +226,7 @@ public final class MixerKernels {
      * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
      * then shifts in {@code in}; its weights (dConv) sit at w[wo].
      */
-    private static float convChannel(int fresh, float in, FloatArray state, int s, FloatArray w, int wo, float bias, int dConv) {
+    static float convChannel(int fresh, float in, FloatArray state, int s, FloatArray w, int wo, float bias, int dConv) {
         if (fresh != 0) {
             for (int k = 0; k < dConv - 1; k++) {
                 state.set(s + k, 0f);
@@ -257,31 +257,44 @@ public final class MixerKernels {
     public static void ssdStep(KernelContext ctx, IntArray control, FloatArray zxbcdt, FloatArray xbc, FloatArray state, int stateOff,
                                FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups, int dstate) {
         int hp = ctx.groupIdx;
+        ssdRow(ctx, hp, control.get(1), 1, zxbcdt, 0, xbc, 0, state, stateOff + hp * dstate, w, headsOff, y, 0, nheads, headdim, ngroups, dstate);
+    }
+
+    /**
+     * The SSD step of one (head, channel) row hp of one sequence, its work-group's share of
+     * {@link #ssdStep}: that sequence's zxbcdt, xbc and y start at zOff, xOff and yOff, the row's
+     * state at state[so]. fresh != 0: the state restarts from zero; update == 0 leaves it unchanged
+     * (a batch slot that sits a step out).
+     */
+    static void ssdRow(KernelContext ctx, int hp, int fresh, int update, FloatArray zxbcdt, int zOff, FloatArray xbc, int xOff,
+                       FloatArray state, int so, FloatArray w, int headsOff, FloatArray y, int yOff, int nheads, int headdim,
+                       int ngroups, int dstate) {
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
         int dInner = nheads * headdim;
         int dtOffset = 2 * dInner + 2 * ngroups * dstate;
         float dtMin = w.get(headsOff + 3 * nheads);
         float dtMax = w.get(headsOff + 3 * nheads + 1);
-        int bOff = dInner + g * dstate;
-        int cOff = dInner + ngroups * dstate + g * dstate;
-        float raw = zxbcdt.get(dtOffset + h) + w.get(headsOff + h);
+        int bOff = xOff + dInner + g * dstate;
+        int cOff = xOff + dInner + ngroups * dstate + g * dstate;
+        float raw = zxbcdt.get(zOff + dtOffset + h) + w.get(headsOff + h);
         float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
         dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
         float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
-        int fresh = control.get(1);
-        float xdt = xbc.get(hp) * dt;
-        int so = stateOff + hp * dstate;
+        float x = xbc.get(xOff + hp);
+        float xdt = x * dt;
         float acc = 0f;
         for (int n = ctx.localIdx; n < dstate; n += ctx.localGroupSizeX) {
             float prev = fresh != 0 ? 0f : state.get(so + n);
             float v = decay * prev + xdt * xbc.get(bOff + n);
-            state.set(so + n, v);
+            if (update != 0) {
+                state.set(so + n, v);
+            }
             acc += v * xbc.get(cOff + n);
         }
         float sum = WorkGroups.sum(ctx, acc);
         if (ctx.localIdx == 0) {
-            y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * xbc.get(hp));
+            y.set(yOff + hp, sum + w.get(headsOff + 2 * nheads + h) * x);
         }
     }
 }

@@ -5,7 +5,11 @@ import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
+import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+
+import org.mamba2j.tornado.TornadoDevices;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -34,10 +38,13 @@ public final class ModelPlan implements AutoCloseable {
     private final List<ImmutableTaskGraph> graphs = new ArrayList<>();
     private final GridScheduler grids = new GridScheduler();
     private final Set<Integer> cudaGraphs = new TreeSet<>();
+    private final DeviceMemoryPlan memory = new DeviceMemoryPlan();
     private TornadoExecutionPlan plan;
+    private TornadoExecutionResult last;
 
     public ModelPlan(DeviceWeights weights) {
         this.weights = weights;
+        reserve("weights", weights.all());
         add(weights.upload());
     }
 
@@ -67,21 +74,48 @@ public final class ModelPlan implements AutoCloseable {
         return cudaGraphs.contains(index);
     }
 
-    /** Compiles nothing yet: sets the plan up on the device and uploads the weights (graph 0). */
+    /** Counts {@code arrays} (off-heap arrays the graphs of {@code part} put on the device) towards the {@link #build} fit check. */
+    public void reserve(String part, Object... arrays) {
+        memory.reserve(part, arrays);
+    }
+
+    /** What the plan puts on the device, by part. */
+    public DeviceMemoryPlan memory() {
+        return memory;
+    }
+
+    /** Compiles nothing yet: checks that the plan fits ({@link DeviceMemoryPlan#checkFits}), sets it up on the device and uploads the weights (graph 0). */
     public void build(TornadoDevice device) {
+        memory.checkFits(TornadoDevices.deviceName(device), device.getMaxGlobalMemory(), device.getMaxAllocMemory());
         plan = new TornadoExecutionPlan(graphs.toArray(ImmutableTaskGraph[]::new)).withDevice(device).withGridScheduler(grids);
         for (int i : cudaGraphs) plan.withGraph(i).withCUDAGraph();
+        if (Boolean.getBoolean(SsdPlan.PROFILE)) plan.withProfiler(ProfilerMode.SILENT);
         execute(WEIGHTS);
     }
 
     public TornadoExecutionResult execute(int index) {
-        return plan.withGraph(index).execute();
+        return last = plan.withGraph(index).execute();
+    }
+
+    /**
+     * Executes graphs [first, first + count) in order (each consumes what the one before left on the
+     * device); returns their device kernel time in ms, NaN unless the profiler runs ({@link SsdPlan#PROFILE}).
+     */
+    public double executeInOrder(int first, int count) {
+        double kernelMs = 0;
+        for (int i = first; i < first + count; i++) kernelMs += SsdPlan.kernelNanos(execute(i)) / 1e6;
+        return Boolean.getBoolean(SsdPlan.PROFILE) ? kernelMs : Double.NaN;
     }
 
     /** Copies {@code objects} from the device into their host arrays through graph {@code index}, which must know them. */
     public void toHost(TornadoExecutionResult anyResult, int index, Object... objects) {
         plan.withGraph(index);
         anyResult.transferToHost(objects);
+    }
+
+    /** Copies {@code objects} (under-demand copy-outs of graph {@code index}) from the device after the last execution. */
+    public void toHost(int index, Object... objects) {
+        toHost(last, index, objects);
     }
 
     public int graphCount() {

@@ -253,7 +253,7 @@ public final class PrefillKernels {
     }
 
     /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
-    private static void storeRow(FloatArray out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
+    static void storeRow(FloatArray out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
         if (m < rows) {
             int o = m * n + j;
             if (j < n) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);

@@ -8,7 +8,6 @@ import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.ssd.SsdTasks;
-import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
@@ -129,6 +128,7 @@ public final class PrefillPlan {
         this.states = new FloatArray(ps.size());
         this.b = new Buffers(dims, shape, cfg);
         Object[] weights = w.all();
+        plan.reserve("prefill", b.with(control, tokens, ssdDims, dtLimits, states, logits, b.last));
 
         int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
         // owned by the first graph, which persists them; every later one consumes them from the one before
@@ -139,28 +139,15 @@ public final class PrefillPlan {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, states))
                 // after the last pass only (run asks for them): every block's states, tens of MB on big models
                 .transferToHost(DataTransferMode.UNDER_DEMAND, states);
-        int embedLoop = loop(g, "embed", "copy", rows -> rows * dims.dModel());
-        if (w.embedding() instanceof ShortArray e16) {
-            g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), b.residual, dims.dModel(), embedLoop);
-        } else {
-            g.task("embed", PrefillKernels::embedRows, control, tokens, (FloatArray) w.embedding(), b.residual, dims.dModel(), embedLoop);
-        }
-        int l = 0, first = -1;
-        for (int gi = 0; gi < split.length; gi++) {
-            if (gi > 0) {
-                if (gi == 1) g.persistOnDevice(own);
-                int at = plan.add(g);
-                if (first < 0) first = at;
-                g = new TaskGraph("prefill" + gi).consumeFromDevice(g.getTaskGraphName(), concat(weights, own));
-            }
-            for (int end = l + split[gi]; l < end; l++) {
-                LayerWeights lw = layers.apply(l);
-                // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
-                FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
-                g.transferToDevice(DataTransferMode.FIRST_EXECUTION, aNeg, dtBias, d);
-                addBlock(g, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
-            }
-        }
+        RowTasks.embed(g, grids, cfg, w, control, tokens, b.residual, dims.dModel());
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, own), (graph, l) -> {
+            LayerWeights lw = layers.apply(l);
+            // the SSD kernels read A, the dt bias and D from arrays of their own (as SsdPlan passes them)
+            FloatArray aNeg = FloatArray.fromArray(lw.aNeg()), dtBias = FloatArray.fromArray(lw.dtBias()), d = FloatArray.fromArray(lw.d());
+            graph.transferToDevice(DataTransferMode.FIRST_EXECUTION, aNeg, dtBias, d);
+            addBlock(graph, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
+        });
+        g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         if (w.lmHead() instanceof ShortArray h16) {
@@ -172,7 +159,7 @@ public final class PrefillPlan {
         int matVec = cfg.kernel("matVec").local();
         grid(g, "head", new int[]{matVec}, rows -> new int[]{dims.vocab() * matVec});
         int last = plan.add(g);
-        this.firstGraph = first < 0 ? last : first;
+        this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
     }
 
@@ -278,16 +265,8 @@ public final class PrefillPlan {
             if (accumulate != 0) {
                 g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
             }
-        } else if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, w.small(), wOff, out, n, k, accumulate);
-            else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
-            int t = SsdBlockedKernels.THREADS;
-            int tile = SsdBlockedKernels.TILE;
-            grid(g, task, new int[]{t, t}, rows -> new int[]{Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t)});
         } else {
-            int padded = loop(g, task, "gemm", rows -> (rows + 3) / 4 * ((n + 3) / 4));
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, w.small(), wOff, out, n, k, accumulate, padded);
-            else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
+            RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), wOff, out, n, k, accumulate);
         }
     }
 
@@ -311,12 +290,8 @@ public final class PrefillPlan {
     }
 
     static int maxBlocksPerGraph(int bytecodeSize) {
-        int byCode = (DecodePlan.GRAPH_CODE_SIZE - EDGE_TASKS * DecodePlan.GRAPH_CODE_PER_TASK - EDGE_ARGS * DecodePlan.GRAPH_CODE_PER_ARG)
-                / (TASKS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_TASK + ARGS_PER_BLOCK * DecodePlan.GRAPH_CODE_PER_ARG);
-        int byTasks = (DecodePlan.MAX_TASKS_PER_GRAPH - EDGE_TASKS) / TASKS_PER_BLOCK;
-        int byNodes = (DecodePlan.MAX_NODES_PER_GRAPH - NODES_PER_GRAPH) / NODES_PER_BLOCK;
-        int byBytecode = (bytecodeSize - BYTECODE_PER_GRAPH) / BYTECODE_PER_BLOCK;
-        return Math.max(1, Math.min(Math.min(byCode, byTasks), Math.min(byNodes, byBytecode)));
+        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
     }
 
     /** How many task graphs one pass executes. */

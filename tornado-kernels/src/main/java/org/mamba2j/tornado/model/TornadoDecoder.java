@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.model.StepProfile;
 import org.mamba2j.model.MixerWeights;
 import org.mamba2j.tornado.model.DecodePlan;
 import org.mamba2j.model.LayerWeights;
@@ -38,6 +39,7 @@ public final class TornadoDecoder implements Decoder {
     private final PrefillPlan prefill;
     private final float[] logits;
     private final String deviceName;
+    private final long stepBytes;
 
     public static TornadoDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig) {
         TornadoDevice device = TornadoDevices.device(spec);
@@ -67,10 +69,11 @@ public final class TornadoDecoder implements Decoder {
         this.plan = new DecodePlan(dims, modelPlan, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
         this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
         modelPlan.build(device);
+        this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
                 + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "") + ", "
-                + weights.describe() + ")";
+                + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
     @Override
@@ -96,6 +99,11 @@ public final class TornadoDecoder implements Decoder {
     private float[] logits(FloatArray out) {
         OffHeap.copy(out, logits);
         return logits;
+    }
+
+    @Override
+    public StepProfile lastStep() {
+        return new StepProfile(1, plan.taskCount(), plan.graphCount(), stepBytes, plan.lastKernelMs(), config.decode().memoryBandwidthGBs());
     }
 
     @Override

@@ -96,7 +96,7 @@ public final class SsdPlan implements AutoCloseable {
         return kernelNanos(last);
     }
 
-    static long kernelNanos(TornadoExecutionResult r) {
+    public static long kernelNanos(TornadoExecutionResult r) {
         if (!Boolean.getBoolean(PROFILE) || r == null || r.getProfilerResult() == null) return -1;
         return r.getProfilerResult().getDeviceKernelTime();
     }
