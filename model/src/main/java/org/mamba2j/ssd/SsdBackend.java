@@ -1,10 +1,17 @@
 package org.mamba2j.ssd;
 
+import org.mamba2j.device.Precision;
+
 /** Where SSD runs: the JVM, or a TornadoVM device. */
 public interface SsdBackend extends AutoCloseable {
 
     /** Human-readable device name, as reported by the device. */
     String deviceName();
+
+    /** The precision the products run at (the JVM's: exact). */
+    default Precision precision() {
+        return Precision.EXACT;
+    }
 
     /** Chunked forward at the shape's chunk size as given; writes y and the final state into the given arrays. */
     void forward(SsdShape shape, SsdInputs in, float[] y, float[] finalState);

@@ -1,5 +1,7 @@
 package org.mamba2j.cli;
 
+import org.mamba2j.device.Precision;
+
 import org.mamba2j.model.StepProfile;
 
 /**
@@ -13,13 +15,21 @@ record BenchResult(String device, String deviceName, String workload, int chunk,
     /** The chunk column of a workload that runs no chunked SSD of its own choosing. */
     static final int NO_CHUNK = 0;
 
-    /** Relative error above which a result counts as wrong. */
+    /** Relative error above which a result counts as wrong: float32 products. */
     static final double TOLERANCE = 1e-4;
+    /** The same at precision fast: fp16 operands (11 significant bits), float32 accumulation. */
+    static final double FAST_TOLERANCE = 1e-2;
 
+    static double tolerance(Precision p) {
+        return p == Precision.FAST ? FAST_TOLERANCE : TOLERANCE;
+    }
+
+    /** A measured cell, checked against the tolerance of the precision that ran. */
     static BenchResult ok(String device, String deviceName, String workload, int chunk, Timings t, double kernelMs, double throughput,
-                          String unit, double gflops, double relErr) {
-        String status = relErr <= TOLERANCE ? "ok" : "wrong";
-        String error = relErr <= TOLERANCE ? "" : "relative error " + relErr + " above " + TOLERANCE;
+                          String unit, double gflops, double relErr, Precision precision) {
+        double tol = tolerance(precision);
+        String status = relErr <= tol ? "ok" : "wrong";
+        String error = relErr <= tol ? "" : "relative error " + relErr + " above " + tol;
         return new BenchResult(device, deviceName, workload, chunk, status, error, t.firstMs(), t.median(), t.min(), t.max(),
                 t.relativeIqr(), kernelMs, throughput, unit, gflops, relErr, null);
     }

@@ -85,7 +85,8 @@ final class SsdCommand implements Callable<Integer> {
             System.out.printf("throughput %.0f tokens/s, %.1f GFLOP/s%n", tokensPerS, gflops);
             if (kernels.measured()) System.out.printf("kernels    %.3f ms median on the device (%.1f GFLOP/s of kernel time)%n",
                     kernels.median(), shape.flops() / (kernels.median() / 1e3) / 1e9);
-            if (check) System.out.printf("rel_err    %.3e vs float64 recurrence%n", relErr[0]);
+            if (check) System.out.printf("rel_err    %.3e vs float64 recurrence (tolerance %.0e at precision %s)%n", relErr[0],
+                    BenchResult.tolerance(backend.precision()), backend.precision().label());
             if (json) {
                 ObjectMapper om = new ObjectMapper();
                 ObjectNode o = om.createObjectNode();
@@ -95,11 +96,12 @@ final class SsdCommand implements Callable<Integer> {
                         .put("chunk_option", chunk.toString())
                         .put("iters", iters).put("ms_median", median).put("ms_min", t.min()).put("ms_max", t.max())
                         .put("first_call_ms", firstMs).put("tokens_per_s", tokensPerS).put("gflops", gflops);
+                o.put("precision", backend.precision().label());
                 if (check) o.put("rel_err", relErr[0]); else o.putNull("rel_err");
                 if (kernels.measured()) o.put("kernel_ms_median", kernels.median()); else o.putNull("kernel_ms_median");
                 System.out.println(om.writeValueAsString(o));
             }
-            return check && !(relErr[0] <= 1e-4) ? Mamba2.CHECK_FAILED : 0;
+            return check && !(relErr[0] <= BenchResult.tolerance(backend.precision())) ? Mamba2.CHECK_FAILED : 0;
         }
     }
 }

@@ -108,7 +108,7 @@ abstract class Workload {
             });
             double perS = shape.batch() * shape.seqlen() / (t.median() / 1e3);
             return BenchResult.ok(device, backend.deviceName(), name, shape.chunkSize(), t, kernels.median(), perS, "tokens/s",
-                    shape.flops() / (t.median() / 1e3) / 1e9, err[0]);
+                    shape.flops() / (t.median() / 1e3) / 1e9, err[0], backend.precision());
         }
     }
 
@@ -161,7 +161,7 @@ abstract class Workload {
                 // One step per layer: H·P·N state updates and dot products, 2 FLOP each.
                 double flops = 4.0 * shape.batch() * shape.nheads() * shape.headdim() * shape.dstate();
                 return BenchResult.ok(device, backend.deviceName(), name, BenchResult.NO_CHUNK, t, kernels.median(), 1e3 / t.median(), "steps/s",
-                        flops / (t.median() / 1e3) / 1e9, err[0]);
+                        flops / (t.median() / 1e3) / 1e9, err[0], backend.precision());
             }
         }
     }
@@ -271,7 +271,7 @@ abstract class Workload {
             Timings t = Timings.measure(() -> d.prefill(prompt()), warmup, iters,
                     () -> err[0] = SsdReference.relativeError(d.prefill(prompt()), ref));
             return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, TOKENS / (t.median() / 1e3), "tokens/s",
-                    Double.NaN, err[0]);
+                    Double.NaN, err[0], d.precision());
         }
     }
 
@@ -302,8 +302,8 @@ abstract class Workload {
             Timings t = Timings.measure(() -> {
                 for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
             }, warmup, iters, () -> { }).perUnit(STEPS);
-            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err)
-                    .withStep(d.lastStep());
+            return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err,
+                    d.precision()).withStep(d.lastStep());
         }
     }
 
@@ -353,7 +353,7 @@ abstract class Workload {
                     }
                 }, warmup, iters, () -> { }).perUnit(STEPS);
                 return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, batch * 1e3 / t.median(), "tokens/s",
-                        Double.NaN, err).withStep(d.lastStep());
+                        Double.NaN, err, d.precision()).withStep(d.lastStep());
             }
         }
     }

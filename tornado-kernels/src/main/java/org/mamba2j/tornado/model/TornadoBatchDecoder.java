@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
@@ -41,7 +42,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
 
     public static TornadoBatchDecoder open(Mamba2Model model, DeviceSpec spec, Path deviceConfig, int capacity) {
         TornadoDevice device = TornadoDevices.device(spec);
-        return new TornadoBatchDecoder(model, spec, device, DeviceConfig.forDevice(TornadoDevices.deviceName(device), spec.backend(), deviceConfig),
+        return new TornadoBatchDecoder(model, spec, device, DeviceConfig.forSpec(TornadoDevices.deviceName(device), spec, deviceConfig),
                 capacity);
     }
 
@@ -127,6 +128,11 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     @Override
     public int vocab() {
         return dims.vocab();
+    }
+
+    @Override
+    public Precision precision() {
+        return config.precision();
     }
 
     @Override

@@ -11,6 +11,7 @@ import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.model.PrefillPlan;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.ssd.TornadoSsd;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -109,6 +110,11 @@ public final class TornadoDecoder implements Decoder {
     @Override
     public int vocab() {
         return dims.vocab();
+    }
+
+    @Override
+    public Precision precision() {
+        return config.precision();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.ssd;
 
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 
 import org.mamba2j.ssd.SsdBackend;
 import org.mamba2j.ssd.SsdInputs;
@@ -57,6 +58,11 @@ public final class TornadoSsd implements SsdBackend {
 
     public DeviceConfig config() {
         return config;
+    }
+
+    @Override
+    public Precision precision() {
+        return config.precision();
     }
 
     @Override
