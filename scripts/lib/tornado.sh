@@ -65,8 +65,12 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # graph than a float[] access, so with Graal's default budgets the 16-row tile loads of the blocked
 # SSD kernels stay rolled loops (one load in flight per work item; kernel time +24% on the H200).
 # 1500 nodes unrolls them as it did for float[] (the generated code matches line for line).
+# device.memory: TornadoVM counts the bytes it allocates on a device against this cap (4GB by
+# default; a count, nothing is reserved), which stopped the 2.7b model (6.6 GB) on an H200 with
+# "Unable to allocate"; the project's own fit check (DeviceMemoryPlan) compares the plan with the
+# device's memory before anything is allocated, so the cap is lifted here.
 tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64
-               -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500)
+               -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500 -Dtornado.device.memory=1024GB)
 # SPIR-V (docs/spirv.md): TornadoVM 5.2's default load/store-minimising SPIR-V code generation loops
 # forever while compiling a kernel with a loop-carried fma (every SSD kernel has one), so it is
 # turned off unless the SDK's argfile or MAMBA2_JAVA_OPTS decides. PoCL 6.0 (the CPU driver that
