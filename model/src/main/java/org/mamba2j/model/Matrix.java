@@ -107,12 +107,16 @@ final class Matrix {
     private <X> void matvecRange(MatrixRows<X> w, float[] x, float[] y, int from, int to) {
         X p = w.prepare(x);
         if ((long) (to - from) * cols < PARALLEL_WORK) {
-            w.dots(p, y, from, to);
+            matvecRows(w, p, y, from, to);
             return;
         }
         int blocks = Math.min(to - from, 8 * Runtime.getRuntime().availableProcessors());
-        IntStream.range(0, blocks).parallel().forEach(b -> w.dots(p, y,
+        IntStream.range(0, blocks).parallel().forEach(b -> matvecRows(w, p, y,
                 from + (int) ((long) (to - from) * b / blocks), from + (int) ((long) (to - from) * (b + 1) / blocks)));
+    }
+
+    private static <X> void matvecRows(MatrixRows<X> w, X x, float[] y, int from, int to) {
+        for (int r = from; r < to; r++) y[r] = w.dot(r, x);
     }
 
     /**

@@ -61,19 +61,6 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
     /** W[r] · x over the row's cols elements. */
     abstract float dot(int r, X x);
 
-    /** y[r] and y[r + 1]: two rows in one pass, where a format's kernel shares x's loads between them. */
-    void dot2(int r, X x, float[] y) {
-        y[r] = dot(r, x);
-        y[r + 1] = dot(r + 1, x);
-    }
-
-    /** y[r] = W[r] · x for rows [from, to): one task's share of a matrix-vector product, two rows per pass. */
-    void dots(X x, float[] y, int from, int to) {
-        int r = from;
-        for (; r + 1 < to; r += 2) dot2(r, x, y);
-        if (r < to) y[r] = dot(r, x);
-    }
-
     /** Row r widened to float32 into dst[off, off + cols). */
     abstract void row(int r, float[] dst, int off);
 
@@ -217,18 +204,6 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             return (f16 ? v.lanewise(VectorOperators.ASHR, 3) : v).and(mask).reinterpretAsFloats();
         }
 
-        /** 2L halves from element k of the row at byte offset base, as ints. */
-        private IntVector pairs(long base, int k) {
-            return IntVector.fromMemorySegment(INTS, data, base + 2L * k, LE);
-        }
-
-        /** Elements past the last whole run of 2L: the vector sums a0 + a1 plus the tail from k on, rescaled. */
-        private float finish(FloatVector a0, FloatVector a1, long base, int k, Paired x) {
-            float s = sum(a0, a1);
-            for (; k < cols; k++) s += bits(base, k) * x.x()[k];
-            return s * x.sumScale();
-        }
-
         @Override
         float dot(int r, Paired x) {
             long base = (long) r * cols * 2;
@@ -236,29 +211,13 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
             int k = 0;
             for (; k <= cols - 2 * L; k += 2 * L) {
-                IntVector v = pairs(base, k);
+                IntVector v = IntVector.fromMemorySegment(INTS, data, base + 2L * k, LE);
                 a0 = evens(v).fma(FloatVector.fromArray(F, p, k), a0);
                 a1 = odds(v).fma(FloatVector.fromArray(F, p, k + L), a1);
             }
-            return finish(a0, a1, base, k, x);
-        }
-
-        @Override
-        void dot2(int r, Paired x, float[] y) {
-            long b0 = (long) r * cols * 2, b1 = b0 + 2L * cols;
-            float[] p = x.x();
-            FloatVector a0 = FloatVector.zero(F), a1 = a0, c0 = a0, c1 = a0;
-            int k = 0;
-            for (; k <= cols - 2 * L; k += 2 * L) {
-                FloatVector xe = FloatVector.fromArray(F, p, k), xo = FloatVector.fromArray(F, p, k + L);
-                IntVector v = pairs(b0, k), u = pairs(b1, k);
-                a0 = evens(v).fma(xe, a0);
-                a1 = odds(v).fma(xo, a1);
-                c0 = evens(u).fma(xe, c0);
-                c1 = odds(u).fma(xo, c1);
-            }
-            y[r] = finish(a0, a1, b0, k, x);
-            y[r + 1] = finish(c0, c1, b1, k, x);
+            float s = sum(a0, a1);
+            for (; k < cols; k++) s += bits(base, k) * p[k];
+            return s * x.sumScale();
         }
 
         @Override
@@ -335,48 +294,25 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             return Float.float16ToFloat(scales.getAtIndex(LE_SHORT, (long) r * blocks + b));
         }
 
-        /** acc + (the products of the block from element k of the row at byte offset q) × the two scales d. */
-        private FloatVector block(long q, short[] xq, int k, float d, FloatVector acc) {
-            IntVector s = products(q + k, xq, k);
-            for (int j = STEP; j < BLOCK; j += STEP) s = s.add(products(q + k + j, xq, k + j));
-            return ((FloatVector) s.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, d), acc);
-        }
-
-        /** The sum of acc plus a short last block, if the row has one, done element-wise. */
-        private float finish(FloatVector acc, int r, Quantized x) {
-            float sum = acc.reduceLanes(VectorOperators.ADD);
-            int full = cols / BLOCK;
-            if (full < blocks) {
-                long q = (long) r * cols;
-                int tail = 0;
-                for (int k = full * BLOCK; k < cols; k++) tail += data.get(ValueLayout.JAVA_BYTE, q + k) * x.quants()[k];
-                sum += tail * scale(r, full) * x.scales()[full];
-            }
-            return sum;
-        }
-
         @Override
         float dot(int r, Quantized x) {
             long q = (long) r * cols;
             short[] xq = x.quants();
-            float[] dx = x.scales();
+            int full = cols / BLOCK;
             FloatVector acc = FloatVector.zero(F);
-            for (int b = 0, k = 0; k <= cols - BLOCK; b++, k += BLOCK) acc = block(q, xq, k, scale(r, b) * dx[b], acc);
-            return finish(acc, r, x);
-        }
-
-        @Override
-        void dot2(int r, Quantized x, float[] y) {
-            long q0 = (long) r * cols, q1 = q0 + cols;
-            short[] xq = x.quants();
-            float[] dx = x.scales();
-            FloatVector a = FloatVector.zero(F), c = a;
-            for (int b = 0, k = 0; k <= cols - BLOCK; b++, k += BLOCK) {
-                a = block(q0, xq, k, scale(r, b) * dx[b], a);
-                c = block(q1, xq, k, scale(r + 1, b) * dx[b], c);
+            for (int b = 0, k = 0; b < full; b++, k += BLOCK) {
+                IntVector s = products(q + k, xq, k);
+                for (int j = STEP; j < BLOCK; j += STEP) s = s.add(products(q + k + j, xq, k + j));
+                FloatVector sf = (FloatVector) s.convert(VectorOperators.I2F, 0);
+                acc = sf.fma(FloatVector.broadcast(F, scale(r, b) * x.scales()[b]), acc);
             }
-            y[r] = finish(a, r, x);
-            y[r + 1] = finish(c, r + 1, x);
+            float sum = acc.reduceLanes(VectorOperators.ADD);
+            if (full < blocks) {
+                int tail = 0;
+                for (int k = full * BLOCK; k < cols; k++) tail += data.get(ValueLayout.JAVA_BYTE, q + k) * xq[k];
+                sum += tail * scale(r, full) * x.scales()[full];
+            }
+            return sum;
         }
 
         /** L quants from byte offset at, as floats. */

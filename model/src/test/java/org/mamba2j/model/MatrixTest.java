@@ -21,9 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Matrix.matmul (packed panels through the register-tiled GEMM) and matvec (the per-format fused
  * kernels) against a float64 triple loop over the weights as stored (F16/BF16 widened, Q8_0 quants
- * times scales), for every weight type, on shapes that leave every tail: rows off the panel width
- * and odd (the matvec kernels take two rows per pass, the last odd row alone), cols off the vector
- * length, off the half kernels' 2L run, off the Q8_0 block and over one k panel, token counts off the register
+ * times scales), for every weight type, on shapes that leave every tail: rows off the panel width,
+ * cols off the vector length, off the half kernels' 2L run, off the Q8_0 block and over one k panel, token counts off the register
  * tile and the token block, and enough tokens for a narrow matrix to split them across tasks.
  */
 class MatrixTest {
