@@ -20,8 +20,8 @@ import java.nio.ByteOrder;
  * (the embedding lookup, and the packing of matmul's panels). No float32 copy of the weights exists.
  *
  * <p>The matrix-vector product first brings x into the form its format's kernel reads with the
- * fewest instructions per weight ({@link #prepare}, once per product, shared by all rows): float32
- * as it is, de-interleaved for the half-precision formats, quantized to 8 bits per block for Q8_0.
+ * fewest instructions per weight ({@link #prepare}, once per product, shared by all rows): as it is
+ * for F32 and Q8_0, de-interleaved for the half-precision formats.
  *
  * @param <X> x as this format's dot product reads it
  */
@@ -230,26 +230,19 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
     }
 
     /**
-     * Q8_0: per block of {@link WeightType#Q8_BLOCK} values, int8 quants times one F16 scale.
-     *
-     * <p>The matrix-vector product quantizes x the same way, per block of 32 (as llama.cpp does for
-     * its Q8_0 × Q8_0 dot product; x's scale stays float32), and multiplies in integers: quants
-     * widened to 16 bits, two products added in 16 bits (|q| ≤ 127 on both sides: at most 2 · 128 ·
-     * 127, which fits), each pair of those added into 32-bit lanes, then per block one conversion
-     * to float and one multiply-add by the product of the two scales. Rounding x to 8 bits costs
-     * about 0.3% relative error in a dot product (tested); the matrix-matrix product (prefill)
-     * widens the weights to float32 and keeps x exact.
+     * Q8_0: per block of {@link WeightType#Q8_BLOCK} values, int8 quants times one F16 scale. The dot
+     * product sums quant·x over a block in float32 vectors and adds the block's sum times its scale;
+     * a row whose length is not a multiple of the block ends in a short block, done element-wise.
      */
-    static final class Q8Rows extends MatrixRows<Q8Rows.Quantized> {
+    static final class Q8Rows extends MatrixRows<float[]> {
         private static final int BLOCK = WeightType.Q8_BLOCK;
-        /** 16-bit lanes in a vector as wide as the float vector, and the bytes that widen to them. */
-        private static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, F.vectorShape());
-        private static final VectorSpecies<Byte> BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
-        private static final int SL = SHORTS.length();
-        /** Elements per step of the block loop: two short vectors whose products are added in 16 bits, or one if that is the whole block. */
-        private static final int STEP = Math.min(2 * SL, BLOCK);
-        /** Widest quants of x (and the weights): ±127. */
-        private static final int QMAX = 127;
+        /**
+         * Floats per step: the preferred vector, but at least 8 lanes, since the narrowest byte vector
+         * holds 8 quants (on a 128-bit machine the 256-bit species is emulated: correct, slower).
+         */
+        private static final VectorSpecies<Float> QF = L >= 8 ? F : FloatVector.SPECIES_256;
+        private static final int QL = QF.length();
+        private static final VectorSpecies<Byte> QB = VectorSpecies.of(byte.class, VectorShape.forBitSize(QL * 8));
         private final MemorySegment scales;
         private final int blocks;
 
@@ -259,35 +252,9 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             this.blocks = WeightType.q8Blocks(cols);
         }
 
-        /** x per block of 32: quants in [-127, 127] (zero past cols, up to whole blocks) and one float32 scale each. */
-        record Quantized(short[] quants, float[] scales) {
-        }
-
-        @Override
-        Quantized prepare(float[] x) {
-            short[] q = new short[blocks * BLOCK];
-            float[] d = new float[blocks];
-            for (int b = 0, k = 0; b < blocks; b++, k += BLOCK) {
-                int end = Math.min(cols, k + BLOCK);
-                float max = 0;
-                for (int i = k; i < end; i++) max = Math.max(max, Math.abs(x[i]));
-                d[b] = max / QMAX;
-                if (d[b] > 0) for (int i = k; i < end; i++) q[i] = (short) Math.clamp(Math.round(x[i] / d[b]), -QMAX, QMAX);
-            }
-            return new Quantized(q, d);
-        }
-
-        /** SL quants from byte offset at, widened to 16 bits (the conversion's part is the constant 0: only then is it compiled to vector code). */
-        private ShortVector quants(long at) {
-            return (ShortVector) ByteVector.fromMemorySegment(BYTES, data, at, LE).convertShape(VectorOperators.B2S, SHORTS, 0);
-        }
-
-        /** The products of the weights' and x's quants from element k of a block (offset at in the row's bytes), STEP of them summed in pairs into int lanes. */
-        private IntVector products(long at, short[] xq, int k) {
-            ShortVector p = quants(at).mul(ShortVector.fromArray(SHORTS, xq, k));
-            if (STEP > SL) p = p.add(quants(at + SL).mul(ShortVector.fromArray(SHORTS, xq, k + SL)));
-            IntVector pairs = p.reinterpretAsInts();
-            return pairs.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).add(pairs.lanewise(VectorOperators.ASHR, 16));
+        /** QL quants from byte offset at, as floats (the conversion's part is the constant 0: only then is it compiled to vector code). */
+        private FloatVector quants(long at) {
+            return (FloatVector) ByteVector.fromMemorySegment(QB, data, at, LE).convertShape(VectorOperators.B2F, QF, 0);
         }
 
         private float scale(int r, int b) {
@@ -295,29 +262,27 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
         }
 
         @Override
-        float dot(int r, Quantized x) {
+        float[] prepare(float[] x) {
+            return x;
+        }
+
+        @Override
+        float dot(int r, float[] x) {
             long q = (long) r * cols;
-            short[] xq = x.quants();
             int full = cols / BLOCK;
-            FloatVector acc = FloatVector.zero(F);
+            FloatVector acc = FloatVector.zero(QF);
             for (int b = 0, k = 0; b < full; b++, k += BLOCK) {
-                IntVector s = products(q + k, xq, k);
-                for (int j = STEP; j < BLOCK; j += STEP) s = s.add(products(q + k + j, xq, k + j));
-                FloatVector sf = (FloatVector) s.convert(VectorOperators.I2F, 0);
-                acc = sf.fma(FloatVector.broadcast(F, scale(r, b) * x.scales()[b]), acc);
+                FloatVector s = FloatVector.zero(QF);
+                for (int j = 0; j < BLOCK; j += QL) s = quants(q + k + j).fma(FloatVector.fromArray(QF, x, k + j), s);
+                acc = s.fma(FloatVector.broadcast(QF, scale(r, b)), acc);
             }
             float sum = acc.reduceLanes(VectorOperators.ADD);
             if (full < blocks) {
-                int tail = 0;
-                for (int k = full * BLOCK; k < cols; k++) tail += data.get(ValueLayout.JAVA_BYTE, q + k) * xq[k];
-                sum += tail * scale(r, full) * x.scales()[full];
+                float tail = 0;
+                for (int k = full * BLOCK; k < cols; k++) tail += data.get(ValueLayout.JAVA_BYTE, q + k) * x[k];
+                sum += tail * scale(r, full);
             }
             return sum;
-        }
-
-        /** L quants from byte offset at, as floats. */
-        private FloatVector floats(long at) {
-            return (FloatVector) ByteVector.fromMemorySegment(ROW_BYTES, data, at, LE).convertShape(VectorOperators.B2F, ROW_F, 0);
         }
 
         @Override
@@ -326,20 +291,11 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             for (int b = 0, k = 0; b < blocks; b++, k += BLOCK) {
                 float d = scale(r, b);
                 if (cols - k >= BLOCK) {
-                    for (int j = 0; j < BLOCK; j += ROW_L) floats(q + k + j).mul(d).intoArray(dst, off + k + j);
+                    for (int j = 0; j < BLOCK; j += QL) quants(q + k + j).mul(d).intoArray(dst, off + k + j);
                 } else {
                     for (int i = k; i < cols; i++) dst[off + i] = data.get(ValueLayout.JAVA_BYTE, q + i) * d;
                 }
             }
         }
-
-        /**
-         * Floats per step of the widening: the preferred vector, but at least 8 lanes, since the
-         * narrowest byte vector holds 8 quants (on a 128-bit machine the 256-bit species is emulated:
-         * correct, slower).
-         */
-        private static final VectorSpecies<Float> ROW_F = L >= 8 ? F : FloatVector.SPECIES_256;
-        private static final int ROW_L = ROW_F.length();
-        private static final VectorSpecies<Byte> ROW_BYTES = VectorSpecies.of(byte.class, VectorShape.forBitSize(ROW_L * 8));
     }
 }
