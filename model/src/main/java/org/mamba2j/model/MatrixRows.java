@@ -131,7 +131,7 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
             this.f16 = f16;
             this.shift = f16 ? 13 : 16;
             this.mask = f16 ? 0x8fffe000 : 0xffff0000;
-            this.scale = f16 ? 0x1p112f : 1f;
+            this.scale = f16 ? Math.scalb(1f, F16_EXPONENT_GAP) : 1f;
         }
 
         static HalfRows f16(MemorySegment data, int rows, int cols) {
