@@ -259,7 +259,8 @@ public final class Mamba2Model implements AutoCloseable {
 
     /**
      * One decode step: feeds {@code token}, advances {@code st}, returns the logits in a buffer owned
-     * by {@code st} (overwritten by the next step). Allocates nothing.
+     * by {@code st} (overwritten by the next step). Allocates no buffer of the model's size: only each
+     * matrix-vector product's copy of its input in its kernel's form (a few KB, see {@link Matrix}).
      */
     public float[] step(int token, State st) {
         int D = cfg.dModel();

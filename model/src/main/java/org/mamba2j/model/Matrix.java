@@ -44,7 +44,7 @@ final class Matrix {
     final WeightType type;
     /** The elements as the checkpoint stores them (for Q8_0: the quants). */
     private final MemorySegment data;
-    private final MatrixRows weights;
+    private final MatrixRows<?> weights;
 
     /** A matrix stored as F32, F16 or BF16. */
     Matrix(SafeTensors.Tensor t, int rows, int cols) {
@@ -100,17 +100,23 @@ final class Matrix {
 
     /** y[r] = W[r] · x for rows [from, to) — the lm_head of a last token uses the full range. */
     void matvecRange(float[] x, float[] y, int from, int to) {
+        matvecRange(weights, x, y, from, to);
+    }
+
+    /** x is prepared once for the format's kernel, then the rows are split over the cores. */
+    private <X> void matvecRange(MatrixRows<X> w, float[] x, float[] y, int from, int to) {
+        X p = w.prepare(x);
         if ((long) (to - from) * cols < PARALLEL_WORK) {
-            matvecRows(x, y, from, to);
+            matvecRows(w, p, y, from, to);
             return;
         }
         int blocks = Math.min(to - from, 8 * Runtime.getRuntime().availableProcessors());
-        IntStream.range(0, blocks).parallel().forEach(b -> matvecRows(x, y,
+        IntStream.range(0, blocks).parallel().forEach(b -> matvecRows(w, p, y,
                 from + (int) ((long) (to - from) * b / blocks), from + (int) ((long) (to - from) * (b + 1) / blocks)));
     }
 
-    private void matvecRows(float[] x, float[] y, int from, int to) {
-        for (int r = from; r < to; r++) y[r] = weights.dot(r, x);
+    private static <X> void matvecRows(MatrixRows<X> w, X x, float[] y, int from, int to) {
+        for (int r = from; r < to; r++) y[r] = w.dot(r, x);
     }
 
     /**

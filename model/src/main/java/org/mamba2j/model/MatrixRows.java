@@ -15,17 +15,23 @@ import java.nio.ByteOrder;
 /**
  * A weight matrix's rows read in place from the mapped file, one subclass per storage format. Each
  * gives the two things {@link Matrix} builds its products from: the dot product of a row with a
- * float32 vector (the matrix-vector kernel, with the conversion to float32 fused into its vector
+ * vector x (the matrix-vector kernel, with the conversion of the stored format fused into its vector
  * loop, so that decoding streams the stored bytes and nothing else) and a row widened to float32
  * (the embedding lookup, and the packing of matmul's panels). No float32 copy of the weights exists.
+ *
+ * <p>The matrix-vector product first brings x into the form its format's kernel reads with the
+ * fewest instructions per weight ({@link #prepare}, once per product, shared by all rows): as it is
+ * for F32 and Q8_0, de-interleaved for the half-precision formats.
+ *
+ * @param <X> x as this format's dot product reads it
  */
-abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows, MatrixRows.Q8Rows {
+abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfRows, MatrixRows.Q8Rows {
 
     static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
     static final int L = F.length();
     static final VectorSpecies<Integer> INTS = VectorSpecies.of(int.class, F.vectorShape());
     /** L half-precision values: half the bits of a float vector. */
-    static final VectorSpecies<Short> SHORTS = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    static final VectorSpecies<Short> HALVES = VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
     static final ValueLayout.OfFloat LE_FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(LE);
     static final ValueLayout.OfShort LE_SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(LE);
@@ -40,7 +46,7 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
     }
 
     /** The rows of a matrix stored as {@code type}; {@code scales} only for Q8_0. */
-    static MatrixRows of(WeightType type, MemorySegment data, MemorySegment scales, int rows, int cols) {
+    static MatrixRows<?> of(WeightType type, MemorySegment data, MemorySegment scales, int rows, int cols) {
         return switch (type) {
             case F32 -> new F32Rows(data, rows, cols);
             case F16 -> HalfRows.f16(data, rows, cols);
@@ -49,8 +55,11 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
         };
     }
 
-    /** W[r] · x over the row's cols elements, x read from index 0. */
-    abstract float dot(int r, float[] x);
+    /** x (at least cols elements, read from index 0) as {@link #dot} reads it; a fresh object, read-only afterwards. */
+    abstract X prepare(float[] x);
+
+    /** W[r] · x over the row's cols elements. */
+    abstract float dot(int r, X x);
 
     /** Row r widened to float32 into dst[off, off + cols). */
     abstract void row(int r, float[] dst, int off);
@@ -60,13 +69,18 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
     }
 
     /** F32: the row's floats, loaded straight from the mapping. */
-    static final class F32Rows extends MatrixRows {
+    static final class F32Rows extends MatrixRows<float[]> {
         F32Rows(MemorySegment data, int rows, int cols) {
             super(data, rows, cols);
         }
 
         private FloatVector lanes(long base, int k) {
             return FloatVector.fromMemorySegment(F, data, base + 4L * k, LE);
+        }
+
+        @Override
+        float[] prepare(float[] x) {
+            return x;
         }
 
         @Override
@@ -96,50 +110,114 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
      * 16, scale 1). F16 (shift 13) lands sign and exponent-plus-mantissa in float32's places with the
      * exponent 112 too small, which the multiply by 2^112 restores exactly, subnormal halves
      * included; the checkpoint's check refuses Inf and NaN, the one case this does not map.
+     *
+     * <p>The dot product reads 2L halves as one int vector and takes the halves in the low 16 bits
+     * of each int (the even elements) and those in the high 16 bits (the odd ones) apart with a
+     * shift and a mask, no widening conversion; x is de-interleaved to match ({@link Paired}), and
+     * for F16 also multiplied by 2^112 in place of each weight (a power of two: the products stay
+     * exact).
      */
-    static final class HalfRows extends MatrixRows {
+    static final class HalfRows extends MatrixRows<HalfRows.Paired> {
+        /** F16's exponent offset from float32: the bits shifted into place read 2^-112 times the value. */
+        private static final int F16_EXPONENT_GAP = 112;
+        /** Largest |x| that x · 2^112 keeps finite, with room for the sum: 2^15. */
+        private static final float F16_X_LIMIT = 0x1p15f;
+        private final boolean f16;
         private final int shift, mask;
         private final float scale;
 
-        private HalfRows(MemorySegment data, int rows, int cols, int shift, int mask, float scale) {
+        private HalfRows(MemorySegment data, int rows, int cols, boolean f16) {
             super(data, rows, cols);
-            this.shift = shift;
-            this.mask = mask;
-            this.scale = scale;
+            this.f16 = f16;
+            this.shift = f16 ? 13 : 16;
+            this.mask = f16 ? 0x8fffe000 : 0xffff0000;
+            this.scale = f16 ? Math.scalb(1f, F16_EXPONENT_GAP) : 1f;
         }
 
         static HalfRows f16(MemorySegment data, int rows, int cols) {
-            return new HalfRows(data, rows, cols, 13, 0x8fffe000, 0x1p112f);
+            return new HalfRows(data, rows, cols, true);
         }
 
         static HalfRows bf16(MemorySegment data, int rows, int cols) {
-            return new HalfRows(data, rows, cols, 16, 0xffff0000, 1f);
+            return new HalfRows(data, rows, cols, false);
+        }
+
+        /**
+         * x for the paired kernel, times a power of two (2^112 for F16, 1 for BF16): each run of 2L
+         * elements stored as its L even then its L odd elements, the elements past the last whole
+         * run in order. The dot product's sum is multiplied by {@code sumScale}.
+         */
+        record Paired(float[] x, float sumScale) {
+        }
+
+        @Override
+        Paired prepare(float[] x) {
+            float xScale = 1, sumScale = 1;
+            if (f16) {
+                // x · 2^(112 − e) with e ≥ 0 just large enough to keep every product finite; nearly always e = 0.
+                int e = Math.max(0, Math.getExponent(maxAbs(x, cols)) - Math.getExponent(F16_X_LIMIT) + 1);
+                xScale = Math.scalb(1f, F16_EXPONENT_GAP - e);
+                sumScale = Math.scalb(1f, e);
+            }
+            float[] p = new float[cols];
+            int whole = cols - cols % (2 * L);
+            for (int k = 0; k < whole; k += 2 * L) {
+                for (int j = 0; j < L; j++) {
+                    p[k + j] = x[k + 2 * j] * xScale;
+                    p[k + L + j] = x[k + 2 * j + 1] * xScale;
+                }
+            }
+            for (int k = whole; k < cols; k++) p[k] = x[k] * xScale;
+            return new Paired(p, sumScale);
+        }
+
+        private static float maxAbs(float[] x, int n) {
+            float m = 0;
+            for (int k = 0; k < n; k++) m = Math.max(m, Math.abs(x[k]));
+            return m;
         }
 
         /** L values from element k of the row at byte offset base. */
         private FloatVector lanes(long base, int k) {
-            IntVector h = (IntVector) ShortVector.fromMemorySegment(SHORTS, data, base + 2L * k, LE)
+            IntVector h = (IntVector) ShortVector.fromMemorySegment(HALVES, data, base + 2L * k, LE)
                     .convertShape(VectorOperators.S2I, INTS, 0);
             return h.lanewise(VectorOperators.LSHL, shift).and(mask).reinterpretAsFloats().mul(scale);
         }
 
+        /** Element k's bits in float32's places: the value, over 2^112 for F16. */
+        private float bits(long base, int k) {
+            return Float.intBitsToFloat((data.get(LE_SHORT, base + 2L * k) << shift) & mask);
+        }
+
         private float at(long base, int k) {
-            return Float.intBitsToFloat((data.get(LE_SHORT, base + 2L * k) << shift) & mask) * scale;
+            return bits(base, k) * scale;
+        }
+
+        /** The even elements of 2L halves read as ints (the low 16 bits), as floats over 2^112 for F16. */
+        private FloatVector evens(IntVector v) {
+            IntVector e = v.lanewise(VectorOperators.LSHL, 16);
+            return (f16 ? e.lanewise(VectorOperators.ASHR, 3).and(mask) : e).reinterpretAsFloats();
+        }
+
+        /** The odd elements (the high 16 bits), likewise. */
+        private FloatVector odds(IntVector v) {
+            return (f16 ? v.lanewise(VectorOperators.ASHR, 3) : v).and(mask).reinterpretAsFloats();
         }
 
         @Override
-        float dot(int r, float[] x) {
+        float dot(int r, Paired x) {
             long base = (long) r * cols * 2;
+            float[] p = x.x();
             FloatVector a0 = FloatVector.zero(F), a1 = a0;
             int k = 0;
             for (; k <= cols - 2 * L; k += 2 * L) {
-                a0 = lanes(base, k).fma(FloatVector.fromArray(F, x, k), a0);
-                a1 = lanes(base, k + L).fma(FloatVector.fromArray(F, x, k + L), a1);
+                IntVector v = IntVector.fromMemorySegment(INTS, data, base + 2L * k, LE);
+                a0 = evens(v).fma(FloatVector.fromArray(F, p, k), a0);
+                a1 = odds(v).fma(FloatVector.fromArray(F, p, k + L), a1);
             }
-            for (; k <= cols - L; k += L) a0 = lanes(base, k).fma(FloatVector.fromArray(F, x, k), a0);
             float s = sum(a0, a1);
-            for (; k < cols; k++) s += at(base, k) * x[k];
-            return s;
+            for (; k < cols; k++) s += bits(base, k) * p[k];
+            return s * x.sumScale();
         }
 
         @Override
@@ -156,7 +234,7 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
      * product sums quant·x over a block in float32 vectors and adds the block's sum times its scale;
      * a row whose length is not a multiple of the block ends in a short block, done element-wise.
      */
-    static final class Q8Rows extends MatrixRows {
+    static final class Q8Rows extends MatrixRows<float[]> {
         private static final int BLOCK = WeightType.Q8_BLOCK;
         /**
          * Floats per step: the preferred vector, but at least 8 lanes, since the narrowest byte vector
@@ -181,6 +259,11 @@ abstract sealed class MatrixRows permits MatrixRows.F32Rows, MatrixRows.HalfRows
 
         private float scale(int r, int b) {
             return Float.float16ToFloat(scales.getAtIndex(LE_SHORT, (long) r * blocks + b));
+        }
+
+        @Override
+        float[] prepare(float[] x) {
+            return x;
         }
 
         @Override

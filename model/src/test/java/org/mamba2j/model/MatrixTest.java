@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Matrix.matmul (packed panels through the register-tiled GEMM) and matvec (the per-format fused
  * kernels) against a float64 triple loop over the weights as stored (F16/BF16 widened, Q8_0 quants
  * times scales), for every weight type, on shapes that leave every tail: rows off the panel width,
- * cols off the vector length, off the Q8_0 block and over one k panel, token counts off the register
+ * cols off the vector length, off the half kernels' 2L run, off the Q8_0 block and over one k panel, token counts off the register
  * tile and the token block, and enough tokens for a narrow matrix to split them across tasks.
  */
 class MatrixTest {
@@ -70,6 +70,31 @@ class MatrixTest {
                 m.row(s[0] - 1, row, 1);
                 for (int k = 0; k < s[1]; k++) assertEquals(W[(s[0] - 1) * s[1] + k], row[1 + k], 0, type + " row element " + k);
                 assertTrue(Float.isNaN(row[0]) && Float.isNaN(row[s[1] + 1]), type + " row wrote outside its range");
+            }
+        }
+    }
+
+    /**
+     * The F16 kernel multiplies x by 2^112 in place of each weight: |x| at and past 2^15 scales it
+     * by less (still a power of two), so huge and tiny inputs keep float32 accuracy too.
+     */
+    @Test
+    void f16MatvecKeepsHugeAndTinyInputsExact() throws IOException {
+        int rows = 9, cols = 2 * TileKernels.VL * 3 + 5;
+        Path dir = tmp.resolve("f16x");
+        Random r = new Random(5);
+        ModelInit.writeTensors(dir, WeightType.F16, Long.MAX_VALUE, sink -> sink.add("w", new long[] {rows, cols}, (start, buf, n) -> {
+            for (int i = 0; i < n; i++) buf[i] = (float) r.nextGaussian();
+        }));
+        try (SafeTensors st = SafeTensors.open(dir.resolve("model.safetensors"))) {
+            Matrix m = new Matrix(st.get("w"), rows, cols);
+            double[] W = storedWeights(st, "w", rows, cols);
+            for (float magnitude : new float[] {1e-30f, 1, 0x1p15f, 1e20f, 1e30f}) {
+                float[] x = new float[cols];
+                for (int k = 0; k < cols; k++) x[k] = (float) r.nextGaussian() * magnitude;
+                float[] y = new float[rows];
+                m.matvec(x, y);
+                assertClose(reference(W, rows, cols, x, 1), y, TOL, "f16 matvec, |x| ~ " + magnitude);
             }
         }
     }
@@ -155,13 +180,21 @@ class MatrixTest {
     }
 
     private static void assertClose(double[] ref, float[] got, String what) {
+        assertClose(ref, got, TOL, what);
+    }
+
+    private static void assertClose(double[] ref, float[] got, double tol, String what) {
+        double rel = relativeError(ref, got);
+        assertTrue(rel <= tol, what + ": ‖out − ref‖/‖ref‖ = " + rel + " > " + tol);   // NaN fails too
+    }
+
+    private static double relativeError(double[] ref, float[] got) {
         double diff = 0, norm = 0;
         for (int i = 0; i < ref.length; i++) {
             double d = got[i] - ref[i];
             diff += d * d;
             norm += ref[i] * ref[i];
         }
-        double rel = Math.sqrt(diff / norm);
-        assertTrue(rel <= TOL, what + ": ‖out − ref‖/‖ref‖ = " + rel + " > " + TOL);   // NaN fails too
+        return Math.sqrt(diff / norm);
     }
 }
