@@ -10,14 +10,10 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
-import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
-import uk.ac.manchester.tornado.api.enums.MMAShape;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
-import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -59,10 +55,6 @@ public final class MmaCheck {
                 case "--device" -> specs.add(args[++i]);
                 case "--time" -> time = true;
                 case "--tol" -> tol = Double.parseDouble(args[++i]);
-                case "--probe" -> {
-                    probe(DeviceSpec.parse(args[++i]), args[++i]);
-                    return;
-                }
                 default -> {
                     System.err.println("mma-check: unknown argument " + args[i]);
                     System.exit(2);
@@ -102,87 +94,6 @@ public final class MmaCheck {
         }
         System.out.println(rows + " rows, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
-    }
-
-    /** One warp, C (16×8) = A (16×16) · B (16×8): operands from floats through HalfFloat, optionally at a byte offset. */
-    public static void probeConvert(KernelContext kc, FloatArray a, FloatArray b, FloatArray c, int offset) {
-        int lane = kc.localIdx;
-        int[] as = kc.allocateIntLocalArray(256);
-        int[] bs = kc.allocateIntLocalArray(128);
-        for (int i = lane; i < 128; i += 32) {
-            as[i + offset / 4] = MmaTiles.pack(MmaTiles.half(a, 2 * i), MmaTiles.half(a, 2 * i + 1));
-        }
-        for (int i = lane; i < 64; i += 32) {
-            int k = i / 4, n = i % 4 * 2;
-            bs[i + offset / 8] = MmaTiles.pack(MmaTiles.half(b, k * 8 + n), MmaTiles.half(b, k * 8 + n + 1));
-        }
-        kc.localBarrier();
-        float[] acc = kc.mmaFragment(0f);
-        HalfFloat[] fa = kc.mmaLoadA(as, 16, offset);
-        HalfFloat[] fb = kc.mmaLoadB(bs, 16, offset / 2);
-        acc = kc.mma(fa, fb, acc, MMAShape.M16N8K16);
-        kc.mmaStore(acc, c, 0, 0, 8);
-    }
-
-    /** {@link #probeConvert} from fp16 patterns (no conversion), without byte offsets. */
-    public static void probeBits(KernelContext kc, ShortArray a, ShortArray b, FloatArray c) {
-        int lane = kc.localIdx;
-        int[] as = kc.allocateIntLocalArray(128);
-        int[] bs = kc.allocateIntLocalArray(64);
-        for (int i = lane; i < 128; i += 32) as[i] = MmaTiles.pack(a.get(2 * i) & 0xFFFF, a.get(2 * i + 1) & 0xFFFF);
-        for (int i = lane; i < 64; i += 32) {
-            int k = i / 4, n = i % 4 * 2;
-            bs[i] = MmaTiles.pack(b.get(k * 8 + n) & 0xFFFF, b.get(k * 8 + n + 1) & 0xFFFF);
-        }
-        kc.localBarrier();
-        float[] acc = kc.mmaFragment(0f);
-        HalfFloat[] fa = kc.mmaLoadA(as, 16);
-        HalfFloat[] fb = kc.mmaLoadB(bs, 16);
-        acc = kc.mma(fa, fb, acc, MMAShape.M16N8K16);
-        kc.mmaStore(acc, c, 0, 0, 8);
-    }
-
-    /** Runs one probe kernel ("bits", "convert", "offset") on one warp and prints its error against Java. */
-    private static void probe(DeviceSpec spec, String which) {
-        TornadoDevice device = TornadoDevices.device(spec);
-        Random r = new Random(3);
-        float[] a = new float[256], b = new float[128];
-        ShortArray ah = new ShortArray(256), bh = new ShortArray(128);
-        for (int i = 0; i < 256; i++) {
-            a[i] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextGaussian()));
-            ah.set(i, Float.floatToFloat16(a[i]));
-        }
-        for (int i = 0; i < 128; i++) {
-            b[i] = Float.float16ToFloat(Float.floatToFloat16((float) r.nextGaussian()));
-            bh.set(i, Float.floatToFloat16(b[i]));
-        }
-        FloatArray fa = FloatArray.fromArray(a), fb = FloatArray.fromArray(b), c = new FloatArray(128);
-        c.init(Float.NaN);
-        KernelContext kc = new KernelContext();
-        TaskGraph g = new TaskGraph("probe").transferToDevice(DataTransferMode.EVERY_EXECUTION, fa, fb, ah, bh);
-        switch (which) {
-            case "bits" -> g.task("k", MmaCheck::probeBits, kc, ah, bh, c);
-            case "convert" -> g.task("k", MmaCheck::probeConvert, kc, fa, fb, c, 0);
-            default -> g.task("k", MmaCheck::probeConvert, kc, fa, fb, c, 512);
-        }
-        g.transferToHost(DataTransferMode.EVERY_EXECUTION, c);
-        WorkerGrid1D grid = new WorkerGrid1D(32);
-        grid.setLocalWork(32, 1, 1);
-        try (TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot())) {
-            p.withDevice(device).withGridScheduler(new GridScheduler("probe.k", grid)).execute();
-        } catch (Exception e) {
-            System.out.println("probe " + which + " on " + spec + ": error " + String.valueOf(e).lines().findFirst().orElse(""));
-            return;
-        }
-        double worst = 0;
-        for (int m = 0; m < 16; m++) {
-            for (int n = 0; n < 8; n++) {
-                double ref = 0;
-                for (int k = 0; k < 16; k++) ref += (double) a[m * 16 + k] * b[k * 8 + n];
-                worst = Math.max(worst, Math.abs(c.get(m * 8 + n) - ref));
-            }
-        }
-        System.out.printf(Locale.ROOT, "probe %s on %s: max |c - ref| = %.3e%n", which, spec, worst);
     }
 
     private static String formatName(int format) {
