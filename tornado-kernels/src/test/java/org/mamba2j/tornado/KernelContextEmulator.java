@@ -91,15 +91,38 @@ public final class KernelContextEmulator {
             return mmaLoadA(aTile, wmmaK, 0);
         }
 
-        /** A 16×16: a0,a1 (g, 2t..), a2,a3 (g+8, 2t..), a4,a5 (g, 2t+8..), a6,a7 (g+8, 2t+8..). */
+        // PTX's m16n8k16 fragment layouts, g = lane / 4, t = lane % 4: the only place they are written.
+
+        /** Row of A element i (0..7) of a lane: a0,a1 and a4,a5 row g, a2,a3 and a6,a7 row g + 8. */
+        private static int aRow(int lane, int i) {
+            return lane / 4 + (i / 2) % 2 * 8;
+        }
+
+        /** Column of A element i: 2t and 2t + 1, plus 8 for a4..a7. */
+        private static int aCol(int lane, int i) {
+            return 2 * (lane % 4) + i % 2 + i / 4 * 8;
+        }
+
+        /** k-row of B element i (0..3): 2t and 2t + 1, plus 8 for b2, b3; its column is g. */
+        private static int bRow(int lane, int i) {
+            return 2 * (lane % 4) + i % 2 + i / 2 * 8;
+        }
+
+        /** Row of C/D element i (0..3): g, g + 8 for c2, c3. */
+        private static int cRow(int lane, int i) {
+            return lane / 4 + i / 2 * 8;
+        }
+
+        /** Column of C/D element i: 2t and 2t + 1. */
+        private static int cCol(int lane, int i) {
+            return 2 * (lane % 4) + i % 2;
+        }
+
+        /** A 16×16, each lane's eight elements ({@link #aRow}, {@link #aCol}). */
         @Override
         public HalfFloat[] mmaLoadA(int[] aTile, int wmmaK, int byteOffset) {
-            int g = lane() / 4, t = lane() % 4;
             HalfFloat[] f = new HalfFloat[8];
-            for (int i = 0; i < 8; i++) {
-                int row = g + ((i / 2) % 2) * 8, col = 2 * t + i % 2 + (i / 4) * 8;
-                f[i] = bits(half(aTile, byteOffset, 8, row, col));
-            }
+            for (int i = 0; i < 8; i++) f[i] = bits(half(aTile, byteOffset, 8, aRow(lane(), i), aCol(lane(), i)));
             return f;
         }
 
@@ -108,12 +131,11 @@ public final class KernelContextEmulator {
             return mmaLoadB(bTile, wmmaK, 0);
         }
 
-        /** B 16×8 (k-rows of 8 halves): b0,b1 (k 2t.., n g), b2,b3 (k 2t+8.., n g). */
+        /** B 16×8 (k-rows of 8 halves), each lane's four elements ({@link #bRow}, column g). */
         @Override
         public HalfFloat[] mmaLoadB(int[] bTile, int wmmaK, int byteOffset) {
-            int g = lane() / 4, t = lane() % 4;
             HalfFloat[] f = new HalfFloat[4];
-            for (int i = 0; i < 4; i++) f[i] = bits(half(bTile, byteOffset, 4, 2 * t + i % 2 + (i / 2) * 8, g));
+            for (int i = 0; i < 4; i++) f[i] = bits(half(bTile, byteOffset, 4, bRow(lane(), i), lane() / 4));
             return f;
         }
 
@@ -130,16 +152,15 @@ public final class KernelContextEmulator {
         /** D = A·B + C for the warp: every lane posts its fragments, then computes its own four outputs. */
         private float[] warpMma(HalfFloat[] fragA, HalfFloat[] fragB, float[] fragC, MMAShape shape, boolean bf16) {
             if (shape != MMAShape.M16N8K16) throw new UnsupportedOperationException("emulated MMA shape: m16n8k16 only, got " + shape);
-            int g = lane() / 4, t = lane() % 4;
+            int lane = lane();
             float[][] a = warps.a(localIdx / 32), b = warps.b(localIdx / 32);
-            for (int i = 0; i < 8; i++) a[g + ((i / 2) % 2) * 8][2 * t + i % 2 + (i / 4) * 8] = value(fragA[i], bf16);
-            for (int i = 0; i < 4; i++) b[2 * t + i % 2 + (i / 2) * 8][g] = value(fragB[i], bf16);
+            for (int i = 0; i < 8; i++) a[aRow(lane, i)][aCol(lane, i)] = value(fragA[i], bf16);
+            for (int i = 0; i < 4; i++) b[bRow(lane, i)][lane / 4] = value(fragB[i], bf16);
             localBarrier();
             float[] d = new float[4];
             for (int i = 0; i < 4; i++) {
-                int row = g + (i / 2) * 8, col = 2 * t + i % 2;
                 double s = fragC[i];
-                for (int k = 0; k < 16; k++) s += (double) a[row][k] * b[k][col];
+                for (int k = 0; k < 16; k++) s += (double) a[cRow(lane, i)][k] * b[k][cCol(lane, i)];
                 d[i] = (float) s;
             }
             localBarrier(); // the matrices are reused by the next mma
@@ -154,8 +175,7 @@ public final class KernelContextEmulator {
         /** D's four elements of this lane to c[(tileRow + row) · dimN + tileCol + col]. */
         @Override
         public void mmaStore(float[] fragD, FloatArray c, int tileRow, int tileCol, int dimN) {
-            int g = lane() / 4, t = lane() % 4;
-            for (int i = 0; i < 4; i++) c.set((tileRow + g + (i / 2) * 8) * dimN + tileCol + 2 * t + i % 2, fragD[i]);
+            for (int i = 0; i < 4; i++) c.set((tileRow + cRow(lane(), i)) * dimN + tileCol + cCol(lane(), i), fragD[i]);
         }
 
         @Override
