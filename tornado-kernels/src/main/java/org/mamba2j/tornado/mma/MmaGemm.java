@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.mma;
 
+import org.mamba2j.tornado.model.WeightFormat;
+
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.enums.MMAShape;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
@@ -36,6 +38,15 @@ public final class MmaGemm {
     private static final int K_STEP = 32;
 
     private MmaGemm() {
+    }
+
+    /** The {@code format} argument for weights the device keeps in {@code f}. */
+    public static int format(WeightFormat f) {
+        return switch (f) {
+            case F32 -> F32;
+            case F16 -> F16;
+            case BF16 -> BF16;
+        };
     }
 
     /**

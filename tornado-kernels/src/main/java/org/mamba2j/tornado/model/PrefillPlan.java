@@ -254,13 +254,8 @@ public final class PrefillPlan {
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            int format = switch (w.format((TornadoNativeArray) weights)) {
-                case F32 -> MmaGemm.F32;
-                case F16 -> MmaGemm.F16;
-                case BF16 -> MmaGemm.BF16;
-            };
             g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof ShortArray h ? h : b.noW16,
-                    format, wOff, target, n, k);
+                    MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
             if (accumulate != 0) {
                 g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
