@@ -57,6 +57,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      */
     public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm", "batchGemm");
 
+    /**
+     * The decode step's row kernels (the matrix-vector products and the SSD step): {@link WorkGroups#LANES}
+     * work items a row and reduce over the work-group, so their "local" is a power of two from LANES to 1024.
+     */
+    public static final List<String> ROW_KERNELS = List.of("matVec", "step");
+
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
@@ -369,6 +375,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
                 || (v.equals("scan") && !SCAN_KERNELS.contains(key)) || (v.equals("mma") && !MMA_KERNELS.contains(key))) {
             throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+        }
+        if (ROW_KERNELS.contains(key) && (kernel.local() < WorkGroups.LANES || kernel.local() > 1024 || Integer.bitCount(kernel.local()) != 1)) {
+            throw new IllegalArgumentException("kernel " + key + " computes rows of " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
+                    + WorkGroups.LANES + " to 1024, got " + kernel.local());
         }
         return kernel;
     }

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -62,8 +63,13 @@ public final class BatchKernels {
         int b = ctx.groupIdx / dInner;
         int hp = ctx.groupIdx - b * dInner;
         int mode = input.get(batch + b);
-        MixerKernels.ssdRow(ctx, hp, mode == RESTART ? 1 : 0, mode != HOLD ? 1 : 0, zxbcdt, b * (dInner + convDim + nheads), xbc,
-                b * convDim, states, b * stateStride + stateOff + hp * dstate, w, headsOff, y, b * dInner, nheads, headdim, ngroups, dstate);
+        float part = MixerKernels.ssdRow(ctx.localIdx, ctx.localGroupSizeX, hp, mode == RESTART ? 1 : 0, mode != HOLD ? 1 : 0, zxbcdt,
+                b * (dInner + convDim + nheads), xbc, b * convDim, states, b * stateStride + stateOff + hp * dstate, w, headsOff, nheads, headdim,
+                ngroups, dstate);
+        float sum = WorkGroups.sum(ctx, part);
+        if (ctx.localIdx == 0) {
+            y.set(b * dInner + hp, sum + w.get(headsOff + 2 * nheads + hp / headdim) * xbc.get(b * convDim + hp));
+        }
     }
 
     /** {@link #normGemm}'s operand: the rows of x RMS-normalized (the block's norm before in_proj, norm_f before the lm_head). */

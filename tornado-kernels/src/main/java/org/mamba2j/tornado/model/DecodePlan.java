@@ -2,6 +2,8 @@ package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
 
+import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -13,6 +15,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.Arrays;
 
@@ -68,28 +71,28 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 17+13+11 arguments, 6 of them written
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 15+10+12 arguments, 6 of them written
      * (zxbcdt, conv state, xbc; SSM state, y; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 41;
+    static final int ARGS_PER_BLOCK = 37;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (4 arguments, 5 from 16-bit weights) and head (norm_f + lm_head, 8). */
+    /** The graph's other tasks: embed (4 arguments, 5 from 16-bit weights) and head (norm_f + lm_head, 11). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 13;
+    static final int EDGE_ARGS = 16;
 
     static final int NODES_PER_OBJECT = 3;
     /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + WRITES_PER_BLOCK + 8;
     /**
-     * Every graph: context and buffer-set nodes, the shared objects (control, residual, states, 3
-     * scratch buffers, the KernelContext, logits; the weights: small, embedding, lm_head and up to 8
-     * slabs of projections), the edge tasks with their writes and the logits' copy-out, and the
-     * scalars all blocks share; rounded up.
+     * Every graph: context and buffer-set nodes, the shared objects (control, shape, residual, states,
+     * 3 scratch buffers, the 2 stand-ins for the other weight format, the KernelContext, logits; the
+     * weights: small, embedding, lm_head and up to 8 slabs of projections), the edge tasks with their
+     * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
      */
-    static final int NODES_PER_GRAPH = 2 + 19 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
+    static final int NODES_PER_GRAPH = 2 + 22 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
     static final int BYTECODE_PER_BLOCK = 700;
-    static final int BYTECODE_PER_GRAPH = 12 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
+    static final int BYTECODE_PER_GRAPH = 15 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
 
     private final MixerDims dims;
     private final IntArray control = new IntArray(2);
@@ -118,11 +121,12 @@ public final class DecodePlan {
         FloatArray residual = new FloatArray(dims.dModel());
         FloatArray states = new FloatArray(ps.size());
         this.resumed = new FloatArray(ps.size());
-        Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
+        Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
+                new FloatArray(dims.dInner()), new FloatArray(1), new ShortArray(1));
         Object[] weights = w.all();
-        plan.reserve("decode", control, logits, residual, states, resumed, s.zxbcdt, s.xbc, s.y);
+        plan.reserve("decode", control, logits, residual, states, resumed, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
-        Object[] own = {control, residual, s.zxbcdt, s.xbc, s.y};
+        Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
         GridScheduler grids = plan.grids();
         KernelContext ctx = new KernelContext();
 
@@ -136,19 +140,16 @@ public final class DecodePlan {
         TaskGraph g = new TaskGraph("decode")
                 .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.y);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
                 (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
-        if (w.lmHead() instanceof ShortArray h16) {
-            g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
-        } else {
-            g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), (FloatArray) w.lmHead(), logits, dims.dModel(), dims.eps());
-        }
+        g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
+                MixerKernels.format(w.format((TornadoNativeArray) w.lmHead())), logits, dims.vocab(), dims.dModel(), dims.eps());
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        grids.addWorkerGrid(g.getTaskGraphName() + ".head", grid(dims.vocab() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(g.getTaskGraphName() + ".head", rowGrid(dims.vocab(), local.matVec()));
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
@@ -161,7 +162,18 @@ public final class DecodePlan {
         return out;
     }
 
-    private record Scratch(FloatArray zxbcdt, FloatArray xbc, FloatArray y) {
+    /** The model's shape for the block kernels, the blocks' shared activations, and the row kernels' unused weight array of the other format. */
+    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray noW32, ShortArray noW16) {
+    }
+
+    /** {@code weights} as the row kernels' float32 argument, or the unused stand-in. */
+    private static FloatArray w32(Object weights, Scratch s) {
+        return weights instanceof FloatArray f ? f : s.noW32;
+    }
+
+    /** {@code weights} as the row kernels' 16-bit argument, or the unused stand-in. */
+    private static ShortArray w16(Object weights, Scratch s) {
+        return weights instanceof ShortArray h ? h : s.noW16;
     }
 
     /**
@@ -197,26 +209,22 @@ public final class DecodePlan {
         PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
-        if (w.slab(l) instanceof ShortArray h) {
-            g.task(p + "normInProjConv", MixerKernels::normInProjConv16, ctx, control, residual, small, sm + o.norm(), h, big + o.inProj(),
-                    s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
-        } else {
-            g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + o.norm(), (FloatArray) w.slab(l),
-                    big + o.inProj(), s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
-        }
-        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(),
-                s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate());
-        if (w.slab(l) instanceof ShortArray h) {
-            g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate16, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(), h,
-                    big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
-        } else {
-            g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(),
-                    (FloatArray) w.slab(l), big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
-        }
+        Object slab = w.slab(l);
+        int format = MixerKernels.format(w.format((TornadoNativeArray) slab));
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm + o.norm(), w32(slab, s),
+                w16(slab, s), format, big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc);
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y);
+        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(), w32(slab, s),
+                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps());
         String at = g.getTaskGraphName() + "." + p;
-        grids.addWorkerGrid(at + "normInProjConv", grid(d.dInProj() * local.matVec(), local.matVec()));
-        grids.addWorkerGrid(at + "ssd", grid(d.dInner() * local.step(), local.step()));
-        grids.addWorkerGrid(at + "gatedOutProj", grid(d.dModel() * local.matVec(), local.matVec()));
+        grids.addWorkerGrid(at + "normInProjConv", rowGrid(d.dInProj(), local.matVec()));
+        grids.addWorkerGrid(at + "ssd", rowGrid(d.dInner(), local.step()));
+        grids.addWorkerGrid(at + "gatedOutProj", rowGrid(d.dModel(), local.matVec()));
+    }
+
+    /** A row kernel's grid: {@code rows} rows of {@link WorkGroups#LANES} work items, work-groups of {@code local}. */
+    static WorkerGrid rowGrid(int rows, int local) {
+        return grid(Grids.roundUp(rows, local / WorkGroups.LANES) * WorkGroups.LANES, local);
     }
 
     private static WorkerGrid grid(int global, int local) {

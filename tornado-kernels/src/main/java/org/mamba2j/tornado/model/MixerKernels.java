@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -70,36 +71,101 @@ public final class MixerKernels {
         }
     }
 
-    /**
-     * zxbcdt[row] = W[row, :] · rmsNorm(x)   (dInProj rows), then for a row of x | B | C
-     * (xbcOffset ≤ row < xbcOffset + convDim) that channel's causal conv step and SiLU into xbc:
-     * in_proj (at W[wOff]) with the block's RMSNorm (its weight at small[normOff]) and the conv folded
-     * in. One work-group per row; each recomputes mean(x²) over the d_model inputs it reads anyway,
-     * which costs less than a separate task, and the conv of a channel needs only its own row, so
-     * work item 0 does it once the row is summed. The conv window of channel c sits at
-     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
-     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) starts at small[convWOff], convB
-     * (convDim) right after it.
+    /** Weight formats, the {@code format} argument of the row kernels: float32 in w32; F16 or BF16 patterns in w16. */
+    public static final int F32 = 0, F16 = 1, BF16 = 2;
+    /** The longest vector a row kernel stages in local memory: d_inner of the largest Mamba-2 (8b) is 8192. */
+    public static final int MAX_STAGED = 8192;
+
+    /*
+     * The block kernels' shape argument: the model's dimensions, one IntArray uploaded once, so the
+     * block tasks take one argument for them where each int would take one (task arguments are what
+     * fills TornadoVM's 8 KiB of graph code first: see DecodePlan).
      */
-    public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, FloatArray w,
-                                      int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
-                                      FloatArray xbc, int xbcOffset, int convDim, int dConv) {
-        float dot = normedRowDot(ctx, x, small, normOff, w, wOff, cols, eps);
-        storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
+    public static final int D_MODEL = 0, D_IN_PROJ = 1, D_INNER = 2, CONV_DIM = 3, D_CONV = 4, NHEADS = 5, HEADDIM = 6, NGROUPS = 7, DSTATE = 8;
+    public static final int SHAPE_LENGTH = 9;
+
+    /** The shape argument of the block kernels for a model of dimensions d. */
+    public static IntArray shape(MixerDims d) {
+        IntArray s = new IntArray(SHAPE_LENGTH);
+        s.set(D_MODEL, d.dModel());
+        s.set(D_IN_PROJ, d.dInProj());
+        s.set(D_INNER, d.dInner());
+        s.set(CONV_DIM, d.convDim());
+        s.set(D_CONV, d.dConv());
+        s.set(NHEADS, d.nheads());
+        s.set(HEADDIM, d.headdim());
+        s.set(NGROUPS, d.ngroups());
+        s.set(DSTATE, d.dstate());
+        return s;
     }
 
-    /** {@link #normInProjConv} with 16-bit in_proj weights. */
-    public static void normInProjConv16(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, ShortArray w,
-                                        int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
-                                        FloatArray xbc, int xbcOffset, int convDim, int dConv) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, wOff, cols, eps);
-        storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
+    /** The {@code format} argument for weights the device keeps in {@code f}. */
+    public static int format(WeightFormat f) {
+        return switch (f) {
+            case F32 -> F32;
+            case F16 -> F16;
+            case BF16 -> BF16;
+        };
     }
 
-    private static void storeRowAndConv(KernelContext ctx, float dot, IntArray control, FloatArray zxbcdt, FloatArray state, int convAt,
-                                        FloatArray small, int convWOff, FloatArray xbc, int xbcOffset, int convDim, int dConv) {
-        if (ctx.localIdx == 0) {
-            int row = ctx.groupIdx;
+    /** Weight element i from w32 (F32) or w16 (16-bit patterns, decoded through the table at the head of small). */
+    static float weight(FloatArray w32, ShortArray w16, FloatArray small, int format, int i) {
+        return format == F32 ? w32.get(i) : w16(w16, small, i);
+    }
+
+    /*
+     * The row kernels (normInProjConv, normMatVecOut, gatedMatVecAccumulate): out[row] = W[row, :] · v
+     * for a vector v that every row shares, a norm of the activations. A work-group of L work items
+     * first stages v in local memory (and reduces its norm statistics once), then computes L / LANES
+     * rows, LANES work items a row (a warp on NVIDIA) reading the row in coalesced runs, four loads in
+     * flight each, against the staged v; a row's sum is a five-step tree (WorkGroups.laneSum). The
+     * weights are the only global stream, so the kernels run at the speed of reading them. The
+     * staging, the dot loop and every local-array access stay in the kernel method: TornadoVM 5.2
+     * addresses a local array handed to a helper as a global one (docs/tensor-cores.md).
+     */
+
+    /**
+     * zxbcdt[row] = W[row, :] · rmsNorm(x)   (rows = d_in_proj), then for a row of x | B | C
+     * (d_inner ≤ row < d_inner + convDim) that channel's causal conv step and SiLU into xbc:
+     * in_proj (at W[wOff], as {@code format} says) with the block's RMSNorm (its weight at small[normOff])
+     * and the conv folded in (a row kernel, see above). The conv window of channel c sits at
+     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
+     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in
+     * small ({@link PackedBlock}), convB (convDim) right after it.
+     */
+    public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
+                                      FloatArray w32, ShortArray w16, int format, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
+                                      int convAt, FloatArray xbc) {
+        int cols = shape.get(D_MODEL);
+        int rows = shape.get(D_IN_PROJ);
+        int xbcOffset = shape.get(D_INNER);
+        int convDim = shape.get(CONV_DIM);
+        int dConv = shape.get(D_CONV);
+        int convWOff = normOff + cols;
+        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        float squares = 0f;
+        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+            float xi = x.get(i);
+            squares += xi * xi;
+            v[i] = xi * small.get(normOff + i);
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
+        int lane = ctx.localIdx % WorkGroups.LANES;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int base = wOff + Math.min(row, rows - 1) * cols;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = lane;
+        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+        }
+        for (; i < cols; i += WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+        }
+        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
+        if (lane == 0 && row < rows) {
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
             // 0 <= c < convDim, written so that Graal does not fold it into the unsigned c |<| convDim:
@@ -111,107 +177,85 @@ public final class MixerKernels {
         }
     }
 
-    /** out[row] = W[row, :] · rmsNorm(x; small[normOff..])   (rows): norm_f and the lm_head into the logits. */
-    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w, FloatArray out, int cols,
-                                     float eps) {
-        float dot = normedRowDot(ctx, x, small, normOff, w, 0, cols, eps);
-        if (ctx.localIdx == 0) {
-            out.set(ctx.groupIdx, dot);
-        }
-    }
-
-    /** {@link #normMatVecOut} with a 16-bit lm_head. */
-    public static void normMatVecOut16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, FloatArray out, int cols,
-                                       float eps) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, 0, cols, eps);
-        if (ctx.localIdx == 0) {
-            out.set(ctx.groupIdx, dot);
-        }
-    }
-
-    private static float normedRowDot(KernelContext ctx, FloatArray x, FloatArray norm, int normOff, FloatArray w, int wOff,
-                                      int cols, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int base = wOff + ctx.groupIdx * cols;
+    /**
+     * out[row] = W[row, :] · rmsNorm(x; small[normOff..])   (rows = vocab): norm_f and the lm_head
+     * into the logits, a row kernel (see above).
+     */
+    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, ShortArray w16, int format,
+                                     FloatArray out, int rows, int cols, float eps) {
+        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         float squares = 0f;
-        float dot = 0f;
-        for (int i = lid; i < cols; i += size) {
-            float v = x.get(i);
-            squares += v * v;
-            dot += w.get(base + i) * v * norm.get(normOff + i);
+        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+            float xi = x.get(i);
+            squares += xi * xi;
+            v[i] = xi * small.get(normOff + i);
         }
-        return normedSum(ctx, squares, dot, cols, eps);
-    }
-
-    private static float normedRowDot16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, int wOff,
-                                        int cols, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int base = wOff + ctx.groupIdx * cols;
-        float squares = 0f;
-        float dot = 0f;
-        for (int i = lid; i < cols; i += size) {
-            float v = x.get(i);
-            squares += v * v;
-            dot += w16(w, small, base + i) * v * small.get(normOff + i);
-        }
-        return normedSum(ctx, squares, dot, cols, eps);
-    }
-
-    /** The work-group's dot product times rsqrt(mean(x²) + eps), from each work item's partial sums. */
-    private static float normedSum(KernelContext ctx, float squares, float dot, int cols, float eps) {
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        return WorkGroups.sum(ctx, dot) * scale;
+        int lane = ctx.localIdx % WorkGroups.LANES;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int base = Math.min(row, rows - 1) * cols;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = lane;
+        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+        }
+        for (; i < cols; i += WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+        }
+        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
+        if (lane == 0 && row < rows) {
+            out.set(row, dot);
+        }
     }
 
     /**
-     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows): out_proj (at W[wOff]) onto the residual
-     * stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each group of
-     * groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm weight at small[normOff].
-     * z is the head of zxbcdt. Every work-group recomputes the group statistics from the d_inner
-     * values it reads anyway.
+     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows = d_model): out_proj (at W[wOff]) onto the
+     * residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each
+     * group of groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm weight at
+     * small[normOff], groups as the shape says; z is the head of zxbcdt. A row kernel (see above): g and the group scales are
+     * computed once per work-group.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff, FloatArray w,
-                                             int wOff, FloatArray acc, int cols, int groupSize, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int base = wOff + ctx.groupIdx * cols;
-        float total = 0f;
+    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff,
+                                             FloatArray w32, ShortArray w16, int format, int wOff, FloatArray acc, float eps) {
+        int rows = shape.get(D_MODEL);
+        int cols = shape.get(D_INNER);
+        int groupSize = cols / shape.get(NGROUPS);
+        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+            v[i] = gated(y, zxbcdt, i);
+        }
+        ctx.localBarrier();
         for (int g0 = 0; g0 < cols; g0 += groupSize) {
             float squares = 0f;
-            float dot = 0f;
-            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float g = gated(y, zxbcdt, i);
-                squares += g * g;
-                dot += w.get(base + i) * g * small.get(normOff + i);
+            for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                squares += v[i] * v[i];
             }
-            total += normedSum(ctx, squares, dot, groupSize, eps);
-        }
-        if (lid == 0) {
-            acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
-        }
-    }
-
-    /** {@link #gatedMatVecAccumulate} with 16-bit out_proj weights. */
-    public static void gatedMatVecAccumulate16(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff, ShortArray w,
-                                               int wOff, FloatArray acc, int cols, int groupSize, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int base = wOff + ctx.groupIdx * cols;
-        float total = 0f;
-        for (int g0 = 0; g0 < cols; g0 += groupSize) {
-            float squares = 0f;
-            float dot = 0f;
-            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float g = gated(y, zxbcdt, i);
-                squares += g * g;
-                dot += w16(w, small, base + i) * g * small.get(normOff + i);
+            float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
+            for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                v[i] = v[i] * scale * small.get(normOff + i);
             }
-            total += normedSum(ctx, squares, dot, groupSize, eps);
         }
-        if (lid == 0) {
-            acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
+        ctx.localBarrier();
+        int lane = ctx.localIdx % WorkGroups.LANES;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int base = wOff + Math.min(row, rows - 1) * cols;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = lane;
+        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+        }
+        for (; i < cols; i += WorkGroups.LANES) {
+            d0 += weight(w32, w16, small, format, base + i) * v[i];
+        }
+        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3));
+        if (lane == 0 && row < rows) {
+            acc.set(row, acc.get(row) + dot);
         }
     }
 
@@ -247,28 +291,41 @@ public final class MixerKernels {
     /**
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
-     * One work-group per (head, channel) row of the SSM state (nheads·headdim, dstate), which starts
-     * at state[stateOff]: its work items walk the row's dstate entries side by side, so the state,
-     * by far the most data the step touches, is read and written in coalesced runs; y is the row's
-     * work-group sum. From w[headsOff] (the small weights) sit, as {@link PackedBlock} lays them out, dt bias | A (as
-     * −exp(A_log)) | D (nheads each) | dtMin, dtMax: one offset for all, as every task argument costs
-     * room in TornadoVM's fixed 8 KiB graph code.
+     * A row kernel: LANES work items per (head, channel) row of the SSM state (nheads·headdim,
+     * dstate), which starts at state[stateOff], local / LANES rows a work-group; the work items of a
+     * row walk its dstate entries side by side, so the state, by far the most data the step touches,
+     * is read and written in coalesced runs; y is the row's sum. From w[headsOff] (the small weights)
+     * sit, as {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) |
+     * dtMin, dtMax: one offset for all, as every task argument costs room in TornadoVM's fixed 8 KiB
+     * graph code.
      */
-    public static void ssdStep(KernelContext ctx, IntArray control, FloatArray zxbcdt, FloatArray xbc, FloatArray state, int stateOff,
-                               FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups, int dstate) {
-        int hp = ctx.groupIdx;
-        ssdRow(ctx, hp, control.get(1), 1, zxbcdt, 0, xbc, 0, state, stateOff + hp * dstate, w, headsOff, y, 0, nheads, headdim, ngroups, dstate);
+    public static void ssdStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray state,
+                               int stateOff, FloatArray w, int headsOff, FloatArray y) {
+        int nheads = shape.get(NHEADS);
+        int headdim = shape.get(HEADDIM);
+        int ngroups = shape.get(NGROUPS);
+        int dstate = shape.get(DSTATE);
+        int rows = nheads * headdim;
+        int lane = ctx.localIdx % WorkGroups.LANES;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int hp = Math.min(row, rows - 1);
+        float part = ssdRow(lane, WorkGroups.LANES, hp, control.get(1), row < rows ? 1 : 0, zxbcdt, 0, xbc, 0, state, stateOff + hp * dstate, w,
+                headsOff, nheads, headdim, ngroups, dstate);
+        float sum = WorkGroups.laneSum(ctx, part);
+        if (lane == 0 && row < rows) {
+            y.set(hp, sum + w.get(headsOff + 2 * nheads + hp / headdim) * xbc.get(hp));
+        }
     }
 
     /**
-     * The SSD step of one (head, channel) row hp of one sequence, its work-group's share of
-     * {@link #ssdStep}: that sequence's zxbcdt, xbc and y start at zOff, xOff and yOff, the row's
-     * state at state[so]. fresh != 0: the state restarts from zero; update == 0 leaves it unchanged
-     * (a batch slot that sits a step out).
+     * One work item's share of the SSD step of (head, channel) row hp of one sequence: it updates
+     * the row's state entries lane, lane + lanes, ... < dstate and returns their part of y's sum
+     * (without D·x). That sequence's zxbcdt and xbc start at zOff and xOff, the row's state at
+     * state[so]. fresh != 0: the state restarts from zero; update == 0 leaves it unchanged (a batch
+     * slot that sits a step out).
      */
-    static void ssdRow(KernelContext ctx, int hp, int fresh, int update, FloatArray zxbcdt, int zOff, FloatArray xbc, int xOff,
-                       FloatArray state, int so, FloatArray w, int headsOff, FloatArray y, int yOff, int nheads, int headdim,
-                       int ngroups, int dstate) {
+    static float ssdRow(int lane, int lanes, int hp, int fresh, int update, FloatArray zxbcdt, int zOff, FloatArray xbc, int xOff,
+                        FloatArray state, int so, FloatArray w, int headsOff, int nheads, int headdim, int ngroups, int dstate) {
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
         int dInner = nheads * headdim;
@@ -281,10 +338,9 @@ public final class MixerKernels {
         float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
         dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
         float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
-        float x = xbc.get(xOff + hp);
-        float xdt = x * dt;
+        float xdt = xbc.get(xOff + hp) * dt;
         float acc = 0f;
-        for (int n = ctx.localIdx; n < dstate; n += ctx.localGroupSizeX) {
+        for (int n = lane; n < dstate; n += lanes) {
             float prev = fresh != 0 ? 0f : state.get(so + n);
             float v = decay * prev + xdt * xbc.get(bOff + n);
             if (update != 0) {
@@ -292,9 +348,6 @@ public final class MixerKernels {
             }
             acc += v * xbc.get(cOff + n);
         }
-        float sum = WorkGroups.sum(ctx, acc);
-        if (ctx.localIdx == 0) {
-            y.set(yOff + hp, sum + w.get(headsOff + 2 * nheads + h) * x);
-        }
+        return acc;
     }
 }

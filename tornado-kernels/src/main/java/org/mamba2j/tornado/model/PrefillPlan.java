@@ -7,6 +7,7 @@ import org.mamba2j.model.MixerDims;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.SsdTasks;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
@@ -69,9 +70,9 @@ public final class PrefillPlan {
     static final int ARGS_PER_BLOCK = 121;
     static final int WRITES_PER_BLOCK = 21;
     static final int OBJECTS_PER_BLOCK = 3;
-    /** embedRows (7 from 16-bit weights), lastRow, head (norm_f + lm_head): 7 + 5 + 8 arguments. */
+    /** embedRows (7 from 16-bit weights), lastRow, head (norm_f + lm_head): 7 + 5 + 11 arguments. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 20;
+    static final int EDGE_ARGS = 23;
     /**
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
@@ -150,14 +151,13 @@ public final class PrefillPlan {
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
-        if (w.lmHead() instanceof ShortArray h16) {
-            g.task("head", MixerKernels::normMatVecOut16, ctx, b.last, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
-        } else {
-            g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), (FloatArray) w.lmHead(), logits, dims.dModel(), dims.eps());
-        }
+        Object head = w.lmHead();
+        g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : b.noW32,
+                head instanceof ShortArray h ? h : b.noW16, MixerKernels.format(w.format((TornadoNativeArray) head)), logits, dims.vocab(),
+                dims.dModel(), dims.eps());
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         int matVec = cfg.kernel("matVec").local();
-        grid(g, "head", new int[]{matVec}, rows -> new int[]{dims.vocab() * matVec});
+        grid(g, "head", new int[]{matVec}, rows -> new int[]{Grids.roundUp(dims.vocab(), matVec / WorkGroups.LANES) * WorkGroups.LANES});
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
@@ -177,7 +177,7 @@ public final class PrefillPlan {
         final FloatArray y, gated;                                          // (rows, dInner)
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
         final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
-        final FloatArray noW32;                                             // the tensor-core GEMM's unused weight array
+        final FloatArray noW32;                                             // the tensor-core GEMM's and the head's unused weight array
         final ShortArray noW16;
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {

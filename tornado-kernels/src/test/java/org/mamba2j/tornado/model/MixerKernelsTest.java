@@ -9,6 +9,7 @@ import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.tornado.KernelContextEmulator;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -69,17 +70,18 @@ class MixerKernelsTest {
     }
 
     /**
-     * A block's packed weights and conv states for normInProjConv, at ragged offsets: norm at 0, then
-     * in_proj (rows, cols) at wOff, convW (convDim, dConv) at convWOff with convB right after; the
-     * conv windows at convAt inside a larger states array, as other blocks' states surround them.
+     * A block's packed weights and conv states for normInProjConv, at ragged offsets: norm at 0, convW
+     * (convDim, dConv) right after it at convWOff = cols with convB right after, then in_proj (rows,
+     * cols) at wOff; the conv windows at convAt inside a larger states array, as other blocks' states
+     * surround them.
      */
     record InProjConv(int rows, int cols, int xbcOffset, int convDim, int dConv, int wOff, int convWOff, int convAt,
                       float[] x, float[] w, float[] state) {
 
         static InProjConv random(MixerKernelsTest t, int rows, int cols, int xbcOffset, int convDim, int dConv) {
-            int wOff = cols + 11, convWOff = wOff + rows * cols + 3, convAt = 7;
+            int convWOff = cols, wOff = convWOff + convDim * (dConv + 1) + 11, convAt = 7;
             return new InProjConv(rows, cols, xbcOffset, convDim, dConv, wOff, convWOff, convAt, t.randn(cols),
-                    t.randn(convWOff + convDim * (dConv + 1) + 4), t.randn(convAt + convDim * (dConv - 1) + 5));
+                    t.randn(wOff + rows * cols + 4), t.randn(convAt + convDim * (dConv - 1) + 5));
         }
 
         InProjConv withState(float[] s) {
@@ -90,19 +92,35 @@ class MixerKernelsTest {
         float[][] run(int reset, int local) {
             FloatArray zx = poisoned(rows), xbc = poisoned(convDim + 2), st = off(state), xs = off(x), ws = off(w);
             IntArray control = IntArray.fromElements(3, reset);
-            KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control,
-                    xs, ws, 0, ws, wOff, zx, cols, 1e-5f, st, convAt, convWOff, xbc, xbcOffset, convDim, dConv));
+            IntArray shape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
+            KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, shape,
+                    xs, ws, 0, ws, NO_W16, MixerKernels.F32, wOff, zx, 1e-5f, st, convAt, xbc));
             return new float[][]{zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
         }
     }
 
+    /** The row kernels' stand-in for the 16-bit weights of a float32 model. */
+    static final ShortArray NO_W16 = new ShortArray(1);
+    /** The row kernels' stand-in for the float32 weights of a 16-bit model. */
+    static final FloatArray NO_W32 = new FloatArray(1);
+
+    /** A block kernel's shape argument (MixerKernels.shape) with these dimensions. */
+    static IntArray shape(int dModel, int dInProj, int dInner, int convDim, int dConv, int nheads, int headdim, int ngroups, int dstate) {
+        return IntArray.fromElements(dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate);
+    }
+
+    /** Work items of a row kernel's grid: rows of LANES, whole work-groups of local (as DecodePlan.rowGrid). */
+    static int rowItems(int rows, int local) {
+        return Math.toIntExact(DecodePlan.rowGrid(rows, local).getGlobalWork()[0]);
+    }
+
     @ParameterizedTest
     @CsvSource({
-            "37,768,128,5,24,4",   // rows before and after the conv channels
-            "13,100,32,0,13,4",    // every row a conv channel
-            "21,50,16,9,12,3",     // the channels end at the last row
-            "8,3,4,2,3,2",         // fewer inputs than work items; a one-input window
-            "3,2560,1024,1,1,4"})  // one channel between two plain rows
+            "37,768,128,5,24,4",   // rows before and after the conv channels; the last group half full
+            "13,100,32,0,13,4",    // every row a conv channel; a row a group
+            "21,50,64,9,12,3",     // the channels end at the last row
+            "8,3,32,2,3,2",        // fewer inputs than lanes; a one-input window
+            "4,2560,1024,1,2,4"})  // two channels between plain rows; most rows of the group past the end
     void normInProjConvMatchesNormInProjThenConv(int rows, int cols, int local, int xbcOffset, int convDim, int dConv) {
         InProjConv c = InProjConv.random(this, rows, cols, xbcOffset, convDim, dConv);
         float[][] out = c.run(0, local);
@@ -129,24 +147,74 @@ class MixerKernelsTest {
         for (int i = c.convAt() + convDim * win; i < st.length; i++) assertTrue(st[i] == c.state()[i], "state after the block's windows changed");
     }
 
+    /**
+     * The row kernels read 16-bit weights through the decode table at the head of small: the lm_head
+     * and out_proj in F16 and BF16 against float64 over the decoded patterns, and the same patterns
+     * read as the other format give a different answer (the format argument is what picks the decode).
+     */
+    @ParameterizedTest
+    @CsvSource({"F16,BF16", "BF16,F16"})
+    void rowKernelsDecode16BitWeights(WeightFormat format, WeightFormat other) {
+        int rows = 37, cols = 300, local = 128, table = WeightFormat.TABLE_SIZE;
+        float[] w = randn(rows * cols), x = randn(cols), norm = randn(cols);
+        short[] bits = new short[w.length];
+        float[] decoded = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            bits[i] = format == WeightFormat.F16 ? Float.floatToFloat16(w[i]) : (short) (Float.floatToIntBits(w[i]) >>> 16);
+            decoded[i] = format.toFloat(bits[i]);
+        }
+        float[] small = new float[table + cols];
+        System.arraycopy(format.table(), 0, small, 0, table);
+        System.arraycopy(norm, 0, small, table, cols);
+        FloatArray smallA = off(small), xa = off(x), out = poisoned(rows);
+        ShortArray wa = ShortArray.fromArray(bits);
+        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
+                k -> MixerKernels.normMatVecOut(k, xa, smallA, table, NO_W32, wa, MixerKernels.format(format), out, rows, cols, 1e-5f));
+        assertRel("normMatVecOut " + format, out.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-6);
+
+        float[] y = randn(cols), zx = randn(cols);
+        FloatArray acc = new FloatArray(rows), ya = off(y), zxa = off(zx);
+        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
+                k -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, cols, 1, 1, 1, 1, 2, 1), ya, zxa, smallA, table, NO_W32, wa,
+                        MixerKernels.format(format), 0, acc, 1e-5f));
+        double[] gated = new double[cols];
+        for (int g = 0; g < 2; g++) {
+            double ss = 0;
+            for (int i = g * cols / 2; i < (g + 1) * cols / 2; i++) {
+                gated[i] = y[i] * silu(zx[i]);
+                ss += gated[i] * gated[i];
+            }
+            for (int i = g * cols / 2; i < (g + 1) * cols / 2; i++) gated[i] *= norm[i] / Math.sqrt(ss / (cols / 2) + 1e-5);
+        }
+        assertRel("gatedMatVecAccumulate " + format, acc.toHeapArray(), matVec(decoded, 0, gated, rows), 1e-6);
+
+        System.arraycopy(other.table(), 0, small, 0, table);
+        FloatArray wrongTable = off(small), wrong = poisoned(rows);
+        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
+                k -> MixerKernels.normMatVecOut(k, xa, wrongTable, table, NO_W32, wa, MixerKernels.format(other), wrong, rows, cols, 1e-5f));
+        assertThrows(AssertionError.class, () -> assertRel("as " + other, wrong.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-3));
+    }
+
     @Test
     void normMatVecOutWritesTheLogits() {
-        int rows = 19, cols = 64, local = 32;
+        int rows = 19, cols = 200, local = 64;
         float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
         FloatArray out = poisoned(rows), wa = off(w), normA = off(norm), xa = off(x);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, out, cols, 1e-5f));
+        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
+                k -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, NO_W16, MixerKernels.F32, out, rows, cols, 1e-5f));
         assertRel("normMatVecOut", out.toHeapArray(), matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
     }
 
     @ParameterizedTest
-    @CsvSource({"4,48,32", "1,96,64", "2,40,16"})
+    @CsvSource({"4,48,32", "1,96,64", "2,40,128", "3,200,256"})
     void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local) {
         int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1,
-                k -> MixerKernels.gatedMatVecAccumulate(k, ya, zxa, wa, normOff, wa, wOff, accA, dInner, groupSize, 1e-5f));
+        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
+                k -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
+                        MixerKernels.F32, wOff, accA, 1e-5f));
         float[] acc = accA.toHeapArray();
         double[] gated = new double[dInner];
         for (int g = 0; g < groups; g++) {
@@ -165,7 +233,7 @@ class MixerKernelsTest {
 
     @Test
     void ssdStepMatchesRecurrence() {
-        int H = 6, P = 8, G = 2, N = 16, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
+        int H = 6, P = 6, G = 2, N = 40, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
         int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
         float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6);
@@ -176,8 +244,8 @@ class MixerKernelsTest {
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
         FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray control = IntArray.fromElements(0, 0);
-        KernelContextEmulator.run(H * P * 4, 1, 1, 4, 1, 1,
-                k -> MixerKernels.ssdStep(k, control, zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, H, P, G, N));
+        KernelContextEmulator.run(rowItems(H * P, 128), 1, 1, 128, 1, 1,
+                k -> MixerKernels.ssdStep(k, control, shape(1, 1, dInner, 1, 1, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA));
         float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -210,13 +278,14 @@ class MixerKernelsTest {
         FloatArray dirty = off(randn(H * P * N)), clean = new FloatArray(H * P * N), yDirty = poisoned(dInner), yClean = poisoned(dInner);
         FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
-        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, fresh, zxa, xbcA, dirty, 0, packedA, 0, yDirty, H, P, G, N));
-        KernelContextEmulator.run(H * P * 8, 1, 1, 8, 1, 1, k -> MixerKernels.ssdStep(k, keep, zxa, xbcA, clean, 0, packedA, 0, yClean, H, P, G, N));
+        IntArray shape = shape(1, 1, dInner, 1, 1, H, P, G, N);
+        KernelContextEmulator.run(rowItems(H * P, 64), 1, 1, 64, 1, 1, k -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty));
+        KernelContextEmulator.run(rowItems(H * P, 64), 1, 1, 64, 1, 1, k -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean));
         assertTrue(Arrays.equals(yClean.toHeapArray(), yDirty.toHeapArray()) && Arrays.equals(clean.toHeapArray(), dirty.toHeapArray()));
         InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
         float[] zeroed = conv.state().clone();
         Arrays.fill(zeroed, conv.convAt(), conv.convAt() + conv.convDim() * (conv.dConv() - 1), 0f);
-        float[][] reset = conv.run(1, 8), zeros = conv.withState(zeroed).run(0, 8), kept = conv.run(0, 8);
+        float[][] reset = conv.run(1, 64), zeros = conv.withState(zeroed).run(0, 64), kept = conv.run(0, 64);
         for (int i = 0; i < 3; i++) assertArrayEquals(zeros[i], reset[i]);
         assertTrue(!Arrays.equals(kept[1], reset[1]), "the dirty conv windows should matter without the reset");
     }

@@ -15,6 +15,7 @@ import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.function.IntFunction;
 
@@ -29,6 +30,8 @@ public final class PrefillPipeline {
 
     /** Work-group size of the emulated reductions (any power of two). */
     static final int LOCAL = 32;
+    /** Work-group size of the row kernels (the head): two rows of LANES. */
+    static final int ROW_LOCAL = 64;
     /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
     static final int SCAN_LOCAL = 3;
 
@@ -153,10 +156,12 @@ public final class PrefillPipeline {
             gemm(gated, slab, big + o.outProj(), residual, d.dModel(), d.dInner(), 1);
         }
         PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
-        KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> {
-            if (w.lmHead() instanceof ShortArray h16) MixerKernels.normMatVecOut16(k, last, small, w.normF(), h16, logits, d.dModel(), d.eps());
-            else MixerKernels.normMatVecOut(k, last, small, w.normF(), (FloatArray) w.lmHead(), logits, d.dModel(), d.eps());
-        });
+        Object head = w.lmHead();
+        FloatArray h32 = head instanceof FloatArray f ? f : new FloatArray(1);
+        ShortArray h16 = head instanceof ShortArray h ? h : new ShortArray(1);
+        int format = MixerKernels.format(w.format((TornadoNativeArray) head));
+        KernelContextEmulator.run(Math.toIntExact(DecodePlan.rowGrid(d.vocab(), ROW_LOCAL).getGlobalWork()[0]), 1, 1, ROW_LOCAL, 1, 1,
+                k -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps()));
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
