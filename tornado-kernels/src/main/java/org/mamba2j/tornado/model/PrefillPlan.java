@@ -77,7 +77,7 @@ public final class PrefillPlan {
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
      */
-    static final int GRAPH_OBJECTS = 42;
+    static final int GRAPH_OBJECTS = 44;
     static final int NODES_PER_BLOCK = OBJECTS_PER_BLOCK * DecodePlan.NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     /** As DecodePlan budgets it: launches and objects by TornadoVMBytecodeBuilder, times 1.5 for the dependency bytes. */
@@ -149,11 +149,15 @@ public final class PrefillPlan {
             addBlock(graph, "b" + l + "_", l, aNeg, dtBias, d, ps.conv(l), ps.ssm(l));
         });
         g = chain.last();
-        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits);
+        // the head's stand-ins for the weight format it does not read, its own: the buffers' may never have reached the device (TornadoVM
+        // allocates only what a task reads, and a later graph that consumes such a buffer finds none)
+        FloatArray noW32 = new FloatArray(1);
+        ShortArray noW16 = new ShortArray(1);
+        g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits, noW32, noW16);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
-        g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : b.noW32,
-                head instanceof ShortArray h ? h : b.noW16, MixerKernels.format(w.format((TornadoNativeArray) head)), logits, dims.vocab(),
+        g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
+                head instanceof ShortArray h ? h : noW16, MixerKernels.format(w.format((TornadoNativeArray) head)), logits, dims.vocab(),
                 dims.dModel(), dims.eps());
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         int matVec = cfg.kernel("matVec").local();
@@ -177,7 +181,7 @@ public final class PrefillPlan {
         final FloatArray y, gated;                                          // (rows, dInner)
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
         final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
-        final FloatArray noW32;                                             // the tensor-core GEMM's and the head's unused weight array
+        final FloatArray noW32;                                             // the tensor-core GEMM's unused weight array
         final ShortArray noW16;
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
