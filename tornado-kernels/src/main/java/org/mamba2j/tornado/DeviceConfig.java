@@ -238,11 +238,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * (the grid's z) until its 64×64 output tiles times the splits reach it, at most {@code maxSplit}
      * splits (1: never split); {@code ssdLocal} (a power of two up to 1024) and {@code ssdLanes} (a
      * power of two up to ssdLocal): the SSD step's work-group and the work items per (slot, head,
-     * channel) row (a warp on a GPU, so a row's state loads are coalesced).
+     * channel) row (a warp on a GPU, so a row's state loads are coalesced); {@code argmaxLocal} (a
+     * power of two up to 1024): the work-group of each row's greedy pick over the vocabulary.
      */
-    public record Batch(int gemmGroups, int maxSplit, int ssdLocal, int ssdLanes) {
+    public record Batch(int gemmGroups, int maxSplit, int ssdLocal, int ssdLanes, int argmaxLocal) {
 
-        public static final Batch DEFAULT = new Batch(128, 8, 128, 32);
+        public static final Batch DEFAULT = new Batch(128, 8, 128, 32, 256);
 
         public Batch {
             if (gemmGroups < 1) throw new IllegalArgumentException("batch \"gemmGroups\" must be at least 1, got " + gemmGroups);
@@ -252,6 +253,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             if (ssdLanes < 1 || ssdLanes > ssdLocal || Integer.bitCount(ssdLanes) != 1) {
                 throw new IllegalArgumentException("batch \"ssdLanes\" must be a power of two up to ssdLocal, got " + ssdLanes);
+            }
+            if (argmaxLocal < 1 || argmaxLocal > 1024 || Integer.bitCount(argmaxLocal) != 1) {
+                throw new IllegalArgumentException("batch \"argmaxLocal\" must be a power of two up to 1024, got " + argmaxLocal);
             }
         }
 
@@ -279,13 +283,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (b.isMissingNode()) return DEFAULT;
             if (!b.isObject()) throw new IllegalArgumentException("\"batch\" must be an object");
             b.fieldNames().forEachRemaining(f -> {
-                if (!List.of("gemmGroups", "maxSplit", "ssdLocal", "ssdLanes").contains(f)) {
+                if (!List.of("gemmGroups", "maxSplit", "ssdLocal", "ssdLanes", "argmaxLocal").contains(f)) {
                     throw new IllegalArgumentException("\"batch\" has an unknown entry \"" + f + "\"");
                 }
                 if (!b.get(f).isInt()) throw new IllegalArgumentException("batch \"" + f + "\" must be an integer, got " + b.get(f));
             });
             return new Batch(b.path("gemmGroups").asInt(DEFAULT.gemmGroups), b.path("maxSplit").asInt(DEFAULT.maxSplit),
-                    b.path("ssdLocal").asInt(DEFAULT.ssdLocal), b.path("ssdLanes").asInt(DEFAULT.ssdLanes));
+                    b.path("ssdLocal").asInt(DEFAULT.ssdLocal), b.path("ssdLanes").asInt(DEFAULT.ssdLanes),
+                    b.path("argmaxLocal").asInt(DEFAULT.argmaxLocal));
         }
     }
 

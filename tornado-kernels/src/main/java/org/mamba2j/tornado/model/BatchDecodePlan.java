@@ -168,7 +168,7 @@ public final class BatchDecodePlan {
             RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
         g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
-        grids.groups(g, "argmax", cfg.kernel("matVec").local(), rows -> rows);
+        grids.groups(g, "argmax", cfg.batch().argmaxLocal(), rows -> rows);
         // the picks every step; the logits (capacity × vocab floats) only when asked for (sampling)
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, next)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
