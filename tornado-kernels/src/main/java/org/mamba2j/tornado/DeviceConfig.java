@@ -38,11 +38,12 @@ import java.util.stream.Stream;
  * many as TornadoVM's graph limits allow. {@code prefill}: how the model's prefill runs on the device.
  * Optional {@code decode}: how the token step runs ({@link Decode}). Optional {@code precision}
  * ("exact", the default, or "fast") and {@code fast}: the kernels that replace {@code kernels}' at
- * precision fast on some backends ({@link Fast}); {@link #at} applies them.
+ * precision fast on some backends ({@link Fast}); {@link #at} applies them. Optional {@code batch}:
+ * the batched decode step's split-k GEMMs and SSD step ({@link Batch}).
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, List<String> backends, int priority,
                            int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode,
-                           Precision precision, Fast fast) {
+                           Precision precision, Fast fast, Batch batch) {
 
     /** The kernels a plan launches, by config key. */
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
@@ -199,7 +200,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {
-        return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, p, fast);
+        return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, p, fast,
+                batch);
     }
 
     /**
@@ -233,6 +235,68 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
             }
             return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble());
+        }
+    }
+
+    /**
+     * The batched decode step with batchGemm "blocked" ({@code "batch"} in the file, optional; every
+     * entry optional): {@code gemmGroups}, the work-groups a batch GEMM aims for: its k is split
+     * (the grid's z) until its 64×64 output tiles times the splits reach it, at most {@code maxSplit}
+     * splits (1: never split); {@code ssdLocal} (a power of two up to 1024) and {@code ssdLanes} (a
+     * power of two up to ssdLocal): the SSD step's work-group and the work items per (slot, head,
+     * channel) row (a warp on a GPU, so a row's state loads are coalesced); {@code argmaxLocal} (a
+     * power of two up to 1024): the work-group of each row's greedy pick over the vocabulary.
+     */
+    public record Batch(int gemmGroups, int maxSplit, int ssdLocal, int ssdLanes, int argmaxLocal) {
+
+        public static final Batch DEFAULT = new Batch(128, 8, 128, 32, 256);
+
+        public Batch {
+            if (gemmGroups < 1) throw new IllegalArgumentException("batch \"gemmGroups\" must be at least 1, got " + gemmGroups);
+            if (maxSplit < 1) throw new IllegalArgumentException("batch \"maxSplit\" must be at least 1, got " + maxSplit);
+            if (ssdLocal < 1 || ssdLocal > 1024 || Integer.bitCount(ssdLocal) != 1) {
+                throw new IllegalArgumentException("batch \"ssdLocal\" must be a power of two up to 1024, got " + ssdLocal);
+            }
+            if (ssdLanes < 1 || ssdLanes > ssdLocal || Integer.bitCount(ssdLanes) != 1) {
+                throw new IllegalArgumentException("batch \"ssdLanes\" must be a power of two up to ssdLocal, got " + ssdLanes);
+            }
+            if (argmaxLocal < 1 || argmaxLocal > 1024 || Integer.bitCount(argmaxLocal) != 1) {
+                throw new IllegalArgumentException("batch \"argmaxLocal\" must be a power of two up to 1024, got " + argmaxLocal);
+            }
+        }
+
+        /**
+         * The k of one split of a product of k (in {@code groups} norm groups, no split across two)
+         * whose output has {@code tiles} 64×64 tiles: the fewest splits that reach gemmGroups
+         * work-groups, at most maxSplit; a multiple of 16 (the GEMM's k-slice) with one group, else a
+         * divisor of k / groups (the group's whole k when none fits).
+         */
+        public int splitLength(int k, int groups, int tiles) {
+            int want = Math.max(1, Math.min(maxSplit, (gemmGroups + tiles - 1) / tiles));
+            if (groups <= 1) {
+                int len = Math.min(k, Grids.roundUp((k + want - 1) / want, 16));
+                return Math.max(len, 1);
+            }
+            int gk = k / groups;
+            int perGroup = Math.max(1, want / groups);
+            for (int d = (gk + perGroup - 1) / perGroup; d < gk; d++) {
+                if (gk % d == 0) return d;
+            }
+            return gk;
+        }
+
+        static Batch parse(JsonNode b) {
+            if (b.isMissingNode()) return DEFAULT;
+            if (!b.isObject()) throw new IllegalArgumentException("\"batch\" must be an object");
+            b.fieldNames().forEachRemaining(f -> {
+                if (!List.of("gemmGroups", "maxSplit", "ssdLocal", "ssdLanes", "argmaxLocal").contains(f)) {
+                    throw new IllegalArgumentException("\"batch\" has an unknown entry \"" + f + "\"");
+                }
+                if (!b.get(f).isInt()) throw new IllegalArgumentException("batch \"" + f + "\" must be an integer, got " + b.get(f));
+            });
+            return new Batch(b.path("gemmGroups").asInt(DEFAULT.gemmGroups), b.path("maxSplit").asInt(DEFAULT.maxSplit),
+                    b.path("ssdLocal").asInt(DEFAULT.ssdLocal), b.path("ssdLanes").asInt(DEFAULT.ssdLanes),
+                    b.path("argmaxLocal").asInt(DEFAULT.argmaxLocal));
         }
     }
 
@@ -314,7 +378,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** This config with another chunk size and prefill (for checks that force short passes). */
     public DeviceConfig withPrefill(int chunk, Prefill p) {
         return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, backends, priority,
-                chunk, kernels, decodeBlocksPerGraph, p, decode, precision, fast);
+                chunk, kernels, decodeBlocksPerGraph, p, decode, precision, fast, batch);
     }
 
     public boolean matches(String deviceName) {
@@ -361,7 +425,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill,
-                    Decode.parse(j.path("decode")), Precision.parse(j.path("precision").asText("exact")), Fast.parse(j.path("fast")));
+                    Decode.parse(j.path("decode")), Precision.parse(j.path("precision").asText("exact")), Fast.parse(j.path("fast")),
+                    Batch.parse(j.path("batch")));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

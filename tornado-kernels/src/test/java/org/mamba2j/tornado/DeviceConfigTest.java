@@ -293,4 +293,35 @@ class DeviceConfigTest {
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("expected exact or fast"), e.getMessage());
     }
+
+    @Test
+    void batchSettingsAreTypedAndSplitKAsAsked(@TempDir Path dir) throws IOException {
+        DeviceConfig.Batch nvidia = DeviceConfig.forDevice("NVIDIA H200", null).batch();
+        assertEquals(new DeviceConfig.Batch(264, 8, 256, 32, 1024), nvidia);
+        // 130m at batch 64: in_proj (n 3352: 53 tiles, k 768) in 5 splits of 160, out_proj (12 tiles, k 1536) in 8 of 192
+        assertEquals(160, nvidia.splitLength(768, 1, 53));
+        assertEquals(192, nvidia.splitLength(1536, 1, 12));
+        assertEquals(768, nvidia.splitLength(768, 1, 786), "the lm_head's 786 tiles need no split");
+        // norm groups: a split never straddles two, so its length divides the group's k
+        assertEquals(24, new DeviceConfig.Batch(64, 2, 64, 8, 64).splitLength(48, 2, 3));
+        assertEquals(6, new DeviceConfig.Batch(64, 8, 64, 8, 64).splitLength(48, 2, 3));
+        assertEquals(7, new DeviceConfig.Batch(64, 8, 64, 8, 64).splitLength(14, 2, 1), "a prime group's k is not split");
+        assertEquals(16, new DeviceConfig.Batch(64, 8, 64, 8, 64).splitLength(40, 1, 1), "a multiple of 16 with one group");
+        assertEquals(DeviceConfig.Batch.DEFAULT, DeviceConfig.Batch.parse(com.fasterxml.jackson.databind.node.MissingNode.getInstance()));
+        String generic = Files.readString(Path.of("../device-configs/generic.json")).replaceFirst("  \"batch\": \\{[^}]*},\n", "");
+        Path bad = dir.resolve("bad.json");
+        for (String[] c : new String[][]{{"\"batch\": {\"ssdLanes\": 3},", "\"ssdLanes\" must be a power of two"},
+                {"\"batch\": {\"ssdLocal\": 64, \"ssdLanes\": 128},", "\"ssdLanes\" must be a power of two up to ssdLocal"},
+                {"\"batch\": {\"maxSplit\": 0},", "\"maxSplit\" must be at least 1"},
+                {"\"batch\": {\"argmaxLocal\": 2048},", "\"argmaxLocal\" must be a power of two up to 1024"},
+                {"\"batch\": {\"gemmGroups\": 1.5},", "\"gemmGroups\" must be an integer"},
+                {"\"batch\": {\"splits\": 4},", "\"batch\" has an unknown entry \"splits\""}}) {
+            Files.writeString(bad, generic.replaceFirst("\"kernels\"", java.util.regex.Matcher.quoteReplacement(c[0]) + " \"kernels\""));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+            assertTrue(e.getMessage().contains(c[1]), e.getMessage());
+        }
+        Files.writeString(bad, generic.replaceFirst("\"kernels\"", "\"batch\": {\"maxSplit\": 2}, \"kernels\""));
+        assertEquals(new DeviceConfig.Batch(DeviceConfig.Batch.DEFAULT.gemmGroups(), 2, DeviceConfig.Batch.DEFAULT.ssdLocal(),
+                DeviceConfig.Batch.DEFAULT.ssdLanes(), DeviceConfig.Batch.DEFAULT.argmaxLocal()), DeviceConfig.load(bad).withVariant("blocked").batch(), "absent entries default, derived configs keep it");
+    }
 }

@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -33,17 +34,21 @@ import java.util.Arrays;
 public final class BatchDecodePlan {
 
     /*
-     * Graph budget of a block, as DecodePlan counts it, for the unfused step, which spends more than
-     * the fused one (4 tasks of 16 + 14 + 15 + 16 arguments): 6 tasks (norm 7 arguments, in_proj
-     * GEMM 10 at most, conv 14, ssd 15, gated norm 10, out_proj GEMM 10), 8 written arguments, 8 block
-     * offsets; bytecode as PrefillPlan budgets it.
+     * Graph budget of a block, as DecodePlan counts it, for the larger of the two steps: tasks, the
+     * unfused step's 6 (norm 7 arguments, in_proj GEMM 10 at most, conv 16, ssd 19, gated norm 10,
+     * out_proj GEMM 10); arguments, the fused step's 74 (5 tasks: in_proj split GEMM 12, conv 16,
+     * ssd 19, out_proj split GEMM 12, residual and norm 15); 8 written arguments, 8 block offsets;
+     * bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
-    static final int ARGS_PER_BLOCK = 66;
+    /** Tasks of a block with batchGemm "blocked": in_proj, conv, ssd, out_proj, residual. */
+    static final int FUSED_TASKS_PER_BLOCK = 5;
+    static final int ARGS_PER_BLOCK = 74;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
-    /** embed (7 arguments), the head's norm (7) and GEMM (10), argmax (4); fused, the head is one task of 16. */
+    /** embed (7 arguments), the head's norm (7) and GEMM (10), argmax (4); fused, embed and norm (9), the head's GEMM (12), argmax. */
     static final int EDGE_TASKS = 4;
+    static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 28;
     /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the weights (up to 11). */
     static final int GRAPH_OBJECTS = 23;
@@ -54,8 +59,15 @@ public final class BatchDecodePlan {
 
     private final MixerDims dims;
     private final int capacity, stateSize;
-    /** The norms folded into the GEMMs ({@link BatchKernels#normGemm}, the config's batchGemm "blocked"), else tasks of their own. */
+    /**
+     * The config's batchGemm "blocked": split-k GEMMs ({@link BatchKernels#splitGemm}) whose partial
+     * products their consumers sum, the norms folded into the kernels around them; else the
+     * prefill's GEMMs and norm tasks of their own.
+     */
     private final boolean fused;
+    /** The k of one split of in_proj and out_proj, and their splits (1 and the whole k unless fused). */
+    private final int inLen, inSplits, outLen, outSplits;
+    private final DeviceConfig.Batch batchCfg;
     /** {rows = capacity, start 0, resume 0}: the prefill kernels' control words, fixed here. */
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH);
     /** tokens (capacity) | modes (capacity). */
@@ -69,7 +81,11 @@ public final class BatchDecodePlan {
     private boolean statesOnDevice;
     private double lastKernelMs = Double.NaN;
 
-    /** The activations every block reads and writes, (capacity, ·). */
+    /**
+     * The activations every block reads and writes, (capacity, ·); fused, zxbcdt holds in_proj's
+     * inSplits partial products and gated out_proj's outSplits (capacity, dModel) ones, y the SSD's
+     * gated output.
+     */
     private record Rows(FloatArray residual, FloatArray normed, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray gated) {
         Object[] all() {
             return new Object[]{residual, normed, zxbcdt, xbc, y, gated};
@@ -91,6 +107,12 @@ public final class BatchDecodePlan {
                     + stateSize + " state floats per sequence)");
         }
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
+        this.batchCfg = cfg.batch();
+        int rowTiles = (capacity + 63) / 64;
+        this.inLen = fused ? batchCfg.splitLength(dims.dModel(), 1, (dims.dInProj() + 63) / 64 * rowTiles) : dims.dModel();
+        this.inSplits = (dims.dModel() + inLen - 1) / inLen;
+        this.outLen = fused ? batchCfg.splitLength(dims.dInner(), dims.ngroups(), (dims.dModel() + 63) / 64 * rowTiles) : dims.dInner();
+        this.outSplits = (dims.dInner() + outLen - 1) / outLen;
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
         this.staged = new FloatArray(stateSize);
@@ -98,8 +120,9 @@ public final class BatchDecodePlan {
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
-                new FloatArray(capacity * dims.dInProj()), new FloatArray(capacity * dims.convDim()), new FloatArray(capacity * dims.dInner()),
-                new FloatArray(capacity * dims.dInner()));
+                new FloatArray(Math.multiplyExact(inSplits, capacity * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
+                new FloatArray(capacity * dims.dInner()),
+                new FloatArray(fused ? Math.multiplyExact(outSplits, capacity * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
         plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states}, r.all()));
@@ -120,21 +143,32 @@ public final class BatchDecodePlan {
                 .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(new Object[]{control}, r.all()));
-        RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
+        if (fused) {
+            if (w.embedding() instanceof ShortArray e16) {
+                g.task("embed", BatchKernels::embedNormRows16, ctx, input, e16, w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed,
+                        dims.dModel(), dims.eps());
+            } else {
+                g.task("embed", BatchKernels::embedNormRows, ctx, input, (FloatArray) w.embedding(), w.small(), w.smallAt(0) + w.layout().norm(),
+                        r.residual, r.normed, dims.dModel(), dims.eps());
+            }
+            grids.groups(g, "embed", cfg.kernel("rmsNorm").local(), rows -> rows);
+        } else {
+            RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
+        }
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
                 (graph, l) -> addBlock(graph, "b" + l + "_", l, ps, states, r, grids, cfg, ctx));
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
-            normGemm(g, "head", BatchKernels.NORMED, r.residual, r.residual, 0, w.normF(), w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), 1,
-                    dims.eps(), grids, ctx);
+            // the last block's residual task left norm_f's output in normed
+            splitGemm(g, "head", r.normed, -1, w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), dims.dModel(), 0, grids, ctx);
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
             RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
         g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
-        grids.groups(g, "argmax", cfg.kernel("matVec").local(), rows -> rows);
+        grids.groups(g, "argmax", cfg.batch().argmaxLocal(), rows -> rows);
         // the picks every step; the logits (capacity × vocab floats) only when asked for (sampling)
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, next)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, next)
@@ -155,22 +189,29 @@ public final class BatchDecodePlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         if (fused) {
-            normGemm(g, p + "inProj", BatchKernels.NORMED, r.residual, r.residual, 0, sm + o.norm(), w.slab(l), big + o.inProj(), r.zxbcdt,
-                    d.dInProj(), d.dModel(), 1, d.eps(), grids, ctx);
+            splitGemm(g, p + "inProj", r.normed, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
+                    capacity * d.dInProj(), grids, ctx);
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
             grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
             RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
         }
+        int inStride = capacity * d.dInProj();
         int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
-                d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, convLoop);
+                d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
+        int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
         g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
-                d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity);
-        grids.groups(g, p + "ssd", cfg.kernel("step").local(), rows -> rows * d.dInner());
+                d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+        grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
-            normGemm(g, p + "outProj", BatchKernels.GATED, r.y, r.zxbcdt, d.dInProj(), sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.residual,
-                    d.dModel(), d.dInner(), d.ngroups(), d.gatedEps(), grids, ctx);
+            int outStride = capacity * d.dModel();
+            splitGemm(g, p + "outProj", r.y, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated, d.dModel(), d.dInner(), outLen, outStride,
+                    grids, ctx);
+            int next = l + 1 < d.nLayer() ? w.smallAt(l + 1) + o.norm() : w.normF();
+            g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, next, r.normed, d.dModel(), d.dInner(),
+                    d.ngroups(), outSplits, outLen, outStride, d.gatedEps(), d.eps());
+            grids.groups(g, p + "residual", cfg.kernel("rmsNorm").local(), rows -> rows);
         } else {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
                     d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
@@ -181,20 +222,20 @@ public final class BatchDecodePlan {
     }
 
     /**
-     * A {@link BatchKernels#normGemm} task (the twin for the weights' format): out (+)= norm(operand)·Wᵀ,
-     * accumulating for the GATED operand (out_proj onto the residual).
+     * A {@link BatchKernels#splitGemm} task (the twin for the weights' format): out[s] = the split-k
+     * partial products of a·diag(small[colScale ..])·Wᵀ (colScale &lt; 0: a·Wᵀ), kLen of k per split,
+     * partStride apart; grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles.
      */
-    private void normGemm(TaskGraph g, String task, int mode, FloatArray x, FloatArray z, int zStride, int normOff, Object weights, int wOff,
-                          FloatArray out, int n, int k, int groups, float eps, Grids grids, KernelContext ctx) {
+    private void splitGemm(TaskGraph g, String task, FloatArray a, int colScale, Object weights, int wOff, FloatArray out, int n, int k,
+                           int kLen, int partStride, Grids grids, KernelContext ctx) {
         FloatArray small = plan.weights().small();
-        int accumulate = mode == BatchKernels.GATED ? 1 : 0;
         if (weights instanceof ShortArray h) {
-            g.task(task, BatchKernels::normGemm16, ctx, control, mode, x, z, zStride, small, normOff, h, wOff, out, n, k, groups, eps, accumulate);
+            g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride);
         } else {
-            g.task(task, BatchKernels::normGemm, ctx, control, mode, x, z, zStride, small, normOff, (FloatArray) weights, wOff, out, n, k, groups, eps,
-                    accumulate);
+            g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }
-        RowTasks.blockedGrid(g, task, grids, n);
+        int splits = (k + kLen - 1) / kLen;
+        grids.tiles(g, task, n, capacity, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, rows -> splits);
     }
 
     private static Object[] concat(Object[] a, Object... b) {
@@ -212,9 +253,14 @@ public final class BatchDecodePlan {
         return graphCount;
     }
 
-    /** Tasks one step launches: with the norms folded into the GEMMs 4 per block and 3 more, else 6 and 4. */
+    /** Tasks one step launches: fused (split-k GEMMs, the norms folded into the kernels around them) 5 per block and 3 more, else 6 and 4. */
     public int taskCount() {
-        return fused ? dims.nLayer() * (TASKS_PER_BLOCK - 2) + EDGE_TASKS - 1 : dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
+        return fused ? dims.nLayer() * FUSED_TASKS_PER_BLOCK + FUSED_EDGE_TASKS : dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
+    }
+
+    /** The splits of k of the in_proj and out_proj GEMMs (1 unless fused). */
+    public int[] splits() {
+        return new int[]{inSplits, outSplits};
     }
 
     /** The device's kernel time of the last step in ms, NaN unless profiling. */

@@ -32,10 +32,12 @@ public final class BatchKernels {
      * xbc[b, c] = SiLU(causal conv of channel c of slot b) for the x | B | C channels of every row of
      * zxbcdt (xbcOffset is where they start in a row), advancing the slot's conv window as
      * {@link MixerKernels#normInProjConv} does for one sequence; a held slot's window stays, its row
-     * is 0. i over batch · convDim.
+     * is 0. zxbcdt is the sum of {@code splits} partial products partStride apart (a split-k
+     * {@link #splitGemm}'s; 1 and 0 for a whole one). i over batch · convDim.
      */
     public static void convStepRows(IntArray input, FloatArray zxbcdt, FloatArray states, int convAt, int stateStride, FloatArray w,
-                                    int convWOff, FloatArray xbc, int xbcOffset, int dInProj, int convDim, int dConv, int batch, int padded) {
+                                    int convWOff, FloatArray xbc, int xbcOffset, int dInProj, int convDim, int dConv, int batch, int splits,
+                                    int partStride, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < batch * convDim) {
                 int b = i / convDim;
@@ -43,7 +45,7 @@ public final class BatchKernels {
                 int mode = input.get(batch + b);
                 float v = 0f;
                 if (mode != HOLD) {
-                    v = MixerKernels.convChannel(mode == RESTART ? 1 : 0, zxbcdt.get(b * dInProj + xbcOffset + c), states,
+                    v = MixerKernels.convChannel(mode == RESTART ? 1 : 0, sumParts(zxbcdt, b * dInProj + xbcOffset + c, splits, partStride), states,
                             b * stateStride + convAt + c * (dConv - 1), w, convWOff + c * dConv, w.get(convWOff + convDim * dConv + c), dConv);
                 }
                 xbc.set(i, v);
@@ -51,88 +53,131 @@ public final class BatchKernels {
         }
     }
 
+    /** p[i] + p[i + stride] + ... over {@code splits} partial products. */
+    static float sumParts(FloatArray p, int i, int splits, int stride) {
+        float s = p.get(i);
+        for (int q = 1; q < splits; q++) {
+            s += p.get(i + q * stride);
+        }
+        return s;
+    }
+
+    /** The most work items of an {@link #ssdStepRows} work-group. */
+    public static final int SSD_MAX_LOCAL = 1024;
+
     /**
-     * The recurrent SSD step of every slot: one work-group per (slot, head, channel) row, as
-     * {@link MixerKernels#ssdStep} per sequence; a held slot's state stays. y is (batch, dInner).
+     * The recurrent SSD step of every slot, as {@link MixerKernels#ssdStep} per sequence: {@code lanes}
+     * consecutive work items (a power of two, a warp on a GPU) per (slot, head, channel) row r, each
+     * the dstate entries lane, lane + lanes, ... of the row's state (coalesced), so a work-group of
+     * local work items holds local / lanes rows; the row's dot product with C is a tree over its lanes
+     * in local memory (log₂ lanes barriers). zxbcdt (z and dt) is the sum of {@code splits} partial
+     * products partStride apart. y[b, p] = the output; times silu(z[b, p]) when {@code gate} ≠ 0
+     * (un-normalized: the gated norm's scale comes after the out_proj, {@link #residualNormRows}).
+     * RESTART starts the row from zero states, HOLD leaves them as they are (the row is computed and
+     * meaningless). Grid: ⌈batch · dInner / (local / lanes)⌉ work-groups of local.
      */
     public static void ssdStepRows(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, FloatArray states, int stateOff,
                                    int stateStride, FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups,
-                                   int dstate, int batch) {
+                                   int dstate, int batch, int splits, int partStride, int lanes, int gate) {
         int dInner = nheads * headdim;
         int convDim = dInner + 2 * ngroups * dstate;
-        int b = ctx.groupIdx / dInner;
-        int hp = ctx.groupIdx - b * dInner;
+        int dInProj = dInner + convDim + nheads;
+        int lid = ctx.localIdx;
+        int lane = lid % lanes;
+        int r = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + lid / lanes;
+        int valid = r < batch * dInner ? 1 : 0;
+        int rr = valid == 1 ? r : 0;
+        int b = rr / dInner;
+        int hp = rr - b * dInner;
+        int h = hp / headdim;
+        int g = h / (nheads / ngroups);
         int mode = input.get(batch + b);
-        float part = MixerKernels.ssdRow(ctx.localIdx, ctx.localGroupSizeX, hp, mode == RESTART ? 1 : 0, mode != HOLD ? 1 : 0, zxbcdt,
-                b * (dInner + convDim + nheads), xbc, b * convDim, states, b * stateStride + stateOff + hp * dstate, w, headsOff, nheads, headdim,
-                ngroups, dstate);
-        float sum = WorkGroups.sum(ctx, part);
-        if (ctx.localIdx == 0) {
-            y.set(b * dInner + hp, sum + w.get(headsOff + 2 * nheads + hp / headdim) * xbc.get(b * convDim + hp));
+        int update = valid == 1 && mode != HOLD ? 1 : 0;
+        int zb = b * dInProj;
+        float raw = sumParts(zxbcdt, zb + dInner + convDim + h, splits, partStride) + w.get(headsOff + h);
+        float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
+        dt = TornadoMath.min(TornadoMath.max(dt, w.get(headsOff + 3 * nheads)), w.get(headsOff + 3 * nheads + 1));
+        float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
+        float x = xbc.get(b * convDim + hp);
+        float xdt = x * dt;
+        int so = b * stateStride + stateOff + hp * dstate;
+        int bOff = b * convDim + dInner + g * dstate;
+        int cOff = bOff + ngroups * dstate;
+        float acc = 0f;
+        for (int n = lane; n < dstate; n += lanes) {
+            float prev = mode == RESTART ? 0f : states.get(so + n);
+            float v = decay * prev + xdt * xbc.get(bOff + n);
+            if (update == 1) {
+                states.set(so + n, v);
+            }
+            acc += v * xbc.get(cOff + n);
+        }
+        float[] part = ctx.allocateFloatLocalArray(SSD_MAX_LOCAL);
+        part[lid] = acc;
+        for (int stride = lanes / 2; stride > 0; stride /= 2) {
+            ctx.localBarrier();
+            if (lane < stride) {
+                part[lid] += part[lid + stride];
+            }
+        }
+        if (lane == 0 && valid == 1) {
+            float out = part[lid] + w.get(headsOff + 2 * nheads + h) * x;
+            if (gate != 0) {
+                float z = sumParts(zxbcdt, zb + hp, splits, partStride);
+                out = out * (z / (1.0f + TornadoMath.exp(-z)));
+            }
+            y.set(b * dInner + hp, out);
         }
     }
 
-    /** {@link #normGemm}'s operand: the rows of x RMS-normalized (the block's norm before in_proj, norm_f before the lm_head). */
-    public static final int NORMED = 0;
-    /** {@link #normGemm}'s operand: x·silu(z) RMS-normalized per group (the gated norm before out_proj). */
-    public static final int GATED = 1;
-    /** The most norm groups {@link #normGemm} keeps scales for. */
+    /** The most norm groups {@link #residualNormRows} keeps scales for. */
     public static final int MAX_GROUPS = 8;
 
     /**
-     * out[m, j] (+)= Σ_k A[m, k]·W[j, k] for rows m &lt; control[ROWS] (the batch), with the norm before
-     * the projection folded into the operand A, so a block's norm and projection are one task:
-     * NORMED: A[m, k] = x[m, k]·s[m]·nw[k], s[m] = rsqrt(mean(x[m, ·]²) + eps);
-     * GATED: g = x[m, k]·silu(z[m, k]) (z the head of each row of stride zStride), A[m, k] = g·s[m, group of k]·nw[k],
-     * s over each of {@code groups} groups of k/groups channels. nw (k) is at small[normOff], W (n, k)
-     * row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked} (a 16×16 work-group per
-     * 64×64 output tile, 4×4 outputs per work item, k-slices of 16 through local memory), so each
-     * weight element is read once for up to 64 rows; a prologue puts the tile's 64 row scales (per
-     * group, at most {@link #MAX_GROUPS}) in local memory, reading the rows the tile then multiplies. Grid (16·⌈n/64⌉, 16·⌈rows/64⌉).
+     * out[s · partStride + m · n + j] = Σ_{k in split s} a[m, k]·c[k]·W[j, k] for rows m &lt; rows: split s
+     * covers k from s · kLen to (s + 1) · kLen (the grid's z), so a skinny product (rows = a batch
+     * of up to 64) spreads over far more work-groups than its 64 × 64 output tiles, each with a short
+     * k loop; the partial products are summed by their consumers (the conv and SSD steps for in_proj,
+     * {@link #residualNormRows} for out_proj). c = small[colScale ..] (the gated norm's weight), or
+     * 1 when colScale &lt; 0. W (n, k) row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked}
+     * (a 16×16 work-group per 64×64 output tile, 4×4 outputs per work item, k-slices of 16 through
+     * local memory), with the next slice's loads issued before the current slice's products, so the
+     * global latency hides behind them. Ragged edges: loads fill zeros, stores are guarded.
+     * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉, ⌈k/kLen⌉), local (16, 16, 1).
      */
-    public static void normGemm(KernelContext kc, IntArray control, int mode, FloatArray x, FloatArray z, int zStride, FloatArray small,
-                                int normOff, FloatArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate) {
-        int rows = control.get(PrefillKernels.ROWS);
+    public static void splitGemm(KernelContext kc, FloatArray a, FloatArray small, int colScale, FloatArray w, int wOff, FloatArray out,
+                                 int n, int k, int kLen, int rows, int partStride) {
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
         int n0 = kc.groupIdx * 64;
         int m0 = kc.groupIdy * 64;
-        // the prologue: scale[row·MAX_GROUPS + g] for the tile's rows, four work items per row summing every fourth column
-        float[] scale = kc.allocateFloatLocalArray(512);
-        float[] part = kc.allocateFloatLocalArray(256);
-        for (int g = 0; g < groups; g++) {
-            part[tid] = squares(mode, x, z, zStride, m0 + tid / 4, rows, g * (k / groups) + tid % 4, (g + 1) * (k / groups), k);
-            kc.localBarrier();
-            if (tid % 4 == 0) {
-                scale[tid / 4 * MAX_GROUPS + g] = 1.0f / TornadoMath.sqrt((part[tid] + part[tid + 1] + part[tid + 2] + part[tid + 3]) / (k / groups) + eps);
-            }
-            kc.localBarrier();
-        }
+        int k0 = kc.groupIdz * kLen;
+        int kEnd = Math.min(k, k0 + kLen);
+        // this work item loads rows (and columns) lr, lr + 16, lr + 32, lr + 48 of every slice at column kx
+        int lr = tid / 16;
+        int kx = tid % 16;
         float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
         float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        int kg = k0 + kx;
+        float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
+        float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
+        float q0 = wAt(w, wOff, n0 + lr, n, kg, kEnd, k), q1 = wAt(w, wOff, n0 + lr + 16, n, kg, kEnd, k);
+        float q2 = wAt(w, wOff, n0 + lr + 32, n, kg, kEnd, k), q3 = wAt(w, wOff, n0 + lr + 48, n, kg, kEnd, k);
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        for (int kk = 0; kk < k; kk += 16) {
-            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int kx = e % 16;
-                int kg = kk + kx;
-                float av = 0f;
-                float wv = 0f;
-                if (kg < k) {
-                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
-                    if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
-                }
-                as[kx * 65 + row] = av;
-                ws[kx * 65 + row] = wv;
-            }
+        for (int kk = k0; kk < kEnd; kk += 16) {
+            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
+            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
             kc.localBarrier();
-            for (int kx = 0; kx < 16; kx++) {
-                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
-                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+            kg = kk + 16 + kx;
+            p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
+            p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k); p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
+            q0 = wAt(w, wOff, n0 + lr, n, kg, kEnd, k); q1 = wAt(w, wOff, n0 + lr + 16, n, kg, kEnd, k);
+            q2 = wAt(w, wOff, n0 + lr + 32, n, kg, kEnd, k); q3 = wAt(w, wOff, n0 + lr + 48, n, kg, kEnd, k);
+            for (int x = 0; x < 16; x++) {
+                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
+                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -140,55 +185,46 @@ public final class BatchKernels {
             }
             kc.localBarrier();
         }
-        PrefillKernels.storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
-        PrefillKernels.storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
-        PrefillKernels.storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
-        PrefillKernels.storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+        int at = kc.groupIdz * partStride;
+        storePart(out, at, m0 + ty, rows, n0 + tx, n, a00, a01, a02, a03);
+        storePart(out, at, m0 + ty + 16, rows, n0 + tx, n, a10, a11, a12, a13);
+        storePart(out, at, m0 + ty + 32, rows, n0 + tx, n, a20, a21, a22, a23);
+        storePart(out, at, m0 + ty + 48, rows, n0 + tx, n, a30, a31, a32, a33);
     }
 
-    /** {@link #normGemm} with 16-bit weights, decoded through the table at the head of small. */
-    public static void normGemm16(KernelContext kc, IntArray control, int mode, FloatArray x, FloatArray z, int zStride, FloatArray small,
-                                  int normOff, ShortArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate) {
-        int rows = control.get(PrefillKernels.ROWS);
+    /** {@link #splitGemm} with 16-bit weights, decoded through the table at the head of small. */
+    public static void splitGemm16(KernelContext kc, FloatArray a, FloatArray small, int colScale, ShortArray w, int wOff, FloatArray out,
+                                   int n, int k, int kLen, int rows, int partStride) {
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
         int n0 = kc.groupIdx * 64;
         int m0 = kc.groupIdy * 64;
-        // the prologue: scale[row·MAX_GROUPS + g] for the tile's rows, four work items per row summing every fourth column
-        float[] scale = kc.allocateFloatLocalArray(512);
-        float[] part = kc.allocateFloatLocalArray(256);
-        for (int g = 0; g < groups; g++) {
-            part[tid] = squares(mode, x, z, zStride, m0 + tid / 4, rows, g * (k / groups) + tid % 4, (g + 1) * (k / groups), k);
-            kc.localBarrier();
-            if (tid % 4 == 0) {
-                scale[tid / 4 * MAX_GROUPS + g] = 1.0f / TornadoMath.sqrt((part[tid] + part[tid + 1] + part[tid + 2] + part[tid + 3]) / (k / groups) + eps);
-            }
-            kc.localBarrier();
-        }
+        int k0 = kc.groupIdz * kLen;
+        int kEnd = Math.min(k, k0 + kLen);
+        int lr = tid / 16;
+        int kx = tid % 16;
         float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
         float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        int kg = k0 + kx;
+        float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
+        float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
+        float q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k), q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k);
+        float q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k), q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k);
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        for (int kk = 0; kk < k; kk += 16) {
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int kx = e % 16;
-                int kg = kk + kx;
-                float av = 0f;
-                float wv = 0f;
-                if (kg < k) {
-                    if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
-                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
-                }
-                as[kx * 65 + row] = av;
-                ws[kx * 65 + row] = wv;
-            }
+        for (int kk = k0; kk < kEnd; kk += 16) {
+            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
+            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
             kc.localBarrier();
-            for (int kx = 0; kx < 16; kx++) {
-                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
-                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+            kg = kk + 16 + kx;
+            p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
+            p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k); p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
+            q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k); q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k);
+            q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k); q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k);
+            for (int x = 0; x < 16; x++) {
+                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
+                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -196,32 +232,136 @@ public final class BatchKernels {
             }
             kc.localBarrier();
         }
-        PrefillKernels.storeRow(out, m0 + ty, rows, n0 + tx, 16, n, accumulate, a00, a01, a02, a03);
-        PrefillKernels.storeRow(out, m0 + ty + 16, rows, n0 + tx, 16, n, accumulate, a10, a11, a12, a13);
-        PrefillKernels.storeRow(out, m0 + ty + 32, rows, n0 + tx, 16, n, accumulate, a20, a21, a22, a23);
-        PrefillKernels.storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
+        int at = kc.groupIdz * partStride;
+        storePart(out, at, m0 + ty, rows, n0 + tx, n, a00, a01, a02, a03);
+        storePart(out, at, m0 + ty + 16, rows, n0 + tx, n, a10, a11, a12, a13);
+        storePart(out, at, m0 + ty + 32, rows, n0 + tx, n, a20, a21, a22, a23);
+        storePart(out, at, m0 + ty + 48, rows, n0 + tx, n, a30, a31, a32, a33);
     }
 
-    /** x[m, k] (NORMED) or x[m, k]·silu(z[m, k]) (GATED), before the norm's scale. */
-    private static float operand(int mode, FloatArray x, FloatArray z, int zStride, int m, int kg, int k) {
-        float v = x.get(m * k + kg);
-        if (mode == GATED) {
-            float zv = z.get(m * zStride + kg);
-            v = v * (zv / (1.0f + TornadoMath.exp(-zv)));
+    /** a[m, kg]·c[kg] (c = small[colScale ..], or 1 when colScale &lt; 0); 0 past the rows or the split's end. */
+    private static float aAt(FloatArray a, FloatArray small, int colScale, int m, int rows, int kg, int kEnd, int k) {
+        float v = 0f;
+        if (m < rows && kg < kEnd) {
+            v = a.get(m * k + kg);
+            if (colScale >= 0) {
+                v = v * small.get(colScale + kg);
+            }
         }
         return v;
     }
 
-    /** Σ operand² of row m over columns from, from + 4, ... below {@code to}; 0 for a row past the batch. */
-    private static float squares(int mode, FloatArray x, FloatArray z, int zStride, int m, int rows, int from, int to, int k) {
-        float sum = 0f;
+    /** W[j, kg]; 0 past the columns or the split's end. */
+    private static float wAt(FloatArray w, int wOff, int j, int n, int kg, int kEnd, int k) {
+        float v = 0f;
+        if (j < n && kg < kEnd) {
+            v = w.get(wOff + j * k + kg);
+        }
+        return v;
+    }
+
+    /** {@link #wAt} of 16-bit weights. */
+    private static float w16At(ShortArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k) {
+        float v = 0f;
+        if (j < n && kg < kEnd) {
+            v = MixerKernels.w16(w, small, wOff + j * k + kg);
+        }
+        return v;
+    }
+
+    /** out[at + m · n + j + 16·i] = v_i for the columns below n, of a row below rows. */
+    private static void storePart(FloatArray out, int at, int m, int rows, int j, int n, float v0, float v1, float v2, float v3) {
         if (m < rows) {
-            for (int i = from; i < to; i += 4) {
-                float v = operand(mode, x, z, zStride, m, i, k);
+            int o = at + m * n + j;
+            if (j < n) out.set(o, v0);
+            if (j + 16 < n) out.set(o + 16, v1);
+            if (j + 32 < n) out.set(o + 32, v2);
+            if (j + 48 < n) out.set(o + 48, v3);
+        }
+    }
+
+    /**
+     * The end of a block, one work-group per row m: the gated norm's scales s_g = rsqrt(mean of
+     * g[m, ·]² over norm group g + gatedEps) of the SSD's gated output g (dInner, {@code groups}
+     * groups), then residual[m, j] += Σ_s s_(group of split s) · part[s · partStride + m · dModel + j]
+     * (the out_proj's split-k partial products of g·normWeight, split s covering k from s · kLen, within
+     * one norm group), then normed[m, ·] = RMSNorm(residual[m, ·]) · small[normOff ..] (eps): the next
+     * block's (or norm_f's) normalized input, so the next in_proj is a plain product.
+     */
+    public static void residualNormRows(KernelContext ctx, FloatArray g, FloatArray part, FloatArray residual, FloatArray small, int normOff,
+                                        FloatArray normed, int dModel, int dInner, int groups, int splits, int kLen, int partStride,
+                                        float gatedEps, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int m = ctx.groupIdx;
+        int gk = dInner / groups;
+        float[] scales = ctx.allocateFloatLocalArray(MAX_GROUPS);
+        for (int grp = 0; grp < groups; grp++) {
+            float sum = 0f;
+            for (int i = lid; i < gk; i += size) {
+                float v = g.get(m * dInner + grp * gk + i);
                 sum += v * v;
             }
+            float total = WorkGroups.sum(ctx, sum);
+            if (lid == 0) {
+                scales[grp] = 1.0f / TornadoMath.sqrt(total / gk + gatedEps);
+            }
         }
-        return sum;
+        ctx.localBarrier();
+        float ss = 0f;
+        for (int j = lid; j < dModel; j += size) {
+            float r = residual.get(m * dModel + j);
+            for (int s = 0; s < splits; s++) {
+                r += scales[s * kLen / gk] * part.get(s * partStride + m * dModel + j);
+            }
+            residual.set(m * dModel + j, r);
+            ss += r * r;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
+        for (int j = lid; j < dModel; j += size) {
+            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
+        }
+    }
+
+    /**
+     * The start of a step, one work-group per row m: residual[m, ·] = the embedding row of token
+     * input[m], normed[m, ·] = its RMSNorm times small[normOff ..] (block 0's norm weight).
+     */
+    public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table, FloatArray small, int normOff, FloatArray residual,
+                                     FloatArray normed, int dModel, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int m = ctx.groupIdx;
+        int t = input.get(m);
+        float ss = 0f;
+        for (int j = lid; j < dModel; j += size) {
+            float v = table.get(t * dModel + j);
+            residual.set(m * dModel + j, v);
+            ss += v * v;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
+        for (int j = lid; j < dModel; j += size) {
+            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
+        }
+    }
+
+    /** {@link #embedNormRows} from a 16-bit table, decoded through the table at the head of small. */
+    public static void embedNormRows16(KernelContext ctx, IntArray input, ShortArray table, FloatArray small, int normOff, FloatArray residual,
+                                       FloatArray normed, int dModel, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int m = ctx.groupIdx;
+        int t = input.get(m);
+        float ss = 0f;
+        for (int j = lid; j < dModel; j += size) {
+            float v = MixerKernels.w16(table, small, t * dModel + j);
+            residual.set(m * dModel + j, v);
+            ss += v * v;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
+        for (int j = lid; j < dModel; j += size) {
+            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
+        }
     }
 
     /**

@@ -21,28 +21,26 @@ import static org.mamba2j.tornado.model.MixerKernelsTest.off;
 import static org.mamba2j.tornado.model.MixerKernelsTest.poisoned;
 import static org.mamba2j.tornado.model.MixerKernelsTest.silu;
 
-/** The batched decode's fused GEMM as plain Java (the KernelContext emulator) against float64 norms and products. */
+/** The batched decode's kernels as plain Java (the KernelContext emulator) against float64 norms, products and SSD steps. */
 class BatchKernelsTest {
 
     /**
-     * out (+)= norm(operand)·Wᵀ over rows (a ragged tile past 64 too), n and k not multiples of the
-     * tile, the norm weight and W at offsets, NORMED and GATED with 1 and 2 groups, both weight formats.
+     * The split-k GEMM's partial products sum to a·diag(c)·Wᵀ: rows below and past one tile, n not a
+     * multiple of the tile, k not a multiple of the split nor the split of 16, with and without the
+     * column scale, both weight formats; every partial is its own split's product (outputs poisoned).
      */
-    @ParameterizedTest(name = "mode {0}, rows {1}, n {2}, k {3}, groups {4}, 16-bit {5}")
-    @CsvSource({"0,3,100,48,1,false", "0,70,65,40,1,false", "1,5,70,48,1,false", "1,66,33,48,2,false", "0,4,20,32,1,true", "1,3,20,32,2,true"})
-    void normGemmFoldsTheNormIntoTheProduct(int mode, int rows, int n, int k, int groups, boolean sixteenBit) {
-        SplittableRandom rnd = new SplittableRandom(mode * 100 + rows);
-        int zStride = k + 7, normOff = 3, wOff = 5, table = WeightFormat.TABLE_SIZE;
-        float[] x = gaussian(rnd, rows * k), z = gaussian(rnd, rows * zStride), nw = gaussian(rnd, normOff + k), w = gaussian(rnd, wOff + n * k);
-        float[] before = gaussian(rnd, rows * n);
-        int accumulate = mode == BatchKernels.GATED ? 1 : 0;
-        IntArray control = IntArray.fromElements(rows, 0, 0);
-        FloatArray out = accumulate != 0 ? off(before) : poisoned(rows * n);
-        // small: the 16-bit decode table, then the norm weight (normOff counts from the table's end)
-        FloatArray small = new FloatArray(table + nw.length);
+    @ParameterizedTest(name = "rows {0}, n {1}, k {2}, kLen {3}, scaled {4}, 16-bit {5}")
+    @CsvSource({"3,100,48,16,true,false", "70,65,40,32,false,false", "5,70,50,20,true,false", "64,33,48,48,true,false",
+            "4,20,37,16,false,true", "66,20,32,16,true,true"})
+    void splitGemmPartsSumToTheProduct(int rows, int n, int k, int kLen, boolean scaled, boolean sixteenBit) {
+        SplittableRandom rnd = new SplittableRandom(rows * 31L + n);
+        int colOff = 3, wOff = 5, table = WeightFormat.TABLE_SIZE;
+        int splits = (k + kLen - 1) / kLen, stride = rows * n + 9;
+        float[] a = gaussian(rnd, rows * k), c = gaussian(rnd, colOff + k), w = gaussian(rnd, wOff + n * k);
+        FloatArray small = new FloatArray(table + c.length);
         WeightFormat f = WeightFormat.BF16;
         for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
-        for (int i = 0; i < nw.length; i++) small.set(table + i, nw[i]);
+        for (int i = 0; i < c.length; i++) small.set(table + i, c[i]);
         ShortArray w16 = new ShortArray(w.length);
         if (sixteenBit) {
             for (int i = 0; i < w.length; i++) {
@@ -50,33 +48,174 @@ class BatchKernelsTest {
                 w[i] = f.toFloat(w16.get(i));
             }
         }
-        FloatArray xA = off(x), zA = mode == BatchKernels.GATED ? off(z) : xA, wA = off(w);
-        int zs = mode == BatchKernels.GATED ? zStride : 0;
+        FloatArray aA = off(a), wA = off(w), out = poisoned(splits * stride);
+        int colScale = scaled ? table + colOff : -1;
         int t = SsdBlockedKernels.THREADS, tile = SsdBlockedKernels.TILE;
-        KernelContextEmulator.run(Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t), 1, t, t, 1, kc -> {
-            if (sixteenBit) BatchKernels.normGemm16(kc, control, mode, xA, zA, zs, small, table + normOff, w16, wOff, out, n, k, groups, 1e-5f, accumulate);
-            else BatchKernels.normGemm(kc, control, mode, xA, zA, zs, small, table + normOff, wA, wOff, out, n, k, groups, 1e-5f, accumulate);
+        KernelContextEmulator.run(Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t), splits, t, t, 1, kc -> {
+            if (sixteenBit) BatchKernels.splitGemm16(kc, aA, small, colScale, w16, wOff, out, n, k, kLen, rows, stride);
+            else BatchKernels.splitGemm(kc, aA, small, colScale, wA, wOff, out, n, k, kLen, rows, stride);
         });
-        double[] ref = new double[rows * n];
-        int gs = k / groups;
-        for (int m = 0; m < rows; m++) {
-            double[] a = new double[k];
-            for (int i = 0; i < k; i++) a[i] = mode == BatchKernels.GATED ? x[m * k + i] * silu(z[m * zStride + i]) : x[m * k + i];
-            for (int g = 0; g < groups; g++) {
-                double ss = 0;
-                for (int i = g * gs; i < (g + 1) * gs; i++) ss += a[i] * a[i];
-                double s = 1 / Math.sqrt(ss / gs + 1e-5);
-                for (int i = g * gs; i < (g + 1) * gs; i++) a[i] *= s * nw[normOff + i];
+        for (int s = 0; s < splits; s++) {
+            double[] ref = new double[rows * n];
+            float[] got = new float[rows * n];
+            for (int m = 0; m < rows; m++) {
+                for (int j = 0; j < n; j++) {
+                    double dot = 0;
+                    for (int i = s * kLen; i < Math.min(k, (s + 1) * kLen); i++) dot += (double) a[m * k + i] * (scaled ? c[colOff + i] : 1) * w[wOff + j * k + i];
+                    ref[m * n + j] = dot;
+                    got[m * n + j] = out.get(s * stride + m * n + j);
+                }
             }
-            for (int j = 0; j < n; j++) {
-                double dot = accumulate != 0 ? before[m * n + j] : 0;
-                for (int i = 0; i < k; i++) dot += a[i] * w[wOff + j * k + i];
-                ref[m * n + j] = dot;
+            assertRel("split " + s, got, ref, 1e-5);
+        }
+    }
+
+    /**
+     * The batched SSD step against float64: slots in STEP, RESTART and HOLD, two B/C groups, z and dt
+     * as the sum of two partial products, lanes of 1 to 8 per row and rows per group not dividing
+     * batch·dInner, gated and not; a held slot's state stays, every other row's state advances.
+     */
+    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}")
+    @CsvSource({"16,4,1", "32,8,0", "8,8,1", "4,1,1", "64,16,0"})
+    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate) {
+        int nheads = 4, headdim = 3, ngroups = 2, dstate = 12, batch = 3, splits = 2;
+        int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
+        int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
+        SplittableRandom rnd = new SplittableRandom(local * 7L + lanes);
+        float[] zx = gaussian(rnd, splits * partStride), xbc = gaussian(rnd, batch * convDim), st = gaussian(rnd, batch * stateStride);
+        float[] w = gaussian(rnd, headsOff + 3 * nheads + 2);
+        for (int h = 0; h < nheads; h++) w[headsOff + nheads + h] = -(float) Math.exp(w[headsOff + nheads + h]);   // A < 0
+        w[headsOff + 3 * nheads] = 1e-3f;
+        w[headsOff + 3 * nheads + 1] = 0.5f;
+        int[] modes = {BatchKernels.STEP, BatchKernels.RESTART, BatchKernels.HOLD};
+        IntArray input = IntArray.fromElements(0, 0, 0, modes[0], modes[1], modes[2]);
+        FloatArray states = off(st), y = poisoned(batch * dInner);
+        int perGroup = local / lanes, groups = (batch * dInner + perGroup - 1) / perGroup;
+        KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states,
+                stateOff, stateStride, off(w), headsOff, y, nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, gate));
+        double[] refY = new double[batch * dInner];
+        float[] gotY = new float[batch * dInner];
+        for (int b = 0; b < batch; b++) {
+            for (int hp = 0; hp < dInner; hp++) {
+                int h = hp / headdim, g = h / (nheads / ngroups);
+                double raw = zx[b * dInProj + dInner + convDim + h] + zx[partStride + b * dInProj + dInner + convDim + h] + w[headsOff + h];
+                double dt = raw > 20 ? raw : Math.log1p(Math.exp(raw));
+                dt = Math.min(Math.max(dt, w[headsOff + 3 * nheads]), w[headsOff + 3 * nheads + 1]);
+                double decay = Math.exp(dt * w[headsOff + nheads + h]), x = xbc[b * convDim + hp], acc = 0;
+                for (int n = 0; n < dstate; n++) {
+                    int at = b * stateStride + stateOff + hp * dstate + n;
+                    double prev = modes[b] == BatchKernels.RESTART ? 0 : st[at];
+                    double v = decay * prev + x * dt * xbc[b * convDim + dInner + g * dstate + n];
+                    acc += v * xbc[b * convDim + dInner + ngroups * dstate + g * dstate + n];
+                    double want = modes[b] == BatchKernels.HOLD ? st[at] : v;
+                    assertEquals(want, states.get(at), 1e-5 * (1 + Math.abs(want)), "state of slot " + b + " row " + hp + " entry " + n);
+                }
+                double out = acc + w[headsOff + 2 * nheads + h] * x;
+                if (gate != 0) out *= silu(zx[b * dInProj + hp] + zx[partStride + b * dInProj + hp]);
+                refY[b * dInner + hp] = out;
+                gotY[b * dInner + hp] = y.get(b * dInner + hp);
             }
         }
-        float[] got = new float[rows * n];
-        for (int i = 0; i < got.length; i++) got[i] = out.get(i);
-        assertRel("normGemm", got, ref, 1e-5);
+        assertRel("y", gotY, refY, 1e-5);
+    }
+
+    /**
+     * The block's end: residual += Σ_s s_(group of s)·part_s with the gated norm's per-group scales of
+     * g, then normed = RMSNorm(residual)·nw; two norm groups, four splits (two per group), dModel not
+     * a multiple of the group.
+     */
+    @Test
+    void residualNormRowsScalesTheSplitsAndNormalizesTheNewResidual() {
+        int rows = 3, dModel = 37, dInner = 24, groups = 2, splits = 4, kLen = 6, local = 16, normOff = 2, partStride = rows * dModel + 1;
+        SplittableRandom rnd = new SplittableRandom(5);
+        float[] g = gaussian(rnd, rows * dInner), part = gaussian(rnd, splits * partStride), res = gaussian(rnd, rows * dModel);
+        float[] nw = gaussian(rnd, normOff + dModel);
+        FloatArray residual = off(res), normed = poisoned(rows * dModel);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> BatchKernels.residualNormRows(kc, off(g), off(part), residual, off(nw),
+                normOff, normed, dModel, dInner, groups, splits, kLen, partStride, 1e-5f, 1e-6f));
+        double[] refR = new double[rows * dModel], refN = new double[rows * dModel];
+        float[] gotR = new float[rows * dModel], gotN = new float[rows * dModel];
+        for (int m = 0; m < rows; m++) {
+            double[] scale = new double[groups];
+            int gk = dInner / groups;
+            for (int q = 0; q < groups; q++) {
+                double ss = 0;
+                for (int i = 0; i < gk; i++) ss += (double) g[m * dInner + q * gk + i] * g[m * dInner + q * gk + i];
+                scale[q] = 1 / Math.sqrt(ss / gk + 1e-5);
+            }
+            double ss = 0;
+            for (int j = 0; j < dModel; j++) {
+                double r = res[m * dModel + j];
+                for (int s = 0; s < splits; s++) r += scale[s * kLen / gk] * part[s * partStride + m * dModel + j];
+                refR[m * dModel + j] = r;
+                ss += r * r;
+            }
+            for (int j = 0; j < dModel; j++) {
+                refN[m * dModel + j] = refR[m * dModel + j] / Math.sqrt(ss / dModel + 1e-6) * nw[normOff + j];
+                gotR[m * dModel + j] = residual.get(m * dModel + j);
+                gotN[m * dModel + j] = normed.get(m * dModel + j);
+            }
+        }
+        assertRel("residual", gotR, refR, 1e-6);
+        assertRel("normed", gotN, refN, 1e-5);
+    }
+
+    /** The step's start: each row's embedding and its RMSNorm, from float32 and 16-bit tables. */
+    @ParameterizedTest(name = "16-bit {0}")
+    @CsvSource({"false", "true"})
+    void embedNormRowsEmbedsAndNormalizes(boolean sixteenBit) {
+        int rows = 3, dModel = 21, vocab = 5, local = 8, normOff = 4, table = WeightFormat.TABLE_SIZE;
+        SplittableRandom rnd = new SplittableRandom(9);
+        float[] e = gaussian(rnd, vocab * dModel), nw = gaussian(rnd, normOff + dModel);
+        WeightFormat f = WeightFormat.BF16;
+        FloatArray small = new FloatArray(table + nw.length);
+        for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
+        for (int i = 0; i < nw.length; i++) small.set(table + i, nw[i]);
+        ShortArray e16 = new ShortArray(e.length);
+        for (int i = 0; i < e.length && sixteenBit; i++) {
+            e16.set(i, (short) (Float.floatToRawIntBits(e[i]) >>> 16));
+            e[i] = f.toFloat(e16.get(i));
+        }
+        int[] tokens = {4, 0, 2};
+        IntArray input = IntArray.fromElements(tokens[0], tokens[1], tokens[2], 1, 1, 1);
+        FloatArray residual = poisoned(rows * dModel), normed = poisoned(rows * dModel), eA = off(e);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> {
+            if (sixteenBit) BatchKernels.embedNormRows16(kc, input, e16, small, table + normOff, residual, normed, dModel, 1e-5f);
+            else BatchKernels.embedNormRows(kc, input, eA, small, table + normOff, residual, normed, dModel, 1e-5f);
+        });
+        for (int m = 0; m < rows; m++) {
+            double ss = 0;
+            for (int j = 0; j < dModel; j++) ss += (double) e[tokens[m] * dModel + j] * e[tokens[m] * dModel + j];
+            for (int j = 0; j < dModel; j++) {
+                double v = e[tokens[m] * dModel + j];
+                assertEquals(v, residual.get(m * dModel + j), 0, "residual");
+                assertEquals(v / Math.sqrt(ss / dModel + 1e-5) * nw[normOff + j], normed.get(m * dModel + j), 1e-5, "normed");
+            }
+        }
+    }
+
+    /** The conv step reads its input as the sum of the split-k partial products. */
+    @Test
+    void convStepRowsSumsThePartialProducts() {
+        int batch = 2, convDim = 5, dConv = 4, xbcOffset = 3, dInProj = 11, splits = 3, partStride = batch * dInProj + 2, stateStride = 30;
+        SplittableRandom rnd = new SplittableRandom(11);
+        float[] zx = gaussian(rnd, splits * partStride), st = gaussian(rnd, batch * stateStride), w = gaussian(rnd, 1 + convDim * (dConv + 1));
+        IntArray input = IntArray.fromElements(0, 0, BatchKernels.STEP, BatchKernels.RESTART);
+        FloatArray states = off(st), xbc = poisoned(batch * convDim);
+        int padded = 16;
+        BatchKernels.convStepRows(input, off(zx), states, 1, stateStride, off(w), 1, xbc, xbcOffset, dInProj, convDim, dConv, batch, splits,
+                partStride, padded);
+        for (int b = 0; b < batch; b++) {
+            for (int c = 0; c < convDim; c++) {
+                double in = 0;
+                for (int s = 0; s < splits; s++) in += zx[s * partStride + b * dInProj + xbcOffset + c];
+                double acc = w[1 + convDim * dConv + c];
+                for (int q = 0; q < dConv - 1; q++) acc += w[1 + c * dConv + q] * (b == 1 ? 0 : st[b * stateStride + 1 + c * (dConv - 1) + q]);
+                acc += w[1 + c * dConv + dConv - 1] * in;
+                assertEquals(silu(acc), xbc.get(b * convDim + c), 1e-5, "slot " + b + " channel " + c);
+                assertEquals(in, states.get(b * stateStride + 1 + c * (dConv - 1) + dConv - 2), 1e-5, "the window's newest input");
+            }
+        }
     }
 
     /** The largest, the lowest index on ties, NaN never, 0 for a row without anything above −∞; vocab not a multiple of the group. */
@@ -101,11 +240,12 @@ class BatchKernelsTest {
         Class<?> b = BatchKernels.class, p = PrefillKernels.class;
         int gemm = Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16")));
         int shared = params(b, "convStepRows") + params(b, "ssdStepRows");
+        int split = Math.max(params(b, "splitGemm"), params(b, "splitGemm16"));
         int unfused = params(p, "rmsNormRows") + 2 * gemm + params(p, "gatedRmsNormRows") + shared;
-        int fused = 2 * Math.max(params(b, "normGemm"), params(b, "normGemm16")) + shared;
+        int fused = 2 * split + shared + params(b, "residualNormRows");
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));
-        assertEquals(BatchDecodePlan.EDGE_ARGS, params(p, "embedRows16") + Math.max(params(p, "rmsNormRows") + gemm, params(b, "normGemm16"))
-                + params(b, "argmaxRows"));
+        assertEquals(BatchDecodePlan.EDGE_ARGS, Math.max(params(p, "embedRows16") + params(p, "rmsNormRows") + gemm,
+                Math.max(params(b, "embedNormRows"), params(b, "embedNormRows16")) + split) + params(b, "argmaxRows"));
         int max = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE);
         assertTrue(max * BatchDecodePlan.TASKS_PER_BLOCK + BatchDecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertEquals(2, DecodePlan.split(24, max).length, "the 130m model's 24 blocks in 2 graphs, max " + max);
