@@ -34,17 +34,18 @@ public final class BatchDecodePlan {
 
     /*
      * Graph budget of a block, as DecodePlan counts it, for the unfused step, which spends more than
-     * the fused one (4 tasks of 16 + 14 + 15 + 16 arguments): 6 tasks (norm 7 arguments, in_proj
-     * GEMM 10 at most, conv 14, ssd 15, gated norm 10, out_proj GEMM 10), 8 written arguments, 8 block
-     * offsets; bytecode as PrefillPlan budgets it.
+     * the fused one (4 tasks of 17 + 14 + 15 + 17 arguments from 16-bit weights): 6 tasks (norm 7
+     * arguments, in_proj GEMM 11 at most (a 16-bit one: the decode table and the decode), conv 14,
+     * ssd 15, gated norm 10, out_proj GEMM 11), 8 written arguments, 8 block offsets; bytecode as
+     * PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
-    static final int ARGS_PER_BLOCK = 66;
+    static final int ARGS_PER_BLOCK = 68;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
-    /** embed (7 arguments), the head's norm (7) and GEMM (10), argmax (4); fused, the head is one task of 16. */
+    /** embed (8 arguments from 16-bit weights), the head's norm (7) and GEMM (11), argmax (4); fused, the head is one task of 17. */
     static final int EDGE_TASKS = 4;
-    static final int EDGE_ARGS = 28;
+    static final int EDGE_ARGS = 30;
     /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the weights (up to 11). */
     static final int GRAPH_OBJECTS = 23;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
@@ -131,7 +132,7 @@ public final class BatchDecodePlan {
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
-            RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
+            RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), w.decode(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
         g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
         grids.groups(g, "argmax", cfg.kernel("matVec").local(), rows -> rows);
@@ -160,7 +161,7 @@ public final class BatchDecodePlan {
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
             grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
-            RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
+            RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, w.decode(), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
         }
         int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
@@ -175,7 +176,7 @@ public final class BatchDecodePlan {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
                     d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
             grids.groups(g, p + "gatedNorm", cfg.kernel("gatedNorm").local(), rows -> rows * d.ngroups());
-            RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, big + o.outProj(), r.residual, d.dModel(),
+            RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, w.decode(), big + o.outProj(), r.residual, d.dModel(),
                     d.dInner(), 1);
         }
     }
@@ -189,7 +190,8 @@ public final class BatchDecodePlan {
         FloatArray small = plan.weights().small();
         int accumulate = mode == BatchKernels.GATED ? 1 : 0;
         if (weights instanceof ShortArray h) {
-            g.task(task, BatchKernels::normGemm16, ctx, control, mode, x, z, zStride, small, normOff, h, wOff, out, n, k, groups, eps, accumulate);
+            g.task(task, BatchKernels::normGemm16, ctx, control, mode, x, z, zStride, small, normOff, h, wOff, out, n, k, groups, eps, accumulate,
+                    plan.weights().decode().arg());
         } else {
             g.task(task, BatchKernels::normGemm, ctx, control, mode, x, z, zStride, small, normOff, (FloatArray) weights, wOff, out, n, k, groups, eps,
                     accumulate);

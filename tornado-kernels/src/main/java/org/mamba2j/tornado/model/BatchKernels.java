@@ -140,9 +140,9 @@ public final class BatchKernels {
         PrefillKernels.storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
     }
 
-    /** {@link #normGemm} with 16-bit weights, decoded through the table at the head of small. */
+    /** {@link #normGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
     public static void normGemm16(KernelContext kc, IntArray control, int mode, FloatArray x, FloatArray z, int zStride, FloatArray small,
-                                  int normOff, ShortArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate) {
+                                  int normOff, ShortArray w, int wOff, FloatArray out, int n, int k, int groups, float eps, int accumulate, int decode) {
         int rows = control.get(PrefillKernels.ROWS);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
@@ -174,7 +174,7 @@ public final class BatchKernels {
                 float wv = 0f;
                 if (kg < k) {
                     if (m0 + row < rows) av = operand(mode, x, z, zStride, m0 + row, kg, k) * scale[row * MAX_GROUPS + kg / (k / groups)] * small.get(normOff + kg);
-                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
+                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg, decode);
                 }
                 as[kx * 65 + row] = av;
                 ws[kx * 65 + row] = wv;

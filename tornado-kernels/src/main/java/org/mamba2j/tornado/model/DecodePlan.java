@@ -19,7 +19,7 @@ import java.util.Arrays;
 /**
  * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
  * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
- * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
+ * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph(boolean)}: one for the 130m model, else graphs of
  * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
  * three tasks. To fit, the weights sit in few arrays ({@link DeviceWeights}, {@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
@@ -68,15 +68,18 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 17+13+11 arguments, 6 of them written
-     * (zxbcdt, conv state, xbc; SSM state, y; the residual).
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 18+13+12 arguments (the 16-bit twins,
+     * which take the decode; 17+13+11 from float32 weights), 6 of them written (zxbcdt, conv state,
+     * xbc; SSM state, y; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 41;
+    static final int ARGS_PER_BLOCK = 43;
+    static final int ARGS_PER_BLOCK_F32 = 41;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (4 arguments, 5 from 16-bit weights) and head (norm_f + lm_head, 8). */
+    /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 8, 9 from 16-bit weights). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 13;
+    static final int EDGE_ARGS = 15;
+    static final int EDGE_ARGS_F32 = 12;
 
     static final int NODES_PER_OBJECT = 3;
     /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
@@ -104,7 +107,7 @@ public final class DecodePlan {
     /**
      * Adds the decode graphs to {@code plan} (before it is built), reading the weights it uploads.
      * {@code blocksPerGraph} ≤ 0 picks the most that TornadoVM's graph limits allow
-     * ({@link #maxBlocksPerGraph()}). {@code cudaGraph}: the token step replays as CUDA graphs.
+     * ({@link #maxBlocksPerGraph(boolean)}). {@code cudaGraph}: the token step replays as CUDA graphs.
      * {@code deviceName} goes into the one line a failed replay throws.
      */
     public DecodePlan(MixerDims dims, ModelPlan plan, LocalSizes local, int blocksPerGraph, boolean cudaGraph, String deviceName) {
@@ -113,13 +116,14 @@ public final class DecodePlan {
         this.deviceName = deviceName;
         this.logits = new FloatArray(dims.vocab());
         DeviceWeights w = plan.weights();
-        int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
+        Object[] weights = w.all();
+        boolean sixteenBit = Arrays.stream(weights).anyMatch(a -> a instanceof ShortArray);
+        int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph(sixteenBit));
         PackedStates ps = PackedStates.of(dims);
         FloatArray residual = new FloatArray(dims.dModel());
         FloatArray states = new FloatArray(ps.size());
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()), new FloatArray(dims.dInner()));
-        Object[] weights = w.all();
         plan.reserve("decode", control, logits, residual, states, resumed, s.zxbcdt, s.xbc, s.y);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, residual, s.zxbcdt, s.xbc, s.y};
@@ -137,13 +141,14 @@ public final class DecodePlan {
                 .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.y);
-        if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
+        int decode = w.decode().arg();
+        if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel(), decode);
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
                 (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
         if (w.lmHead() instanceof ShortArray h16) {
-            g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps());
+            g.task("head", MixerKernels::normMatVecOut16, ctx, residual, w.small(), w.normF(), h16, logits, dims.dModel(), dims.eps(), decode);
         } else {
             g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), (FloatArray) w.lmHead(), logits, dims.dModel(), dims.eps());
         }
@@ -166,15 +171,17 @@ public final class DecodePlan {
 
     /**
      * The most blocks one graph holds within TornadoVM's task, node and bytecode limits (with the
-     * embed and head tasks), the bytecode limit as this JVM sets it.
+     * embed and head tasks), the bytecode limit as this JVM sets it; {@code sixteenBit}: some
+     * weights are 16-bit, whose kernels take the decode as an argument more (with the graph code
+     * limit binding, the 2.7b model's 64 blocks then take three graphs instead of two).
      */
-    public static int maxBlocksPerGraph() {
-        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE));
+    public static int maxBlocksPerGraph(boolean sixteenBit) {
+        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE), sixteenBit);
     }
 
-    static int maxBlocksPerGraph(int bytecodeSize) {
-        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
-                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
+    static int maxBlocksPerGraph(int bytecodeSize, boolean sixteenBit) {
+        return new GraphBudget(TASKS_PER_BLOCK, sixteenBit ? ARGS_PER_BLOCK : ARGS_PER_BLOCK_F32, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
+                sixteenBit ? EDGE_ARGS : EDGE_ARGS_F32, NODES_PER_GRAPH, BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */
@@ -199,7 +206,7 @@ public final class DecodePlan {
         int sm = w.smallAt(l), big = w.bigAt(l);
         if (w.slab(l) instanceof ShortArray h) {
             g.task(p + "normInProjConv", MixerKernels::normInProjConv16, ctx, control, residual, small, sm + o.norm(), h, big + o.inProj(),
-                    s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
+                    s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv(), w.decode().arg());
         } else {
             g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + o.norm(), (FloatArray) w.slab(l),
                     big + o.inProj(), s.zxbcdt, d.dModel(), d.eps(), states, convAt, sm + o.convW(), s.xbc, d.xbcOffset(), d.convDim(), d.dConv());
@@ -208,7 +215,7 @@ public final class DecodePlan {
                 s.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate());
         if (w.slab(l) instanceof ShortArray h) {
             g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate16, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(), h,
-                    big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());
+                    big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps(), w.decode().arg());
         } else {
             g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.y, s.zxbcdt, small, sm + o.gatedNorm(),
                     (FloatArray) w.slab(l), big + o.outProj(), residual, d.dInner(), d.dInner() / d.ngroups(), d.gatedEps());

@@ -4,6 +4,7 @@ import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -20,8 +21,12 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * Weights and states come packed (see {@link DeviceWeights}, {@link PackedBlock}, {@link PackedStates}):
  * a kernel gets the packed arrays and the offset of each part it reads, so a decode graph holds few
  * distinct objects. A kernel that reads a matrix comes twice: for float32 weights (FloatArray) and,
- * suffixed 16, for 16-bit ones (ShortArray, decoded by {@link #w16} through the table at the head
- * of the small weights); the rest of its body is shared through helpers.
+ * suffixed 16, for 16-bit ones (ShortArray, read through {@link #w16} as its int argument
+ * {@code decode} says: {@link Decode}); the rest of its body is shared through helpers.
+ *
+ * <p>The matrix-vector products (one work-group per output row, each work item every size-th column)
+ * take four columns per loop iteration into four independent sums, so a work item has four weight
+ * loads in flight instead of one; columns past the last whole step of four go one at a time.
  */
 public final class MixerKernels {
 
@@ -35,18 +40,47 @@ public final class MixerKernels {
         }
     }
 
-    /** {@link #embed} from a 16-bit table; small holds the decode table. */
-    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim) {
+    /** {@link #embed} from a 16-bit table, read as {@code decode} says ({@link #w16}); small holds the decode table. */
+    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim, int decode) {
         for (@Parallel int i = 0; i < dim; i++) {
-            out.set(i, w16(table, small, control.get(0) * dim + i));
+            out.set(i, w16(table, small, control.get(0) * dim + i, decode));
         }
     }
 
-    /** Element i of a 16-bit weight array (F16 or BF16 patterns), through the decode table at table[0] ({@link WeightFormat}). */
-    public static float w16(ShortArray w, FloatArray table, int i) {
-        int bits = w.get(i) & 0xffff;
-        int hi = bits >> 7;
-        return table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
+    /**
+     * Element i of a 16-bit weight array (F16 or BF16 patterns) as a float, by {@code decode}
+     * ({@link Decode#arg}): {@link Decode#BF16_ARG} TornadoVM's BFloat16.bf16ToFloat (CUDA backend
+     * only), {@link Decode#F16_ARG} {@link #f16}, else the decode table at table[0]
+     * ({@link WeightFormat}). A task's decode is a constant TornadoVM compiles in, so the branch
+     * folds to the one decode the task uses. One return, through a variable: TornadoVM's CUDA
+     * backend mis-lowers early returns of a helper inlined into a kernel loop (its issue #931).
+     */
+    public static float w16(ShortArray w, FloatArray table, int i, int decode) {
+        float v;
+        if (decode == Decode.BF16_ARG) {
+            v = BFloat16.bf16ToFloat(w.get(i));
+        } else if (decode == Decode.F16_ARG) {
+            v = f16(w.get(i) & 0xffff);
+        } else {
+            int bits = w.get(i) & 0xffff;
+            int hi = bits >> 7;
+            v = table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
+        }
+        return v;
+    }
+
+    /**
+     * The float32 value of an F16 pattern (bits in 0..0xffff), exact for every finite one, in
+     * integer and float32 arithmetic: a normal pattern is (1024 + mantissa)·2^(exponent − 25), with
+     * 2^exponent as the int 1 &lt;&lt; exponent (exponent ≤ 30), a subnormal mantissa·2^−24; every
+     * product is exact (at most 11 significant bits, powers of two, no underflow). Infinities and NaN
+     * (exponent 31) come out wrong: weights have none.
+     */
+    public static float f16(int bits) {
+        int e = (bits >> 10) & 0x1f;
+        int m = bits & 0x3ff;
+        float magnitude = e == 0 ? m * 0x1p-24f : (m + 1024) * (float) (1 << e) * 0x1p-25f;
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
     }
 
     /** out[at] = w[0]: the weights graph's task per array (TornadoVM uploads only what a task reads). */
@@ -91,8 +125,8 @@ public final class MixerKernels {
     /** {@link #normInProjConv} with 16-bit in_proj weights. */
     public static void normInProjConv16(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, ShortArray w,
                                         int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
-                                        FloatArray xbc, int xbcOffset, int convDim, int dConv) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, wOff, cols, eps);
+                                        FloatArray xbc, int xbcOffset, int convDim, int dConv, int decode) {
+        float dot = normedRowDot16(ctx, x, small, normOff, w, wOff, cols, eps, decode);
         storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
     }
 
@@ -122,8 +156,8 @@ public final class MixerKernels {
 
     /** {@link #normMatVecOut} with a 16-bit lm_head. */
     public static void normMatVecOut16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, FloatArray out, int cols,
-                                       float eps) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, 0, cols, eps);
+                                       float eps, int decode) {
+        float dot = normedRowDot16(ctx, x, small, normOff, w, 0, cols, eps, decode);
         if (ctx.localIdx == 0) {
             out.set(ctx.groupIdx, dot);
         }
@@ -131,32 +165,51 @@ public final class MixerKernels {
 
     private static float normedRowDot(KernelContext ctx, FloatArray x, FloatArray norm, int normOff, FloatArray w, int wOff,
                                       int cols, float eps) {
-        int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
-        float squares = 0f;
-        float dot = 0f;
-        for (int i = lid; i < cols; i += size) {
-            float v = x.get(i);
-            squares += v * v;
-            dot += w.get(base + i) * v * norm.get(normOff + i);
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = ctx.localIdx;
+        for (; i + 3 * size < cols; i += 4 * size) {
+            float w0 = w.get(base + i), w1 = w.get(base + i + size), w2 = w.get(base + i + 2 * size), w3 = w.get(base + i + 3 * size);
+            float v0 = x.get(i), v1 = x.get(i + size), v2 = x.get(i + 2 * size), v3 = x.get(i + 3 * size);
+            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+            d0 += w0 * v0 * norm.get(normOff + i);
+            d1 += w1 * v1 * norm.get(normOff + i + size);
+            d2 += w2 * v2 * norm.get(normOff + i + 2 * size);
+            d3 += w3 * v3 * norm.get(normOff + i + 3 * size);
         }
-        return normedSum(ctx, squares, dot, cols, eps);
+        for (; i < cols; i += size) {
+            float v = x.get(i);
+            s0 += v * v;
+            d0 += w.get(base + i) * v * norm.get(normOff + i);
+        }
+        return normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
     }
 
     private static float normedRowDot16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, int wOff,
-                                        int cols, float eps) {
-        int lid = ctx.localIdx;
+                                        int cols, float eps, int decode) {
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
-        float squares = 0f;
-        float dot = 0f;
-        for (int i = lid; i < cols; i += size) {
-            float v = x.get(i);
-            squares += v * v;
-            dot += w16(w, small, base + i) * v * small.get(normOff + i);
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = ctx.localIdx;
+        for (; i + 3 * size < cols; i += 4 * size) {
+            float w0 = w16(w, small, base + i, decode), w1 = w16(w, small, base + i + size, decode);
+            float w2 = w16(w, small, base + i + 2 * size, decode), w3 = w16(w, small, base + i + 3 * size, decode);
+            float v0 = x.get(i), v1 = x.get(i + size), v2 = x.get(i + 2 * size), v3 = x.get(i + 3 * size);
+            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+            d0 += w0 * v0 * small.get(normOff + i);
+            d1 += w1 * v1 * small.get(normOff + i + size);
+            d2 += w2 * v2 * small.get(normOff + i + 2 * size);
+            d3 += w3 * v3 * small.get(normOff + i + 3 * size);
         }
-        return normedSum(ctx, squares, dot, cols, eps);
+        for (; i < cols; i += size) {
+            float v = x.get(i);
+            s0 += v * v;
+            d0 += w16(w, small, base + i, decode) * v * small.get(normOff + i);
+        }
+        return normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
     }
 
     /** The work-group's dot product times rsqrt(mean(x²) + eps), from each work item's partial sums. */
@@ -179,36 +232,59 @@ public final class MixerKernels {
         int base = wOff + ctx.groupIdx * cols;
         float total = 0f;
         for (int g0 = 0; g0 < cols; g0 += groupSize) {
-            float squares = 0f;
-            float dot = 0f;
-            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float g = gated(y, zxbcdt, i);
-                squares += g * g;
-                dot += w.get(base + i) * g * small.get(normOff + i);
+            int end = g0 + groupSize;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+            int i = g0 + lid;
+            for (; i + 3 * size < end; i += 4 * size) {
+                float w0 = w.get(base + i), w1 = w.get(base + i + size), w2 = w.get(base + i + 2 * size), w3 = w.get(base + i + 3 * size);
+                float v0 = gated(y, zxbcdt, i), v1 = gated(y, zxbcdt, i + size), v2 = gated(y, zxbcdt, i + 2 * size), v3 = gated(y, zxbcdt, i + 3 * size);
+                s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+                d0 += w0 * v0 * small.get(normOff + i);
+                d1 += w1 * v1 * small.get(normOff + i + size);
+                d2 += w2 * v2 * small.get(normOff + i + 2 * size);
+                d3 += w3 * v3 * small.get(normOff + i + 3 * size);
             }
-            total += normedSum(ctx, squares, dot, groupSize, eps);
+            for (; i < end; i += size) {
+                float g = gated(y, zxbcdt, i);
+                s0 += g * g;
+                d0 += w.get(base + i) * g * small.get(normOff + i);
+            }
+            total += normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), groupSize, eps);
         }
         if (lid == 0) {
             acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);
         }
     }
 
-    /** {@link #gatedMatVecAccumulate} with 16-bit out_proj weights. */
+    /** {@link #gatedMatVecAccumulate} with 16-bit out_proj weights, read as {@code decode} says ({@link #w16}). */
     public static void gatedMatVecAccumulate16(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff, ShortArray w,
-                                               int wOff, FloatArray acc, int cols, int groupSize, float eps) {
+                                               int wOff, FloatArray acc, int cols, int groupSize, float eps, int decode) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = wOff + ctx.groupIdx * cols;
         float total = 0f;
         for (int g0 = 0; g0 < cols; g0 += groupSize) {
-            float squares = 0f;
-            float dot = 0f;
-            for (int i = g0 + lid; i < g0 + groupSize; i += size) {
-                float g = gated(y, zxbcdt, i);
-                squares += g * g;
-                dot += w16(w, small, base + i) * g * small.get(normOff + i);
+            int end = g0 + groupSize;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+            int i = g0 + lid;
+            for (; i + 3 * size < end; i += 4 * size) {
+                float w0 = w16(w, small, base + i, decode), w1 = w16(w, small, base + i + size, decode);
+                float w2 = w16(w, small, base + i + 2 * size, decode), w3 = w16(w, small, base + i + 3 * size, decode);
+                float v0 = gated(y, zxbcdt, i), v1 = gated(y, zxbcdt, i + size), v2 = gated(y, zxbcdt, i + 2 * size), v3 = gated(y, zxbcdt, i + 3 * size);
+                s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+                d0 += w0 * v0 * small.get(normOff + i);
+                d1 += w1 * v1 * small.get(normOff + i + size);
+                d2 += w2 * v2 * small.get(normOff + i + 2 * size);
+                d3 += w3 * v3 * small.get(normOff + i + 3 * size);
             }
-            total += normedSum(ctx, squares, dot, groupSize, eps);
+            for (; i < end; i += size) {
+                float g = gated(y, zxbcdt, i);
+                s0 += g * g;
+                d0 += w16(w, small, base + i, decode) * g * small.get(normOff + i);
+            }
+            total += normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), groupSize, eps);
         }
         if (lid == 0) {
             acc.set(ctx.groupIdx, acc.get(ctx.groupIdx) + total);

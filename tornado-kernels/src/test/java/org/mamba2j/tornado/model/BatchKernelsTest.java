@@ -26,11 +26,15 @@ class BatchKernelsTest {
 
     /**
      * out (+)= norm(operand)·Wᵀ over rows (a ragged tile past 64 too), n and k not multiples of the
-     * tile, the norm weight and W at offsets, NORMED and GATED with 1 and 2 groups, both weight formats.
+     * tile, the norm weight and W at offsets, NORMED and GATED with 1 and 2 groups, float32 weights and
+     * both 16-bit formats through each of their decodes.
      */
-    @ParameterizedTest(name = "mode {0}, rows {1}, n {2}, k {3}, groups {4}, 16-bit {5}")
-    @CsvSource({"0,3,100,48,1,false", "0,70,65,40,1,false", "1,5,70,48,1,false", "1,66,33,48,2,false", "0,4,20,32,1,true", "1,3,20,32,2,true"})
-    void normGemmFoldsTheNormIntoTheProduct(int mode, int rows, int n, int k, int groups, boolean sixteenBit) {
+    @ParameterizedTest(name = "mode {0}, rows {1}, n {2}, k {3}, groups {4}, weights {5}, {6}")
+    @CsvSource({"0,3,100,48,1,F32,TABLE", "0,70,65,40,1,F32,TABLE", "1,5,70,48,1,F32,TABLE", "1,66,33,48,2,F32,TABLE",
+            "0,4,20,32,1,BF16,TABLE", "1,3,20,32,2,BF16,TABLE", "0,4,20,32,1,BF16,BF16", "1,3,20,32,2,BF16,BF16",
+            "0,4,20,32,1,F16,TABLE", "1,3,20,32,2,F16,F16", "1,67,20,32,2,F16,F16"})
+    void normGemmFoldsTheNormIntoTheProduct(int mode, int rows, int n, int k, int groups, WeightFormat f, Decode decode) {
+        boolean sixteenBit = f.is16Bit();
         SplittableRandom rnd = new SplittableRandom(mode * 100 + rows);
         int zStride = k + 7, normOff = 3, wOff = 5, table = WeightFormat.TABLE_SIZE;
         float[] x = gaussian(rnd, rows * k), z = gaussian(rnd, rows * zStride), nw = gaussian(rnd, normOff + k), w = gaussian(rnd, wOff + n * k);
@@ -40,21 +44,14 @@ class BatchKernelsTest {
         FloatArray out = accumulate != 0 ? off(before) : poisoned(rows * n);
         // small: the 16-bit decode table, then the norm weight (normOff counts from the table's end)
         FloatArray small = new FloatArray(table + nw.length);
-        WeightFormat f = WeightFormat.BF16;
-        for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
+        if (sixteenBit) for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
         for (int i = 0; i < nw.length; i++) small.set(table + i, nw[i]);
-        ShortArray w16 = new ShortArray(w.length);
-        if (sixteenBit) {
-            for (int i = 0; i < w.length; i++) {
-                w16.set(i, (short) (Float.floatToRawIntBits(w[i]) >>> 16));   // truncated to bf16
-                w[i] = f.toFloat(w16.get(i));
-            }
-        }
+        ShortArray w16 = sixteenBit ? DecodeTest.patterns(w, f) : new ShortArray(1);   // w now holds the values of the patterns
         FloatArray xA = off(x), zA = mode == BatchKernels.GATED ? off(z) : xA, wA = off(w);
         int zs = mode == BatchKernels.GATED ? zStride : 0;
         int t = SsdBlockedKernels.THREADS, tile = SsdBlockedKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t), 1, t, t, 1, kc -> {
-            if (sixteenBit) BatchKernels.normGemm16(kc, control, mode, xA, zA, zs, small, table + normOff, w16, wOff, out, n, k, groups, 1e-5f, accumulate);
+            if (sixteenBit) BatchKernels.normGemm16(kc, control, mode, xA, zA, zs, small, table + normOff, w16, wOff, out, n, k, groups, 1e-5f, accumulate, decode.arg());
             else BatchKernels.normGemm(kc, control, mode, xA, zA, zs, small, table + normOff, wA, wOff, out, n, k, groups, 1e-5f, accumulate);
         });
         double[] ref = new double[rows * n];

@@ -9,6 +9,7 @@ import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.tornado.KernelContextEmulator;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -161,6 +162,75 @@ class MixerKernelsTest {
         double[] ref = matVec(w, wOff, gated, rows);
         for (int r = 0; r < rows; r++) ref[r] += acc0[r];
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
+    }
+
+    /** float64 gated RMSNorm per group (weight at w[normOff]) then W (rows, dInner) at w[wOff], onto acc0. */
+    static double[] gatedRef(float[] y, float[] zx, float[] small, int normOff, float[] w, int wOff, int rows, int groups, int groupSize, float[] acc0) {
+        int dInner = groups * groupSize;
+        double[] gated = new double[dInner];
+        for (int g = 0; g < groups; g++) {
+            double ss = 0;
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                gated[i] = y[i] * silu(zx[i]);
+                ss += gated[i] * gated[i];
+            }
+            double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) gated[i] *= scale * small[normOff + i];
+        }
+        double[] ref = matVec(w, wOff, gated, rows);
+        for (int r = 0; r < rows; r++) ref[r] += acc0[r];
+        return ref;
+    }
+
+    /**
+     * The decode's 16-bit matrix-vector kernels (normInProjConv16, normMatVecOut16, gatedMatVecAccumulate16),
+     * each format through each of its decodes: against float64 on the patterns' values, and bit for bit
+     * as their float32 twins on the decoded weights (the same sums in the same order). Columns that
+     * are not a multiple of four steps of the work-group (the unrolled loop's tail), and fewer
+     * columns than work items.
+     */
+    @ParameterizedTest(name = "{0} weights, {1}, rows {2}, cols {3}, local {4}, groups {5}")
+    @CsvSource({"F16,TABLE,37,768,128,2", "F16,F16,37,768,128,2", "BF16,TABLE,21,100,16,1", "BF16,BF16,21,100,16,4", "F16,F16,8,3,4,1",
+            "BF16,BF16,13,2560,64,1", "F16,F16,9,200,32,2", "BF16,TABLE,9,200,32,2"})
+    void sixteenBitMatVecsMatchFloat64AndTheirFloat32Twins(WeightFormat f, Decode decode, int rows, int cols, int local, int groups) {
+        int table = WeightFormat.TABLE_SIZE, normOff = table + 3, convDim = Math.min(rows, 5), xbcOffset = rows - convDim, dConv = 4;
+        int convWOff = normOff + cols + 2, wOff = 5;
+        float[] smallF = randn(convWOff + convDim * (dConv + 1) + 1);
+        System.arraycopy(f.table(), 0, smallF, 0, table);
+        float[] w = randn(wOff + rows * cols + 2), x = randn(cols), state = randn(convDim * (dConv - 1) + 2);
+        ShortArray w16 = DecodeTest.patterns(w, f);   // w: the patterns' values from here on
+        FloatArray small = off(smallF), xs = off(x), w32 = off(w);
+        IntArray control = IntArray.fromElements(3, 0);
+
+        FloatArray zx16 = poisoned(rows), xbc16 = poisoned(convDim), st16 = off(state);
+        FloatArray zx32 = poisoned(rows), xbc32 = poisoned(convDim), st32 = off(state);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv16(k, control, xs, small, normOff, w16, wOff,
+                zx16, cols, 1e-5f, st16, 0, convWOff, xbc16, xbcOffset, convDim, dConv, decode.arg()));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, xs, small, normOff, w32, wOff,
+                zx32, cols, 1e-5f, st32, 0, convWOff, xbc32, xbcOffset, convDim, dConv));
+        assertRel("normInProjConv16", zx16.toHeapArray(), matVec(w, wOff, rmsNormed(x, smallF, normOff), rows), 1e-6);
+        assertArrayEquals(zx32.toHeapArray(), zx16.toHeapArray(), "normInProjConv16 against its float32 twin");
+        assertArrayEquals(xbc32.toHeapArray(), xbc16.toHeapArray(), "normInProjConv16's conv against its float32 twin");
+        assertArrayEquals(st32.toHeapArray(), st16.toHeapArray(), "normInProjConv16's conv window against its float32 twin");
+
+        float[] head = randn(rows * cols);
+        ShortArray head16 = DecodeTest.patterns(head, f);
+        FloatArray out16 = poisoned(rows), out32 = poisoned(rows), head32 = off(head);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut16(k, xs, small, normOff, head16, out16, cols, 1e-5f,
+                decode.arg()));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xs, small, normOff, head32, out32, cols, 1e-5f));
+        assertRel("normMatVecOut16", out16.toHeapArray(), matVec(head, 0, rmsNormed(x, smallF, normOff), rows), 1e-6);
+        assertArrayEquals(out32.toHeapArray(), out16.toHeapArray(), "normMatVecOut16 against its float32 twin");
+
+        int g = cols % groups == 0 ? groups : 1, groupSize = cols / g;
+        float[] y = randn(cols), zx = randn(cols + 3), acc0 = randn(rows);
+        FloatArray acc16 = off(acc0), acc32 = off(acc0), ya = off(y), zxa = off(zx);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate16(k, ya, zxa, small, normOff, w16, wOff,
+                acc16, cols, groupSize, 1e-5f, decode.arg()));
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, ya, zxa, small, normOff, w32, wOff,
+                acc32, cols, groupSize, 1e-5f));
+        assertRel("gatedMatVecAccumulate16", acc16.toHeapArray(), gatedRef(y, zx, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
+        assertArrayEquals(acc32.toHeapArray(), acc16.toHeapArray(), "gatedMatVecAccumulate16 against its float32 twin");
     }
 
     @Test

@@ -79,6 +79,12 @@ class PackedLayoutTest {
                 .mapToInt(java.lang.reflect.Method::getParameterCount).findFirst().orElseThrow();
     }
 
+    /** The arguments of a block task: the kernel's, or its 16-bit twin's where it has one and takes more. */
+    static int taskParams(String kernel) {
+        boolean twin = Arrays.stream(MixerKernels.class.getMethods()).anyMatch(m -> m.getName().equals(kernel + "16"));
+        return twin ? Math.max(params(kernel), params(kernel + "16")) : params(kernel);
+    }
+
     /** The kernels of DecodePlan's block tasks, one task each. */
     static final String[] BLOCK_KERNELS = {"normInProjConv", "ssdStep", "gatedMatVecAccumulate"};
     /** TornadoVM 5.2's TaskGraph.task takes at most 20 arguments (TornadoFunctions.Task20). */
@@ -87,22 +93,30 @@ class PackedLayoutTest {
     @Test
     void graphLimitEstimateCountsTheKernelsArguments() {
         assertEquals(DecodePlan.TASKS_PER_BLOCK, BLOCK_KERNELS.length);
-        assertEquals(DecodePlan.ARGS_PER_BLOCK, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::params).sum());
-        for (String k : BLOCK_KERNELS) assertTrue(params(k) <= MAX_TASK_ARGS, k + " takes more arguments than a task can");
-        assertEquals(DecodePlan.EDGE_ARGS, params("embed16") + params("normMatVecOut"));
+        assertEquals(DecodePlan.ARGS_PER_BLOCK, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::taskParams).sum());
+        for (String k : BLOCK_KERNELS) assertTrue(taskParams(k) <= MAX_TASK_ARGS, k + " takes more arguments than a task can");
+        assertEquals(DecodePlan.EDGE_ARGS, taskParams("embed") + taskParams("normMatVecOut"));
+        assertEquals(DecodePlan.ARGS_PER_BLOCK_F32, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::params).sum());
+        assertEquals(DecodePlan.EDGE_ARGS_F32, params("embed") + params("normMatVecOut"));
     }
 
     @Test
     void splitIsFewestGraphsOfEqualSize() {
-        int max = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE);
+        int max = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE, false);
         assertTrue(max >= 24, "the 130m model's 24 blocks should fit one graph, max " + max);
         assertArrayEquals(new int[]{24}, DecodePlan.split(24, max));
         assertArrayEquals(new int[]{2}, DecodePlan.split(2, max));
         assertEquals(2, DecodePlan.split(64, max).length, "the 2.7b model's 64 blocks");
         assertArrayEquals(new int[]{32, 32}, DecodePlan.split(64, max));
         assertArrayEquals(new int[]{3, 3, 2, 2}, DecodePlan.split(10, 3));
-        assertTrue(DecodePlan.maxBlocksPerGraph(4096) >= 1 && DecodePlan.maxBlocksPerGraph(4096) <= 5,
-                "TornadoVM's default bytecode buffer: 6 blocks overflowed it on PoCL");
+        // 16-bit weights: the decode argument costs the 2.7b model a third graph
+        int max16 = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE, true);
+        assertArrayEquals(new int[]{24}, DecodePlan.split(24, max16));
+        assertArrayEquals(new int[]{22, 21, 21}, DecodePlan.split(64, max16));
+        for (boolean sixteenBit : new boolean[]{false, true}) {
+            assertTrue(DecodePlan.maxBlocksPerGraph(4096, sixteenBit) >= 1 && DecodePlan.maxBlocksPerGraph(4096, sixteenBit) <= 5,
+                    "TornadoVM's default bytecode buffer: 6 blocks overflowed it on PoCL");
+        }
         assertTrue(max * DecodePlan.TASKS_PER_BLOCK + DecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH);
     }
 }

@@ -121,7 +121,7 @@ public final class PrefillPipeline {
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         FloatArray small = w.small();
         if (w.embedding() instanceof ShortArray e16) {
-            PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()));
+            PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()), w.decode().arg());
         } else {
             PrefillKernels.embedRows(control, tokens, (FloatArray) w.embedding(), residual, d.dModel(), bound(capacity * d.dModel()));
         }
@@ -154,13 +154,13 @@ public final class PrefillPipeline {
         }
         PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
         KernelContextEmulator.run(d.vocab() * LOCAL, 1, 1, LOCAL, 1, 1, k -> {
-            if (w.lmHead() instanceof ShortArray h16) MixerKernels.normMatVecOut16(k, last, small, w.normF(), h16, logits, d.dModel(), d.eps());
+            if (w.lmHead() instanceof ShortArray h16) MixerKernels.normMatVecOut16(k, last, small, w.normF(), h16, logits, d.dModel(), d.eps(), w.decode().arg());
             else MixerKernels.normMatVecOut(k, last, small, w.normF(), (FloatArray) w.lmHead(), logits, d.dModel(), d.eps());
         });
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), wOff, out, n, k, accumulate);
+        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
         else PrefillKernelsTest.gemm(gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
     }
 
