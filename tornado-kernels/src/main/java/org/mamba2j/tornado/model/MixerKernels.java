@@ -126,7 +126,28 @@ public final class MixerKernels {
     public static void normInProjConv16(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, ShortArray w,
                                         int wOff, FloatArray zxbcdt, int cols, float eps, FloatArray state, int convAt, int convWOff,
                                         FloatArray xbc, int xbcOffset, int convDim, int dConv, int decode) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, wOff, cols, eps, decode);
+        // normedRowDot's loop, written out here and in normMatVecOut16 (see normedRowDot16)
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = ctx.localIdx;
+        for (; i + 3 * size < cols; i += 4 * size) {
+            float w0 = w16(w, small, base + i, decode), w1 = w16(w, small, base + i + size, decode);
+            float w2 = w16(w, small, base + i + 2 * size, decode), w3 = w16(w, small, base + i + 3 * size, decode);
+            float v0 = x.get(i), v1 = x.get(i + size), v2 = x.get(i + 2 * size), v3 = x.get(i + 3 * size);
+            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+            d0 += w0 * v0 * small.get(normOff + i);
+            d1 += w1 * v1 * small.get(normOff + i + size);
+            d2 += w2 * v2 * small.get(normOff + i + 2 * size);
+            d3 += w3 * v3 * small.get(normOff + i + 3 * size);
+        }
+        for (; i < cols; i += size) {
+            float v = x.get(i);
+            s0 += v * v;
+            d0 += w16(w, small, base + i, decode) * v * small.get(normOff + i);
+        }
+        float dot = normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
         storeRowAndConv(ctx, dot, control, zxbcdt, state, convAt, small, convWOff, xbc, xbcOffset, convDim, dConv);
     }
 
@@ -157,7 +178,29 @@ public final class MixerKernels {
     /** {@link #normMatVecOut} with a 16-bit lm_head. */
     public static void normMatVecOut16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, FloatArray out, int cols,
                                        float eps, int decode) {
-        float dot = normedRowDot16(ctx, x, small, normOff, w, 0, cols, eps, decode);
+        // normedRowDot's loop, written out here and in normInProjConv16 (see normedRowDot16)
+        int wOff = 0;
+        int size = ctx.localGroupSizeX;
+        int base = wOff + ctx.groupIdx * cols;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        int i = ctx.localIdx;
+        for (; i + 3 * size < cols; i += 4 * size) {
+            float w0 = w16(w, small, base + i, decode), w1 = w16(w, small, base + i + size, decode);
+            float w2 = w16(w, small, base + i + 2 * size, decode), w3 = w16(w, small, base + i + 3 * size, decode);
+            float v0 = x.get(i), v1 = x.get(i + size), v2 = x.get(i + 2 * size), v3 = x.get(i + 3 * size);
+            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
+            d0 += w0 * v0 * small.get(normOff + i);
+            d1 += w1 * v1 * small.get(normOff + i + size);
+            d2 += w2 * v2 * small.get(normOff + i + 2 * size);
+            d3 += w3 * v3 * small.get(normOff + i + 3 * size);
+        }
+        for (; i < cols; i += size) {
+            float v = x.get(i);
+            s0 += v * v;
+            d0 += w16(w, small, base + i, decode) * v * small.get(normOff + i);
+        }
+        float dot = normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
         if (ctx.localIdx == 0) {
             out.set(ctx.groupIdx, dot);
         }
@@ -187,30 +230,14 @@ public final class MixerKernels {
         return normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
     }
 
-    private static float normedRowDot16(KernelContext ctx, FloatArray x, FloatArray small, int normOff, ShortArray w, int wOff,
-                                        int cols, float eps, int decode) {
-        int size = ctx.localGroupSizeX;
-        int base = wOff + ctx.groupIdx * cols;
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        int i = ctx.localIdx;
-        for (; i + 3 * size < cols; i += 4 * size) {
-            float w0 = w16(w, small, base + i, decode), w1 = w16(w, small, base + i + size, decode);
-            float w2 = w16(w, small, base + i + 2 * size, decode), w3 = w16(w, small, base + i + 3 * size, decode);
-            float v0 = x.get(i), v1 = x.get(i + size), v2 = x.get(i + 2 * size), v3 = x.get(i + 3 * size);
-            s0 += v0 * v0; s1 += v1 * v1; s2 += v2 * v2; s3 += v3 * v3;
-            d0 += w0 * v0 * small.get(normOff + i);
-            d1 += w1 * v1 * small.get(normOff + i + size);
-            d2 += w2 * v2 * small.get(normOff + i + 2 * size);
-            d3 += w3 * v3 * small.get(normOff + i + 3 * size);
-        }
-        for (; i < cols; i += size) {
-            float v = x.get(i);
-            s0 += v * v;
-            d0 += w16(w, small, base + i, decode) * v * small.get(normOff + i);
-        }
-        return normedSum(ctx, (s0 + s1) + (s2 + s3), (d0 + d1) + (d2 + d3), cols, eps);
-    }
+    /*
+     * normedRowDot16, {@link #normedRowDot} over 16-bit weights, has no method of its own: it is
+     * written out in normInProjConv16 and normMatVecOut16. TornadoVM builds a kernel's graph with
+     * every branch of w16 inlined (BFloat16.bf16ToFloat's software decode among them, on every
+     * backend but CUDA) before the task's decode argument becomes a constant and folds them away, and
+     * it refuses to inline a helper of more than 600 nodes (Graal's MaximumInliningSize · 2): the
+     * helper with five w16 calls came to 606 on OpenCL. A kernel's own body has no such limit.
+     */
 
     /** The work-group's dot product times rsqrt(mean(x²) + eps), from each work item's partial sums. */
     private static float normedSum(KernelContext ctx, float squares, float dot, int cols, float eps) {
