@@ -13,8 +13,17 @@ import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
 import org.mamba2j.model.JvmDecoder;
 import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.tornado.model.Decode;
+import org.mamba2j.tornado.model.MixerKernels;
 import org.mamba2j.tornado.model.TornadoBatchDecoder;
 import org.mamba2j.tornado.model.TornadoDecoder;
+import org.mamba2j.tornado.model.WeightFormat;
+import uk.ac.manchester.tornado.api.TaskGraph;
+import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.enums.DataTransferMode;
+import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.tornado.DeviceConfig;
@@ -46,7 +55,10 @@ import java.util.List;
  * greedy tokens as HF's;</li>
  * <li>batch: prompts of different lengths and stops decoded together ({@link BatchCheck}) against
  * the same device decoding each alone, in the config's GEMM and in the blocked one (the norms folded
- * in), with float32 and with bf16 weights.</li>
+ * in), with float32 and with bf16 weights;</li>
+ * <li>16-bit weights: every pattern of F16 and BF16 through the decode the backend gets ({@link Decode#of})
+ * and the table, bit for bit against the host's decode; then tiny-a rounded to F16 and BF16 against
+ * the JVM decoder on the same patterns.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
  * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8 to run;
@@ -135,7 +147,12 @@ public final class DeviceModelCheck {
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
-                            ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM",
+                            WeightFormat f = WeightFormat.of(dtype);
+                            Decode chosen = Decode.of(f, spec.backend());
+                            for (Decode d : chosen == Decode.TABLE ? List.of(Decode.TABLE) : List.of(chosen, Decode.TABLE)) {
+                                ok &= report(device, layout, "  " + f.name().toLowerCase() + " patterns, " + d.label(), () -> decodeAll(spec, f, d));
+                            }
+                            ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM, " + chosen.label(),
                                     () -> sixteenBit(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), dtype));
                         }
                     }
@@ -250,7 +267,8 @@ public final class DeviceModelCheck {
     private static Outcome sixteenBit(Path dir, DeviceSpec spec, DeviceConfig config, SafeTensors.DType dtype) throws Exception {
         Path rounded = RoundedCopy.of(dir, dtype);
         try (Mamba2Model m = Mamba2Model.load(rounded); Decoder d = TornadoDecoder.open(m, spec, config); Decoder jvm = new JvmDecoder(m)) {
-            String want = "weights " + dtype.name().toLowerCase() + " (projections " + dtype.name().toLowerCase();
+            String name = dtype.name().toLowerCase();
+            String want = "weights " + name + " (" + Decode.of(WeightFormat.of(dtype), spec.backend()).label() + "; projections " + name;
             if (!d.deviceName().contains(want)) throw new IllegalStateException("device weights are not " + dtype + ": " + d.deviceName());
             double vsJvm = 0;
             int[] ids = SIXTEEN_BIT_IDS;
@@ -267,6 +285,34 @@ public final class DeviceModelCheck {
         } finally {
             deleteCopy(rounded);
         }
+    }
+
+    /**
+     * Every 16-bit pattern of {@code f} through {@code d} on the device, as the model's kernels read
+     * weights: {@link MixerKernels#embed16} of token 0 with a row of all 65536 patterns. Passes when
+     * each finite pattern gives the host's value ({@link WeightFormat#toFloat}) bit for bit.
+     */
+    private static Outcome decodeAll(DeviceSpec spec, WeightFormat f, Decode d) throws Exception {
+        int n = 1 << 16;
+        ShortArray all = new ShortArray(n);
+        for (int i = 0; i < n; i++) all.set(i, (short) i);
+        FloatArray table = FloatArray.fromArray(f.table()), out = new FloatArray(n);
+        out.init(Float.NaN);
+        IntArray control = IntArray.fromElements(0, 0);
+        TaskGraph g = new TaskGraph("decode16").transferToDevice(DataTransferMode.FIRST_EXECUTION, control, all, table)
+                .task("embed", MixerKernels::embed16, control, all, table, out, n, d.arg())
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
+            plan.withDevice(TornadoDevices.device(spec)).execute();
+        }
+        int wrong = 0, finite = 0;
+        for (int i = 0; i < n; i++) {
+            float want = f.toFloat((short) i);
+            if (!Float.isFinite(want)) continue;
+            finite++;
+            if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(out.get(i))) wrong++;
+        }
+        return new Outcome(Double.NaN, Double.NaN, wrong + "/" + finite + " wrong", "-", wrong == 0);
     }
 
     /** Removes a {@link RoundedCopy}. */

@@ -35,21 +35,24 @@ public final class BatchDecodePlan {
 
     /*
      * Graph budget of a block, as DecodePlan counts it, for the larger of the two steps: tasks, the
-     * unfused step's 6 (norm 7 arguments, in_proj GEMM 10 at most, conv 16, ssd 19, gated norm 10,
-     * out_proj GEMM 10); arguments, the fused step's 74 (5 tasks: in_proj split GEMM 12, conv 16,
-     * ssd 19, out_proj split GEMM 12, residual and norm 15); 8 written arguments, 8 block offsets;
-     * bytecode as PrefillPlan budgets it.
+     * unfused step's 6 (norm 7 arguments, in_proj GEMM 11 at most, conv 16, ssd 19, gated norm 10,
+     * out_proj GEMM 11); arguments, the fused step's 76 from 16-bit weights (5 tasks: in_proj split
+     * GEMM 13, conv 16, ssd 19, out_proj split GEMM 13, residual and norm 15; a 16-bit GEMM takes the
+     * decode); 8 written arguments, 8 block offsets; bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
     /** Tasks of a block with batchGemm "blocked": in_proj, conv, ssd, out_proj, residual. */
     static final int FUSED_TASKS_PER_BLOCK = 5;
-    static final int ARGS_PER_BLOCK = 74;
+    static final int ARGS_PER_BLOCK = 76;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
-    /** embed (7 arguments), the head's norm (7) and GEMM (10), argmax (4); fused, embed and norm (9), the head's GEMM (12), argmax. */
+    /**
+     * From 16-bit weights: embed (8 arguments), the head's norm (7) and GEMM (11), argmax (4); fused,
+     * embed and norm (10), the head's GEMM (13), argmax.
+     */
     static final int EDGE_TASKS = 4;
     static final int FUSED_EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 28;
+    static final int EDGE_ARGS = 30;
     /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the weights (up to 11). */
     static final int GRAPH_OBJECTS = 23;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
@@ -146,7 +149,7 @@ public final class BatchDecodePlan {
         if (fused) {
             if (w.embedding() instanceof ShortArray e16) {
                 g.task("embed", BatchKernels::embedNormRows16, ctx, input, e16, w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed,
-                        dims.dModel(), dims.eps());
+                        dims.dModel(), dims.eps(), w.decode().arg());
             } else {
                 g.task("embed", BatchKernels::embedNormRows, ctx, input, (FloatArray) w.embedding(), w.small(), w.smallAt(0) + w.layout().norm(),
                         r.residual, r.normed, dims.dModel(), dims.eps());
@@ -165,7 +168,7 @@ public final class BatchDecodePlan {
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
-            RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), 0, logits, dims.vocab(), dims.dModel(), 0);
+            RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), w.decode(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
         g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
         grids.groups(g, "argmax", cfg.batch().argmaxLocal(), rows -> rows);
@@ -194,7 +197,7 @@ public final class BatchDecodePlan {
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
             grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
-            RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
+            RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, w.decode(), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
         }
         int inStride = capacity * d.dInProj();
         int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
@@ -216,7 +219,7 @@ public final class BatchDecodePlan {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
                     d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
             grids.groups(g, p + "gatedNorm", cfg.kernel("gatedNorm").local(), rows -> rows * d.ngroups());
-            RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, big + o.outProj(), r.residual, d.dModel(),
+            RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, w.decode(), big + o.outProj(), r.residual, d.dModel(),
                     d.dInner(), 1);
         }
     }
@@ -230,7 +233,7 @@ public final class BatchDecodePlan {
                            int kLen, int partStride, Grids grids, KernelContext ctx) {
         FloatArray small = plan.weights().small();
         if (weights instanceof ShortArray h) {
-            g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride);
+            g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, plan.weights().decode().arg());
         } else {
             g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }

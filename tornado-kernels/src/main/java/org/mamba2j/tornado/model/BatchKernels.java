@@ -192,9 +192,9 @@ public final class BatchKernels {
         storePart(out, at, m0 + ty + 48, rows, n0 + tx, n, a30, a31, a32, a33);
     }
 
-    /** {@link #splitGemm} with 16-bit weights, decoded through the table at the head of small. */
+    /** {@link #splitGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
     public static void splitGemm16(KernelContext kc, FloatArray a, FloatArray small, int colScale, ShortArray w, int wOff, FloatArray out,
-                                   int n, int k, int kLen, int rows, int partStride) {
+                                   int n, int k, int kLen, int rows, int partStride, int decode) {
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -209,8 +209,8 @@ public final class BatchKernels {
         int kg = k0 + kx;
         float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
         float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-        float q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k), q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k);
-        float q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k), q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k);
+        float q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k, decode), q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k, decode);
+        float q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k, decode), q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k, decode);
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
         for (int kk = k0; kk < kEnd; kk += 16) {
@@ -220,8 +220,8 @@ public final class BatchKernels {
             kg = kk + 16 + kx;
             p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
             p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k); p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-            q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k); q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k);
-            q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k); q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k);
+            q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k, decode); q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k, decode);
+            q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k, decode); q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k, decode);
             for (int x = 0; x < 16; x++) {
                 float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
                 float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
@@ -261,10 +261,10 @@ public final class BatchKernels {
     }
 
     /** {@link #wAt} of 16-bit weights. */
-    private static float w16At(ShortArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k) {
+    private static float w16At(ShortArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
         float v = 0f;
         if (j < n && kg < kEnd) {
-            v = MixerKernels.w16(w, small, wOff + j * k + kg);
+            v = MixerKernels.w16(w, small, wOff + j * k + kg, decode);
         }
         return v;
     }
@@ -345,16 +345,16 @@ public final class BatchKernels {
         }
     }
 
-    /** {@link #embedNormRows} from a 16-bit table, decoded through the table at the head of small. */
+    /** {@link #embedNormRows} from a 16-bit table, read as {@code decode} says ({@link MixerKernels#w16}). */
     public static void embedNormRows16(KernelContext ctx, IntArray input, ShortArray table, FloatArray small, int normOff, FloatArray residual,
-                                       FloatArray normed, int dModel, float eps) {
+                                       FloatArray normed, int dModel, float eps, int decode) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int m = ctx.groupIdx;
         int t = input.get(m);
         float ss = 0f;
         for (int j = lid; j < dModel; j += size) {
-            float v = MixerKernels.w16(table, small, t * dModel + j);
+            float v = MixerKernels.w16(table, small, t * dModel + j, decode);
             residual.set(m * dModel + j, v);
             ss += v * v;
         }

@@ -77,9 +77,9 @@ public final class DecodePlan {
     static final int TASKS_PER_BLOCK = 3;
     static final int ARGS_PER_BLOCK = 37;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (4 arguments, 5 from 16-bit weights) and head (norm_f + lm_head, 11). */
+    /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 11). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 16;
+    static final int EDGE_ARGS = 17;
 
     static final int NODES_PER_OBJECT = 3;
     /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
@@ -116,6 +116,7 @@ public final class DecodePlan {
         this.deviceName = deviceName;
         this.logits = new FloatArray(dims.vocab());
         DeviceWeights w = plan.weights();
+        Object[] weights = w.all();
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
         PackedStates ps = PackedStates.of(dims);
         FloatArray residual = new FloatArray(dims.dModel());
@@ -123,7 +124,6 @@ public final class DecodePlan {
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new ShortArray(1));
-        Object[] weights = w.all();
         plan.reserve("decode", control, logits, residual, states, resumed, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
@@ -141,13 +141,15 @@ public final class DecodePlan {
                 .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
-        if (w.embedding() instanceof ShortArray e16) g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel());
+        if (w.embedding() instanceof ShortArray e16) {
+            g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel(), w.decode().arg());
+        }
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
                 (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
         g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
-                MixerKernels.format(w.format((TornadoNativeArray) w.lmHead())), logits, dims.vocab(), dims.dModel(), dims.eps());
+                MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps());
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grids.addWorkerGrid(g.getTaskGraphName() + ".head", rowGrid(dims.vocab(), local.matVec()));
         int last = plan.add(g);
@@ -210,7 +212,7 @@ public final class DecodePlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         Object slab = w.slab(l);
-        int format = MixerKernels.format(w.format((TornadoNativeArray) slab));
+        int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
         g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm + o.norm(), w32(slab, s),
                 w16(slab, s), format, big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc);
         g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y);

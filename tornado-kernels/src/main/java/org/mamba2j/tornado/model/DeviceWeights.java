@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.io.SafeTensors.DType;
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.Mamba2Model;
@@ -19,7 +20,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.IntFunction;
+import java.util.function.Function;
 
 /**
  * A model's weights as the decode and prefill graphs read them, one device copy of each: the
@@ -31,7 +32,9 @@ import java.util.function.IntFunction;
  * conv, dt bias, A, D, the final norm) are float32 in one array, {@link #small}, whose head is the
  * 16-bit decode table. A model has one 16-bit format on the device: a matrix stored in another
  * dtype than the first 16-bit one found is widened to float32, as are the projections unless all
- * share one 16-bit format ({@link #describe} says what went where).
+ * share one 16-bit format ({@link #describe} says what went where). How the kernels decode that
+ * format is chosen here too, for the backend the plans run on ({@link Decode#of}), and goes to every
+ * 16-bit kernel as its {@code decode} argument ({@link #decode}).
  */
 public final class DeviceWeights {
 
@@ -54,15 +57,21 @@ public final class DeviceWeights {
 
     private final PackedBlock layout;
     private final WeightFormat half;
+    private final Decode decode;
     private final FloatArray small;
     private final TornadoNativeArray[] slabs;
     private final int[] smallAt, slabOf, bigAt;
     private final int normF;
     private final TornadoNativeArray embedding, lmHead;
 
-    /** {@code widen}: every matrix as float32, whatever the checkpoint stores. */
-    public static DeviceWeights of(Mamba2Model model, boolean widen) {
-        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen);
+    /** {@code widen}: every matrix as float32, whatever the checkpoint stores; decoded as {@code backend} allows ({@link Decode#of}). */
+    public static DeviceWeights of(Mamba2Model model, boolean widen, DeviceSpec.Backend backend) {
+        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen, f -> Decode.of(f, backend));
+    }
+
+    /** With the decode {@code decodeOf} gives for the 16-bit format (tests pick each). */
+    static DeviceWeights of(Mamba2Model model, boolean widen, Function<WeightFormat, Decode> decodeOf) {
+        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen, decodeOf);
     }
 
     static Source source(Mamba2Model model) {
@@ -76,10 +85,13 @@ public final class DeviceWeights {
         };
     }
 
-    public DeviceWeights(MixerDims dims, Source src, boolean widen) {
+    /** {@code decodeOf}: the decode of the 16-bit format (given F32 when there is none), one that reads it. */
+    public DeviceWeights(MixerDims dims, Source src, boolean widen, Function<WeightFormat, Decode> decodeOf) {
         int n = dims.nLayer();
         this.layout = PackedBlock.of(dims);
         this.half = widen ? WeightFormat.F32 : halfFormat(src, n);
+        this.decode = decodeOf.apply(half);
+        if (half.is16Bit() && !decode.reads(half)) throw new IllegalArgumentException(decode + " does not read " + half + " patterns");
         boolean halfProjections = half.is16Bit();
         for (int l = 0; l < n && halfProjections; l++) {
             halfProjections = WeightFormat.of(src.inProj(l).dtype()) == half && WeightFormat.of(src.outProj(l).dtype()) == half;
@@ -181,6 +193,8 @@ public final class DeviceWeights {
         return a instanceof ShortArray ? half : WeightFormat.F32;
     }
 
+    /** How the kernels read the 16-bit arrays: their {@code decode} argument is {@code decode().arg()}. */
+    public Decode decode() { return decode; }
     public PackedBlock layout() { return layout; }
     public FloatArray small() { return small; }
     /** Block l's small weights start here in {@link #small}. */
@@ -209,9 +223,13 @@ public final class DeviceWeights {
         return lmHead == embedding ? read : read + (long) sequences * dModel * (embedding instanceof ShortArray ? Short.BYTES : Float.BYTES);
     }
 
-    /** E.g. "weights bf16 (projections bf16, embedding bf16), 312.4 MB"; says which matrices were widened. */
+    /**
+     * E.g. "weights bf16 (native decode; projections bf16, embedding bf16), 312.4 MB": the decode of
+     * the 16-bit format ({@link Decode#label}), and which matrices were widened.
+     */
     public String describe() {
-        return String.format("weights %s (projections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(), name(slabs[0]), name(embedding),
+        return String.format("weights %s (%sprojections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(),
+                half.is16Bit() ? decode.label() + "; " : "", name(slabs[0]), name(embedding),
                 lmHead == embedding ? "" : ", lm_head " + name(lmHead), bytes() / 1e6);
     }
 

@@ -5,6 +5,7 @@ import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
+import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -20,9 +21,9 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * by the step that starts a sequence, so they never travel back from the host.
  * Weights and states come packed (see {@link DeviceWeights}, {@link PackedBlock}, {@link PackedStates}):
  * a kernel gets the packed arrays and the offset of each part it reads, so a decode graph holds few
- * distinct objects. A kernel that reads a matrix comes twice: for float32 weights (FloatArray) and,
- * suffixed 16, for 16-bit ones (ShortArray, decoded by {@link #w16} through the table at the head
- * of the small weights); the rest of its body is shared through helpers.
+ * distinct objects. A kernel that reads a matrix takes both arrays, float32 (FloatArray) and 16-bit
+ * (ShortArray, read through {@link #w16} as its {@link Decode} says), and an int {@code weights}
+ * argument that says which one holds the matrix ({@link #weight}); the other is a one-element stand-in.
  */
 public final class MixerKernels {
 
@@ -36,18 +37,47 @@ public final class MixerKernels {
         }
     }
 
-    /** {@link #embed} from a 16-bit table; small holds the decode table. */
-    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim) {
+    /** {@link #embed} from a 16-bit table, read as {@code decode} says ({@link #w16}); small holds the decode table. */
+    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim, int decode) {
         for (@Parallel int i = 0; i < dim; i++) {
-            out.set(i, w16(table, small, control.get(0) * dim + i));
+            out.set(i, w16(table, small, control.get(0) * dim + i, decode));
         }
     }
 
-    /** Element i of a 16-bit weight array (F16 or BF16 patterns), through the decode table at table[0] ({@link WeightFormat}). */
-    public static float w16(ShortArray w, FloatArray table, int i) {
-        int bits = w.get(i) & 0xffff;
-        int hi = bits >> 7;
-        return table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
+    /**
+     * Element i of a 16-bit weight array (F16 or BF16 patterns) as a float, by {@code decode}
+     * ({@link Decode#arg}): {@link Decode#BF16_ARG} TornadoVM's BFloat16.bf16ToFloat (CUDA backend
+     * only), {@link Decode#F16_ARG} {@link #f16}, else the decode table at table[0]
+     * ({@link WeightFormat}). A task's decode is a constant TornadoVM compiles in, so the branch
+     * folds to the one decode the task uses. One return, through a variable: TornadoVM's CUDA
+     * backend mis-lowers early returns of a helper inlined into a kernel loop (its issue #931).
+     */
+    public static float w16(ShortArray w, FloatArray table, int i, int decode) {
+        float v;
+        if (decode == Decode.BF16_ARG) {
+            v = BFloat16.bf16ToFloat(w.get(i));
+        } else if (decode == Decode.F16_ARG) {
+            v = f16(w.get(i) & 0xffff);
+        } else {
+            int bits = w.get(i) & 0xffff;
+            int hi = bits >> 7;
+            v = table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
+        }
+        return v;
+    }
+
+    /**
+     * The float32 value of an F16 pattern (bits in 0..0xffff), exact for every finite one, in
+     * integer and float32 arithmetic: a normal pattern is (1024 + mantissa)·2^(exponent − 25), with
+     * 2^exponent as the int 1 &lt;&lt; exponent (exponent ≤ 30), a subnormal mantissa·2^−24; every
+     * product is exact (at most 11 significant bits, powers of two, no underflow). Infinities and NaN
+     * (exponent 31) come out wrong: weights have none.
+     */
+    public static float f16(int bits) {
+        int e = (bits >> 10) & 0x1f;
+        int m = bits & 0x3ff;
+        float magnitude = e == 0 ? m * 0x1p-24f : (m + 1024) * (float) (1 << e) * 0x1p-25f;
+        return (bits & 0x8000) != 0 ? -magnitude : magnitude;
     }
 
     /** out[at] = w[0]: the weights graph's task per array (TornadoVM uploads only what a task reads). */
@@ -71,8 +101,12 @@ public final class MixerKernels {
         }
     }
 
-    /** Weight formats, the {@code format} argument of the row kernels: float32 in w32; F16 or BF16 patterns in w16. */
-    public static final int F32 = 0, F16 = 1, BF16 = 2;
+    /**
+     * The row kernels' {@code weights} argument for float32 weights (in w32); 16-bit weights (in w16)
+     * pass the {@link Decode#arg} that reads them. A constant TornadoVM compiles into the task, so
+     * the kernel keeps only the branch it uses.
+     */
+    public static final int F32 = -1;
     /** The longest vector a row kernel stages in local memory: d_inner of the largest Mamba-2 (8b) is 8192. */
     public static final int MAX_STAGED = 8192;
 
@@ -99,18 +133,14 @@ public final class MixerKernels {
         return s;
     }
 
-    /** The {@code format} argument for weights the device keeps in {@code f}. */
-    public static int format(WeightFormat f) {
-        return switch (f) {
-            case F32 -> F32;
-            case F16 -> F16;
-            case BF16 -> BF16;
-        };
+    /** The row kernels' {@code weights} argument for weights the device keeps in {@code f}, 16-bit ones read by {@code decode}. */
+    public static int weightsArg(WeightFormat f, Decode decode) {
+        return f == WeightFormat.F32 ? F32 : decode.arg();
     }
 
-    /** Weight element i from w32 (F32) or w16 (16-bit patterns, decoded through the table at the head of small). */
-    static float weight(FloatArray w32, ShortArray w16, FloatArray small, int format, int i) {
-        return format == F32 ? w32.get(i) : w16(w16, small, i);
+    /** Weight element i from w32 (weights {@link #F32}) or w16 (16-bit patterns read by the decode {@code weights} names, {@link #w16}). */
+    static float weight(FloatArray w32, ShortArray w16, FloatArray small, int weights, int i) {
+        return weights == F32 ? w32.get(i) : w16(w16, small, i, weights);
     }
 
     /*
@@ -127,14 +157,14 @@ public final class MixerKernels {
     /**
      * zxbcdt[row] = W[row, :] · rmsNorm(x)   (rows = d_in_proj), then for a row of x | B | C
      * (d_inner ≤ row < d_inner + convDim) that channel's causal conv step and SiLU into xbc:
-     * in_proj (at W[wOff], as {@code format} says) with the block's RMSNorm (its weight at small[normOff])
+     * in_proj (at W[wOff], as {@code weights} says) with the block's RMSNorm (its weight at small[normOff])
      * and the conv folded in (a row kernel, see above). The conv window of channel c sits at
      * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
      * control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in
      * small ({@link PackedBlock}), convB (convDim) right after it.
      */
     public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
-                                      FloatArray w32, ShortArray w16, int format, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
+                                      FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
                                       int convAt, FloatArray xbc) {
         int cols = shape.get(D_MODEL);
         int rows = shape.get(D_IN_PROJ);
@@ -156,13 +186,13 @@ public final class MixerKernels {
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
         for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
-            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
         }
         for (; i < cols; i += WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
         float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
         if (lane == 0 && row < rows) {
@@ -181,7 +211,7 @@ public final class MixerKernels {
      * out[row] = W[row, :] · rmsNorm(x; small[normOff..])   (rows = vocab): norm_f and the lm_head
      * into the logits, a row kernel (see above).
      */
-    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, ShortArray w16, int format,
+    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, ShortArray w16, int weights,
                                      FloatArray out, int rows, int cols, float eps) {
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         float squares = 0f;
@@ -197,13 +227,13 @@ public final class MixerKernels {
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
         for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
-            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
         }
         for (; i < cols; i += WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
         float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
         if (lane == 0 && row < rows) {
@@ -219,7 +249,7 @@ public final class MixerKernels {
      * computed once per work-group.
      */
     public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff,
-                                             FloatArray w32, ShortArray w16, int format, int wOff, FloatArray acc, float eps) {
+                                             FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray acc, float eps) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
         int groupSize = cols / shape.get(NGROUPS);
@@ -245,13 +275,13 @@ public final class MixerKernels {
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
         for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
-            d1 += weight(w32, w16, small, format, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, format, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, format, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
         }
         for (; i < cols; i += WorkGroups.LANES) {
-            d0 += weight(w32, w16, small, format, base + i) * v[i];
+            d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
         float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3));
         if (lane == 0 && row < rows) {

@@ -23,7 +23,7 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * initial window) and x = B = C = 0 there, so the SSM state stays exactly zero through it.
  *
  * <p>Kernels that read a weight matrix come twice, for float32 weights and (suffixed 16) for 16-bit
- * ones, decoded by {@link MixerKernels#w16} through the table at the head of the small weights.
+ * ones, read by {@link MixerKernels#w16} as their int argument {@code decode} says ({@link Decode}).
  *
  * <p>Loop kernels run to {@code padded}, the global size of their grid at capacity: with a
  * GridScheduler TornadoVM bounds a {@code @Parallel} loop by the grid, and the kernel skips the
@@ -56,14 +56,15 @@ public final class PrefillKernels {
         }
     }
 
-    /** {@link #embedRows} from a 16-bit table; small holds the decode table. */
-    public static void embedRows16(IntArray control, IntArray tokens, ShortArray table, FloatArray small, FloatArray out, int dModel, int padded) {
+    /** {@link #embedRows} from a 16-bit table, read as {@code decode} says; small holds the decode table. */
+    public static void embedRows16(IntArray control, IntArray tokens, ShortArray table, FloatArray small, FloatArray out, int dModel, int padded,
+                                   int decode) {
         for (@Parallel int i = 0; i < padded; i++) {
             int t = i / dModel;
             if (t < control.get(ROWS)) {
                 float v = 0f;
                 if (t >= control.get(START)) {
-                    v = MixerKernels.w16(table, small, tokens.get(t) * dModel + i - t * dModel);
+                    v = MixerKernels.w16(table, small, tokens.get(t) * dModel + i - t * dModel, decode);
                 }
                 out.set(i, v);
             }
@@ -122,8 +123,9 @@ public final class PrefillKernels {
         }
     }
 
-    /** {@link #gemm} with 16-bit weights; small holds the decode table. */
-    public static void gemm16(IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded) {
+    /** {@link #gemm} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
+    public static void gemm16(IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded,
+                              int decode) {
         for (@Parallel int i = 0; i < padded; i++) {
             int rows = control.get(ROWS);
             int nb = (n + 3) / 4;
@@ -138,8 +140,8 @@ public final class PrefillKernels {
                 float s20 = 0f, s21 = 0f, s22 = 0f, s23 = 0f, s30 = 0f, s31 = 0f, s32 = 0f, s33 = 0f;
                 for (int kk = 0; kk < k; kk++) {
                     float u0 = a.get(a0 + kk), u1 = a.get(a1 + kk), u2 = a.get(a2 + kk), u3 = a.get(a3 + kk);
-                    float v0 = MixerKernels.w16(w, small, w0 + kk), v1 = MixerKernels.w16(w, small, w1 + kk);
-                    float v2 = MixerKernels.w16(w, small, w2 + kk), v3 = MixerKernels.w16(w, small, w3 + kk);
+                    float v0 = MixerKernels.w16(w, small, w0 + kk, decode), v1 = MixerKernels.w16(w, small, w1 + kk, decode);
+                    float v2 = MixerKernels.w16(w, small, w2 + kk, decode), v3 = MixerKernels.w16(w, small, w3 + kk, decode);
                     s00 += u0 * v0; s01 += u0 * v1; s02 += u0 * v2; s03 += u0 * v3;
                     s10 += u1 * v0; s11 += u1 * v1; s12 += u1 * v2; s13 += u1 * v3;
                     s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
@@ -206,9 +208,9 @@ public final class PrefillKernels {
         storeRow(out, m0 + ty + 48, rows, n0 + tx, 16, n, accumulate, a30, a31, a32, a33);
     }
 
-    /** {@link #gemmBlocked} with 16-bit weights; small holds the decode table. */
+    /** {@link #gemmBlocked} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
     public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
-                            int accumulate) {
+                            int accumulate, int decode) {
         int rows = control.get(ROWS);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
@@ -230,7 +232,7 @@ public final class PrefillKernels {
                 float wv = 0f;
                 if (kg < k) {
                     if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
-                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg);
+                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg, decode);
                 }
                 as[kx * 65 + row] = av;
                 ws[kx * 65 + row] = wv;

@@ -62,17 +62,17 @@ public final class PrefillPlan {
      * Graph budget of a block, worst case over the SSD variants: 15 tasks (norm, inProj, conv,
      * convWindow, ssmIn, cumsum, chunkCB, chunkStates, statePassing, chunkScores with the loop
      * output, chunkOutput, ssmOut, gatedNorm, outProj, and the residual add after a tensor-core
-     * outProj) of at most 121 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
-     * gemm the decode table), 21 of them written, 3 objects (A, dt bias, D; the other weights are the
+     * outProj) of at most 123 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
+     * gemm the decode table and the decode), 21 of them written, 3 objects (A, dt bias, D; the other weights are the
      * model's arrays, counted per graph).
      */
     static final int TASKS_PER_BLOCK = 15;
-    static final int ARGS_PER_BLOCK = 121;
+    static final int ARGS_PER_BLOCK = 123;
     static final int WRITES_PER_BLOCK = 21;
     static final int OBJECTS_PER_BLOCK = 3;
-    /** embedRows (7 from 16-bit weights), lastRow, head (norm_f + lm_head): 7 + 5 + 11 arguments. */
+    /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 5 + 11 arguments. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 23;
+    static final int EDGE_ARGS = 24;
     /**
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
@@ -157,7 +157,7 @@ public final class PrefillPlan {
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
         g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
-                head instanceof ShortArray h ? h : noW16, MixerKernels.format(w.format((TornadoNativeArray) head)), logits, dims.vocab(),
+                head instanceof ShortArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
                 dims.dModel(), dims.eps());
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         int matVec = cfg.kernel("matVec").local();
@@ -265,7 +265,7 @@ public final class PrefillPlan {
                 g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
             }
         } else {
-            RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), wOff, out, n, k, accumulate);
+            RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), w.decode(), wOff, out, n, k, accumulate);
         }
     }
 

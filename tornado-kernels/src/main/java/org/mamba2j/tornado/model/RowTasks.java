@@ -15,7 +15,7 @@ import java.util.function.ObjIntConsumer;
  * The one place that wires the {@link PrefillKernels} row tasks that the prefill (rows = a pass's
  * positions) and the batched decode (rows = the batch's sequences) share: the embedding rows and the
  * GEMM, in the device config's variant ("gemm": blocked for GPUs, loop for CPUs) and the float32 or
- * 16-bit twin as the weights are stored; and the chain of graphs their blocks are spread over. Every
+ * 16-bit twin as the weights are stored (the 16-bit one with the weights' {@link Decode}); and the chain of graphs their blocks are spread over. Every
  * weight element is read once per 64 rows in the blocked GEMM, so a batch of up to 64 sequences
  * reads each weight once per step.
  */
@@ -26,18 +26,18 @@ final class RowTasks {
 
     /**
      * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (FloatArray, or ShortArray
-     * decoded through {@code table}); rows = control[{@link PrefillKernels#ROWS}].
+     * read by {@code decode}, its table at the head of {@code table}); rows = control[{@link PrefillKernels#ROWS}].
      */
     static void gemm(TaskGraph g, String task, Grids grids, DeviceConfig cfg, KernelContext ctx, IntArray control, FloatArray a,
-                    Object weights, FloatArray table, int wOff, FloatArray out, int n, int k, int accumulate) {
+                    Object weights, FloatArray table, Decode decode, int wOff, FloatArray out, int n, int k, int accumulate) {
         // "mma" comes here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
         if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate);
+            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
             else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             blockedGrid(g, task, grids, n);
         } else {
             int padded = grids.loop(g, task, cfg.kernel("gemm").local(), rows -> (rows + 3) / 4 * ((n + 3) / 4));
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded);
+            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
             else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
     }
@@ -53,7 +53,7 @@ final class RowTasks {
     static void embed(TaskGraph g, Grids grids, DeviceConfig cfg, DeviceWeights w, IntArray control, IntArray tokens, FloatArray out, int dModel) {
         int padded = grids.loop(g, "embed", cfg.kernel("copy").local(), rows -> rows * dModel);
         if (w.embedding() instanceof ShortArray e16) {
-            g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), out, dModel, padded);
+            g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), out, dModel, padded, w.decode().arg());
         } else {
             g.task("embed", PrefillKernels::embedRows, control, tokens, (FloatArray) w.embedding(), out, dModel, padded);
         }

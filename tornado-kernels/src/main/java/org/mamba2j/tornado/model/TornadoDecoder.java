@@ -63,7 +63,7 @@ public final class TornadoDecoder implements Decoder {
         DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
-        DeviceWeights weights = DeviceWeights.of(model, widen);
+        DeviceWeights weights = DeviceWeights.of(model, widen, spec.backend());
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);

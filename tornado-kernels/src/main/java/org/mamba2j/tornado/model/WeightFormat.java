@@ -5,12 +5,13 @@ import org.mamba2j.io.SafeTensors.DType;
 /**
  * How a weight matrix sits on the device. F32: a FloatArray. F16 and BF16: the checkpoint's 16-bit
  * patterns as they are, in a ShortArray, decoded in the kernels with float32 math by
- * {@link MixerKernels#w16}: TornadoVM 5.2 reinterprets no bits on OpenCL, PTX or CUDA
- * (Float.intBitsToFloat does not compile), and PoCL has no OpenCL {@code half} (so HalfFloatArray
- * does not compile there), hence a table. Both 16-bit formats split the same way: the top nine bits
- * pick a table entry (base, step) and the low seven are a multiple of the step; value = base +
- * step · low, exact for every finite pattern (at most 11 significant bits). One kernel reads both
- * formats; the table (a model has one 16-bit format) sits at the head of the small-weights array.
+ * {@link MixerKernels#w16} as the backend allows ({@link Decode}): TornadoVM 5.2 reinterprets no bits
+ * on OpenCL or PTX (Float.intBitsToFloat does not compile; BFloat16.bf16ToFloat does so on its CUDA
+ * backend only), and PoCL has no OpenCL {@code half} (so HalfFloatArray does not compile there).
+ * Where no native decode applies, a table ({@link #table}): both 16-bit formats split the same way,
+ * the top nine bits pick a table entry (base, step) and the low seven are a multiple of the step;
+ * value = base + step · low, exact for every finite pattern (at most 11 significant bits). The table
+ * (a model has one 16-bit format) sits at the head of the small-weights array.
  */
 public enum WeightFormat {
     F32, F16, BF16;

@@ -33,6 +33,11 @@ class BatchKernelsTest {
     @CsvSource({"3,100,48,16,true,false", "70,65,40,32,false,false", "5,70,50,20,true,false", "64,33,48,48,true,false",
             "4,20,37,16,false,true", "66,20,32,16,true,true"})
     void splitGemmPartsSumToTheProduct(int rows, int n, int k, int kLen, boolean scaled, boolean sixteenBit) {
+        for (int decode : new int[]{Decode.TABLE_ARG, Decode.BF16_ARG}) splitGemmPartsSumToTheProduct(rows, n, k, kLen, scaled, sixteenBit, decode);
+    }
+
+    /** {@link #splitGemmPartsSumToTheProduct} with the 16-bit weights read by {@code decode} (the table or bf16's native one). */
+    void splitGemmPartsSumToTheProduct(int rows, int n, int k, int kLen, boolean scaled, boolean sixteenBit, int decode) {
         SplittableRandom rnd = new SplittableRandom(rows * 31L + n);
         int colOff = 3, wOff = 5, table = WeightFormat.TABLE_SIZE;
         int splits = (k + kLen - 1) / kLen, stride = rows * n + 9;
@@ -52,7 +57,7 @@ class BatchKernelsTest {
         int colScale = scaled ? table + colOff : -1;
         int t = SsdBlockedKernels.THREADS, tile = SsdBlockedKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t), splits, t, t, 1, kc -> {
-            if (sixteenBit) BatchKernels.splitGemm16(kc, aA, small, colScale, w16, wOff, out, n, k, kLen, rows, stride);
+            if (sixteenBit) BatchKernels.splitGemm16(kc, aA, small, colScale, w16, wOff, out, n, k, kLen, rows, stride, decode);
             else BatchKernels.splitGemm(kc, aA, small, colScale, wA, wOff, out, n, k, kLen, rows, stride);
         });
         for (int s = 0; s < splits; s++) {
@@ -180,7 +185,7 @@ class BatchKernelsTest {
         IntArray input = IntArray.fromElements(tokens[0], tokens[1], tokens[2], 1, 1, 1);
         FloatArray residual = poisoned(rows * dModel), normed = poisoned(rows * dModel), eA = off(e);
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> {
-            if (sixteenBit) BatchKernels.embedNormRows16(kc, input, e16, small, table + normOff, residual, normed, dModel, 1e-5f);
+            if (sixteenBit) BatchKernels.embedNormRows16(kc, input, e16, small, table + normOff, residual, normed, dModel, 1e-5f, Decode.TABLE_ARG);
             else BatchKernels.embedNormRows(kc, input, eA, small, table + normOff, residual, normed, dModel, 1e-5f);
         });
         for (int m = 0; m < rows; m++) {

@@ -41,7 +41,7 @@ class DevicePrefillGoldenTest {
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
             PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layerVectors(m, i),
-                    DeviceWeights.of(m, false));
+                    DeviceWeights.of(m, false, org.mamba2j.device.DeviceSpec.Backend.OPENCL));
             float[] logits = device.run(Arrays.copyOf(ids, n)).toHeapArray();
             assertClose(ref, (n - 1) * V, logits, TOL, "logits after " + n + " tokens");
 

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.JvmDecoder;
@@ -25,12 +26,13 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Weights on the device in the checkpoint's format: the 16-bit decode is exact for every finite
- * pattern, a 16-bit checkpoint stays 16-bit (and a widened one float32), and the device prefill's
- * kernels over 16-bit weights (as plain Java, {@link PrefillPipeline}) give the JVM decoder's logits
+ * Weights on the device in the checkpoint's format (the 16-bit decodes themselves: {@link DecodeTest}):
+ * a 16-bit checkpoint stays 16-bit, with the decode its backend gets (and a widened one float32), and the device prefill's
+ * kernels over 16-bit weights (as plain Java, {@link PrefillPipeline}), through each decode, give the JVM decoder's logits
  * on the same rounded weights within {@link #TOL}: both compute in float32, so they differ by
  * summation order only, as with float32 weights.
  */
@@ -39,30 +41,28 @@ class DeviceWeightsTest {
     static final double TOL = 1e-4;
 
     @ParameterizedTest
-    @EnumSource(value = WeightFormat.class, names = {"F16", "BF16"})
-    void decodeIsExactForEveryFinitePattern(WeightFormat f) {
-        FloatArray table = FloatArray.fromArray(f.table());
-        ShortArray all = new ShortArray(1 << 16);
-        for (int i = 0; i < 1 << 16; i++) all.set(i, (short) i);
-        for (int i = 0; i < 1 << 16; i++) {
-            float want = f.toFloat((short) i);
-            if (!Float.isFinite(want)) continue;
-            assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(MixerKernels.w16(all, table, i)), f + " pattern " + Integer.toHexString(i));
-        }
-    }
-
-    @ParameterizedTest
     @EnumSource(value = SafeTensors.DType.class, names = {"F16", "BF16"})
     void sixteenBitCheckpointStaysSixteenBit(SafeTensors.DType dtype) throws IOException {
         Path dir = RoundedCopy.of(Golden.tinyA().resolve("hf"), dtype);
         try (Mamba2Model m = Mamba2Model.load(dir)) {
-            DeviceWeights w = DeviceWeights.of(m, false);
+            DeviceWeights w = DeviceWeights.of(m, false, DeviceSpec.Backend.OPENCL);
             assertInstanceOf(ShortArray.class, w.slab(0));
             assertInstanceOf(ShortArray.class, w.embedding());
             assertSame(w.embedding(), w.lmHead(), "tied weights: one array");
             String name = dtype.name().toLowerCase();
-            assertTrue(w.describe().startsWith("weights " + name + " (projections " + name + ", embedding " + name), w.describe());
-            DeviceWeights wide = DeviceWeights.of(m, true);
+            WeightFormat f = WeightFormat.of(dtype);
+            for (DeviceSpec.Backend b : DeviceSpec.Backend.values()) {
+                DeviceWeights on = DeviceWeights.of(m, false, b);
+                assertEquals(Decode.of(f, b), on.decode());
+                assertTrue(on.describe().startsWith("weights " + name + " (" + on.decode().label() + "; projections " + name + ", embedding " + name),
+                        on.describe());
+            }
+            assertTrue(DeviceWeights.of(m, false, DeviceSpec.Backend.CUDA).describe().contains(dtype == SafeTensors.DType.BF16 ? "native decode"
+                    : "arithmetic decode"));
+            Decode wrong = f == WeightFormat.F16 ? Decode.BF16 : Decode.F16;
+            assertThrows(IllegalArgumentException.class, () -> DeviceWeights.of(m, false, g -> wrong), "a decode of the other format");
+            DeviceWeights wide = DeviceWeights.of(m, true, DeviceSpec.Backend.CUDA);
+            assertTrue(wide.describe().startsWith("weights f32 (projections f32"), wide.describe());
             assertInstanceOf(FloatArray.class, wide.slab(0));
             assertEquals(2 * (w.bytes() - w.small().getNumBytesOfSegment()), wide.bytes() - wide.small().getNumBytesOfSegment());
         } finally {
@@ -70,16 +70,20 @@ class DeviceWeightsTest {
         }
     }
 
-    @ParameterizedTest(name = "{0}, {1} tokens, {2} gemm")
-    @CsvSource({"F16,1,loop", "F16,17,blocked", "F16,29,loop", "BF16,1,blocked", "BF16,9,loop", "BF16,29,blocked"})
-    void prefillOnSixteenBitWeightsMatchesTheJvm(SafeTensors.DType dtype, int n, String gemm) throws IOException {
+    @ParameterizedTest(name = "{0}, {1}, {2} tokens, {3} gemm")
+    @CsvSource({"F16,F16,1,loop", "F16,F16,17,blocked", "F16,TABLE,29,loop", "F16,F16,29,blocked", "BF16,BF16,1,blocked", "BF16,TABLE,9,loop",
+            "BF16,BF16,29,loop", "BF16,TABLE,29,blocked"})
+    void prefillOnSixteenBitWeightsMatchesTheJvm(SafeTensors.DType dtype, Decode decode, int n, String gemm) throws IOException {
         Path dir = RoundedCopy.of(Golden.tinyA().resolve("hf"), dtype);
         try (Mamba2Model m = Mamba2Model.load(dir); Decoder jvm = new JvmDecoder(m)) {
             MixerDims dims = MixerWeights.dims(m.config());
             int[] prompt = Arrays.copyOf(PROMPT, n);
             float[] want = jvm.prefill(prompt).clone();
             for (boolean widen : new boolean[]{false, true}) {
-                PrefillPipeline device = new PrefillPipeline(dims, 8, 16, gemm, "loop", i -> MixerWeights.layerVectors(m, i), DeviceWeights.of(m, widen));
+                DeviceWeights w = DeviceWeights.of(m, widen, f -> decode);
+                String described = widen ? "weights f32 (projections f32" : "weights " + dtype.name().toLowerCase() + " (" + decode.label() + "; ";
+                assertTrue(w.describe().startsWith(described), w.describe());
+                PrefillPipeline device = new PrefillPipeline(dims, 8, 16, gemm, "loop", i -> MixerWeights.layerVectors(m, i), w);
                 float[] got = device.run(prompt).toHeapArray();
                 double max = 0;
                 for (int v = 0; v < want.length; v++) max = Math.max(max, Math.abs((double) got[v] - want[v]));
@@ -95,7 +99,7 @@ class DeviceWeightsTest {
     @Test
     void projectionsOfDifferentBlocksShareASlab() throws IOException {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
-            DeviceWeights w = DeviceWeights.of(m, false);
+            DeviceWeights w = DeviceWeights.of(m, false, DeviceSpec.Backend.OPENCL);
             assertSame(w.slab(0), w.slab(1));
             assertEquals(w.layout().bigSize(), w.bigAt(1) - w.bigAt(0));
             assertEquals(WeightFormat.TABLE_SIZE, w.smallAt(0));

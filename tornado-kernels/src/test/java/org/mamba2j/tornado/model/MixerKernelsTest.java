@@ -169,14 +169,14 @@ class MixerKernelsTest {
         FloatArray smallA = off(small), xa = off(x), out = poisoned(rows);
         ShortArray wa = ShortArray.fromArray(bits);
         KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, xa, smallA, table, NO_W32, wa, MixerKernels.format(format), out, rows, cols, 1e-5f));
+                k -> MixerKernels.normMatVecOut(k, xa, smallA, table, NO_W32, wa, MixerKernels.weightsArg(format, Decode.TABLE), out, rows, cols, 1e-5f));
         assertRel("normMatVecOut " + format, out.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-6);
 
         float[] y = randn(cols), zx = randn(cols);
         FloatArray acc = new FloatArray(rows), ya = off(y), zxa = off(zx);
         KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
                 k -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, cols, 1, 1, 1, 1, 2, 1), ya, zxa, smallA, table, NO_W32, wa,
-                        MixerKernels.format(format), 0, acc, 1e-5f));
+                        MixerKernels.weightsArg(format, Decode.TABLE), 0, acc, 1e-5f));
         double[] gated = new double[cols];
         for (int g = 0; g < 2; g++) {
             double ss = 0;
@@ -191,7 +191,7 @@ class MixerKernelsTest {
         System.arraycopy(other.table(), 0, small, 0, table);
         FloatArray wrongTable = off(small), wrong = poisoned(rows);
         KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, xa, wrongTable, table, NO_W32, wa, MixerKernels.format(other), wrong, rows, cols, 1e-5f));
+                k -> MixerKernels.normMatVecOut(k, xa, wrongTable, table, NO_W32, wa, MixerKernels.weightsArg(other, Decode.TABLE), wrong, rows, cols, 1e-5f));
         assertThrows(AssertionError.class, () -> assertRel("as " + other, wrong.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-3));
     }
 
@@ -229,6 +229,78 @@ class MixerKernelsTest {
         double[] ref = matVec(w, wOff, gated, rows);
         for (int r = 0; r < rows; r++) ref[r] += acc0[r];
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
+    }
+
+    /** float64 gated RMSNorm per group (weight at w[normOff]) then W (rows, dInner) at w[wOff], onto acc0. */
+    static double[] gatedRef(float[] y, float[] zx, float[] small, int normOff, float[] w, int wOff, int rows, int groups, int groupSize, float[] acc0) {
+        int dInner = groups * groupSize;
+        double[] gated = new double[dInner];
+        for (int g = 0; g < groups; g++) {
+            double ss = 0;
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
+                gated[i] = y[i] * silu(zx[i]);
+                ss += gated[i] * gated[i];
+            }
+            double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
+            for (int i = g * groupSize; i < (g + 1) * groupSize; i++) gated[i] *= scale * small[normOff + i];
+        }
+        double[] ref = matVec(w, wOff, gated, rows);
+        for (int r = 0; r < rows; r++) ref[r] += acc0[r];
+        return ref;
+    }
+
+    /**
+     * The row kernels from 16-bit weights (normInProjConv, normMatVecOut, gatedMatVecAccumulate), each
+     * format through each of its decodes: against float64 on the patterns' values, and bit for bit as
+     * the same kernels on the decoded weights as float32 (the same sums in the same order). Columns
+     * that are not a multiple of the unrolled loop's step, and fewer columns than lanes.
+     */
+    @ParameterizedTest(name = "{0} weights, {1}, rows {2}, cols {3}, local {4}, groups {5}")
+    @CsvSource({"F16,TABLE,37,768,128,2", "F16,F16,37,768,128,2", "BF16,TABLE,21,100,32,1", "BF16,BF16,21,100,32,4", "F16,F16,8,3,32,1",
+            "BF16,BF16,13,2560,64,1", "F16,F16,9,200,256,2", "BF16,TABLE,9,200,32,2"})
+    void sixteenBitRowKernelsMatchFloat64AndFloat32(WeightFormat f, Decode decode, int rows, int cols, int local, int groups) {
+        int table = WeightFormat.TABLE_SIZE, normOff = table + 3, convDim = Math.min(rows, 5), xbcOffset = rows - convDim, dConv = 4;
+        int convWOff = normOff + cols, wOff = 5, half = MixerKernels.weightsArg(f, decode);
+        float[] smallF = randn(convWOff + convDim * (dConv + 1) + 1);
+        System.arraycopy(f.table(), 0, smallF, 0, table);
+        float[] w = randn(wOff + rows * cols + 2), x = randn(cols), state = randn(convDim * (dConv - 1) + 2);
+        ShortArray w16 = DecodeTest.patterns(w, f);   // w: the patterns' values from here on
+        FloatArray small = off(smallF), xs = off(x), w32 = off(w);
+        IntArray control = IntArray.fromElements(3, 0);
+        int items = rowItems(rows, local);
+
+        IntArray inShape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
+        FloatArray zx16 = poisoned(rows), xbc16 = poisoned(convDim), st16 = off(state);
+        FloatArray zx32 = poisoned(rows), xbc32 = poisoned(convDim), st32 = off(state);
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, NO_W32, w16,
+                half, wOff, zx16, 1e-5f, st16, 0, xbc16));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, w32, NO_W16,
+                MixerKernels.F32, wOff, zx32, 1e-5f, st32, 0, xbc32));
+        assertRel("normInProjConv " + f, zx16.toHeapArray(), matVec(w, wOff, rmsNormed(x, smallF, normOff), rows), 1e-6);
+        assertArrayEquals(zx32.toHeapArray(), zx16.toHeapArray(), "normInProjConv " + f + " against float32");
+        assertArrayEquals(xbc32.toHeapArray(), xbc16.toHeapArray(), "normInProjConv's conv " + f + " against float32");
+        assertArrayEquals(st32.toHeapArray(), st16.toHeapArray(), "normInProjConv's conv window " + f + " against float32");
+
+        float[] head = randn(rows * cols);
+        ShortArray head16 = DecodeTest.patterns(head, f);
+        FloatArray out16 = poisoned(rows), out32 = poisoned(rows), head32 = off(head);
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xs, small, normOff, NO_W32, head16, half, out16, rows,
+                cols, 1e-5f));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xs, small, normOff, head32, NO_W16, MixerKernels.F32,
+                out32, rows, cols, 1e-5f));
+        assertRel("normMatVecOut " + f, out16.toHeapArray(), matVec(head, 0, rmsNormed(x, smallF, normOff), rows), 1e-6);
+        assertArrayEquals(out32.toHeapArray(), out16.toHeapArray(), "normMatVecOut " + f + " against float32");
+
+        int g = cols % groups == 0 ? groups : 1, groupSize = cols / g;
+        IntArray outShape = shape(rows, 1, cols, 1, 1, 1, 1, g, 1);
+        float[] y = randn(cols), zx = randn(cols + 3), acc0 = randn(rows);
+        FloatArray acc16 = off(acc0), acc32 = off(acc0), ya = off(y), zxa = off(zx);
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, NO_W32, w16,
+                half, wOff, acc16, 1e-5f));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, w32, NO_W16,
+                MixerKernels.F32, wOff, acc32, 1e-5f));
+        assertRel("gatedMatVecAccumulate " + f, acc16.toHeapArray(), gatedRef(y, zx, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
+        assertArrayEquals(acc32.toHeapArray(), acc16.toHeapArray(), "gatedMatVecAccumulate " + f + " against float32");
     }
 
     @Test

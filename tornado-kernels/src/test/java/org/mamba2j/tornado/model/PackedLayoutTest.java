@@ -79,6 +79,12 @@ class PackedLayoutTest {
                 .mapToInt(java.lang.reflect.Method::getParameterCount).findFirst().orElseThrow();
     }
 
+    /** The arguments of a block task: the kernel's, or its 16-bit twin's where it has one and takes more. */
+    static int taskParams(String kernel) {
+        boolean twin = Arrays.stream(MixerKernels.class.getMethods()).anyMatch(m -> m.getName().equals(kernel + "16"));
+        return twin ? Math.max(params(kernel), params(kernel + "16")) : params(kernel);
+    }
+
     /** The kernels of DecodePlan's block tasks, one task each. */
     static final String[] BLOCK_KERNELS = {"normInProjConv", "ssdStep", "gatedMatVecAccumulate"};
     /** TornadoVM 5.2's TaskGraph.task takes at most 20 arguments (TornadoFunctions.Task20). */
@@ -87,9 +93,9 @@ class PackedLayoutTest {
     @Test
     void graphLimitEstimateCountsTheKernelsArguments() {
         assertEquals(DecodePlan.TASKS_PER_BLOCK, BLOCK_KERNELS.length);
-        assertEquals(DecodePlan.ARGS_PER_BLOCK, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::params).sum());
-        for (String k : BLOCK_KERNELS) assertTrue(params(k) <= MAX_TASK_ARGS, k + " takes more arguments than a task can");
-        assertEquals(DecodePlan.EDGE_ARGS, params("embed16") + params("normMatVecOut"));
+        assertEquals(DecodePlan.ARGS_PER_BLOCK, Arrays.stream(BLOCK_KERNELS).mapToInt(PackedLayoutTest::taskParams).sum());
+        for (String k : BLOCK_KERNELS) assertTrue(taskParams(k) <= MAX_TASK_ARGS, k + " takes more arguments than a task can");
+        assertEquals(DecodePlan.EDGE_ARGS, taskParams("embed") + params("normMatVecOut"));
     }
 
     @Test

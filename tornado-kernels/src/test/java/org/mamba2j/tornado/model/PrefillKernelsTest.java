@@ -88,6 +88,38 @@ class PrefillKernelsTest {
         }
     }
 
+    /** The 16-bit GEMMs, both variants, each format through each of its decodes, against float64 over the patterns' values. */
+    @ParameterizedTest(name = "{0} weights, {1}, rows {2}, n {3}, k {4}")
+    @CsvSource({"F16,TABLE,5,3,17", "F16,F16,5,3,17", "F16,F16,67,70,100", "BF16,TABLE,5,3,17", "BF16,BF16,5,3,17", "BF16,BF16,67,70,100"})
+    void sixteenBitGemmsMatchFloat64(WeightFormat f, Decode decode, int rows, int n, int k) {
+        int wOff = 7, capacity = rows + 5, table = WeightFormat.TABLE_SIZE;
+        float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
+        ShortArray w16 = DecodeTest.patterns(w, f);
+        FloatArray small = FloatArray.fromArray(f.table());
+        double[] ref = new double[rows * n];
+        for (int m = 0; m < rows; m++) {
+            for (int j = 0; j < n; j++) {
+                double s = 0;
+                for (int q = 0; q < k; q++) s += (double) a[m * k + q] * w[wOff + j * k + q];
+                ref[m * n + j] = s;
+            }
+        }
+        double[] refAcc = ref.clone();
+        for (int i = 0; i < refAcc.length; i++) refAcc[i] += acc0[i];
+        IntArray control = control(rows, 0, false);
+        FloatArray aA = off(a);
+        assertTrue(small.getSize() == table);
+        for (String variant : List.of("loop", "blocked")) {
+            FloatArray out = poisoned(capacity * n), acc = off(acc0);
+            for (int i = rows * n; i < acc.getSize(); i++) acc.set(i, Float.NaN);
+            gemm16(variant, control, aA, w16, small, decode, wOff, out, n, k, 0);
+            gemm16(variant, control, aA, w16, small, decode, wOff, acc, n, k, 1);
+            assertRel(variant + " gemm16", Arrays.copyOf(out.toHeapArray(), rows * n), ref, 1e-6);
+            assertRel(variant + " gemm16 accumulating", Arrays.copyOf(acc.toHeapArray(), rows * n), refAcc, 1e-6);
+            assertUntouchedPast(variant + " gemm16", out, rows, n);
+        }
+    }
+
     /** Runs a gemm variant over a grid sized for {@code control[ROWS]}, as PrefillPlan launches it. */
     static void gemm(String variant, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate) {
         int rows = control.get(PrefillKernels.ROWS);
@@ -99,15 +131,15 @@ class PrefillKernelsTest {
         }
     }
 
-    /** {@link #gemm} with 16-bit weights (the decode table at the head of small). */
-    static void gemm16(String variant, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
+    /** {@link #gemm} with 16-bit weights read by {@code decode} (the decode table at the head of small). */
+    static void gemm16(String variant, IntArray control, FloatArray a, ShortArray w, FloatArray small, Decode decode, int wOff, FloatArray out, int n, int k,
                        int accumulate) {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
             KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
-                    kc -> PrefillKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate));
+                    kc -> PrefillKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate, decode.arg()));
         } else {
-            PrefillKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
+            PrefillKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)), decode.arg());
         }
     }
 

@@ -124,7 +124,7 @@ public final class PrefillPipeline {
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         FloatArray small = w.small();
         if (w.embedding() instanceof ShortArray e16) {
-            PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()));
+            PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()), w.decode().arg());
         } else {
             PrefillKernels.embedRows(control, tokens, (FloatArray) w.embedding(), residual, d.dModel(), bound(capacity * d.dModel()));
         }
@@ -159,13 +159,13 @@ public final class PrefillPipeline {
         Object head = w.lmHead();
         FloatArray h32 = head instanceof FloatArray f ? f : new FloatArray(1);
         ShortArray h16 = head instanceof ShortArray h ? h : new ShortArray(1);
-        int format = MixerKernels.format(w.format((TornadoNativeArray) head));
+        int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode());
         KernelContextEmulator.run(Math.toIntExact(DecodePlan.rowGrid(d.vocab(), ROW_LOCAL).getGlobalWork()[0]), 1, 1, ROW_LOCAL, 1, 1,
                 k -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps()));
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), wOff, out, n, k, accumulate);
+        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
         else PrefillKernelsTest.gemm(gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
     }
 
