@@ -22,14 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Matrix.matmul (packed panels through the register-tiled GEMM) and matvec (the per-format fused
  * kernels) against a float64 triple loop over the weights as stored (F16/BF16 widened, Q8_0 quants
  * times scales), for every weight type, on shapes that leave every tail: rows off the panel width,
- * cols off the vector length, off the half kernels' 2L run, off the Q8_0 block and over one k panel, token counts off the register
+ * cols off the vector length, off the half kernels' 2L run, off the Q8_0 block (and whole blocks in odd and even numbers:
+ * the Q8_0 kernel takes two per step) and over one k panel, token counts off the register
  * tile and the token block, and enough tokens for a narrow matrix to split them across tasks.
  */
 class MatrixTest {
 
     private static final int P = TileKernels.WIDE;
     private static final int[][] SHAPES = {   // rows, cols
-            {1, 1}, {3, 7}, {P - 1, 17}, {P, TileKernels.VL}, {P + 1, 33}, {P + 5, 130}, {2 * P + 3, 300}, {5 * P, 64},
+            {1, 1}, {3, 7}, {P - 1, 17}, {P, TileKernels.VL}, {P + 1, 33}, {P + 5, 130}, {2 * P + 3, 300}, {5 * P, 64}, {P + 2, 96},
     };
     private static final int[] TOKENS = {1, 2, 3, 4, 5, 7, 13, 256, 261, 517};
     /** The products accumulate in float32 over weights converted exactly: float32 rounding is all that is left. */
