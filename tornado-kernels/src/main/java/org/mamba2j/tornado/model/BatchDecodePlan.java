@@ -12,6 +12,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.Arrays;
 
@@ -48,13 +49,13 @@ public final class BatchDecodePlan {
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
     /**
      * From 16-bit weights: embed (8 arguments), the head's norm (7) and GEMM (11), argmax (4); fused,
-     * embed and norm (10), the head's GEMM (13), argmax.
+     * embed and norm (11), the head's GEMM (13), argmax.
      */
     static final int EDGE_TASKS = 4;
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
-    /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the weights (up to 11). */
-    static final int GRAPH_OBJECTS = 23;
+    /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the embedding's stand-in, the weights (up to 11). */
+    static final int GRAPH_OBJECTS = 24;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -147,13 +148,13 @@ public final class BatchDecodePlan {
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(new Object[]{control}, r.all()));
         if (fused) {
-            if (w.embedding() instanceof ShortArray e16) {
-                g.task("embed", BatchKernels::embedNormRows16, ctx, input, e16, w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed,
-                        dims.dModel(), dims.eps(), w.decode().arg());
-            } else {
-                g.task("embed", BatchKernels::embedNormRows, ctx, input, (FloatArray) w.embedding(), w.small(), w.smallAt(0) + w.layout().norm(),
-                        r.residual, r.normed, dims.dModel(), dims.eps());
-            }
+            // the embedding table of the other format: a one-element stand-in of the graph's own
+            Object e = w.embedding();
+            FloatArray e32 = e instanceof FloatArray f ? f : new FloatArray(1);
+            ShortArray e16 = e instanceof ShortArray h ? h : new ShortArray(1);
+            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, e instanceof FloatArray ? e16 : e32);
+            g.task("embed", BatchKernels::embedNormRows, ctx, input, e32, e16, MixerKernels.weightsArg(w.format((TornadoNativeArray) e), w.decode()),
+                    w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "embed", cfg.kernel("rmsNorm").local(), rows -> rows);
         } else {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());

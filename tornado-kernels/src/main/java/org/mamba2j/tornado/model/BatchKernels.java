@@ -325,36 +325,18 @@ public final class BatchKernels {
 
     /**
      * The start of a step, one work-group per row m: residual[m, ·] = the embedding row of token
-     * input[m], normed[m, ·] = its RMSNorm times small[normOff ..] (block 0's norm weight).
+     * input[m], from table32 or table16 as {@code weights} says ({@link MixerKernels#weight}),
+     * normed[m, ·] = its RMSNorm times small[normOff ..] (block 0's norm weight).
      */
-    public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table, FloatArray small, int normOff, FloatArray residual,
-                                     FloatArray normed, int dModel, float eps) {
+    public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table32, ShortArray table16, int weights, FloatArray small,
+                                     int normOff, FloatArray residual, FloatArray normed, int dModel, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int m = ctx.groupIdx;
         int t = input.get(m);
         float ss = 0f;
         for (int j = lid; j < dModel; j += size) {
-            float v = table.get(t * dModel + j);
-            residual.set(m * dModel + j, v);
-            ss += v * v;
-        }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
-        for (int j = lid; j < dModel; j += size) {
-            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
-        }
-    }
-
-    /** {@link #embedNormRows} from a 16-bit table, read as {@code decode} says ({@link MixerKernels#w16}). */
-    public static void embedNormRows16(KernelContext ctx, IntArray input, ShortArray table, FloatArray small, int normOff, FloatArray residual,
-                                       FloatArray normed, int dModel, float eps, int decode) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int m = ctx.groupIdx;
-        int t = input.get(m);
-        float ss = 0f;
-        for (int j = lid; j < dModel; j += size) {
-            float v = MixerKernels.w16(table, small, t * dModel + j, decode);
+            float v = MixerKernels.weight(table32, table16, small, weights, t * dModel + j);
             residual.set(m * dModel + j, v);
             ss += v * v;
         }

@@ -185,8 +185,9 @@ class BatchKernelsTest {
         IntArray input = IntArray.fromElements(tokens[0], tokens[1], tokens[2], 1, 1, 1);
         FloatArray residual = poisoned(rows * dModel), normed = poisoned(rows * dModel), eA = off(e);
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> {
-            if (sixteenBit) BatchKernels.embedNormRows16(kc, input, e16, small, table + normOff, residual, normed, dModel, 1e-5f, Decode.TABLE_ARG);
-            else BatchKernels.embedNormRows(kc, input, eA, small, table + normOff, residual, normed, dModel, 1e-5f);
+            if (sixteenBit) BatchKernels.embedNormRows(kc, input, new FloatArray(1), e16, Decode.TABLE_ARG, small, table + normOff, residual, normed,
+                    dModel, 1e-5f);
+            else BatchKernels.embedNormRows(kc, input, eA, new ShortArray(1), MixerKernels.F32, small, table + normOff, residual, normed, dModel, 1e-5f);
         });
         for (int m = 0; m < rows; m++) {
             double ss = 0;
@@ -250,7 +251,7 @@ class BatchKernelsTest {
         int fused = 2 * split + shared + params(b, "residualNormRows");
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));
         assertEquals(BatchDecodePlan.EDGE_ARGS, Math.max(params(p, "embedRows16") + params(p, "rmsNormRows") + gemm,
-                Math.max(params(b, "embedNormRows"), params(b, "embedNormRows16")) + split) + params(b, "argmaxRows"));
+                params(b, "embedNormRows") + split) + params(b, "argmaxRows"));
         int max = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE);
         assertTrue(max * BatchDecodePlan.TASKS_PER_BLOCK + BatchDecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertEquals(2, DecodePlan.split(24, max).length, "the 130m model's 24 blocks in 2 graphs, max " + max);
