@@ -59,11 +59,8 @@ class PrefillKernelsTest {
         for (int i = rows * n; i < out.getSize(); i++) assertTrue(Float.isNaN(out.get(i)), what + " wrote past its rows at " + i);
     }
 
-    @ParameterizedTest(name = "rows {0}, n {1}, k {2}")
-    @CsvSource({"1,1,1", "5,3,17", "67,70,100", "64,64,64", "130,129,33", "8,296,64", "3,200,768"})
-    void gemmVariantsMatchFloat64(int rows, int n, int k) {
-        int wOff = 7, capacity = rows + 5;
-        float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
+    /** float64 a (rows × k) · W (n × k at w[wOff])ᵀ. */
+    static double[] product(float[] a, float[] w, int wOff, int rows, int n, int k) {
         double[] ref = new double[rows * n];
         for (int m = 0; m < rows; m++) {
             for (int j = 0; j < n; j++) {
@@ -72,6 +69,15 @@ class PrefillKernelsTest {
                 ref[m * n + j] = s;
             }
         }
+        return ref;
+    }
+
+    @ParameterizedTest(name = "rows {0}, n {1}, k {2}")
+    @CsvSource({"1,1,1", "5,3,17", "67,70,100", "64,64,64", "130,129,33", "8,296,64", "3,200,768"})
+    void gemmVariantsMatchFloat64(int rows, int n, int k) {
+        int wOff = 7, capacity = rows + 5;
+        float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
+        double[] ref = product(a, w, wOff, rows, n, k);
         double[] refAcc = ref.clone();
         for (int i = 0; i < refAcc.length; i++) refAcc[i] += acc0[i];
         IntArray control = control(rows, 0, false);
@@ -96,14 +102,7 @@ class PrefillKernelsTest {
         float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
         ShortArray w16 = DecodeTest.patterns(w, f);
         FloatArray small = FloatArray.fromArray(f.table());
-        double[] ref = new double[rows * n];
-        for (int m = 0; m < rows; m++) {
-            for (int j = 0; j < n; j++) {
-                double s = 0;
-                for (int q = 0; q < k; q++) s += (double) a[m * k + q] * w[wOff + j * k + q];
-                ref[m * n + j] = s;
-            }
-        }
+        double[] ref = product(a, w, wOff, rows, n, k);
         double[] refAcc = ref.clone();
         for (int i = 0; i < refAcc.length; i++) refAcc[i] += acc0[i];
         IntArray control = control(rows, 0, false);
