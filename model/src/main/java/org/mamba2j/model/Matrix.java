@@ -6,6 +6,7 @@ import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.io.SafeTensors.DType;
+import org.mamba2j.ssd.Team;
 import org.mamba2j.ssd.TileKernels;
 
 import java.lang.foreign.MemorySegment;
@@ -110,8 +111,8 @@ final class Matrix {
             matvecRows(w, p, y, from, to);
             return;
         }
-        int blocks = Math.min(to - from, 8 * Runtime.getRuntime().availableProcessors());
-        IntStream.range(0, blocks).parallel().forEach(b -> matvecRows(w, p, y,
+        int blocks = Math.min(to - from, 8 * Team.SHARED.size());
+        Team.SHARED.forEach(blocks, b -> matvecRows(w, p, y,
                 from + (int) ((long) (to - from) * b / blocks), from + (int) ((long) (to - from) * (b + 1) / blocks)));
     }
 

@@ -3,8 +3,6 @@ package org.mamba2j.ssd;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 
-import java.util.stream.IntStream;
-
 import static org.mamba2j.ssd.TileKernels.S;
 import static org.mamba2j.ssd.TileKernels.VL;
 
@@ -29,7 +27,7 @@ public final class JvmSsd implements SsdBackend {
     @Override
     public void step(SsdShape shape, SsdInputs in, float[] state, float[] y) {
         SsdShape s = in.validateStep(shape, state, y);
-        IntStream.range(0, s.batch() * s.nheads()).parallel().forEach(bh -> stepHead(s, in, state, y, bh));
+        Team.SHARED.forEach(s.batch() * s.nheads(), bh -> stepHead(s, in, state, y, bh));
     }
 
     /** h = exp(dt·A)·h + dt·x ⊗ B, y = (h·C + D·x)·silu(z) for one (batch, head), vectorized over dstate. */
