@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.tornado.WorkGroups;
+import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -94,9 +95,8 @@ public final class BatchKernels {
         int mode = input.get(batch + b);
         int update = valid == 1 && mode != HOLD ? 1 : 0;
         int zb = b * dInProj;
-        float raw = sumParts(zxbcdt, zb + dInner + convDim + h, splits, partStride) + w.get(headsOff + h);
-        float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
-        dt = TornadoMath.min(TornadoMath.max(dt, w.get(headsOff + 3 * nheads)), w.get(headsOff + 3 * nheads + 1));
+        float dt = SsdKernels.dt(sumParts(zxbcdt, zb + dInner + convDim + h, splits, partStride), w.get(headsOff + h), 1,
+                w.get(headsOff + 3 * nheads), w.get(headsOff + 3 * nheads + 1));
         float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
         float x = xbc.get(b * convDim + hp);
         float xdt = x * dt;

@@ -2,6 +2,7 @@ package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.WorkGroups;
+import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
@@ -335,49 +336,33 @@ public final class MixerKernels {
         int headdim = shape.get(HEADDIM);
         int ngroups = shape.get(NGROUPS);
         int dstate = shape.get(DSTATE);
-        int rows = nheads * headdim;
+        int dInner = nheads * headdim;
         int lane = ctx.localIdx % WorkGroups.LANES;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
-        int hp = Math.min(row, rows - 1);
-        float part = ssdRow(lane, WorkGroups.LANES, hp, control.get(1), row < rows ? 1 : 0, zxbcdt, 0, xbc, 0, state, stateOff + hp * dstate, w,
-                headsOff, nheads, headdim, ngroups, dstate);
-        float sum = WorkGroups.laneSum(ctx, part);
-        if (lane == 0 && row < rows) {
-            y.set(hp, sum + w.get(headsOff + 2 * nheads + hp / headdim) * xbc.get(hp));
-        }
-    }
-
-    /**
-     * One work item's share of the SSD step of (head, channel) row hp of one sequence: it updates
-     * the row's state entries lane, lane + lanes, ... < dstate and returns their part of y's sum
-     * (without D·x). That sequence's zxbcdt and xbc start at zOff and xOff, the row's state at
-     * state[so]. fresh != 0: the state restarts from zero; update == 0 leaves it unchanged (a batch
-     * slot that sits a step out).
-     */
-    static float ssdRow(int lane, int lanes, int hp, int fresh, int update, FloatArray zxbcdt, int zOff, FloatArray xbc, int xOff,
-                        FloatArray state, int so, FloatArray w, int headsOff, int nheads, int headdim, int ngroups, int dstate) {
+        int hp = Math.min(row, dInner - 1);
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
-        int dInner = nheads * headdim;
-        int dtOffset = 2 * dInner + 2 * ngroups * dstate;
-        float dtMin = w.get(headsOff + 3 * nheads);
-        float dtMax = w.get(headsOff + 3 * nheads + 1);
-        int bOff = xOff + dInner + g * dstate;
-        int cOff = xOff + dInner + ngroups * dstate + g * dstate;
-        float raw = zxbcdt.get(zOff + dtOffset + h) + w.get(headsOff + h);
-        float dt = raw > 20.0f ? raw : TornadoMath.log(1.0f + TornadoMath.exp(raw));
-        dt = TornadoMath.min(TornadoMath.max(dt, dtMin), dtMax);
+        int so = stateOff + hp * dstate;
+        int bOff = dInner + g * dstate;
+        int cOff = bOff + ngroups * dstate;
+        int fresh = control.get(1);
+        float dt = SsdKernels.dt(zxbcdt.get(2 * dInner + 2 * ngroups * dstate + h), w.get(headsOff + h), 1, w.get(headsOff + 3 * nheads),
+                w.get(headsOff + 3 * nheads + 1));
         float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
-        float xdt = xbc.get(xOff + hp) * dt;
+        float x = xbc.get(hp);
+        float xdt = x * dt;
         float acc = 0f;
-        for (int n = lane; n < dstate; n += lanes) {
+        for (int n = lane; n < dstate; n += WorkGroups.LANES) {
             float prev = fresh != 0 ? 0f : state.get(so + n);
             float v = decay * prev + xdt * xbc.get(bOff + n);
-            if (update != 0) {
+            if (row < dInner) {
                 state.set(so + n, v);
             }
             acc += v * xbc.get(cOff + n);
         }
-        return acc;
+        float sum = WorkGroups.laneSum(ctx, acc);
+        if (lane == 0 && row < dInner) {
+            y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * x);
+        }
     }
 }

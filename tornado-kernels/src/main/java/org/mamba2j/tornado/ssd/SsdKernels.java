@@ -54,7 +54,7 @@ public final class SsdKernels {
     }
 
     /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
-    static float dt(float raw, float bias, int soft, float lo, float hi) {
+    public static float dt(float raw, float bias, int soft, float lo, float hi) {
         float v = raw + bias;
         if (soft != 0 && v <= SOFTPLUS_THRESHOLD) {
             v = softplus(v);
