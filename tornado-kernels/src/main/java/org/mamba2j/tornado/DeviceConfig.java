@@ -59,8 +59,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm", "batchGemm");
 
     /**
-     * The decode step's row kernels (the matrix-vector products and the SSD step): {@link WorkGroups#LANES}
-     * work items a row and reduce over the work-group, so their "local" is a power of two from LANES to 1024.
+     * The decode step's row kernels (the matrix-vector products and the SSD step): a power of two of
+     * work items a row, from {@link WorkGroups#LANES} up to "local" (a power of two from LANES to 1024),
+     * chosen so that each reads about "tile" elements of the row (0: LANES work items a row; see
+     * {@link WorkGroups#rowLanes}).
      */
     public static final List<String> ROW_KERNELS = List.of("matVec", "step");
 
@@ -444,6 +446,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (ROW_KERNELS.contains(key) && (kernel.local() < WorkGroups.LANES || kernel.local() > 1024 || Integer.bitCount(kernel.local()) != 1)) {
             throw new IllegalArgumentException("kernel " + key + " computes rows of " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
                     + WorkGroups.LANES + " to 1024, got " + kernel.local());
+        }
+        if (ROW_KERNELS.contains(key) && kernel.tile() < 0) {
+            throw new IllegalArgumentException("kernel " + key + ": \"tile\" (elements a work item reads of a row; 0 = " + WorkGroups.LANES
+                    + " work items a row) must be 0 or more, got " + kernel.tile());
         }
         return kernel;
     }

@@ -6,8 +6,8 @@ import uk.ac.manchester.tornado.api.KernelContext;
 public final class WorkGroups {
 
     /**
-     * Work items per row of the row kernels ({@link #laneSum}): a work-group of L work items
-     * computes L / LANES rows side by side, a warp per row on NVIDIA.
+     * The fewest work items per row of the row kernels ({@link #rowSum}, {@link #rowLanes}): a warp
+     * on NVIDIA. A work-group of L work items computes L / lanes rows side by side.
      */
     public static final int LANES = 32;
 
@@ -36,17 +36,17 @@ public final class WorkGroups {
     }
 
     /**
-     * The sum of {@code value} over each run of {@link #LANES} consecutive work items (a row of a
-     * row kernel), returned to every item of the run: a tree in local memory, five steps. Every
-     * item must call it; the group size is a multiple of LANES, at most 1024.
+     * The sum of {@code value} over each run of {@code lanes} consecutive work items (a row of a row
+     * kernel), returned to every item of the run: a tree in local memory, log₂ lanes steps. Every
+     * item must call it; lanes is a power of two that divides the group size, at most 1024.
      */
-    public static float laneSum(KernelContext ctx, float value) {
+    public static float rowSum(KernelContext ctx, float value, int lanes) {
         int lid = ctx.localIdx;
-        int lane = lid % LANES;
+        int lane = lid % lanes;
         float[] partial = ctx.allocateFloatLocalArray(1024);
         ctx.localBarrier();
         partial[lid] = value;
-        for (int stride = LANES / 2; stride > 0; stride /= 2) {
+        for (int stride = lanes / 2; stride > 0; stride /= 2) {
             ctx.localBarrier();
             if (lane < stride) {
                 partial[lid] += partial[lid + stride];
@@ -54,5 +54,28 @@ public final class WorkGroups {
         }
         ctx.localBarrier();
         return partial[lid - lane];
+    }
+
+    /**
+     * The fewest rows a row-kernel work-group computes when its rows get more than {@link #LANES}
+     * work items: each work-group stages and normalizes the shared vector once, which costs more
+     * than its rows when they are few (the 2.7b model's 2560 × 5120 out_proj at 2 rows a
+     * work-group of 1024 took its token from 6.8 to 12.0 ms on the H200).
+     */
+    public static final int MIN_ROWS = 8;
+
+    /**
+     * Work items per row of a row kernel whose rows have {@code cols} elements, each work item
+     * reading about {@code tile} of them: the power of two nearest above cols / tile, at least
+     * {@link #LANES}, and at most local / {@link #MIN_ROWS} (or LANES, if more); {@code tile} ≤ 0
+     * means LANES. Never more than local.
+     */
+    public static int rowLanes(int cols, int tile, int local) {
+        int least = Math.min(LANES, local);
+        if (tile <= 0) return least;
+        int want = Math.max(1, (cols + tile - 1) / tile);
+        int lanes = Integer.highestOneBit(want);
+        if (lanes < want) lanes <<= 1;
+        return Math.max(least, Math.min(lanes, local / MIN_ROWS));
     }
 }

@@ -63,9 +63,6 @@ public final class BatchKernels {
         return s;
     }
 
-    /** The most work items of an {@link #ssdStepRows} work-group. */
-    public static final int SSD_MAX_LOCAL = 1024;
-
     /**
      * The recurrent SSD step of every slot, as {@link MixerKernels#ssdStep} per sequence: {@code lanes}
      * consecutive work items (a power of two, a warp on a GPU) per (slot, head, channel) row r, each
@@ -112,16 +109,9 @@ public final class BatchKernels {
             }
             acc += v * xbc.get(cOff + n);
         }
-        float[] part = ctx.allocateFloatLocalArray(SSD_MAX_LOCAL);
-        part[lid] = acc;
-        for (int stride = lanes / 2; stride > 0; stride /= 2) {
-            ctx.localBarrier();
-            if (lane < stride) {
-                part[lid] += part[lid + stride];
-            }
-        }
+        float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && valid == 1) {
-            float out = part[lid] + w.get(headsOff + 2 * nheads + h) * x;
+            float out = sum + w.get(headsOff + 2 * nheads + h) * x;
             if (gate != 0) {
                 float z = sumParts(zxbcdt, zb + hp, splits, partStride);
                 out = out * (z / (1.0f + TornadoMath.exp(-z)));

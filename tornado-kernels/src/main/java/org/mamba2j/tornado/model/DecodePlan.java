@@ -2,14 +2,10 @@ package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
 
-import org.mamba2j.tornado.Grids;
-import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -41,8 +37,8 @@ import java.util.Arrays;
  */
 public final class DecodePlan {
 
-    /** Work-group sizes of the matrix-vector kernels and of the SSD step (from device-configs). */
-    public record LocalSizes(int matVec, int step) {
+    /** How the matrix-vector kernels and the SSD step launch (from device-configs). */
+    public record RowLaunches(RowLaunch matVec, RowLaunch step) {
     }
 
     /*
@@ -71,15 +67,15 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 15+10+12 arguments, 6 of them written
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 16+11+13 arguments, 6 of them written
      * (zxbcdt, conv state, xbc; SSM state, y; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 37;
+    static final int ARGS_PER_BLOCK = 40;
     static final int WRITES_PER_BLOCK = 6;
-    /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 11). */
+    /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 12). */
     static final int EDGE_TASKS = 2;
-    static final int EDGE_ARGS = 17;
+    static final int EDGE_ARGS = 18;
 
     static final int NODES_PER_OBJECT = 3;
     /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
@@ -110,7 +106,7 @@ public final class DecodePlan {
      * ({@link #maxBlocksPerGraph()}). {@code cudaGraph}: the token step replays as CUDA graphs.
      * {@code deviceName} goes into the one line a failed replay throws.
      */
-    public DecodePlan(MixerDims dims, ModelPlan plan, LocalSizes local, int blocksPerGraph, boolean cudaGraph, String deviceName) {
+    public DecodePlan(MixerDims dims, ModelPlan plan, RowLaunches local, int blocksPerGraph, boolean cudaGraph, String deviceName) {
         this.dims = dims;
         this.plan = plan;
         this.deviceName = deviceName;
@@ -149,9 +145,10 @@ public final class DecodePlan {
                 (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
         g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
-                MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps());
+                MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps(),
+                local.matVec().lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        grids.addWorkerGrid(g.getTaskGraphName() + ".head", rowGrid(dims.vocab(), local.matVec()));
+        grids.addWorkerGrid(g.getTaskGraphName() + ".head", local.matVec().grid(dims.vocab(), dims.dModel()));
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
@@ -207,32 +204,22 @@ public final class DecodePlan {
     /** One block's tasks, named prefix + kernel, over block l's weights in w. */
     private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int convAt, int ssmAt,
                                  IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
-                                 GridScheduler grids, LocalSizes local) {
+                                 GridScheduler grids, RowLaunches local) {
         PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         Object slab = w.slab(l);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
         g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm + o.norm(), w32(slab, s),
-                w16(slab, s), format, big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc);
-        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y);
+                w16(slab, s), format, big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc, local.matVec().lanes(d.dModel()));
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y,
+                local.step().lanes(d.dstate()));
         g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(), w32(slab, s),
-                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps());
+                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.matVec().lanes(d.dInner()));
         String at = g.getTaskGraphName() + "." + p;
-        grids.addWorkerGrid(at + "normInProjConv", rowGrid(d.dInProj(), local.matVec()));
-        grids.addWorkerGrid(at + "ssd", rowGrid(d.dInner(), local.step()));
-        grids.addWorkerGrid(at + "gatedOutProj", rowGrid(d.dModel(), local.matVec()));
-    }
-
-    /** A row kernel's grid: {@code rows} rows of {@link WorkGroups#LANES} work items, work-groups of {@code local}. */
-    static WorkerGrid rowGrid(int rows, int local) {
-        return grid(Grids.roundUp(rows, local / WorkGroups.LANES) * WorkGroups.LANES, local);
-    }
-
-    private static WorkerGrid grid(int global, int local) {
-        WorkerGrid g = new WorkerGrid1D(global);
-        g.setLocalWork(local, 1, 1);
-        return g;
+        grids.addWorkerGrid(at + "normInProjConv", local.matVec().grid(d.dInProj(), d.dModel()));
+        grids.addWorkerGrid(at + "ssd", local.step().grid(d.dInner(), d.dstate()));
+        grids.addWorkerGrid(at + "gatedOutProj", local.matVec().grid(d.dModel(), d.dInner()));
     }
 
     /** Starts a new sequence: the next step sees zero conv and SSM states. */

@@ -147,10 +147,15 @@ public final class MixerKernels {
     /*
      * The row kernels (normInProjConv, normMatVecOut, gatedMatVecAccumulate): out[row] = W[row, :] · v
      * for a vector v that every row shares, a norm of the activations. A work-group of L work items
-     * first stages v in local memory (and reduces its norm statistics once), then computes L / LANES
-     * rows, LANES work items a row (a warp on NVIDIA) reading the row in coalesced runs, four loads in
-     * flight each, against the staged v; a row's sum is a five-step tree (WorkGroups.laneSum). The
-     * weights are the only global stream, so the kernels run at the speed of reading them. The
+     * first stages v in local memory (and reduces its norm statistics once), then computes L / lanes
+     * rows, {@code lanes} work items a row (a power of two from a warp up to L, so that each reads
+     * about the device config's tile of the row: WorkGroups.rowLanes) reading the row in coalesced
+     * runs, four loads in flight each, against the staged v; a row's sum is a tree over its lanes
+     * (WorkGroups.rowSum). A small matrix is thus read in a few rounds of memory latency, not one
+     * row per warp in dozens of them (the 130m out_proj, 768 rows of 1536: 18 µs as 96 work-groups
+     * of 32-lane rows on the H200, 11 µs with 128 lanes a row). Measured and slower: eight loads in
+     * flight over a zero-padded v, and fewer work-groups walking the rows (docs/decode-kernels.md).
+     * The weights are the only global stream. The
      * staging, the dot loop and every local-array access stay in the kernel method: TornadoVM 5.2
      * addresses a local array handed to a helper as a global one (docs/tensor-cores.md).
      */
@@ -166,7 +171,7 @@ public final class MixerKernels {
      */
     public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
                                       FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
-                                      int convAt, FloatArray xbc) {
+                                      int convAt, FloatArray xbc, int lanes) {
         int cols = shape.get(D_MODEL);
         int rows = shape.get(D_IN_PROJ);
         int xbcOffset = shape.get(D_INNER);
@@ -181,21 +186,21 @@ public final class MixerKernels {
             v[i] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        int lane = ctx.localIdx % WorkGroups.LANES;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
-        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+        for (; i + 3 * lanes < cols; i += 4 * lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
         }
-        for (; i < cols; i += WorkGroups.LANES) {
+        for (; i < cols; i += lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
-        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
+        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
         if (lane == 0 && row < rows) {
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
@@ -213,7 +218,7 @@ public final class MixerKernels {
      * into the logits, a row kernel (see above).
      */
     public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, ShortArray w16, int weights,
-                                     FloatArray out, int rows, int cols, float eps) {
+                                     FloatArray out, int rows, int cols, float eps, int lanes) {
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         float squares = 0f;
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
@@ -222,21 +227,21 @@ public final class MixerKernels {
             v[i] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        int lane = ctx.localIdx % WorkGroups.LANES;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
-        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+        for (; i + 3 * lanes < cols; i += 4 * lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
         }
-        for (; i < cols; i += WorkGroups.LANES) {
+        for (; i < cols; i += lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
-        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3)) * scale;
+        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
         if (lane == 0 && row < rows) {
             out.set(row, dot);
         }
@@ -250,7 +255,7 @@ public final class MixerKernels {
      * computed once per work-group.
      */
     public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff,
-                                             FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray acc, float eps) {
+                                             FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
         int groupSize = cols / shape.get(NGROUPS);
@@ -270,21 +275,21 @@ public final class MixerKernels {
             }
         }
         ctx.localBarrier();
-        int lane = ctx.localIdx % WorkGroups.LANES;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         int i = lane;
-        for (; i + 3 * WorkGroups.LANES < cols; i += 4 * WorkGroups.LANES) {
+        for (; i + 3 * lanes < cols; i += 4 * lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + WorkGroups.LANES) * v[i + WorkGroups.LANES];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * WorkGroups.LANES) * v[i + 2 * WorkGroups.LANES];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * WorkGroups.LANES) * v[i + 3 * WorkGroups.LANES];
+            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
+            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
+            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
         }
-        for (; i < cols; i += WorkGroups.LANES) {
+        for (; i < cols; i += lanes) {
             d0 += weight(w32, w16, small, weights, base + i) * v[i];
         }
-        float dot = WorkGroups.laneSum(ctx, (d0 + d1) + (d2 + d3));
+        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes);
         if (lane == 0 && row < rows) {
             acc.set(row, acc.get(row) + dot);
         }
@@ -322,8 +327,8 @@ public final class MixerKernels {
     /**
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
-     * A row kernel: LANES work items per (head, channel) row of the SSM state (nheads·headdim,
-     * dstate), which starts at state[stateOff], local / LANES rows a work-group; the work items of a
+     * A row kernel: {@code lanes} work items per (head, channel) row of the SSM state (nheads·headdim,
+     * dstate), which starts at state[stateOff], local / lanes rows a work-group; the work items of a
      * row walk its dstate entries side by side, so the state, by far the most data the step touches,
      * is read and written in coalesced runs; y is the row's sum. From w[headsOff] (the small weights)
      * sit, as {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) |
@@ -331,14 +336,14 @@ public final class MixerKernels {
      * graph code.
      */
     public static void ssdStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray state,
-                               int stateOff, FloatArray w, int headsOff, FloatArray y) {
+                               int stateOff, FloatArray w, int headsOff, FloatArray y, int lanes) {
         int nheads = shape.get(NHEADS);
         int headdim = shape.get(HEADDIM);
         int ngroups = shape.get(NGROUPS);
         int dstate = shape.get(DSTATE);
         int dInner = nheads * headdim;
-        int lane = ctx.localIdx % WorkGroups.LANES;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / WorkGroups.LANES) + ctx.localIdx / WorkGroups.LANES;
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int hp = Math.min(row, dInner - 1);
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
@@ -352,7 +357,7 @@ public final class MixerKernels {
         float x = xbc.get(hp);
         float xdt = x * dt;
         float acc = 0f;
-        for (int n = lane; n < dstate; n += WorkGroups.LANES) {
+        for (int n = lane; n < dstate; n += lanes) {
             float prev = fresh != 0 ? 0f : state.get(so + n);
             float v = decay * prev + xdt * xbc.get(bOff + n);
             if (row < dInner) {
@@ -360,7 +365,7 @@ public final class MixerKernels {
             }
             acc += v * xbc.get(cOff + n);
         }
-        float sum = WorkGroups.laneSum(ctx, acc);
+        float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && row < dInner) {
             y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * x);
         }

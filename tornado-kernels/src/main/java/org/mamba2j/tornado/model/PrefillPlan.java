@@ -7,7 +7,6 @@ import org.mamba2j.model.MixerDims;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
-import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.SsdTasks;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
@@ -70,9 +69,9 @@ public final class PrefillPlan {
     static final int ARGS_PER_BLOCK = 123;
     static final int WRITES_PER_BLOCK = 21;
     static final int OBJECTS_PER_BLOCK = 3;
-    /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 5 + 11 arguments. */
+    /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 5 + 12 arguments. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 24;
+    static final int EDGE_ARGS = 25;
     /**
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
@@ -156,12 +155,12 @@ public final class PrefillPlan {
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits, noW32, noW16);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
+        RowLaunch matVec = RowLaunch.of(cfg, "matVec");
         g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
                 head instanceof ShortArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
-                dims.dModel(), dims.eps());
+                dims.dModel(), dims.eps(), matVec.lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        int matVec = cfg.kernel("matVec").local();
-        grid(g, "head", new int[]{matVec}, rows -> new int[]{Grids.roundUp(dims.vocab(), matVec / WorkGroups.LANES) * WorkGroups.LANES});
+        grid(g, "head", new int[]{matVec.local()}, rows -> new int[]{matVec.global(dims.vocab(), dims.dModel())});
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;

@@ -60,7 +60,7 @@ public final class TornadoDecoder implements Decoder {
     private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean widen) {
         this.dims = MixerWeights.dims(model.config());
         this.config = config;
-        DecodePlan.LocalSizes local = new DecodePlan.LocalSizes(config.kernel("matVec").local(), config.kernel("step").local());
+        DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "step"));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
         DeviceWeights weights = DeviceWeights.of(model, widen, spec.backend());

@@ -1,12 +1,11 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.tornado.KernelContextEmulator;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.tornado.KernelContextEmulator;
+import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
@@ -89,12 +88,12 @@ class MixerKernelsTest {
         }
 
         /** Runs the kernel on copies of x, w and the states; returns {zxbcdt, xbc, states}, outputs poisoned first. */
-        float[][] run(int reset, int local) {
+        float[][] run(int reset, RowLaunch launch) {
             FloatArray zx = poisoned(rows), xbc = poisoned(convDim + 2), st = off(state), xs = off(x), ws = off(w);
             IntArray control = IntArray.fromElements(3, reset);
             IntArray shape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
-            KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, shape,
-                    xs, ws, 0, ws, NO_W16, MixerKernels.F32, wOff, zx, 1e-5f, st, convAt, xbc));
+            KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> MixerKernels.normInProjConv(k, control, shape,
+                    xs, ws, 0, ws, NO_W16, MixerKernels.F32, wOff, zx, 1e-5f, st, convAt, xbc, launch.lanes(cols)));
             return new float[][]{zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
         }
     }
@@ -109,21 +108,29 @@ class MixerKernelsTest {
         return IntArray.fromElements(dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate);
     }
 
-    /** Work items of a row kernel's grid: rows of LANES, whole work-groups of local (as DecodePlan.rowGrid). */
-    static int rowItems(int rows, int local) {
-        return Math.toIntExact(DecodePlan.rowGrid(rows, local).getGlobalWork()[0]);
+    /** Runs a row kernel over rows of cols as {@code launch} says (its grid, work-groups and lanes a row). */
+    static void runRows(RowLaunch launch, int rows, int cols, IntConsumerWithContext kernel) {
+        int lanes = launch.lanes(cols);
+        KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> kernel.run(k, lanes));
+    }
+
+    /** A row kernel call given its context and lanes argument. */
+    interface IntConsumerWithContext {
+        void run(KernelContext k, int lanes);
     }
 
     @ParameterizedTest
     @CsvSource({
-            "37,768,128,5,24,4",   // rows before and after the conv channels; the last group half full
-            "13,100,32,0,13,4",    // every row a conv channel; a row a group
-            "21,50,64,9,12,3",     // the channels end at the last row
-            "8,3,32,2,3,2",        // fewer inputs than lanes; a one-input window
-            "4,2560,1024,1,2,4"})  // two channels between plain rows; most rows of the group past the end
-    void normInProjConvMatchesNormInProjThenConv(int rows, int cols, int local, int xbcOffset, int convDim, int dConv) {
+            "37,768,128,0,5,24,4",   // rows before and after the conv channels; the last group half full
+            "37,768,256,16,5,24,4",  // 64 lanes a row (12 columns each), 4 rows a group
+            "13,100,32,0,0,13,4",    // every row a conv channel; a row a group
+            "21,50,64,1,9,12,3",     // the channels end at the last row; a whole group a row (lanes 64 > 50 columns)
+            "8,3,32,0,2,3,2",        // fewer inputs than lanes; a one-input window
+            "4,2560,1024,0,1,2,4",   // two channels between plain rows; most rows of the group past the end
+            "5,2560,1024,10,1,2,4"}) // 256 lanes a row, 4 rows a group of 1024
+    void normInProjConvMatchesNormInProjThenConv(int rows, int cols, int local, int tile, int xbcOffset, int convDim, int dConv) {
         InProjConv c = InProjConv.random(this, rows, cols, xbcOffset, convDim, dConv);
-        float[][] out = c.run(0, local);
+        float[][] out = c.run(0, new RowLaunch(local, tile));
         float[] zx = out[0], xbc = out[1], st = out[2];
         double[] refZx = matVec(c.w(), c.wOff(), rmsNormed(c.x(), c.w(), 0), rows);
         assertRel("normInProjConv zxbcdt", zx, refZx, 1e-6);
@@ -155,7 +162,8 @@ class MixerKernelsTest {
     @ParameterizedTest
     @CsvSource({"F16,BF16", "BF16,F16"})
     void rowKernelsDecode16BitWeights(WeightFormat format, WeightFormat other) {
-        int rows = 37, cols = 300, local = 128, table = WeightFormat.TABLE_SIZE;
+        int rows = 37, cols = 300, table = WeightFormat.TABLE_SIZE;
+        RowLaunch launch = new RowLaunch(128, 0);
         float[] w = randn(rows * cols), x = randn(cols), norm = randn(cols);
         short[] bits = new short[w.length];
         float[] decoded = new float[w.length];
@@ -168,37 +176,40 @@ class MixerKernelsTest {
         System.arraycopy(norm, 0, small, table, cols);
         FloatArray smallA = off(small), xa = off(x), out = poisoned(rows);
         ShortArray wa = ShortArray.fromArray(bits);
-        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, xa, smallA, table, NO_W32, wa, MixerKernels.weightsArg(format, Decode.TABLE), out, rows, cols, 1e-5f));
+        runRows(launch, rows, cols,
+                (k, lanes) -> MixerKernels.normMatVecOut(k, xa, smallA, table, NO_W32, wa, MixerKernels.weightsArg(format, Decode.TABLE), out, rows, cols, 1e-5f,
+                        lanes));
         assertRel("normMatVecOut " + format, out.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-6);
 
         System.arraycopy(other.table(), 0, small, 0, table);
         FloatArray wrongTable = off(small), wrong = poisoned(rows);
-        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, xa, wrongTable, table, NO_W32, wa, MixerKernels.weightsArg(other, Decode.TABLE), wrong, rows, cols, 1e-5f));
+        runRows(launch, rows, cols,
+                (k, lanes) -> MixerKernels.normMatVecOut(k, xa, wrongTable, table, NO_W32, wa, MixerKernels.weightsArg(other, Decode.TABLE), wrong, rows, cols,
+                        1e-5f, lanes));
         assertThrows(AssertionError.class, () -> assertRel("as " + other, wrong.toHeapArray(), matVec(decoded, 0, rmsNormed(x, norm, 0), rows), 1e-3));
     }
 
-    @Test
-    void normMatVecOutWritesTheLogits() {
-        int rows = 19, cols = 200, local = 64;
+    @ParameterizedTest
+    @CsvSource({"64,0", "64,4", "256,2"})
+    void normMatVecOutWritesTheLogits(int local, int tile) {
+        int rows = 19, cols = 200;
         float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
         FloatArray out = poisoned(rows), wa = off(w), normA = off(norm), xa = off(x);
-        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, NO_W16, MixerKernels.F32, out, rows, cols, 1e-5f));
+        runRows(new RowLaunch(local, tile), rows, cols,
+                (k, lanes) -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, NO_W16, MixerKernels.F32, out, rows, cols, 1e-5f, lanes));
         assertRel("normMatVecOut", out.toHeapArray(), matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
     }
 
     @ParameterizedTest
-    @CsvSource({"4,48,32", "1,96,64", "2,40,128", "3,200,256"})
-    void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local) {
+    @CsvSource({"4,48,32,0", "1,96,64,0", "2,40,128,0", "3,200,256,0", "1,1536,256,16", "3,200,512,1"})
+    void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local, int tile) {
         int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
-        KernelContextEmulator.run(rowItems(rows, local), 1, 1, local, 1, 1,
-                k -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
-                        MixerKernels.F32, wOff, accA, 1e-5f));
+        runRows(new RowLaunch(local, tile), rows, dInner,
+                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
+                        MixerKernels.F32, wOff, accA, 1e-5f, lanes));
         float[] acc = accA.toHeapArray();
         double[] ref = gatedRef(y, zx, w, normOff, w, wOff, rows, groups, groupSize, acc0);
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
@@ -228,10 +239,10 @@ class MixerKernelsTest {
      * the same kernels on the decoded weights as float32 (the same sums in the same order). Columns
      * that are not a multiple of the unrolled loop's step, and fewer columns than lanes.
      */
-    @ParameterizedTest(name = "{0} weights, {1}, rows {2}, cols {3}, local {4}, groups {5}")
-    @CsvSource({"F16,TABLE,37,768,128,2", "F16,F16,37,768,128,2", "BF16,TABLE,21,100,32,1", "BF16,BF16,21,100,32,4", "F16,F16,8,3,32,1",
-            "BF16,BF16,13,2560,64,1", "F16,F16,9,200,256,2", "BF16,TABLE,9,200,32,2"})
-    void sixteenBitRowKernelsMatchFloat64AndFloat32(WeightFormat f, Decode decode, int rows, int cols, int local, int groups) {
+    @ParameterizedTest(name = "{0} weights, {1}, rows {2}, cols {3}, local {4}, tile {5}, groups {6}")
+    @CsvSource({"F16,TABLE,37,768,128,0,2", "F16,F16,37,768,256,16,2", "BF16,TABLE,21,100,32,0,1", "BF16,BF16,21,100,32,0,4", "F16,F16,8,3,32,0,1",
+            "BF16,BF16,13,2560,64,0,1", "BF16,BF16,13,2560,512,16,1", "F16,F16,9,200,256,0,2", "BF16,TABLE,9,200,32,0,2"})
+    void sixteenBitRowKernelsMatchFloat64AndFloat32(WeightFormat f, Decode decode, int rows, int cols, int local, int tile, int groups) {
         int table = WeightFormat.TABLE_SIZE, normOff = table + 3, convDim = Math.min(rows, 5), xbcOffset = rows - convDim, dConv = 4;
         int convWOff = normOff + cols, wOff = 5, half = MixerKernels.weightsArg(f, decode);
         float[] smallF = randn(convWOff + convDim * (dConv + 1) + 1);
@@ -240,15 +251,16 @@ class MixerKernelsTest {
         ShortArray w16 = DecodeTest.patterns(w, f);   // w: the patterns' values from here on
         FloatArray small = off(smallF), xs = off(x), w32 = off(w);
         IntArray control = IntArray.fromElements(3, 0);
-        int items = rowItems(rows, local);
+        RowLaunch launch = new RowLaunch(local, tile);
+        int items = launch.global(rows, cols), lanes = launch.lanes(cols);
 
         IntArray inShape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
         FloatArray zx16 = poisoned(rows), xbc16 = poisoned(convDim), st16 = off(state);
         FloatArray zx32 = poisoned(rows), xbc32 = poisoned(convDim), st32 = off(state);
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, NO_W32, w16,
-                half, wOff, zx16, 1e-5f, st16, 0, xbc16));
+                half, wOff, zx16, 1e-5f, st16, 0, xbc16, lanes));
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, w32, NO_W16,
-                MixerKernels.F32, wOff, zx32, 1e-5f, st32, 0, xbc32));
+                MixerKernels.F32, wOff, zx32, 1e-5f, st32, 0, xbc32, lanes));
         assertRel("normInProjConv " + f, zx16.toHeapArray(), matVec(w, wOff, rmsNormed(x, smallF, normOff), rows), 1e-6);
         assertArrayEquals(zx32.toHeapArray(), zx16.toHeapArray(), "normInProjConv " + f + " against float32");
         assertArrayEquals(xbc32.toHeapArray(), xbc16.toHeapArray(), "normInProjConv's conv " + f + " against float32");
@@ -258,9 +270,9 @@ class MixerKernelsTest {
         ShortArray head16 = DecodeTest.patterns(head, f);
         FloatArray out16 = poisoned(rows), out32 = poisoned(rows), head32 = off(head);
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xs, small, normOff, NO_W32, head16, half, out16, rows,
-                cols, 1e-5f));
+                cols, 1e-5f, lanes));
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normMatVecOut(k, xs, small, normOff, head32, NO_W16, MixerKernels.F32,
-                out32, rows, cols, 1e-5f));
+                out32, rows, cols, 1e-5f, lanes));
         assertRel("normMatVecOut " + f, out16.toHeapArray(), matVec(head, 0, rmsNormed(x, smallF, normOff), rows), 1e-6);
         assertArrayEquals(out32.toHeapArray(), out16.toHeapArray(), "normMatVecOut " + f + " against float32");
 
@@ -269,15 +281,16 @@ class MixerKernelsTest {
         float[] y = randn(cols), zx = randn(cols + 3), acc0 = randn(rows);
         FloatArray acc16 = off(acc0), acc32 = off(acc0), ya = off(y), zxa = off(zx);
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, NO_W32, w16,
-                half, wOff, acc16, 1e-5f));
+                half, wOff, acc16, 1e-5f, lanes));
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, w32, NO_W16,
-                MixerKernels.F32, wOff, acc32, 1e-5f));
+                MixerKernels.F32, wOff, acc32, 1e-5f, lanes));
         assertRel("gatedMatVecAccumulate " + f, acc16.toHeapArray(), gatedRef(y, zx, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
         assertArrayEquals(acc32.toHeapArray(), acc16.toHeapArray(), "gatedMatVecAccumulate " + f + " against float32");
     }
 
-    @Test
-    void ssdStepMatchesRecurrence() {
+    @ParameterizedTest
+    @CsvSource({"128,0", "128,1", "256,8"})
+    void ssdStepMatchesRecurrence(int local, int tile) {
         int H = 6, P = 6, G = 2, N = 40, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
         int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
@@ -289,8 +302,8 @@ class MixerKernelsTest {
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
         FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray control = IntArray.fromElements(0, 0);
-        KernelContextEmulator.run(rowItems(H * P, 128), 1, 1, 128, 1, 1,
-                k -> MixerKernels.ssdStep(k, control, shape(1, 1, dInner, 1, 1, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA));
+        runRows(new RowLaunch(local, tile), H * P, N,
+                (k, lanes) -> MixerKernels.ssdStep(k, control, shape(1, 1, dInner, 1, 1, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, lanes));
         float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -324,13 +337,15 @@ class MixerKernelsTest {
         FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
         IntArray shape = shape(1, 1, dInner, 1, 1, H, P, G, N);
-        KernelContextEmulator.run(rowItems(H * P, 64), 1, 1, 64, 1, 1, k -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty));
-        KernelContextEmulator.run(rowItems(H * P, 64), 1, 1, 64, 1, 1, k -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean));
+        RowLaunch launch = new RowLaunch(64, 0);
+        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty, lanes));
+        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean, lanes));
         assertTrue(Arrays.equals(yClean.toHeapArray(), yDirty.toHeapArray()) && Arrays.equals(clean.toHeapArray(), dirty.toHeapArray()));
         InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
         float[] zeroed = conv.state().clone();
         Arrays.fill(zeroed, conv.convAt(), conv.convAt() + conv.convDim() * (conv.dConv() - 1), 0f);
-        float[][] reset = conv.run(1, 64), zeros = conv.withState(zeroed).run(0, 64), kept = conv.run(0, 64);
+        float[][] reset = conv.run(1, new RowLaunch(64, 0)), zeros = conv.withState(zeroed).run(0, new RowLaunch(64, 0)),
+                kept = conv.run(0, new RowLaunch(64, 0));
         for (int i = 0; i < 3; i++) assertArrayEquals(zeros[i], reset[i]);
         assertTrue(!Arrays.equals(kept[1], reset[1]), "the dirty conv windows should matter without the reset");
     }

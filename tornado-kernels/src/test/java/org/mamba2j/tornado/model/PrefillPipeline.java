@@ -30,8 +30,8 @@ public final class PrefillPipeline {
 
     /** Work-group size of the emulated reductions (any power of two). */
     static final int LOCAL = 32;
-    /** Work-group size of the row kernels (the head): two rows of LANES. */
-    static final int ROW_LOCAL = 64;
+    /** The row kernels' launch (the head): work-groups of 64, rows of 64 lanes of 4 columns or more. */
+    static final RowLaunch ROW_LAUNCH = new RowLaunch(64, 4);
     /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
     static final int SCAN_LOCAL = 3;
 
@@ -160,8 +160,8 @@ public final class PrefillPipeline {
         FloatArray h32 = head instanceof FloatArray f ? f : new FloatArray(1);
         ShortArray h16 = head instanceof ShortArray h ? h : new ShortArray(1);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode());
-        KernelContextEmulator.run(Math.toIntExact(DecodePlan.rowGrid(d.vocab(), ROW_LOCAL).getGlobalWork()[0]), 1, 1, ROW_LOCAL, 1, 1,
-                k -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps()));
+        MixerKernelsTest.runRows(ROW_LAUNCH, d.vocab(), d.dModel(),
+                (k, lanes) -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps(), lanes));
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
