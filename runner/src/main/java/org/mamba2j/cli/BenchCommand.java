@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -41,7 +42,10 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--chunk", defaultValue = "256", converter = ChunkChoice.Converter.class,
             description = ChunkChoice.HELP + ", for the SSD forward workloads; runs as given (default ${DEFAULT-VALUE})")
     ChunkChoice chunk;
-    @Option(names = "--device-config", description = "device tuning JSON overriding the one picked by device name") Path deviceConfig;
+    @Option(names = "--device-config", split = ",", description = "device tuning JSON overriding the one picked by device name; "
+            + "several (comma-separated) run side by side, each workload on each device under each in turn") List<Path> deviceConfigs;
+    @Option(names = "--rounds", defaultValue = "1", description = "times the whole matrix runs, devices and configs taking turns, so that "
+            + "the runs compared share the machine's state (default ${DEFAULT-VALUE})") int rounds;
     @Mixin PrecisionOption precision;
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
     @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
@@ -56,7 +60,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             return 0;
         }
-        if (iters < 1 || warmup < 0) throw new ParameterException(spec.commandLine(), "--iters must be at least 1 and --warmup at least 0");
+        if (iters < 1 || warmup < 0 || rounds < 1) {
+            throw new ParameterException(spec.commandLine(), "--iters and --rounds must be at least 1 and --warmup at least 0");
+        }
         if (profile) System.setProperty("mamba2.tornado.profile", "true");
         List<String> specs = expandDevices().stream().map(precision::apply).toList();
         List<BenchResult> results = new ArrayList<>();
@@ -76,28 +82,45 @@ final class BenchCommand implements Callable<Integer> {
         return results.stream().allMatch(BenchResult::isOk) ? 0 : Mamba2.CHECK_FAILED;
     }
 
-    /** Every workload on every device; a failure becomes that cell's row and the run goes on. */
+    /**
+     * Every workload on every device under every device config, the whole matrix {@code rounds}
+     * times; a failure becomes that cell's row and the run goes on. With several configs or rounds
+     * a row's device says which (" [file]", " #round").
+     */
     private void runAll(List<String> specs, List<Workload> chosen, List<BenchResult> results, Progress progress) {
-        for (String device : specs) {
-            SsdBackend backend;
-            try {
-                progress.update(device + ": opening");
-                backend = Devices.ssdBackend(device, deviceConfig);
-            } catch (RuntimeException e) {
-                for (Workload w : chosen) results.add(BenchResult.failed(device, w.name, Failures.message(e)));
-                continue;
-            }
-            try (backend) {
-                for (Workload w : chosen) {
-                    progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
-                    try {
-                        results.add(w.run(device, backend, deviceConfig, chunk, warmup, iters));
-                    } catch (RuntimeException | LinkageError e) {
-                        results.add(BenchResult.failed(device, w.name, Failures.message(e)));
-                    }
+        List<Path> configs = deviceConfigs == null || deviceConfigs.isEmpty() ? Collections.singletonList(null) : deviceConfigs;
+        for (int round = 1; round <= rounds; round++) {
+            for (String device : specs) {
+                for (Path config : configs) {
+                    String label = (configs.size() > 1 ? " [" + config.getFileName() + "]" : "") + (rounds > 1 ? " #" + round : "");
+                    runOn(device, config, chosen, progress).forEach(r -> results.add(r.labelled(label)));
                 }
             }
         }
+    }
+
+    /** The workloads on one device under one config (null: the one picked by the device's name). */
+    private List<BenchResult> runOn(String device, Path config, List<Workload> chosen, Progress progress) {
+        List<BenchResult> results = new ArrayList<>();
+        SsdBackend backend;
+        try {
+            progress.update(device + ": opening");
+            backend = Devices.ssdBackend(device, config);
+        } catch (RuntimeException e) {
+            for (Workload w : chosen) results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+            return results;
+        }
+        try (backend) {
+            for (Workload w : chosen) {
+                progress.update(device + ": " + w.name + " (" + (warmup + iters + 1) + " runs + check)");
+                try {
+                    results.add(w.run(device, backend, config, chunk, warmup, iters));
+                } catch (RuntimeException | LinkageError e) {
+                    results.add(BenchResult.failed(device, w.name, Failures.message(e)));
+                }
+            }
+        }
+        return results;
     }
 
     private List<Workload> chooseWorkloads() {

@@ -39,6 +39,12 @@ record BenchResult(String device, String deviceName, String workload, int chunk,
                 Double.NaN, Double.NaN, Double.NaN, "", Double.NaN, Double.NaN, null);
     }
 
+    /** This result with {@code suffix} after its device (the run's device config or round, when a bench has several). */
+    BenchResult labelled(String suffix) {
+        return suffix.isEmpty() ? this : new BenchResult(device + suffix, deviceName, workload, chunk, status, error, firstCallMs, medianMs,
+                minMs, maxMs, relIqr, kernelMs, throughput, unit, gflops, relErr, step);
+    }
+
     /**
      * This result with a decode step's profile (median = one step): the device kernel time of the
      * step goes into the kernel column. Null (the JVM) leaves it as it is.

@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -87,6 +88,22 @@ class Mamba2CliTest {
         String csv = java.nio.file.Files.readString(dir.resolve("results.csv"));
         assertTrue(csv.lines().anyMatch(l -> l.startsWith("jvm,") && l.contains(",ok,")), csv);
         assertTrue(csv.lines().anyMatch(l -> l.startsWith("opencl:0,") && l.contains(",failed,")), csv);
+    }
+
+    @Test
+    void benchTakesTurnsOverConfigsAndRounds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path out) throws java.io.IOException {
+        java.nio.file.Path a = java.nio.file.Files.writeString(out.resolve("a.json"), "{}"), b = out.resolve("b.json");
+        java.nio.file.Files.writeString(b, "{}");
+        Run r = run("bench", "--devices", "jvm", "--workloads", "decode-step", "--iters", "1", "--warmup", "0", "--rounds", "2",
+                "--device-config", a + "," + b, "--out", out.resolve("runs").toString(), "--quiet");
+        assertEquals(0, r.code(), r.err());
+        java.nio.file.Path dir;
+        try (var dirs = java.nio.file.Files.list(out.resolve("runs"))) {
+            dir = dirs.findFirst().orElseThrow();
+        }
+        List<String> devices = java.nio.file.Files.readString(dir.resolve("results.csv")).lines().skip(1).map(l -> l.split(",")[0]).toList();
+        assertEquals(List.of("jvm [a.json] #1", "jvm [b.json] #1", "jvm [a.json] #2", "jvm [b.json] #2"), devices);
+        assertEquals(Mamba2.USAGE, run("bench", "--rounds", "0", "--quiet").code());
     }
 
     @Test
