@@ -29,6 +29,7 @@ public final class Mamba2Model implements AutoCloseable {
         Matrix inProj;           // (d_in_proj, d_model)
         float[] inProjBias;      // (d_in_proj) or null
         float[] convW;           // (conv_dim, d_conv)
+        float[] convTaps;        // (d_conv, conv_dim): convW tap-major, a vector of channels per tap
         float[] convB;           // (conv_dim), zeros without conv bias
         float[] A;               // -exp(A_log), (nheads)
         float[] D;               // (nheads)
@@ -95,6 +96,8 @@ public final class Mamba2Model implements AutoCloseable {
             l.inProjBias = c.useBias() ? ck.require(p + "mixer.in_proj.bias", Dp).toFloats() : null;
             l.convW = ck.require(p + "mixer.conv1d.weight", Cd, 1, K).toFloats();
             l.convB = c.useConvBias() ? ck.require(p + "mixer.conv1d.bias", Cd).toFloats() : new float[Cd];
+            l.convTaps = new float[K * Cd];
+            for (int ch = 0; ch < Cd; ch++) for (int k = 0; k < K; k++) l.convTaps[k * Cd + ch] = l.convW[ch * K + k];
             float[] aLog = ck.require(p + "mixer.A_log", H).toFloats();
             l.A = new float[H];
             for (int h = 0; h < H; h++) l.A[h] = (float) -Math.exp(aLog[h]);
@@ -213,8 +216,7 @@ public final class Mamba2Model implements AutoCloseable {
      */
     private void causalConv(Layer l, float[] proj, int T, float[] convState, float[] xbc) {
         int Dp = cfg.dInProj(), Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1;
-        float[] taps = new float[K * Cd];   // (d_conv, conv_dim): a vector of channels per tap
-        for (int c = 0; c < Cd; c++) for (int k = 0; k < K; k++) taps[k * Cd + c] = l.convW[c * K + k];
+        float[] taps = l.convTaps;
         int head = Math.min(T, Km1);
         float[] stitched = new float[(Km1 + head) * Cd];
         System.arraycopy(convState, 0, stitched, 0, Km1 * Cd);
@@ -335,11 +337,7 @@ public final class Mamba2Model implements AutoCloseable {
         int Di = cfg.dInner(), Cd = cfg.convDim(), K = cfg.dConv(), Km1 = K - 1, H = cfg.nheads();
         int GN = cfg.ngroups() * cfg.dState();
         float[] proj = st.proj, conv = st.conv[layer];
-        for (int c = 0; c < Cd; c++) {
-            float cur = proj[Di + c], acc = l.convB[c] + l.convW[c * K + Km1] * cur;
-            for (int k = 0; k < Km1; k++) acc += l.convW[c * K + k] * conv[k * Cd + c];
-            st.xbc[c] = silu(acc);
-        }
+        convStep(conv, proj, Di, l.convTaps, l.convB, st.xbc);
         if (Km1 > 0) {
             System.arraycopy(conv, Cd, conv, 0, (Km1 - 1) * Cd);
             System.arraycopy(proj, Di, conv, (Km1 - 1) * Cd, Cd);
@@ -350,6 +348,26 @@ public final class Mamba2Model implements AutoCloseable {
         System.arraycopy(proj, Di + Cd, st.dt, 0, H);
         ssd.step(st.stepShape, st.stepInputs[layer], st.ssm[layer], st.y);
         gatedNorm(l, st.y, 0, proj, 0);
+    }
+
+    /**
+     * out = silu(bias + Σ_k taps[k] ⊙ row k of (window ++ the new input at in[inOff])): the conv of one
+     * decoded token, vectorized over channels and summed in {@link #convRows}'s order, so a token
+     * gets the same value decoded as inside a prompt.
+     */
+    private static void convStep(float[] window, float[] in, int inOff, float[] taps, float[] bias, float[] out) {
+        int Cd = bias.length, Km1 = taps.length / Cd - 1, vEnd = F.loopBound(Cd), c = 0;
+        for (; c < vEnd; c += VL) {
+            FloatVector acc = FloatVector.fromArray(F, bias, c);
+            for (int k = 0; k < Km1; k++) acc = FloatVector.fromArray(F, taps, k * Cd + c).fma(FloatVector.fromArray(F, window, k * Cd + c), acc);
+            acc = FloatVector.fromArray(F, taps, Km1 * Cd + c).fma(FloatVector.fromArray(F, in, inOff + c), acc);
+            silu(acc).intoArray(out, c);
+        }
+        for (; c < Cd; c++) {
+            float acc = bias[c];
+            for (int k = 0; k < Km1; k++) acc += taps[k * Cd + c] * window[k * Cd + c];
+            out[c] = silu(acc + taps[Km1 * Cd + c] * in[inOff + c]);
+        }
     }
 
     /** Gated RMSNorm over groups of d_inner/ngroups, as mamba_ssm: norm(y * silu(z)) * w, in place on y. */

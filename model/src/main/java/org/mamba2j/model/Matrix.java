@@ -108,16 +108,12 @@ final class Matrix {
     private <X> void matvecRange(MatrixRows<X> w, float[] x, float[] y, int from, int to) {
         X p = w.prepare(x);
         if ((long) (to - from) * cols < PARALLEL_WORK) {
-            matvecRows(w, p, y, from, to);
+            w.dots(p, y, from, to);
             return;
         }
         int blocks = Math.min(to - from, 8 * Team.SHARED.size());
-        Team.SHARED.forEach(blocks, b -> matvecRows(w, p, y,
+        Team.SHARED.forEach(blocks, b -> w.dots(p, y,
                 from + (int) ((long) (to - from) * b / blocks), from + (int) ((long) (to - from) * (b + 1) / blocks)));
-    }
-
-    private static <X> void matvecRows(MatrixRows<X> w, X x, float[] y, int from, int to) {
-        for (int r = from; r < to; r++) y[r] = w.dot(r, x);
     }
 
     /**
