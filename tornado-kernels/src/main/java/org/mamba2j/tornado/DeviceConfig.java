@@ -64,7 +64,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * chosen so that each reads about "tile" elements of the row (0: LANES work items a row; see
      * {@link WorkGroups#rowLanes}).
      */
-    public static final List<String> ROW_KERNELS = List.of("matVec", "step");
+    public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step");
+
+    /**
+     * Kernels a file may leave out, and the entry they then take: "outProj" (the decode's gated
+     * out_proj, whose rows are d_inner long against d_model for in_proj and the lm_head) launches
+     * as "matVec" unless the file tunes it apart.
+     */
+    public static final Map<String, String> OPTIONAL_KERNELS = Map.of("outProj", "matVec");
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
@@ -420,6 +427,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"mma\" variant belongs in \"fast\" (precision fast)");
                 kernels.put(key, k);
             }
+            for (Map.Entry<String, String> o : OPTIONAL_KERNELS.entrySet()) {
+                JsonNode k = ks.get(o.getKey());
+                kernels.put(o.getKey(), k == null || k.isNull() ? kernels.get(o.getValue()) : kernel(o.getKey(), k));
+            }
             JsonNode p = required(j, "prefill");
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
                     strings(p.path("skipBackends")));
@@ -436,7 +447,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /** One kernel entry; a variant the kernel does not have would otherwise run silently as its loop version. */
     private static Kernel kernel(String key, JsonNode k) {
-        Kernel kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0));
+        Kernel kernel;
+        try {
+            kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("kernel " + key + ": " + e.getMessage(), e);
+        }
         String v = kernel.variant();
         if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
                 || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))

@@ -121,6 +121,21 @@ class DeviceConfigTest {
     }
 
     @Test
+    void outProjLaunchesAsMatVecUnlessTunedApart(@TempDir Path dir) throws IOException {
+        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
+        assertEquals(shipped.kernel("matVec"), shipped.kernel("outProj"));
+        Path f = dir.resolve("apart.json");
+        Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 8 },"));
+        DeviceConfig apart = DeviceConfig.load(f);
+        assertEquals(new DeviceConfig.Kernel("reduce", 512, 8), apart.kernel("outProj"));
+        assertEquals(shipped.kernel("matVec"), apart.kernel("matVec"));
+        Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 48 },"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("kernel outProj") && e.getMessage().contains("power of two"), e.getMessage());
+    }
+
+    @Test
     void blockedVariantsHaveTheirFixedSizesAndKernels(@TempDir Path dir) throws IOException {
         assertTrue(new DeviceConfig.Kernel("blocked8", 64, 64).blocked8());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 256, 64));

@@ -37,8 +37,8 @@ import java.util.Arrays;
  */
 public final class DecodePlan {
 
-    /** How the matrix-vector kernels and the SSD step launch (from device-configs). */
-    public record RowLaunches(RowLaunch matVec, RowLaunch step) {
+    /** How the matrix-vector kernels (in_proj and the lm_head; the gated out_proj) and the SSD step launch (from device-configs). */
+    public record RowLaunches(RowLaunch matVec, RowLaunch outProj, RowLaunch step) {
     }
 
     /*
@@ -215,11 +215,11 @@ public final class DecodePlan {
         g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y,
                 local.step().lanes(d.dstate()));
         g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(), w32(slab, s),
-                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.matVec().lanes(d.dInner()));
+                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
         String at = g.getTaskGraphName() + "." + p;
         grids.addWorkerGrid(at + "normInProjConv", local.matVec().grid(d.dInProj(), d.dModel()));
         grids.addWorkerGrid(at + "ssd", local.step().grid(d.dInner(), d.dstate()));
-        grids.addWorkerGrid(at + "gatedOutProj", local.matVec().grid(d.dModel(), d.dInner()));
+        grids.addWorkerGrid(at + "gatedOutProj", local.outProj().grid(d.dModel(), d.dInner()));
     }
 
     /** Starts a new sequence: the next step sees zero conv and SSM states. */

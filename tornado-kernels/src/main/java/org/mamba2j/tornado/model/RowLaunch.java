@@ -13,7 +13,7 @@ import uk.ac.manchester.tornado.api.WorkerGrid1D;
  */
 public record RowLaunch(int local, int tile) {
 
-    /** The launch of {@code kernel} ("matVec" or "step") as {@code config} sets it. */
+    /** The launch of {@code kernel} ("matVec", "outProj" or "step") as {@code config} sets it. */
     public static RowLaunch of(DeviceConfig config, String kernel) {
         DeviceConfig.Kernel k = config.kernel(kernel);
         return new RowLaunch(k.local(), k.tile());

@@ -60,7 +60,8 @@ public final class TornadoDecoder implements Decoder {
     private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean widen) {
         this.dims = MixerWeights.dims(model.config());
         this.config = config;
-        DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "step"));
+        DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "outProj"),
+                RowLaunch.of(config, "step"));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
         DeviceWeights weights = DeviceWeights.of(model, widen, spec.backend());
