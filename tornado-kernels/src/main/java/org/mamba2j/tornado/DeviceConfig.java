@@ -218,11 +218,19 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * is the peak the per-token report measures the weights read against (GB/s; NaN: not named);
      * {@code cudaGraph} replays
      * each decode task graph as one CUDA graph (TornadoExecutionPlan.withCUDAGraph) on the PTX and
-     * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL).
+     * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL). {@code minRows}: the
+     * fewest rows a row-kernel work-group computes when its rows get more than a warp of work items
+     * (each work-group stages and normalizes the shared vector once; see RowLaunch).
      */
-    public record Decode(boolean cudaGraph, double memoryBandwidthGBs) {
+    public record Decode(boolean cudaGraph, double memoryBandwidthGBs, int minRows) {
 
-        public static final Decode DEFAULT = new Decode(false, Double.NaN);
+        /** 8 rows a work-group: the 2.7b model's out_proj at 2 rows a work-group of 1024 took its token from 6.8 to 12.0 ms on the H200. */
+        public static final int DEFAULT_MIN_ROWS = 8;
+        public static final Decode DEFAULT = new Decode(false, Double.NaN, DEFAULT_MIN_ROWS);
+
+        public Decode {
+            if (minRows < 1) throw new IllegalArgumentException("decode \"minRows\" must be at least 1, got " + minRows);
+        }
 
         /** Whether the decode graphs replay as CUDA graphs on this backend. */
         public boolean cudaGraphOn(DeviceSpec.Backend backend) {
@@ -233,7 +241,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (d.isMissingNode()) return DEFAULT;
             if (!d.isObject()) throw new IllegalArgumentException("\"decode\" must be an object");
             d.fieldNames().forEachRemaining(f -> {
-                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs")) {
+                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs") && !f.equals("minRows")) {
                     throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
                 }
             });
@@ -243,7 +251,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!bw.isMissingNode() && !(bw.isNumber() && bw.asDouble() > 0)) {
                 throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
             }
-            return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble());
+            JsonNode mr = d.path("minRows");
+            if (!mr.isMissingNode() && !mr.isInt()) throw new IllegalArgumentException("decode \"minRows\" must be a whole number, got " + mr);
+            return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble(), mr.asInt(DEFAULT_MIN_ROWS));
         }
     }
 

@@ -57,25 +57,17 @@ public final class WorkGroups {
     }
 
     /**
-     * The fewest rows a row-kernel work-group computes when its rows get more than {@link #LANES}
-     * work items: each work-group stages and normalizes the shared vector once, which costs more
-     * than its rows when they are few (the 2.7b model's 2560 × 5120 out_proj at 2 rows a
-     * work-group of 1024 took its token from 6.8 to 12.0 ms on the H200).
-     */
-    public static final int MIN_ROWS = 8;
-
-    /**
      * Work items per row of a row kernel whose rows have {@code cols} elements, each work item
      * reading about {@code tile} of them: the power of two nearest above cols / tile, at least
-     * {@link #LANES}, and at most local / {@link #MIN_ROWS} (or LANES, if more); {@code tile} ≤ 0
-     * means LANES. Never more than local.
+     * {@link #LANES}, and at most local / minRows (or LANES, if more), so that a work-group keeps
+     * at least minRows rows; {@code tile} ≤ 0 means LANES. Never more than local.
      */
-    public static int rowLanes(int cols, int tile, int local) {
+    public static int rowLanes(int cols, int tile, int local, int minRows) {
         int least = Math.min(LANES, local);
         if (tile <= 0) return least;
         int want = Math.max(1, (cols + tile - 1) / tile);
         int lanes = Integer.highestOneBit(want);
         if (lanes < want) lanes <<= 1;
-        return Math.max(least, Math.min(lanes, local / MIN_ROWS));
+        return Math.max(least, Math.min(lanes, local / minRows));
     }
 }

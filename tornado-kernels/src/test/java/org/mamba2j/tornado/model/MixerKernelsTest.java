@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.ssd.RandomInputs;
 import org.mamba2j.tornado.KernelContextEmulator;
+import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -14,6 +15,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,6 +110,18 @@ class MixerKernelsTest {
         return IntArray.fromElements(dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate);
     }
 
+    @Test
+    void rowLanesFollowTheTileWithinAWarpAndTheFewestRows() {
+        assertEquals(32, WorkGroups.rowLanes(768, 0, 1024, 8), "tile 0: a warp a row");
+        assertEquals(64, WorkGroups.rowLanes(768, 16, 1024, 8), "768 / 16 = 48, up to 64");
+        assertEquals(128, WorkGroups.rowLanes(1536, 16, 1024, 8), "96, up to 128");
+        assertEquals(128, WorkGroups.rowLanes(5120, 16, 1024, 8), "320 wanted, capped at 1024 / 8 rows");
+        assertEquals(32, WorkGroups.rowLanes(5120, 16, 256, 8), "never fewer than a warp");
+        assertEquals(16, WorkGroups.rowLanes(768, 16, 16, 8), "never more than the work-group");
+        assertEquals(1024, new RowLaunch(1024, 16, 8).global(5, 5120), "5 rows of 128 lanes: one whole work-group of 8 rows");
+        assertEquals(3072, new RowLaunch(1024, 16, 8).global(20, 5120), "20 rows: three work-groups");
+    }
+
     /** Runs a row kernel over rows of cols as {@code launch} says (its grid, work-groups and lanes a row). */
     static void runRows(RowLaunch launch, int rows, int cols, IntConsumerWithContext kernel) {
         int lanes = launch.lanes(cols);
@@ -130,7 +144,7 @@ class MixerKernelsTest {
             "5,2560,1024,10,1,2,4"}) // 256 lanes a row, 4 rows a group of 1024
     void normInProjConvMatchesNormInProjThenConv(int rows, int cols, int local, int tile, int xbcOffset, int convDim, int dConv) {
         InProjConv c = InProjConv.random(this, rows, cols, xbcOffset, convDim, dConv);
-        float[][] out = c.run(0, new RowLaunch(local, tile));
+        float[][] out = c.run(0, new RowLaunch(local, tile, 1));
         float[] zx = out[0], xbc = out[1], st = out[2];
         double[] refZx = matVec(c.w(), c.wOff(), rmsNormed(c.x(), c.w(), 0), rows);
         assertRel("normInProjConv zxbcdt", zx, refZx, 1e-6);
@@ -163,7 +177,7 @@ class MixerKernelsTest {
     @CsvSource({"F16,BF16", "BF16,F16"})
     void rowKernelsDecode16BitWeights(WeightFormat format, WeightFormat other) {
         int rows = 37, cols = 300, table = WeightFormat.TABLE_SIZE;
-        RowLaunch launch = new RowLaunch(128, 0);
+        RowLaunch launch = new RowLaunch(128, 0, 8);
         float[] w = randn(rows * cols), x = randn(cols), norm = randn(cols);
         short[] bits = new short[w.length];
         float[] decoded = new float[w.length];
@@ -195,7 +209,7 @@ class MixerKernelsTest {
         int rows = 19, cols = 200;
         float[] w = randn(rows * cols), norm = randn(cols), x = randn(cols);
         FloatArray out = poisoned(rows), wa = off(w), normA = off(norm), xa = off(x);
-        runRows(new RowLaunch(local, tile), rows, cols,
+        runRows(new RowLaunch(local, tile, 1), rows, cols,
                 (k, lanes) -> MixerKernels.normMatVecOut(k, xa, normA, 0, wa, NO_W16, MixerKernels.F32, out, rows, cols, 1e-5f, lanes));
         assertRel("normMatVecOut", out.toHeapArray(), matVec(w, 0, rmsNormed(x, norm, 0), rows), 1e-6);
     }
@@ -207,7 +221,7 @@ class MixerKernelsTest {
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
-        runRows(new RowLaunch(local, tile), rows, dInner,
+        runRows(new RowLaunch(local, tile, 1), rows, dInner,
                 (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
                         MixerKernels.F32, wOff, accA, 1e-5f, lanes));
         float[] acc = accA.toHeapArray();
@@ -251,7 +265,7 @@ class MixerKernelsTest {
         ShortArray w16 = DecodeTest.patterns(w, f);   // w: the patterns' values from here on
         FloatArray small = off(smallF), xs = off(x), w32 = off(w);
         IntArray control = IntArray.fromElements(3, 0);
-        RowLaunch launch = new RowLaunch(local, tile);
+        RowLaunch launch = new RowLaunch(local, tile, 1);
         int items = launch.global(rows, cols), lanes = launch.lanes(cols);
 
         IntArray inShape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
@@ -302,7 +316,7 @@ class MixerKernelsTest {
         float[] bias = Arrays.copyOfRange(packed, biasOff, biasOff + H);
         FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray control = IntArray.fromElements(0, 0);
-        runRows(new RowLaunch(local, tile), H * P, N,
+        runRows(new RowLaunch(local, tile, 1), H * P, N,
                 (k, lanes) -> MixerKernels.ssdStep(k, control, shape(1, 1, dInner, 1, 1, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, lanes));
         float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
@@ -337,15 +351,15 @@ class MixerKernelsTest {
         FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
         IntArray shape = shape(1, 1, dInner, 1, 1, H, P, G, N);
-        RowLaunch launch = new RowLaunch(64, 0);
+        RowLaunch launch = new RowLaunch(64, 0, 8);
         runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty, lanes));
         runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean, lanes));
         assertTrue(Arrays.equals(yClean.toHeapArray(), yDirty.toHeapArray()) && Arrays.equals(clean.toHeapArray(), dirty.toHeapArray()));
         InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
         float[] zeroed = conv.state().clone();
         Arrays.fill(zeroed, conv.convAt(), conv.convAt() + conv.convDim() * (conv.dConv() - 1), 0f);
-        float[][] reset = conv.run(1, new RowLaunch(64, 0)), zeros = conv.withState(zeroed).run(0, new RowLaunch(64, 0)),
-                kept = conv.run(0, new RowLaunch(64, 0));
+        float[][] reset = conv.run(1, new RowLaunch(64, 0, 8)), zeros = conv.withState(zeroed).run(0, new RowLaunch(64, 0, 8)),
+                kept = conv.run(0, new RowLaunch(64, 0, 8));
         for (int i = 0; i < 3; i++) assertArrayEquals(zeros[i], reset[i]);
         assertTrue(!Arrays.equals(kept[1], reset[1]), "the dirty conv windows should matter without the reset");
     }

@@ -31,7 +31,7 @@ public final class PrefillPipeline {
     /** Work-group size of the emulated reductions (any power of two). */
     static final int LOCAL = 32;
     /** The row kernels' launch (the head): work-groups of 64, rows of 64 lanes of 4 columns or more. */
-    static final RowLaunch ROW_LAUNCH = new RowLaunch(64, 4);
+    static final RowLaunch ROW_LAUNCH = new RowLaunch(64, 4, 8);
     /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
     static final int SCAN_LOCAL = 3;
 
