@@ -1,6 +1,7 @@
 package org.mamba2j.ssd;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -63,11 +64,11 @@ public final class Team {
     private volatile int epoch;
     private final AtomicInteger busy = new AtomicInteger();
     /** parked[w] is written by worker w (volatile semantics through the accessors below). */
-    private final java.util.concurrent.atomic.AtomicIntegerArray parked;
+    private final AtomicIntegerArray parked;
 
     private Team(int workers) {
         this.workers = new Thread[Math.max(0, workers)];
-        this.parked = new java.util.concurrent.atomic.AtomicIntegerArray(this.workers.length);
+        this.parked = new AtomicIntegerArray(this.workers.length);
         for (int w = 0; w < this.workers.length; w++) {
             int id = w;
             Thread t = new Thread(() -> workerLoop(id), "mamba2-team-" + w);

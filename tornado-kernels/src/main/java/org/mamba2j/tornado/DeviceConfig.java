@@ -60,9 +60,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /**
      * The decode step's row kernels (the matrix-vector products and the SSD step): a power of two of
-     * work items a row, from {@link WorkGroups#LANES} up to "local" (a power of two from LANES to 1024),
-     * chosen so that each reads about "tile" elements of the row (0: LANES work items a row; see
-     * {@link WorkGroups#rowLanes}).
+     * work items a row, from {@link WorkGroups#LANES} up to "local" / decode "minRows" ("local" a power
+     * of two from LANES to 1024), chosen so that each reads about "tile" elements of the row (0: LANES
+     * work items a row; see {@link WorkGroups#rowLanes}).
      */
     public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step");
 
@@ -470,7 +470,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
         }
         if (ROW_KERNELS.contains(key) && (kernel.local() < WorkGroups.LANES || kernel.local() > 1024 || Integer.bitCount(kernel.local()) != 1)) {
-            throw new IllegalArgumentException("kernel " + key + " computes rows of " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
+            throw new IllegalArgumentException("kernel " + key + " computes rows of at least " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
                     + WorkGroups.LANES + " to 1024, got " + kernel.local());
         }
         if (ROW_KERNELS.contains(key) && kernel.tile() < 0) {

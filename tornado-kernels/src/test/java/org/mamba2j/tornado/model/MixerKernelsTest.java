@@ -123,13 +123,13 @@ class MixerKernelsTest {
     }
 
     /** Runs a row kernel over rows of cols as {@code launch} says (its grid, work-groups and lanes a row). */
-    static void runRows(RowLaunch launch, int rows, int cols, IntConsumerWithContext kernel) {
+    static void runRows(RowLaunch launch, int rows, int cols, RowKernelCall kernel) {
         int lanes = launch.lanes(cols);
         KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> kernel.run(k, lanes));
     }
 
     /** A row kernel call given its context and lanes argument. */
-    interface IntConsumerWithContext {
+    interface RowKernelCall {
         void run(KernelContext k, int lanes);
     }
 

@@ -30,8 +30,8 @@ public final class PrefillPipeline {
 
     /** Work-group size of the emulated reductions (any power of two). */
     static final int LOCAL = 32;
-    /** The row kernels' launch (the head): work-groups of 64, rows of 64 lanes of 4 columns or more. */
-    static final RowLaunch ROW_LAUNCH = new RowLaunch(64, 4, 8);
+    /** The row kernels' launch (the head): work-groups of 64, a row of 64 lanes each (the tiny model's 64 columns, one each). */
+    static final RowLaunch ROW_LAUNCH = new RowLaunch(64, 1, 1);
     /** Work-group size of the emulated cumsum scan: not a power of two, and below the chunk so chunks go in segments. */
     static final int SCAN_LOCAL = 3;
 
