@@ -16,20 +16,24 @@ public final class WorkGroups {
 
     /**
      * The sum of {@code value} over the work-group, returned to every work item: a tree in local
-     * memory. Every item must call it (it holds barriers); the group size is a power of two ≤ 1024.
-     * The leading barrier lets one kernel sum several times: nobody overwrites the partials before
-     * every item has read the previous result.
+     * memory, ⌈log₂ size⌉ steps. Every item must call it (it holds barriers); any group size ≤ 1024,
+     * not only powers of two: TornadoVM's PTX backend launches a kernel whose registers do not allow
+     * the asked size with one it picks (640 for 1024 on the H200), and a row kernel then still sums
+     * right as long as its lanes divide that size. The leading barrier lets one kernel sum several
+     * times: nobody overwrites the partials before every item has read the previous result.
      */
     public static float sum(KernelContext ctx, float value) {
         int lid = ctx.localIdx;
         float[] partial = ctx.allocateFloatLocalArray(1024);
         ctx.localBarrier();
         partial[lid] = value;
-        for (int stride = ctx.localGroupSizeX / 2; stride > 0; stride /= 2) {
+        for (int active = ctx.localGroupSizeX; active > 1; ) {
+            int half = (active + 1) / 2;
             ctx.localBarrier();
-            if (lid < stride) {
-                partial[lid] += partial[lid + stride];
+            if (lid < active - half) {
+                partial[lid] += partial[lid + half];
             }
+            active = half;
         }
         ctx.localBarrier();
         return partial[0];

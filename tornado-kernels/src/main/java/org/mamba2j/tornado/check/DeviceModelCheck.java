@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.check;
 
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.model.GenerationConfig;
 import org.mamba2j.model.Generator;
 
@@ -23,7 +24,7 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.tornado.DeviceConfig;
@@ -294,8 +295,8 @@ public final class DeviceModelCheck {
      */
     private static Outcome decodeAll(DeviceSpec spec, WeightFormat f, Decode d) throws Exception {
         int n = 1 << 16;
-        ShortArray all = new ShortArray(n);
-        for (int i = 0; i < n; i++) all.set(i, (short) i);
+        LongArray all = Packed16.allocate(n);
+        for (int i = 0; i < n; i++) Packed16.set(all, i, (short) i);
         FloatArray table = FloatArray.fromArray(f.table()), out = new FloatArray(n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(0, 0);

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.check;
 
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.mma.MmaGemm;
@@ -16,7 +17,7 @@ import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -105,7 +106,7 @@ public final class MmaCheck {
     }
 
     /** Random operands of a shape, the weights in a format: a, w32, w16 and the weights as the kernel rounds them. */
-    private record Operands(FloatArray a, FloatArray w32, ShortArray w16, float[] aRounded, float[] wRounded) {
+    private record Operands(FloatArray a, FloatArray w32, LongArray w16, float[] aRounded, float[] wRounded) {
         static Operands of(Shape sh, int format, long seed) {
             Random r = new Random(seed);
             FloatArray a = new FloatArray(sh.rows * sh.k);
@@ -117,17 +118,17 @@ public final class MmaCheck {
             }
             int nk = sh.n * sh.k;
             FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? nk : 1);
-            ShortArray w16 = new ShortArray(format == MmaGemm.F32 ? 1 : nk);
+            LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : nk);
             float[] wRounded = new float[nk];
             for (int i = 0; i < nk; i++) {
                 float v = (float) (r.nextGaussian() * 0.05);
                 short h = Float.floatToFloat16(v);
                 switch (format) {
                     case MmaGemm.F32 -> w32.set(i, v);
-                    case MmaGemm.F16 -> w16.set(i, h);
+                    case MmaGemm.F16 -> Packed16.set(w16, i, h);
                     default -> {
                         h = (short) (Float.floatToIntBits(v) >>> 16);
-                        w16.set(i, h);
+                        Packed16.set(w16, i, h);
                         h = (short) MmaTiles.halfOfBf16(h & 0xFFFF);
                     }
                 }

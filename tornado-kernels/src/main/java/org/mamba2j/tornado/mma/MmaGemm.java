@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.enums.MMAShape;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * The prefill's projections on tensor cores ({@code gemm} variant "mma", precision fast): fp16
@@ -54,7 +54,7 @@ public final class MmaGemm {
      * (the other array is a placeholder); rows = control[0].
      * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉), local (LOCAL, 1).
      */
-    public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray w32, ShortArray w16, int format, int wOff,
+    public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray w32, LongArray w16, int format, int wOff,
                             FloatArray out, int n, int k) {
         int rows = control.get(0);
         int m0 = kc.groupIdy * TILE_M;
@@ -124,7 +124,7 @@ public final class MmaGemm {
      * Pair i of the 32 × 64 block of Wᵀ at (k0, n0): k-row i % 32, columns 2·(i / 32) and +1, that is
      * W rows n0 + 2·(i / 32) and the next one at column k0 + i % 32 (32 work items read 32 floats of a row).
      */
-    private static int pairOfW(FloatArray w32, ShortArray w16, int format, int wOff, int i, int n0, int k0, int n, int k) {
+    private static int pairOfW(FloatArray w32, LongArray w16, int format, int wOff, int i, int n0, int k0, int n, int k) {
         int kk = i % 32;
         int col = i / 32 * 2;
         int j = n0 + col;
@@ -136,7 +136,7 @@ public final class MmaGemm {
     }
 
     /** fp16 pattern of weight element i in the given format. */
-    private static int weight(FloatArray w32, ShortArray w16, int format, int i) {
+    private static int weight(FloatArray w32, LongArray w16, int format, int i) {
         return format == F32 ? MmaTiles.half(w32, i) : MmaTiles.half(w16, i, format == BF16 ? 1 : 0);
     }
 }

@@ -1,8 +1,9 @@
 package org.mamba2j.tornado.mma;
 
+import org.mamba2j.tornado.Packed16;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * Where the tensor-core kernels put their operands in local memory, and how they make fp16 of them.
@@ -113,8 +114,8 @@ public final class MmaTiles {
     }
 
     /** fp16 pattern of a 16-bit weight w[i] (index clamped as above): as stored when {@code bf16} is 0, else converted from BF16. */
-    public static int half(ShortArray w, int i, int bf16) {
-        int bits = w.get(Math.min(i, w.getSize() - 1)) & 0xFFFF;
+    public static int half(LongArray w, int i, int bf16) {
+        int bits = Packed16.pattern(w, Math.min(i, 4 * w.getSize() - 1));
         return bf16 != 0 ? halfOfBf16(bits) : bits;
     }
 

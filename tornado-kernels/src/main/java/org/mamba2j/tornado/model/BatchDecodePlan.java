@@ -11,7 +11,7 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.Arrays;
@@ -151,7 +151,7 @@ public final class BatchDecodePlan {
             // the embedding table of the other format: a one-element stand-in of the graph's own
             Object e = w.embedding();
             FloatArray e32 = e instanceof FloatArray f ? f : new FloatArray(1);
-            ShortArray e16 = e instanceof ShortArray h ? h : new ShortArray(1);
+            LongArray e16 = e instanceof LongArray h ? h : new LongArray(1);
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, e instanceof FloatArray ? e16 : e32);
             g.task("embed", BatchKernels::embedNormRows, ctx, input, e32, e16, MixerKernels.weightsArg(w.format((TornadoNativeArray) e), w.decode()),
                     w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, dims.dModel(), dims.eps());
@@ -233,7 +233,7 @@ public final class BatchDecodePlan {
     private void splitGemm(TaskGraph g, String task, FloatArray a, int colScale, Object weights, int wOff, FloatArray out, int n, int k,
                            int kLen, int partStride, Grids grids, KernelContext ctx) {
         FloatArray small = plan.weights().small();
-        if (weights instanceof ShortArray h) {
+        if (weights instanceof LongArray h) {
             g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, plan.weights().decode().arg());
         } else {
             g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);

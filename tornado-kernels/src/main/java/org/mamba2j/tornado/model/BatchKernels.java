@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * The per-sequence parts of a decode step for a batch of sequences ({@link BatchDecodePlan}); the
@@ -183,7 +183,7 @@ public final class BatchKernels {
     }
 
     /** {@link #splitGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
-    public static void splitGemm16(KernelContext kc, FloatArray a, FloatArray small, int colScale, ShortArray w, int wOff, FloatArray out,
+    public static void splitGemm16(KernelContext kc, FloatArray a, FloatArray small, int colScale, LongArray w, int wOff, FloatArray out,
                                    int n, int k, int kLen, int rows, int partStride, int decode) {
         int tx = kc.localIdx;
         int ty = kc.localIdy;
@@ -251,7 +251,7 @@ public final class BatchKernels {
     }
 
     /** {@link #wAt} of 16-bit weights. */
-    private static float w16At(ShortArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
+    private static float w16At(LongArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
         float v = 0f;
         if (j < n && kg < kEnd) {
             v = MixerKernels.w16(w, small, wOff + j * k + kg, decode);
@@ -318,7 +318,7 @@ public final class BatchKernels {
      * input[m], from table32 or table16 as {@code weights} says ({@link MixerKernels#weight}),
      * normed[m, ·] = its RMSNorm times small[normOff ..] (block 0's norm weight).
      */
-    public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table32, ShortArray table16, int weights, FloatArray small,
+    public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table32, LongArray table16, int weights, FloatArray small,
                                      int normOff, FloatArray residual, FloatArray normed, int dModel, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;

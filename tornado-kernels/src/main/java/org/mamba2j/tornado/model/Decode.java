@@ -3,11 +3,10 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.device.DeviceSpec;
 
 /**
- * How the kernels turn a 16-bit weight pattern (F16 or BF16, in a ShortArray: {@link WeightFormat})
+ * How the kernels turn a 16-bit weight pattern (F16 or BF16, four to a long: {@link WeightFormat})
  * into a float: the one place that decides it, per backend and format ({@link #of}). Every kernel
  * that reads 16-bit weights takes the choice as its int argument {@code decode} ({@link #arg}) and
- * reads each weight through {@link MixerKernels#w16(uk.ac.manchester.tornado.api.types.arrays.ShortArray,
- * uk.ac.manchester.tornado.api.types.arrays.FloatArray, int, int)}, which branches on it.
+ * decodes each weight's pattern through {@link MixerKernels#decode16}, which branches on it.
  *
  * <p>The branch costs nothing on the device: TornadoVM 5.2 compiles each task with its scalar
  * arguments as constants (the OpenCL it prints for a task shows the value in place of the
@@ -25,7 +24,7 @@ import org.mamba2j.device.DeviceSpec;
  *   <li>{@link #F16}: F16 decoded with integer and float32 arithmetic ({@link MixerKernels#f16}), exact
  *       for every finite pattern, no memory access. Not {@code Float.float16ToFloat}, though TornadoVM
  *       5.2 registers it on OpenCL, PTX and CUDA: its plugins convert the value they are given as
- *       a {@code half}, and a pattern read from a ShortArray is an integer there. The OpenCL
+ *       a {@code half}, and a pattern read from a weight array is an integer there. The OpenCL
  *       backend emits {@code convert_float((float) i)} (the integer's value: on PoCL 65535 of the 65536
  *       patterns came out wrong, 0x3c00 as 15360.0), the CUDA backend {@code __half2float(i)}, which
  *       cuda_fp16.h converts through {@code __half(int)}, by value as well.</li>
@@ -70,15 +69,18 @@ public enum Decode {
     }
 
     /**
-     * The decode of {@code format}'s patterns on {@code backend}: F16 arithmetic on OpenCL, PTX and CUDA
-     * (checked on PoCL here; on SPIR-V, unchecked, the table), BF16 native on the CUDA backend, the
-     * table for everything else and for F32 (which has no patterns), and everywhere when
-     * {@link #PROPERTY} is "table".
+     * The decode of {@code format}'s patterns on {@code backend}: F16 arithmetic on OpenCL and CUDA
+     * (checked on PoCL and the H200), BF16 native on the CUDA backend, the table for everything else
+     * and for F32 (which has no patterns), and everywhere when {@link #PROPERTY} is "table". Not the
+     * F16 arithmetic on PTX: the row kernels' arithmetic decode of two longs of four patterns takes
+     * more registers than a work-group of 1024 has there, and TornadoVM's PTX backend then launches
+     * the kernel with fewer work items than asked (640 on the H200), which the row kernels' reductions
+     * do not survive (wrong logits, measured). Nor on SPIR-V (unchecked).
      */
     public static Decode of(WeightFormat format, DeviceSpec.Backend backend) {
         if ("table".equalsIgnoreCase(System.getProperty(PROPERTY, ""))) return TABLE;
         return switch (format) {
-            case F16 -> backend == DeviceSpec.Backend.SPIRV ? TABLE : F16;
+            case F16 -> backend == DeviceSpec.Backend.SPIRV || backend == DeviceSpec.Backend.PTX ? TABLE : F16;
             case BF16 -> backend == DeviceSpec.Backend.CUDA ? BF16 : TABLE;
             case F32 -> TABLE;
         };

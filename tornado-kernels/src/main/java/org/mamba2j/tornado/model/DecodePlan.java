@@ -10,7 +10,7 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.Arrays;
@@ -119,7 +119,7 @@ public final class DecodePlan {
         FloatArray states = new FloatArray(ps.size());
         this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
-                new FloatArray(dims.dInner()), new FloatArray(1), new ShortArray(1));
+                new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
         plan.reserve("decode", control, logits, residual, states, resumed, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
@@ -137,7 +137,7 @@ public final class DecodePlan {
                 .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
-        if (w.embedding() instanceof ShortArray e16) {
+        if (w.embedding() instanceof LongArray e16) {
             g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel(), w.decode().arg());
         }
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
@@ -162,7 +162,7 @@ public final class DecodePlan {
     }
 
     /** The model's shape for the block kernels, the blocks' shared activations, and the row kernels' unused weight array of the other format. */
-    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray noW32, ShortArray noW16) {
+    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray noW32, LongArray noW16) {
     }
 
     /** {@code weights} as the row kernels' float32 argument, or the unused stand-in. */
@@ -171,8 +171,8 @@ public final class DecodePlan {
     }
 
     /** {@code weights} as the row kernels' 16-bit argument, or the unused stand-in. */
-    private static ShortArray w16(Object weights, Scratch s) {
-        return weights instanceof ShortArray h ? h : s.noW16;
+    private static LongArray w16(Object weights, Scratch s) {
+        return weights instanceof LongArray h ? h : s.noW16;
     }
 
     /**

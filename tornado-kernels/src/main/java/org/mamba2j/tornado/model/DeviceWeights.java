@@ -7,11 +7,12 @@ import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.model.MixerWeights;
 import org.mamba2j.model.MixerWeights.StoredMatrix;
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.lang.foreign.MemorySegment;
@@ -27,12 +28,13 @@ import java.util.function.Function;
  * {@link #WEIGHTS_GRAPH} graph uploads them all once and persists them, and every other graph of
  * the execution plan consumes them. The projections (in_proj | out_proj of every block, packed in
  * as few arrays as int indexing allows: "slabs"), the embedding and an untied lm_head stay in the
- * checkpoint's format ({@link WeightFormat}: FloatArray for F32, the raw 16-bit patterns in a
- * ShortArray for F16/BF16, decoded in the kernels with float32 math); the small vectors (norms,
+ * checkpoint's format ({@link WeightFormat}: FloatArray for F32, the raw 16-bit patterns four to a
+ * long for F16/BF16 ({@link Packed16}), decoded in the kernels with float32 math); the small vectors (norms,
  * conv, dt bias, A, D, the final norm) are float32 in one array, {@link #small}, whose head is the
  * 16-bit decode table. A model has one 16-bit format on the device: a matrix stored in another
  * dtype than the first 16-bit one found is widened to float32, as are the projections unless all
- * share one 16-bit format ({@link #describe} says what went where). How the kernels decode that
+ * share one 16-bit format ({@link #describe} says what went where), and all of them when a row of
+ * in_proj or out_proj would not start on a long ({@link #packable}). How the kernels decode that
  * format is chosen here too, for the backend the plans run on ({@link Decode#of}), and goes to every
  * 16-bit kernel as its {@code decode} argument ({@link #decode}).
  */
@@ -89,7 +91,7 @@ public final class DeviceWeights {
     public DeviceWeights(MixerDims dims, Source src, boolean widen, Function<WeightFormat, Decode> decodeOf) {
         int n = dims.nLayer();
         this.layout = PackedBlock.of(dims);
-        this.half = widen ? WeightFormat.F32 : halfFormat(src, n);
+        this.half = widen || !packable(dims) ? WeightFormat.F32 : halfFormat(src, n);
         this.decode = decodeOf.apply(half);
         if (half.is16Bit() && !decode.reads(half)) throw new IllegalArgumentException(decode + " does not read " + half + " patterns");
         boolean halfProjections = half.is16Bit();
@@ -128,6 +130,15 @@ public final class DeviceWeights {
         this.lmHead = src.lmHead() == null ? embedding : matrix(src.lmHead());
     }
 
+    /**
+     * Whether 16-bit matrices can sit on the device: the decode's row kernels read a row four patterns
+     * at a time, so every row (d_model or d_inner long, at offsets that are sums of whole matrices)
+     * must start on a long. Every published Mamba-2 has d_model a multiple of 256.
+     */
+    static boolean packable(MixerDims dims) {
+        return dims.dModel() % 4 == 0 && dims.dInner() % 4 == 0;
+    }
+
     /** The first 16-bit format among the matrices (embedding first), F32 when all are float32. */
     private static WeightFormat halfFormat(Source src, int layers) {
         List<StoredMatrix> ms = new ArrayList<>();
@@ -146,15 +157,15 @@ public final class DeviceWeights {
 
     private static TornadoNativeArray allocate(WeightFormat f, long elements) {
         if (elements > MAX_ELEMENTS) throw new IllegalArgumentException("a weight matrix of " + elements + " elements does not fit one device array");
-        return f.is16Bit() ? new ShortArray((int) elements) : new FloatArray((int) elements);
+        return f.is16Bit() ? Packed16.allocate(elements) : new FloatArray((int) elements);
     }
 
     /** m's elements into dst from element {@code at}: as stored when the formats agree, else widened to float32. */
     private static void put(StoredMatrix m, TornadoNativeArray dst, int at) {
         long n = m.elements();
         MemorySegment data = m.data();
-        if (dst instanceof ShortArray s) {
-            MemorySegment.copy(data, 0, s.getSegment(), (long) at * Short.BYTES, n * Short.BYTES);
+        if (dst instanceof LongArray s) {
+            Packed16.copy(data, n, s, at);
         } else if (m.dtype() == DType.F32) {
             MemorySegment.copy(data, 0, dst.getSegment(), (long) at * Float.BYTES, n * Float.BYTES);
         } else {
@@ -182,15 +193,15 @@ public final class DeviceWeights {
         FloatArray probe = new FloatArray(all.length);
         TaskGraph g = new TaskGraph(WEIGHTS_GRAPH).transferToDevice(DataTransferMode.FIRST_EXECUTION, all);
         for (int i = 0; i < all.length; i++) {
-            if (all[i] instanceof ShortArray s) g.task("first" + i, MixerKernels::first16, s, probe, i);
+            if (all[i] instanceof LongArray s) g.task("first" + i, MixerKernels::first16, s, probe, i);
             else g.task("first" + i, MixerKernels::first, (FloatArray) all[i], probe, i);
         }
         return g.persistOnDevice(all);
     }
 
-    /** How {@code a}, one of these arrays, holds its weights: F32, or the model's 16-bit format in a ShortArray. */
+    /** How {@code a}, one of these arrays, holds its weights: F32, or the model's 16-bit format ({@link Packed16}). */
     public WeightFormat format(TornadoNativeArray a) {
-        return a instanceof ShortArray ? half : WeightFormat.F32;
+        return a instanceof LongArray ? half : WeightFormat.F32;
     }
 
     /** How the kernels read the 16-bit arrays: their {@code decode} argument is {@code decode().arg()}. */
@@ -220,7 +231,7 @@ public final class DeviceWeights {
     public long bytesPerStep(int sequences, int dModel) {
         long read = Arrays.stream(slabs).mapToLong(TornadoNativeArray::getNumBytesOfSegment).sum() + small.getNumBytesOfSegment()
                 + lmHead.getNumBytesOfSegment();
-        return lmHead == embedding ? read : read + (long) sequences * dModel * (embedding instanceof ShortArray ? Short.BYTES : Float.BYTES);
+        return lmHead == embedding ? read : read + (long) sequences * dModel * (embedding instanceof LongArray ? Short.BYTES : Float.BYTES);
     }
 
     /**
@@ -234,6 +245,6 @@ public final class DeviceWeights {
     }
 
     private String name(TornadoNativeArray a) {
-        return (a instanceof ShortArray ? half.name() : "F32").toLowerCase();
+        return (a instanceof LongArray ? half.name() : "F32").toLowerCase();
     }
 }

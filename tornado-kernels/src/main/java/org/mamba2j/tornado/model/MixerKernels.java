@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -9,7 +10,7 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * The Mamba-2 block for one decoded token (batch 1), as TornadoVM kernels over off-heap arrays.
@@ -23,7 +24,7 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * Weights and states come packed (see {@link DeviceWeights}, {@link PackedBlock}, {@link PackedStates}):
  * a kernel gets the packed arrays and the offset of each part it reads, so a decode graph holds few
  * distinct objects. A kernel that reads a matrix takes both arrays, float32 (FloatArray) and 16-bit
- * (ShortArray, read through {@link #w16} as its {@link Decode} says), and an int {@code weights}
+ * (four patterns a long, {@link Packed16}, read through {@link #w16} as its {@link Decode} says), and an int {@code weights}
  * argument that says which one holds the matrix ({@link #weight}); the other is a one-element stand-in.
  */
 public final class MixerKernels {
@@ -39,32 +40,57 @@ public final class MixerKernels {
     }
 
     /** {@link #embed} from a 16-bit table, read as {@code decode} says ({@link #w16}); small holds the decode table. */
-    public static void embed16(IntArray control, ShortArray table, FloatArray small, FloatArray out, int dim, int decode) {
+    public static void embed16(IntArray control, LongArray table, FloatArray small, FloatArray out, int dim, int decode) {
         for (@Parallel int i = 0; i < dim; i++) {
             out.set(i, w16(table, small, control.get(0) * dim + i, decode));
         }
     }
 
+    /** Element i of a 16-bit weight array ({@link Packed16}) as a float, by {@code decode} ({@link #decode16}). */
+    public static float w16(LongArray w, FloatArray table, int i, int decode) {
+        return decode16(Packed16.pattern(w, i), table, decode);
+    }
+
     /**
-     * Element i of a 16-bit weight array (F16 or BF16 patterns) as a float, by {@code decode}
+     * A 16-bit weight pattern (F16 or BF16, bits in 0..0xffff) as a float, by {@code decode}
      * ({@link Decode#arg}): {@link Decode#BF16_ARG} TornadoVM's BFloat16.bf16ToFloat (CUDA backend
      * only), {@link Decode#F16_ARG} {@link #f16}, else the decode table at table[0]
      * ({@link WeightFormat}). A task's decode is a constant TornadoVM compiles in, so the branch
      * folds to the one decode the task uses. One return, through a variable: TornadoVM's CUDA
      * backend mis-lowers early returns of a helper inlined into a kernel loop (its issue #931).
      */
-    public static float w16(ShortArray w, FloatArray table, int i, int decode) {
+    public static float decode16(int bits, FloatArray table, int decode) {
         float v;
         if (decode == Decode.BF16_ARG) {
-            v = BFloat16.bf16ToFloat(w.get(i));
+            v = BFloat16.bf16ToFloat((short) bits);
         } else if (decode == Decode.F16_ARG) {
-            v = f16(w.get(i) & 0xffff);
+            v = f16(bits);
         } else {
-            int bits = w.get(i) & 0xffff;
-            int hi = bits >> 7;
+            int hi = (bits >> 7) & 0x1ff;
             v = table.get(2 * hi) + table.get(2 * hi + 1) * (bits & 0x7f);
         }
         return v;
+    }
+
+    /**
+     * The dot product of two 16-bit weights (the low and high half of {@code pair}: two of the four a
+     * long holds, {@link Packed16}) with v0, v1, decoded as {@link #decode16}. Two, not four: TornadoVM
+     * inlines a helper of at most 600 nodes, and a decode is about 150 before its branch folds. The
+     * high half is {@code (pair >> 16) & 0xffff}, not {@code pair >>> 16}: Graal merges the latter with
+     * the table decode's {@code >> 7} into {@code pair >>> 23}, which TornadoVM 5.2's OpenCL backend
+     * emits as C's arithmetic {@code >>} on an int, indexing below the table (PoCL crashed on it).
+     */
+    static float dot2(int pair, float v0, float v1, FloatArray table, int decode) {
+        return decode16(pair & 0xffff, table, decode) * v0 + decode16((pair >> 16) & 0xffff, table, decode) * v1;
+    }
+
+    /**
+     * Where a row kernel stages element i of its shared vector (cols4 = cols / 4): in place for
+     * float32 weights; for 16-bit ones in four planes, element 4j + k at k·cols4 + j, so that the
+     * work items reading consecutive longs of a row ({@link #dot2}) read v without bank conflicts.
+     */
+    static int staged(int i, int cols4, int weights) {
+        return weights == F32 ? i : (i & 3) * cols4 + (i >> 2);
     }
 
     /**
@@ -88,8 +114,8 @@ public final class MixerKernels {
         }
     }
 
-    /** {@link #first} of a 16-bit array (its raw pattern). */
-    public static void first16(ShortArray w, FloatArray out, int at) {
+    /** {@link #first} of a 16-bit array (its first four raw patterns). */
+    public static void first16(LongArray w, FloatArray out, int at) {
         for (@Parallel int i = 0; i < 1; i++) {
             out.set(at, w.get(0));
         }
@@ -140,7 +166,7 @@ public final class MixerKernels {
     }
 
     /** Weight element i from w32 (weights {@link #F32}) or w16 (16-bit patterns read by the decode {@code weights} names, {@link #w16}). */
-    static float weight(FloatArray w32, ShortArray w16, FloatArray small, int weights, int i) {
+    static float weight(FloatArray w32, LongArray w16, FloatArray small, int weights, int i) {
         return weights == F32 ? w32.get(i) : w16(w16, small, i, weights);
     }
 
@@ -170,7 +196,7 @@ public final class MixerKernels {
      * small ({@link PackedBlock}), convB (convDim) right after it.
      */
     public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
-                                      FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
+                                      FloatArray w32, LongArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
                                       int convAt, FloatArray xbc, int lanes) {
         int cols = shape.get(D_MODEL);
         int rows = shape.get(D_IN_PROJ);
@@ -178,27 +204,45 @@ public final class MixerKernels {
         int convDim = shape.get(CONV_DIM);
         int dConv = shape.get(D_CONV);
         int convWOff = normOff + cols;
+        int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         float squares = 0f;
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
             float xi = x.get(i);
             squares += xi * xi;
-            v[i] = xi * small.get(normOff + i);
+            v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        int i = lane;
-        for (; i + 3 * lanes < cols; i += 4 * lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
-        }
-        for (; i < cols; i += lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+        if (weights == F32) {
+            int i = lane;
+            for (; i + 3 * lanes < cols; i += 4 * lanes) {
+                d0 += w32.get(base + i) * v[i];
+                d1 += w32.get(base + i + lanes) * v[i + lanes];
+                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
+                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+            }
+            for (; i < cols; i += lanes) {
+                d0 += w32.get(base + i) * v[i];
+            }
+        } else {
+            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
+            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
+            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int j = lane;
+            for (; j + lanes < cols4; j += 2 * lanes) {
+                int j1 = j + lanes;
+                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+            }
+            if (j < cols4) {
+                long w = w16.get(q + j);
+                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+            }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
         if (lane == 0 && row < rows) {
@@ -217,29 +261,47 @@ public final class MixerKernels {
      * out[row] = W[row, :] · rmsNorm(x; small[normOff..])   (rows = vocab): norm_f and the lm_head
      * into the logits, a row kernel (see above).
      */
-    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, ShortArray w16, int weights,
+    public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, LongArray w16, int weights,
                                      FloatArray out, int rows, int cols, float eps, int lanes) {
+        int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         float squares = 0f;
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
             float xi = x.get(i);
             squares += xi * xi;
-            v[i] = xi * small.get(normOff + i);
+            v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        int i = lane;
-        for (; i + 3 * lanes < cols; i += 4 * lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
-        }
-        for (; i < cols; i += lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+        if (weights == F32) {
+            int i = lane;
+            for (; i + 3 * lanes < cols; i += 4 * lanes) {
+                d0 += w32.get(base + i) * v[i];
+                d1 += w32.get(base + i + lanes) * v[i + lanes];
+                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
+                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+            }
+            for (; i < cols; i += lanes) {
+                d0 += w32.get(base + i) * v[i];
+            }
+        } else {
+            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
+            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
+            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int j = lane;
+            for (; j + lanes < cols4; j += 2 * lanes) {
+                int j1 = j + lanes;
+                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+            }
+            if (j < cols4) {
+                long w = w16.get(q + j);
+                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+            }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
         if (lane == 0 && row < rows) {
@@ -255,23 +317,26 @@ public final class MixerKernels {
      * computed once per work-group.
      */
     public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff,
-                                             FloatArray w32, ShortArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes) {
+                                             FloatArray w32, LongArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
         int groupSize = cols / shape.get(NGROUPS);
+        int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
-            v[i] = gated(y, zxbcdt, i);
+            v[staged(i, cols4, weights)] = gated(y, zxbcdt, i);
         }
         ctx.localBarrier();
         for (int g0 = 0; g0 < cols; g0 += groupSize) {
             float squares = 0f;
             for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
-                squares += v[i] * v[i];
+                float g = v[staged(i, cols4, weights)];
+                squares += g * g;
             }
             float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
             for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
-                v[i] = v[i] * scale * small.get(normOff + i);
+                int at = staged(i, cols4, weights);
+                v[at] = v[at] * scale * small.get(normOff + i);
             }
         }
         ctx.localBarrier();
@@ -279,15 +344,32 @@ public final class MixerKernels {
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        int i = lane;
-        for (; i + 3 * lanes < cols; i += 4 * lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
-            d1 += weight(w32, w16, small, weights, base + i + lanes) * v[i + lanes];
-            d2 += weight(w32, w16, small, weights, base + i + 2 * lanes) * v[i + 2 * lanes];
-            d3 += weight(w32, w16, small, weights, base + i + 3 * lanes) * v[i + 3 * lanes];
-        }
-        for (; i < cols; i += lanes) {
-            d0 += weight(w32, w16, small, weights, base + i) * v[i];
+        if (weights == F32) {
+            int i = lane;
+            for (; i + 3 * lanes < cols; i += 4 * lanes) {
+                d0 += w32.get(base + i) * v[i];
+                d1 += w32.get(base + i + lanes) * v[i + lanes];
+                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
+                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+            }
+            for (; i < cols; i += lanes) {
+                d0 += w32.get(base + i) * v[i];
+            }
+        } else {
+            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
+            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
+            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int j = lane;
+            for (; j + lanes < cols4; j += 2 * lanes) {
+                int j1 = j + lanes;
+                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+            }
+            if (j < cols4) {
+                long w = w16.get(q + j);
+                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+            }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes);
         if (lane == 0 && row < rows) {

@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * The Mamba-2 block over all positions of a prompt at once (batch 1), as TornadoVM kernels over
@@ -57,7 +57,7 @@ public final class PrefillKernels {
     }
 
     /** {@link #embedRows} from a 16-bit table, read as {@code decode} says; small holds the decode table. */
-    public static void embedRows16(IntArray control, IntArray tokens, ShortArray table, FloatArray small, FloatArray out, int dModel, int padded,
+    public static void embedRows16(IntArray control, IntArray tokens, LongArray table, FloatArray small, FloatArray out, int dModel, int padded,
                                    int decode) {
         for (@Parallel int i = 0; i < padded; i++) {
             int t = i / dModel;
@@ -124,7 +124,7 @@ public final class PrefillKernels {
     }
 
     /** {@link #gemm} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
-    public static void gemm16(IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded,
+    public static void gemm16(IntArray control, FloatArray a, LongArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded,
                               int decode) {
         for (@Parallel int i = 0; i < padded; i++) {
             int rows = control.get(ROWS);
@@ -209,7 +209,7 @@ public final class PrefillKernels {
     }
 
     /** {@link #gemmBlocked} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
-    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, ShortArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
+    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, LongArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
                             int accumulate, int decode) {
         int rows = control.get(ROWS);
         int tx = kc.localIdx;

@@ -20,7 +20,7 @@ import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.ArrayList;
@@ -151,13 +151,13 @@ public final class PrefillPlan {
         // the head's stand-ins for the weight format it does not read, its own: the buffers' may never have reached the device (TornadoVM
         // allocates only what a task reads, and a later graph that consumes such a buffer finds none)
         FloatArray noW32 = new FloatArray(1);
-        ShortArray noW16 = new ShortArray(1);
+        LongArray noW16 = new LongArray(1);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits, noW32, noW16);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
         RowLaunch matVec = RowLaunch.of(cfg, "matVec");
         g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
-                head instanceof ShortArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
+                head instanceof LongArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
                 dims.dModel(), dims.eps(), matVec.lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         grid(g, "head", new int[]{matVec.local()}, rows -> new int[]{matVec.global(dims.vocab(), dims.dModel())});
@@ -181,7 +181,7 @@ public final class PrefillPlan {
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
         final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
         final FloatArray noW32;                                             // the tensor-core GEMM's unused weight array
-        final ShortArray noW16;
+        final LongArray noW16;
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
             int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
@@ -210,7 +210,7 @@ public final class PrefillPlan {
             noZ = new FloatArray(1);
             projected = new FloatArray(tensorCoreGemm(cfg, d) ? gemmRows * d.dModel() : 1);
             noW32 = new FloatArray(1);
-            noW16 = new ShortArray(1);
+            noW16 = new LongArray(1);
         }
 
         /** These buffers followed by {@code more}. */
@@ -257,7 +257,7 @@ public final class PrefillPlan {
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof ShortArray h ? h : b.noW16,
+            g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof LongArray h ? h : b.noW16,
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
             if (accumulate != 0) {

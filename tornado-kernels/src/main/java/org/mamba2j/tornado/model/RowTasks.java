@@ -7,7 +7,7 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.util.function.ObjIntConsumer;
 
@@ -25,19 +25,19 @@ final class RowTasks {
     }
 
     /**
-     * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (FloatArray, or ShortArray
+     * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (FloatArray, or LongArray
      * read by {@code decode}, its table at the head of {@code table}); rows = control[{@link PrefillKernels#ROWS}].
      */
     static void gemm(TaskGraph g, String task, Grids grids, DeviceConfig cfg, KernelContext ctx, IntArray control, FloatArray a,
                     Object weights, FloatArray table, Decode decode, int wOff, FloatArray out, int n, int k, int accumulate) {
         // "mma" comes here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
         if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
+            if (weights instanceof LongArray h) g.task(task, PrefillKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
             else g.task(task, PrefillKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             blockedGrid(g, task, grids, n);
         } else {
             int padded = grids.loop(g, task, cfg.kernel("gemm").local(), rows -> (rows + 3) / 4 * ((n + 3) / 4));
-            if (weights instanceof ShortArray h) g.task(task, PrefillKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
+            if (weights instanceof LongArray h) g.task(task, PrefillKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
             else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
     }
@@ -52,7 +52,7 @@ final class RowTasks {
     /** out[t, :] = the embedding rows of tokens[t] (t &lt; control[ROWS]), from the table as stored. */
     static void embed(TaskGraph g, Grids grids, DeviceConfig cfg, DeviceWeights w, IntArray control, IntArray tokens, FloatArray out, int dModel) {
         int padded = grids.loop(g, "embed", cfg.kernel("copy").local(), rows -> rows * dModel);
-        if (w.embedding() instanceof ShortArray e16) {
+        if (w.embedding() instanceof LongArray e16) {
             g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), out, dModel, padded, w.decode().arg());
         } else {
             g.task("embed", PrefillKernels::embedRows, control, tokens, (FloatArray) w.embedding(), out, dModel, padded);

@@ -4,7 +4,7 @@ import org.mamba2j.io.SafeTensors.DType;
 
 /**
  * How a weight matrix sits on the device. F32: a FloatArray. F16 and BF16: the checkpoint's 16-bit
- * patterns as they are, in a ShortArray, decoded in the kernels with float32 math by
+ * patterns as they are, four to a long ({@link org.mamba2j.tornado.Packed16}), decoded in the kernels with float32 math by
  * {@link MixerKernels#w16} as the backend allows ({@link Decode}): TornadoVM 5.2 reinterprets no bits
  * on OpenCL or PTX (Float.intBitsToFloat does not compile; BFloat16.bf16ToFloat does so on its CUDA
  * backend only), and PoCL has no OpenCL {@code half} (so HalfFloatArray does not compile there).

@@ -1,12 +1,13 @@
 package org.mamba2j.tornado.mma;
 
+import org.mamba2j.tornado.Packed16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.tornado.KernelContextEmulator;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.util.Random;
 
@@ -44,16 +45,16 @@ class MmaGemmTest {
         for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.05);
         int wOff = 3;
         FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? w.length + wOff : 1);
-        ShortArray w16 = new ShortArray(format == MmaGemm.F32 ? 1 : w.length + wOff);
+        LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : w.length + wOff);
         float[] wRounded = new float[w.length];
         for (int i = 0; i < w.length; i++) {
             short h = Float.floatToFloat16(w[i]);
             switch (format) {
                 case MmaGemm.F32 -> { w32.set(wOff + i, w[i]); wRounded[i] = Float.float16ToFloat(h); }
-                case MmaGemm.F16 -> { w16.set(wOff + i, h); wRounded[i] = Float.float16ToFloat(h); }
+                case MmaGemm.F16 -> { Packed16.set(w16, wOff + i, h); wRounded[i] = Float.float16ToFloat(h); }
                 default -> {
                     short b = (short) (Float.floatToIntBits(w[i]) >>> 16);
-                    w16.set(wOff + i, b);
+                    Packed16.set(w16, wOff + i, b);
                     wRounded[i] = Float.float16ToFloat((short) MmaTiles.halfOfBf16(b & 0xFFFF));
                 }
             }

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.Packed16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -8,7 +9,7 @@ import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.lang.reflect.Method;
 import java.util.Arrays;
@@ -46,11 +47,11 @@ class BatchKernelsTest {
         WeightFormat f = WeightFormat.BF16;
         for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
         for (int i = 0; i < c.length; i++) small.set(table + i, c[i]);
-        ShortArray w16 = new ShortArray(w.length);
+        LongArray w16 = Packed16.allocate(w.length);
         if (sixteenBit) {
             for (int i = 0; i < w.length; i++) {
-                w16.set(i, (short) (Float.floatToRawIntBits(w[i]) >>> 16));   // truncated to bf16
-                w[i] = f.toFloat(w16.get(i));
+                Packed16.set(w16, i, (short) (Float.floatToRawIntBits(w[i]) >>> 16));   // truncated to bf16
+                w[i] = f.toFloat(Packed16.get(w16, i));
             }
         }
         FloatArray aA = off(a), wA = off(w), out = poisoned(splits * stride);
@@ -176,10 +177,10 @@ class BatchKernelsTest {
         FloatArray small = new FloatArray(table + nw.length);
         for (int i = 0; i < table; i++) small.set(i, f.table()[i]);
         for (int i = 0; i < nw.length; i++) small.set(table + i, nw[i]);
-        ShortArray e16 = new ShortArray(e.length);
+        LongArray e16 = Packed16.allocate(e.length);
         for (int i = 0; i < e.length && sixteenBit; i++) {
-            e16.set(i, (short) (Float.floatToRawIntBits(e[i]) >>> 16));
-            e[i] = f.toFloat(e16.get(i));
+            Packed16.set(e16, i, (short) (Float.floatToRawIntBits(e[i]) >>> 16));
+            e[i] = f.toFloat(Packed16.get(e16, i));
         }
         int[] tokens = {4, 0, 2};
         IntArray input = IntArray.fromElements(tokens[0], tokens[1], tokens[2], 1, 1, 1);
@@ -187,7 +188,7 @@ class BatchKernelsTest {
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> {
             if (sixteenBit) BatchKernels.embedNormRows(kc, input, new FloatArray(1), e16, Decode.TABLE_ARG, small, table + normOff, residual, normed,
                     dModel, 1e-5f);
-            else BatchKernels.embedNormRows(kc, input, eA, new ShortArray(1), MixerKernels.F32, small, table + normOff, residual, normed, dModel, 1e-5f);
+            else BatchKernels.embedNormRows(kc, input, eA, new LongArray(1), MixerKernels.F32, small, table + normOff, residual, normed, dModel, 1e-5f);
         });
         for (int m = 0; m < rows; m++) {
             double ss = 0;

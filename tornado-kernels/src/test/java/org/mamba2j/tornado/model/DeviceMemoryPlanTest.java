@@ -1,8 +1,8 @@
 package org.mamba2j.tornado.model;
 
 import org.junit.jupiter.api.Test;
+import org.mamba2j.tornado.Packed16;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +16,7 @@ class DeviceMemoryPlanTest {
     @Test
     void countsPartsAndRefusesWhatDoesNotFit() {
         DeviceMemoryPlan p = new DeviceMemoryPlan();
-        p.reserve("weights", new ShortArray(1000), new FloatArray(500));
+        p.reserve("weights", Packed16.allocate(1000), new FloatArray(500));
         p.reserve("decode", new FloatArray(250));
         assertEquals(2000 + 2000 + 1000, p.bytes());
         assertTrue(p.describe().startsWith("device memory 0.00 GB planned (weights 0.00, decode 0.00)"), p.describe());

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,8 +47,8 @@ class DeviceWeightsTest {
         Path dir = RoundedCopy.of(Golden.tinyA().resolve("hf"), dtype);
         try (Mamba2Model m = Mamba2Model.load(dir)) {
             DeviceWeights w = DeviceWeights.of(m, false, DeviceSpec.Backend.OPENCL);
-            assertInstanceOf(ShortArray.class, w.slab(0));
-            assertInstanceOf(ShortArray.class, w.embedding());
+            assertInstanceOf(LongArray.class, w.slab(0));
+            assertInstanceOf(LongArray.class, w.embedding());
             assertSame(w.embedding(), w.lmHead(), "tied weights: one array");
             String name = dtype.name().toLowerCase();
             WeightFormat f = WeightFormat.of(dtype);
@@ -105,6 +106,18 @@ class DeviceWeightsTest {
             assertEquals(WeightFormat.TABLE_SIZE, w.smallAt(0));
             assertEquals(w.smallAt(0) + w.layout().smallSize(), w.smallAt(1));
         }
+    }
+
+    /** 16-bit matrices stay 16-bit only where every row starts on a long (the row kernels read four patterns a load). */
+    @Test
+    void rowsThatDoNotStartOnALongAreNotPacked() {
+        assertTrue(DeviceWeights.packable(dims(768, 24, 64)));
+        assertFalse(DeviceWeights.packable(dims(766, 24, 64)));
+        assertFalse(DeviceWeights.packable(dims(768, 3, 21)));
+    }
+
+    private static MixerDims dims(int dModel, int nheads, int headdim) {
+        return new MixerDims(dModel, 1, 100, nheads, headdim, 1, 16, 4, 1e-5f, 1e-5f, 0f, Float.POSITIVE_INFINITY);
     }
 
     private static void delete(Path dir) throws IOException {

@@ -16,7 +16,7 @@ import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 import java.util.Arrays;
 import java.util.List;
@@ -100,7 +100,7 @@ class PrefillKernelsTest {
     void sixteenBitGemmsMatchFloat64(WeightFormat f, Decode decode, int rows, int n, int k) {
         int wOff = 7, capacity = rows + 5, table = WeightFormat.TABLE_SIZE;
         float[] a = randn(capacity * k), w = randn(wOff + n * k + 3), acc0 = randn(capacity * n);
-        ShortArray w16 = DecodeTest.patterns(w, f);
+        LongArray w16 = DecodeTest.patterns(w, f);
         FloatArray small = FloatArray.fromArray(f.table());
         double[] ref = product(a, w, wOff, rows, n, k);
         double[] refAcc = ref.clone();
@@ -131,7 +131,7 @@ class PrefillKernelsTest {
     }
 
     /** {@link #gemm} with 16-bit weights read by {@code decode} (the decode table at the head of small). */
-    static void gemm16(String variant, IntArray control, FloatArray a, ShortArray w, FloatArray small, Decode decode, int wOff, FloatArray out, int n, int k,
+    static void gemm16(String variant, IntArray control, FloatArray a, LongArray w, FloatArray small, Decode decode, int wOff, FloatArray out, int n, int k,
                        int accumulate) {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {

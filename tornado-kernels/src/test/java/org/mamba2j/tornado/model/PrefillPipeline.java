@@ -14,7 +14,7 @@ import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
+import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.function.IntFunction;
@@ -123,7 +123,7 @@ public final class PrefillPipeline {
         p.stage(prompt, chunk, tokens, control, ssdDims);
         int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
         FloatArray small = w.small();
-        if (w.embedding() instanceof ShortArray e16) {
+        if (w.embedding() instanceof LongArray e16) {
             PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()), w.decode().arg());
         } else {
             PrefillKernels.embedRows(control, tokens, (FloatArray) w.embedding(), residual, d.dModel(), bound(capacity * d.dModel()));
@@ -158,14 +158,14 @@ public final class PrefillPipeline {
         PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
         Object head = w.lmHead();
         FloatArray h32 = head instanceof FloatArray f ? f : new FloatArray(1);
-        ShortArray h16 = head instanceof ShortArray h ? h : new ShortArray(1);
+        LongArray h16 = head instanceof LongArray h ? h : new LongArray(1);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode());
         MixerKernelsTest.runRows(ROW_LAUNCH, d.vocab(), d.dModel(),
                 (k, lanes) -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps(), lanes));
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
-        if (weights instanceof ShortArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
+        if (weights instanceof LongArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
         else PrefillKernelsTest.gemm(gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
     }
 
