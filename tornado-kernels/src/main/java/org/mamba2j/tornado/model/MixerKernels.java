@@ -24,8 +24,9 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  * Weights and states come packed (see {@link DeviceWeights}, {@link PackedBlock}, {@link PackedStates}):
  * a kernel gets the packed arrays and the offset of each part it reads, so a decode graph holds few
  * distinct objects. A kernel that reads a matrix takes both arrays, float32 (FloatArray) and 16-bit
- * (four patterns a long, {@link Packed16}, read through {@link #w16} as its {@link Decode} says), and an int {@code weights}
- * argument that says which one holds the matrix ({@link #weight}); the other is a one-element stand-in.
+ * (four patterns a long, {@link Packed16}, decoded by {@link #decode16} as its {@link Decode} says), and an
+ * int {@code weights} argument that says which one holds the matrix ({@link #weight}); the other is a
+ * one-element stand-in.
  */
 public final class MixerKernels {
 
@@ -176,14 +177,17 @@ public final class MixerKernels {
      * first stages v in local memory (and reduces its norm statistics once), then computes L / lanes
      * rows, {@code lanes} work items a row (a power of two from a warp up to L, so that each reads
      * about the device config's tile of the row: WorkGroups.rowLanes) reading the row in coalesced
-     * runs, four loads in flight each, against the staged v; a row's sum is a tree over its lanes
-     * (WorkGroups.rowSum). A small matrix is thus read in a few rounds of memory latency, not one
-     * row per warp in dozens of them (the 130m out_proj, 768 rows of 1536: 18 µs as 96 work-groups
-     * of 32-lane rows on the H200, 11 µs with 128 lanes a row). Measured and slower: eight loads in
-     * flight over a zero-padded v, and fewer work-groups walking the rows (docs/decode-kernels.md).
-     * The weights are the only global stream. The
+     * runs against the staged v: float32 weights four loads in flight a work item, 16-bit ones a
+     * long (four weights) a load, two in flight, against v staged in four planes ({@link #staged});
+     * a row's sum is a tree over its lanes (WorkGroups.rowSum). A small matrix is thus read in a
+     * few rounds of memory latency, not one row per warp in dozens of them (the 130m out_proj, 768
+     * rows of 1536: 18 µs as 96 work-groups of 32-lane rows on the H200, 11 µs with 128 lanes a
+     * row). Measured and slower: eight loads in flight over a zero-padded v, and fewer work-groups
+     * walking the rows (docs/decode-kernels.md). The weights are the only global stream. The
      * staging, the dot loop and every local-array access stay in the kernel method: TornadoVM 5.2
-     * addresses a local array handed to a helper as a global one (docs/tensor-cores.md).
+     * addresses a local array handed to a helper as a global one (docs/tensor-cores.md), hence the
+     * two dot loops (float32, 16-bit) written out in each row kernel; a task's {@code weights} is a
+     * constant, so only one of them is compiled.
      */
 
     /**
