@@ -45,7 +45,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--device-config", split = ",", description = "device tuning JSON overriding the one picked by device name; "
             + "several (comma-separated) run side by side, each workload on each device under each in turn") List<Path> deviceConfigs;
     @Option(names = "--rounds", defaultValue = "1", description = "times the whole matrix runs, devices and configs taking turns, so that "
-            + "the runs compared share the machine's state (default ${DEFAULT-VALUE})") int rounds;
+            + "the runs compared share the machine's state; each round starts one place further into the workloads and the configs, so that "
+            + "none always runs first (default ${DEFAULT-VALUE})") int rounds;
     @Mixin PrecisionOption precision;
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
     @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
@@ -85,18 +86,29 @@ final class BenchCommand implements Callable<Integer> {
     /**
      * Every workload on every device under every device config, the whole matrix {@code rounds}
      * times; a failure becomes that cell's row and the run goes on. With several configs or rounds
-     * a row's device says which (" [file]", " #round").
+     * a row's device says which (" [file]", " #round"). Round r runs the configs and the workloads
+     * from their (r − 1)th ({@link #rotated}): on a machine whose speed drifts, the first of a list
+     * was otherwise always measured in the same state (this 2-core machine's prefill: f32 645 and
+     * 708 tokens/s run first, 602 and 602 run last).
      */
     private void runAll(List<String> specs, List<Workload> chosen, List<BenchResult> results, Progress progress) {
         List<Path> configs = deviceConfigs == null || deviceConfigs.isEmpty() ? Collections.singletonList(null) : deviceConfigs;
         for (int round = 1; round <= rounds; round++) {
+            List<Workload> workloads = rotated(chosen, round - 1);
             for (String device : specs) {
-                for (Path config : configs) {
+                for (Path config : rotated(configs, round - 1)) {
                     String label = (configs.size() > 1 ? " [" + config.getFileName() + "]" : "") + (rounds > 1 ? " #" + round : "");
-                    runOn(device, config, chosen, progress).forEach(r -> results.add(r.labelled(label)));
+                    runOn(device, config, workloads, progress).forEach(r -> results.add(r.labelled(label)));
                 }
             }
         }
+    }
+
+    /** {@code list} starting at its element {@code by} (mod its size), the ones before it at the end. */
+    static <T> List<T> rotated(List<T> list, int by) {
+        List<T> out = new ArrayList<>(list);
+        if (!out.isEmpty()) Collections.rotate(out, -(by % out.size()));
+        return out;
     }
 
     /** The workloads on one device under one config (null: the one picked by the device's name). */
