@@ -2,8 +2,8 @@ package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
 
+import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.ssd.OffHeap;
-import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -106,7 +106,8 @@ public final class DecodePlan {
      * ({@link #maxBlocksPerGraph()}). {@code cudaGraph}: the token step replays as CUDA graphs.
      * {@code deviceName} goes into the one line a failed replay throws.
      */
-    public DecodePlan(MixerDims dims, ModelPlan plan, RowLaunches local, int blocksPerGraph, boolean cudaGraph, String deviceName) {
+    public DecodePlan(MixerDims dims, ModelPlan plan, TornadoDevice device, RowLaunches local, int blocksPerGraph, boolean cudaGraph,
+                      String deviceName) {
         this.dims = dims;
         this.plan = plan;
         this.deviceName = deviceName;
@@ -123,7 +124,7 @@ public final class DecodePlan {
         plan.reserve("decode", control, logits, residual, states, resumed, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
-        GridScheduler grids = plan.grids();
+        Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
         TaskGraph up = new TaskGraph("decodeResume")
@@ -148,7 +149,7 @@ public final class DecodePlan {
                 MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps(),
                 local.matVec().lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        grids.addWorkerGrid(g.getTaskGraphName() + ".head", local.matVec().grid(dims.vocab(), dims.dModel()));
+        local.matVec().grid(grids, g, "head", dims.vocab(), dims.dModel());
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
@@ -204,7 +205,7 @@ public final class DecodePlan {
     /** One block's tasks, named prefix + kernel, over block l's weights in w. */
     private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int convAt, int ssmAt,
                                  IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
-                                 GridScheduler grids, RowLaunches local) {
+                                 Grids grids, RowLaunches local) {
         PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
@@ -216,10 +217,9 @@ public final class DecodePlan {
                 local.step().lanes(d.dstate()));
         g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(), w32(slab, s),
                 w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
-        String at = g.getTaskGraphName() + "." + p;
-        grids.addWorkerGrid(at + "normInProjConv", local.matVec().grid(d.dInProj(), d.dModel()));
-        grids.addWorkerGrid(at + "ssd", local.step().grid(d.dInner(), d.dstate()));
-        grids.addWorkerGrid(at + "gatedOutProj", local.outProj().grid(d.dModel(), d.dInner()));
+        local.matVec().grid(grids, g, p + "normInProjConv", d.dInProj(), d.dModel());
+        local.step().grid(grids, g, p + "ssd", d.dInner(), d.dstate());
+        local.outProj().grid(grids, g, p + "gatedOutProj", d.dModel(), d.dInner());
     }
 
     /** Starts a new sequence: the next step sees zero conv and SSM states. */

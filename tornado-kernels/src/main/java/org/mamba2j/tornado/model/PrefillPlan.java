@@ -160,7 +160,7 @@ public final class PrefillPlan {
                 head instanceof LongArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
                 dims.dModel(), dims.eps(), matVec.lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        grid(g, "head", new int[]{matVec.local()}, rows -> new int[]{matVec.global(dims.vocab(), dims.dModel())});
+        matVec.grid(grids, g, "head", dims.vocab(), dims.dModel());
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;

@@ -3,8 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.WorkGroups;
-import uk.ac.manchester.tornado.api.WorkerGrid;
-import uk.ac.manchester.tornado.api.WorkerGrid1D;
+import uk.ac.manchester.tornado.api.TaskGraph;
 
 /**
  * How a row kernel ({@link MixerKernels}) launches, from its device-config entry: work-groups of
@@ -25,16 +24,19 @@ public record RowLaunch(int local, int tile, int minRows) {
         return WorkGroups.rowLanes(cols, tile, local, minRows);
     }
 
-    /** Work items of the grid for {@code rows} rows of {@code cols}: whole work-groups. */
-    public int global(int rows, int cols) {
-        int lanes = lanes(cols);
-        return Grids.roundUp(rows, local / lanes) * lanes;
+    /** Work-groups for {@code rows} rows of {@code cols}: local / lanes rows each. */
+    public int groups(int rows, int cols) {
+        int perGroup = local / lanes(cols);
+        return (rows + perGroup - 1) / perGroup;
     }
 
-    /** The grid for {@code rows} rows of {@code cols}. */
-    public WorkerGrid grid(int rows, int cols) {
-        WorkerGrid g = new WorkerGrid1D(global(rows, cols));
-        g.setLocalWork(local, 1, 1);
-        return g;
+    /** Work items of the grid for {@code rows} rows of {@code cols}: whole work-groups. */
+    public int global(int rows, int cols) {
+        return groups(rows, cols) * local;
+    }
+
+    /** Registers task's grid for {@code rows} rows of {@code cols} (fixed: the rows do not depend on the execution's). */
+    public void grid(Grids grids, TaskGraph g, String task, int rows, int cols) {
+        grids.groups(g, task, local, executionRows -> groups(rows, cols));
     }
 }

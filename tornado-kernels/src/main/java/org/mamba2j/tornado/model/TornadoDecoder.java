@@ -68,7 +68,7 @@ public final class TornadoDecoder implements Decoder {
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);
-        this.plan = new DecodePlan(dims, modelPlan, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
+        this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
         this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
         modelPlan.build(device);
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
