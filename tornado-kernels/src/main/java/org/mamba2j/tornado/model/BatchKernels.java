@@ -100,15 +100,7 @@ public final class BatchKernels {
         int so = b * stateStride + stateOff + hp * dstate;
         int bOff = b * convDim + dInner + g * dstate;
         int cOff = bOff + ngroups * dstate;
-        float acc = 0f;
-        for (int n = lane; n < dstate; n += lanes) {
-            float prev = mode == RESTART ? 0f : states.get(so + n);
-            float v = decay * prev + xdt * xbc.get(bOff + n);
-            if (update == 1) {
-                states.set(so + n, v);
-            }
-            acc += v * xbc.get(cOff + n);
-        }
+        float acc = MixerKernels.stateRow(states, so, xbc, bOff, cOff, decay, xdt, mode == RESTART ? 1 : 0, update, lane, lanes, dstate);
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && valid == 1) {
             float out = sum + w.get(headsOff + 2 * nheads + h) * x;

@@ -442,18 +442,46 @@ public final class MixerKernels {
         float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
         float x = xbc.get(hp);
         float xdt = x * dt;
-        float acc = 0f;
-        for (int n = lane; n < dstate; n += lanes) {
-            float prev = fresh != 0 ? 0f : state.get(so + n);
-            float v = decay * prev + xdt * xbc.get(bOff + n);
-            if (row < dInner) {
-                state.set(so + n, v);
-            }
-            acc += v * xbc.get(cOff + n);
-        }
+        float acc = stateRow(state, so, xbc, bOff, cOff, decay, xdt, fresh, row < dInner ? 1 : 0, lane, lanes, dstate);
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && row < dInner) {
             y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * x);
         }
+    }
+
+    /**
+     * One (head, channel) row of the SSM state at state[so], this work item's entries lane, lane +
+     * lanes, ... of dstate: state = decay·state + xdt·B (from zero when fresh ≠ 0; written back when
+     * write ≠ 0); returns its part of state·C. B and C sit at xbc[bOff], xbc[cOff]. Four entries a
+     * round, all four state reads issued before the first store: the step streams the states, and
+     * one read in flight a work item left the H200's memory waiting (the batch step's states were
+     * read at a third of its bandwidth).
+     */
+    static float stateRow(FloatArray state, int so, FloatArray xbc, int bOff, int cOff, float decay, float xdt, int fresh, int write,
+                          int lane, int lanes, int dstate) {
+        float acc = 0f;
+        int n = lane;
+        for (; n + 3 * lanes < dstate; n += 4 * lanes) {
+            float s0 = state.get(so + n), s1 = state.get(so + n + lanes), s2 = state.get(so + n + 2 * lanes), s3 = state.get(so + n + 3 * lanes);
+            float v0 = (fresh != 0 ? 0f : decay * s0) + xdt * xbc.get(bOff + n);
+            float v1 = (fresh != 0 ? 0f : decay * s1) + xdt * xbc.get(bOff + n + lanes);
+            float v2 = (fresh != 0 ? 0f : decay * s2) + xdt * xbc.get(bOff + n + 2 * lanes);
+            float v3 = (fresh != 0 ? 0f : decay * s3) + xdt * xbc.get(bOff + n + 3 * lanes);
+            if (write != 0) {
+                state.set(so + n, v0);
+                state.set(so + n + lanes, v1);
+                state.set(so + n + 2 * lanes, v2);
+                state.set(so + n + 3 * lanes, v3);
+            }
+            acc += (v0 * xbc.get(cOff + n) + v1 * xbc.get(cOff + n + lanes)) + (v2 * xbc.get(cOff + n + 2 * lanes) + v3 * xbc.get(cOff + n + 3 * lanes));
+        }
+        for (; n < dstate; n += lanes) {
+            float v = (fresh != 0 ? 0f : decay * state.get(so + n)) + xdt * xbc.get(bOff + n);
+            if (write != 0) {
+                state.set(so + n, v);
+            }
+            acc += v * xbc.get(cOff + n);
+        }
+        return acc;
     }
 }

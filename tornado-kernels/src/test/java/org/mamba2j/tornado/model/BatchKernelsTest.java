@@ -84,7 +84,7 @@ class BatchKernelsTest {
     @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}")
     @CsvSource({"16,4,1", "32,8,0", "8,8,1", "4,1,1", "64,16,0"})
     void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate) {
-        int nheads = 4, headdim = 3, ngroups = 2, dstate = 12, batch = 3, splits = 2;
+        int nheads = 4, headdim = 3, ngroups = 2, dstate = 14, batch = 3, splits = 2;
         int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
         int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
         SplittableRandom rnd = new SplittableRandom(local * 7L + lanes);

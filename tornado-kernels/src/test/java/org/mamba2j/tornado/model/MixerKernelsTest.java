@@ -333,7 +333,7 @@ class MixerKernelsTest {
     @ParameterizedTest
     @CsvSource({"128,0", "128,1", "256,8"})
     void ssdStepMatchesRecurrence(int local, int tile) {
-        int H = 6, P = 6, G = 2, N = 40, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
+        int H = 6, P = 6, G = 2, N = 136, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N;
         int sOff = 21, biasOff = 4, aOff = biasOff + H, dOff = aOff + H;
         float[] zx = randn(dtOffset + H), xbc = randn(dInner + 2 * G * N), whole = randn(sOff + H * P * N + 3);
         float[] state0 = Arrays.copyOfRange(whole, sOff, sOff + H * P * N), packed = randn(dOff + H + 6);
@@ -369,7 +369,7 @@ class MixerKernelsTest {
 
     @Test
     void resetFlagStartsStatesFromZero() {
-        int H = 2, P = 4, G = 1, N = 8, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N, convDim = dInner + 2 * G * N;
+        int H = 2, P = 4, G = 1, N = 136, dInner = H * P, dtOffset = 2 * dInner + 2 * G * N, convDim = dInner + 2 * G * N;
         float[] zx = randn(dtOffset + H), xbc = randn(convDim), packed = randn(3 * H + 2);
         packed[3 * H] = 0f;
         packed[3 * H + 1] = 100f;
