@@ -258,23 +258,23 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
      * where the machine's vectors are 512 bits, {@link #PER}) and takes each int's four bytes apart
      * with shifts: part j is {@code (v << (24 − 8j)) >> 24} (arithmetic), the quants j, j + 4, ...,
      * j + 28 of each block, sign-extended in int lanes, then converted to float (the same-shape I2F:
-     * a single instruction). {@link #prepare} orders x to match ({@link #order}). One vector load per
+     * a single instruction). {@link #prepare} orders x to match. One vector load per
      * 32 or 64 weights instead of 8-byte loads with a widening conversion each: it is the segment
      * loads (bounds and liveness checks per load) more than the arithmetic that limited the first
      * kernel. Two vectors per iteration, each with its own sum; the blocks of a 512-bit vector take
-     * their scales as one vector of two broadcasts. A block left over after the 512-bit vectors goes
-     * through the 256-bit kernel, and a row whose length is not a multiple of the block ends in a
-     * short block, done element-wise against x in order ({@link #rest}).
+     * their scales as one vector of two broadcasts. The blocks after the last whole vector (one, when
+     * a row of an odd number of blocks meets 512-bit vectors, which no published Mamba-2 has; and a
+     * short block ending a row whose length is not a multiple of the block) are done element-wise
+     * against x in order ({@link #rest}).
      */
     static final class Q8Rows extends MatrixRows<float[]> {
         private static final int BLOCK = WeightType.Q8_BLOCK;
         /** 8 floats and 8 ints: one block of 32 quants is one 256-bit load (emulated, correct and slower, on a 128-bit machine). */
         private static final VectorSpecies<Float> QF = FloatVector.SPECIES_256;
-        private static final VectorSpecies<Integer> QI = IntVector.SPECIES_256;
         private static final VectorSpecies<Byte> QB = ByteVector.SPECIES_64;
-        /** Two blocks a vector where the preferred vectors have 16 floats (AVX-512): 16 ints, 16 floats; else QF, QI. */
+        /** Two blocks a vector where the preferred vectors have 16 floats (AVX-512): 16 ints, 16 floats; else 8 of each. */
         private static final VectorSpecies<Float> WF = F.length() >= 16 ? FloatVector.SPECIES_512 : QF;
-        private static final VectorSpecies<Integer> WI = F.length() >= 16 ? IntVector.SPECIES_512 : QI;
+        private static final VectorSpecies<Integer> WI = F.length() >= 16 ? IntVector.SPECIES_512 : IntVector.SPECIES_256;
         /** Blocks a WF vector holds (1 or 2), and the lanes of its second block. */
         private static final int PER = WF.length() / 8;
         private static final VectorMask<Float> SECOND = VectorMask.fromLong(WF, 0xff00L);
@@ -296,60 +296,49 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
         }
 
         /**
-         * The int lanes' top byte, sign-extended, as floats of species f (v's shape). convertShape with the species named:
-         * {@code convert(I2F, 0)} looks its species up at run time, which C2 did not fold to a constant here, and then leaves
-         * the conversion to Java code.
+         * The int lanes' top byte, sign-extended, as floats. convertShape with the species named: {@code convert(I2F, 0)}
+         * looks its species up at run time, which C2 did not fold to a constant here, and then leaves the conversion to Java code.
          */
-        private static FloatVector top(IntVector v, VectorSpecies<Float> f) {
-            return (FloatVector) v.lanewise(VectorOperators.ASHR, 24).convertShape(VectorOperators.I2F, f, 0);
+        private static FloatVector top(IntVector v) {
+            return (FloatVector) v.lanewise(VectorOperators.ASHR, 24).convertShape(VectorOperators.I2F, WF, 0);
         }
 
         /**
-         * x ordered for the dot product: each run of n whole blocks read as one vector (n = {@link #PER}, then 1 for a
-         * block left over) holds, for j = 0..3, block t's elements j, j + 4, ..., j + 28 at 8·(n·j + t); the short last
-         * block in order.
+         * x ordered for the dot product: each run of {@link #PER} whole blocks read as one vector holds, for j = 0..3,
+         * block t's elements j, j + 4, ..., j + 28 at 8·(PER·j + t); the blocks after the last whole vector in order.
          */
         @Override
         float[] prepare(float[] x) {
             float[] p = new float[cols];
-            int full = cols / BLOCK, wide = full / PER * PER;
-            for (int b = 0; b < wide; b += PER) order(x, p, b * BLOCK, PER);
-            for (int b = wide; b < full; b++) order(x, p, b * BLOCK, 1);
-            System.arraycopy(x, full * BLOCK, p, full * BLOCK, cols - full * BLOCK);
+            int end = vectorBlocks() * BLOCK;
+            for (int k = 0; k < end; k += PER * BLOCK) {
+                for (int t = 0; t < PER; t++) {
+                    for (int j = 0; j < 4; j++) {
+                        for (int i = 0; i < 8; i++) p[k + 8 * (PER * j + t) + i] = x[k + BLOCK * t + 4 * i + j];
+                    }
+                }
+            }
+            System.arraycopy(x, end, p, end, cols - end);
             return p;
         }
 
-        /** The n blocks of x from element k into p in the order their vector's parts read them. */
-        private static void order(float[] x, float[] p, int k, int n) {
-            for (int t = 0; t < n; t++) {
-                for (int j = 0; j < 4; j++) {
-                    for (int i = 0; i < 8; i++) p[k + 8 * (n * j + t) + i] = x[k + BLOCK * t + 4 * i + j];
-                }
-            }
+        /** The whole blocks of a row that whole WF vectors cover. */
+        private int vectorBlocks() {
+            return cols / BLOCK / PER * PER;
         }
 
         /**
          * The sums of quant·x (before the scales) of the blocks one WF vector holds: the quants at byte offset at, x at
-         * p[k]. {@link #block} is the same for one block in 256 bits. Two methods, each with its species a constant: one
-         * taking the species as an argument was compiled on its own, without the Vector API's intrinsics, and then never
-         * inlined (40 times slower).
+         * p[k]. Its species are constants: a helper taking the species as an argument was compiled on its own, without the
+         * Vector API's intrinsics, and then never inlined (40 times slower).
          */
         private FloatVector wide(long at, float[] p, int k) {
             int n = WF.length();
             IntVector v = IntVector.fromMemorySegment(WI, data, at, LE);
-            FloatVector s = top(v.lanewise(VectorOperators.LSHL, 24), WF).mul(FloatVector.fromArray(WF, p, k));
-            s = top(v.lanewise(VectorOperators.LSHL, 16), WF).fma(FloatVector.fromArray(WF, p, k + n), s);
-            s = top(v.lanewise(VectorOperators.LSHL, 8), WF).fma(FloatVector.fromArray(WF, p, k + 2 * n), s);
-            return top(v, WF).fma(FloatVector.fromArray(WF, p, k + 3 * n), s);
-        }
-
-        /** {@link #wide} for one block, 256 bits. */
-        private FloatVector block(long at, float[] p, int k) {
-            IntVector v = IntVector.fromMemorySegment(QI, data, at, LE);
-            FloatVector s = top(v.lanewise(VectorOperators.LSHL, 24), QF).mul(FloatVector.fromArray(QF, p, k));
-            s = top(v.lanewise(VectorOperators.LSHL, 16), QF).fma(FloatVector.fromArray(QF, p, k + 8), s);
-            s = top(v.lanewise(VectorOperators.LSHL, 8), QF).fma(FloatVector.fromArray(QF, p, k + 16), s);
-            return top(v, QF).fma(FloatVector.fromArray(QF, p, k + 24), s);
+            FloatVector s = top(v.lanewise(VectorOperators.LSHL, 24)).mul(FloatVector.fromArray(WF, p, k));
+            s = top(v.lanewise(VectorOperators.LSHL, 16)).fma(FloatVector.fromArray(WF, p, k + n), s);
+            s = top(v.lanewise(VectorOperators.LSHL, 8)).fma(FloatVector.fromArray(WF, p, k + 2 * n), s);
+            return top(v).fma(FloatVector.fromArray(WF, p, k + 3 * n), s);
         }
 
         /** The scales of the {@link #PER} blocks from scale index b, each across its block's lanes of a WF vector. */
@@ -361,7 +350,7 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
         @Override
         float dot(int r, float[] p) {
             long q = (long) r * cols;
-            int wide = cols / BLOCK / PER * PER, sb = r * blocks, step = PER * BLOCK;
+            int wide = vectorBlocks(), sb = r * blocks, step = PER * BLOCK;
             FloatVector a0 = FloatVector.zero(WF), a1 = a0;
             int b = 0, k = 0;
             for (; b + PER < wide; b += 2 * PER, k += 2 * step) {
@@ -377,21 +366,15 @@ abstract sealed class MatrixRows<X> permits MatrixRows.F32Rows, MatrixRows.HalfR
         }
 
         /**
-         * The blocks from b on that no WF vector covers: a whole one through {@link #block}, a short last one element-wise.
-         * Out of {@link #dot}, which C2 inlines into {@link #dots} only below 325 bytes of bytecode.
+         * The blocks from b on that no WF vector covers, element-wise against x in order. Out of {@link #dot}, which C2
+         * inlines into {@link #dots} only below 325 bytes of bytecode.
          */
         private float rest(long q, float[] p, int sb, int b) {
-            int full = cols / BLOCK, k = b * BLOCK;
             float sum = 0;
-            if (b < full) {
-                sum += block(q + k, p, k).reduceLanes(VectorOperators.ADD) * scales[sb + b];
-                b++;
-                k += BLOCK;
-            }
-            if (b < blocks) {
-                float tail = 0;
-                for (int i = k; i < cols; i++) tail += data.get(ValueLayout.JAVA_BYTE, q + i) * p[i];
-                sum += tail * scales[sb + b];
+            for (; b < blocks; b++) {
+                float block = 0;
+                for (int i = b * BLOCK, end = Math.min(cols, i + BLOCK); i < end; i++) block += data.get(ValueLayout.JAVA_BYTE, q + i) * p[i];
+                sum += block * scales[sb + b];
             }
             return sum;
         }
