@@ -30,7 +30,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--devices", split = ",", defaultValue = "jvm",
             description = "'all', or device specs: jvm, opencl:<i>, ptx:<i>, spirv:<i>, cuda:<i>, optionally /exact or /fast (default ${DEFAULT-VALUE})")
     List<String> devices;
-    @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all but generate-130m-b64 and generate-2.7b); see --list")
+    @Option(names = "--workloads", split = ",", description = "subset of the workloads (default: all but generate-130m-b64, generate-2.7b and prefill-2.7b); see --list")
     List<String> workloads;
     @Option(names = "--list", description = "list the workloads and exit") boolean list;
     @Option(names = "--weights-dtype", split = ",", defaultValue = "f32",

@@ -65,6 +65,7 @@ abstract class Workload {
         for (WeightType w : weights) all.add(new BatchGenerate("generate-130m-b64", ModelInit.Preset.of("130m"), w, 64));
         for (WeightType w : weights) all.add(new Generate("generate-2.7b", ModelInit.Preset.of("2.7b"), w));
         for (WeightType w : weights) all.add(new Prefill("prefill-130m", ModelInit.Preset.of("130m"), w));
+        for (WeightType w : weights) all.add(new Prefill("prefill-2.7b", ModelInit.Preset.of("2.7b"), w));
         return all;
     }
 

@@ -181,18 +181,23 @@ public final class MmaCheck {
         return (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M * MmaGemm.TILE_M;
     }
 
-    /** Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (bf16 weights) and the float32 blocked one. */
+    /** Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (weights f32, f16 and bf16) and the float32 blocked one. */
     private static void time(TornadoDevice device, String spec, Shape sh) {
         double flop = 2.0 * sh.rows * sh.n * sh.k;
-        Operands o = Operands.of(sh, MmaGemm.BF16, 5);
-        FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
-        double mma;
-        try (TornadoExecutionPlan p = plan(device, sh, MmaGemm.BF16, o, out, true)) {
-            mma = medianKernelMs(p);
-        } catch (Exception e) {
-            System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));
-            return;
+        StringBuilder mmaTimes = new StringBuilder();
+        Operands o = null;
+        for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
+            o = Operands.of(sh, format, 5);
+            FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
+            try (TornadoExecutionPlan p = plan(device, sh, format, o, out, true)) {
+                double mma = medianKernelMs(p);
+                mmaTimes.append(String.format(Locale.ROOT, "%s weights %.3f ms = %.1f TFLOP/s; ", formatName(format), mma, flop / mma / 1e9));
+            } catch (Exception e) {
+                System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));
+                return;
+            }
         }
+        FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
         double blocked;
         FloatArray w = new FloatArray(sh.n * sh.k);
         w.init(0.01f);
@@ -210,8 +215,8 @@ public final class MmaCheck {
         } catch (Exception e) {
             blocked = Double.NaN;
         }
-        System.out.printf(Locale.ROOT, "# %s gemm rows %d n %d k %d: mma (fp16 operands, bf16 weights) %.3f ms = %.1f TFLOP/s;"
-                        + " f32 blocked %.3f ms = %.1f TFLOP/s%n", spec, sh.rows, sh.n, sh.k, mma, flop / mma / 1e9, blocked, flop / blocked / 1e9);
+        System.out.printf(Locale.ROOT, "# %s gemm rows %d n %d k %d: mma (fp16 operands) %sf32 blocked %.3f ms = %.1f TFLOP/s%n", spec, sh.rows,
+                sh.n, sh.k, mmaTimes, blocked, flop / blocked / 1e9);
     }
 
     private static double medianKernelMs(TornadoExecutionPlan p) {

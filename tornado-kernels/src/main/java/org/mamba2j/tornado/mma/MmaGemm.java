@@ -72,29 +72,77 @@ public final class MmaGemm {
         float[] c11 = kc.mmaFragment(0f);
         float[] c12 = kc.mmaFragment(0f);
         float[] c13 = kc.mmaFragment(0f);
+        // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pairs at columns kq and kq + 2
+        // of the step of the a rows ar + 16i and of the W rows br, br + 1, br + 32, br + 33 (a warp reads 128-byte runs of four rows)
+        // (the helpers are called from here one by one: TornadoVM inlines a helper of at most 600 nodes, its own callees included)
+        int kq = tid % 8 * 4;
+        int ar = m0 + tid / 8;
+        int br = n0 + tid / 8 * 2;
         for (int k0 = 0; k0 < k; k0 += K_STEP) {
-            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-            for (int i = tid; i < TILE_M * K_STEP / 2; i += LOCAL) {
-                // pair i of the 64 × 32 block of a: row i / 16, columns 2·(i % 16) and +1 (16 work items read a row's 32 floats)
-                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(a, 0, k, m0 + i / 16, k0 + i % 16 * 2, rows, k);
-                bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = pairOfW(w32, w16, format, wOff, i, n0, k0, n, k);
+            int col = k0 + kq;
+            // every load of the step before the first store: a local store between two global loads keeps the second
+            // waiting for the first (the compiler cannot tell the two memories apart), which made the staging latency-bound
+            int a0 = MmaTiles.pairAlong(a, 0, k, ar, col, rows, k);
+            int a1 = MmaTiles.pairAlong(a, 0, k, ar, col + 2, rows, k);
+            int a2 = MmaTiles.pairAlong(a, 0, k, ar + 16, col, rows, k);
+            int a3 = MmaTiles.pairAlong(a, 0, k, ar + 16, col + 2, rows, k);
+            int a4 = MmaTiles.pairAlong(a, 0, k, ar + 32, col, rows, k);
+            int a5 = MmaTiles.pairAlong(a, 0, k, ar + 32, col + 2, rows, k);
+            int a6 = MmaTiles.pairAlong(a, 0, k, ar + 48, col, rows, k);
+            int a7 = MmaTiles.pairAlong(a, 0, k, ar + 48, col + 2, rows, k);
+            int b0 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col, n, k) : MmaTiles.pair(w16, wOff, k, br, col, n, k);
+            int b1 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br, col + 2, n, k);
+            int b2 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 1, col, n, k);
+            int b3 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 1, col + 2, n, k);
+            int b4 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 32, col, n, k);
+            int b5 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 32, col + 2, n, k);
+            int b6 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 33, col, n, k);
+            int b7 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 33, col + 2, n, k);
+            if (format == BF16) {
+                b0 = MmaTiles.halvesOfBf16(b0);
+                b1 = MmaTiles.halvesOfBf16(b1);
+                b2 = MmaTiles.halvesOfBf16(b2);
+                b3 = MmaTiles.halvesOfBf16(b3);
+                b4 = MmaTiles.halvesOfBf16(b4);
+                b5 = MmaTiles.halvesOfBf16(b5);
+                b6 = MmaTiles.halvesOfBf16(b6);
+                b7 = MmaTiles.halvesOfBf16(b7);
             }
+            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
+            int r = ar - m0, c = br - n0;
+            as[MmaTiles.aSlot(r, kq, 2)] = a0;
+            as[MmaTiles.aSlot(r, kq + 2, 2)] = a1;
+            as[MmaTiles.aSlot(r + 16, kq, 2)] = a2;
+            as[MmaTiles.aSlot(r + 16, kq + 2, 2)] = a3;
+            as[MmaTiles.aSlot(r + 32, kq, 2)] = a4;
+            as[MmaTiles.aSlot(r + 32, kq + 2, 2)] = a5;
+            as[MmaTiles.aSlot(r + 48, kq, 2)] = a6;
+            as[MmaTiles.aSlot(r + 48, kq + 2, 2)] = a7;
+            // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
+            bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
+            bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
+            bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
+            bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
+            bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
+            bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
+            bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
+            bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
             kc.localBarrier();
             for (int kt = 0; kt < K_STEP / 16; kt++) {
-                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
-                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
-                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
-                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
-                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
-                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
-                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
-                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
-                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
-                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
-                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
-                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
-                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
-                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
+                HalfFloat[] a0f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
+                HalfFloat[] a1f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
+                HalfFloat[] b0f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
+                HalfFloat[] b1f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
+                HalfFloat[] b2f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
+                HalfFloat[] b3f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
+                c00 = kc.mma(a0f, b0f, c00, MMAShape.M16N8K16);
+                c01 = kc.mma(a0f, b1f, c01, MMAShape.M16N8K16);
+                c02 = kc.mma(a0f, b2f, c02, MMAShape.M16N8K16);
+                c03 = kc.mma(a0f, b3f, c03, MMAShape.M16N8K16);
+                c10 = kc.mma(a1f, b0f, c10, MMAShape.M16N8K16);
+                c11 = kc.mma(a1f, b1f, c11, MMAShape.M16N8K16);
+                c12 = kc.mma(a1f, b2f, c12, MMAShape.M16N8K16);
+                c13 = kc.mma(a1f, b3f, c13, MMAShape.M16N8K16);
             }
             kc.localBarrier();
         }
@@ -118,25 +166,5 @@ public final class MmaGemm {
                 kc.mmaStore(c13, out, r + 16, c + 24, n);
             }
         }
-    }
-
-    /**
-     * Pair i of the 32 × 64 block of Wᵀ at (k0, n0): k-row i % 32, columns 2·(i / 32) and +1, that is
-     * W rows n0 + 2·(i / 32) and the next one at column k0 + i % 32 (32 work items read 32 floats of a row).
-     */
-    private static int pairOfW(FloatArray w32, LongArray w16, int format, int wOff, int i, int n0, int k0, int n, int k) {
-        int kk = i % 32;
-        int col = i / 32 * 2;
-        int j = n0 + col;
-        int at = wOff + j * k + k0 + kk;
-        boolean inK = k0 + kk < k;
-        int lo = inK && j < n ? weight(w32, w16, format, at) : 0;
-        int hi = inK && j + 1 < n ? weight(w32, w16, format, at + k) : 0;
-        return MmaTiles.pack(lo, hi);
-    }
-
-    /** fp16 pattern of weight element i in the given format. */
-    private static int weight(FloatArray w32, LongArray w16, int format, int i) {
-        return format == F32 ? MmaTiles.half(w32, i) : MmaTiles.half(w16, i, format == BF16 ? 1 : 0);
     }
 }

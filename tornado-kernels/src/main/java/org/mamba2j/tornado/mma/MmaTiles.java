@@ -113,6 +113,44 @@ public final class MmaTiles {
         return pair(a, at, r < rows && col < cols, at + stride, r + 1 < rows && col < cols);
     }
 
+    /**
+     * The 16-bit pair (r, col), (r, col + 1) of a matrix of patterns stored row by row (row r at base +
+     * r·stride), rows × cols, zero outside ({@link #pairAlong} of 16-bit weights, as stored: BF16 ones go
+     * through {@link #halvesOfBf16} after). Read as half a long where the pair fills one (every row of a
+     * device matrix starts on a long), else pattern by pattern.
+     */
+    public static int pair(LongArray w, int base, int stride, int r, int col, int rows, int cols) {
+        int at = base + r * stride + col;
+        int p;
+        if ((at & 1) == 0 && col + 1 < cols) {
+            long q = w.get(Math.min(at >> 2, w.getSize() - 1));
+            p = (at & 2) == 0 ? (int) q : (int) (q >> 32);
+        } else {
+            p = pack(col < cols ? bits(w, at) : 0, col + 1 < cols ? bits(w, at + 1) : 0);
+        }
+        return r < rows ? p : 0;
+    }
+
+    /** Pattern w[i] (index clamped, see {@link #half(FloatArray, int)}). */
+    private static int bits(LongArray w, int i) {
+        return Packed16.pattern(w, Math.min(i, 4 * w.getSize() - 1));
+    }
+
+    /** The two BF16 patterns of a pair as fp16 ones ({@link #halfOfBf16}). */
+    public static int halvesOfBf16(int pair) {
+        return pack(halfOfBf16(pair & 0xFFFF), halfOfBf16((pair >> 16) & 0xFFFF));
+    }
+
+    /** The low halves of two pairs as one pair: element 0 of p and of q, as a B tile holds two rows' same element. */
+    public static int lows(int p, int q) {
+        return (p & 0xFFFF) | (q << 16);
+    }
+
+    /** The high halves of two pairs as one pair (element 1 of p and of q). */
+    public static int highs(int p, int q) {
+        return ((p >> 16) & 0xFFFF) | (q & 0xFFFF0000);
+    }
+
     /** fp16 pattern of a 16-bit weight w[i] (index clamped as above): as stored when {@code bf16} is 0, else converted from BF16. */
     public static int half(LongArray w, int i, int bf16) {
         int bits = Packed16.pattern(w, Math.min(i, 4 * w.getSize() - 1));
