@@ -336,28 +336,6 @@ public final class PrefillKernels {
         }
     }
 
-    /** out = states[at ..] when control[RESUME], else 0   (size): the SSM state a pass starts from. */
-    public static void loadState(IntArray control, FloatArray states, int at, FloatArray out, int size, int padded) {
-        for (@Parallel int i = 0; i < padded; i++) {
-            if (i < size) {
-                float v = 0f;
-                if (control.get(RESUME) != 0) {
-                    v = states.get(at + i);
-                }
-                out.set(i, v);
-            }
-        }
-    }
-
-    /** states[at ..] = in   (size): the SSM state a pass ends with, into the packed states. */
-    public static void storeState(FloatArray in, FloatArray states, int at, int size, int padded) {
-        for (@Parallel int i = 0; i < padded; i++) {
-            if (i < size) {
-                states.set(at + i, in.get(i));
-            }
-        }
-    }
-
     /**
      * Gated RMSNorm per row and norm group, as {@link MixerKernels#gatedRmsNorm}:
      * g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w. One work-group per (row, group);

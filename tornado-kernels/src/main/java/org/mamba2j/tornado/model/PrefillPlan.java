@@ -58,16 +58,16 @@ import java.util.function.IntUnaryOperator;
 public final class PrefillPlan {
 
     /*
-     * Graph budget of a block, worst case over the SSD variants: 15 tasks (norm, inProj, conv,
-     * convWindow, ssmIn, cumsum, chunkCB, chunkStates, statePassing, chunkScores with the loop
-     * output, chunkOutput, ssmOut, gatedNorm, outProj, and the residual add after a tensor-core
-     * outProj) of at most 123 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
-     * gemm the decode table and the decode), 21 of them written, 3 objects (A, dt bias, D; the other weights are the
+     * Graph budget of a block, worst case over the SSD variants: 13 tasks (norm, inProj, conv,
+     * convWindow, cumsum, chunkCB, chunkStates, statePassing (which reads and writes the block's
+     * slot of the packed states), chunkScores with the loop output, chunkOutput, gatedNorm, outProj,
+     * and the residual add after a tensor-core outProj) of at most 113 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
+     * gemm the decode table and the decode), 19 of them written, 3 objects (A, dt bias, D; the other weights are the
      * model's arrays, counted per graph).
      */
-    static final int TASKS_PER_BLOCK = 15;
-    static final int ARGS_PER_BLOCK = 123;
-    static final int WRITES_PER_BLOCK = 21;
+    static final int TASKS_PER_BLOCK = 13;
+    static final int ARGS_PER_BLOCK = 113;
+    static final int WRITES_PER_BLOCK = 19;
     static final int OBJECTS_PER_BLOCK = 3;
     /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 5 + 12 arguments. */
     static final int EDGE_TASKS = 3;
@@ -120,7 +120,8 @@ public final class PrefillPlan {
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
         this.grids = new Grids(device, capacity, plan.grids()); // one scheduler for every graph of the model's plan
         this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
-        this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, true, true, true)));
+        // the initial state (flag set per pass, Pass#stage) is the block's slot of the packed states
+        this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, false, true, true)));
         this.tokens = new IntArray(capacity);
         this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
         this.logits = new FloatArray(dims.vocab());
@@ -176,7 +177,6 @@ public final class PrefillPlan {
     private static final class Buffers {
         final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw;          // (rows, ·)
         final FloatArray dt, cum, wState, cb, chunkStates, stateIn, scores; // the SSD's intermediates (SsdDims)
-        final FloatArray init, fin;                                         // (nheads·headdim, dstate)
         final FloatArray y, gated;                                          // (rows, dInner)
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
         final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
@@ -202,8 +202,6 @@ public final class PrefillPlan {
             stateIn = new FloatArray(chunkStates.getSize());
             // the loop output's weighted scores or the tensor-core kernels' scratch
             scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
-            init = new FloatArray(Math.toIntExact(s.stateSize()));
-            fin = new FloatArray(init.getSize());
             y = new FloatArray(rows * d.dInner());
             gated = new FloatArray(rows * d.dInner());
             last = new FloatArray(d.dModel());
@@ -215,7 +213,7 @@ public final class PrefillPlan {
 
         /** These buffers followed by {@code more}. */
         Object[] with(Object... more) {
-            Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, noZ,
+            Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, y, gated, noZ,
                     projected, noW32, noW16};
             Object[] out = Arrays.copyOf(own, own.length + more.length);
             System.arraycopy(more, 0, out, own.length, more.length);
@@ -229,7 +227,7 @@ public final class PrefillPlan {
         PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
-        int gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
+        int gn = d.ngroups() * d.dstate();
         g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
@@ -238,10 +236,8 @@ public final class PrefillPlan {
                 d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
-        g.task(p + "ssmIn", PrefillKernels::loadState, control, states, ssmAt, b.init, ssmSize, loop(g, p + "ssmIn", "copy", rows -> ssmSize));
-        SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, b.init, ssdDims,
-                b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, b.fin), grids, rows -> rows / chunk);
-        g.task(p + "ssmOut", PrefillKernels::storeState, b.fin, states, ssmAt, ssmSize, loop(g, p + "ssmOut", "copy", rows -> ssmSize));
+        SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
+                b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, states, ssmAt), grids, rows -> rows / chunk);
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
         g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gated, d.dInner(),
                 d.dInProj(), groupSize, d.gatedEps());
@@ -321,7 +317,8 @@ public final class PrefillPlan {
 
         /**
          * Writes this pass into the arrays its kernels read: the tokens behind zero padding, the
-         * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length and chunk count.
+         * control words ({@link PrefillKernels#ROWS} ...), and the SSD's length, chunk count and whether
+         * it starts from the states the pass before left (else from zero).
          */
         void stage(int[] prompt, int chunk, IntArray tokens, IntArray control, IntArray ssdDims) {
             for (int t = 0; t < start; t++) tokens.set(t, 0);
@@ -331,6 +328,7 @@ public final class PrefillPlan {
             control.set(PrefillKernels.RESUME, resume ? 1 : 0);
             ssdDims.set(SsdDims.L, rows);
             ssdDims.set(SsdDims.NC, rows / chunk);
+            ssdDims.set(SsdDims.HAS_INIT, resume ? 1 : 0);
         }
     }
 

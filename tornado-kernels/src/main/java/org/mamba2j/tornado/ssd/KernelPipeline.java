@@ -54,7 +54,7 @@ public final class KernelPipeline {
             for (FloatArray a : new FloatArray[] {dt, cum, wState, cb, states, stateIn, scratch, y, fin}) a.init(Float.NaN);
         }
         return new SsdTasks.Buffers(x, dtRaw, A, bias, FloatArray.fromArray(SsdDims.dtLimits(in.timeStep())), B, C, D, z,
-                init, dims, dt, cum, wState, cb, states, stateIn, scratch, y, fin);
+                init, dims, dt, cum, wState, cb, states, stateIn, scratch, y, fin, 0);
     }
 
     /** The loop cumsum over the buffers of {@link SsdTasks}, at the shape's chunk count, its bound padded past the work items. */
@@ -71,7 +71,7 @@ public final class KernelPipeline {
         int chunks = s.batch() * s.nchunks(), H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups(), Q = s.chunkSize();
         SsdKernels.chunkCB(b.C(), b.B(), b.dims(), b.cb(), pad(chunks * G * Q * Q));
         SsdKernels.chunkStates(b.x(), b.B(), b.wState(), b.dims(), b.states(), pad(chunks * H * P * N));
-        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), pad(s.batch() * H * P * N));
+        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), pad(s.batch() * H * P * N));
         SsdKernels.chunkScores(b.cb(), b.dt(), b.cum(), b.dims(), b.scores(), pad(chunks * H * Q * Q));
         SsdKernels.chunkOutput(b.x(), b.z(), b.cum(), b.scores(), b.C(), b.stateIn(), b.D(), b.dims(), b.y(), pad(chunks * Q * H * P));
     }

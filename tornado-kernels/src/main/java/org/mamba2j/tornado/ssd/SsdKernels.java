@@ -244,10 +244,11 @@ public final class SsdKernels {
     /**
      * (d) Passes the state across chunks, per (batch, head, p, n), sequential over chunks:
      * stateIn[c] = state entering chunk c; state = exp(cum_last(c))·state + states[c].
-     * Starts from {@code init} when dims[HAS_INIT] is set, else from zero.
+     * Starts from {@code init} when dims[HAS_INIT] is set, else from zero. init and finalState from
+     * element {@code stateAt} on (the prefill reads and writes a block's slot of its packed states).
      */
     public static void statePassing(FloatArray states, FloatArray cum, FloatArray init, IntArray dims,
-                                    FloatArray stateIn, FloatArray finalState, int padded) {
+                                    FloatArray stateIn, FloatArray finalState, int stateAt, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < dims.get(SsdDims.BATCH) * dims.get(SsdDims.H) * dims.get(SsdDims.P) * dims.get(SsdDims.N)) {
                 int H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
@@ -257,7 +258,7 @@ public final class SsdKernels {
                 int b = bh / H;
                 float run = 0f;
                 if (dims.get(SsdDims.HAS_INIT) != 0) {
-                    run = init.get(i);
+                    run = init.get(stateAt + i);
                 }
                 for (int c = 0; c < NC; c++) {
                     int bch = (b * NC + c) * H + h;
@@ -266,7 +267,7 @@ public final class SsdKernels {
                     float decay = TornadoMath.exp(cum.get(bch * Q + Q - 1));
                     run = decay * run + states.get(idx);
                 }
-                finalState.set(i, run);
+                finalState.set(stateAt + i, run);
             }
         }
     }

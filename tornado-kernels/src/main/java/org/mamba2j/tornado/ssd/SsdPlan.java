@@ -60,7 +60,7 @@ public final class SsdPlan implements AutoCloseable {
         FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
         FloatArray scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
         SsdTasks.Buffers b = new SsdTasks.Buffers(in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init, dims,
-                dt, cum, wState, cb, states, stateIn, scores, y, finalState);
+                dt, cum, wState, cb, states, stateIn, scores, y, finalState, 0);
 
         // one execution covers every chunk of every batch row: the grids' rows are those chunks
         Grids grids = new Grids(device, s.batch() * s.nchunks());

@@ -24,12 +24,13 @@ public final class SsdTasks {
      * limits, B, C, D, z, init), the size array, the intermediates and the outputs (y, final state).
      * {@code scores} is the scratch of the kernels that need one ({@link #scratchSize}): the loop output's
      * weighted scores, the tensor-core kernels' fp16 staging and edge tiles; absent optional inputs are
-     * one-element placeholders, as the size array's flags say.
+     * one-element placeholders, as the size array's flags say. init and fin are read and written from
+     * element {@code stateAt} on (0 for arrays of their own; the prefill passes its packed states).
      */
     public record Buffers(FloatArray x, FloatArray dtRaw, FloatArray aNeg, FloatArray dtBias, FloatArray dtLimits,
                           FloatArray B, FloatArray C, FloatArray D, FloatArray z, FloatArray init, IntArray dims,
                           FloatArray dt, FloatArray cum, FloatArray wState, FloatArray cb, FloatArray states,
-                          FloatArray stateIn, FloatArray scores, FloatArray y, FloatArray fin) {
+                          FloatArray stateIn, FloatArray scores, FloatArray y, FloatArray fin, int stateAt) {
     }
 
     private SsdTasks() {
@@ -67,7 +68,7 @@ public final class SsdTasks {
         chunkCB(g, prefix, cfg, kc, b, grids, Q, groups);
         chunkStates(g, prefix, cfg, kc, b, grids, P, N, heads);
         String sp = prefix + "statePassing";
-        g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(),
+        g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
                 grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
         chunkOutput(g, prefix, cfg, kc, b, grids, P, Q, heads);
     }

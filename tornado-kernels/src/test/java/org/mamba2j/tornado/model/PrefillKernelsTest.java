@@ -243,23 +243,6 @@ class PrefillKernelsTest {
     }
 
     @Test
-    void statesLoadAsZeroUnlessResumingAndStoreAtTheirOffset() {
-        int size = 50, at = 13;
-        float[] before = randn(at + size + 4);
-        FloatArray out = poisoned(size), statesA = off(before);
-        PrefillKernels.loadState(control(8, 3, false), statesA, at, out, size, pad(size));
-        assertArrayEquals(new float[size], out.toHeapArray());
-        PrefillKernels.loadState(control(8, 0, true), statesA, at, out, size, pad(size));
-        assertArrayEquals(Arrays.copyOfRange(before, at, at + size), out.toHeapArray());
-        float[] in = randn(size);
-        PrefillKernels.storeState(off(in), statesA, at, size, pad(size));
-        float[] states = statesA.toHeapArray();
-        assertArrayEquals(in, Arrays.copyOfRange(states, at, at + size));
-        assertArrayEquals(Arrays.copyOf(before, at), Arrays.copyOf(states, at));
-        assertArrayEquals(Arrays.copyOfRange(before, at + size, before.length), Arrays.copyOfRange(states, at + size, states.length));
-    }
-
-    @Test
     void embedRowsZeroesThePaddingAndLastRowReadsTheLastPosition() {
         int dim = 6, rows = 5, start = 2;
         float[] table = randn(10 * dim);
@@ -288,9 +271,8 @@ class PrefillKernelsTest {
         int gemm = Math.max(Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))),
                 params(MmaGemm.class, "gemm"));
         int fixed = params(p, "rmsNormRows") + 2 * gemm + params(p, "addRows") + params(p, "causalConv")
-                + params(p, "saveConvWindow") + params(p, "loadState") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
-                + params(ssd, "statePassing")
-                + params(p, "storeState") + params(p, "gatedRmsNormRows");
+                + params(p, "saveConvWindow") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
+                + params(ssd, "statePassing") + params(p, "gatedRmsNormRows");
         Class<?> blocked8 = SsdBlocked8Kernels.class;
         int cb = Math.max(params(ssd, "chunkCB"), Math.max(params(blocked, "chunkCBBlocked"), params(blocked8, "chunkCBBlocked8")));
         int states = Math.max(Math.max(params(ssd, "chunkStates"), params(tiled, "chunkStates")),

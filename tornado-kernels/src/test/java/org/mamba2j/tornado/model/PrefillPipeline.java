@@ -46,7 +46,7 @@ public final class PrefillPipeline {
     private final PackedBlock o;
     private final PackedStates ps;
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH), tokens, ssdDims;
-    private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, init, fin, y, gated, last;
+    private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, y, gated, last;
     private final FloatArray noZ = new FloatArray(1);
 
     /**
@@ -77,7 +77,7 @@ public final class PrefillPipeline {
         this.dtLimits = FloatArray.fromElements(d.dtMin(), d.dtMax());
         SsdShape s = new SsdShape(1, capacity, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), chunk);
         this.ssdShape = s;
-        this.ssdDims = IntArray.fromArray(SsdDims.of(s, new SsdDims.Flags(false, true, true, true)));
+        this.ssdDims = IntArray.fromArray(SsdDims.of(s, new SsdDims.Flags(false, false, true, true)));
         this.tokens = new IntArray(capacity);
         int gn = d.ngroups() * d.dstate();
         residual = nan(capacity * d.dModel());
@@ -94,8 +94,6 @@ public final class PrefillPipeline {
         chunkStates = nan(SsdDims.chunkStatesSize(s));
         stateIn = nan(chunkStates.getSize());
         scores = nan(SsdDims.scoresSize(s));
-        init = nan(d.dInner() * d.dstate());
-        fin = nan(init.getSize());
         y = nan(capacity * d.dInner());
         gated = nan(capacity * d.dInner());
         last = nan(d.dModel());
@@ -121,7 +119,7 @@ public final class PrefillPipeline {
 
     private void pass(int[] prompt, PrefillPlan.Pass p) {
         p.stage(prompt, chunk, tokens, control, ssdDims);
-        int rows = p.rows(), gn = d.ngroups() * d.dstate(), ssmSize = d.dInner() * d.dstate();
+        int rows = p.rows(), gn = d.ngroups() * d.dstate();
         FloatArray small = w.small();
         if (w.embedding() instanceof LongArray e16) {
             PrefillKernels.embedRows16(control, tokens, e16, small, residual, d.dModel(), bound(capacity * d.dModel()), w.decode().arg());
@@ -139,9 +137,8 @@ public final class PrefillPipeline {
                     d.dConv(), bound(capacity * (d.convDim() + d.nheads())));
             PrefillKernels.saveConvWindow(control, zxbcdt, states, convAt, d.dInner(), d.convDim(), d.dInProj(), d.dConv(),
                     bound(d.convDim() * (d.dConv() - 1)));
-            PrefillKernels.loadState(control, states, ssmAt, init, ssmSize, bound(ssmSize));
-            SsdTasks.Buffers ssd = new SsdTasks.Buffers(x, dtRaw, A, bias, dtLimits, B, C, D[l], noZ, init, ssdDims,
-                    dt, cum, wState, cb, chunkStates, stateIn, scores, y, fin);
+            SsdTasks.Buffers ssd = new SsdTasks.Buffers(x, dtRaw, A, bias, dtLimits, B, C, D[l], noZ, states, ssdDims,
+                    dt, cum, wState, cb, chunkStates, stateIn, scores, y, states, ssmAt);
             if (cumsum.equals("scan")) { // a group per (chunk, head) of this pass, as PrefillPlan sizes its grid
                 KernelContextEmulator.run(rows / chunk * d.nheads() * SCAN_LOCAL, 1, 1, SCAN_LOCAL, 1, 1,
                         k -> SsdKernels.chunkCumsumScan(k, dtRaw, A, bias, dtLimits, ssdDims, dt, cum, wState));
@@ -149,7 +146,6 @@ public final class PrefillPipeline {
                 KernelPipeline.cumsum(ssd, ssdShape);
             }
             KernelPipeline.afterCumsum(ssd, ssdShape);
-            PrefillKernels.storeState(fin, states, ssmAt, ssmSize, bound(ssmSize));
             int groupSize = d.dInner() / d.ngroups();
             KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,
                     k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, small, sm + o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));

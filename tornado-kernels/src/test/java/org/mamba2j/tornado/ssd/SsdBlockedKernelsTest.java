@@ -84,7 +84,7 @@ class SsdBlockedKernelsTest {
             if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
             else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
         });
-        SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, fin.getSize());
+        SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, 0, fin.getSize());
         KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
             if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
             else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);

@@ -272,7 +272,7 @@ class SsdCumsumScanTest {
         FloatArray yA = nanArray((int) s.xSize()), finA = nanArray((int) s.stateSize());
         SsdKernels.chunkCB(C, B, d, cb, cb.getSize());
         SsdKernels.chunkStates(x, B, wA, d, states, states.getSize());
-        SsdKernels.statePassing(states, cumA, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, d, stateIn, finA, finA.getSize());
+        SsdKernels.statePassing(states, cumA, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, d, stateIn, finA, 0, finA.getSize());
         SsdKernels.chunkScores(cb, dtA, cumA, d, scores, scores.getSize());
         SsdKernels.chunkOutput(x, f.z() ? FloatArray.fromArray(in.z()) : dummy, cumA, scores, C, stateIn, FloatArray.fromArray(in.D()), d,
                 yA, yA.getSize());

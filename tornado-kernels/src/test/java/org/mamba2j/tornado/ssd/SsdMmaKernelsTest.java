@@ -96,7 +96,7 @@ class SsdMmaKernelsTest {
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1,
                 kc -> SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states()));
-        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.fin().getSize());
+        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
         KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1,
                 kc -> SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y()));
         FloatArray y = b.y(), fin = b.fin();

@@ -54,7 +54,7 @@ class SsdTiledKernelsTest {
         int bch = SsdDims.cumsumItems(s);
         KernelContextEmulator.run(Grids.roundUp(s.dstate(), T), Grids.roundUp(s.headdim(), T), bch, T, T, 1,
                 kc -> SsdTiledKernels.chunkStates(kc, x, B, w, dims, states, T));
-        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, fin.getSize());
+        SsdKernels.statePassing(states, cum, f.init() ? FloatArray.fromArray(in.initialState()) : dummy, dims, stateIn, fin, 0, fin.getSize());
         FloatArray z = f.z() ? FloatArray.fromArray(in.z()) : dummy, D = FloatArray.fromArray(in.D());
         KernelContextEmulator.run(Grids.roundUp(s.headdim(), T), Grids.roundUp(s.chunkSize(), T), bch, T, T, 1,
                 kc -> SsdTiledKernels.chunkOutput(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y, T));
