@@ -73,6 +73,24 @@ public final class PrefillKernels {
 
     /** out[t, :] = x[t, :] · rsqrt(mean(x[t, :]²) + eps) · w   (rows × n); one work-group per row, the weight at w[wOff]. */
     public static void rmsNormRows(KernelContext ctx, FloatArray x, FloatArray w, int wOff, FloatArray out, int n, float eps) {
+        normRow(ctx, x, w, wOff, out, n, eps);
+    }
+
+    /**
+     * x[t, :] += add[t, :], then {@link #rmsNormRows}: the residual add of a tensor-core out_proj (which
+     * stores whole tiles and cannot accumulate) folded into the next block's norm.
+     */
+    public static void addRmsNormRows(KernelContext ctx, FloatArray x, FloatArray add, FloatArray w, int wOff, FloatArray out, int n, float eps) {
+        int base = ctx.groupIdx * n;
+        // the same work item reads these elements back in normRow: no barrier between
+        for (int i = ctx.localIdx; i < n; i += ctx.localGroupSizeX) {
+            x.set(base + i, x.get(base + i) + add.get(base + i));
+        }
+        normRow(ctx, x, w, wOff, out, n, eps);
+    }
+
+    /** Row groupIdx of {@link #rmsNormRows}. */
+    private static void normRow(KernelContext ctx, FloatArray x, FloatArray w, int wOff, FloatArray out, int n, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int base = ctx.groupIdx * n;
@@ -362,20 +380,20 @@ public final class PrefillKernels {
         }
     }
 
-    /** out[t, :] += in[t, :]   (rows × n): a projection computed apart (the tensor-core GEMM stores, it cannot add) onto the residual. */
-    public static void addRows(IntArray control, FloatArray in, FloatArray out, int n, int padded) {
-        for (@Parallel int i = 0; i < padded; i++) {
-            if (i < control.get(ROWS) * n) {
-                out.set(i, out.get(i) + in.get(i));
-            }
-        }
-    }
-
-    /** out = x[rows − 1, :]   (n): the last position, the only one whose logits a prefill returns. */
-    public static void lastRow(IntArray control, FloatArray x, FloatArray out, int n, int padded) {
+    /**
+     * out = x[rows − 1, :], plus add[rows − 1, :] when {@code adding} ≠ 0 (the last block's tensor-core
+     * out_proj, see {@link #addRmsNormRows})   (n): the last position, the only one whose logits a prefill returns.
+     */
+    public static void lastRow(IntArray control, FloatArray x, FloatArray add, int adding, FloatArray out, int n, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
             if (i < n) {
-                out.set(i, x.get((control.get(ROWS) - 1) * n + i));
+                int at = (control.get(ROWS) - 1) * n + i;
+                float v = x.get(at);
+                if (adding != 0) {
+                    // clamped: a guarded load may run anyway, and add is a one-element stand-in when not adding
+                    v += add.get(Math.min(at, add.getSize() - 1));
+                }
+                out.set(i, v);
             }
         }
     }

@@ -58,20 +58,20 @@ import java.util.function.IntUnaryOperator;
 public final class PrefillPlan {
 
     /*
-     * Graph budget of a block, worst case over the SSD variants: 13 tasks (norm, inProj, conv,
-     * convWindow, cumsum, chunkCB, chunkStates, statePassing (which reads and writes the block's
-     * slot of the packed states), chunkScores with the loop output, chunkOutput, gatedNorm, outProj,
-     * and the residual add after a tensor-core outProj) of at most 113 arguments (a tiled chunkStates takes a tile argument more, a 16-bit
-     * gemm the decode table and the decode), 19 of them written, 3 objects (A, dt bias, D; the other weights are the
-     * model's arrays, counted per graph).
+     * Graph budget of a block, worst case over the SSD variants: 12 tasks (norm, which first adds the
+     * block before's tensor-core out_proj, inProj, conv, convWindow, cumsum, chunkCB, chunkStates,
+     * statePassing (which reads and writes the block's slot of the packed states), chunkScores with
+     * the loop output, chunkOutput, gatedNorm, outProj) of at most 109 arguments (a tiled chunkStates
+     * takes a tile argument more, a 16-bit gemm the decode table and the decode), 19 of them written,
+     * 3 objects (A, dt bias, D; the other weights are the model's arrays, counted per graph).
      */
-    static final int TASKS_PER_BLOCK = 13;
-    static final int ARGS_PER_BLOCK = 113;
+    static final int TASKS_PER_BLOCK = 12;
+    static final int ARGS_PER_BLOCK = 109;
     static final int WRITES_PER_BLOCK = 19;
     static final int OBJECTS_PER_BLOCK = 3;
-    /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 5 + 12 arguments. */
+    /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 7 + 12 arguments. */
     static final int EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 25;
+    static final int EDGE_ARGS = 27;
     /**
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
@@ -154,7 +154,10 @@ public final class PrefillPlan {
         FloatArray noW32 = new FloatArray(1);
         LongArray noW16 = new LongArray(1);
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, b.last, logits, noW32, noW16);
-        g.task("lastRow", PrefillKernels::lastRow, control, b.residual, b.last, dims.dModel(), loop(g, "lastRow", "copy", rows -> dims.dModel()));
+        // the last block's tensor-core out_proj is added here; without one, lastRow reads its own stand-in (b.projected never reached the device)
+        boolean projected = tensorCoreGemm(cfg, dims);
+        g.task("lastRow", PrefillKernels::lastRow, control, b.residual, projected ? b.projected : noW32, projected ? 1 : 0, b.last, dims.dModel(),
+                loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
         RowLaunch matVec = RowLaunch.of(cfg, "matVec");
         g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
@@ -228,7 +231,12 @@ public final class PrefillPlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         int gn = d.ngroups() * d.dstate();
-        g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
+        if (tensorCoreGemm(cfg, d) && l > 0) {
+            // the block before left its out_proj in b.projected (a tensor-core GEMM cannot accumulate): added here
+            g.task(p + "norm", PrefillKernels::addRmsNormRows, ctx, b.residual, b.projected, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
+        } else {
+            g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
+        }
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
         gemm(g, p + "inProj", b.normed, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
@@ -247,8 +255,8 @@ public final class PrefillPlan {
 
     /**
      * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. The
-     * tensor-core one ("mma", precision fast) stores whole tiles: accumulating, it computes into a buffer of its own and
-     * a second task adds that onto out.
+     * tensor-core one ("mma", precision fast) stores whole tiles: accumulating (out_proj onto the residual), it computes
+     * into b.projected, which the next block's norm or lastRow adds on.
      */
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
@@ -256,9 +264,6 @@ public final class PrefillPlan {
             g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof LongArray h ? h : b.noW16,
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
-            if (accumulate != 0) {
-                g.task(task + "Add", PrefillKernels::addRows, control, b.projected, out, n, loop(g, task + "Add", "copy", rows -> rows * n));
-            }
         } else {
             RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), w.decode(), wOff, out, n, k, accumulate);
         }

@@ -142,12 +142,21 @@ class PrefillKernelsTest {
         }
     }
 
-    @ParameterizedTest(name = "rows {0}, n {1}, local {2}")
-    @CsvSource({"3,768,256", "5,100,32", "1,3,4"})
-    void rmsNormRows(int rows, int n, int local) {
-        float[] x = randn((rows + 2) * n), w = randn(n + 5);
-        FloatArray out = poisoned((rows + 2) * n), xA = off(x), wA = off(w);
-        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> PrefillKernels.rmsNormRows(k, xA, wA, 0, out, n, 1e-5f));
+    @ParameterizedTest(name = "rows {0}, n {1}, local {2}, adding {3}")
+    @CsvSource({"3,768,256,false", "5,100,32,false", "1,3,4,false", "3,768,256,true", "5,100,32,true"})
+    void rmsNormRows(int rows, int n, int local, boolean adding) {
+        float[] x0 = randn((rows + 2) * n), add = randn((rows + 2) * n), w = randn(n + 5);
+        float[] x = x0.clone();
+        if (adding) {
+            for (int i = 0; i < rows * n; i++) x[i] += add[i];
+        }
+        FloatArray out = poisoned((rows + 2) * n), xA = off(x0), addA = off(add), wA = off(w);
+        KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, k -> {
+            if (adding) PrefillKernels.addRmsNormRows(k, xA, addA, wA, 0, out, n, 1e-5f);
+            else PrefillKernels.rmsNormRows(k, xA, wA, 0, out, n, 1e-5f);
+        });
+        // adding, the residual keeps the sum (the rows past the pass untouched)
+        assertArrayEquals(x, xA.toHeapArray());
         double[] ref = new double[rows * n];
         for (int t = 0; t < rows; t++) {
             double ss = 0;
@@ -256,8 +265,13 @@ class PrefillKernelsTest {
         }
         assertUntouchedPast("embedRows", outA, rows, dim);
         FloatArray last = poisoned(dim);
-        PrefillKernels.lastRow(control(rows, start, false), outA, last, dim, pad(dim));
+        PrefillKernels.lastRow(control(rows, start, false), outA, new FloatArray(1), 0, last, dim, pad(dim));
         assertArrayEquals(Arrays.copyOfRange(table, 9 * dim, 10 * dim), last.toHeapArray());
+        // adding the last row of a tensor-core out_proj
+        float[] projected = randn((rows + 2) * dim), want = new float[dim];
+        for (int i = 0; i < dim; i++) want[i] = table[9 * dim + i] + projected[(rows - 1) * dim + i];
+        PrefillKernels.lastRow(control(rows, start, false), outA, off(projected), 1, last, dim, pad(dim));
+        assertArrayEquals(want, last.toHeapArray());
     }
 
     static int params(Class<?> c, String kernel) {
@@ -270,7 +284,7 @@ class PrefillKernelsTest {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
         int gemm = Math.max(Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))),
                 params(MmaGemm.class, "gemm"));
-        int fixed = params(p, "rmsNormRows") + 2 * gemm + params(p, "addRows") + params(p, "causalConv")
+        int fixed = Math.max(params(p, "rmsNormRows"), params(p, "addRmsNormRows")) + 2 * gemm + params(p, "causalConv")
                 + params(p, "saveConvWindow") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
                 + params(ssd, "statePassing") + params(p, "gatedRmsNormRows");
         Class<?> blocked8 = SsdBlocked8Kernels.class;

@@ -6,9 +6,10 @@ import org.mamba2j.tornado.ssd.KernelPipeline;
 
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
-import org.mamba2j.tornado.KernelContextEmulator;
 
 import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
@@ -48,15 +49,19 @@ public final class PrefillPipeline {
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH), tokens, ssdDims;
     private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, y, gated, last;
     private final FloatArray noZ = new FloatArray(1);
+    /** The tensor-core out_proj's output, which the next block's norm (or lastRow) adds onto the residual; a stand-in otherwise. */
+    private final FloatArray projected;
 
     /**
-     * {@code gemm}: "loop" or "blocked"; {@code cumsum}: "loop" or "scan". The weights as the device
+     * {@code gemm}: "loop", "blocked" or "mma" (the tensor-core GEMM through the emulator's MMA, with its
+     * out_proj added on by the next block's norm, as PrefillPlan wires it at precision fast); {@code cumsum}: "loop" or "scan". The weights as the device
      * holds them (float32 or 16-bit: the kernels' twins are picked as PrefillPlan picks them);
      * {@code weights} gives each block's A, dt bias and D.
      */
     public PrefillPipeline(MixerDims d, int chunk, int capacity, String gemm, String cumsum, IntFunction<LayerWeights> weights,
                            DeviceWeights w) {
         if (!cumsum.equals("loop") && !cumsum.equals("scan")) throw new IllegalArgumentException("cumsum variant " + cumsum);
+        if (gemm.equals("mma") && (d.dInProj() % 8 != 0 || d.dModel() % 8 != 0)) throw new IllegalArgumentException("mma gemm needs widths of whole 8-wide tiles");
         this.d = d;
         this.chunk = chunk;
         this.capacity = capacity;
@@ -82,7 +87,10 @@ public final class PrefillPipeline {
         int gn = d.ngroups() * d.dstate();
         residual = nan(capacity * d.dModel());
         normed = nan(capacity * d.dModel());
-        zxbcdt = nan(capacity * d.dInProj());
+        // the tensor-core GEMM writes whole 64-row blocks
+        int gemmRows = gemm.equals("mma") ? Grids.roundUp(capacity, MmaGemm.TILE_M) : capacity;
+        zxbcdt = nan(gemmRows * d.dInProj());
+        projected = gemm.equals("mma") ? nan(gemmRows * d.dModel()) : new FloatArray(1);
         x = nan(capacity * d.dInner());
         B = nan(capacity * gn);
         C = nan(capacity * gn);
@@ -127,11 +135,18 @@ public final class PrefillPipeline {
             PrefillKernels.embedRows(control, tokens, (FloatArray) w.embedding(), residual, d.dModel(), bound(capacity * d.dModel()));
         }
         for (int l = 0; l < d.nLayer(); l++) {
+            int layer = l;
             FloatArray A = aNeg[l], bias = dtBias[l];
             int convAt = ps.conv(l), ssmAt = ps.ssm(l), sm = w.smallAt(l), big = w.bigAt(l);
             Object slab = w.slab(l);
             KernelContextEmulator.run(rows * LOCAL, 1, 1, LOCAL, 1, 1,
-                    k -> PrefillKernels.rmsNormRows(k, residual, small, sm + o.norm(), normed, d.dModel(), d.eps()));
+                    k -> {
+                        if (gemm.equals("mma") && layer > 0) {
+                            PrefillKernels.addRmsNormRows(k, residual, projected, small, sm + o.norm(), normed, d.dModel(), d.eps());
+                        } else {
+                            PrefillKernels.rmsNormRows(k, residual, small, sm + o.norm(), normed, d.dModel(), d.eps());
+                        }
+                    });
             gemm(normed, slab, big + o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
             PrefillKernels.causalConv(control, zxbcdt, states, convAt, small, sm + o.convW(), x, B, C, dtRaw, d.dInner(), gn, d.nheads(),
                     d.dConv(), bound(capacity * (d.convDim() + d.nheads())));
@@ -151,7 +166,7 @@ public final class PrefillPipeline {
                     k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, small, sm + o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
             gemm(gated, slab, big + o.outProj(), residual, d.dModel(), d.dInner(), 1);
         }
-        PrefillKernels.lastRow(control, residual, last, d.dModel(), bound(d.dModel()));
+        PrefillKernels.lastRow(control, residual, projected, gemm.equals("mma") ? 1 : 0, last, d.dModel(), bound(d.dModel()));
         Object head = w.lmHead();
         FloatArray h32 = head instanceof FloatArray f ? f : new FloatArray(1);
         LongArray h16 = head instanceof LongArray h ? h : new LongArray(1);
@@ -161,6 +176,15 @@ public final class PrefillPipeline {
     }
 
     private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
+        if (gemm.equals("mma")) {
+            FloatArray target = accumulate != 0 ? projected : out;
+            FloatArray w32 = weights instanceof FloatArray f ? f : new FloatArray(1);
+            LongArray w16 = weights instanceof LongArray h ? h : new LongArray(1);
+            int format = MmaGemm.format(w.format((TornadoNativeArray) weights));
+            KernelContextEmulator.run(Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(control.get(PrefillKernels.ROWS), MmaGemm.TILE_M)
+                    / MmaGemm.TILE_M, 1, MmaGemm.LOCAL, 1, 1, kc -> MmaGemm.gemm(kc, control, a, w32, w16, format, wOff, target, n, k));
+            return;
+        }
         if (weights instanceof LongArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
         else PrefillKernelsTest.gemm(gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
     }
