@@ -233,8 +233,8 @@ public final class BatchKernels {
         return v;
     }
 
-    /** W[j, kg]; 0 past the columns or the split's end. */
-    private static float wAt(FloatArray w, int wOff, int j, int n, int kg, int kEnd, int k) {
+    /** Element (j, kg) of a row-major n × k matrix at w[wOff] (weights or activations); 0 from row n or column kEnd on. */
+    static float wAt(FloatArray w, int wOff, int j, int n, int kg, int kEnd, int k) {
         float v = 0f;
         if (j < n && kg < kEnd) {
             v = w.get(wOff + j * k + kg);
@@ -243,7 +243,7 @@ public final class BatchKernels {
     }
 
     /** {@link #wAt} of 16-bit weights. */
-    private static float w16At(LongArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
+    static float w16At(LongArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
         float v = 0f;
         if (j < n && kg < kEnd) {
             v = MixerKernels.w16(w, small, wOff + j * k + kg, decode);

@@ -193,26 +193,24 @@ public final class PrefillKernels {
         float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        // this work item loads rows (and W rows) lr, lr + 16, lr + 32, lr + 48 of every slice at column kx: 16 work items read
+        // one row's 16 consecutive floats
+        int lr = tid / 16;
+        int kx = tid % 16;
         for (int kk = 0; kk < k; kk += 16) {
-            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int kx = e % 16;
-                int kg = kk + kx;
-                float av = 0f;
-                float wv = 0f;
-                if (kg < k) {
-                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
-                    if (n0 + row < n) wv = w.get(wOff + (n0 + row) * k + kg);
-                }
-                as[kx * 65 + row] = av;
-                ws[kx * 65 + row] = wv;
-            }
+            int kg = kk + kx;
+            // every load of the slice before the first local store (a local store between two global loads keeps the second
+            // waiting for the first: the tensor-core GEMM ran 2-3x faster when its staging was ordered so, docs/tensor-cores.md)
+            float p0 = BatchKernels.wAt(a, 0, m0 + lr, rows, kg, k, k), p1 = BatchKernels.wAt(a, 0, m0 + lr + 16, rows, kg, k, k);
+            float p2 = BatchKernels.wAt(a, 0, m0 + lr + 32, rows, kg, k, k), p3 = BatchKernels.wAt(a, 0, m0 + lr + 48, rows, kg, k, k);
+            float q0 = BatchKernels.wAt(w, wOff, n0 + lr, n, kg, k, k), q1 = BatchKernels.wAt(w, wOff, n0 + lr + 16, n, kg, k, k);
+            float q2 = BatchKernels.wAt(w, wOff, n0 + lr + 32, n, kg, k, k), q3 = BatchKernels.wAt(w, wOff, n0 + lr + 48, n, kg, k, k);
+            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
+            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
             kc.localBarrier();
-            for (int kx = 0; kx < 16; kx++) {
-                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
-                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+            for (int x = 0; x < 16; x++) {
+                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
+                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -239,26 +237,21 @@ public final class PrefillKernels {
         float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        int lr = tid / 16;
+        int kx = tid % 16;
         for (int kk = 0; kk < k; kk += 16) {
-            // element e = tid + 256·i of the slice is (row = e / 16, kx = e % 16): 16 work items read one row's 16 consecutive floats
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int kx = e % 16;
-                int kg = kk + kx;
-                float av = 0f;
-                float wv = 0f;
-                if (kg < k) {
-                    if (m0 + row < rows) av = a.get((m0 + row) * k + kg);
-                    if (n0 + row < n) wv = MixerKernels.w16(w, small, wOff + (n0 + row) * k + kg, decode);
-                }
-                as[kx * 65 + row] = av;
-                ws[kx * 65 + row] = wv;
-            }
+            int kg = kk + kx;
+            // loads first, as in gemmBlocked
+            float p0 = BatchKernels.wAt(a, 0, m0 + lr, rows, kg, k, k), p1 = BatchKernels.wAt(a, 0, m0 + lr + 16, rows, kg, k, k);
+            float p2 = BatchKernels.wAt(a, 0, m0 + lr + 32, rows, kg, k, k), p3 = BatchKernels.wAt(a, 0, m0 + lr + 48, rows, kg, k, k);
+            float q0 = BatchKernels.w16At(w, small, wOff, n0 + lr, n, kg, k, k, decode), q1 = BatchKernels.w16At(w, small, wOff, n0 + lr + 16, n, kg, k, k, decode);
+            float q2 = BatchKernels.w16At(w, small, wOff, n0 + lr + 32, n, kg, k, k, decode), q3 = BatchKernels.w16At(w, small, wOff, n0 + lr + 48, n, kg, k, k, decode);
+            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
+            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
             kc.localBarrier();
-            for (int kx = 0; kx < 16; kx++) {
-                float u0 = as[kx * 65 + ty], u1 = as[kx * 65 + ty + 16], u2 = as[kx * 65 + ty + 32], u3 = as[kx * 65 + ty + 48];
-                float v0 = ws[kx * 65 + tx], v1 = ws[kx * 65 + tx + 16], v2 = ws[kx * 65 + tx + 32], v3 = ws[kx * 65 + tx + 48];
+            for (int x = 0; x < 16; x++) {
+                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
+                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
