@@ -194,29 +194,31 @@ public final class SsdBlockedKernels {
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
-        int sbase = bch * P * N;
         int cbo = ((b * NC + c) * G + g) * Q * Q;
         float[] ws = kc.allocateFloatLocalArray(1040); // [k][l] stride 65: C, then the weighted C·Bᵀ
         float[] vs = kc.allocateFloatLocalArray(1040); // [k][p] stride 65: stateIn, then x
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
 
-        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n: e = tid + 256·i is (row = e / 16, n = e % 16)
+        // this work item stages rows lr + 16i (i < 4) of each slice at column kx; every load of a slice comes before its
+        // local stores (a local store between two global loads keeps the second waiting for the first, docs/tensor-cores.md)
+        int lr = tid / 16;
+        int kx = tid % 16;
+        int cRow = (b * L + t0 + l0) * G + g;
+        int sRow = bch * P + p0;
+        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n
         for (int nn = 0; nn < N; nn += 16) {
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int k = e % 16;
-                int n = nn + k;
-                float cv = 0f;
-                float sv = 0f;
-                if (n < N) {
-                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
-                    if (p0 + row < P) sv = stateIn.get(sbase + (p0 + row) * N + n);
-                }
-                ws[k * 65 + row] = cv;
-                vs[k * 65 + row] = sv;
-            }
+            int n = nn + kx;
+            float c0 = SsdKernels.element(C, cRow + lr * G, N, n, l0 + lr < len && n < N);
+            float c1 = SsdKernels.element(C, cRow + (lr + 16) * G, N, n, l0 + lr + 16 < len && n < N);
+            float c2 = SsdKernels.element(C, cRow + (lr + 32) * G, N, n, l0 + lr + 32 < len && n < N);
+            float c3 = SsdKernels.element(C, cRow + (lr + 48) * G, N, n, l0 + lr + 48 < len && n < N);
+            float s0 = SsdKernels.element(stateIn, sRow + lr, N, n, p0 + lr < P && n < N);
+            float s1 = SsdKernels.element(stateIn, sRow + lr + 16, N, n, p0 + lr + 16 < P && n < N);
+            float s2 = SsdKernels.element(stateIn, sRow + lr + 32, N, n, p0 + lr + 32 < P && n < N);
+            float s3 = SsdKernels.element(stateIn, sRow + lr + 48, N, n, p0 + lr + 48 < P && n < N);
+            ws[kx * 65 + lr] = c0; ws[kx * 65 + lr + 16] = c1; ws[kx * 65 + lr + 32] = c2; ws[kx * 65 + lr + 48] = c3;
+            vs[kx * 65 + lr] = s0; vs[kx * 65 + lr + 16] = s1; vs[kx * 65 + lr + 32] = s2; vs[kx * 65 + lr + 48] = s3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
@@ -238,25 +240,23 @@ public final class SsdBlockedKernels {
 
         // intra-chunk part; causal: slices starting past the tile's last row are all zero, so stop there
         int rEnd = Math.min(l0 + 64, len);
+        // x rows are contiguous along p: this work item stages row xr + 4i of each slice at column xp
+        int xr = tid / 64;
+        int xp = tid % 64;
+        int xRow = (b * L + t0) * H + h;
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                // weights: C·Bᵀ rows are contiguous along r, so (l = e / 16, r = e % 16); exp of the difference, exact
-                int wl = l0 + e / 16;
-                int wk = e % 16;
-                int wr = r0 + wk;
-                float wv = 0f;
-                if (wr <= wl && wl < len) {
-                    wv = cb.get(cbo + wl * Q + wr) * TornadoMath.exp(cum.get(cbase + wl) - cum.get(cbase + wr)) * dt.get(cbase + wr);
-                }
-                ws[wk * 65 + e / 16] = wv;
-                // x rows are contiguous along p: (r = e / 64, p = e % 64)
-                int xr = r0 + e / 64;
-                int xp = e % 64;
-                float xv = 0f;
-                if (xr < len && p0 + xp < P) xv = x.get(((b * L + t0 + xr) * H + h) * P + p0 + xp);
-                vs[(e / 64) * 65 + xp] = xv;
-            }
+            // weights: C·Bᵀ rows are contiguous along r, (l = l0 + lr + 16i, r = r0 + kx); exp of the difference, exact
+            int r = r0 + kx;
+            float w0 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr, r, len);
+            float w1 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 16, r, len);
+            float w2 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 32, r, len);
+            float w3 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 48, r, len);
+            float x0 = SsdKernels.element(x, xRow + (r0 + xr) * H, P, p0 + xp, r0 + xr < len && p0 + xp < P);
+            float x1 = SsdKernels.element(x, xRow + (r0 + xr + 4) * H, P, p0 + xp, r0 + xr + 4 < len && p0 + xp < P);
+            float x2 = SsdKernels.element(x, xRow + (r0 + xr + 8) * H, P, p0 + xp, r0 + xr + 8 < len && p0 + xp < P);
+            float x3 = SsdKernels.element(x, xRow + (r0 + xr + 12) * H, P, p0 + xp, r0 + xr + 12 < len && p0 + xp < P);
+            ws[kx * 65 + lr] = w0; ws[kx * 65 + lr + 16] = w1; ws[kx * 65 + lr + 32] = w2; ws[kx * 65 + lr + 48] = w3;
+            vs[xr * 65 + xp] = x0; vs[(xr + 4) * 65 + xp] = x1; vs[(xr + 8) * 65 + xp] = x2; vs[(xr + 12) * 65 + xp] = x3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
@@ -275,6 +275,15 @@ public final class SsdBlockedKernels {
         outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a10, a11, a12, a13);
         outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a20, a21, a22, a23);
         outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a30, a31, a32, a33);
+    }
+
+    /** The intra-chunk weight C·Bᵀ[l, r]·exp(cum_l − cum_r)·dt_r for r ≤ l &lt; len, else 0. */
+    private static float causalWeight(FloatArray cb, FloatArray cum, FloatArray dt, int cbo, int cbase, int Q, int l, int r, int len) {
+        float v = 0f;
+        if (r <= l && l < len) {
+            v = cb.get(cbo + l * Q + r) * TornadoMath.exp(cum.get(cbase + l) - cum.get(cbase + r)) * dt.get(cbase + r);
+        }
+        return v;
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */

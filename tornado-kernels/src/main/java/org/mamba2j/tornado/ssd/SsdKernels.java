@@ -53,6 +53,18 @@ public final class SsdKernels {
         return r;
     }
 
+    /**
+     * a[row·stride + col] where {@code ok}, else 0: a staged operand of the blocked kernels. The index is
+     * clamped into the array, as a guarded load may run anyway (the compiler may turn it into a select).
+     */
+    public static float element(FloatArray a, int row, int stride, int col, boolean ok) {
+        float v = 0f;
+        if (ok) {
+            v = a.get(Math.min(row * stride + col, a.getSize() - 1));
+        }
+        return v;
+    }
+
     /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
     public static float dt(float raw, float bias, int soft, float lo, float hi) {
         float v = raw + bias;
