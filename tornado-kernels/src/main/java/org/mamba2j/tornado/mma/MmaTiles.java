@@ -151,12 +151,6 @@ public final class MmaTiles {
         return ((p >> 16) & 0xFFFF) | (q & 0xFFFF0000);
     }
 
-    /** fp16 pattern of a 16-bit weight w[i] (index clamped as above): as stored when {@code bf16} is 0, else converted from BF16. */
-    public static int half(LongArray w, int i, int bf16) {
-        int bits = Packed16.pattern(w, Math.min(i, 4 * w.getSize() - 1));
-        return bf16 != 0 ? halfOfBf16(bits) : bits;
-    }
-
     /**
      * The fp16 pattern nearest a BF16 one, by integer arithmetic (TornadoVM reinterprets no float
      * bits): the exponent rebiased, the 7-bit mantissa widened; values below fp16's normal range
