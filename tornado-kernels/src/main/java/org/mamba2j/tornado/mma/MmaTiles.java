@@ -88,11 +88,6 @@ public final class MmaTiles {
         return new HalfFloat(a.get(Math.min(i, a.getSize() - 1))).getHalfFloatValue() & 0xFFFF;
     }
 
-    /** a[i] where {@code ok}, else 0, the index clamped into the array (a guarded load may run anyway, see {@link #half(FloatArray, int)}). */
-    public static float read(FloatArray a, int i, boolean ok) {
-        return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
-    }
-
     /** The fp16 patterns of a[i0] and a[i1] in one int, each zero where its condition is false. */
     public static int pair(FloatArray a, int i0, boolean ok0, int i1, boolean ok1) {
         return pack(ok0 ? half(a, i0) : 0, ok1 ? half(a, i1) : 0);

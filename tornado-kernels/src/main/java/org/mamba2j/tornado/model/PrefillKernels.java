@@ -383,8 +383,7 @@ public final class PrefillKernels {
                 int at = (control.get(ROWS) - 1) * n + i;
                 float v = x.get(at);
                 if (adding != 0) {
-                    // clamped: a guarded load may run anyway, and add is a one-element stand-in when not adding
-                    v += add.get(Math.min(at, add.getSize() - 1));
+                    v += SsdKernels.read(add, at, true); // clamped: add is a one-element stand-in when not adding
                 }
                 out.set(i, v);
             }

@@ -310,11 +310,7 @@ public final class SsdBlocked8Kernels {
                 // weights: C·Bᵀ rows are contiguous along r, so 16 consecutive work items read one row; exp of the difference, exact
                 int wrow = tid / 16 + 4 * i;
                 int wl = l0 + wrow;
-                float wv = 0f;
-                if (wr <= wl && wl < len) {
-                    wv = cb.get(cbo + wl * Q + wr) * TornadoMath.exp(cum.get(cbase + wl) - cum.get(cbase + wr)) * dt.get(cbase + wr);
-                }
-                ws[kt * 65 + wrow] = wv;
+                ws[kt * 65 + wrow] = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, wl, wr, len);
                 // x rows are contiguous along p: work item tid loads column tid of row r0 + i
                 int xr = r0 + i;
                 float xv = 0f;

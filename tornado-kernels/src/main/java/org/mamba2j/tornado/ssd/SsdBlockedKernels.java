@@ -209,14 +209,14 @@ public final class SsdBlockedKernels {
         // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n
         for (int nn = 0; nn < N; nn += 16) {
             int n = nn + kx;
-            float c0 = SsdKernels.element(C, cRow + lr * G, N, n, l0 + lr < len && n < N);
-            float c1 = SsdKernels.element(C, cRow + (lr + 16) * G, N, n, l0 + lr + 16 < len && n < N);
-            float c2 = SsdKernels.element(C, cRow + (lr + 32) * G, N, n, l0 + lr + 32 < len && n < N);
-            float c3 = SsdKernels.element(C, cRow + (lr + 48) * G, N, n, l0 + lr + 48 < len && n < N);
-            float s0 = SsdKernels.element(stateIn, sRow + lr, N, n, p0 + lr < P && n < N);
-            float s1 = SsdKernels.element(stateIn, sRow + lr + 16, N, n, p0 + lr + 16 < P && n < N);
-            float s2 = SsdKernels.element(stateIn, sRow + lr + 32, N, n, p0 + lr + 32 < P && n < N);
-            float s3 = SsdKernels.element(stateIn, sRow + lr + 48, N, n, p0 + lr + 48 < P && n < N);
+            float c0 = SsdKernels.read(C, (cRow + lr * G) * N + n, l0 + lr < len && n < N);
+            float c1 = SsdKernels.read(C, (cRow + (lr + 16) * G) * N + n, l0 + lr + 16 < len && n < N);
+            float c2 = SsdKernels.read(C, (cRow + (lr + 32) * G) * N + n, l0 + lr + 32 < len && n < N);
+            float c3 = SsdKernels.read(C, (cRow + (lr + 48) * G) * N + n, l0 + lr + 48 < len && n < N);
+            float s0 = SsdKernels.read(stateIn, (sRow + lr) * N + n, p0 + lr < P && n < N);
+            float s1 = SsdKernels.read(stateIn, (sRow + lr + 16) * N + n, p0 + lr + 16 < P && n < N);
+            float s2 = SsdKernels.read(stateIn, (sRow + lr + 32) * N + n, p0 + lr + 32 < P && n < N);
+            float s3 = SsdKernels.read(stateIn, (sRow + lr + 48) * N + n, p0 + lr + 48 < P && n < N);
             ws[kx * 65 + lr] = c0; ws[kx * 65 + lr + 16] = c1; ws[kx * 65 + lr + 32] = c2; ws[kx * 65 + lr + 48] = c3;
             vs[kx * 65 + lr] = s0; vs[kx * 65 + lr + 16] = s1; vs[kx * 65 + lr + 32] = s2; vs[kx * 65 + lr + 48] = s3;
             kc.localBarrier();
@@ -247,14 +247,14 @@ public final class SsdBlockedKernels {
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
             // weights: C·Bᵀ rows are contiguous along r, (l = l0 + lr + 16i, r = r0 + kx); exp of the difference, exact
             int r = r0 + kx;
-            float w0 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr, r, len);
-            float w1 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 16, r, len);
-            float w2 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 32, r, len);
-            float w3 = causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 48, r, len);
-            float x0 = SsdKernels.element(x, xRow + (r0 + xr) * H, P, p0 + xp, r0 + xr < len && p0 + xp < P);
-            float x1 = SsdKernels.element(x, xRow + (r0 + xr + 4) * H, P, p0 + xp, r0 + xr + 4 < len && p0 + xp < P);
-            float x2 = SsdKernels.element(x, xRow + (r0 + xr + 8) * H, P, p0 + xp, r0 + xr + 8 < len && p0 + xp < P);
-            float x3 = SsdKernels.element(x, xRow + (r0 + xr + 12) * H, P, p0 + xp, r0 + xr + 12 < len && p0 + xp < P);
+            float w0 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr, r, len);
+            float w1 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 16, r, len);
+            float w2 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 32, r, len);
+            float w3 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 48, r, len);
+            float x0 = SsdKernels.read(x, (xRow + (r0 + xr) * H) * P + p0 + xp, r0 + xr < len && p0 + xp < P);
+            float x1 = SsdKernels.read(x, (xRow + (r0 + xr + 4) * H) * P + p0 + xp, r0 + xr + 4 < len && p0 + xp < P);
+            float x2 = SsdKernels.read(x, (xRow + (r0 + xr + 8) * H) * P + p0 + xp, r0 + xr + 8 < len && p0 + xp < P);
+            float x3 = SsdKernels.read(x, (xRow + (r0 + xr + 12) * H) * P + p0 + xp, r0 + xr + 12 < len && p0 + xp < P);
             ws[kx * 65 + lr] = w0; ws[kx * 65 + lr + 16] = w1; ws[kx * 65 + lr + 32] = w2; ws[kx * 65 + lr + 48] = w3;
             vs[xr * 65 + xp] = x0; vs[(xr + 4) * 65 + xp] = x1; vs[(xr + 8) * 65 + xp] = x2; vs[(xr + 12) * 65 + xp] = x3;
             kc.localBarrier();
@@ -275,15 +275,6 @@ public final class SsdBlockedKernels {
         outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a10, a11, a12, a13);
         outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a20, a21, a22, a23);
         outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a30, a31, a32, a33);
-    }
-
-    /** The intra-chunk weight C·Bᵀ[l, r]·exp(cum_l − cum_r)·dt_r for r ≤ l &lt; len, else 0. */
-    private static float causalWeight(FloatArray cb, FloatArray cum, FloatArray dt, int cbo, int cbase, int Q, int l, int r, int len) {
-        float v = 0f;
-        if (r <= l && l < len) {
-            v = cb.get(cbo + l * Q + r) * TornadoMath.exp(cum.get(cbase + l) - cum.get(cbase + r)) * dt.get(cbase + r);
-        }
-        return v;
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */

@@ -54,13 +54,21 @@ public final class SsdKernels {
     }
 
     /**
-     * a[row·stride + col] where {@code ok}, else 0: a staged operand of the blocked kernels. The index is
-     * clamped into the array, as a guarded load may run anyway (the compiler may turn it into a select).
+     * a[i] where {@code ok}, else 0, the index clamped into the array: a guarded load may run anyway (the
+     * compiler may turn it into a select), so it must stay in bounds.
      */
-    public static float element(FloatArray a, int row, int stride, int col, boolean ok) {
+    public static float read(FloatArray a, int i, boolean ok) {
+        return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
+    }
+
+    /**
+     * The intra-chunk weight C·Bᵀ[l, r]·exp(cum_l − cum_r)·dt_r of a chunk (its C·Bᵀ at cb[cbo], Q × Q; its
+     * cumulative decay and dt at cbase) for r ≤ l &lt; len, else 0: the exponent is a difference, exact.
+     */
+    public static float causalWeight(FloatArray cb, FloatArray cum, FloatArray dt, int cbo, int cbase, int Q, int l, int r, int len) {
         float v = 0f;
-        if (ok) {
-            v = a.get(Math.min(row * stride + col, a.getSize() - 1));
+        if (r <= l && l < len) {
+            v = cb.get(cbo + l * Q + r) * TornadoMath.exp(cum.get(cbase + l) - cum.get(cbase + r)) * dt.get(cbase + r);
         }
         return v;
     }
@@ -301,12 +309,7 @@ public final class SsdKernels {
                 int c = bc % NC;
                 int g = h / (H / G);
                 int len = Math.min(Q, L - c * Q);
-                float v = 0f;
-                if (r <= l && l < len) {
-                    int cbase = bch * Q;
-                    v = cb.get(((bc * G + g) * Q + l) * Q + r) * TornadoMath.exp(cum.get(cbase + l) - cum.get(cbase + r)) * dt.get(cbase + r);
-                }
-                scores.set(i, v);
+                scores.set(i, causalWeight(cb, cum, dt, (bc * G + g) * Q * Q, bch * Q, Q, l, r, len));
             }
         }
     }

@@ -92,9 +92,9 @@ public final class SsdMmaKernels {
                 int l = k0 + i / 32;
                 int n = n0 + i % 32 * 2;
                 int at = ((b * L + t0 + l) * G + g) * N + n;
-                float w = MmaTiles.read(wState, bch * Q + l, l < len);
-                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), w * MmaTiles.read(B, at, l < len && n < N));
-                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), w * MmaTiles.read(B, at + 1, l < len && n + 1 < N));
+                float w = SsdKernels.read(wState, bch * Q + l, l < len);
+                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), w * SsdKernels.read(B, at, l < len && n < N));
+                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), w * SsdKernels.read(B, at + 1, l < len && n + 1 < N));
             }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
             for (int j = 0; j < PER_ITEM; j++) {
@@ -208,9 +208,9 @@ public final class SsdMmaKernels {
                 if (inter) {
                     int n = k0 + kk;
                     int at = ((b * L + t0 + l) * G + g) * N + n;
-                    float e = TornadoMath.exp(MmaTiles.read(cum, cbase + l, l < len));
-                    v0 = e * MmaTiles.read(C, at, l < len && n < N);
-                    v1 = e * MmaTiles.read(C, at + 1, l < len && n + 1 < N);
+                    float e = TornadoMath.exp(SsdKernels.read(cum, cbase + l, l < len));
+                    v0 = e * SsdKernels.read(C, at, l < len && n < N);
+                    v1 = e * SsdKernels.read(C, at + 1, l < len && n + 1 < N);
                 } else {
                     v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
                     v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
@@ -284,7 +284,7 @@ public final class SsdMmaKernels {
                 if (l < len && p < P) {
                     int o = ((b * L + t0 + l) * H + h) * P + p;
                     float v = edge ? scratch.get(sb + i) : y.get(o);
-                    if (hasZ != 0) v = v * SsdKernels.silu(MmaTiles.read(z, o, true));
+                    if (hasZ != 0) v = v * SsdKernels.silu(SsdKernels.read(z, o, true));
                     y.set(o, v);
                 }
             }
@@ -294,8 +294,8 @@ public final class SsdMmaKernels {
     /** The intra-chunk weight of (l, s): CB[l, s]·exp(cum_l − cum_s)·dt_s for s ≤ l < len (+ D on the diagonal), else 0. */
     private static float weight(FloatArray cb, FloatArray dt, FloatArray cum, int cbase, int cbo, int Q, int l, int s, int len, float d) {
         boolean live = s <= l && l < len;
-        float w = MmaTiles.read(cb, cbo + l * Q + s, live) * TornadoMath.exp(MmaTiles.read(cum, cbase + l, live) - MmaTiles.read(cum, cbase + s, live))
-                * MmaTiles.read(dt, cbase + s, live);
+        float w = SsdKernels.read(cb, cbo + l * Q + s, live) * TornadoMath.exp(SsdKernels.read(cum, cbase + l, live) - SsdKernels.read(cum, cbase + s, live))
+                * SsdKernels.read(dt, cbase + s, live);
         return s == l && live ? w + d : w;
     }
 }
