@@ -65,19 +65,24 @@ public final class SsdBlocked8Kernels {
         // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
         int nEnd = r0 > l0 + 63 ? 0 : N;
         // both operands are contiguous along n: 16 consecutive work items read 16 consecutive n of one row
+        // (rows tid / 16 + 4i); four rows of each operand loaded before their local stores (as the blocked kernels: a local
+        // store between two global loads keeps the second waiting; all sixteen would leave no registers beside 64 sums)
         int kt = tid % 16;
+        int cRow = (b * L + t0 + l0) * G + g;
+        int bRow = (b * L + t0 + r0) * G + g;
         for (int nn = 0; nn < nEnd; nn += 16) {
             int n = nn + kt;
-            for (int i = 0; i < 16; i++) {
-                int row = tid / 16 + 4 * i;
-                float cv = 0f;
-                float bv = 0f;
-                if (n < N) {
-                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
-                    if (r0 + row < len) bv = B.get(((b * L + t0 + r0 + row) * G + g) * N + n);
-                }
-                cs[kt * 65 + row] = cv;
-                bs[kt * 65 + row] = bv;
+            for (int row = tid / 16; row < 64; row += 16) {
+                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len && n < N);
+                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len && n < N);
+                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len && n < N);
+                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len && n < N);
+                float b0 = SsdKernels.read(B, (bRow + row * G) * N + n, r0 + row < len && n < N);
+                float b1 = SsdKernels.read(B, (bRow + (row + 4) * G) * N + n, r0 + row + 4 < len && n < N);
+                float b2 = SsdKernels.read(B, (bRow + (row + 8) * G) * N + n, r0 + row + 8 < len && n < N);
+                float b3 = SsdKernels.read(B, (bRow + (row + 12) * G) * N + n, r0 + row + 12 < len && n < N);
+                cs[kt * 65 + row] = c0; cs[kt * 65 + row + 4] = c1; cs[kt * 65 + row + 8] = c2; cs[kt * 65 + row + 12] = c3;
+                bs[kt * 65 + row] = b0; bs[kt * 65 + row + 4] = b1; bs[kt * 65 + row + 8] = b2; bs[kt * 65 + row + 12] = b3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
@@ -159,17 +164,24 @@ public final class SsdBlocked8Kernels {
         // both operands are contiguous along p / n: work item tid loads column tid of each of the slice's 16 rows
         boolean px = p0 + tid < P;
         boolean nx = n0 + tid < N;
+        // (four rows loaded before their local stores, as in chunkCBBlocked8)
+        int xRow = (b * L + t0) * H + h;
+        int bRow = (b * L + t0) * G + g;
         for (int r0 = 0; r0 < len; r0 += 16) {
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < 16; i += 4) {
                 int r = r0 + i;
-                float xv = 0f;
-                float bv = 0f;
-                if (r < len) {
-                    if (px) xv = wState.get(cbase + r) * x.get(((b * L + t0 + r) * H + h) * P + p0 + tid);
-                    if (nx) bv = B.get(((b * L + t0 + r) * G + g) * N + n0 + tid);
-                }
-                xs[i * 64 + tid] = xv;
-                bs[i * 64 + tid] = bv;
+                float w0 = SsdKernels.read(wState, cbase + r, r < len), w1 = SsdKernels.read(wState, cbase + r + 1, r + 1 < len);
+                float w2 = SsdKernels.read(wState, cbase + r + 2, r + 2 < len), w3 = SsdKernels.read(wState, cbase + r + 3, r + 3 < len);
+                float x0 = SsdKernels.read(x, (xRow + r * H) * P + p0 + tid, r < len && px);
+                float x1 = SsdKernels.read(x, (xRow + (r + 1) * H) * P + p0 + tid, r + 1 < len && px);
+                float x2 = SsdKernels.read(x, (xRow + (r + 2) * H) * P + p0 + tid, r + 2 < len && px);
+                float x3 = SsdKernels.read(x, (xRow + (r + 3) * H) * P + p0 + tid, r + 3 < len && px);
+                float b0 = SsdKernels.read(B, (bRow + r * G) * N + n0 + tid, r < len && nx);
+                float b1 = SsdKernels.read(B, (bRow + (r + 1) * G) * N + n0 + tid, r + 1 < len && nx);
+                float b2 = SsdKernels.read(B, (bRow + (r + 2) * G) * N + n0 + tid, r + 2 < len && nx);
+                float b3 = SsdKernels.read(B, (bRow + (r + 3) * G) * N + n0 + tid, r + 3 < len && nx);
+                xs[i * 64 + tid] = w0 * x0; xs[(i + 1) * 64 + tid] = w1 * x1; xs[(i + 2) * 64 + tid] = w2 * x2; xs[(i + 3) * 64 + tid] = w3 * x3;
+                bs[i * 64 + tid] = b0; bs[(i + 1) * 64 + tid] = b1; bs[(i + 2) * 64 + tid] = b2; bs[(i + 3) * 64 + tid] = b3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {

@@ -58,22 +58,24 @@ public final class SsdBlockedKernels {
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
         // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
         int nEnd = r0 > l0 + 63 ? 0 : N;
+        // both operands are contiguous along n: this work item stages rows lr + 16i (i < 4) of each slice at column kx,
+        // every load of a slice before its local stores (as chunkOutputBlocked)
+        int lr = tid / 16;
+        int kx = tid % 16;
+        int cRow = (b * L + t0 + l0) * G + g;
+        int bRow = (b * L + t0 + r0) * G + g;
         for (int nn = 0; nn < nEnd; nn += 16) {
-            // both operands are contiguous along n: e = tid + 256·i is (row = e / 16, n = e % 16)
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int row = e / 16;
-                int k = e % 16;
-                int n = nn + k;
-                float cv = 0f;
-                float bv = 0f;
-                if (n < N) {
-                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
-                    if (r0 + row < len) bv = B.get(((b * L + t0 + r0 + row) * G + g) * N + n);
-                }
-                cs[k * 65 + row] = cv;
-                bs[k * 65 + row] = bv;
-            }
+            int n = nn + kx;
+            float c0 = SsdKernels.read(C, (cRow + lr * G) * N + n, l0 + lr < len && n < N);
+            float c1 = SsdKernels.read(C, (cRow + (lr + 16) * G) * N + n, l0 + lr + 16 < len && n < N);
+            float c2 = SsdKernels.read(C, (cRow + (lr + 32) * G) * N + n, l0 + lr + 32 < len && n < N);
+            float c3 = SsdKernels.read(C, (cRow + (lr + 48) * G) * N + n, l0 + lr + 48 < len && n < N);
+            float b0 = SsdKernels.read(B, (bRow + lr * G) * N + n, r0 + lr < len && n < N);
+            float b1 = SsdKernels.read(B, (bRow + (lr + 16) * G) * N + n, r0 + lr + 16 < len && n < N);
+            float b2 = SsdKernels.read(B, (bRow + (lr + 32) * G) * N + n, r0 + lr + 32 < len && n < N);
+            float b3 = SsdKernels.read(B, (bRow + (lr + 48) * G) * N + n, r0 + lr + 48 < len && n < N);
+            cs[kx * 65 + lr] = c0; cs[kx * 65 + lr + 16] = c1; cs[kx * 65 + lr + 32] = c2; cs[kx * 65 + lr + 48] = c3;
+            bs[kx * 65 + lr] = b0; bs[kx * 65 + lr + 16] = b1; bs[kx * 65 + lr + 32] = b2; bs[kx * 65 + lr + 48] = b3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 float u0 = cs[k * 65 + ty], u1 = cs[k * 65 + ty + 16], u2 = cs[k * 65 + ty + 32], u3 = cs[k * 65 + ty + 48];
@@ -128,21 +130,28 @@ public final class SsdBlockedKernels {
         float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        // both operands are contiguous along p / n: this work item stages rows sr + 4i (i < 4) of each slice at column sc,
+        // every load of a slice before its local stores (as chunkOutputBlocked)
+        int sr = tid / 64;
+        int sc = tid % 64;
+        int xRow = (b * L + t0) * H + h;
+        int bRow = (b * L + t0) * G + g;
+        boolean px = p0 + sc < P;
+        boolean nx = n0 + sc < N;
         for (int r0 = 0; r0 < len; r0 += 16) {
-            // both operands are contiguous along p / n: element e = tid + 256·i is (r = e / 64, col = e % 64)
-            for (int i = 0; i < 4; i++) {
-                int e = tid + 256 * i;
-                int r = r0 + e / 64;
-                int col = e % 64;
-                float xv = 0f;
-                float bv = 0f;
-                if (r < len) {
-                    if (p0 + col < P) xv = wState.get(cbase + r) * x.get(((b * L + t0 + r) * H + h) * P + p0 + col);
-                    if (n0 + col < N) bv = B.get(((b * L + t0 + r) * G + g) * N + n0 + col);
-                }
-                xs[e] = xv;
-                bs[e] = bv;
-            }
+            int r = r0 + sr;
+            float w0 = SsdKernels.read(wState, cbase + r, r < len), w1 = SsdKernels.read(wState, cbase + r + 4, r + 4 < len);
+            float w2 = SsdKernels.read(wState, cbase + r + 8, r + 8 < len), w3 = SsdKernels.read(wState, cbase + r + 12, r + 12 < len);
+            float x0 = SsdKernels.read(x, (xRow + r * H) * P + p0 + sc, r < len && px);
+            float x1 = SsdKernels.read(x, (xRow + (r + 4) * H) * P + p0 + sc, r + 4 < len && px);
+            float x2 = SsdKernels.read(x, (xRow + (r + 8) * H) * P + p0 + sc, r + 8 < len && px);
+            float x3 = SsdKernels.read(x, (xRow + (r + 12) * H) * P + p0 + sc, r + 12 < len && px);
+            float b0 = SsdKernels.read(B, (bRow + r * G) * N + n0 + sc, r < len && nx);
+            float b1 = SsdKernels.read(B, (bRow + (r + 4) * G) * N + n0 + sc, r + 4 < len && nx);
+            float b2 = SsdKernels.read(B, (bRow + (r + 8) * G) * N + n0 + sc, r + 8 < len && nx);
+            float b3 = SsdKernels.read(B, (bRow + (r + 12) * G) * N + n0 + sc, r + 12 < len && nx);
+            xs[tid] = w0 * x0; xs[tid + 256] = w1 * x1; xs[tid + 512] = w2 * x2; xs[tid + 768] = w3 * x3;
+            bs[tid] = b0; bs[tid + 256] = b1; bs[tid + 512] = b2; bs[tid + 768] = b3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 float u0 = xs[k * 64 + ty], u1 = xs[k * 64 + ty + 16], u2 = xs[k * 64 + ty + 32], u3 = xs[k * 64 + ty + 48];
