@@ -16,8 +16,8 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  * give the int holding an element pair, {@link #aByte} and {@link #bByte} a tile's offset.
  *
  * <p>fp16 of a float read from memory is {@code new HalfFloat(array.get(i))} (TornadoVM converts a
- * read); 16-bit weights are already patterns, F16 ones used as they are and BF16 ones converted by
- * integer arithmetic ({@link #halfOfBf16}).
+ * read); of a float a kernel computed, {@link #halfOf} (float arithmetic); 16-bit weights are already
+ * patterns, F16 ones used as they are and BF16 ones converted by integer arithmetic ({@link #halfOfBf16}).
  */
 public final class MmaTiles {
 
@@ -58,21 +58,39 @@ public final class MmaTiles {
     }
 
     /**
-     * Where work item tid of a group of {@code local} keeps computed value v of a staging round in
-     * a scratch array (from {@code base}): consecutive work items on consecutive floats.
-     *
-     * <p>fp16 of a computed float: TornadoVM converts only a float read from a FloatArray
-     * ({@code new HalfFloat(a.get(i))}), so a kernel writes its computed operand values (products,
-     * decays) to its own slots first and then reads them back as halves ({@link #stagedPair}); the
-     * work item reads only what it wrote itself, so no barrier is needed.
+     * fp16 pattern of a computed float (round to nearest even) by float arithmetic, as TornadoVM
+     * converts only a float read from an array and reinterprets no float bits: |v| is brought into
+     * [1, 2) by exact power-of-two scalings (four each way cover fp16's exponents), then its
+     * mantissa, exact as (a − 1)·1024, is rounded; a mantissa that rounds up to 1024 carries into
+     * the exponent, as in the bit pattern. Below 2^-14 the value is rounded in units of 2^-24 (fp16's
+     * subnormals); 65520 and above, and NaN, become infinity; −0 becomes +0 (the same to an MMA).
      */
-    public static int slot(int base, int v, int tid, int local) {
-        return base + v * local + tid;
+    public static int halfOf(float v) {
+        int sign = v < 0f ? 0x8000 : 0;
+        float a = Math.abs(v);
+        if (!(a < 65520f)) {
+            return sign | 0x7C00;
+        }
+        if (a < 6.1035156e-5f) {
+            return sign | nearestEven(a * 16777216f);
+        }
+        int e = 0;
+        if (a >= 256f) { a *= 0.00390625f; e += 8; }
+        if (a >= 16f) { a *= 0.0625f; e += 4; }
+        if (a >= 4f) { a *= 0.25f; e += 2; }
+        if (a >= 2f) { a *= 0.5f; e += 1; }
+        if (a < 0.0078125f) { a *= 256f; e -= 8; }
+        if (a < 0.125f) { a *= 16f; e -= 4; }
+        if (a < 0.5f) { a *= 4f; e -= 2; }
+        if (a < 1f) { a *= 2f; e -= 1; }
+        return sign | (((e + 15) << 10) + nearestEven((a - 1f) * 1024f));
     }
 
-    /** The fp16 pair a work item staged as values 2j and 2j + 1 ({@link #slot}). */
-    public static int stagedPair(FloatArray scratch, int base, int j, int tid, int local) {
-        return pack(half(scratch, slot(base, 2 * j, tid, local)), half(scratch, slot(base, 2 * j + 1, tid, local)));
+    /** s ≥ 0 rounded to the nearest integer, ties to even. */
+    private static int nearestEven(float s) {
+        int r = (int) s;
+        float f = s - r;
+        return f > 0.5f || (f == 0.5f && (r & 1) == 1) ? r + 1 : r;
     }
 
     /** Two fp16 patterns in one int, {@code lo} first. */

@@ -17,12 +17,12 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * tiles), zero past the ends.
  *
  * <p>Operands that are plain reads become fp16 as they are read. Operands that are products
- * (decay-weighted) are computed in fp32, written to the work item's slots of {@code scratch} and read
- * back as fp16 ({@link MmaTiles#slot}); every factor of such a product is bounded (the decays
- * exp(cum_l − cum_s) and exp(cum_l) are at most 1), so they stay in fp16's range.
+ * (decay-weighted) are computed in fp32 and made fp16 by float arithmetic ({@link MmaTiles#halfOf});
+ * every factor of such a product is bounded (the decays exp(cum_l − cum_s) and exp(cum_l) are at
+ * most 1), so they stay in fp16's range.
  *
- * <p>Each work group owns {@link #SCRATCH} floats of {@code scratch} (its staging slots, then, where
- * its tile crosses the matrix's edge, its 64 × 64 outputs): a tile inside the matrix is stored from the
+ * <p>Each work group owns {@link #SCRATCH} floats of {@code scratch} (where its tile crosses the
+ * matrix's edge, its 64 × 64 outputs): a tile inside the matrix is stored from the
  * accumulators straight to the output; an edge tile goes to the scratch and is copied out, guarded,
  * after a barrier. Grid (LOCAL·⌈cols/64⌉, ⌈rows/64⌉, batch·NC·H), local (LOCAL, 1, 1).
  */
@@ -32,7 +32,7 @@ public final class SsdMmaKernels {
     public static final int TILE = 64;
     /** Work items of a work group: four warps; the config's "local" of an mma kernel. */
     public static final int LOCAL = 4 * MmaTiles.WARP;
-    /** Floats of scratch per work group: a 64 × 64 output tile (the staging slots, 2 × 8 per work item, fit in its first half). */
+    /** Floats of scratch per work group: a 64 × 64 output tile. */
     public static final int SCRATCH = TILE * TILE;
 
     private static final int K_STEP = 32;
@@ -86,22 +86,18 @@ public final class SsdMmaKernels {
         float[] c12 = kc.mmaFragment(0f);
         float[] c13 = kc.mmaFragment(0f);
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
-            // the weighted B in fp32 to this work item's slots: pair i is k-row i / 32, columns 2·(i % 32) and +1
-            for (int j = 0; j < PER_ITEM; j++) {
-                int i = tid + j * LOCAL;
-                int l = k0 + i / 32;
-                int n = n0 + i % 32 * 2;
-                int at = ((b * L + t0 + l) * G + g) * N + n;
-                float w = SsdKernels.read(wState, bch * Q + l, l < len);
-                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), w * SsdKernels.read(B, at, l < len && n < N));
-                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), w * SsdKernels.read(B, at + 1, l < len && n + 1 < N));
-            }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
             for (int j = 0; j < PER_ITEM; j++) {
                 int i = tid + j * LOCAL;
                 // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
                 as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, ((b * L + t0) * H + h) * P, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
-                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.stagedPair(scratch, sb, j, tid, LOCAL);
+                // the weighted B, in fp32 then fp16: pair i is k-row i / 32, columns 2·(i % 32) and +1
+                int l = k0 + i / 32;
+                int n = n0 + i % 32 * 2;
+                int at = ((b * L + t0 + l) * G + g) * N + n;
+                float w = SsdKernels.read(wState, bch * Q + l, l < len);
+                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.pack(MmaTiles.halfOf(w * SsdKernels.read(B, at, l < len && n < N)),
+                        MmaTiles.halfOf(w * SsdKernels.read(B, at + 1, l < len && n + 1 < N)));
             }
             kc.localBarrier();
             for (int kt = 0; kt < K_STEP / 16; kt++) {
@@ -198,9 +194,9 @@ public final class SsdMmaKernels {
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;
             int s0 = k0 - nSpan;
-            // A in fp32 to this work item's slots: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
             for (int j = 0; j < PER_ITEM; j++) {
                 int i = tid + j * LOCAL;
+                // A in fp32 then fp16: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
                 int l = l0 + i / 16;
                 int kk = i % 16 * 2;
                 float v0;
@@ -215,12 +211,7 @@ public final class SsdMmaKernels {
                     v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
                     v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
                 }
-                scratch.set(MmaTiles.slot(sb, 2 * j, tid, LOCAL), v0);
-                scratch.set(MmaTiles.slot(sb, 2 * j + 1, tid, LOCAL), v1);
-            }
-            for (int j = 0; j < PER_ITEM; j++) {
-                int i = tid + j * LOCAL;
-                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.stagedPair(scratch, sb, j, tid, LOCAL);
+                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(v1));
                 if (inter) {
                     // stateIn rows (p) are contiguous along n: k-row i % 32, columns 2·(i / 32) and +1
                     bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = MmaTiles.pairAcross(stateIn, bch * P * N, N, p0 + i / 32 * 2, k0 + i % 32, P, N);

@@ -1,0 +1,57 @@
+package org.mamba2j.tornado.mma;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * {@link MmaTiles#halfOf}, the float-arithmetic fp16 conversion, against the JDK's
+ * {@code Float.floatToFloat16} (round to nearest even): every fp16 value, the floats next to it and
+ * the midpoints to its neighbours with the floats next to them (the rounding's ties and edges), and
+ * random floats over fp32's whole range. Zeros compare without their sign (−0 becomes +0, documented).
+ */
+class MmaTilesTest {
+
+    @Test
+    void halfOfEveryFp16ValueItsNeighboursAndTheMidpoints() {
+        int checked = 0;
+        for (int bits = 0; bits < 0x7C00; bits++) {
+            for (int sign : new int[] {0, 0x8000}) {
+                float h = Float.float16ToFloat((short) (sign | bits));
+                float next = Float.float16ToFloat((short) (sign | (bits + 1)));
+                float mid = (float) (((double) h + next) / 2);
+                for (float v : new float[] {h, Math.nextUp(h), Math.nextDown(h), mid, Math.nextUp(mid), Math.nextDown(mid)}) {
+                    expect(v);
+                    checked++;
+                }
+            }
+        }
+        assertEquals(6 * 2 * 0x7C00, checked);
+    }
+
+    @Test
+    void halfOfRandomFloatsAndTheEnds() {
+        SplittableRandom r = new SplittableRandom(16);
+        for (int i = 0; i < 2_000_000; i++) {
+            expect(Float.intBitsToFloat(r.nextInt()));
+        }
+        for (float v : new float[] {0f, -0f, 65504f, 65519.99f, 65520f, -65520f, 1e9f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
+                Float.MIN_VALUE, 2.9802322e-8f, 2.9802326e-8f, 5.9604645e-8f, 6.1035156e-5f, 6.1035152e-5f}) {
+            expect(v);
+        }
+        assertEquals(0x7C00, MmaTiles.halfOf(Float.NaN), "NaN becomes infinity");
+    }
+
+    private static void expect(float v) {
+        if (Float.isNaN(v)) {
+            return;
+        }
+        assertEquals(unsignedZero(Float.floatToFloat16(v) & 0xFFFF), unsignedZero(MmaTiles.halfOf(v)), () -> "halfOf(" + v + ") (" + Float.floatToRawIntBits(v) + ")");
+    }
+
+    private static int unsignedZero(int half) {
+        return half == 0x8000 ? 0 : half;
+    }
+}
