@@ -56,7 +56,8 @@ import java.util.List;
  * greedy tokens as HF's;</li>
  * <li>batch: prompts of different lengths and stops decoded together ({@link BatchCheck}) against
  * the same device decoding each alone, in the config's GEMM and in the blocked one (the norms folded
- * in), with float32 and with bf16 weights;</li>
+ * in), with float32 and with bf16 weights, and at precision fast (PTX and CUDA: the step's split-k
+ * projections on tensor cores) within {@link #FAST_TOL}, tokens identical;</li>
  * <li>16-bit weights: every pattern of F16 and BF16 through the decode the backend gets ({@link Decode#of})
  * and the table, bit for bit against the host's decode; then tiny-a rounded to F16 and BF16 against
  * the JVM decoder on the same patterns.</li>
@@ -135,12 +136,16 @@ public final class DeviceModelCheck {
                     }
                     if (layout.equals("hf")) { // batching is the same question for both layouts
                         DeviceConfig shipped = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
-                        ok &= report(device, layout, "batch vs alone", () -> batch(dir, spec, shipped));
-                        ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant("blocked")));
+                        ok &= report(device, layout, "batch vs alone", () -> batch(dir, spec, shipped, BATCH_TOL));
+                        ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant("blocked"), BATCH_TOL));
+                        DeviceConfig fast = shipped.at(Precision.FAST, spec.backend());
+                        if (fast.precision() == Precision.FAST) { // the step's projections on tensor cores, against the float32 step alone
+                            ok &= report(device, layout, "  the same, fast", () -> batch(dir, spec, fast, FAST_TOL));
+                        }
                         ok &= report(device, layout, "  the same, bf16 weights", () -> {
                             Path rounded = RoundedCopy.of(dir, SafeTensors.DType.BF16);
                             try {
-                                return batch(rounded, spec, shipped.withVariant("blocked"));
+                                return batch(rounded, spec, shipped.withVariant("blocked"), BATCH_TOL);
                             } finally {
                                 deleteCopy(rounded);
                             }
@@ -330,12 +335,12 @@ public final class DeviceModelCheck {
      * (2 never filled), against the same device decoding each alone: tokens identical, logits
      * within {@link #BATCH_TOL} of the largest logit.
      */
-    private static Outcome batch(Path dir, DeviceSpec spec, DeviceConfig config) throws Exception {
+    private static Outcome batch(Path dir, DeviceSpec spec, DeviceConfig config, double tol) throws Exception {
         try (Mamba2Model m = Mamba2Model.load(dir); Decoder alone = TornadoDecoder.open(m, spec, config);
              BatchDecoder together = TornadoBatchDecoder.open(m, spec, config, 6)) {
             BatchCheck.Outcome o = BatchCheck.run(together, alone, BatchCheck.PROMPTS, BatchCheck.configs(alone));
             return new Outcome(Double.NaN, o.maxLogitError(), o.mismatched().isEmpty() ? "same" : "differ " + o.mismatched(), "-",
-                    o.passes(BATCH_TOL));
+                    o.passes(tol));
         }
     }
 

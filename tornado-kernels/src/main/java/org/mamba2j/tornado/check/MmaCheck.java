@@ -140,10 +140,11 @@ public final class MmaCheck {
 
     private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, Operands o, FloatArray out, boolean profile) {
         IntArray control = IntArray.fromElements(sh.rows);
+        FloatArray noScale = new FloatArray(1);
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph("mma")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.w32, o.w16)
-                .task("gemm", MmaGemm::gemm, kc, control, o.a, o.w32, o.w16, format, 0, out, sh.n, sh.k)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, noScale, o.w32, o.w16)
+                .task("gemm", MmaGemm::gemm, kc, control, o.a, noScale, -1, o.w32, o.w16, format, 0, out, sh.n, sh.k, sh.k)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
         grid.setLocalWork(MmaGemm.LOCAL, 1, 1);

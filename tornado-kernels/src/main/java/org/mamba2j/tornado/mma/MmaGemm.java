@@ -50,15 +50,22 @@ public final class MmaGemm {
     }
 
     /**
-     * out (rows × n) = a (rows × k) · W(n × k)ᵀ, W from w32 or w16 at wOff as {@code format} says
-     * (the other array is a placeholder); rows = control[0].
-     * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉), local (LOCAL, 1).
+     * out (rows × n) = a (rows × k) · diag(c) · W(n × k)ᵀ, W from w32 or w16 at wOff as {@code format}
+     * says (the other array is a placeholder); rows = control[0]; c = small[colScale ..] (a norm's
+     * weight, multiplied in as a is staged), or 1 when colScale &lt; 0.
+     * Split k (the batched decode's skinny products, rows ≤ 64): work-group z of the grid sums k
+     * from z·kLen to (z + 1)·kLen and stores its partial product at rows z·span + m of out, span =
+     * rows rounded up to whole 64-row blocks (the consumers sum the splits, as
+     * {@link org.mamba2j.tornado.model.BatchKernels#splitGemm}'s); kLen = k: one product, out itself.
+     * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (LOCAL, 1, 1).
      */
-    public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray w32, LongArray w16, int format, int wOff,
-                            FloatArray out, int n, int k) {
+    public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray small, int colScale, FloatArray w32, LongArray w16,
+                            int format, int wOff, FloatArray out, int n, int k, int kLen) {
         int rows = control.get(0);
         int m0 = kc.groupIdy * TILE_M;
         int n0 = kc.groupIdx * TILE_N;
+        int kBegin = kc.groupIdz * kLen;
+        int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
         int wm = MmaTiles.warpM(tid);
         int wn = MmaTiles.warpN(tid);
@@ -78,26 +85,26 @@ public final class MmaGemm {
         int kq = tid % 8 * 4;
         int ar = m0 + tid / 8;
         int br = n0 + tid / 8 * 2;
-        for (int k0 = 0; k0 < k; k0 += K_STEP) {
+        for (int k0 = kBegin; k0 < kEnd; k0 += K_STEP) {
             int col = k0 + kq;
             // every load of the step before the first store: a local store between two global loads keeps the second
             // waiting for the first (the compiler cannot tell the two memories apart), which made the staging latency-bound
-            int a0 = MmaTiles.pairAlong(a, 0, k, ar, col, rows, k);
-            int a1 = MmaTiles.pairAlong(a, 0, k, ar, col + 2, rows, k);
-            int a2 = MmaTiles.pairAlong(a, 0, k, ar + 16, col, rows, k);
-            int a3 = MmaTiles.pairAlong(a, 0, k, ar + 16, col + 2, rows, k);
-            int a4 = MmaTiles.pairAlong(a, 0, k, ar + 32, col, rows, k);
-            int a5 = MmaTiles.pairAlong(a, 0, k, ar + 32, col + 2, rows, k);
-            int a6 = MmaTiles.pairAlong(a, 0, k, ar + 48, col, rows, k);
-            int a7 = MmaTiles.pairAlong(a, 0, k, ar + 48, col + 2, rows, k);
-            int b0 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col, n, k) : MmaTiles.pair(w16, wOff, k, br, col, n, k);
-            int b1 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br, col + 2, n, k);
-            int b2 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 1, col, n, k);
-            int b3 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 1, col + 2, n, k);
-            int b4 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 32, col, n, k);
-            int b5 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 32, col + 2, n, k);
-            int b6 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, k) : MmaTiles.pair(w16, wOff, k, br + 33, col, n, k);
-            int b7 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, k) : MmaTiles.pair(w16, wOff, k, br + 33, col + 2, n, k);
+            int a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, colScale);
+            int a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, colScale);
+            int a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, colScale);
+            int a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, colScale);
+            int a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, colScale);
+            int a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, colScale);
+            int a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, colScale);
+            int a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, colScale);
+            int b0 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br, col, n, kEnd);
+            int b1 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br, col + 2, n, kEnd);
+            int b2 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 1, col, n, kEnd);
+            int b3 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 1, col + 2, n, kEnd);
+            int b4 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 32, col, n, kEnd);
+            int b5 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 32, col + 2, n, kEnd);
+            int b6 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 33, col, n, kEnd);
+            int b7 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 33, col + 2, n, kEnd);
             if (format == BF16) {
                 b0 = MmaTiles.halvesOfBf16(b0);
                 b1 = MmaTiles.halvesOfBf16(b1);
@@ -147,7 +154,7 @@ public final class MmaGemm {
             kc.localBarrier();
         }
         if (m0 < rows) {
-            int r = m0 + 32 * wm;
+            int r = kc.groupIdz * ((rows + TILE_M - 1) / TILE_M * TILE_M) + m0 + 32 * wm;
             int c = n0 + 32 * wn;
             if (c < n) {
                 kc.mmaStore(c00, out, r, c, n);

@@ -120,6 +120,25 @@ public final class MmaTiles {
         return pair(a, at, r < rows && col < cols, at + 1, r < rows && col + 1 < cols);
     }
 
+    /**
+     * {@link #pairAlong} of a matrix at a[0], its column c times scale[scaleOff + c] where scaleOff ≥ 0
+     * (a norm's weight: the products are computed floats, made fp16 by {@link #halfOf}); scaleOff &lt; 0:
+     * the plain pair.
+     */
+    public static int pairAlong(FloatArray a, int stride, int r, int col, int rows, int cols, FloatArray scale, int scaleOff) {
+        int p;
+        if (scaleOff < 0) {
+            p = pairAlong(a, 0, stride, r, col, rows, cols);
+        } else {
+            // indices clamped into the arrays: the compiler may load before the condition (see half)
+            int at = r * stride + col, last = a.getSize() - 1, s = scaleOff + col, sLast = scale.getSize() - 1;
+            int lo = r < rows && col < cols ? halfOf(a.get(Math.min(at, last)) * scale.get(Math.min(s, sLast))) : 0;
+            int hi = r < rows && col + 1 < cols ? halfOf(a.get(Math.min(at + 1, last)) * scale.get(Math.min(s + 1, sLast))) : 0;
+            p = pack(lo, hi);
+        }
+        return p;
+    }
+
     /** The fp16 pair (r, col), (r + 1, col) of such a matrix: for a block staged transposed (its pairs across two rows). */
     public static int pairAcross(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
         int at = base + r * stride + col;

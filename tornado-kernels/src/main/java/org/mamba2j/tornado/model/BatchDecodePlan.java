@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -54,8 +55,11 @@ public final class BatchDecodePlan {
     static final int EDGE_TASKS = 4;
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
-    /** Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the embedding's stand-in, the weights (up to 11). */
-    static final int GRAPH_OBJECTS = 24;
+    /**
+     * Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the embedding's
+     * stand-in, on tensor cores the other weight format's two stand-ins, the weights (up to 11).
+     */
+    static final int GRAPH_OBJECTS = 26;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -69,6 +73,17 @@ public final class BatchDecodePlan {
      * prefill's GEMMs and norm tasks of their own.
      */
     private final boolean fused;
+    /**
+     * Fused, at precision fast where the config's gemm is "mma" (PTX, CUDA): the split-k GEMMs on
+     * tensor cores ({@link MmaGemm}, fp16 operands, fp32 sums), which store whole 64-row tiles, so
+     * every split's partial products (and the logits) take {@link #rowSpan} rows.
+     */
+    private final boolean tensorCores;
+    /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
+    private final int rowSpan;
+    /** The tensor-core GEMM's stand-ins for the weight format a matrix is not in. */
+    private final FloatArray noW32 = new FloatArray(1);
+    private final LongArray noW16 = new LongArray(1);
     /** The k of one split of in_proj and out_proj, and their splits (1 and the whole k unless fused). */
     private final int inLen, inSplits, outLen, outSplits;
     private final DeviceConfig.Batch batchCfg;
@@ -112,6 +127,8 @@ public final class BatchDecodePlan {
         }
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.batchCfg = cfg.batch();
+        this.tensorCores = fused && PrefillPlan.tensorCoreGemm(cfg, dims);
+        this.rowSpan = tensorCores ? Grids.roundUp(capacity, MmaGemm.TILE_M) : capacity;
         int rowTiles = (capacity + 63) / 64;
         this.inLen = fused ? batchCfg.splitLength(dims.dModel(), 1, (dims.dInProj() + 63) / 64 * rowTiles) : dims.dModel();
         this.inSplits = (dims.dModel() + inLen - 1) / inLen;
@@ -120,16 +137,16 @@ public final class BatchDecodePlan {
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
         this.staged = new FloatArray(stateSize);
-        this.logits = new FloatArray(capacity * dims.vocab());
+        this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
-                new FloatArray(Math.multiplyExact(inSplits, capacity * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
+                new FloatArray(Math.multiplyExact(inSplits, rowSpan * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
                 new FloatArray(capacity * dims.dInner()),
-                new FloatArray(fused ? Math.multiplyExact(outSplits, capacity * dims.dModel()) : capacity * dims.dInner()));
+                new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states}, r.all()));
+        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states, noW32, noW16}, r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -142,11 +159,11 @@ public final class BatchDecodePlan {
         this.loadGraph = plan.add(load);
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
-        Object[] own = concat(new Object[]{control, input}, r.all());
+        Object[] own = concat(tensorCores ? new Object[]{control, input, noW32, noW16} : new Object[]{control, input}, r.all());
         TaskGraph g = new TaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(new Object[]{control}, r.all()));
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(tensorCores ? new Object[]{control, noW32, noW16} : new Object[]{control}, r.all()));
         if (fused) {
             // the embedding table of the other format: a one-element stand-in of the graph's own
             Object e = w.embedding();
@@ -194,13 +211,13 @@ public final class BatchDecodePlan {
         int sm = w.smallAt(l), big = w.bigAt(l);
         if (fused) {
             splitGemm(g, p + "inProj", r.normed, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
-                    capacity * d.dInProj(), grids, ctx);
+                    rowSpan * d.dInProj(), grids, ctx);
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
             grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
             RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, w.decode(), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
         }
-        int inStride = capacity * d.dInProj();
+        int inStride = rowSpan * d.dInProj();
         int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
@@ -209,7 +226,7 @@ public final class BatchDecodePlan {
                 d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
         grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
-            int outStride = capacity * d.dModel();
+            int outStride = rowSpan * d.dModel();
             splitGemm(g, p + "outProj", r.y, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated, d.dModel(), d.dInner(), outLen, outStride,
                     grids, ctx);
             int next = l + 1 < d.nLayer() ? w.smallAt(l + 1) + o.norm() : w.normF();
@@ -226,19 +243,27 @@ public final class BatchDecodePlan {
     }
 
     /**
-     * A {@link BatchKernels#splitGemm} task (the twin for the weights' format): out[s] = the split-k
-     * partial products of a·diag(small[colScale ..])·Wᵀ (colScale &lt; 0: a·Wᵀ), kLen of k per split,
-     * partStride apart; grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles.
+     * A {@link BatchKernels#splitGemm} task (the twin for the weights' format), or on tensor cores an
+     * {@link MmaGemm#gemm}: out[s] = the split-k partial products of a·diag(small[colScale ..])·Wᵀ
+     * (colScale &lt; 0: a·Wᵀ), kLen of k per split, partStride apart (rowSpan rows each on tensor
+     * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles.
      */
     private void splitGemm(TaskGraph g, String task, FloatArray a, int colScale, Object weights, int wOff, FloatArray out, int n, int k,
                            int kLen, int partStride, Grids grids, KernelContext ctx) {
         FloatArray small = plan.weights().small();
+        int splits = (k + kLen - 1) / kLen;
+        if (tensorCores && n % 8 == 0) { // whole 8-wide tiles: every projection (tensorCoreGemm), the lm_head where the vocabulary allows
+            DeviceWeights w = plan.weights();
+            g.task(task, MmaGemm::gemm, ctx, control, a, small, colScale, weights instanceof FloatArray f ? f : noW32, weights instanceof LongArray h ? h : noW16,
+                    MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
+            grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
+            return;
+        }
         if (weights instanceof LongArray h) {
             g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, plan.weights().decode().arg());
         } else {
             g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }
-        int splits = (k + kLen - 1) / kLen;
         grids.tiles(g, task, n, capacity, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, rows -> splits);
     }
 

@@ -61,12 +61,13 @@ public final class PrefillPlan {
      * Graph budget of a block, worst case over the SSD variants: 12 tasks (norm, which first adds the
      * block before's tensor-core out_proj, inProj, conv, convWindow, cumsum, chunkCB, chunkStates,
      * statePassing (which reads and writes the block's slot of the packed states), chunkScores with
-     * the loop output, chunkOutput, gatedNorm, outProj) of at most 109 arguments (a tiled chunkStates
-     * takes a tile argument more, a 16-bit gemm the decode table and the decode), 19 of them written,
+     * the loop output, chunkOutput, gatedNorm, outProj) of at most 113 arguments (a tiled chunkStates
+     * takes a tile argument more, a tensor-core gemm 13: the norm weight's array and offset and the
+     * split's k beside the blocked one's), 19 of them written,
      * 3 objects (A, dt bias, D; the other weights are the model's arrays, counted per graph).
      */
     static final int TASKS_PER_BLOCK = 12;
-    static final int ARGS_PER_BLOCK = 109;
+    static final int ARGS_PER_BLOCK = 113;
     static final int WRITES_PER_BLOCK = 19;
     static final int OBJECTS_PER_BLOCK = 3;
     /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 7 + 12 arguments. */
@@ -261,8 +262,8 @@ public final class PrefillPlan {
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            g.task(task, MmaGemm::gemm, ctx, control, a, weights instanceof FloatArray f ? f : b.noW32, weights instanceof LongArray h ? h : b.noW16,
-                    MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k);
+            g.task(task, MmaGemm::gemm, ctx, control, a, w.small(), -1, weights instanceof FloatArray f ? f : b.noW32,
+                    weights instanceof LongArray h ? h : b.noW16, MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
         } else {
             RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), w.decode(), wOff, out, n, k, accumulate);

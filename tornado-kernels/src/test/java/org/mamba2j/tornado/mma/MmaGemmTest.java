@@ -23,6 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MmaGemmTest {
 
+    /** The column scale's stand-in where there is none (colScale −1). */
+    static final FloatArray NO_SCALE = new FloatArray(1);
+
     @Test
     void bf16ToHalfMatchesTheJvmConversion() {
         for (int bits = 0; bits < 0x10000; bits++) {
@@ -66,7 +69,7 @@ class MmaGemmTest {
         IntArray control = IntArray.fromElements(rows);
         int groupsX = (n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N, groupsY = (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M;
         KernelContextEmulator.run(groupsX * MmaGemm.LOCAL, groupsY, 1, MmaGemm.LOCAL, 1, 1,
-                kc -> MmaGemm.gemm(kc, control, fa, w32, w16, format, wOff, out, n, k));
+                kc -> MmaGemm.gemm(kc, control, fa, NO_SCALE, -1, w32, w16, format, wOff, out, n, k, k));
         double err = 0, norm = 0, errExact = 0;
         for (int m = 0; m < rows; m++) {
             for (int j = 0; j < n; j++) {
@@ -88,5 +91,68 @@ class MmaGemmTest {
         for (int m = rows; m < Math.min(capacity, (rows + 63) / 64 * 64); m++) {
             for (int j = 0; j < n; j++) assertEquals(0f, out.get(m * n + j), "row " + m + " past the rows");
         }
+    }
+
+    /**
+     * Split k with a column scale (the batched decode's products): each z of the grid sums its split
+     * of k into rows z·span + m (span = rows rounded up to 64), a's column c times small[colScale + c]
+     * before it is made fp16; against float64 over the same fp16 operands (the scaled activations
+     * rounded as Float.floatToFloat16 rounds them), the rest of each split's 64-row block zero, and
+     * nothing written past the splits (out poisoned beyond them too).
+     */
+    @ParameterizedTest(name = "format {0}: rows {1}, n {2}, k {3}, kLen {4}, scaled {5}")
+    @CsvSource({"2, 5, 72, 100, 48, true", "0, 64, 64, 96, 32, true", "1, 70, 8, 50, 16, false", "2, 64, 136, 768, 160, true",
+            "0, 3, 16, 40, 40, true"})
+    void splitsOfKSumToTheProductOfTheScaledRoundedOperands(int format, int rows, int n, int k, int kLen, boolean scaled) {
+        Random r = new Random(7L * format + rows + n + k + kLen);
+        int splits = (k + kLen - 1) / kLen, span = (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M * MmaGemm.TILE_M, colOff = 5;
+        float[] a = new float[rows * k], c = new float[colOff + k], w = new float[n * k];
+        for (int i = 0; i < a.length; i++) a[i] = (float) r.nextGaussian();
+        for (int i = 0; i < c.length; i++) c[i] = (float) (1 + 0.5 * r.nextGaussian());
+        for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.05);
+        FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? w.length : 1);
+        LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : w.length);
+        float[] wRounded = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+            short h = Float.floatToFloat16(w[i]);
+            switch (format) {
+                case MmaGemm.F32 -> { w32.set(i, w[i]); wRounded[i] = Float.float16ToFloat(h); }
+                case MmaGemm.F16 -> { Packed16.set(w16, i, h); wRounded[i] = Float.float16ToFloat(h); }
+                default -> {
+                    short b = (short) (Float.floatToIntBits(w[i]) >>> 16);
+                    Packed16.set(w16, i, b);
+                    wRounded[i] = Float.float16ToFloat((short) MmaTiles.halfOfBf16(b & 0xFFFF));
+                }
+            }
+        }
+        FloatArray fa = FloatArray.fromArray(a), small = FloatArray.fromArray(c);
+        FloatArray out = new FloatArray(splits * span * n + 2 * n);
+        out.init(Float.NaN);
+        IntArray control = IntArray.fromElements(rows);
+        int colScale = scaled ? colOff : -1;
+        int groupsX = (n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N;
+        KernelContextEmulator.run(groupsX * MmaGemm.LOCAL, span / MmaGemm.TILE_M, splits, MmaGemm.LOCAL, 1, 1,
+                kc -> MmaGemm.gemm(kc, control, fa, small, colScale, w32, w16, format, 0, out, n, k, kLen));
+        for (int s = 0; s < splits; s++) {
+            double err = 0, norm = 0;
+            for (int m = 0; m < span; m++) {
+                for (int j = 0; j < n; j++) {
+                    float got = out.get((s * span + m) * n + j);
+                    if (m >= rows) {
+                        assertEquals(0f, got, "split " + s + ", row " + m + " past the rows");
+                        continue;
+                    }
+                    double ref = 0;
+                    for (int kk = s * kLen; kk < Math.min(k, (s + 1) * kLen); kk++) {
+                        float v = a[m * k + kk] * (scaled ? c[colOff + kk] : 1f);
+                        ref += (double) Float.float16ToFloat(Float.floatToFloat16(v)) * wRounded[j * k + kk];
+                    }
+                    err += (got - ref) * (got - ref);
+                    norm += ref * ref;
+                }
+            }
+            assertTrue(Math.sqrt(err / norm) < 1e-6, "split " + s + ": relative error " + Math.sqrt(err / norm));
+        }
+        for (int i = splits * span * n; i < out.getSize(); i++) assertTrue(Float.isNaN(out.get(i)), "written past the splits at " + i);
     }
 }

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
+import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -247,7 +248,7 @@ class BatchKernelsTest {
         Class<?> b = BatchKernels.class, p = PrefillKernels.class;
         int gemm = Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16")));
         int shared = params(b, "convStepRows") + params(b, "ssdStepRows");
-        int split = Math.max(params(b, "splitGemm"), params(b, "splitGemm16"));
+        int split = Math.max(Math.max(params(b, "splitGemm"), params(b, "splitGemm16")), params(MmaGemm.class, "gemm"));
         int unfused = params(p, "rmsNormRows") + 2 * gemm + params(p, "gatedRmsNormRows") + shared;
         int fused = 2 * split + shared + params(b, "residualNormRows");
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));

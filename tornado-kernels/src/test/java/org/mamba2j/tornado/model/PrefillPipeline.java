@@ -182,7 +182,7 @@ public final class PrefillPipeline {
             LongArray w16 = weights instanceof LongArray h ? h : new LongArray(1);
             int format = MmaGemm.format(w.format((TornadoNativeArray) weights));
             KernelContextEmulator.run(Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(control.get(PrefillKernels.ROWS), MmaGemm.TILE_M)
-                    / MmaGemm.TILE_M, 1, MmaGemm.LOCAL, 1, 1, kc -> MmaGemm.gemm(kc, control, a, w32, w16, format, wOff, target, n, k));
+                    / MmaGemm.TILE_M, 1, MmaGemm.LOCAL, 1, 1, kc -> MmaGemm.gemm(kc, control, a, w.small(), -1, w32, w16, format, wOff, target, n, k, k));
             return;
         }
         if (weights instanceof LongArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
