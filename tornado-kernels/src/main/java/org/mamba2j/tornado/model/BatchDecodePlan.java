@@ -159,16 +159,18 @@ public final class BatchDecodePlan {
         this.loadGraph = plan.add(load);
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
-        Object[] own = concat(tensorCores ? new Object[]{control, input, noW32, noW16} : new Object[]{control, input}, r.all());
+        // the tensor-core GEMM's stand-ins travel with the graphs' own objects only where it runs
+        Object[] standIns = tensorCores ? new Object[]{noW32, noW16} : new Object[0];
+        Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(tensorCores ? new Object[]{control, noW32, noW16} : new Object[]{control}, r.all()));
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(concat(new Object[]{control}, standIns), r.all()));
         if (fused) {
             // the embedding table of the other format: a one-element stand-in of the graph's own
             Object e = w.embedding();
-            FloatArray e32 = e instanceof FloatArray f ? f : new FloatArray(1);
-            LongArray e16 = e instanceof LongArray h ? h : new LongArray(1);
+            FloatArray e32 = DeviceWeights.asFloat32(e, new FloatArray(1));
+            LongArray e16 = DeviceWeights.as16Bit(e, new LongArray(1));
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, e instanceof FloatArray ? e16 : e32);
             g.task("embed", BatchKernels::embedNormRows, ctx, input, e32, e16, MixerKernels.weightsArg(w.format((TornadoNativeArray) e), w.decode()),
                     w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, dims.dModel(), dims.eps());
@@ -250,17 +252,17 @@ public final class BatchDecodePlan {
      */
     private void splitGemm(TaskGraph g, String task, FloatArray a, int colScale, Object weights, int wOff, FloatArray out, int n, int k,
                            int kLen, int partStride, Grids grids, KernelContext ctx) {
-        FloatArray small = plan.weights().small();
+        DeviceWeights w = plan.weights();
+        FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
         if (tensorCores && n % 8 == 0) { // whole 8-wide tiles: every projection (tensorCoreGemm), the lm_head where the vocabulary allows
-            DeviceWeights w = plan.weights();
-            g.task(task, MmaGemm::gemm, ctx, control, a, small, colScale, weights instanceof FloatArray f ? f : noW32, weights instanceof LongArray h ? h : noW16,
+            g.task(task, MmaGemm::gemm, ctx, control, a, small, colScale, DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
             grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
             return;
         }
         if (weights instanceof LongArray h) {
-            g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, plan.weights().decode().arg());
+            g.task(task, BatchKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, w.decode().arg());
         } else {
             g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }

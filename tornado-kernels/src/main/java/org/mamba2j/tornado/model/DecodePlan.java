@@ -168,12 +168,12 @@ public final class DecodePlan {
 
     /** {@code weights} as the row kernels' float32 argument, or the unused stand-in. */
     private static FloatArray w32(Object weights, Scratch s) {
-        return weights instanceof FloatArray f ? f : s.noW32;
+        return DeviceWeights.asFloat32(weights, s.noW32);
     }
 
     /** {@code weights} as the row kernels' 16-bit argument, or the unused stand-in. */
     private static LongArray w16(Object weights, Scratch s) {
-        return weights instanceof LongArray h ? h : s.noW16;
+        return DeviceWeights.as16Bit(weights, s.noW16);
     }
 
     /**

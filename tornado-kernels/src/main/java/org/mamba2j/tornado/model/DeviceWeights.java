@@ -135,6 +135,16 @@ public final class DeviceWeights {
      * at a time, so every row (d_model or d_inner long, at offsets that are sums of whole matrices)
      * must start on a long. Every published Mamba-2 has d_model a multiple of 256.
      */
+    /** Matrix {@code m} (a FloatArray or a 16-bit LongArray) as a kernel's float32 weight argument, or {@code standIn} where it is 16-bit. */
+    static FloatArray asFloat32(Object m, FloatArray standIn) {
+        return m instanceof FloatArray f ? f : standIn;
+    }
+
+    /** Matrix {@code m} as a kernel's 16-bit weight argument, or {@code standIn} where it is float32. */
+    static LongArray as16Bit(Object m, LongArray standIn) {
+        return m instanceof LongArray h ? h : standIn;
+    }
+
     static boolean packable(MixerDims dims) {
         return dims.dModel() % 4 == 0 && dims.dInner() % 4 == 0;
     }

@@ -161,8 +161,8 @@ public final class PrefillPlan {
                 loop(g, "lastRow", "copy", rows -> dims.dModel()));
         Object head = w.lmHead();
         RowLaunch matVec = RowLaunch.of(cfg, "matVec");
-        g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), head instanceof FloatArray f ? f : noW32,
-                head instanceof LongArray h ? h : noW16, MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
+        g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), DeviceWeights.asFloat32(head, noW32),
+                DeviceWeights.as16Bit(head, noW16), MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
                 dims.dModel(), dims.eps(), matVec.lanes(dims.dModel()));
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         matVec.grid(grids, g, "head", dims.vocab(), dims.dModel());
@@ -262,8 +262,8 @@ public final class PrefillPlan {
     private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            g.task(task, MmaGemm::gemm, ctx, control, a, w.small(), -1, weights instanceof FloatArray f ? f : b.noW32,
-                    weights instanceof LongArray h ? h : b.noW16, MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k, k);
+            g.task(task, MmaGemm::gemm, ctx, control, a, w.small(), -1, DeviceWeights.asFloat32(weights, b.noW32),
+                    DeviceWeights.as16Bit(weights, b.noW16), MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
         } else {
             RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), w.decode(), wOff, out, n, k, accumulate);
