@@ -39,7 +39,7 @@ public final class MmaCheck {
     private record Shape(int rows, int n, int k) {
     }
 
-    private static final List<Shape> SHAPES = List.of(new Shape(64, 64, 32), new Shape(128, 136, 70), new Shape(192, 200, 40),
+    private static final List<Shape> SHAPES = List.of(new Shape(64, 64, 32), new Shape(128, 136, 72), new Shape(192, 200, 40),
             new Shape(2048, 3352, 768), new Shape(2048, 768, 1536));
     private static final List<Shape> TIMED = List.of(new Shape(2048, 3352, 768), new Shape(2048, 768, 1536),
             new Shape(2048, 10576, 2560), new Shape(2048, 2560, 5120));
@@ -64,7 +64,7 @@ public final class MmaCheck {
         }
         if (specs.isEmpty()) System.out.println("# no --device: nothing to check");
         int rows = 0, failed = 0;
-        System.out.printf(Locale.ROOT, "%-8s %-5s %6s %6s %6s %12s  %s%n", "device", "fmt", "rows", "n", "k", "rel.err", "");
+        System.out.printf(Locale.ROOT, "%-8s %-5s %-6s %6s %6s %6s %12s  %s%n", "device", "fmt", "a", "rows", "n", "k", "rel.err", "");
         for (String s : specs) {
             DeviceSpec spec = DeviceSpec.parse(s);
             if (spec.backend() != DeviceSpec.Backend.PTX && spec.backend() != DeviceSpec.Backend.CUDA) {
@@ -73,20 +73,22 @@ public final class MmaCheck {
             }
             TornadoDevice device = TornadoDevices.device(spec);
             for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
-                for (Shape sh : SHAPES) {
-                    rows++;
-                    double err;
-                    String note = "";
-                    try {
-                        err = gemmError(device, sh, format);
-                    } catch (RuntimeException e) {
-                        err = Double.NaN;
-                        note = String.valueOf(e).lines().findFirst().orElse("");
+                for (int activations : new int[]{MmaGemm.HALVES, MmaGemm.FLOATS}) {
+                    for (Shape sh : SHAPES) {
+                        rows++;
+                        double err;
+                        String note = "";
+                        try {
+                            err = gemmError(device, sh, format, activations);
+                        } catch (RuntimeException e) {
+                            err = Double.NaN;
+                            note = String.valueOf(e).lines().findFirst().orElse("");
+                        }
+                        boolean ok = err <= tol;
+                        if (!ok) failed++;
+                        System.out.printf(Locale.ROOT, "%-8s %-5s %-6s %6d %6d %6d %12.3e  %s %s%n", s, formatName(format), activationsName(activations),
+                                sh.rows, sh.n, sh.k, err, ok ? "ok" : "FAIL", note);
                     }
-                    boolean ok = err <= tol;
-                    if (!ok) failed++;
-                    System.out.printf(Locale.ROOT, "%-8s %-5s %6d %6d %6d %12.3e  %s %s%n", s, formatName(format), sh.rows, sh.n, sh.k, err,
-                            ok ? "ok" : "FAIL", note);
                 }
             }
             if (time) {
@@ -105,16 +107,27 @@ public final class MmaCheck {
         };
     }
 
-    /** Random operands of a shape, the weights in a format: a, w32, w16 and the weights as the kernel rounds them. */
-    private record Operands(FloatArray a, FloatArray w32, LongArray w16, float[] aRounded, float[] wRounded) {
+    private static String activationsName(int activations) {
+        return activations == MmaGemm.HALVES ? "fp16" : "f32";
+    }
+
+    /**
+     * Random operands of a shape, the weights in a format: a (as floats and as the fp16 pairs the prefill's norms
+     * write), w32, w16 and the operands as the kernel rounds them.
+     */
+    private record Operands(FloatArray a, IntArray halves, FloatArray w32, LongArray w16, float[] aRounded, float[] wRounded) {
         static Operands of(Shape sh, int format, long seed) {
             Random r = new Random(seed);
             FloatArray a = new FloatArray(sh.rows * sh.k);
+            IntArray halves = new IntArray(sh.rows * sh.k / 2);
             float[] aRounded = new float[sh.rows * sh.k];
             for (int i = 0; i < aRounded.length; i++) {
                 float v = (float) r.nextGaussian();
                 a.set(i, v);
                 aRounded[i] = Float.float16ToFloat(Float.floatToFloat16(v));
+            }
+            for (int j = 0; j < halves.getSize(); j++) {
+                halves.set(j, MmaTiles.pack(Float.floatToFloat16(aRounded[2 * j]) & 0xFFFF, Float.floatToFloat16(aRounded[2 * j + 1])));
             }
             int nk = sh.n * sh.k;
             FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? nk : 1);
@@ -134,17 +147,17 @@ public final class MmaCheck {
                 }
                 wRounded[i] = Float.float16ToFloat(h);
             }
-            return new Operands(a, w32, w16, aRounded, wRounded);
+            return new Operands(a, halves, w32, w16, aRounded, wRounded);
         }
     }
 
-    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, Operands o, FloatArray out, boolean profile) {
+    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, int activations, Operands o, FloatArray out, boolean profile) {
         IntArray control = IntArray.fromElements(sh.rows);
         FloatArray noScale = new FloatArray(1);
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph("mma")
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, noScale, o.w32, o.w16)
-                .task("gemm", MmaGemm::gemm, kc, control, o.a, noScale, -1, o.w32, o.w16, format, 0, out, sh.n, sh.k, sh.k)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.halves, noScale, o.w32, o.w16)
+                .task("gemm", MmaGemm::gemm, kc, control, o.a, o.halves, noScale, activations, o.w32, o.w16, format, 0, out, sh.n, sh.k, sh.k)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
         grid.setLocalWork(MmaGemm.LOCAL, 1, 1);
@@ -155,11 +168,11 @@ public final class MmaCheck {
     }
 
     /** ‖out − ref‖ / ‖ref‖ over every row (every 8th row at the big shapes), ref the float64 product of the rounded operands. */
-    private static double gemmError(TornadoDevice device, Shape sh, int format) {
-        Operands o = Operands.of(sh, format, 17L * sh.n + sh.k + format);
+    private static double gemmError(TornadoDevice device, Shape sh, int format, int activations) {
+        Operands o = Operands.of(sh, format, 17L * sh.n + sh.k + format + activations);
         FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
         out.init(Float.NaN);
-        try (TornadoExecutionPlan p = plan(device, sh, format, o, out, false)) {
+        try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, false)) {
             p.execute();
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new RuntimeException(e);
@@ -182,17 +195,23 @@ public final class MmaCheck {
         return (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M * MmaGemm.TILE_M;
     }
 
-    /** Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (weights f32, f16 and bf16) and the float32 blocked one. */
+    /**
+     * Median kernel time of 20 runs (after 3 warm-up runs) of the MMA GEMM (weights f32, f16 and bf16; fp16 activations as the
+     * prefill gives them, and float32 ones with bf16 weights) and the float32 blocked one.
+     */
     private static void time(TornadoDevice device, String spec, Shape sh) {
         double flop = 2.0 * sh.rows * sh.n * sh.k;
         StringBuilder mmaTimes = new StringBuilder();
         Operands o = null;
-        for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
+        int[][] runs = {{MmaGemm.F32, MmaGemm.HALVES}, {MmaGemm.F16, MmaGemm.HALVES}, {MmaGemm.BF16, MmaGemm.HALVES}, {MmaGemm.BF16, MmaGemm.FLOATS}};
+        for (int[] run : runs) {
+            int format = run[0], activations = run[1];
             o = Operands.of(sh, format, 5);
             FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
-            try (TornadoExecutionPlan p = plan(device, sh, format, o, out, true)) {
+            try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, true)) {
                 double mma = medianKernelMs(p);
-                mmaTimes.append(String.format(Locale.ROOT, "%s weights %.3f ms = %.1f TFLOP/s; ", formatName(format), mma, flop / mma / 1e9));
+                mmaTimes.append(String.format(Locale.ROOT, "%s weights, %s a %.3f ms = %.1f TFLOP/s; ", formatName(format),
+                        activationsName(activations), mma, flop / mma / 1e9));
             } catch (Exception e) {
                 System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));
                 return;
@@ -216,7 +235,7 @@ public final class MmaCheck {
         } catch (Exception e) {
             blocked = Double.NaN;
         }
-        System.out.printf(Locale.ROOT, "# %s gemm rows %d n %d k %d: mma (fp16 operands) %sf32 blocked %.3f ms = %.1f TFLOP/s%n", spec, sh.rows,
+        System.out.printf(Locale.ROOT, "# %s gemm rows %d n %d k %d: mma %sf32 blocked %.3f ms = %.1f TFLOP/s%n", spec, sh.rows,
                 sh.n, sh.k, mmaTimes, blocked, flop / blocked / 1e9);
     }
 

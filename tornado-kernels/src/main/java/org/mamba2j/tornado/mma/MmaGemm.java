@@ -34,6 +34,8 @@ public final class MmaGemm {
     public static final int LOCAL = 4 * MmaTiles.WARP;
     /** Weight formats, the {@code format} argument: float32 in w32; F16 or BF16 patterns in w16. */
     public static final int F32 = 0, F16 = 1, BF16 = 2;
+    /** The {@code activations} argument of A given as fp16 pairs, or as float32 (any c ≥ 0: float32 times a column scale at small[c]). */
+    public static final int HALVES = -2, FLOATS = -1;
 
     private static final int K_STEP = 32;
 
@@ -50,17 +52,20 @@ public final class MmaGemm {
     }
 
     /**
-     * out (rows × n) = a (rows × k) · diag(c) · W(n × k)ᵀ, W from w32 or w16 at wOff as {@code format}
-     * says (the other array is a placeholder); rows = control[0]; c = small[colScale ..] (a norm's
-     * weight, multiplied in as a is staged), or 1 when colScale &lt; 0.
+     * out (rows × n) = A (rows × k) · W(n × k)ᵀ, W from w32 or w16 at wOff as {@code format} says (the
+     * other array a stand-in); rows = control[0]. How A arrives, {@code activations}: {@link #HALVES},
+     * as fp16 pairs in {@code halves} (row m's pair j at m·k/2 + j, as a norm kernel leaves them: staged
+     * as they are); {@link #FLOATS}, float32 in {@code a}, made fp16 as staged; c ≥ 0, a times diag(small[c ..])
+     * (a norm's weight, multiplied in as a is staged). 16-bit weights are read a long (four patterns)
+     * at a time: wOff, k and kLen multiples of 4; halves need k and kLen even.
      * Split k (the batched decode's skinny products, rows ≤ 64): work-group z of the grid sums k
      * from z·kLen to (z + 1)·kLen and stores its partial product at rows z·span + m of out, span =
      * rows rounded up to whole 64-row blocks (the consumers sum the splits, as
      * {@link org.mamba2j.tornado.model.BatchKernels#splitGemm}'s); kLen = k: one product, out itself.
      * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (LOCAL, 1, 1).
      */
-    public static void gemm(KernelContext kc, IntArray control, FloatArray a, FloatArray small, int colScale, FloatArray w32, LongArray w16,
-                            int format, int wOff, FloatArray out, int n, int k, int kLen) {
+    public static void gemm(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,
+                            LongArray w16, int format, int wOff, FloatArray out, int n, int k, int kLen) {
         int rows = control.get(0);
         int m0 = kc.groupIdy * TILE_M;
         int n0 = kc.groupIdx * TILE_N;
@@ -89,22 +94,52 @@ public final class MmaGemm {
             int col = k0 + kq;
             // every load of the step before the first store: a local store between two global loads keeps the second
             // waiting for the first (the compiler cannot tell the two memories apart), which made the staging latency-bound
-            int a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, colScale);
-            int a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, colScale);
-            int a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, colScale);
-            int a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, colScale);
-            int a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, colScale);
-            int a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, colScale);
-            int a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, colScale);
-            int a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, colScale);
-            int b0 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br, col, n, kEnd);
-            int b1 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br, col + 2, n, kEnd);
-            int b2 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 1, col, n, kEnd);
-            int b3 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 1, col + 2, n, kEnd);
-            int b4 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 32, col, n, kEnd);
-            int b5 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 32, col + 2, n, kEnd);
-            int b6 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 33, col, n, kEnd);
-            int b7 = format == F32 ? MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd) : MmaTiles.pair(w16, wOff, k, br + 33, col + 2, n, kEnd);
+            int a0, a1, a2, a3, a4, a5, a6, a7;
+            if (activations == HALVES) {
+                a0 = MmaTiles.pairOf(halves, k, ar, col, rows, kEnd);
+                a1 = MmaTiles.pairOf(halves, k, ar, col + 2, rows, kEnd);
+                a2 = MmaTiles.pairOf(halves, k, ar + 16, col, rows, kEnd);
+                a3 = MmaTiles.pairOf(halves, k, ar + 16, col + 2, rows, kEnd);
+                a4 = MmaTiles.pairOf(halves, k, ar + 32, col, rows, kEnd);
+                a5 = MmaTiles.pairOf(halves, k, ar + 32, col + 2, rows, kEnd);
+                a6 = MmaTiles.pairOf(halves, k, ar + 48, col, rows, kEnd);
+                a7 = MmaTiles.pairOf(halves, k, ar + 48, col + 2, rows, kEnd);
+            } else {
+                a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, activations);
+                a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, activations);
+                a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, activations);
+                a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, activations);
+                a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, activations);
+                a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, activations);
+                a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, activations);
+                a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, activations);
+            }
+            // b0, b1: the pairs at col and col + 2 of W row br; b2, b3 of br + 1; b4, b5 of br + 32; b6, b7 of br + 33
+            int b0, b1, b2, b3, b4, b5, b6, b7;
+            if (format == F32) {
+                b0 = MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd);
+                b1 = MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd);
+                b2 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd);
+                b3 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd);
+                b4 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd);
+                b5 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd);
+                b6 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd);
+                b7 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd);
+            } else {
+                // 16-bit weights four at a time: one long a row (each device row starts on one; a quad never straddles kEnd)
+                long q0 = MmaTiles.quad(w16, wOff, k, br, col, n, kEnd);
+                long q1 = MmaTiles.quad(w16, wOff, k, br + 1, col, n, kEnd);
+                long q2 = MmaTiles.quad(w16, wOff, k, br + 32, col, n, kEnd);
+                long q3 = MmaTiles.quad(w16, wOff, k, br + 33, col, n, kEnd);
+                b0 = (int) q0;
+                b1 = (int) (q0 >> 32);
+                b2 = (int) q1;
+                b3 = (int) (q1 >> 32);
+                b4 = (int) q2;
+                b5 = (int) (q2 >> 32);
+                b6 = (int) q3;
+                b7 = (int) (q3 >> 32);
+            }
             if (format == BF16) {
                 b0 = MmaTiles.halvesOfBf16(b0);
                 b1 = MmaTiles.halvesOfBf16(b1);

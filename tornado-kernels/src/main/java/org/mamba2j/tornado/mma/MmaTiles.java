@@ -1,8 +1,8 @@
 package org.mamba2j.tornado.mma;
 
-import org.mamba2j.tornado.Packed16;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
@@ -146,31 +146,28 @@ public final class MmaTiles {
     }
 
     /**
-     * The 16-bit pair (r, col), (r, col + 1) of a matrix of patterns stored row by row (row r at base +
-     * r·stride), rows × cols, zero outside ({@link #pairAlong} of 16-bit weights, as stored: BF16 ones go
-     * through {@link #halvesOfBf16} after). Read as half a long where the pair fills one (every row of a
-     * device matrix starts on a long), else pattern by pattern.
+     * Patterns (r, col) to (r, col + 3) of a matrix of 16-bit patterns stored row by row (row r at
+     * base + r·stride), rows × cols, as one long (the first in its low bits), zero outside: base +
+     * r·stride + col on a long and cols a multiple of 4, so a quad is all inside or all outside.
+     * (The index is clamped into the array: the compiler may load before the condition, see {@link #half}.)
      */
-    public static int pair(LongArray w, int base, int stride, int r, int col, int rows, int cols) {
-        int at = base + r * stride + col;
-        int p;
-        if ((at & 1) == 0 && col + 1 < cols) {
-            long q = w.get(Math.min(at >> 2, w.getSize() - 1));
-            p = (at & 2) == 0 ? (int) q : (int) (q >> 32);
-        } else {
-            p = pack(col < cols ? bits(w, at) : 0, col + 1 < cols ? bits(w, at + 1) : 0);
-        }
-        return r < rows ? p : 0;
+    public static long quad(LongArray w, int base, int stride, int r, int col, int rows, int cols) {
+        long q = w.get(Math.min((base + r * stride + col) >> 2, w.getSize() - 1));
+        return r < rows && col < cols ? q : 0L;
     }
 
-    /** Pattern w[i] (index clamped, see {@link #half(FloatArray, int)}). */
-    private static int bits(LongArray w, int i) {
-        return Packed16.pattern(w, Math.min(i, 4 * w.getSize() - 1));
+    /** The fp16 pair (r, col), (r, col + 1) of a matrix given as pairs (row r's pair j at (r·stride)/2 + j), col and stride even; zero outside. */
+    public static int pairOf(IntArray h, int stride, int r, int col, int rows, int cols) {
+        int p = h.get(Math.min((r * stride + col) >> 1, h.getSize() - 1));
+        return r < rows && col < cols ? p : 0;
     }
 
-    /** The two BF16 patterns of a pair as fp16 ones ({@link #halfOfBf16}). */
+    /**
+     * The two BF16 patterns of a pair as fp16 ones, as {@link #halfOfBf16} makes each, both at once: the
+     * staging of a tensor-core product converts every 16-bit weight it reads, so this is its inner loop.
+     */
     public static int halvesOfBf16(int pair) {
-        return pack(halfOfBf16(pair & 0xFFFF), halfOfBf16((pair >> 16) & 0xFFFF));
+        return (pair & 0x80008000) | magnitudeOfBf16(pair & 0x7FFF) | (magnitudeOfBf16((pair >> 16) & 0x7FFF) << 16);
     }
 
     /** The low halves of two pairs as one pair: element 0 of p and of q, as a B tile holds two rows' same element. */
@@ -183,29 +180,30 @@ public final class MmaTiles {
         return ((p >> 16) & 0xFFFF) | (q & 0xFFFF0000);
     }
 
+    /** The magnitude of a BF16 pattern at fp16's smallest normal, 2^-14 (exponent 113). */
+    private static final int FP16_MIN_NORMAL_BF16 = 113 << 7;
+    /** What rebiases a BF16 magnitude shifted into fp16's place: exponent 127 − 15 = 112 at fp16's bit 10. */
+    private static final int REBIAS = 112 << 10;
+
     /**
      * The fp16 pattern nearest a BF16 one, by integer arithmetic (TornadoVM reinterprets no float
-     * bits): the exponent rebiased, the 7-bit mantissa widened; values below fp16's normal range
-     * become subnormals (rounded half up), below its smallest subnormal zero; values above 65504
-     * saturate to ±65504 (weights never get there). BF16 NaN and infinity are not expected.
+     * bits): {@link #magnitudeOfBf16} and the sign. Values above 65504, NaN and infinity are not
+     * expected (weights).
      */
     public static int halfOfBf16(int bits) {
-        int sign = bits & 0x8000;
-        int e = (bits >> 7) & 0xFF;
-        int m = bits & 0x7F;
-        int exp = e - 112; // 127 - 15
-        int mag;
-        if (exp >= 31) {
-            mag = 0x7BFF;
-        } else if (exp >= 1) {
-            mag = (exp << 10) | (m << 3);
-        } else {
-            // (128 + m) · 2^(e - 134) = M · 2^-24: M = (128 + m) · 2^(e - 110)
-            int shift = 110 - e;
-            int full = 128 + m;
-            mag = shift <= 0 ? full << -shift : shift > 8 ? 0 : (full + (1 << (shift - 1))) >> shift;
-            if (e == 0) mag = 0;
-        }
-        return sign | mag;
+        return (bits & 0x8000) | magnitudeOfBf16(bits & 0x7FFF);
+    }
+
+    /**
+     * The fp16 magnitude of a BF16 one (exponent e, mantissa m): from fp16's smallest normal up, the
+     * exponent rebiased and the mantissa widened (exact); below it the subnormal M·2^-24 nearest
+     * (128 + m)·2^(e − 134), M = ((128 + m)·2^(e − 102) + 128) / 2^8 rounded down (half up), zero below
+     * e = 102. Every shift stays within 0..10 (the C of the CUDA backend leaves other shifts undefined).
+     */
+    private static int magnitudeOfBf16(int mag) {
+        int e = mag >> 7;
+        int shift = Math.max(Math.min(e - 102, 10), 0);
+        int subnormal = e < 102 ? 0 : ((((mag & 0x7F) | 0x80) << shift) + 128) >> 8;
+        return mag >= FP16_MIN_NORMAL_BF16 ? (mag << 3) - REBIAS : subnormal;
     }
 }

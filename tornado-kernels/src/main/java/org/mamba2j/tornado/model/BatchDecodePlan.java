@@ -38,28 +38,29 @@ public final class BatchDecodePlan {
     /*
      * Graph budget of a block, as DecodePlan counts it, for the larger of the two steps: tasks, the
      * unfused step's 6 (norm 7 arguments, in_proj GEMM 11 at most, conv 16, ssd 19, gated norm 10,
-     * out_proj GEMM 11); arguments, the fused step's 76 from 16-bit weights (5 tasks: in_proj split
-     * GEMM 13, conv 16, ssd 19, out_proj split GEMM 13, residual and norm 15; a 16-bit GEMM takes the
-     * decode); 8 written arguments, 8 block offsets; bytecode as PrefillPlan budgets it.
+     * out_proj GEMM 11); arguments, the fused step's 78 from 16-bit weights (5 tasks: in_proj split
+     * GEMM 14 on tensor cores, conv 16, ssd 19, out_proj split GEMM 14, residual and norm 15; a 16-bit
+     * GEMM takes the decode); 8 written arguments, 8 block offsets; bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
     /** Tasks of a block with batchGemm "blocked": in_proj, conv, ssd, out_proj, residual. */
     static final int FUSED_TASKS_PER_BLOCK = 5;
-    static final int ARGS_PER_BLOCK = 76;
+    static final int ARGS_PER_BLOCK = 78;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
     /**
      * From 16-bit weights: embed (8 arguments), the head's norm (7) and GEMM (11), argmax (4); fused,
-     * embed and norm (11), the head's GEMM (13), argmax.
+     * embed and norm (11), the head's GEMM (14), argmax.
      */
     static final int EDGE_TASKS = 4;
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
     /**
      * Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the embedding's
-     * stand-in, on tensor cores the other weight format's two stand-ins, the weights (up to 11).
+     * stand-in, on tensor cores the other weight format's two stand-ins and the fp16 activations' one, the
+     * weights (up to 11).
      */
-    static final int GRAPH_OBJECTS = 26;
+    static final int GRAPH_OBJECTS = 27;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -84,6 +85,7 @@ public final class BatchDecodePlan {
     /** The tensor-core GEMM's stand-ins for the weight format a matrix is not in. */
     private final FloatArray noW32 = new FloatArray(1);
     private final LongArray noW16 = new LongArray(1);
+    private final IntArray noHalves = new IntArray(1);
     /** The k of one split of in_proj and out_proj, and their splits (1 and the whole k unless fused). */
     private final int inLen, inSplits, outLen, outSplits;
     private final DeviceConfig.Batch batchCfg;
@@ -146,7 +148,7 @@ public final class BatchDecodePlan {
                 new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states, noW32, noW16}, r.all()));
+        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states, noW32, noW16, noHalves}, r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -160,7 +162,7 @@ public final class BatchDecodePlan {
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
         // the tensor-core GEMM's stand-ins travel with the graphs' own objects only where it runs
-        Object[] standIns = tensorCores ? new Object[]{noW32, noW16} : new Object[0];
+        Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
@@ -255,8 +257,10 @@ public final class BatchDecodePlan {
         DeviceWeights w = plan.weights();
         FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
-        if (tensorCores && n % 8 == 0) { // whole 8-wide tiles: every projection (tensorCoreGemm), the lm_head where the vocabulary allows
-            g.task(task, MmaGemm::gemm, ctx, control, a, small, colScale, DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
+        // whole 8-wide tiles (every projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a time
+        if (tensorCores && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
+            g.task(task, MmaGemm::gemm, ctx, control, a, noHalves, small, colScale, DeviceWeights.asFloat32(weights, noW32),
+                    DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
             grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
             return;

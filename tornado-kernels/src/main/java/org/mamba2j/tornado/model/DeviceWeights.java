@@ -130,11 +130,6 @@ public final class DeviceWeights {
         this.lmHead = src.lmHead() == null ? embedding : matrix(src.lmHead());
     }
 
-    /**
-     * Whether 16-bit matrices can sit on the device: the decode's row kernels read a row four patterns
-     * at a time, so every row (d_model or d_inner long, at offsets that are sums of whole matrices)
-     * must start on a long. Every published Mamba-2 has d_model a multiple of 256.
-     */
     /** Matrix {@code m} (a FloatArray or a 16-bit LongArray) as a kernel's float32 weight argument, or {@code standIn} where it is 16-bit. */
     static FloatArray asFloat32(Object m, FloatArray standIn) {
         return m instanceof FloatArray f ? f : standIn;
@@ -145,6 +140,11 @@ public final class DeviceWeights {
         return m instanceof LongArray h ? h : standIn;
     }
 
+    /**
+     * Whether 16-bit matrices can sit on the device: the decode's row kernels read a row four patterns
+     * at a time, so every row (d_model or d_inner long, at offsets that are sums of whole matrices)
+     * must start on a long. Every published Mamba-2 has d_model a multiple of 256.
+     */
     static boolean packable(MixerDims dims) {
         return dims.dModel() % 4 == 0 && dims.dInner() % 4 == 0;
     }

@@ -1,5 +1,7 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.mma.MmaGemm;
+import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import org.mamba2j.tornado.WorkGroups;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -87,6 +89,35 @@ public final class PrefillKernels {
             x.set(base + i, x.get(base + i) + add.get(base + i));
         }
         normRow(ctx, x, w, wOff, out, n, eps);
+    }
+
+    /**
+     * {@link #rmsNormRows} (after {@link #addRmsNormRows}' add where {@code adding} ≠ 0) into fp16 pairs for
+     * the tensor-core in_proj ({@link MmaGemm#HALVES}): out[(t·n + i)/2] holds elements i and i + 1 of row t; n even.
+     */
+    public static void rmsNormRowsHalves(KernelContext ctx, FloatArray x, FloatArray add, int adding, FloatArray w, int wOff, IntArray out, int n,
+                                         float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int base = ctx.groupIdx * n;
+        float sum = 0f;
+        // a pair per work item throughout: the same work item reads its sums back below, no barrier between
+        for (int i = 2 * lid; i < n; i += 2 * size) {
+            float v0 = x.get(base + i);
+            float v1 = x.get(base + i + 1);
+            if (adding != 0) {
+                v0 += add.get(base + i);
+                v1 += add.get(base + i + 1);
+                x.set(base + i, v0);
+                x.set(base + i + 1, v1);
+            }
+            sum += v0 * v0 + v1 * v1;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / n + eps);
+        for (int i = 2 * lid; i < n; i += 2 * size) {
+            out.set((base + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(x.get(base + i) * scale * w.get(wOff + i)),
+                    MmaTiles.halfOf(x.get(base + i + 1) * scale * w.get(wOff + i + 1))));
+        }
     }
 
     /** Row groupIdx of {@link #rmsNormRows}. */
@@ -370,6 +401,35 @@ public final class PrefillKernels {
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
         for (int i = lid; i < groupSize; i += size) {
             out.set(yb + i, out.get(yb + i) * scale * w.get(wOff + g0 + i));
+        }
+    }
+
+    /**
+     * {@link #gatedRmsNormRows} into fp16 pairs for the tensor-core out_proj ({@link MmaGemm#HALVES}):
+     * out[(t·dInner + i)/2] holds elements i and i + 1 of row t; g is kept in y (its last reader) between
+     * the two passes; dInner and groupSize even.
+     */
+    public static void gatedRmsNormRowsHalves(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, IntArray out,
+                                              int dInner, int dInProj, int groupSize, float eps) {
+        int lid = ctx.localIdx;
+        int size = ctx.localGroupSizeX;
+        int groups = dInner / groupSize;
+        int t = ctx.groupIdx / groups;
+        int g0 = (ctx.groupIdx - t * groups) * groupSize;
+        int yb = t * dInner + g0;
+        int zb = t * dInProj + g0;
+        float sum = 0f;
+        for (int i = 2 * lid; i < groupSize; i += 2 * size) {
+            float ga = y.get(yb + i) * SsdKernels.silu(zxbcdt.get(zb + i));
+            float gb = y.get(yb + i + 1) * SsdKernels.silu(zxbcdt.get(zb + i + 1));
+            y.set(yb + i, ga);
+            y.set(yb + i + 1, gb);
+            sum += ga * ga + gb * gb;
+        }
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
+        for (int i = 2 * lid; i < groupSize; i += 2 * size) {
+            out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(y.get(yb + i) * scale * w.get(wOff + g0 + i)),
+                    MmaTiles.halfOf(y.get(yb + i + 1) * scale * w.get(wOff + g0 + i + 1))));
         }
     }
 

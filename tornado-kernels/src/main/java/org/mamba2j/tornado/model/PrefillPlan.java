@@ -61,13 +61,13 @@ public final class PrefillPlan {
      * Graph budget of a block, worst case over the SSD variants: 12 tasks (norm, which first adds the
      * block before's tensor-core out_proj, inProj, conv, convWindow, cumsum, chunkCB, chunkStates,
      * statePassing (which reads and writes the block's slot of the packed states), chunkScores with
-     * the loop output, chunkOutput, gatedNorm, outProj) of at most 113 arguments (a tiled chunkStates
-     * takes a tile argument more, a tensor-core gemm 13: the norm weight's array and offset and the
-     * split's k beside the blocked one's), 19 of them written,
+     * the loop output, chunkOutput, gatedNorm, outProj) of at most 116 arguments (a tiled chunkStates
+     * takes a tile argument more, a tensor-core gemm 14: the fp16 activations, the norm weight's array and
+     * offset and the split's k beside the blocked one's; the norm before it 9, its add's flag), 19 of them written,
      * 3 objects (A, dt bias, D; the other weights are the model's arrays, counted per graph).
      */
     static final int TASKS_PER_BLOCK = 12;
-    static final int ARGS_PER_BLOCK = 113;
+    static final int ARGS_PER_BLOCK = 116;
     static final int WRITES_PER_BLOCK = 19;
     static final int OBJECTS_PER_BLOCK = 3;
     /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 7 + 12 arguments. */
@@ -77,7 +77,7 @@ public final class PrefillPlan {
      * Objects every graph holds: the shared buffers ({@link Buffers}, control, tokens, dims, dt
      * limits, states), the head's, and the weights (small, embedding, lm_head, up to 8 slabs).
      */
-    static final int GRAPH_OBJECTS = 44;
+    static final int GRAPH_OBJECTS = 46;
     static final int NODES_PER_BLOCK = OBJECTS_PER_BLOCK * DecodePlan.NODES_PER_OBJECT + TASKS_PER_BLOCK + WRITES_PER_BLOCK + 2;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     /** As DecodePlan budgets it: launches and objects by TornadoVMBytecodeBuilder, times 1.5 for the dependency bytes. */
@@ -184,15 +184,19 @@ public final class PrefillPlan {
         final FloatArray y, gated;                                          // (rows, dInner)
         final FloatArray last, noZ;                                         // (dModel), the SSD's absent gate
         final FloatArray projected;                                         // (rows, dModel): a tensor-core out_proj, before the residual add
+        final IntArray normedHalves, gatedHalves;                           // the tensor-core GEMMs' operands, fp16 pairs of normed and gated
         final FloatArray noW32;                                             // the tensor-core GEMM's unused weight array
         final LongArray noW16;
 
         Buffers(MixerDims d, SsdShape s, DeviceConfig cfg) {
             int rows = s.seqlen(), gn = d.ngroups() * d.dstate();
+            boolean mma = tensorCoreGemm(cfg, d);
             residual = new FloatArray(rows * d.dModel());
-            normed = new FloatArray(rows * d.dModel());
+            // the tensor-core GEMMs read their activations as fp16 pairs, the others as floats
+            normed = new FloatArray(mma ? 1 : rows * d.dModel());
+            normedHalves = new IntArray(mma ? rows * d.dModel() / 2 : 1);
             // the tensor-core GEMM writes whole 64-row blocks
-            int gemmRows = tensorCoreGemm(cfg, d) ? Grids.roundUp(rows, MmaGemm.TILE_M) : rows;
+            int gemmRows = mma ? Grids.roundUp(rows, MmaGemm.TILE_M) : rows;
             zxbcdt = new FloatArray(Math.multiplyExact(gemmRows, d.dInProj()));
             x = new FloatArray(rows * d.dInner());
             B = new FloatArray(rows * gn);
@@ -207,10 +211,11 @@ public final class PrefillPlan {
             // the loop output's weighted scores or the tensor-core kernels' scratch
             scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
             y = new FloatArray(rows * d.dInner());
-            gated = new FloatArray(rows * d.dInner());
+            gated = new FloatArray(mma ? 1 : rows * d.dInner());
+            gatedHalves = new IntArray(mma ? rows * d.dInner() / 2 : 1);
             last = new FloatArray(d.dModel());
             noZ = new FloatArray(1);
-            projected = new FloatArray(tensorCoreGemm(cfg, d) ? gemmRows * d.dModel() : 1);
+            projected = new FloatArray(mma ? gemmRows * d.dModel() : 1);
             noW32 = new FloatArray(1);
             noW16 = new LongArray(1);
         }
@@ -218,7 +223,7 @@ public final class PrefillPlan {
         /** These buffers followed by {@code more}. */
         Object[] with(Object... more) {
             Object[] own = {residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, y, gated, noZ,
-                    projected, noW32, noW16};
+                    projected, normedHalves, gatedHalves, noW32, noW16};
             Object[] out = Arrays.copyOf(own, own.length + more.length);
             System.arraycopy(more, 0, out, own.length, more.length);
             return out;
@@ -232,15 +237,17 @@ public final class PrefillPlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         int gn = d.ngroups() * d.dstate();
-        if (tensorCoreGemm(cfg, d) && l > 0) {
+        boolean mma = tensorCoreGemm(cfg, d);
+        if (mma) {
             // the block before left its out_proj in b.projected (a tensor-core GEMM cannot accumulate): added here
-            g.task(p + "norm", PrefillKernels::addRmsNormRows, ctx, b.residual, b.projected, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
+            g.task(p + "norm", PrefillKernels::rmsNormRowsHalves, ctx, b.residual, b.projected, l > 0 ? 1 : 0, small, sm + o.norm(), b.normedHalves,
+                    d.dModel(), d.eps());
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
         }
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
-        gemm(g, p + "inProj", b.normed, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
+        gemm(g, p + "inProj", b.normed, b.normedHalves, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
         g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
                 d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
@@ -248,21 +255,27 @@ public final class PrefillPlan {
         SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
                 b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, states, ssmAt), grids, rows -> rows / chunk);
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
-        g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gated, d.dInner(),
-                d.dInProj(), groupSize, d.gatedEps());
+        if (mma) {
+            g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRowsHalves, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gatedHalves, d.dInner(),
+                    d.dInProj(), groupSize, d.gatedEps());
+        } else {
+            g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gated, d.dInner(),
+                    d.dInProj(), groupSize, d.gatedEps());
+        }
         grid(g, p + "gatedNorm", new int[]{gated}, rows -> new int[]{rows * d.ngroups() * gated});
-        gemm(g, p + "outProj", b.gated, w.slab(l), big + o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
+        gemm(g, p + "outProj", b.gated, b.gatedHalves, w.slab(l), big + o.outProj(), b.residual, d.dModel(), d.dInner(), 1);
     }
 
     /**
      * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. The
-     * tensor-core one ("mma", precision fast) stores whole tiles: accumulating (out_proj onto the residual), it computes
-     * into b.projected, which the next block's norm or lastRow adds on.
+     * tensor-core one ("mma", precision fast) reads the activations as fp16 pairs ({@code halves}, where the norms leave them)
+     * and stores whole tiles: accumulating (out_proj onto the residual), it computes into b.projected, which the next block's
+     * norm or lastRow adds on.
      */
-    private void gemm(TaskGraph g, String task, FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
+    private void gemm(TaskGraph g, String task, FloatArray a, IntArray halves, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            g.task(task, MmaGemm::gemm, ctx, control, a, w.small(), -1, DeviceWeights.asFloat32(weights, b.noW32),
+            g.task(task, MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES, DeviceWeights.asFloat32(weights, b.noW32),
                     DeviceWeights.as16Bit(weights, b.noW16), MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, target, n, k, k);
             grid(g, task, new int[]{MmaGemm.LOCAL, 1}, rows -> new int[]{Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
         } else {
@@ -270,9 +283,12 @@ public final class PrefillPlan {
         }
     }
 
-    /** Whether the projections run on tensor cores: the config's gemm is "mma" and every output width a multiple of the 8-wide MMA tile (else "blocked"). */
+    /**
+     * Whether the projections run on tensor cores: the config's gemm is "mma", every output width a multiple of the 8-wide MMA
+     * tile and the norms' rows and groups of even width, as fp16 pairs (else "blocked").
+     */
     static boolean tensorCoreGemm(DeviceConfig cfg, MixerDims d) {
-        return cfg.kernel("gemm").mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0;
+        return cfg.kernel("gemm").mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0 && (d.dInner() / d.ngroups()) % 2 == 0;
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */

@@ -23,8 +23,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class MmaGemmTest {
 
-    /** The column scale's stand-in where there is none (colScale −1). */
+    /** The column scale's stand-in where there is none (activations FLOATS or HALVES). */
     static final FloatArray NO_SCALE = new FloatArray(1);
+    /** The fp16 activations' stand-in where they are floats. */
+    static final IntArray NO_HALVES = new IntArray(1);
+
+    /** The first n of a as fp16 pairs, element 2j in the low half of pair j (as PrefillKernels' norms write them). */
+    static IntArray halvesOf(float[] a, int n) {
+        IntArray h = new IntArray(n / 2);
+        for (int j = 0; j < n / 2; j++) {
+            h.set(j, MmaTiles.pack(Float.floatToFloat16(a[2 * j]) & 0xFFFF, Float.floatToFloat16(a[2 * j + 1])));
+        }
+        return h;
+    }
 
     @Test
     void bf16ToHalfMatchesTheJvmConversion() {
@@ -32,22 +43,31 @@ class MmaGemmTest {
             float v = Float.intBitsToFloat(bits << 16);
             if (Float.isNaN(v) || Float.isInfinite(v)) continue;
             float got = Float.float16ToFloat((short) MmaTiles.halfOfBf16(bits));
-            float want = Math.abs(v) > 65504f ? Math.copySign(65504f, v) : Float.float16ToFloat(Float.floatToFloat16(v));
+            if (Math.abs(v) > 65504f) continue; // not expected of weights
+            float want = Float.float16ToFloat(Float.floatToFloat16(v));
+            int b = bits;
             // below fp16's normal range ours rounds half up where the JVM rounds half to even: one subnormal step apart at most
-            assertTrue(got == want || Math.abs(got - want) <= 0x1p-24f * 1.0001f, () -> String.format("bf16 %04x: %g, want %g", 0, got, want));
+            assertTrue(got == want || Math.abs(got - want) <= 0x1p-24f * 1.0001f, () -> String.format("bf16 %04x: %g, want %g", b, got, want));
+            if (Math.abs(v) >= 0x1p-14f) assertEquals(want, got, 0f, () -> String.format("bf16 %04x: exact in fp16's normal range", b));
+            int pair = (bits ^ 0x8000) << 16 | bits;
+            int both = MmaTiles.halvesOfBf16(pair);
+            assertEquals(MmaTiles.halfOfBf16(bits), both & 0xFFFF, () -> String.format("low half of %08x", pair));
+            assertEquals(MmaTiles.halfOfBf16(bits ^ 0x8000), both >>> 16, () -> String.format("high half of %08x", pair));
         }
     }
 
-    @ParameterizedTest(name = "format {0}: rows {1} of {2}, n {3}, k {4}")
-    @CsvSource({"0, 64, 64, 64, 32", "0, 50, 128, 136, 70", "1, 128, 128, 72, 48", "2, 100, 128, 264, 40", "2, 64, 64, 8, 16", "1, 64, 64, 128, 96"})
-    void matchesTheFloat64ProductOfTheRoundedOperands(int format, int rows, int capacity, int n, int k) {
+    @ParameterizedTest(name = "format {0}: rows {1} of {2}, n {3}, k {4}, fp16 activations {5}")
+    @CsvSource({"0, 64, 64, 64, 32, false", "0, 50, 128, 136, 70, false", "1, 128, 128, 72, 48, false", "2, 100, 128, 264, 40, false",
+            "2, 64, 64, 8, 16, false", "1, 64, 64, 128, 96, false", "0, 50, 128, 136, 70, true", "2, 100, 128, 264, 40, true",
+            "1, 70, 128, 72, 36, true"})
+    void matchesTheFloat64ProductOfTheRoundedOperands(int format, int rows, int capacity, int n, int k, boolean halves) {
         Random r = new Random(31L * format + rows + n + k);
         float[] a = new float[capacity * k];
         float[] w = new float[n * k];
         for (int i = 0; i < rows * k; i++) a[i] = (float) r.nextGaussian();
         for (int i = 0; i < w.length; i++) w[i] = (float) (r.nextGaussian() * 0.05);
-        // 16-bit rows on a long (read as halves of longs, as every device matrix) and off one (pattern by pattern)
-        int wOff = format == MmaGemm.BF16 || n == 128 ? 4 : 3;
+        // float32 weights at any offset; 16-bit ones start on a long (read a long at a time), as every device matrix
+        int wOff = format == MmaGemm.F32 ? 3 : 4;
         FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? w.length + wOff : 1);
         LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : w.length + wOff);
         float[] wRounded = new float[w.length];
@@ -63,13 +83,16 @@ class MmaGemmTest {
                 }
             }
         }
-        FloatArray fa = FloatArray.fromArray(a);
+        // the activations as floats, or as the fp16 pairs a norm kernel leaves (the floats then a stand-in, poisoned)
+        FloatArray fa = halves ? FloatArray.fromElements(Float.NaN) : FloatArray.fromArray(a);
+        IntArray ha = halves ? halvesOf(a, rows * k) : NO_HALVES;
         FloatArray out = new FloatArray(capacity * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);
         int groupsX = (n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N, groupsY = (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M;
+        int activations = halves ? MmaGemm.HALVES : MmaGemm.FLOATS;
         KernelContextEmulator.run(groupsX * MmaGemm.LOCAL, groupsY, 1, MmaGemm.LOCAL, 1, 1,
-                kc -> MmaGemm.gemm(kc, control, fa, NO_SCALE, -1, w32, w16, format, wOff, out, n, k, k));
+                kc -> MmaGemm.gemm(kc, control, fa, ha, NO_SCALE, activations, w32, w16, format, wOff, out, n, k, k));
         double err = 0, norm = 0, errExact = 0;
         for (int m = 0; m < rows; m++) {
             for (int j = 0; j < n; j++) {
@@ -101,7 +124,7 @@ class MmaGemmTest {
      * nothing written past the splits (out poisoned beyond them too).
      */
     @ParameterizedTest(name = "format {0}: rows {1}, n {2}, k {3}, kLen {4}, scaled {5}")
-    @CsvSource({"2, 5, 72, 100, 48, true", "0, 64, 64, 96, 32, true", "1, 70, 8, 50, 16, false", "2, 64, 136, 768, 160, true",
+    @CsvSource({"2, 5, 72, 100, 48, true", "0, 64, 64, 96, 32, true", "1, 70, 8, 52, 16, false", "2, 64, 136, 768, 160, true",
             "0, 3, 16, 40, 40, true"})
     void splitsOfKSumToTheProductOfTheScaledRoundedOperands(int format, int rows, int n, int k, int kLen, boolean scaled) {
         Random r = new Random(7L * format + rows + n + k + kLen);
@@ -129,10 +152,10 @@ class MmaGemmTest {
         FloatArray out = new FloatArray(splits * span * n + 2 * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);
-        int colScale = scaled ? colOff : -1;
+        int colScale = scaled ? colOff : MmaGemm.FLOATS;
         int groupsX = (n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N;
         KernelContextEmulator.run(groupsX * MmaGemm.LOCAL, span / MmaGemm.TILE_M, splits, MmaGemm.LOCAL, 1, 1,
-                kc -> MmaGemm.gemm(kc, control, fa, small, colScale, w32, w16, format, 0, out, n, k, kLen));
+                kc -> MmaGemm.gemm(kc, control, fa, NO_HALVES, small, colScale, w32, w16, format, 0, out, n, k, kLen));
         for (int s = 0; s < splits; s++) {
             double err = 0, norm = 0;
             for (int m = 0; m < span; m++) {

@@ -143,7 +143,7 @@ class PrefillKernelsTest {
     }
 
     @ParameterizedTest(name = "rows {0}, n {1}, local {2}, adding {3}")
-    @CsvSource({"3,768,256,false", "5,100,32,false", "1,3,4,false", "3,768,256,true", "5,100,32,true"})
+    @CsvSource({"3,768,256,false", "5,100,32,false", "1,3,4,false", "3,768,256,true", "5,100,32,true", "2,70,16,true"})
     void rmsNormRows(int rows, int n, int local, boolean adding) {
         float[] x0 = randn((rows + 2) * n), add = randn((rows + 2) * n), w = randn(n + 5);
         float[] x = x0.clone();
@@ -166,6 +166,28 @@ class PrefillKernelsTest {
         }
         assertRel("rmsNormRows", Arrays.copyOf(out.toHeapArray(), rows * n), ref, 1e-6);
         assertUntouchedPast("rmsNormRows", out, rows, n);
+        if (n % 2 == 0) {
+            // the tensor-core in_proj's operand: the same rows as fp16 pairs
+            FloatArray x2 = off(x0);
+            IntArray halves = new IntArray((rows + 2) * n / 2);
+            halves.init(-1);
+            KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1,
+                    k -> PrefillKernels.rmsNormRowsHalves(k, x2, addA, adding ? 1 : 0, wA, 0, halves, n, 1e-5f));
+            assertArrayEquals(x, x2.toHeapArray());
+            assertHalves("rmsNormRowsHalves", halves, ref, rows * n);
+        }
+    }
+
+    /** fp16 pairs (element 2j low in pair j) within an fp16 rounding of ref, each, and the pairs past ref's n poisoned (-1) still. */
+    static void assertHalves(String what, IntArray halves, double[] ref, int n) {
+        for (int i = 0; i < n; i++) {
+            int pair = halves.get(i / 2);
+            float got = Float.float16ToFloat((short) (i % 2 == 0 ? pair : pair >>> 16));
+            double tol = Math.abs(ref[i]) * 0x1p-11 * 1.01 + 0x1p-25;
+            int at = i;
+            assertTrue(Math.abs(got - ref[i]) <= tol, () -> what + " element " + at + ": " + got + ", want " + ref[at]);
+        }
+        for (int j = n / 2; j < halves.getSize(); j++) assertEquals(-1, halves.get(j), what + " wrote past its rows at pair " + j);
     }
 
     @Test
@@ -189,6 +211,13 @@ class PrefillKernelsTest {
         }
         assertRel("gatedRmsNormRows", Arrays.copyOf(out.toHeapArray(), rows * dInner), ref, 1e-6);
         assertUntouchedPast("gatedRmsNormRows", out, rows, dInner);
+        // the tensor-core out_proj's operand: the same rows as fp16 pairs
+        IntArray halves = new IntArray((rows + 1) * dInner / 2);
+        halves.init(-1);
+        FloatArray y2 = off(y);
+        KernelContextEmulator.run(rows * groups * 32, 1, 1, 32, 1, 1,
+                k -> PrefillKernels.gatedRmsNormRowsHalves(k, y2, zxA, wA, wOff, halves, dInner, dInProj, groupSize, 1e-5f));
+        assertHalves("gatedRmsNormRowsHalves", halves, ref, rows * dInner);
     }
 
     /** Sizes of a small mixer: the conv runs over x | B | C of zxbcdt = z | x | B | C | dt. */
@@ -284,9 +313,10 @@ class PrefillKernelsTest {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
         int gemm = Math.max(Math.max(Math.max(params(p, "gemm"), params(p, "gemmBlocked")), Math.max(params(p, "gemm16"), params(p, "gemmBlocked16"))),
                 params(MmaGemm.class, "gemm"));
-        int fixed = Math.max(params(p, "rmsNormRows"), params(p, "addRmsNormRows")) + 2 * gemm + params(p, "causalConv")
+        int norm = Math.max(Math.max(params(p, "rmsNormRows"), params(p, "addRmsNormRows")), params(p, "rmsNormRowsHalves"));
+        int fixed = norm + 2 * gemm + params(p, "causalConv")
                 + params(p, "saveConvWindow") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
-                + params(ssd, "statePassing") + params(p, "gatedRmsNormRows");
+                + params(ssd, "statePassing") + Math.max(params(p, "gatedRmsNormRows"), params(p, "gatedRmsNormRowsHalves"));
         Class<?> blocked8 = SsdBlocked8Kernels.class;
         int cb = Math.max(params(ssd, "chunkCB"), Math.max(params(blocked, "chunkCBBlocked"), params(blocked8, "chunkCBBlocked8")));
         int states = Math.max(Math.max(params(ssd, "chunkStates"), params(tiled, "chunkStates")),

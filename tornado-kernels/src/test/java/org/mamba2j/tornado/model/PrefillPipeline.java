@@ -47,6 +47,7 @@ public final class PrefillPipeline {
     private final PackedBlock o;
     private final PackedStates ps;
     private final IntArray control = new IntArray(PrefillKernels.CONTROL_LENGTH), tokens, ssdDims;
+    private final IntArray normedHalves, gatedHalves; // fp16 pairs, poisoned with NaN pairs
     private final FloatArray residual, normed, zxbcdt, x, B, C, dtRaw, dt, cum, wState, cb, chunkStates, stateIn, scores, y, gated, last;
     private final FloatArray noZ = new FloatArray(1);
     /** The tensor-core out_proj's output, which the next block's norm (or lastRow) adds onto the residual; a stand-in otherwise. */
@@ -87,6 +88,10 @@ public final class PrefillPipeline {
         int gn = d.ngroups() * d.dstate();
         residual = nan(capacity * d.dModel());
         normed = nan(capacity * d.dModel());
+        normedHalves = new IntArray(capacity * d.dModel() / 2);
+        normedHalves.init(-1);
+        gatedHalves = new IntArray(capacity * d.dInner() / 2);
+        gatedHalves.init(-1);
         // the tensor-core GEMM writes whole 64-row blocks
         int gemmRows = gemm.equals("mma") ? Grids.roundUp(capacity, MmaGemm.TILE_M) : capacity;
         zxbcdt = nan(gemmRows * d.dInProj());
@@ -141,13 +146,14 @@ public final class PrefillPipeline {
             Object slab = w.slab(l);
             KernelContextEmulator.run(rows * LOCAL, 1, 1, LOCAL, 1, 1,
                     k -> {
-                        if (gemm.equals("mma") && layer > 0) {
-                            PrefillKernels.addRmsNormRows(k, residual, projected, small, sm + o.norm(), normed, d.dModel(), d.eps());
+                        if (gemm.equals("mma")) {
+                            PrefillKernels.rmsNormRowsHalves(k, residual, projected, layer > 0 ? 1 : 0, small, sm + o.norm(), normedHalves, d.dModel(),
+                                    d.eps());
                         } else {
                             PrefillKernels.rmsNormRows(k, residual, small, sm + o.norm(), normed, d.dModel(), d.eps());
                         }
                     });
-            gemm(normed, slab, big + o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
+            gemm(normed, normedHalves, slab, big + o.inProj(), zxbcdt, d.dInProj(), d.dModel(), 0);
             PrefillKernels.causalConv(control, zxbcdt, states, convAt, small, sm + o.convW(), x, B, C, dtRaw, d.dInner(), gn, d.nheads(),
                     d.dConv(), bound(capacity * (d.convDim() + d.nheads())));
             PrefillKernels.saveConvWindow(control, zxbcdt, states, convAt, d.dInner(), d.convDim(), d.dInProj(), d.dConv(),
@@ -162,9 +168,11 @@ public final class PrefillPipeline {
             }
             KernelPipeline.afterCumsum(ssd, ssdShape);
             int groupSize = d.dInner() / d.ngroups();
-            KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1,
-                    k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, small, sm + o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
-            gemm(gated, slab, big + o.outProj(), residual, d.dModel(), d.dInner(), 1);
+            KernelContextEmulator.run(rows * d.ngroups() * LOCAL, 1, 1, LOCAL, 1, 1, gemm.equals("mma")
+                    ? k -> PrefillKernels.gatedRmsNormRowsHalves(k, y, zxbcdt, small, sm + o.gatedNorm(), gatedHalves, d.dInner(), d.dInProj(), groupSize,
+                            d.gatedEps())
+                    : k -> PrefillKernels.gatedRmsNormRows(k, y, zxbcdt, small, sm + o.gatedNorm(), gated, d.dInner(), d.dInProj(), groupSize, d.gatedEps()));
+            gemm(gated, gatedHalves, slab, big + o.outProj(), residual, d.dModel(), d.dInner(), 1);
         }
         PrefillKernels.lastRow(control, residual, projected, gemm.equals("mma") ? 1 : 0, last, d.dModel(), bound(d.dModel()));
         Object head = w.lmHead();
@@ -175,14 +183,14 @@ public final class PrefillPipeline {
                 (k, lanes) -> MixerKernels.normMatVecOut(k, last, small, w.normF(), h32, h16, format, logits, d.vocab(), d.dModel(), d.eps(), lanes));
     }
 
-    private void gemm(FloatArray a, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
+    private void gemm(FloatArray a, IntArray halves, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (gemm.equals("mma")) {
             FloatArray target = accumulate != 0 ? projected : out;
             FloatArray w32 = weights instanceof FloatArray f ? f : new FloatArray(1);
             LongArray w16 = weights instanceof LongArray h ? h : new LongArray(1);
             int format = MmaGemm.format(w.format((TornadoNativeArray) weights));
             KernelContextEmulator.run(Grids.tileEdge(n, MmaGemm.TILE_N, MmaGemm.LOCAL), Grids.roundUp(control.get(PrefillKernels.ROWS), MmaGemm.TILE_M)
-                    / MmaGemm.TILE_M, 1, MmaGemm.LOCAL, 1, 1, kc -> MmaGemm.gemm(kc, control, a, w.small(), -1, w32, w16, format, wOff, target, n, k, k));
+                    / MmaGemm.TILE_M, 1, MmaGemm.LOCAL, 1, 1, kc -> MmaGemm.gemm(kc, control, a, halves, w.small(), MmaGemm.HALVES, w32, w16, format, wOff, target, n, k, k));
             return;
         }
         if (weights instanceof LongArray h) PrefillKernelsTest.gemm16(gemm, control, a, h, w.small(), w.decode(), wOff, out, n, k, accumulate);
