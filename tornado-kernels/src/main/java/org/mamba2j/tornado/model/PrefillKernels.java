@@ -385,21 +385,10 @@ public final class PrefillKernels {
      */
     public static void gatedRmsNormRows(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, FloatArray out,
                                         int dInner, int dInProj, int groupSize, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int groups = dInner / groupSize;
-        int t = ctx.groupIdx / groups;
-        int g0 = (ctx.groupIdx - t * groups) * groupSize;
-        int yb = t * dInner + g0;
-        int zb = t * dInProj + g0;
-        float sum = 0f;
-        for (int i = lid; i < groupSize; i += size) {
-            float g = y.get(yb + i) * SsdKernels.silu(zxbcdt.get(zb + i));
-            out.set(yb + i, g);
-            sum += g * g;
-        }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
-        for (int i = lid; i < groupSize; i += size) {
+        int yb = ctx.groupIdx * groupSize;
+        int g0 = yb % dInner;
+        float scale = gatedGroup(ctx, y, zxbcdt, out, dInner, dInProj, groupSize, eps, 1);
+        for (int i = ctx.localIdx; i < groupSize; i += ctx.localGroupSizeX) {
             out.set(yb + i, out.get(yb + i) * scale * w.get(wOff + g0 + i));
         }
     }
@@ -411,26 +400,33 @@ public final class PrefillKernels {
      */
     public static void gatedRmsNormRowsHalves(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, IntArray out,
                                               int dInner, int dInProj, int groupSize, float eps) {
-        int lid = ctx.localIdx;
-        int size = ctx.localGroupSizeX;
-        int groups = dInner / groupSize;
-        int t = ctx.groupIdx / groups;
-        int g0 = (ctx.groupIdx - t * groups) * groupSize;
-        int yb = t * dInner + g0;
-        int zb = t * dInProj + g0;
-        float sum = 0f;
-        for (int i = 2 * lid; i < groupSize; i += 2 * size) {
-            float ga = y.get(yb + i) * SsdKernels.silu(zxbcdt.get(zb + i));
-            float gb = y.get(yb + i + 1) * SsdKernels.silu(zxbcdt.get(zb + i + 1));
-            y.set(yb + i, ga);
-            y.set(yb + i + 1, gb);
-            sum += ga * ga + gb * gb;
-        }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
-        for (int i = 2 * lid; i < groupSize; i += 2 * size) {
+        int yb = ctx.groupIdx * groupSize;
+        int g0 = yb % dInner;
+        float scale = gatedGroup(ctx, y, zxbcdt, y, dInner, dInProj, groupSize, eps, 2);
+        for (int i = 2 * ctx.localIdx; i < groupSize; i += 2 * ctx.localGroupSizeX) {
             out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(y.get(yb + i) * scale * w.get(wOff + g0 + i)),
                     MmaTiles.halfOf(y.get(yb + i + 1) * scale * w.get(wOff + g0 + i + 1))));
         }
+    }
+
+    /**
+     * The first pass of the gated norm of (row, group) groupIdx, which starts at groupIdx·groupSize of y:
+     * g = y·silu(z) into gs at y's positions, {@code width} consecutive elements a work item (the second
+     * pass reads back its own); returns the group's rsqrt(mean(g²) + eps).
+     */
+    private static float gatedGroup(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray gs, int dInner, int dInProj, int groupSize,
+                                    float eps, int width) {
+        int yb = ctx.groupIdx * groupSize;
+        int zb = yb / dInner * dInProj + yb % dInner;
+        float sum = 0f;
+        for (int i = width * ctx.localIdx; i < groupSize; i += width * ctx.localGroupSizeX) {
+            for (int j = i; j < i + width; j++) {
+                float g = y.get(yb + j) * SsdKernels.silu(zxbcdt.get(zb + j));
+                gs.set(yb + j, g);
+                sum += g * g;
+            }
+        }
+        return 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / groupSize + eps);
     }
 
     /**
