@@ -325,9 +325,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * the activations grows with it, longer prompts continue in passes of that size); prompts
      * shorter than {@code minTokens} go token by token through the decode step instead;
      * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
-     * graph limits allow).
+     * graph limits allow); {@code cudaGraph}: a second set of the prefill graphs replays as CUDA graphs
+     * the pass length that repeats (PTX and CUDA; elsewhere the set runs as plain graphs).
      */
-    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends, boolean cudaGraph) {
         public Prefill {
             if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
             if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
@@ -341,7 +342,21 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
 
         public Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
-            this(maxTokens, minTokens, blocksPerGraph, List.of());
+            this(maxTokens, minTokens, blocksPerGraph, List.of(), false);
+        }
+
+        public Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
+            this(maxTokens, minTokens, blocksPerGraph, skipBackends, false);
+        }
+
+        /** This prefill with the replay set on or off. */
+        public Prefill withCudaGraph(boolean on) {
+            return new Prefill(maxTokens, minTokens, blocksPerGraph, skipBackends, on);
+        }
+
+        /** Whether the replay set's graphs are captured as CUDA graphs on this backend. */
+        public boolean cudaGraphOn(DeviceSpec.Backend backend) {
+            return cudaGraph && (backend == DeviceSpec.Backend.PTX || backend == DeviceSpec.Backend.CUDA);
         }
 
         /** Whether the device prefill runs on this backend (else prompts go token by token through the decode step). */
@@ -442,8 +457,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 kernels.put(o.getKey(), k == null || k.isNull() ? kernels.get(o.getValue()) : kernel(o.getKey(), k));
             }
             JsonNode p = required(j, "prefill");
+            JsonNode replay = p.path("cudaGraph");
+            if (!replay.isMissingNode() && !replay.isBoolean()) {
+                throw new IllegalArgumentException("prefill \"cudaGraph\" must be true or false, got " + replay);
+            }
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
-                    strings(p.path("skipBackends")));
+                    strings(p.path("skipBackends")), replay.asBoolean(false));
             List<String> backends = strings(j.path("backends"));
             checkBackends("\"backends\"", backends);
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,

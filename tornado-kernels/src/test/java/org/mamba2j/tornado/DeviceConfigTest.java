@@ -269,6 +269,23 @@ class DeviceConfigTest {
     }
 
     @Test
+    void thePrefillsReplaySetIsAskedForAndCapturedOnlyOnPtxAndCuda(@TempDir Path dir) throws IOException {
+        DeviceConfig.Prefill off = DeviceConfig.forDevice("NVIDIA H200", null).prefill();
+        assertFalse(off.cudaGraph(), "device-configs/nvidia.json leaves it off until timed");
+        DeviceConfig.Prefill on = off.withCudaGraph(true);
+        assertEquals(off.maxTokens(), on.maxTokens());
+        assertTrue(on.cudaGraphOn(DeviceSpec.Backend.PTX) && on.cudaGraphOn(DeviceSpec.Backend.CUDA));
+        assertFalse(on.cudaGraphOn(DeviceSpec.Backend.OPENCL) || on.cudaGraphOn(DeviceSpec.Backend.SPIRV) || off.cudaGraphOn(DeviceSpec.Backend.CUDA));
+        String generic = Files.readString(Path.of("../device-configs/generic.json"));
+        Path file = dir.resolve("replay.json");
+        Files.writeString(file, generic.replaceFirst("\"prefill\": \\{", "\"prefill\": {\"cudaGraph\": true, "));
+        assertTrue(DeviceConfig.load(file).prefill().cudaGraph());
+        Files.writeString(file, generic.replaceFirst("\"prefill\": \\{", "\"prefill\": {\"cudaGraph\": 1, "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(file));
+        assertTrue(e.getMessage().contains("prefill \"cudaGraph\" must be true or false"), e.getMessage());
+    }
+
+    @Test
     void precisionFastSwapsInTheTensorCoreKernelsOnlyWhereTheyRun() {
         DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.CUDA, null);
         assertEquals(Precision.EXACT, nvidia.precision());

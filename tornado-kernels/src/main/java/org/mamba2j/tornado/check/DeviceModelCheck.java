@@ -50,6 +50,9 @@ import java.util.List;
  * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
  * in the config's kernel variants and in the loop, tiled, blocked and blocked8 ones (the cumsum as
  * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
+ * <li>prefill replay set (prefill "cudaGraph"): prompts of {@link #REPLAYED_LENGTHS} tokens, the
+ * repeated pass length through the second plan (CUDA graphs on PTX and CUDA, plain graphs elsewhere),
+ * the others through the first, each against HF's and the JVM's; also at precision fast;</li>
  * <li>greedy: both golden prompts, after each of the above;</li>
  * <li>precision fast (PTX and CUDA: the projections and the SSD on tensor cores, fp16 operands): the prefill
  * paths above at {@link Precision#FAST}, logits within {@link #FAST_TOL} of HF's and of the JVM's,
@@ -128,6 +131,15 @@ public final class DeviceModelCheck {
                         }
                     }
                     ok &= forced || !counted;
+                    if (layout.equals("hf") && counted) { // the replay set shares the main set's buffers: one layout is enough
+                        DeviceConfig shortPasses = ownConfig(spec, SHORT_CHUNK, SHORT_PASS);
+                        DeviceConfig replayed = shortPasses.withPrefill(SHORT_CHUNK, shortPasses.prefill().withCudaGraph(true));
+                        ok &= report(device, layout, "prefill replay set, pass 16", () -> prefillReplayed(dir, spec, replayed, ref, TOL));
+                        DeviceConfig replayedFast = replayed.at(Precision.FAST, spec.backend());
+                        if (replayedFast.precision() == Precision.FAST) {
+                            ok &= report(device, layout, "  the same, fast", () -> prefillReplayed(dir, spec, replayedFast, ref, FAST_TOL));
+                        }
+                    }
                     if (layout.equals("hf") && own.at(Precision.FAST, spec.backend()).precision() == Precision.FAST) {
                         ok &= report(device, layout, "prefill, precision fast",
                                 () -> prefillThenDecode(dir, spec, own.at(Precision.FAST, spec.backend()), ref, FAST_TOL));
@@ -245,15 +257,29 @@ public final class DeviceModelCheck {
      * against the JVM decoder fed the same way; then greedy decoding of both golden prompts.
      */
     private static Outcome prefillThenDecode(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref, double tol) throws Exception {
+        return prefillThenDecode(dir, spec, config, ref, tol, PREFILL_LENGTHS, Integer.MAX_VALUE);
+    }
+
+    /**
+     * The prefill with its replay set ({@code config}'s prefill "cudaGraph" on) through
+     * {@link #REPLAYED_LENGTHS}, three decode steps after each prompt.
+     */
+    private static Outcome prefillReplayed(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref, double tol) throws Exception {
+        return prefillThenDecode(dir, spec, config, ref, tol, REPLAYED_LENGTHS, 3);
+    }
+
+    /** Prompts of {@code lengths} tokens, each followed by at most {@code steps} decode steps, then greedy decoding. */
+    private static Outcome prefillThenDecode(Path dir, DeviceSpec spec, DeviceConfig config, Golden ref, double tol, int[] lengths, int steps)
+            throws Exception {
         int[] ids = ref.ids();
         double maxDiff = 0, vsJvm = 0;
         try (Mamba2Model m = Mamba2Model.load(dir); Decoder d = TornadoDecoder.open(m, spec, config); Decoder jvm = new JvmDecoder(m)) {
-            for (int n : PREFILL_LENGTHS) {
+            for (int n : lengths) {
                 int[] prompt = Arrays.copyOf(ids, n);
                 float[] got = d.prefill(prompt);
                 maxDiff = Math.max(maxDiff, ref.diff(got, n - 1));
                 vsJvm = Math.max(vsJvm, diff(got, jvm.prefill(prompt)));
-                for (int t = n; t < ids.length; t++) {
+                for (int t = n; t < Math.min(ids.length, (long) n + steps); t++) {
                     got = d.step(ids[t]);
                     maxDiff = Math.max(maxDiff, ref.diff(got, t));
                     vsJvm = Math.max(vsJvm, diff(got, jvm.step(ids[t])));
@@ -262,6 +288,14 @@ public final class DeviceModelCheck {
             return greedy(d, ref, maxDiff, vsJvm, tol);
         }
     }
+
+    /**
+     * Prompt lengths for the prefill's replay set at chunk 8 and passes of 16: 9 and 29 run passes of
+     * 16 rows (29 two of them, the second continuing from the first's states), 7 one of 8. The second
+     * prefill of 9 is the first repeat: the replay set takes 16 rows from there (captured as CUDA
+     * graphs on PTX and CUDA, replayed after), and hands states to and from the main set as lengths change.
+     */
+    static final int[] REPLAYED_LENGTHS = {9, 9, 9, 29, 7, 29, 9};
 
     /**
      * tiny-a rounded to {@code dtype} ({@link RoundedCopy}): the device keeps the 16-bit patterns and

@@ -7,6 +7,7 @@ import org.mamba2j.model.MixerDims;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.ssd.SsdTasks;
 import org.mamba2j.tornado.ssd.SsdDims;
 import org.mamba2j.tornado.ssd.SsdKernels;
@@ -52,10 +53,11 @@ import java.util.function.IntUnaryOperator;
  * only A, the dt bias and D, a few floats per block, have a prefill copy of their own, in the arrays
  * the SSD kernels take. The blocks are split over task graphs within TornadoVM's per-graph limits (see
  * {@link DecodePlan}, whose constants this uses), chained on the device with persistOnDevice /
- * consumeFromDevice. As the grids change from pass to pass, the plan cannot be captured as a CUDA
- * graph as it is. Tasks are named b{l}_{kernel}.
+ * consumeFromDevice. As the grids change from pass to pass, a plan captured as CUDA graphs replays
+ * one pass length only: {@link #open} adds such a plan beside this one where the config asks
+ * ({@link ReplayedPrefill}). Tasks are named b{l}_{kernel}.
  */
-public final class PrefillPlan {
+public final class PrefillPlan implements DevicePrefill {
 
     /*
      * Graph budget of a block, worst case over the SSD variants: 12 tasks (norm, which first adds the
@@ -105,9 +107,18 @@ public final class PrefillPlan {
      * Adds the prefill graphs to {@code plan} (before it is built), reading the weights it uploads;
      * {@code layers} gives block l's small weights (A, dt bias and D are read from them).
      * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
+     * With the config's prefill "cudaGraph", a {@link ReplayedPrefill} of such a plan and a second
+     * one (its own buffers, graphs named prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
      */
-    public PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                       DeviceConfig cfg) {
+    public static DevicePrefill open(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
+                                     DeviceConfig cfg) {
+        PrefillPlan main = new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, false);
+        return cfg.prefill().cudaGraph() ? new ReplayedPrefill(main, new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, true)) : main;
+    }
+
+    /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
+    private PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
+                        DeviceConfig cfg, boolean replayed) {
         this.dims = dims;
         this.cfg = cfg;
         this.plan = plan;
@@ -135,7 +146,7 @@ public final class PrefillPlan {
         int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
         // owned by the first graph, which persists them; every later one consumes them from the one before
         Object[] own = b.with(control, tokens, ssdDims, dtLimits, states);
-        TaskGraph g = new TaskGraph("prefill")
+        TaskGraph g = new TaskGraph(replayed ? "prefillReplay" : "prefill")
                 .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits, states))
@@ -169,6 +180,16 @@ public final class PrefillPlan {
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
+        if (replayed && cfg.prefill().cudaGraphOn(TornadoDevices.backend(device))) {
+            for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
+        }
+    }
+
+    /** The rows of every pass of a prompt of {@code tokens}, where they are all the same; else -1. */
+    int passRows(int tokens) {
+        List<Pass> ps = passes(tokens, capacity, chunk);
+        int rows = ps.getFirst().rows();
+        return ps.stream().allMatch(p -> p.rows() == rows) ? rows : -1;
     }
 
     private static Object[] concat(Object[] a, Object[] b) {
@@ -319,6 +340,7 @@ public final class PrefillPlan {
      * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid
      * until the next call. The states after it are then in {@link #states()}.
      */
+    @Override
     public FloatArray run(int[] prompt) {
         if (prompt.length == 0) throw new IllegalArgumentException("prefill needs at least one token");
         for (int t : prompt) {
@@ -372,6 +394,7 @@ public final class PrefillPlan {
     }
 
     /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
+    @Override
     public FloatArray states() {
         return states;
     }

@@ -31,7 +31,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
     private final boolean devicePrefill;
     private final ModelPlan modelPlan;
     private final BatchDecodePlan plan;
-    private final PrefillPlan prefill;
+    private final DevicePrefill prefill;
     private final float[][] logits;
     private final int[] modes;
     /** The last step's logits of every slot, once fetched ({@code fetched}). */
@@ -61,7 +61,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         this.modelPlan = new ModelPlan(weights);
         this.plan = new BatchDecodePlan(dims, modelPlan, device, config, capacity, cudaGraph);
-        this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
+        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
         modelPlan.build(device);
         this.stepBytes = weights.bytesPerStep(capacity, dims.dModel());
         int graphs = plan.graphCount();

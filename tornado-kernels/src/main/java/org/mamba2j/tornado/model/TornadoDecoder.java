@@ -37,7 +37,7 @@ public final class TornadoDecoder implements Decoder {
     private final boolean devicePrefill;
     private final ModelPlan modelPlan;
     private final DecodePlan plan;
-    private final PrefillPlan prefill;
+    private final DevicePrefill prefill;
     private final float[] logits;
     private final String deviceName;
     private final long stepBytes;
@@ -69,7 +69,7 @@ public final class TornadoDecoder implements Decoder {
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);
         this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
-        this.prefill = devicePrefill ? new PrefillPlan(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
+        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
         modelPlan.build(device);
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
