@@ -25,6 +25,11 @@ public record DeviceSpec(Backend backend, int index, Precision precision) {
         public String specName() {
             return name().toLowerCase(Locale.ROOT);
         }
+
+        /** Whether TornadoVM can capture this backend's task graphs as CUDA graphs (PTX and CUDA; it refuses on OpenCL). */
+        public boolean capturesCudaGraphs() {
+            return this == PTX || this == CUDA;
+        }
     }
 
     public static final String FORMAT = "opencl:<i>, ptx:<i>, cuda:<i> or spirv:<i>, optionally /exact or /fast";

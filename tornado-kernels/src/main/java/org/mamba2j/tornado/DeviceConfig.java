@@ -234,7 +234,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         /** Whether the decode graphs replay as CUDA graphs on this backend. */
         public boolean cudaGraphOn(DeviceSpec.Backend backend) {
-            return cudaGraph && (backend == DeviceSpec.Backend.PTX || backend == DeviceSpec.Backend.CUDA);
+            return cudaGraph && backend.capturesCudaGraphs();
         }
 
         static Decode parse(JsonNode d) {
@@ -356,7 +356,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         /** Whether the replay set's graphs are captured as CUDA graphs on this backend. */
         public boolean cudaGraphOn(DeviceSpec.Backend backend) {
-            return cudaGraph && (backend == DeviceSpec.Backend.PTX || backend == DeviceSpec.Backend.CUDA);
+            return cudaGraph && backend.capturesCudaGraphs();
         }
 
         /** Whether the device prefill runs on this backend (else prompts go token by token through the decode step). */

@@ -131,7 +131,7 @@ public final class DeviceModelCheck {
                         }
                     }
                     ok &= forced || !counted;
-                    if (layout.equals("hf") && counted) { // the replay set shares the main set's buffers: one layout is enough
+                    if (layout.equals("hf") && counted) { // which plan a prompt takes is the same question for both layouts
                         DeviceConfig shortPasses = ownConfig(spec, SHORT_CHUNK, SHORT_PASS);
                         DeviceConfig replayed = shortPasses.withPrefill(SHORT_CHUNK, shortPasses.prefill().withCudaGraph(true));
                         ok &= report(device, layout, "prefill replay set, pass 16", () -> prefillReplayed(dir, spec, replayed, ref, TOL));

@@ -119,16 +119,13 @@ public final class MmaCheck {
         static Operands of(Shape sh, int format, long seed) {
             Random r = new Random(seed);
             FloatArray a = new FloatArray(sh.rows * sh.k);
-            IntArray halves = new IntArray(sh.rows * sh.k / 2);
             float[] aRounded = new float[sh.rows * sh.k];
             for (int i = 0; i < aRounded.length; i++) {
                 float v = (float) r.nextGaussian();
                 a.set(i, v);
                 aRounded[i] = Float.float16ToFloat(Float.floatToFloat16(v));
             }
-            for (int j = 0; j < halves.getSize(); j++) {
-                halves.set(j, MmaTiles.pack(Float.floatToFloat16(aRounded[2 * j]) & 0xFFFF, Float.floatToFloat16(aRounded[2 * j + 1])));
-            }
+            IntArray halves = MmaTiles.halvesOf(aRounded, aRounded.length);
             int nk = sh.n * sh.k;
             FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? nk : 1);
             LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : nk);

@@ -156,6 +156,18 @@ public final class MmaTiles {
         return r < rows && col < cols ? q : 0L;
     }
 
+    /**
+     * On the host: the first n values of a as fp16 pairs (round to nearest even), element 2j in the
+     * low half of pair j, as the prefill's norms write them for {@link MmaGemm}'s fp16 activations.
+     */
+    public static IntArray halvesOf(float[] a, int n) {
+        IntArray h = new IntArray(n / 2);
+        for (int j = 0; j < n / 2; j++) {
+            h.set(j, pack(Float.floatToFloat16(a[2 * j]) & 0xFFFF, Float.floatToFloat16(a[2 * j + 1])));
+        }
+        return h;
+    }
+
     /** The fp16 pair (r, col), (r, col + 1) of a matrix given as pairs (row r's pair j at (r·stride)/2 + j), col and stride even; zero outside. */
     public static int pairOf(IntArray h, int stride, int r, int col, int rows, int cols) {
         int p = h.get(Math.min((r * stride + col) >> 1, h.getSize() - 1));

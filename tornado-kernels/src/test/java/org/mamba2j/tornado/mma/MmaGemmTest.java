@@ -28,15 +28,6 @@ class MmaGemmTest {
     /** The fp16 activations' stand-in where they are floats. */
     static final IntArray NO_HALVES = new IntArray(1);
 
-    /** The first n of a as fp16 pairs, element 2j in the low half of pair j (as PrefillKernels' norms write them). */
-    static IntArray halvesOf(float[] a, int n) {
-        IntArray h = new IntArray(n / 2);
-        for (int j = 0; j < n / 2; j++) {
-            h.set(j, MmaTiles.pack(Float.floatToFloat16(a[2 * j]) & 0xFFFF, Float.floatToFloat16(a[2 * j + 1])));
-        }
-        return h;
-    }
-
     @Test
     void bf16ToHalfMatchesTheJvmConversion() {
         for (int bits = 0; bits < 0x10000; bits++) {
@@ -85,7 +76,7 @@ class MmaGemmTest {
         }
         // the activations as floats, or as the fp16 pairs a norm kernel leaves (the floats then a stand-in, poisoned)
         FloatArray fa = halves ? FloatArray.fromElements(Float.NaN) : FloatArray.fromArray(a);
-        IntArray ha = halves ? halvesOf(a, rows * k) : NO_HALVES;
+        IntArray ha = halves ? MmaTiles.halvesOf(a, rows * k) : NO_HALVES;
         FloatArray out = new FloatArray(capacity * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);
