@@ -18,7 +18,8 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  * <p>A work group of {@link #LOCAL} work items (four warps, 2 × 2) computes a {@link #TILE_M} × {@link #TILE_N} output
  * tile, each warp 32 × 32 of it in eight m16n8 accumulators. The k dimension goes in steps of 32:
  * the group stages a 64 × 32 block of a and a 32 × 64 block of Wᵀ in local memory as the tile grids
- * {@link MmaTiles} describes (zeros past k), then each warp runs two k16 rounds of eight MMAs.
+ * {@link MmaTiles} describes (zeros past k), then each warp runs two k16 rounds of eight MMAs while
+ * the next step's loads are in flight (software pipelined through registers).
  * The stores write whole 16 × 8 tiles: n must be a multiple of 8 (columns past n are skipped by
  * whole tiles) and the rows up to the 64-row block's end must be inside {@code out} (rows past
  * control[0] get what zero activations give).
@@ -90,47 +91,17 @@ public final class MmaGemm {
         int kq = tid % 8 * 4;
         int ar = m0 + tid / 8;
         int br = n0 + tid / 8 * 2;
-        for (int k0 = kBegin; k0 < kEnd; k0 += K_STEP) {
-            int col = k0 + kq;
-            // every load of the step before the first store: a local store between two global loads keeps the second
-            // waiting for the first (the compiler cannot tell the two memories apart), which made the staging latency-bound
-            int a0, a1, a2, a3, a4, a5, a6, a7;
-            if (activations == HALVES) {
-                a0 = MmaTiles.pairOf(halves, k, ar, col, rows, kEnd);
-                a1 = MmaTiles.pairOf(halves, k, ar, col + 2, rows, kEnd);
-                a2 = MmaTiles.pairOf(halves, k, ar + 16, col, rows, kEnd);
-                a3 = MmaTiles.pairOf(halves, k, ar + 16, col + 2, rows, kEnd);
-                a4 = MmaTiles.pairOf(halves, k, ar + 32, col, rows, kEnd);
-                a5 = MmaTiles.pairOf(halves, k, ar + 32, col + 2, rows, kEnd);
-                a6 = MmaTiles.pairOf(halves, k, ar + 48, col, rows, kEnd);
-                a7 = MmaTiles.pairOf(halves, k, ar + 48, col + 2, rows, kEnd);
-            } else {
-                a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, activations);
-                a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, activations);
-                a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, activations);
-                a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, activations);
-                a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, activations);
-                a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, activations);
-                a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, activations);
-                a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, activations);
-            }
-            // b0, b1: the pairs at col and col + 2 of W row br; b2, b3 of br + 1; b4, b5 of br + 32; b6, b7 of br + 33
-            int b0, b1, b2, b3, b4, b5, b6, b7;
-            if (format == F32) {
-                b0 = MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd);
-                b1 = MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd);
-                b2 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd);
-                b3 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd);
-                b4 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd);
-                b5 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd);
-                b6 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd);
-                b7 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd);
-            } else {
-                // 16-bit weights four at a time: one long a row (each device row starts on one; a quad never straddles kEnd)
-                long q0 = MmaTiles.quad(w16, wOff, k, br, col, n, kEnd);
-                long q1 = MmaTiles.quad(w16, wOff, k, br + 1, col, n, kEnd);
-                long q2 = MmaTiles.quad(w16, wOff, k, br + 32, col, n, kEnd);
-                long q3 = MmaTiles.quad(w16, wOff, k, br + 33, col, n, kEnd);
+        int r = ar - m0, c = br - n0;
+        // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0), then issues the loads of
+        // step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
+        int a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        // b0, b1: the pairs at col and col + 2 of W row br; b2, b3 of br + 1; b4, b5 of br + 32; b6, b7 of br + 33 (float32 weights);
+        // q0 .. q3: four 16-bit patterns of the rows br, br + 1, br + 32, br + 33 (F16, BF16)
+        int b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+        long q0 = 0L, q1 = 0L, q2 = 0L, q3 = 0L;
+        int steps = (kEnd - kBegin + K_STEP - 1) / K_STEP;
+        for (int s = 0; s <= steps; s++) {
+            if (format != F32) {
                 b0 = (int) q0;
                 b1 = (int) (q0 >> 32);
                 b2 = (int) q1;
@@ -151,7 +122,6 @@ public final class MmaGemm {
                 b7 = MmaTiles.halvesOfBf16(b7);
             }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-            int r = ar - m0, c = br - n0;
             as[MmaTiles.aSlot(r, kq, 2)] = a0;
             as[MmaTiles.aSlot(r, kq + 2, 2)] = a1;
             as[MmaTiles.aSlot(r + 16, kq, 2)] = a2;
@@ -160,7 +130,9 @@ public final class MmaGemm {
             as[MmaTiles.aSlot(r + 32, kq + 2, 2)] = a5;
             as[MmaTiles.aSlot(r + 48, kq, 2)] = a6;
             as[MmaTiles.aSlot(r + 48, kq + 2, 2)] = a7;
-            // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
+            // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows. (These stores meet two (A) and four (B)
+            // to a bank; storing in a rotated order that avoids it cost more in selects than it saved, except with F16 weights,
+            // docs/tensor-cores.md)
             bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
             bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
             bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
@@ -170,6 +142,45 @@ public final class MmaGemm {
             bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
             bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
             kc.localBarrier();
+            // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
+            // tell the two memories apart, and a store between two loads keeps the second waiting for the first)
+            int col = kBegin + s * K_STEP + kq;
+            if (activations == HALVES) {
+                a0 = MmaTiles.pairOf(halves, k, ar, col, rows, kEnd);
+                a1 = MmaTiles.pairOf(halves, k, ar, col + 2, rows, kEnd);
+                a2 = MmaTiles.pairOf(halves, k, ar + 16, col, rows, kEnd);
+                a3 = MmaTiles.pairOf(halves, k, ar + 16, col + 2, rows, kEnd);
+                a4 = MmaTiles.pairOf(halves, k, ar + 32, col, rows, kEnd);
+                a5 = MmaTiles.pairOf(halves, k, ar + 32, col + 2, rows, kEnd);
+                a6 = MmaTiles.pairOf(halves, k, ar + 48, col, rows, kEnd);
+                a7 = MmaTiles.pairOf(halves, k, ar + 48, col + 2, rows, kEnd);
+            } else {
+                a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, activations);
+                a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, activations);
+                a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, activations);
+                a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, activations);
+                a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, activations);
+                a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, activations);
+                a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, activations);
+                a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, activations);
+            }
+            if (format == F32) {
+                b0 = MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd);
+                b1 = MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd);
+                b2 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd);
+                b3 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd);
+                b4 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd);
+                b5 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd);
+                b6 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd);
+                b7 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd);
+            } else {
+                // 16-bit weights four at a time: one long a row (each device row starts on one; a quad never straddles kEnd)
+                q0 = MmaTiles.quad(w16, wOff, k, br, col, n, kEnd);
+                q1 = MmaTiles.quad(w16, wOff, k, br + 1, col, n, kEnd);
+                q2 = MmaTiles.quad(w16, wOff, k, br + 32, col, n, kEnd);
+                q3 = MmaTiles.quad(w16, wOff, k, br + 33, col, n, kEnd);
+            }
+            // step s − 1's MMAs (round 0: on zeros)
             for (int kt = 0; kt < K_STEP / 16; kt++) {
                 HalfFloat[] a0f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
                 HalfFloat[] a1f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
@@ -189,23 +200,23 @@ public final class MmaGemm {
             kc.localBarrier();
         }
         if (m0 < rows) {
-            int r = kc.groupIdz * ((rows + TILE_M - 1) / TILE_M * TILE_M) + m0 + 32 * wm;
-            int c = n0 + 32 * wn;
-            if (c < n) {
-                kc.mmaStore(c00, out, r, c, n);
-                kc.mmaStore(c10, out, r + 16, c, n);
+            int row = kc.groupIdz * ((rows + TILE_M - 1) / TILE_M * TILE_M) + m0 + 32 * wm;
+            int col = n0 + 32 * wn;
+            if (col < n) {
+                kc.mmaStore(c00, out, row, col, n);
+                kc.mmaStore(c10, out, row + 16, col, n);
             }
-            if (c + 8 < n) {
-                kc.mmaStore(c01, out, r, c + 8, n);
-                kc.mmaStore(c11, out, r + 16, c + 8, n);
+            if (col + 8 < n) {
+                kc.mmaStore(c01, out, row, col + 8, n);
+                kc.mmaStore(c11, out, row + 16, col + 8, n);
             }
-            if (c + 16 < n) {
-                kc.mmaStore(c02, out, r, c + 16, n);
-                kc.mmaStore(c12, out, r + 16, c + 16, n);
+            if (col + 16 < n) {
+                kc.mmaStore(c02, out, row, col + 16, n);
+                kc.mmaStore(c12, out, row + 16, col + 16, n);
             }
-            if (c + 24 < n) {
-                kc.mmaStore(c03, out, r, c + 24, n);
-                kc.mmaStore(c13, out, r + 16, c + 24, n);
+            if (col + 24 < n) {
+                kc.mmaStore(c03, out, row, col + 24, n);
+                kc.mmaStore(c13, out, row + 16, col + 24, n);
             }
         }
     }
