@@ -326,13 +326,16 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * shorter than {@code minTokens} go token by token through the decode step instead;
      * {@code blocksPerGraph} caps the Mamba-2 blocks per prefill task graph (0: as many as TornadoVM's
      * graph limits allow); {@code cudaGraph}: a second set of the prefill graphs replays as CUDA graphs
-     * the pass length that repeats (PTX and CUDA; elsewhere the set runs as plain graphs).
+     * the pass length that repeats (PTX and CUDA; elsewhere the set runs as plain graphs), for models
+     * whose prefill buffers take at most {@code cudaGraphMaxMB} of device memory (the set doubles them;
+     * absent: any model).
      */
-    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends, boolean cudaGraph) {
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends, boolean cudaGraph, int cudaGraphMaxMB) {
         public Prefill {
             if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
             if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
             if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
+            if (cudaGraphMaxMB <= 0) throw new IllegalArgumentException("prefill \"cudaGraphMaxMB\" must be positive, got " + cudaGraphMaxMB);
             for (String b : skipBackends) {
                 if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.name().equalsIgnoreCase(b))) {
                     throw new IllegalArgumentException("prefill \"skipBackends\" names an unknown backend \"" + b + "\"");
@@ -342,16 +345,21 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
 
         public Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
-            this(maxTokens, minTokens, blocksPerGraph, List.of(), false);
+            this(maxTokens, minTokens, blocksPerGraph, List.of(), false, Integer.MAX_VALUE);
         }
 
         public Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
-            this(maxTokens, minTokens, blocksPerGraph, skipBackends, false);
+            this(maxTokens, minTokens, blocksPerGraph, skipBackends, false, Integer.MAX_VALUE);
         }
 
-        /** This prefill with the replay set on or off. */
+        /** This prefill with the replay set on (for any model) or off. */
         public Prefill withCudaGraph(boolean on) {
-            return new Prefill(maxTokens, minTokens, blocksPerGraph, skipBackends, on);
+            return new Prefill(maxTokens, minTokens, blocksPerGraph, skipBackends, on, Integer.MAX_VALUE);
+        }
+
+        /** Whether a model whose prefill buffers take {@code bytes} gets the replay set. */
+        public boolean replays(long bytes) {
+            return cudaGraph && bytes <= cudaGraphMaxMB * 1_000_000L;
         }
 
         /** Whether the replay set's graphs are captured as CUDA graphs on this backend. */
@@ -461,8 +469,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!replay.isMissingNode() && !replay.isBoolean()) {
                 throw new IllegalArgumentException("prefill \"cudaGraph\" must be true or false, got " + replay);
             }
+            JsonNode replayMax = p.path("cudaGraphMaxMB");
+            if (!replayMax.isMissingNode() && !replayMax.isInt()) {
+                throw new IllegalArgumentException("prefill \"cudaGraphMaxMB\" must be an integer, got " + replayMax);
+            }
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
-                    strings(p.path("skipBackends")), replay.asBoolean(false));
+                    strings(p.path("skipBackends")), replay.asBoolean(false), replayMax.asInt(Integer.MAX_VALUE));
             List<String> backends = strings(j.path("backends"));
             checkBackends("\"backends\"", backends);
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,

@@ -270,9 +270,13 @@ class DeviceConfigTest {
 
     @Test
     void thePrefillsReplaySetIsAskedForAndCapturedOnlyOnPtxAndCuda(@TempDir Path dir) throws IOException {
-        DeviceConfig.Prefill off = DeviceConfig.forDevice("NVIDIA H200", null).prefill();
-        assertFalse(off.cudaGraph(), "device-configs/nvidia.json leaves it off until timed");
+        DeviceConfig.Prefill nvidia = DeviceConfig.forDevice("NVIDIA H200", null).prefill();
+        assertTrue(nvidia.replays(230_000_000L), "device-configs/nvidia.json: on for 130m's 0.23 GB of prefill buffers");
+        assertFalse(nvidia.replays(840_000_000L), "and off for 2.7b's 0.84 GB (7 GB for 2.7b in bf16)");
+        DeviceConfig.Prefill off = nvidia.withCudaGraph(false);
+        assertFalse(off.replays(1));
         DeviceConfig.Prefill on = off.withCudaGraph(true);
+        assertTrue(on.replays(1_000_000_000_000L), "withCudaGraph(true): any model");
         assertEquals(off.maxTokens(), on.maxTokens());
         assertTrue(on.cudaGraphOn(DeviceSpec.Backend.PTX) && on.cudaGraphOn(DeviceSpec.Backend.CUDA));
         assertFalse(on.cudaGraphOn(DeviceSpec.Backend.OPENCL) || on.cudaGraphOn(DeviceSpec.Backend.SPIRV) || off.cudaGraphOn(DeviceSpec.Backend.CUDA));
@@ -283,6 +287,9 @@ class DeviceConfigTest {
         Files.writeString(file, generic.replaceFirst("\"prefill\": \\{", "\"prefill\": {\"cudaGraph\": 1, "));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(file));
         assertTrue(e.getMessage().contains("prefill \"cudaGraph\" must be true or false"), e.getMessage());
+        Files.writeString(file, generic.replaceFirst("\"prefill\": \\{", "\"prefill\": {\"cudaGraph\": true, \"cudaGraphMaxMB\": 0, "));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(file));
+        assertTrue(e.getMessage().contains("prefill \"cudaGraphMaxMB\" must be positive"), e.getMessage());
     }
 
     @Test
@@ -330,7 +337,7 @@ class DeviceConfigTest {
     @Test
     void batchSettingsAreTypedAndSplitKAsAsked(@TempDir Path dir) throws IOException {
         DeviceConfig.Batch nvidia = DeviceConfig.forDevice("NVIDIA H200", null).batch();
-        assertEquals(new DeviceConfig.Batch(264, 8, 256, 32, 1024), nvidia);
+        assertEquals(new DeviceConfig.Batch(264, 8, 256, 8, 1024), nvidia);
         // 130m at batch 64: in_proj (n 3352: 53 tiles, k 768) in 5 splits of 160, out_proj (12 tiles, k 1536) in 8 of 192
         assertEquals(160, nvidia.splitLength(768, 1, 53));
         assertEquals(192, nvidia.splitLength(1536, 1, 12));

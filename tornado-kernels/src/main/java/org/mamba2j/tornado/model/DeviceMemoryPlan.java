@@ -26,6 +26,11 @@ public final class DeviceMemoryPlan {
         }
     }
 
+    /** Bytes of one part so far (0 when it has none). */
+    public long bytes(String part) {
+        return parts.getOrDefault(part, 0L);
+    }
+
     public long bytes() {
         return parts.values().stream().mapToLong(Long::longValue).sum();
     }

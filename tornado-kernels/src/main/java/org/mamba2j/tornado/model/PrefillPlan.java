@@ -107,13 +107,16 @@ public final class PrefillPlan implements DevicePrefill {
      * Adds the prefill graphs to {@code plan} (before it is built), reading the weights it uploads;
      * {@code layers} gives block l's small weights (A, dt bias and D are read from them).
      * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
-     * With the config's prefill "cudaGraph", a {@link ReplayedPrefill} of such a plan and a second
-     * one (its own buffers, graphs named prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
+     * With the config's prefill "cudaGraph", and the plan's buffers within its "cudaGraphMaxMB", a
+     * {@link ReplayedPrefill} of such a plan and a second one (its own buffers, graphs named
+     * prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
      */
     public static DevicePrefill open(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
                                      DeviceConfig cfg) {
+        long before = plan.memory().bytes("prefill");
         PrefillPlan main = new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, false);
-        return cfg.prefill().cudaGraph() ? new ReplayedPrefill(main, new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, true)) : main;
+        if (!cfg.prefill().replays(plan.memory().bytes("prefill") - before)) return main;
+        return new ReplayedPrefill(main, new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, true));
     }
 
     /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
