@@ -162,11 +162,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * The kernels of precision fast ({@code "fast"} in the file, optional): on devices of the listed
      * backends (TornadoVM's MMA runs on PTX and CUDA only) they replace the same keys of
-     * {@code kernels}; elsewhere precision fast runs the exact kernels.
+     * {@code kernels}; elsewhere precision fast runs the exact kernels. {@code f16Weights}: BF16
+     * weights go to the device as F16 at precision fast (converted once at upload, as the tensor-core
+     * GEMM's staging would convert them at every use), so that the GEMM stages them as they are.
      */
-    public record Fast(List<String> backends, Map<String, Kernel> kernels) {
+    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights) {
 
-        public static final Fast NONE = new Fast(List.of(), Map.of());
+        public static final Fast NONE = new Fast(List.of(), Map.of(), false);
 
         public Fast {
             backends = List.copyOf(backends);
@@ -189,7 +191,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
                 kernels.put(key, kernel(key, ks.get(key)));
             });
-            return new Fast(backends, kernels);
+            JsonNode f16 = f.path("f16Weights");
+            if (!f16.isMissingNode() && !f16.isBoolean()) throw new IllegalArgumentException("fast \"f16Weights\" must be true or false, got " + f16);
+            return new Fast(backends, kernels, f16.asBoolean(false));
         }
     }
 
@@ -206,6 +210,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
         k.putAll(fast.kernels());
         return with(k, Precision.FAST, name + " [fast]");
+    }
+
+    /** Whether BF16 weights go to the device as F16: at precision fast where the "fast" section asks ({@link Fast#f16Weights}). */
+    public boolean f16Weights() {
+        return precision == Precision.FAST && fast.f16Weights();
     }
 
     private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {

@@ -121,26 +121,49 @@ public final class MmaGemm {
                 b6 = MmaTiles.halvesOfBf16(b6);
                 b7 = MmaTiles.halvesOfBf16(b7);
             }
-            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-            as[MmaTiles.aSlot(r, kq, 2)] = a0;
-            as[MmaTiles.aSlot(r, kq + 2, 2)] = a1;
-            as[MmaTiles.aSlot(r + 16, kq, 2)] = a2;
-            as[MmaTiles.aSlot(r + 16, kq + 2, 2)] = a3;
-            as[MmaTiles.aSlot(r + 32, kq, 2)] = a4;
-            as[MmaTiles.aSlot(r + 32, kq + 2, 2)] = a5;
-            as[MmaTiles.aSlot(r + 48, kq, 2)] = a6;
-            as[MmaTiles.aSlot(r + 48, kq + 2, 2)] = a7;
-            // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows. (These stores meet two (A) and four (B)
-            // to a bank; storing in a rotated order that avoids it cost more in selects than it saved, except with F16 weights,
-            // docs/tensor-cores.md)
-            bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
-            bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
-            bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
-            bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
-            bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
-            bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
-            bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
-            bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
+            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one.
+            // In place order a warp's stores meet two (A: kq and kq + 16) and four (B: 8 banks for 32 stores) to a bank. With F16
+            // weights, whose staging converts nothing, the bank conflicts hold the kernel: the stores go in a rotated order, each
+            // instruction on 32 banks (A's work items at kq ≥ 16 store their pair kq + 2 first, B's their k rows rotated by kq / 8);
+            // where the staging converts, the selects cost more than the conflicts (docs/tensor-cores.md), so they keep the order
+            if (format == F16) {
+                int sw = kq >> 4;
+                as[MmaTiles.aSlot(r, kq + 2 * sw, 2)] = sw == 0 ? a0 : a1;
+                as[MmaTiles.aSlot(r, kq + 2 - 2 * sw, 2)] = sw == 0 ? a1 : a0;
+                as[MmaTiles.aSlot(r + 16, kq + 2 * sw, 2)] = sw == 0 ? a2 : a3;
+                as[MmaTiles.aSlot(r + 16, kq + 2 - 2 * sw, 2)] = sw == 0 ? a3 : a2;
+                as[MmaTiles.aSlot(r + 32, kq + 2 * sw, 2)] = sw == 0 ? a4 : a5;
+                as[MmaTiles.aSlot(r + 32, kq + 2 - 2 * sw, 2)] = sw == 0 ? a5 : a4;
+                as[MmaTiles.aSlot(r + 48, kq + 2 * sw, 2)] = sw == 0 ? a6 : a7;
+                as[MmaTiles.aSlot(r + 48, kq + 2 - 2 * sw, 2)] = sw == 0 ? a7 : a6;
+                int t0 = kq >> 3, t1 = (t0 + 1) & 3, t2 = (t0 + 2) & 3, t3 = (t0 + 3) & 3;
+                bs[MmaTiles.bSlot(kq + t0, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t0);
+                bs[MmaTiles.bSlot(kq + t1, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t1);
+                bs[MmaTiles.bSlot(kq + t2, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t2);
+                bs[MmaTiles.bSlot(kq + t3, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t3);
+                bs[MmaTiles.bSlot(kq + t0, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t0);
+                bs[MmaTiles.bSlot(kq + t1, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t1);
+                bs[MmaTiles.bSlot(kq + t2, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t2);
+                bs[MmaTiles.bSlot(kq + t3, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t3);
+            } else {
+                as[MmaTiles.aSlot(r, kq, 2)] = a0;
+                as[MmaTiles.aSlot(r, kq + 2, 2)] = a1;
+                as[MmaTiles.aSlot(r + 16, kq, 2)] = a2;
+                as[MmaTiles.aSlot(r + 16, kq + 2, 2)] = a3;
+                as[MmaTiles.aSlot(r + 32, kq, 2)] = a4;
+                as[MmaTiles.aSlot(r + 32, kq + 2, 2)] = a5;
+                as[MmaTiles.aSlot(r + 48, kq, 2)] = a6;
+                as[MmaTiles.aSlot(r + 48, kq + 2, 2)] = a7;
+                // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
+                bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
+                bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
+                bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
+                bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
+                bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
+                bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
+                bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
+                bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
+            }
             kc.localBarrier();
             // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
             // tell the two memories apart, and a store between two loads keeps the second waiting for the first)

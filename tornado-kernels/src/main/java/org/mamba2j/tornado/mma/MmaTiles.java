@@ -192,6 +192,16 @@ public final class MmaTiles {
         return ((p >> 16) & 0xFFFF) | (q & 0xFFFF0000);
     }
 
+    /**
+     * Element t (0..3) of two rows' quads as a B-tile pair (row p's element low, row q's high), the
+     * quads given as pairs: p01 = elements 0, 1 of row p and p23 = elements 2, 3, likewise q01, q23.
+     */
+    public static int acrossQuad(int p01, int p23, int q01, int q23, int t) {
+        int p = t < 2 ? p01 : p23;
+        int q = t < 2 ? q01 : q23;
+        return (t & 1) == 0 ? lows(p, q) : highs(p, q);
+    }
+
     /** The magnitude of a BF16 pattern at fp16's smallest normal, 2^-14 (exponent 113). */
     private static final int FP16_MIN_NORMAL_BF16 = 113 << 7;
     /** What rebiases a BF16 magnitude shifted into fp16's place: exponent 127 − 15 = 112 at fp16's bit 10. */

@@ -7,7 +7,9 @@ import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.model.MixerWeights;
 import org.mamba2j.model.MixerWeights.StoredMatrix;
+import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Packed16;
+import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
@@ -36,9 +38,29 @@ import java.util.function.Function;
  * share one 16-bit format ({@link #describe} says what went where), and all of them when a row of
  * in_proj or out_proj would not start on a long ({@link #packable}). How the kernels decode that
  * format is chosen here too, for the backend the plans run on ({@link Decode#of}), and goes to every
- * 16-bit kernel as its {@code decode} argument ({@link #decode}).
+ * 16-bit kernel as its {@code decode} argument ({@link #decode}). {@link Storage} says what goes
+ * otherwise: every matrix widened, or BF16 ones as F16.
  */
 public final class DeviceWeights {
+
+    /** How the device holds the checkpoint's matrices. */
+    public enum Storage {
+        /** In the checkpoint's format (one 16-bit format, as above). */
+        AS_STORED,
+        /** Every matrix as float32, whatever the checkpoint stores. */
+        FLOAT32,
+        /**
+         * As stored, but BF16 patterns as the nearest F16 ones ({@link MmaTiles#halfOfBf16}: exact in
+         * fp16's normal range), what the tensor-core GEMM's staging makes of them: precision fast with
+         * {@link DeviceConfig#f16Weights}.
+         */
+        F16_FOR_BF16;
+
+        /** The storage a decoder at {@code config} uses; {@code widen}: float32 whatever the config says. */
+        public static Storage of(DeviceConfig config, boolean widen) {
+            return widen ? FLOAT32 : config.f16Weights() ? F16_FOR_BF16 : AS_STORED;
+        }
+    }
 
     /** The most elements of one device array: kernels index with ints. */
     public static final long MAX_ELEMENTS = Integer.MAX_VALUE - 8;
@@ -58,7 +80,8 @@ public final class DeviceWeights {
     }
 
     private final PackedBlock layout;
-    private final WeightFormat half;
+    /** The 16-bit format on the device, and the stored one it holds (BF16 for F16 under {@link Storage#F16_FOR_BF16}). */
+    private final WeightFormat half, stored16;
     private final Decode decode;
     private final FloatArray small;
     private final TornadoNativeArray[] slabs;
@@ -66,14 +89,14 @@ public final class DeviceWeights {
     private final int normF;
     private final TornadoNativeArray embedding, lmHead;
 
-    /** {@code widen}: every matrix as float32, whatever the checkpoint stores; decoded as {@code backend} allows ({@link Decode#of}). */
-    public static DeviceWeights of(Mamba2Model model, boolean widen, DeviceSpec.Backend backend) {
-        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen, f -> Decode.of(f, backend));
+    /** Held as {@code storage} says; decoded as {@code backend} allows ({@link Decode#of}). */
+    public static DeviceWeights of(Mamba2Model model, Storage storage, DeviceSpec.Backend backend) {
+        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), storage, f -> Decode.of(f, backend));
     }
 
     /** With the decode {@code decodeOf} gives for the 16-bit format (tests pick each). */
-    static DeviceWeights of(Mamba2Model model, boolean widen, Function<WeightFormat, Decode> decodeOf) {
-        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), widen, decodeOf);
+    static DeviceWeights of(Mamba2Model model, Storage storage, Function<WeightFormat, Decode> decodeOf) {
+        return new DeviceWeights(MixerWeights.dims(model.config()), source(model), storage, decodeOf);
     }
 
     static Source source(Mamba2Model model) {
@@ -88,15 +111,16 @@ public final class DeviceWeights {
     }
 
     /** {@code decodeOf}: the decode of the 16-bit format (given F32 when there is none), one that reads it. */
-    public DeviceWeights(MixerDims dims, Source src, boolean widen, Function<WeightFormat, Decode> decodeOf) {
+    public DeviceWeights(MixerDims dims, Source src, Storage storage, Function<WeightFormat, Decode> decodeOf) {
         int n = dims.nLayer();
         this.layout = PackedBlock.of(dims);
-        this.half = widen || !packable(dims) ? WeightFormat.F32 : halfFormat(src, n);
+        this.stored16 = storage == Storage.FLOAT32 || !packable(dims) ? WeightFormat.F32 : halfFormat(src, n);
+        this.half = storage == Storage.F16_FOR_BF16 && stored16 == WeightFormat.BF16 ? WeightFormat.F16 : stored16;
         this.decode = decodeOf.apply(half);
         if (half.is16Bit() && !decode.reads(half)) throw new IllegalArgumentException(decode + " does not read " + half + " patterns");
         boolean halfProjections = half.is16Bit();
         for (int l = 0; l < n && halfProjections; l++) {
-            halfProjections = WeightFormat.of(src.inProj(l).dtype()) == half && WeightFormat.of(src.outProj(l).dtype()) == half;
+            halfProjections = WeightFormat.of(src.inProj(l).dtype()) == stored16 && WeightFormat.of(src.outProj(l).dtype()) == stored16;
         }
         // small: decode table | block 0 | ... | block n-1 | norm_f
         this.smallAt = new int[n];
@@ -159,7 +183,7 @@ public final class DeviceWeights {
     }
 
     private TornadoNativeArray matrix(StoredMatrix m) {
-        WeightFormat f = WeightFormat.of(m.dtype()) == half ? half : WeightFormat.F32;
+        WeightFormat f = WeightFormat.of(m.dtype()) == stored16 ? half : WeightFormat.F32;
         TornadoNativeArray a = allocate(f, m.elements());
         put(m, a, 0);
         return a;
@@ -170,11 +194,13 @@ public final class DeviceWeights {
         return f.is16Bit() ? Packed16.allocate(elements) : new FloatArray((int) elements);
     }
 
-    /** m's elements into dst from element {@code at}: as stored when the formats agree, else widened to float32. */
-    private static void put(StoredMatrix m, TornadoNativeArray dst, int at) {
+    /** m's elements into dst from element {@code at}: as stored when the formats agree, BF16 as F16 into an F16 array, else widened to float32. */
+    private void put(StoredMatrix m, TornadoNativeArray dst, int at) {
         long n = m.elements();
         MemorySegment data = m.data();
-        if (dst instanceof LongArray s) {
+        if (dst instanceof LongArray s && WeightFormat.of(m.dtype()) != half) {
+            for (long i = 0; i < n; i++) Packed16.set(s, (int) (at + i), (short) MmaTiles.halfOfBf16(data.getAtIndex(LE_SHORT, i) & 0xFFFF));
+        } else if (dst instanceof LongArray s) {
             Packed16.copy(data, n, s, at);
         } else if (m.dtype() == DType.F32) {
             MemorySegment.copy(data, 0, dst.getSegment(), (long) at * Float.BYTES, n * Float.BYTES);
@@ -249,7 +275,8 @@ public final class DeviceWeights {
      * the 16-bit format ({@link Decode#label}), and which matrices were widened.
      */
     public String describe() {
-        return String.format("weights %s (%sprojections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(),
+        return String.format("weights %s%s (%sprojections %s, embedding %s%s), %.1f MB", half.name().toLowerCase(),
+                half == stored16 ? "" : " from " + stored16.name().toLowerCase(),
                 half.is16Bit() ? decode.label() + "; " : "", name(slabs[0]), name(embedding),
                 lmHead == embedding ? "" : ", lm_head " + name(lmHead), bytes() / 1e6);
     }

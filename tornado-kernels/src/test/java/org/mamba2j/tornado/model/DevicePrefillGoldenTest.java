@@ -46,7 +46,7 @@ class DevicePrefillGoldenTest {
             int V = c.paddedVocab();
             MixerDims dims = MixerWeights.dims(c);
             PrefillPipeline device = new PrefillPipeline(dims, 8, capacity, gemm, cumsum, i -> MixerWeights.layerVectors(m, i),
-                    DeviceWeights.of(m, false, org.mamba2j.device.DeviceSpec.Backend.OPENCL));
+                    DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, org.mamba2j.device.DeviceSpec.Backend.OPENCL));
             double tol = gemm.equals("mma") ? FAST_TOL : TOL;
             float[] logits = device.run(Arrays.copyOf(ids, n)).toHeapArray();
             assertClose(ref, (n - 1) * V, logits, tol, "logits after " + n + " tokens");

@@ -8,13 +8,16 @@ import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.model.MixerWeights;
 import org.mamba2j.model.Golden;
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.check.RoundedCopy;
+import org.mamba2j.tornado.mma.MmaTiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.EnumSource;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
+import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +26,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -46,23 +50,23 @@ class DeviceWeightsTest {
     void sixteenBitCheckpointStaysSixteenBit(SafeTensors.DType dtype) throws IOException {
         Path dir = RoundedCopy.of(Golden.tinyA().resolve("hf"), dtype);
         try (Mamba2Model m = Mamba2Model.load(dir)) {
-            DeviceWeights w = DeviceWeights.of(m, false, DeviceSpec.Backend.OPENCL);
+            DeviceWeights w = DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, DeviceSpec.Backend.OPENCL);
             assertInstanceOf(LongArray.class, w.slab(0));
             assertInstanceOf(LongArray.class, w.embedding());
             assertSame(w.embedding(), w.lmHead(), "tied weights: one array");
             String name = dtype.name().toLowerCase();
             WeightFormat f = WeightFormat.of(dtype);
             for (DeviceSpec.Backend b : DeviceSpec.Backend.values()) {
-                DeviceWeights on = DeviceWeights.of(m, false, b);
+                DeviceWeights on = DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, b);
                 assertEquals(Decode.of(f, b), on.decode());
                 assertTrue(on.describe().startsWith("weights " + name + " (" + on.decode().label() + "; projections " + name + ", embedding " + name),
                         on.describe());
             }
-            assertTrue(DeviceWeights.of(m, false, DeviceSpec.Backend.CUDA).describe().contains(dtype == SafeTensors.DType.BF16 ? "native decode"
+            assertTrue(DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, DeviceSpec.Backend.CUDA).describe().contains(dtype == SafeTensors.DType.BF16 ? "native decode"
                     : "arithmetic decode"));
             Decode wrong = f == WeightFormat.F16 ? Decode.BF16 : Decode.F16;
-            assertThrows(IllegalArgumentException.class, () -> DeviceWeights.of(m, false, g -> wrong), "a decode of the other format");
-            DeviceWeights wide = DeviceWeights.of(m, true, DeviceSpec.Backend.CUDA);
+            assertThrows(IllegalArgumentException.class, () -> DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, g -> wrong), "a decode of the other format");
+            DeviceWeights wide = DeviceWeights.of(m, DeviceWeights.Storage.FLOAT32, DeviceSpec.Backend.CUDA);
             assertTrue(wide.describe().startsWith("weights f32 (projections f32"), wide.describe());
             assertInstanceOf(FloatArray.class, wide.slab(0));
             assertEquals(2 * (w.bytes() - w.small().getNumBytesOfSegment()), wide.bytes() - wide.small().getNumBytesOfSegment());
@@ -81,7 +85,7 @@ class DeviceWeightsTest {
             int[] prompt = Arrays.copyOf(PROMPT, n);
             float[] want = jvm.prefill(prompt).clone();
             for (boolean widen : new boolean[]{false, true}) {
-                DeviceWeights w = DeviceWeights.of(m, widen, f -> decode);
+                DeviceWeights w = DeviceWeights.of(m, widen ? DeviceWeights.Storage.FLOAT32 : DeviceWeights.Storage.AS_STORED, f -> decode);
                 String described = widen ? "weights f32 (projections f32" : "weights " + dtype.name().toLowerCase() + " (" + decode.label() + "; ";
                 assertTrue(w.describe().startsWith(described), w.describe());
                 PrefillPipeline device = new PrefillPipeline(dims, 8, 16, gemm, "loop", i -> MixerWeights.layerVectors(m, i), w);
@@ -95,12 +99,47 @@ class DeviceWeightsTest {
         }
     }
 
+    @Test
+    void bf16WeightsAsF16AreWhatTheTensorCoreStagingMakesOfThem() throws IOException {
+        Path dir = RoundedCopy.of(Golden.tinyA().resolve("hf"), SafeTensors.DType.BF16);
+        try (Mamba2Model m = Mamba2Model.load(dir)) {
+            DeviceWeights bf16 = DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, DeviceSpec.Backend.CUDA);
+            DeviceWeights f16 = DeviceWeights.of(m, DeviceWeights.Storage.F16_FOR_BF16, DeviceSpec.Backend.CUDA);
+            assertEquals(WeightFormat.F16, f16.format(f16.slab(0)));
+            assertEquals(WeightFormat.F16, f16.format(f16.embedding()));
+            assertEquals(Decode.of(WeightFormat.F16, DeviceSpec.Backend.CUDA), f16.decode());
+            assertTrue(f16.describe().startsWith("weights f16 from bf16 (" + f16.decode().label() + "; projections f16, embedding f16"), f16.describe());
+            assertEquals(bf16.bytes(), f16.bytes());
+            for (TornadoNativeArray[] pair : new TornadoNativeArray[][]{{bf16.slab(0), f16.slab(0)}, {bf16.embedding(), f16.embedding()}}) {
+                LongArray stored = (LongArray) pair[0], held = (LongArray) pair[1];
+                int converted = 0;
+                for (int i = 0; i < stored.getSize() * 4; i++) {
+                    int want = MmaTiles.halfOfBf16(Packed16.pattern(stored, i));
+                    assertEquals(want, Packed16.pattern(held, i), "pattern " + i);
+                    if (want != Packed16.pattern(stored, i)) converted++;
+                }
+                assertTrue(converted > stored.getSize(), "the patterns changed format");
+            }
+            // the staging converts either way: the tensor-core prefill gives the same logits, bit for bit
+            MixerDims dims = MixerWeights.dims(m.config());
+            float[] fromBf16 = new PrefillPipeline(dims, 8, 16, "mma", "loop", i -> MixerWeights.layerVectors(m, i), bf16).run(PROMPT).toHeapArray();
+            float[] fromF16 = new PrefillPipeline(dims, 8, 16, "mma", "loop", i -> MixerWeights.layerVectors(m, i), f16).run(PROMPT).toHeapArray();
+            assertArrayEquals(fromBf16, fromF16);
+        } finally {
+            delete(dir);
+        }
+        try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
+            assertTrue(DeviceWeights.of(m, DeviceWeights.Storage.F16_FOR_BF16, DeviceSpec.Backend.CUDA).describe().startsWith("weights f32 ("),
+                    "float32 checkpoints stay float32");
+        }
+    }
+
     static final int[] PROMPT = {3, 17, 5, 40, 11, 2, 29, 8, 33, 14, 7, 21, 9, 1, 26, 12, 4, 38, 6, 19, 10, 31, 15, 27, 13, 35, 16, 22, 18};
 
     @Test
     void projectionsOfDifferentBlocksShareASlab() throws IOException {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"))) {
-            DeviceWeights w = DeviceWeights.of(m, false, DeviceSpec.Backend.OPENCL);
+            DeviceWeights w = DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, DeviceSpec.Backend.OPENCL);
             assertSame(w.slab(0), w.slab(1));
             assertEquals(w.layout().bigSize(), w.bigAt(1) - w.bigAt(0));
             assertEquals(WeightFormat.TABLE_SIZE, w.smallAt(0));
