@@ -54,4 +54,17 @@ class MmaTilesTest {
     private static int unsignedZero(int half) {
         return half == 0x8000 ? 0 : half;
     }
+
+    @Test
+    void acrossQuadPairsTheSameElementOfTwoRows() {
+        SplittableRandom r = new SplittableRandom(7);
+        for (int i = 0; i < 1000; i++) {
+            int[] p = {r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000)};
+            int[] q = {r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000)};
+            for (int t = 0; t < 4; t++) {
+                assertEquals(MmaTiles.pack(p[t], q[t]), MmaTiles.acrossQuad(MmaTiles.pack(p[0], p[1]), MmaTiles.pack(p[2], p[3]),
+                        MmaTiles.pack(q[0], q[1]), MmaTiles.pack(q[2], q[3]), t), "element " + t);
+            }
+        }
+    }
 }
