@@ -79,21 +79,9 @@ public final class PrefillKernels {
     }
 
     /**
-     * x[t, :] += add[t, :], then {@link #rmsNormRows}: the residual add of a tensor-core out_proj (which
-     * stores whole tiles and cannot accumulate) folded into the next block's norm.
-     */
-    public static void addRmsNormRows(KernelContext ctx, FloatArray x, FloatArray add, FloatArray w, int wOff, FloatArray out, int n, float eps) {
-        int base = ctx.groupIdx * n;
-        // the same work item reads these elements back in normRow: no barrier between
-        for (int i = ctx.localIdx; i < n; i += ctx.localGroupSizeX) {
-            x.set(base + i, x.get(base + i) + add.get(base + i));
-        }
-        normRow(ctx, x, w, wOff, out, n, eps);
-    }
-
-    /**
-     * {@link #rmsNormRows} (after {@link #addRmsNormRows}' add where {@code adding} ≠ 0) into fp16 pairs for
-     * the tensor-core in_proj ({@link MmaGemm#HALVES}): out[(t·n + i)/2] holds elements i and i + 1 of row t; n even.
+     * x[t, :] += add[t, :] where {@code adding} ≠ 0 (the residual add of a tensor-core out_proj, which stores whole tiles
+     * and cannot accumulate, folded into the next block's norm), then {@link #rmsNormRows} into fp16 pairs for the
+     * tensor-core in_proj ({@link MmaGemm#HALVES}): out[(t·n + i)/2] holds elements i and i + 1 of row t; n even.
      */
     public static void rmsNormRowsHalves(KernelContext ctx, FloatArray x, FloatArray add, int adding, FloatArray w, int wOff, IntArray out, int n,
                                          float eps) {
@@ -431,7 +419,7 @@ public final class PrefillKernels {
 
     /**
      * out = x[rows − 1, :], plus add[rows − 1, :] when {@code adding} ≠ 0 (the last block's tensor-core
-     * out_proj, see {@link #addRmsNormRows})   (n): the last position, the only one whose logits a prefill returns.
+     * out_proj, see {@link #rmsNormRowsHalves})   (n): the last position, the only one whose logits a prefill returns.
      */
     public static void lastRow(IntArray control, FloatArray x, FloatArray add, int adding, FloatArray out, int n, int padded) {
         for (@Parallel int i = 0; i < padded; i++) {
