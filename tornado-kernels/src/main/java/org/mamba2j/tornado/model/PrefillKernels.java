@@ -370,47 +370,58 @@ public final class PrefillKernels {
      * Gated RMSNorm per row and norm group, as {@link MixerKernels#gatedRmsNorm}:
      * g = y·silu(z); out = g · rsqrt(mean_group(g²) + eps) · w. One work-group per (row, group);
      * y and out (rows, dInner), z the head of each zxbcdt row (stride dInProj), the weight (dInner) from w[wOff].
+     * g is computed twice, for the sum and for the output (each work item reads its own y and z again,
+     * from the cache), rather than written out and read back.
      */
     public static void gatedRmsNormRows(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, FloatArray out,
                                         int dInner, int dInProj, int groupSize, float eps) {
         int yb = ctx.groupIdx * groupSize;
+        int zb = gateAt(yb, dInner, dInProj);
         int g0 = yb % dInner;
-        float scale = gatedGroup(ctx, y, zxbcdt, out, dInner, dInProj, groupSize, eps, 1);
+        float scale = gatedScale(ctx, y, zxbcdt, dInner, dInProj, groupSize, eps, 1);
         for (int i = ctx.localIdx; i < groupSize; i += ctx.localGroupSizeX) {
-            out.set(yb + i, out.get(yb + i) * scale * w.get(wOff + g0 + i));
+            out.set(yb + i, gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i));
         }
     }
 
     /**
      * {@link #gatedRmsNormRows} into fp16 pairs for the tensor-core out_proj ({@link MmaGemm#HALVES}):
-     * out[(t·dInner + i)/2] holds elements i and i + 1 of row t; g is kept in y (its last reader) between
-     * the two passes; dInner and groupSize even.
+     * out[(t·dInner + i)/2] holds elements i and i + 1 of row t; dInner and groupSize even.
      */
     public static void gatedRmsNormRowsHalves(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray w, int wOff, IntArray out,
                                               int dInner, int dInProj, int groupSize, float eps) {
         int yb = ctx.groupIdx * groupSize;
+        int zb = gateAt(yb, dInner, dInProj);
         int g0 = yb % dInner;
-        float scale = gatedGroup(ctx, y, zxbcdt, y, dInner, dInProj, groupSize, eps, 2);
+        float scale = gatedScale(ctx, y, zxbcdt, dInner, dInProj, groupSize, eps, 2);
         for (int i = 2 * ctx.localIdx; i < groupSize; i += 2 * ctx.localGroupSizeX) {
-            out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(y.get(yb + i) * scale * w.get(wOff + g0 + i)),
-                    MmaTiles.halfOf(y.get(yb + i + 1) * scale * w.get(wOff + g0 + i + 1))));
+            out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i)),
+                    MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i + 1) * scale * w.get(wOff + g0 + i + 1))));
         }
     }
 
+    /** Where in zxbcdt the gate z of the y element at yb starts. */
+    private static int gateAt(int yb, int dInner, int dInProj) {
+        return yb / dInner * dInProj + yb % dInner;
+    }
+
+    /** g = y·silu(z) of element i of the group at yb (its z at zb). */
+    private static float gated(FloatArray y, FloatArray zxbcdt, int yb, int zb, int i) {
+        return y.get(yb + i) * SsdKernels.silu(zxbcdt.get(zb + i));
+    }
+
     /**
-     * The first pass of the gated norm of (row, group) groupIdx, which starts at groupIdx·groupSize of y:
-     * g = y·silu(z) into gs at y's positions, {@code width} consecutive elements a work item (the second
-     * pass reads back its own); returns the group's rsqrt(mean(g²) + eps).
+     * The group scale of (row, group) groupIdx, which starts at groupIdx·groupSize of y: rsqrt(mean(g²) + eps),
+     * {@code width} consecutive elements a work item (the second pass takes the same ones).
      */
-    private static float gatedGroup(KernelContext ctx, FloatArray y, FloatArray zxbcdt, FloatArray gs, int dInner, int dInProj, int groupSize,
-                                    float eps, int width) {
+    private static float gatedScale(KernelContext ctx, FloatArray y, FloatArray zxbcdt, int dInner, int dInProj, int groupSize, float eps,
+                                    int width) {
         int yb = ctx.groupIdx * groupSize;
-        int zb = yb / dInner * dInProj + yb % dInner;
+        int zb = gateAt(yb, dInner, dInProj);
         float sum = 0f;
         for (int i = width * ctx.localIdx; i < groupSize; i += width * ctx.localGroupSizeX) {
             for (int j = i; j < i + width; j++) {
-                float g = y.get(yb + j) * SsdKernels.silu(zxbcdt.get(zb + j));
-                gs.set(yb + j, g);
+                float g = gated(y, zxbcdt, yb, zb, j);
                 sum += g * g;
             }
         }
