@@ -210,6 +210,22 @@ public final class MixerKernels {
         int convWOff = normOff + cols;
         int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        int base = wOff + Math.min(row, rows - 1) * cols;
+        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
+        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
+        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
+        long w0 = 0L, w1 = 0L;
+        if (weights == F32) {
+            f0 = w32.get(base + Math.min(lane, lastCol));
+            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
+            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
+            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
+        } else {
+            w0 = w16.get(q + Math.min(lane, lastLong));
+            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
+        }
         float squares = 0f;
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
             float xi = x.get(i);
@@ -217,35 +233,43 @@ public final class MixerKernels {
             v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        int lane = ctx.localIdx % lanes;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         if (weights == F32) {
             int i = lane;
             for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                d0 += w32.get(base + i) * v[i];
-                d1 += w32.get(base + i + lanes) * v[i + lanes];
-                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
-                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+                // the next round's loads first, so that they are in flight while this round is summed
+                int n = i + 4 * lanes;
+                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
+                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
+                d0 += f0 * v[i];
+                d1 += f1 * v[i + lanes];
+                d2 += f2 * v[i + 2 * lanes];
+                d3 += f3 * v[i + 3 * lanes];
+                f0 = g0;
+                f1 = g1;
+                f2 = g2;
+                f3 = g3;
             }
-            for (; i < cols; i += lanes) {
-                d0 += w32.get(base + i) * v[i];
-            }
+            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
+            if (i < cols) d0 += f0 * v[i];
+            if (i + lanes < cols) d1 += f1 * v[i + lanes];
+            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
         } else {
             // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
             // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
             int j = lane;
             for (; j + lanes < cols4; j += 2 * lanes) {
                 int j1 = j + lanes;
-                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                // the next round's loads first, so that they are in flight while this round is summed
+                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
                 d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
                 d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+                w0 = n0;
+                w1 = n1;
             }
             if (j < cols4) {
-                long w = w16.get(q + j);
-                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
             }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
@@ -269,6 +293,22 @@ public final class MixerKernels {
                                      FloatArray out, int rows, int cols, float eps, int lanes) {
         int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        int base = Math.min(row, rows - 1) * cols;
+        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
+        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
+        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
+        long w0 = 0L, w1 = 0L;
+        if (weights == F32) {
+            f0 = w32.get(base + Math.min(lane, lastCol));
+            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
+            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
+            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
+        } else {
+            w0 = w16.get(q + Math.min(lane, lastLong));
+            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
+        }
         float squares = 0f;
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
             float xi = x.get(i);
@@ -276,35 +316,43 @@ public final class MixerKernels {
             v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        int lane = ctx.localIdx % lanes;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         if (weights == F32) {
             int i = lane;
             for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                d0 += w32.get(base + i) * v[i];
-                d1 += w32.get(base + i + lanes) * v[i + lanes];
-                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
-                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+                // the next round's loads first, so that they are in flight while this round is summed
+                int n = i + 4 * lanes;
+                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
+                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
+                d0 += f0 * v[i];
+                d1 += f1 * v[i + lanes];
+                d2 += f2 * v[i + 2 * lanes];
+                d3 += f3 * v[i + 3 * lanes];
+                f0 = g0;
+                f1 = g1;
+                f2 = g2;
+                f3 = g3;
             }
-            for (; i < cols; i += lanes) {
-                d0 += w32.get(base + i) * v[i];
-            }
+            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
+            if (i < cols) d0 += f0 * v[i];
+            if (i + lanes < cols) d1 += f1 * v[i + lanes];
+            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
         } else {
             // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
             // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
             int j = lane;
             for (; j + lanes < cols4; j += 2 * lanes) {
                 int j1 = j + lanes;
-                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                // the next round's loads first, so that they are in flight while this round is summed
+                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
                 d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
                 d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+                w0 = n0;
+                w1 = n1;
             }
             if (j < cols4) {
-                long w = w16.get(q + j);
-                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
             }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
@@ -327,6 +375,22 @@ public final class MixerKernels {
         int groupSize = cols / shape.get(NGROUPS);
         int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        int lane = ctx.localIdx % lanes;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        int base = wOff + Math.min(row, rows - 1) * cols;
+        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
+        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
+        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
+        long w0 = 0L, w1 = 0L;
+        if (weights == F32) {
+            f0 = w32.get(base + Math.min(lane, lastCol));
+            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
+            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
+            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
+        } else {
+            w0 = w16.get(q + Math.min(lane, lastLong));
+            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
+        }
         for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
             v[staged(i, cols4, weights)] = gated(y, zxbcdt, i);
         }
@@ -344,35 +408,43 @@ public final class MixerKernels {
             }
         }
         ctx.localBarrier();
-        int lane = ctx.localIdx % lanes;
-        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = wOff + Math.min(row, rows - 1) * cols;
         float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
         if (weights == F32) {
             int i = lane;
             for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                d0 += w32.get(base + i) * v[i];
-                d1 += w32.get(base + i + lanes) * v[i + lanes];
-                d2 += w32.get(base + i + 2 * lanes) * v[i + 2 * lanes];
-                d3 += w32.get(base + i + 3 * lanes) * v[i + 3 * lanes];
+                // the next round's loads first, so that they are in flight while this round is summed
+                int n = i + 4 * lanes;
+                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
+                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
+                d0 += f0 * v[i];
+                d1 += f1 * v[i + lanes];
+                d2 += f2 * v[i + 2 * lanes];
+                d3 += f3 * v[i + 3 * lanes];
+                f0 = g0;
+                f1 = g1;
+                f2 = g2;
+                f3 = g3;
             }
-            for (; i < cols; i += lanes) {
-                d0 += w32.get(base + i) * v[i];
-            }
+            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
+            if (i < cols) d0 += f0 * v[i];
+            if (i + lanes < cols) d1 += f1 * v[i + lanes];
+            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
         } else {
             // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
             // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int q = base >> 2, c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
             int j = lane;
             for (; j + lanes < cols4; j += 2 * lanes) {
                 int j1 = j + lanes;
-                long w0 = w16.get(q + j), w1 = w16.get(q + j1);
+                // the next round's loads first, so that they are in flight while this round is summed
+                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
                 d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
                 d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+                w0 = n0;
+                w1 = n1;
             }
             if (j < cols4) {
-                long w = w16.get(q + j);
-                d2 += dot2((int) w, v[j], v[c1 + j], small, weights) + dot2((int) (w >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
             }
         }
         float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes);
