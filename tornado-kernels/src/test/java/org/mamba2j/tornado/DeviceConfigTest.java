@@ -332,17 +332,18 @@ class DeviceConfigTest {
         Files.writeString(bad, nvidia.replace("\"precision\": \"exact\"", "\"precision\": \"half\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("expected exact or fast"), e.getMessage());
-        Files.writeString(bad, nvidia.replace("\"backends\": [\"ptx\", \"cuda\"]", "\"backends\": [\"ptx\", \"cuda\"], \"f16Weights\": 1"));
+        Files.writeString(bad, nvidia.replace("\"f16Weights\": true", "\"f16Weights\": 1"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("fast \"f16Weights\" must be true or false"), e.getMessage());
-        Path f16 = dir.resolve("f16.json");
-        Files.writeString(f16, nvidia.replace("\"backends\": [\"ptx\", \"cuda\"]", "\"backends\": [\"ptx\", \"cuda\"], \"f16Weights\": true"));
-        DeviceConfig asked = DeviceConfig.load(f16);
-        assertTrue(asked.at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "at fast where the fast kernels run");
-        assertFalse(asked.at(Precision.EXACT, DeviceSpec.Backend.CUDA).f16Weights(), "never at exact");
-        assertFalse(asked.at(Precision.FAST, DeviceSpec.Backend.OPENCL).f16Weights(), "nor where fast runs the exact kernels");
-        assertFalse(DeviceConfig.load(Path.of("../device-configs/nvidia.json")).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(),
-                "nvidia.json leaves it off until timed");
+        DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
+        assertTrue(shipped.at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "nvidia.json: at fast where the fast kernels run");
+        assertFalse(shipped.at(Precision.EXACT, DeviceSpec.Backend.CUDA).f16Weights(), "never at exact");
+        assertFalse(shipped.at(Precision.FAST, DeviceSpec.Backend.OPENCL).f16Weights(), "nor where fast runs the exact kernels");
+        Path off = dir.resolve("off.json");
+        Files.writeString(off, nvidia.replace("\"f16Weights\": true", "\"f16Weights\": false"));
+        assertFalse(DeviceConfig.load(off).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "off when set false");
+        Files.writeString(off, nvidia.replace("\"f16Weights\": true,", ""));
+        assertFalse(DeviceConfig.load(off).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "off by default");
     }
 
     @Test
