@@ -317,18 +317,21 @@ public final class PrefillKernels {
                 int dInProj = dInner + width;
                 if (c < convDim) {
                     int start = control.get(START);
+                    boolean resume = control.get(RESUME) != 0;
                     float v = 0f;
                     if (t >= start) {
                         float acc = w.get(convWOff + convDim * dConv + c);
-                        for (int k = 0; k < dConv; k++) {
-                            int s = t - (dConv - 1) + k;
-                            float in = 0f;
-                            if (s >= start) {
-                                in = zxbcdt.get(s * dInProj + dInner + c);
-                            } else if (s < 0 && control.get(RESUME) != 0) {
-                                in = states.get(convAt + c * (dConv - 1) + dConv - 1 + s);
-                            }
-                            acc += w.get(convWOff + c * dConv + k) * in;
+                        // taps four a round, every load of a round issued before its arithmetic: one memory round trip a
+                        // round rather than one a tap (the kernel waits on latency, not bandwidth)
+                        for (int k = 0; k < dConv; k += 4) {
+                            float i0 = convInput(zxbcdt, states, convAt, c, t, k, dConv, dInProj, dInner, start, resume);
+                            float i1 = convInput(zxbcdt, states, convAt, c, t, k + 1, dConv, dInProj, dInner, start, resume);
+                            float i2 = convInput(zxbcdt, states, convAt, c, t, k + 2, dConv, dInProj, dInner, start, resume);
+                            float i3 = convInput(zxbcdt, states, convAt, c, t, k + 3, dConv, dInProj, dInner, start, resume);
+                            int wc = convWOff + c * dConv;
+                            float w0 = w.get(wc + k), w1 = SsdKernels.read(w, wc + k + 1, k + 1 < dConv);
+                            float w2 = SsdKernels.read(w, wc + k + 2, k + 2 < dConv), w3 = SsdKernels.read(w, wc + k + 3, k + 3 < dConv);
+                            acc += (w0 * i0 + w1 * i1) + (w2 * i2 + w3 * i3);
                         }
                         v = SsdKernels.silu(acc);
                     }
@@ -344,6 +347,19 @@ public final class PrefillKernels {
                 }
             }
         }
+    }
+
+    /**
+     * Input of tap k (of dConv, oldest first) of the conv at row t, channel c: row s = t − (dConv − 1) + k of zxbcdt
+     * from control[START] on, the conv window for rows before 0 when resuming, else 0; 0 for k ≥ dConv. Branch-free
+     * (clamped reads), so that a round's loads can all be in flight at once.
+     */
+    private static float convInput(FloatArray zxbcdt, FloatArray states, int convAt, int c, int t, int k, int dConv, int dInProj, int dInner,
+                                   int start, boolean resume) {
+        int s = t - (dConv - 1) + k;
+        boolean tap = k < dConv;
+        return SsdKernels.read(zxbcdt, Math.max(s, 0) * dInProj + dInner + c, tap && s >= start)
+                + SsdKernels.read(states, convAt + c * (dConv - 1) + dConv - 1 + Math.min(s, 0), tap && s < 0 && resume);
     }
 
     /**

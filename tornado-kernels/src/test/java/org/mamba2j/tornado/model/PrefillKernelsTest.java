@@ -220,16 +220,17 @@ class PrefillKernelsTest {
     /** Sizes of a small mixer: the conv runs over x | B | C of zxbcdt = z | x | B | C | dt. */
     static final int D_INNER = 12, GN = 5, HEADS = 3, D_CONV = 4, CONV_DIM = D_INNER + 2 * GN, D_IN_PROJ = D_INNER + CONV_DIM + HEADS;
 
-    @ParameterizedTest(name = "rows {0}, start {1}, resume {2}")
-    @CsvSource({"8,0,false", "8,5,false", "8,7,false", "8,0,true", "2,0,true", "16,13,false"})
-    void causalConvPadsAndResumesAndSplits(int rows, int start, boolean resume) {
-        int capacity = rows + 3, convAt = 6, convWOff = 4, km1 = D_CONV - 1;
-        float[] zx = randn(capacity * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 5), w = randn(convWOff + CONV_DIM * (D_CONV + 1) + 2);
+    @ParameterizedTest(name = "rows {0}, start {1}, resume {2}, width {3}")
+    @CsvSource({"8,0,false,4", "8,5,false,4", "8,7,false,4", "8,0,true,4", "2,0,true,4", "16,13,false,4",
+            "8,0,true,2", "8,3,false,3", "9,0,true,6", "12,2,false,8"})
+    void causalConvPadsAndResumesAndSplits(int rows, int start, boolean resume, int dConv) {
+        int capacity = rows + 3, convAt = 6, convWOff = 4, km1 = dConv - 1;
+        float[] zx = randn(capacity * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 5), w = randn(convWOff + CONV_DIM * (dConv + 1) + 2);
         float[] states0 = states.clone();
         FloatArray xA = poisoned(capacity * D_INNER), bA = poisoned(capacity * GN), cA = poisoned(capacity * GN), dtA = poisoned(capacity * HEADS);
         FloatArray statesA = off(states);
         IntArray control = control(rows, start, resume);
-        PrefillKernels.causalConv(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, D_CONV,
+        PrefillKernels.causalConv(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, dConv,
                 pad(rows * (CONV_DIM + HEADS)));
         assertArrayEquals(states0, statesA.toHeapArray(), "the conv must not write the states");
         float[] x = xA.toHeapArray(), B = bA.toHeapArray(), C = cA.toHeapArray(), dt = dtA.toHeapArray();
@@ -237,11 +238,11 @@ class PrefillKernelsTest {
         float[] got = new float[rows * CONV_DIM];
         for (int t = 0; t < rows; t++) {
             for (int c = 0; c < CONV_DIM; c++) {
-                double acc = w[convWOff + CONV_DIM * D_CONV + c];
-                for (int k = 0; k < D_CONV; k++) {
+                double acc = w[convWOff + CONV_DIM * dConv + c];
+                for (int k = 0; k < dConv; k++) {
                     int s = t - km1 + k;
                     double in = s >= start ? zx[s * D_IN_PROJ + D_INNER + c] : s < 0 && resume ? states0[convAt + c * km1 + km1 + s] : 0;
-                    acc += w[convWOff + c * D_CONV + k] * in;
+                    acc += w[convWOff + c * dConv + k] * in;
                 }
                 ref[t * CONV_DIM + c] = t < start ? 0 : silu(acc);
                 got[t * CONV_DIM + c] = c < D_INNER ? x[t * D_INNER + c] : c < D_INNER + GN ? B[t * GN + c - D_INNER] : C[t * GN + c - D_INNER - GN];
