@@ -12,10 +12,13 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
@@ -94,9 +97,63 @@ public final class MmaCheck {
             if (time) {
                 for (Shape sh : TIMED) time(device, s, sh);
             }
+            probeComputedHalves(device, s); // last: a kernel that does not compile should not precede the timings
         }
         System.out.println(rows + " rows, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
+    }
+
+    /** fp16 of a value computed in the kernel, into a HalfFloatArray: out[i] = a[i]·b[i] + 0.5. */
+    public static void halvesOfProducts(FloatArray a, FloatArray b, HalfFloatArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, new HalfFloat(a.get(i) * b.get(i) + 0.5f));
+        }
+    }
+
+    /** The same as patterns in ints, as the tensor-core staging would pack them. */
+    public static void patternsOfProducts(FloatArray a, FloatArray b, IntArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, new HalfFloat(a.get(i) * b.get(i) + 0.5f).getHalfFloatValue() & 0xFFFF);
+        }
+    }
+
+    /** Prints whether both probes give Float.floatToFloat16's patterns on the device (4096 values), or what went wrong. */
+    private static void probeComputedHalves(TornadoDevice device, String spec) {
+        int n = 4096;
+        Random r = new Random(5);
+        FloatArray a = new FloatArray(n), b = new FloatArray(n);
+        int[] want = new int[n];
+        for (int i = 0; i < n; i++) {
+            a.set(i, (float) r.nextGaussian() * 30f);
+            b.set(i, (float) r.nextGaussian());
+            want[i] = Float.floatToFloat16(a.get(i) * b.get(i) + 0.5f) & 0xFFFF;
+        }
+        HalfFloatArray halves = new HalfFloatArray(n);
+        IntArray patterns = new IntArray(n);
+        patterns.init(-1);
+        String first = probe(device, new TaskGraph("halves").transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b)
+                .task("probe", MmaCheck::halvesOfProducts, a, b, halves).transferToHost(DataTransferMode.EVERY_EXECUTION, halves));
+        if (first == null) first = wrong(n, i -> halves.get(i).getHalfFloatValue() & 0xFFFF, want);
+        String second = probe(device, new TaskGraph("patterns").transferToDevice(DataTransferMode.EVERY_EXECUTION, a, b)
+                .task("probe", MmaCheck::patternsOfProducts, a, b, patterns).transferToHost(DataTransferMode.EVERY_EXECUTION, patterns));
+        if (second == null) second = wrong(n, patterns::get, want);
+        System.out.println("# " + spec + ": fp16 of a computed float: into a HalfFloatArray " + first + "; as a packed pattern " + second);
+    }
+
+    /** Runs a one-task graph; null when it ran, else the first line of what it threw. */
+    private static String probe(TornadoDevice device, TaskGraph g) {
+        try (TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot())) {
+            p.withDevice(device).execute();
+            return null;
+        } catch (Exception | Error e) {
+            return "fails (" + String.valueOf(e).lines().findFirst().orElse("") + ")";
+        }
+    }
+
+    private static String wrong(int n, java.util.function.IntUnaryOperator got, int[] want) {
+        int bad = 0;
+        for (int i = 0; i < n; i++) if (got.applyAsInt(i) != want[i]) bad++;
+        return bad == 0 ? "native, exact" : bad + "/" + n + " wrong";
     }
 
     private static String formatName(int format) {
