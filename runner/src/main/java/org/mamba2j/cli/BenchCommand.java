@@ -51,6 +51,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--quiet", description = "no progress output") boolean quiet;
     @Option(names = "--profile", description = "on TornadoVM devices, also time the kernels on the device") boolean profile;
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
+    @Option(names = "--cache", description = "folder keeping the random-weight models and the JVM's reference logits between runs "
+            + "(default: none: written to a temporary folder and deleted after the run)") Path cache;
 
     @Override
     public Integer call() throws Exception {
@@ -66,6 +68,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (profile) System.setProperty("mamba2.tornado.profile", "true");
         List<String> specs = expandDevices().stream().map(precision::apply).toList();
+        if (cache != null) chosen.forEach(w -> w.cacheIn(cache));
         List<BenchResult> results = new ArrayList<>();
         long start = System.nanoTime();
         try (Progress progress = Progress.forTerminal(quiet)) {

@@ -79,6 +79,10 @@ abstract class Workload {
     void close() {
     }
 
+    /** Keeps what the workload builds once (a model, the JVM's reference) in {@code dir}, to reuse in later runs. */
+    void cacheIn(Path dir) {
+    }
+
     /**
      * SSD forward on random inputs, at the --chunk choice (the shape's chunk size is the one for
      * {@code auto} where the device config names none); throughput in tokens/s, GFLOP/s from the
@@ -167,11 +171,21 @@ abstract class Workload {
         }
     }
 
-    /** A workload on a random-weight model of a preset, written once to a temporary folder. */
+    /**
+     * A workload on a random-weight model of a preset, written once to a temporary folder, or, with a cache
+     * ({@link #cacheIn}), to {@code <cache>/<preset>-<dtype>-seed1} once for every run (marked complete by a file
+     * written last), beside the JVM decoder's logits after the workload's prompt.
+     */
     abstract static class ModelWorkload extends Workload {
+        /** The seed of the random weights. */
+        static final long SEED = 1;
+        /** The file whose presence marks a cached model as completely written. */
+        static final String COMPLETE = ".complete";
+
         final ModelInit.Preset preset;
         final WeightType weights;
         private Path dir;
+        private Path cache;
 
         ModelWorkload(String family, String description, ModelInit.Preset preset, WeightType weights) {
             super(family, weights == WeightType.F32 ? family : family + "-" + weights.label,
@@ -180,11 +194,26 @@ abstract class Workload {
             this.weights = weights;
         }
 
+        @Override
+        void cacheIn(Path dir) {
+            this.cache = dir;
+        }
+
         Path model() {
             if (dir == null) {
                 try {
-                    dir = Files.createTempDirectory("mamba2-bench-" + preset.label + "-" + weights.label);
-                    ModelInit.write(preset, dir, weights, 1);
+                    if (cache == null) {
+                        dir = Files.createTempDirectory("mamba2-bench-" + preset.label + "-" + weights.label);
+                        ModelInit.write(preset, dir, weights, SEED);
+                    } else {
+                        dir = cache.resolve(preset.label + "-" + weights.label + "-seed" + SEED);
+                        if (!Files.exists(dir.resolve(COMPLETE))) {
+                            delete(dir);
+                            Files.createDirectories(dir);
+                            ModelInit.write(preset, dir, weights, SEED);
+                            Files.createFile(dir.resolve(COMPLETE));
+                        }
+                    }
                 } catch (IOException e) {
                     throw new UncheckedIOException("cannot write the " + preset.label + " model: " + e.getMessage(), e);
                 }
@@ -203,17 +232,36 @@ abstract class Workload {
         @Override
         BenchResult run(String device, SsdBackend backend, Path deviceConfig, ChunkChoice chunk, int warmup, int iters) {
             try (Mamba2Model m = Mamba2Model.load(model())) {
-                if (reference == null) {
-                    try (Decoder jvm = new JvmDecoder(m)) {
-                        float[] r = jvm.prefill(prompt());
-                        reference = new double[r.length];
-                        for (int i = 0; i < r.length; i++) reference[i] = r[i];
-                    }
-                }
+                if (reference == null) reference = cachedReference(m);
                 return measure(device, m, deviceConfig, reference, warmup, iters);
             } catch (IOException e) {
                 throw new UncheckedIOException(e.getMessage(), e);
             }
+        }
+
+        /** The JVM decoder's logits after the prompt: read from the cache where a run left them, else computed (and cached). */
+        private double[] cachedReference(Mamba2Model m) throws IOException {
+            Path file = cache == null ? null : model().resolve("reference-" + name + "-" + Integer.toHexString(Arrays.hashCode(prompt())) + ".bin");
+            if (file != null && Files.exists(file)) {
+                java.nio.DoubleBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).asDoubleBuffer();
+                double[] r = new double[b.remaining()];
+                b.get(r);
+                return r;
+            }
+            double[] r;
+            try (Decoder jvm = new JvmDecoder(m)) {
+                float[] logits = jvm.prefill(prompt());
+                r = new double[logits.length];
+                for (int i = 0; i < logits.length; i++) r[i] = logits[i];
+            }
+            if (file != null) {
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(r.length * Double.BYTES);
+                bytes.asDoubleBuffer().put(r);
+                Path part = file.resolveSibling(file.getFileName() + ".part");
+                Files.write(part, bytes.array());
+                Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
+            return r;
         }
 
         static int argmax(float[] logits) {
@@ -224,11 +272,16 @@ abstract class Workload {
 
         @Override
         void close() {
-            if (dir == null) return;
-            try (Stream<Path> files = Files.walk(dir)) {
+            if (dir != null && cache == null) delete(dir);
+        }
+
+        /** Deletes a folder and what it holds, if it exists; a leftover is harmless. */
+        private static void delete(Path folder) {
+            if (!Files.exists(folder)) return;
+            try (Stream<Path> files = Files.walk(folder)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             } catch (IOException e) {
-                // a leftover temporary folder is harmless
+                // a leftover folder is harmless
             }
         }
     }
