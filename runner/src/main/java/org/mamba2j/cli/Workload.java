@@ -15,8 +15,11 @@ import org.mamba2j.ssd.SsdShape;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.DoubleBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -243,7 +246,7 @@ abstract class Workload {
         private double[] cachedReference(Mamba2Model m) throws IOException {
             Path file = cache == null ? null : model().resolve("reference-" + name + "-" + Integer.toHexString(Arrays.hashCode(prompt())) + ".bin");
             if (file != null && Files.exists(file)) {
-                java.nio.DoubleBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(file)).asDoubleBuffer();
+                DoubleBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).asDoubleBuffer();
                 double[] r = new double[b.remaining()];
                 b.get(r);
                 return r;
@@ -255,11 +258,11 @@ abstract class Workload {
                 for (int i = 0; i < logits.length; i++) r[i] = logits[i];
             }
             if (file != null) {
-                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(r.length * Double.BYTES);
+                ByteBuffer bytes = ByteBuffer.allocate(r.length * Double.BYTES);
                 bytes.asDoubleBuffer().put(r);
                 Path part = file.resolveSibling(file.getFileName() + ".part");
                 Files.write(part, bytes.array());
-                Files.move(part, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             return r;
         }
