@@ -191,9 +191,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
                 kernels.put(key, kernel(key, ks.get(key)));
             });
-            JsonNode f16 = f.path("f16Weights");
-            if (!f16.isMissingNode() && !f16.isBoolean()) throw new IllegalArgumentException("fast \"f16Weights\" must be true or false, got " + f16);
-            return new Fast(backends, kernels, f16.asBoolean(false));
+            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"));
         }
     }
 
@@ -254,15 +252,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                     throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
                 }
             });
-            JsonNode c = d.path("cudaGraph");
-            if (!c.isMissingNode() && !c.isBoolean()) throw new IllegalArgumentException("decode \"cudaGraph\" must be true or false, got " + c);
             JsonNode bw = d.path("memoryBandwidthGBs");
             if (!bw.isMissingNode() && !(bw.isNumber() && bw.asDouble() > 0)) {
                 throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
             }
-            JsonNode mr = d.path("minRows");
-            if (!mr.isMissingNode() && !mr.isInt()) throw new IllegalArgumentException("decode \"minRows\" must be a whole number, got " + mr);
-            return new Decode(c.asBoolean(false), bw.isMissingNode() ? Double.NaN : bw.asDouble(), mr.asInt(DEFAULT_MIN_ROWS));
+            return new Decode(flag(d, "decode", "cudaGraph"), bw.isMissingNode() ? Double.NaN : bw.asDouble(),
+                    wholeNumber(d, "decode", "minRows", DEFAULT_MIN_ROWS));
         }
     }
 
@@ -474,16 +469,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 kernels.put(o.getKey(), k == null || k.isNull() ? kernels.get(o.getValue()) : kernel(o.getKey(), k));
             }
             JsonNode p = required(j, "prefill");
-            JsonNode replay = p.path("cudaGraph");
-            if (!replay.isMissingNode() && !replay.isBoolean()) {
-                throw new IllegalArgumentException("prefill \"cudaGraph\" must be true or false, got " + replay);
-            }
-            JsonNode replayMax = p.path("cudaGraphMaxMB");
-            if (!replayMax.isMissingNode() && !replayMax.isInt()) {
-                throw new IllegalArgumentException("prefill \"cudaGraphMaxMB\" must be an integer, got " + replayMax);
-            }
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
-                    strings(p.path("skipBackends")), replay.asBoolean(false), replayMax.asInt(Integer.MAX_VALUE));
+                    strings(p.path("skipBackends")), flag(p, "prefill", "cudaGraph"), wholeNumber(p, "prefill", "cudaGraphMaxMB", Integer.MAX_VALUE));
             List<String> backends = strings(j.path("backends"));
             checkBackends("\"backends\"", backends);
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,
@@ -532,6 +519,24 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         JsonNode v = j.get(field);
         if (v == null || v.isNull()) throw new IllegalArgumentException("missing \"" + field + "\"");
         return v;
+    }
+
+    /** The optional true or false {@code field} of {@code section} (false where absent); any other value is refused. */
+    private static boolean flag(JsonNode section, String sectionName, String field) {
+        JsonNode v = section.path(field);
+        if (!v.isMissingNode() && !v.isBoolean()) {
+            throw new IllegalArgumentException(sectionName + " \"" + field + "\" must be true or false, got " + v);
+        }
+        return v.asBoolean(false);
+    }
+
+    /** The optional whole-number {@code field} of {@code section} ({@code absent} where absent); any other value is refused. */
+    private static int wholeNumber(JsonNode section, String sectionName, String field, int absent) {
+        JsonNode v = section.path(field);
+        if (!v.isMissingNode() && !v.isInt()) {
+            throw new IllegalArgumentException(sectionName + " \"" + field + "\" must be a whole number, got " + v);
+        }
+        return v.asInt(absent);
     }
 
     private static List<String> strings(JsonNode arr) {
