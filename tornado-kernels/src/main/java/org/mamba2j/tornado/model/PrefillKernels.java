@@ -321,6 +321,7 @@ public final class PrefillKernels {
                     float v = 0f;
                     if (t >= start) {
                         float acc = w.get(convWOff + convDim * dConv + c);
+                        int wc = convWOff + c * dConv;
                         // taps four a round, every load of a round issued before its arithmetic: one memory round trip a
                         // round rather than one a tap (the kernel waits on latency, not bandwidth)
                         for (int k = 0; k < dConv; k += 4) {
@@ -328,7 +329,6 @@ public final class PrefillKernels {
                             float i1 = convInput(zxbcdt, states, convAt, c, t, k + 1, dConv, dInProj, dInner, start, resume);
                             float i2 = convInput(zxbcdt, states, convAt, c, t, k + 2, dConv, dInProj, dInner, start, resume);
                             float i3 = convInput(zxbcdt, states, convAt, c, t, k + 3, dConv, dInProj, dInner, start, resume);
-                            int wc = convWOff + c * dConv;
                             float w0 = w.get(wc + k), w1 = SsdKernels.read(w, wc + k + 1, k + 1 < dConv);
                             float w2 = SsdKernels.read(w, wc + k + 2, k + 2 < dConv), w3 = SsdKernels.read(w, wc + k + 3, k + 3 < dConv);
                             acc += (w0 * i0 + w1 * i1) + (w2 * i2 + w3 * i3);
