@@ -69,8 +69,13 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # default; a count, nothing is reserved), which stopped the 2.7b model (6.6 GB) on an H200 with
 # "Unable to allocate"; the project's own fit check (DeviceMemoryPlan) compares the plan with the
 # device's memory before anything is allocated, so the cap is lifted here.
+# fullInlining: TornadoVM's default inlining policy refuses, with an error, to inline a helper whose
+# graph (its own callees inlined) exceeds 600 nodes; a kernel cannot call a helper it does not inline,
+# so that policy only ever turns a compilable kernel into an error (the tensor-core SSD's staging
+# helpers, two fp32→fp16 conversions each, reach 669). Full inlining inlines every helper.
 tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64
-               -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500 -Dtornado.device.memory=1024GB)
+               -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500 -Dtornado.device.memory=1024GB
+               -Dtornado.compiler.fullInlining=True)
 # SPIR-V (docs/spirv.md): TornadoVM 5.2's default load/store-minimising SPIR-V code generation loops
 # forever while compiling a kernel with a loop-carried fma (every SSD kernel has one), so it is
 # turned off unless the SDK's argfile or MAMBA2_JAVA_OPTS decides. PoCL 6.0 (the CPU driver that
