@@ -3,7 +3,6 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.MixerDims;
 
 import org.mamba2j.tornado.Grids;
-import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -29,11 +28,12 @@ import java.util.Arrays;
  * and the logits come out. Tasks are named
  * b{l}_{kernel}.
  *
- * <p>States computed elsewhere (a prefill on the device, {@link PrefillPlan}) come in through
- * {@link #resume}: the graph "decodeResume" uploads them and copies them into
- * the device's states, which it persists for the decode graphs to consume. A plan cannot overwrite a FIRST_EXECUTION buffer later, and a
- * graph needs a task, hence the staging array and the copy; the graph runs only on resume (and once
- * before the first step).
+ * <p>The states live in one device buffer, which the graph "decodeStates" uploads (zeros; a graph
+ * needs a task, so it also clears them) and persists, once, before anything else runs
+ * ({@link #placeStates}). Every decode graph and every graph of a {@link PrefillPlan} opened with
+ * {@link #deviceStates} consumes that buffer, so a prefill leaves its states where the next step
+ * reads them: nothing goes through the host between the two ({@link #continueAfterPrefill}), and a
+ * graph replayed as a CUDA graph always finds the buffer it was captured with.
  */
 public final class DecodePlan {
 
@@ -94,8 +94,8 @@ public final class DecodePlan {
     private final IntArray control = new IntArray(2);
     private final FloatArray logits;
     private final ModelPlan plan;
-    private final int resumeGraph, firstGraph, graphCount;
-    private final FloatArray resumed;
+    private final int statesGraph, firstGraph, graphCount;
+    private final PackedStates.OnDevice deviceStates;
     private final String deviceName;
     private boolean fresh = true, statesOnDevice;
     private double lastKernelMs = Double.NaN;
@@ -118,22 +118,21 @@ public final class DecodePlan {
         PackedStates ps = PackedStates.of(dims);
         FloatArray residual = new FloatArray(dims.dModel());
         FloatArray states = new FloatArray(ps.size());
-        this.resumed = new FloatArray(ps.size());
         Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
-        plan.reserve("decode", control, logits, residual, states, resumed, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
+        plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
         Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
         Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
-        TaskGraph up = new TaskGraph("decodeResume")
+        TaskGraph up = new TaskGraph("decodeStates")
                 .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, resumed)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
-                .task("resume", MixerKernels::loadStates, resumed, states, ps.size())
+                .task("clear", MixerKernels::clearStates, states, ps.size())
                 .persistOnDevice(states);
-        this.resumeGraph = plan.add(up);
+        this.statesGraph = plan.add(up);
+        this.deviceStates = new PackedStates.OnDevice(states, up.getTaskGraphName());
         TaskGraph g = new TaskGraph("decode")
                 .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
@@ -227,17 +226,21 @@ public final class DecodePlan {
         fresh = true;
     }
 
-    /**
-     * Continues a sequence from {@code packedStates} (every block's conv window and SSM state in the
-     * {@link PackedStates} layout, as a prefill leaves them): the next step starts from them.
-     */
-    public void resume(FloatArray packedStates) {
-        if (packedStates.getSize() != resumed.getSize()) {
-            throw new IllegalArgumentException("states of " + packedStates.getSize() + " floats where this model's take " + resumed.getSize());
-        }
-        OffHeap.copy(packedStates, resumed);
-        plan.execute(resumeGraph);
+    /** The device buffer of the states, for a {@link PrefillPlan} to leave its states in. */
+    public PackedStates.OnDevice deviceStates() {
+        return deviceStates;
+    }
+
+    /** Puts the states on the device: once, after the model plan is built, before the first step or prefill. */
+    public void placeStates() {
+        if (statesOnDevice) return;
+        plan.execute(statesGraph);
         statesOnDevice = true;
+    }
+
+    /** Continues the sequence a prefill into {@link #deviceStates} just left there: the next step starts from its states. */
+    public void continueAfterPrefill() {
+        if (!statesOnDevice) throw new IllegalStateException("no prefill has run into this plan's states");
         fresh = false;
     }
 
@@ -247,10 +250,7 @@ public final class DecodePlan {
         control.set(0, token);
         control.set(1, fresh ? 1 : 0);
         fresh = false;
-        if (!statesOnDevice) {
-            plan.execute(resumeGraph); // the decode graphs consume the states the resume graph persists
-            statesOnDevice = true;
-        }
+        placeStates(); // the decode graphs consume the states "decodeStates" persists
         try {
             lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
         } catch (RuntimeException e) {

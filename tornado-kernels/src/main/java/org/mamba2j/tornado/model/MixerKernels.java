@@ -122,10 +122,10 @@ public final class MixerKernels {
         }
     }
 
-    /** states = staged   (n): the states a prefill left, from the host's staging copy. */
-    public static void loadStates(FloatArray staged, FloatArray states, int n) {
+    /** states = 0   (n): a sequence's states before anything has run. */
+    public static void clearStates(FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            states.set(i, staged.get(i));
+            states.set(i, 0f);
         }
     }
 

@@ -7,10 +7,12 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * "cudaGraph"). A captured graph keeps the worker grids of its capture, and a pass's grids follow its
  * length, so the replay plan takes one pass length: the first that comes in two prompts in a row
  * (every pass of each of them that length), captured then and replayed for every later prompt whose
- * passes all have it. Other prompts run through the main plan. The plans share no buffers (TornadoVM
+ * passes all have it. Other prompts run through the main plan. The plans share no activations (TornadoVM
  * 5.2 hands a consumed buffer over only from the graph executed just before, docs/design.md): a
- * prompt runs wholly in one, which also holds its states. On backends without CUDA graphs the replay
- * plan runs as plain graphs (the integration suite checks the hand-over that way on OpenCL).
+ * prompt runs wholly in one. Its states are the decode plan's buffer, which both plans consume (so a
+ * captured graph finds the buffer it was captured with), or, without a decode plan, the plan's own.
+ * On backends without CUDA graphs the replay plan runs as plain graphs (the integration suite checks
+ * the hand-over that way on OpenCL).
  */
 final class ReplayedPrefill implements DevicePrefill {
 

@@ -61,7 +61,8 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         this.modelPlan = new ModelPlan(weights);
         this.plan = new BatchDecodePlan(dims, modelPlan, device, config, capacity, cudaGraph);
-        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
+        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, null)
+                : null;
         modelPlan.build(device);
         this.stepBytes = weights.bytesPerStep(capacity, dims.dModel());
         int graphs = plan.graphCount();

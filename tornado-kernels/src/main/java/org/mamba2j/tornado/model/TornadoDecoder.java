@@ -21,7 +21,8 @@ import java.nio.file.Path;
 
 /**
  * Decoding on a TornadoVM device: the prompt through a {@link PrefillPlan} (all positions at once),
- * whose final states the {@link DecodePlan} resumes from; then one decode step per token. Prompts
+ * which leaves its final states in the {@link DecodePlan}'s buffer on the device; then one decode
+ * step per token from them. Prompts
  * shorter than the device config's prefill minTokens go token by token through the decode plan
  * instead (for one token that is the same work without the state hand-off). Both plans are graphs
  * of one {@link ModelPlan}, which uploads the weights once ({@link DeviceWeights}: the matrices in
@@ -69,8 +70,11 @@ public final class TornadoDecoder implements Decoder {
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);
         this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
-        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config) : null;
+        this.prefill = devicePrefill
+                ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, plan.deviceStates())
+                : null;
         modelPlan.build(device);
+        plan.placeStates();
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
@@ -88,7 +92,7 @@ public final class TornadoDecoder implements Decoder {
             return logits(out);
         }
         FloatArray out = prefill.run(prompt);
-        plan.resume(prefill.states());
+        plan.continueAfterPrefill();
         return logits(out);
     }
 
