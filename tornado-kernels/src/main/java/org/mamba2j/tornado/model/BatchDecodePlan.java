@@ -5,7 +5,6 @@ import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
-import org.mamba2j.tornado.ssd.OffHeap;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
@@ -30,8 +29,10 @@ import java.util.Arrays;
  * of every row, and each row's argmax. The GEMMs are the prefill's ({@link RowTasks}): the blocked variant computes a
  * 64-row tile per work-group, so up to 64 sequences read each weight element once per step (from
  * HBM; the re-reads of a tile come from local memory). Per step only tokens | modes go in and each slot's
- * greedy pick comes out; the logits (capacity × vocab) only when a sampler asks for them. States computed elsewhere (a prefill of one prompt) come in
- * through {@link #load}, one slot at a time.
+ * greedy pick comes out; the logits (capacity × vocab) only when a sampler asks for them. A prefill of one prompt, opened with
+ * {@link #handoff}, leaves its states in a device buffer of one sequence's, which {@link #load} copies into a slot on the device
+ * (the graph "batchHandoff" owns that buffer; every graph of the step consumes it, whether a task reads it or not, so that it is
+ * at hand whichever graph a prefill or a load follows).
  */
 public final class BatchDecodePlan {
 
@@ -56,11 +57,11 @@ public final class BatchDecodePlan {
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
     /**
-     * Objects: control, input, 6 activations, states, logits, picks, the KernelContext, the embedding's
+     * Objects: control, input, 6 activations, states, the prefill's hand-off, logits, picks, the KernelContext, the embedding's
      * stand-in, on tensor cores the other weight format's two stand-ins and the fp16 activations' one, the
      * weights (up to 11).
      */
-    static final int GRAPH_OBJECTS = 27;
+    static final int GRAPH_OBJECTS = 28;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -96,10 +97,11 @@ public final class BatchDecodePlan {
     private final IntArray slot = new IntArray(1);
     /** Each slot's greedy pick after a step ({@link BatchKernels#argmaxRows}): what comes back every step. */
     private final IntArray next;
-    private final FloatArray staged, logits;
+    private final FloatArray logits;
     private final ModelPlan plan;
-    private final int loadGraph, firstGraph, lastGraph, graphCount;
-    private boolean statesOnDevice;
+    private final int handoffGraph, loadGraph, firstGraph, lastGraph, graphCount;
+    private final PackedStates.OnDevice handoff;
+    private boolean handoffOnDevice, statesOnDevice;
     private double lastKernelMs = Double.NaN;
 
     /**
@@ -138,25 +140,33 @@ public final class BatchDecodePlan {
         this.outSplits = (dims.dInner() + outLen - 1) / outLen;
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
-        this.staged = new FloatArray(stateSize);
         this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
+        FloatArray handed = new FloatArray(stateSize);
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
                 new FloatArray(Math.multiplyExact(inSplits, rowSpan * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
                 new FloatArray(capacity * dims.dInner()),
                 new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(new Object[]{control, input, slot, next, staged, logits, states, noW32, noW16, noHalves}, r.all()));
+        plan.reserve("batch", concat(new Object[]{control, input, slot, next, handed, logits, states, noW32, noW16, noHalves}, r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
-        TaskGraph load = new TaskGraph("batchLoad")
+        TaskGraph up = new TaskGraph("batchHandoff")
                 .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
-                .transferToDevice(DataTransferMode.EVERY_EXECUTION, staged, slot)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, handed)
+                .task("clear", MixerKernels::clearStates, handed, stateSize)
+                .persistOnDevice(handed);
+        this.handoffGraph = plan.add(up);
+        this.handoff = new PackedStates.OnDevice(handed, up.getTaskGraphName());
+        Object[] carried = concat(weights, new Object[]{handed}); // in every graph, so that a prefill or a load finds them
+        TaskGraph load = new TaskGraph("batchLoad")
+                .consumeFromDevice(up.getTaskGraphName(), carried)
+                .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
-                .task("load", BatchKernels::loadSlot, staged, slot, states, stateSize)
+                .task("load", BatchKernels::loadSlot, handed, slot, states, stateSize)
                 .persistOnDevice(states);
         this.loadGraph = plan.add(load);
 
@@ -165,7 +175,7 @@ public final class BatchDecodePlan {
         Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
-                .consumeFromDevice(load.getTaskGraphName(), concat(weights, states))
+                .consumeFromDevice(load.getTaskGraphName(), concat(carried, new Object[]{states}))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(concat(new Object[]{control}, standIns), r.all()));
         if (fused) {
@@ -180,7 +190,7 @@ public final class BatchDecodePlan {
         } else {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
         }
-        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(carried, concat(new Object[]{states}, own)),
                 (graph, l) -> addBlock(graph, "b" + l + "_", l, ps, states, r, grids, cfg, ctx));
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
@@ -303,12 +313,22 @@ public final class BatchDecodePlan {
         return lastKernelMs;
     }
 
-    /** Slot {@code s} continues from {@code packedStates} (one sequence's, in the {@link PackedStates} layout, as a prefill leaves them). */
-    public void load(int s, FloatArray packedStates) {
-        if (packedStates.getSize() != stateSize) {
-            throw new IllegalArgumentException("states of " + packedStates.getSize() + " floats where this model's take " + stateSize);
-        }
-        OffHeap.copy(packedStates, staged);
+    /** The device buffer a prefill of one prompt leaves its states in, for {@link #load}. */
+    public PackedStates.OnDevice handoff() {
+        return handoff;
+    }
+
+    /** Puts the hand-off buffer on the device: once, after the model plan is built, before the first step or prefill. */
+    public void placeHandoff() {
+        if (handoffOnDevice) return;
+        plan.execute(handoffGraph);
+        handoffOnDevice = true;
+    }
+
+    /** Slot {@code s} continues from the states a prefill into {@link #handoff} just left there (copied on the device). */
+    public void load(int s) {
+        if (s < 0 || s >= capacity) throw new IllegalArgumentException("slot " + s + " of a batch of " + capacity);
+        if (!handoffOnDevice) throw new IllegalStateException("no prefill has run into the hand-off buffer");
         slot.set(0, s);
         plan.execute(loadGraph);
         statesOnDevice = true;
@@ -327,6 +347,7 @@ public final class BatchDecodePlan {
             input.set(capacity + s, modes[s]);
         }
         if (!statesOnDevice) {
+            placeHandoff();
             plan.execute(loadGraph); // the batch graphs consume the states the load graph persists (slot 0 gets zeros)
             statesOnDevice = true;
         }

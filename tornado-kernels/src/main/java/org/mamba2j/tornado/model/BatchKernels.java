@@ -368,10 +368,10 @@ public final class BatchKernels {
         }
     }
 
-    /** states[slot[0] · n ..] = staged   (n): one slot's states, as a prefill left them, from the host's staging copy. */
-    public static void loadSlot(FloatArray staged, IntArray slot, FloatArray states, int n) {
+    /** states[slot[0] · n ..] = handed   (n): one slot's states, as a prefill left them in the hand-off buffer. */
+    public static void loadSlot(FloatArray handed, IntArray slot, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
-            states.set(slot.get(0) * n + i, staged.get(i));
+            states.set(slot.get(0) * n + i, handed.get(i));
         }
     }
 }

@@ -7,13 +7,7 @@ public interface DevicePrefill {
 
     /**
      * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid until the next call. Its states
-     * stay on the device, in the decode plan's buffer where the prefill was opened with one ({@link DecodePlan#deviceStates}).
+     * stay on the device, in the buffer the prefill was opened with ({@link DecodePlan#deviceStates}, {@link BatchDecodePlan#handoff}).
      */
     FloatArray run(int[] prompt);
-
-    /**
-     * Every block's states after the last {@link #run} ({@link PackedStates} layout), on the host, valid until the next call; only
-     * for a prefill with states of its own (one opened with a decode plan's throws {@link IllegalStateException}).
-     */
-    FloatArray states();
 }

@@ -16,7 +16,6 @@ import org.mamba2j.tornado.ssd.OffHeap;
 import org.mamba2j.tornado.mma.MmaGemm;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
-import uk.ac.manchester.tornado.api.TornadoExecutionResult;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -36,9 +35,9 @@ import java.util.function.IntUnaryOperator;
  * the SSD), the chunked SSD ({@link SsdKernels} and its blocked/tiled/scan twins, the variants of the
  * device config), gated RMSNorm, the out_proj GEMM onto the residual; then norm_f and lm_head for
  * the last position only. The states after the prompt (every block's conv window and SSM state,
- * {@link PackedStates}) stay on the device: in a decode plan's buffer where it was opened with one
- * ({@link DecodePlan#deviceStates}, which the decode steps continue from), else in this plan's own,
- * copied to the host for {@link #states}.
+ * {@link PackedStates}) stay on the device, in the buffer the plan was opened with: a decode plan's
+ * ({@link DecodePlan#deviceStates}), which the next step continues from, or a batch plan's hand-off
+ * ({@link BatchDecodePlan#handoff}), which it copies into a slot.
  *
  * <p>Compiled once for every prompt length: buffers are sized for a pass of {@code capacity}
  * positions, the length of a pass (a multiple of the chunk size) goes to the kernels in an array,
@@ -96,9 +95,9 @@ public final class PrefillPlan implements DevicePrefill {
     private final IntArray tokens;
     /** The SSD kernels' size array ({@link SsdDims}): its length and chunk count follow the pass. */
     private final IntArray ssdDims;
-    private final FloatArray dtLimits, logits, states;
-    /** Whether {@link #states} is a decode plan's buffer ({@link DecodePlan#deviceStates}) rather than this plan's. */
-    private final boolean sharedStates;
+    private final FloatArray dtLimits, logits;
+    /** Every block's states ({@link PackedStates}): the buffer of the graph that owns them, which this plan's graphs consume. */
+    private final FloatArray states;
     private final Buffers b;
     private final SsdShape shape;
     private final Grids grids;
@@ -110,25 +109,24 @@ public final class PrefillPlan implements DevicePrefill {
     /**
      * Adds the prefill graphs to {@code plan} (before it is built), reading the weights it uploads;
      * {@code layers} gives block l's small weights (A, dt bias and D are read from them).
-     * {@code decodeStates}: the decode plan's states, which the prompt's states are left in (its graph
-     * must run before this plan's first; {@link DecodePlan#placeStates}), or null for states of this
-     * plan's own, which {@link #states} copies to the host.
+     * {@code states}: the device buffer the prompt's states are left in (the graph that owns it must
+     * run before this plan's first: {@link DecodePlan#placeStates}, {@link BatchDecodePlan#placeHandoff}).
      * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
      * With the config's prefill "cudaGraph", and the plan's buffers within its "cudaGraphMaxMB", a
      * {@link ReplayedPrefill} of such a plan and a second one (its own buffers, graphs named
      * prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
      */
     public static DevicePrefill open(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                                     DeviceConfig cfg, PackedStates.OnDevice decodeStates) {
+                                     DeviceConfig cfg, PackedStates.OnDevice states) {
         long before = plan.memory().bytes("prefill");
-        PrefillPlan main = new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, decodeStates, false);
+        PrefillPlan main = new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, states, false);
         if (!cfg.prefill().replays(plan.memory().bytes("prefill") - before)) return main;
-        return new ReplayedPrefill(main, new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, decodeStates, true));
+        return new ReplayedPrefill(main, new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, states, true));
     }
 
     /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
     private PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                        DeviceConfig cfg, PackedStates.OnDevice decodeStates, boolean replayed) {
+                        DeviceConfig cfg, PackedStates.OnDevice handoff, boolean replayed) {
         this.dims = dims;
         this.cfg = cfg;
         this.plan = plan;
@@ -148,28 +146,22 @@ public final class PrefillPlan implements DevicePrefill {
         this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
         this.logits = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
-        this.sharedStates = decodeStates != null;
-        this.states = sharedStates ? decodeStates.array() : new FloatArray(ps.size());
+        this.states = handoff.array();
         if (states.getSize() != ps.size()) throw new IllegalArgumentException("states of " + states.getSize() + " floats where this model's take " + ps.size());
         this.b = new Buffers(dims, shape, cfg);
         Object[] weights = w.all();
-        plan.reserve("prefill", b.with(control, tokens, ssdDims, dtLimits, logits, b.last));
-        if (!sharedStates) plan.reserve("prefill", states);
+        plan.reserve("prefill", b.with(control, tokens, ssdDims, dtLimits, logits, b.last)); // the states are the owner's
 
         int[] split = DecodePlan.split(dims.nLayer(), cfg.prefill().blocksPerGraph() > 0 ? cfg.prefill().blocksPerGraph() : maxBlocksPerGraph());
-        // owned by the first graph, which persists them; every later one consumes them from the one before. A decode plan's
-        // states are consumed by every graph, the first one included, from whichever graph ran before it (every graph of
-        // the model's plan that can run before a prefill holds them: the decode plan's, this plan's, a replay plan's)
-        Object[] own = sharedStates ? b.with(control, tokens, ssdDims, dtLimits) : b.with(control, tokens, ssdDims, dtLimits, states);
-        Object[] handed = sharedStates ? concat(weights, new Object[]{states}) : weights;
+        // owned by the first graph, which persists them; every later one consumes them from the one before. The states
+        // and the weights are consumed by every graph, the first one included, from whichever graph ran before it (every
+        // graph of the model's plan that can run before a prefill holds both)
+        Object[] own = b.with(control, tokens, ssdDims, dtLimits);
+        Object[] handed = concat(weights, new Object[]{states});
         TaskGraph g = new TaskGraph(replayed ? "prefillReplay" : "prefill")
-                .consumeFromDevice(sharedStates ? decodeStates.graph() : DeviceWeights.WEIGHTS_GRAPH, handed)
+                .consumeFromDevice(handoff.graph(), handed)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits));
-        if (!sharedStates) {
-            // after the last pass only (run asks for them): every block's states, tens of MB on big models
-            g.transferToDevice(DataTransferMode.FIRST_EXECUTION, states).transferToHost(DataTransferMode.UNDER_DEMAND, states);
-        }
         RowTasks.embed(g, grids, cfg, w, control, tokens, b.residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(handed, own), (graph, l) -> {
             LayerWeights lw = layers.apply(l);
@@ -356,8 +348,7 @@ public final class PrefillPlan implements DevicePrefill {
 
     /**
      * Runs {@code prompt} from zero states; returns the logits after its last token (vocab), valid
-     * until the next call. The states after it are then in the decode plan's buffer on the device, or
-     * (a plan with states of its own) in {@link #states()}.
+     * until the next call. The states after it are then in the buffer this plan was opened with.
      */
     @Override
     public FloatArray run(int[] prompt) {
@@ -365,9 +356,7 @@ public final class PrefillPlan implements DevicePrefill {
         for (int t : prompt) {
             if (t < 0 || t >= dims.vocab()) throw new IllegalArgumentException("token " + t + " outside the vocabulary of " + dims.vocab());
         }
-        TornadoExecutionResult last = null;
-        for (Pass p : passes(prompt.length, capacity, chunk)) last = run(prompt, p);
-        if (!sharedStates) plan.toHost(last, firstGraph, states); // through the graph that owns them
+        for (Pass p : passes(prompt.length, capacity, chunk)) run(prompt, p);
         return logits;
     }
 
@@ -412,19 +401,10 @@ public final class PrefillPlan implements DevicePrefill {
         return out;
     }
 
-    /** Every block's states after the last {@link #run} ({@link PackedStates} layout), valid until the next call. */
-    @Override
-    public FloatArray states() {
-        if (sharedStates) throw new IllegalStateException("this prefill leaves its states in the decode plan's buffer on the device");
-        return states;
-    }
-
-    private TornadoExecutionResult run(int[] prompt, Pass p) {
+    private void run(int[] prompt, Pass p) {
         p.stage(prompt, chunk, tokens, control, ssdDims);
         grids.resize(p.rows());
-        TornadoExecutionResult r = null;
         // in order: each graph consumes what the one before it left on the device
-        for (int i = firstGraph; i < firstGraph + graphCount; i++) r = plan.execute(i);
-        return r;
+        for (int i = firstGraph; i < firstGraph + graphCount; i++) plan.execute(i);
     }
 }

@@ -9,8 +9,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
  * (every pass of each of them that length), captured then and replayed for every later prompt whose
  * passes all have it. Other prompts run through the main plan. The plans share no activations (TornadoVM
  * 5.2 hands a consumed buffer over only from the graph executed just before, docs/design.md): a
- * prompt runs wholly in one. Its states are the decode plan's buffer, which both plans consume (so a
- * captured graph finds the buffer it was captured with), or, without a decode plan, the plan's own.
+ * prompt runs wholly in one. Its states go to the buffer both plans were opened with, which both
+ * consume (so a captured graph finds the buffer it was captured with).
  * On backends without CUDA graphs the replay plan runs as plain graphs (the integration suite checks
  * the hand-over that way on OpenCL).
  */
@@ -19,12 +19,10 @@ final class ReplayedPrefill implements DevicePrefill {
     private final PrefillPlan main, replay;
     /** The pass length the replay plan was captured for (-1: not yet), the last prompt's (-1: mixed). */
     private int replayRows = -1, lastRows = -1;
-    private PrefillPlan last;
 
     ReplayedPrefill(PrefillPlan main, PrefillPlan replay) {
         this.main = main;
         this.replay = replay;
-        this.last = main;
     }
 
     @Override
@@ -33,12 +31,6 @@ final class ReplayedPrefill implements DevicePrefill {
         boolean replayed = rows > 0 && (rows == replayRows || (replayRows < 0 && rows == lastRows));
         if (replayed) replayRows = rows;
         lastRows = rows;
-        last = replayed ? replay : main;
-        return last.run(prompt);
-    }
-
-    @Override
-    public FloatArray states() {
-        return last.states();
+        return (replayed ? replay : main).run(prompt);
     }
 }

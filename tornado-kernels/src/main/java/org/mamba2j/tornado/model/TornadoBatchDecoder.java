@@ -19,7 +19,8 @@ import java.util.Arrays;
 /**
  * Batched decoding on a TornadoVM device: one {@link ModelPlan} (the weights once) with the
  * prefill ({@link PrefillPlan}) and the batched step ({@link BatchDecodePlan}). A prompt long
- * enough for the device prefill runs through it alone and its states go into its slot; a shorter
+ * enough for the device prefill runs through it alone and its states go into its slot (on the device:
+ * {@link BatchDecodePlan#handoff}); a shorter
  * one goes token by token through batched steps in which only its slot runs (the others hold), as
  * {@link TornadoDecoder} runs it through its batch-1 step. A step brings back each slot's greedy
  * pick; the logits come back only when a sequence samples ({@link #logits}), into a float[] per slot.
@@ -61,9 +62,11 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         this.modelPlan = new ModelPlan(weights);
         this.plan = new BatchDecodePlan(dims, modelPlan, device, config, capacity, cudaGraph);
-        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, null)
+        this.prefill = devicePrefill ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config,
+                plan.handoff())
                 : null;
         modelPlan.build(device);
+        plan.placeHandoff();
         this.stepBytes = weights.bytesPerStep(capacity, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "
@@ -97,7 +100,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
             return logits(slot);
         }
         FloatArray out = prefill.run(prompt);
-        plan.load(slot, prefill.states());
+        plan.load(slot);
         OffHeap.copy(out, logits[slot]);
         return logits[slot];
     }
