@@ -99,9 +99,9 @@ public final class BatchDecodePlan {
     private final IntArray next;
     private final FloatArray logits;
     private final ModelPlan plan;
-    private final int handoffGraph, loadGraph, firstGraph, lastGraph, graphCount;
-    private final PackedStates.OnDevice handoff;
-    private boolean handoffOnDevice, statesOnDevice;
+    private final int loadGraph, firstGraph, lastGraph, graphCount;
+    private final StatesOnDevice handoff;
+    private boolean statesOnDevice;
     private double lastKernelMs = Double.NaN;
 
     /**
@@ -143,7 +143,8 @@ public final class BatchDecodePlan {
         this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
-        FloatArray handed = new FloatArray(stateSize);
+        this.handoff = new StatesOnDevice(plan, "batchHandoff", stateSize);
+        FloatArray handed = handoff.array();
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
                 new FloatArray(Math.multiplyExact(inSplits, rowSpan * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
                 new FloatArray(capacity * dims.dInner()),
@@ -154,16 +155,9 @@ public final class BatchDecodePlan {
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
-        TaskGraph up = new TaskGraph("batchHandoff")
-                .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, handed)
-                .task("clear", MixerKernels::clearStates, handed, stateSize)
-                .persistOnDevice(handed);
-        this.handoffGraph = plan.add(up);
-        this.handoff = new PackedStates.OnDevice(handed, up.getTaskGraphName());
         Object[] carried = concat(weights, new Object[]{handed}); // in every graph, so that a prefill or a load finds them
         TaskGraph load = new TaskGraph("batchLoad")
-                .consumeFromDevice(up.getTaskGraphName(), carried)
+                .consumeFromDevice(handoff.graph(), carried)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
                 .task("load", BatchKernels::loadSlot, handed, slot, states, stateSize)
@@ -313,22 +307,15 @@ public final class BatchDecodePlan {
         return lastKernelMs;
     }
 
-    /** The device buffer a prefill of one prompt leaves its states in, for {@link #load}. */
-    public PackedStates.OnDevice handoff() {
+    /** The device buffer a prefill of one prompt leaves its states in, for {@link #load}; placed before the first step or prefill. */
+    public StatesOnDevice handoff() {
         return handoff;
-    }
-
-    /** Puts the hand-off buffer on the device: once, after the model plan is built, before the first step or prefill. */
-    public void placeHandoff() {
-        if (handoffOnDevice) return;
-        plan.execute(handoffGraph);
-        handoffOnDevice = true;
     }
 
     /** Slot {@code s} continues from the states a prefill into {@link #handoff} just left there (copied on the device). */
     public void load(int s) {
         if (s < 0 || s >= capacity) throw new IllegalArgumentException("slot " + s + " of a batch of " + capacity);
-        if (!handoffOnDevice) throw new IllegalStateException("no prefill has run into the hand-off buffer");
+        if (!handoff.placed()) throw new IllegalStateException("no prefill has run into the hand-off buffer");
         slot.set(0, s);
         plan.execute(loadGraph);
         statesOnDevice = true;
@@ -347,7 +334,7 @@ public final class BatchDecodePlan {
             input.set(capacity + s, modes[s]);
         }
         if (!statesOnDevice) {
-            placeHandoff();
+            handoff.place();
             plan.execute(loadGraph); // the batch graphs consume the states the load graph persists (slot 0 gets zeros)
             statesOnDevice = true;
         }

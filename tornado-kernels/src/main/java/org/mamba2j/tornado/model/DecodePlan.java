@@ -28,12 +28,10 @@ import java.util.Arrays;
  * and the logits come out. Tasks are named
  * b{l}_{kernel}.
  *
- * <p>The states live in one device buffer, which the graph "decodeStates" uploads (zeros; a graph
- * needs a task, so it also clears them) and persists, once, before anything else runs
- * ({@link #placeStates}). Every decode graph and every graph of a {@link PrefillPlan} opened with
- * {@link #deviceStates} consumes that buffer, so a prefill leaves its states where the next step
- * reads them: nothing goes through the host between the two ({@link #continueAfterPrefill}), and a
- * graph replayed as a CUDA graph always finds the buffer it was captured with.
+ * <p>The states live in one device buffer ({@link StatesOnDevice}, owned by the graph "decodeStates"),
+ * which every decode graph and every graph of a {@link PrefillPlan} opened with {@link #deviceStates}
+ * consumes, so a prefill leaves its states where the next step reads them: nothing goes through the
+ * host between the two ({@link #continueAfterPrefill}).
  */
 public final class DecodePlan {
 
@@ -94,10 +92,10 @@ public final class DecodePlan {
     private final IntArray control = new IntArray(2);
     private final FloatArray logits;
     private final ModelPlan plan;
-    private final int statesGraph, firstGraph, graphCount;
-    private final PackedStates.OnDevice deviceStates;
+    private final int firstGraph, graphCount;
+    private final StatesOnDevice deviceStates;
     private final String deviceName;
-    private boolean fresh = true, statesOnDevice;
+    private boolean fresh = true;
     private double lastKernelMs = Double.NaN;
 
     /**
@@ -117,7 +115,8 @@ public final class DecodePlan {
         int[] split = split(dims.nLayer(), blocksPerGraph > 0 ? blocksPerGraph : maxBlocksPerGraph());
         PackedStates ps = PackedStates.of(dims);
         FloatArray residual = new FloatArray(dims.dModel());
-        FloatArray states = new FloatArray(ps.size());
+        this.deviceStates = new StatesOnDevice(plan, "decodeStates", ps.size());
+        FloatArray states = deviceStates.array();
         Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
         plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
@@ -126,15 +125,8 @@ public final class DecodePlan {
         Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
-        TaskGraph up = new TaskGraph("decodeStates")
-                .consumeFromDevice(DeviceWeights.WEIGHTS_GRAPH, weights)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
-                .task("clear", MixerKernels::clearStates, states, ps.size())
-                .persistOnDevice(states);
-        this.statesGraph = plan.add(up);
-        this.deviceStates = new PackedStates.OnDevice(states, up.getTaskGraphName());
         TaskGraph g = new TaskGraph("decode")
-                .consumeFromDevice(up.getTaskGraphName(), concat(weights, states))
+                .consumeFromDevice(deviceStates.graph(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         if (w.embedding() instanceof LongArray e16) {
@@ -226,21 +218,14 @@ public final class DecodePlan {
         fresh = true;
     }
 
-    /** The device buffer of the states, for a {@link PrefillPlan} to leave its states in. */
-    public PackedStates.OnDevice deviceStates() {
+    /** The device buffer of the states, for a {@link PrefillPlan} to leave its states in; placed before the first step or prefill. */
+    public StatesOnDevice deviceStates() {
         return deviceStates;
-    }
-
-    /** Puts the states on the device: once, after the model plan is built, before the first step or prefill. */
-    public void placeStates() {
-        if (statesOnDevice) return;
-        plan.execute(statesGraph);
-        statesOnDevice = true;
     }
 
     /** Continues the sequence a prefill into {@link #deviceStates} just left there: the next step starts from its states. */
     public void continueAfterPrefill() {
-        if (!statesOnDevice) throw new IllegalStateException("no prefill has run into this plan's states");
+        if (!deviceStates.placed()) throw new IllegalStateException("no prefill has run into this plan's states");
         fresh = false;
     }
 
@@ -250,7 +235,7 @@ public final class DecodePlan {
         control.set(0, token);
         control.set(1, fresh ? 1 : 0);
         fresh = false;
-        placeStates(); // the decode graphs consume the states "decodeStates" persists
+        deviceStates.place(); // the decode graphs consume the states "decodeStates" persists
         try {
             lastKernelMs = plan.executeInOrder(firstGraph, graphCount);
         } catch (RuntimeException e) {

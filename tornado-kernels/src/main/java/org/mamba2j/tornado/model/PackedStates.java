@@ -1,7 +1,6 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.model.MixerDims;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 /**
  * Every block's recurrent state in one array: per block, the conv state (convDim, dConv − 1)
@@ -19,12 +18,4 @@ public record PackedStates(int convSize, int ssmSize, int blocks) {
     public int size() { return perBlock() * blocks; }
     public int conv(int block) { return block * perBlock(); }
     public int ssm(int block) { return block * perBlock() + convSize; }
-
-    /**
-     * A sequence's states as one device buffer, owned (uploaded and persisted) by the graph
-     * {@code graph} of a {@link ModelPlan}; graphs that name {@code array} among what they consume
-     * read and write that buffer in place (a prefill leaves its states there for the decode steps).
-     */
-    public record OnDevice(FloatArray array, String graph) {
-    }
 }

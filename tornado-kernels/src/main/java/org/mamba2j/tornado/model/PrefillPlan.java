@@ -110,14 +110,14 @@ public final class PrefillPlan implements DevicePrefill {
      * Adds the prefill graphs to {@code plan} (before it is built), reading the weights it uploads;
      * {@code layers} gives block l's small weights (A, dt bias and D are read from them).
      * {@code states}: the device buffer the prompt's states are left in (the graph that owns it must
-     * run before this plan's first: {@link DecodePlan#placeStates}, {@link BatchDecodePlan#placeHandoff}).
+     * run before this plan's first: {@link StatesOnDevice#place}).
      * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
      * With the config's prefill "cudaGraph", and the plan's buffers within its "cudaGraphMaxMB", a
      * {@link ReplayedPrefill} of such a plan and a second one (its own buffers, graphs named
      * prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
      */
     public static DevicePrefill open(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                                     DeviceConfig cfg, PackedStates.OnDevice states) {
+                                     DeviceConfig cfg, StatesOnDevice states) {
         long before = plan.memory().bytes("prefill");
         PrefillPlan main = new PrefillPlan(dims, modelChunk, layers, plan, device, cfg, states, false);
         if (!cfg.prefill().replays(plan.memory().bytes("prefill") - before)) return main;
@@ -126,7 +126,7 @@ public final class PrefillPlan implements DevicePrefill {
 
     /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
     private PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                        DeviceConfig cfg, PackedStates.OnDevice handoff, boolean replayed) {
+                        DeviceConfig cfg, StatesOnDevice handoff, boolean replayed) {
         this.dims = dims;
         this.cfg = cfg;
         this.plan = plan;

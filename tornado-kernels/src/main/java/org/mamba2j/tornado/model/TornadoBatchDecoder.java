@@ -66,7 +66,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
                 plan.handoff())
                 : null;
         modelPlan.build(device);
-        plan.placeHandoff();
+        plan.handoff().place();
         this.stepBytes = weights.bytesPerStep(capacity, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "

@@ -74,7 +74,7 @@ public final class TornadoDecoder implements Decoder {
                 ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, plan.deviceStates())
                 : null;
         modelPlan.build(device);
-        plan.placeStates();
+        plan.deviceStates().place();
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
