@@ -113,7 +113,7 @@ public final class PrefillPlan implements DevicePrefill {
      * run before this plan's first: {@link StatesOnDevice#place}).
      * {@code modelChunk}: the model's chunk size, used where the device config does not set one.
      * With the config's prefill "cudaGraph", and the plan's buffers within its "cudaGraphMaxMB", a
-     * {@link ReplayedPrefill} of such a plan and a second one (its own buffers, graphs named
+     * {@link ReplayedPrefill} of such a plan and a second one (its own activations, graphs named
      * prefillReplay…), replayed as CUDA graphs on PTX and CUDA.
      */
     public static DevicePrefill open(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
