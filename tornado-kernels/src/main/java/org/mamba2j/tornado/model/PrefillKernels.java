@@ -394,7 +394,7 @@ public final class PrefillKernels {
         int yb = ctx.groupIdx * groupSize;
         int zb = gateAt(yb, dInner, dInProj);
         int g0 = yb % dInner;
-        float scale = gatedScale(ctx, y, zxbcdt, dInner, dInProj, groupSize, eps, 1);
+        float scale = gatedScale(ctx, y, zxbcdt, yb, zb, groupSize, eps, 1);
         for (int i = ctx.localIdx; i < groupSize; i += ctx.localGroupSizeX) {
             out.set(yb + i, gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i));
         }
@@ -409,7 +409,7 @@ public final class PrefillKernels {
         int yb = ctx.groupIdx * groupSize;
         int zb = gateAt(yb, dInner, dInProj);
         int g0 = yb % dInner;
-        float scale = gatedScale(ctx, y, zxbcdt, dInner, dInProj, groupSize, eps, 2);
+        float scale = gatedScale(ctx, y, zxbcdt, yb, zb, groupSize, eps, 2);
         for (int i = 2 * ctx.localIdx; i < groupSize; i += 2 * ctx.localGroupSizeX) {
             out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i)),
                     MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i + 1) * scale * w.get(wOff + g0 + i + 1))));
@@ -427,13 +427,10 @@ public final class PrefillKernels {
     }
 
     /**
-     * The group scale of (row, group) groupIdx, which starts at groupIdx·groupSize of y: rsqrt(mean(g²) + eps),
-     * {@code width} consecutive elements a work item (the second pass takes the same ones).
+     * The scale of the group at yb of y (its z at zb of zxbcdt): rsqrt(mean(g²) + eps), {@code width} consecutive
+     * elements a work item (the second pass takes the same ones).
      */
-    private static float gatedScale(KernelContext ctx, FloatArray y, FloatArray zxbcdt, int dInner, int dInProj, int groupSize, float eps,
-                                    int width) {
-        int yb = ctx.groupIdx * groupSize;
-        int zb = gateAt(yb, dInner, dInProj);
+    private static float gatedScale(KernelContext ctx, FloatArray y, FloatArray zxbcdt, int yb, int zb, int groupSize, float eps, int width) {
         float sum = 0f;
         for (int i = width * ctx.localIdx; i < groupSize; i += width * ctx.localGroupSizeX) {
             for (int j = i; j < i + width; j++) {
