@@ -225,7 +225,7 @@ public final class DecodePlan {
 
     /** Continues the sequence a prefill into {@link #deviceStates} just left there: the next step starts from its states. */
     public void continueAfterPrefill() {
-        if (!deviceStates.placed()) throw new IllegalStateException("no prefill has run into this plan's states");
+        if (!deviceStates.placed()) throw new IllegalStateException("the decode states are not on the device: no prefill can have run into them");
         fresh = false;
     }
 

@@ -126,7 +126,7 @@ public final class PrefillPlan implements DevicePrefill {
 
     /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
     private PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                        DeviceConfig cfg, StatesOnDevice handoff, boolean replayed) {
+                        DeviceConfig cfg, StatesOnDevice owner, boolean replayed) {
         this.dims = dims;
         this.cfg = cfg;
         this.plan = plan;
@@ -146,7 +146,7 @@ public final class PrefillPlan implements DevicePrefill {
         this.dtLimits = FloatArray.fromElements(dims.dtMin(), dims.dtMax());
         this.logits = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
-        this.states = handoff.array();
+        this.states = owner.array();
         if (states.getSize() != ps.size()) throw new IllegalArgumentException("states of " + states.getSize() + " floats where this model's take " + ps.size());
         this.b = new Buffers(dims, shape, cfg);
         Object[] weights = w.all();
@@ -159,7 +159,7 @@ public final class PrefillPlan implements DevicePrefill {
         Object[] own = b.with(control, tokens, ssdDims, dtLimits);
         Object[] handed = concat(weights, new Object[]{states});
         TaskGraph g = new TaskGraph(replayed ? "prefillReplay" : "prefill")
-                .consumeFromDevice(handoff.graph(), handed)
+                .consumeFromDevice(owner.graph(), handed)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits));
         RowTasks.embed(g, grids, cfg, w, control, tokens, b.residual, dims.dModel());
