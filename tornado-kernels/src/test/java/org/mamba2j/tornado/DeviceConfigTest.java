@@ -17,6 +17,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -300,15 +301,20 @@ class DeviceConfigTest {
         DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
         assertEquals(Precision.FAST, fast.precision());
         assertTrue(fast.kernel("gemm").mma());
-        // the SSD's tensor-core kernels ran slower than the exact ones on the H200: the shipped fast section leaves them out
-        assertEquals(nvidia.kernel("chunkStates"), fast.kernel("chunkStates"));
+        // the SSD's tensor-core kernels ran slower than the exact ones on the H200: the shipped fast section leaves them out,
+        // and swaps chunkCB and chunkStates to the float32 variant that fills the GPU at a prefill's few chunks
         assertEquals(nvidia.kernel("chunkOutput"), fast.kernel("chunkOutput"));
-        assertEquals(nvidia.kernel("chunkCB"), fast.kernel("chunkCB"));
+        assertEquals("blocked8", nvidia.kernel("chunkCB").variant());
+        assertEquals("blocked8", nvidia.kernel("chunkStates").variant());
+        assertEquals("blocked", fast.kernel("chunkCB").variant());
+        assertEquals("blocked", fast.kernel("chunkStates").variant());
+        assertFalse(fast.kernel("chunkStates").mma());
         assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so
         DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);
         assertEquals(Precision.EXACT, ocl.precision());
         assertEquals("blocked", ocl.kernel("gemm").variant());
+        assertEquals("blocked8", ocl.kernel("chunkCB").variant());
         assertEquals(Precision.EXACT, nvidia.at(null, DeviceSpec.Backend.CUDA).precision());
         assertEquals(Precision.FAST, DeviceConfig.forSpec("NVIDIA H200", DeviceSpec.parse("cuda:0/fast"), null).precision());
         DeviceConfig generic = DeviceConfig.forDevice("unknown", null);
@@ -323,7 +329,10 @@ class DeviceConfigTest {
                 "\"gemm\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("belongs in \"fast\""), e.getMessage());
-        Files.writeString(bad, nvidia.replace("\"gemm\":         { \"variant\": \"mma\"", "\"chunkCB\":         { \"variant\": \"mma\""));
+        String cbMma = nvidia.replace("\"chunkCB\":      { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }",
+                "\"chunkCB\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }");
+        assertNotEquals(nvidia, cbMma, "the fast section's chunkCB is where the mutation goes");
+        Files.writeString(bad, cbMma);
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("chunkCB has no \"mma\" variant"), e.getMessage());
         Files.writeString(bad, nvidia.replace("\"backends\": [\"ptx\", \"cuda\"]", "\"backends\": [\"metal\"]"));

@@ -67,11 +67,12 @@ class SsdMmaKernelsTest {
         assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
         assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
         Path withSsd = dir.resolve("nvidia-ssd-mma.json");
-        String gemm = "\"gemm\":         { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
+        // the fast section's chunkStates (the last of its kernels) becomes the tensor-core one, chunkOutput joins it
+        String states = "\"chunkStates\":  { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }\n    }";
         String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
-        assertTrue(nvidia.contains(gemm));
-        Files.writeString(withSsd, nvidia.replace(gemm, gemm + ",\n \"chunkStates\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 },"
-                + "\n \"chunkOutput\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"));
+        assertTrue(nvidia.contains(states));
+        Files.writeString(withSsd, nvidia.replace(states, "\"chunkStates\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 },"
+                + "\n \"chunkOutput\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }\n    }"));
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         assertTrue(fast.kernel("chunkStates").mma());
         assertTrue(fast.kernel("chunkOutput").mma());
