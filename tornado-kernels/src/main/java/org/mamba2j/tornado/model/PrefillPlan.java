@@ -147,7 +147,9 @@ public final class PrefillPlan implements DevicePrefill {
         this.logits = new FloatArray(dims.vocab());
         PackedStates ps = PackedStates.of(dims);
         this.states = owner.array();
-        if (states.getSize() != ps.size()) throw new IllegalArgumentException("states of " + states.getSize() + " floats where this model's take " + ps.size());
+        if (states.getSize() != ps.size()) {
+            throw new IllegalArgumentException("states of " + states.getSize() + " floats where this model's take " + ps.size());
+        }
         this.b = new Buffers(dims, shape, cfg);
         Object[] weights = w.all();
         plan.reserve("prefill", b.with(control, tokens, ssdDims, dtLimits, logits, b.last)); // the states are the owner's
