@@ -76,9 +76,12 @@ public final class BatchDecodePlan {
      */
     private final boolean fused;
     /**
-     * Fused, at precision fast where the config's gemm is "mma" (PTX, CUDA): the split-k GEMMs on
-     * tensor cores ({@link MmaGemm}, fp16 operands, fp32 sums), which store whole 64-row tiles, so
-     * every split's partial products (and the logits) take {@link #rowSpan} rows.
+     * Fused, at precision fast where the config's gemm is "mma" (PTX, CUDA): in_proj and the lm_head
+     * on tensor cores ({@link MmaGemm}, fp16 operands, fp32 sums), which store whole 64-row tiles, so
+     * every split's partial products (and the logits) take {@link #rowSpan} rows. The out_proj stays
+     * on the float32 split GEMM: its activations are computed products (y times the gated norm's
+     * weight), which the tensor-core staging would round to fp16 in software, element by element
+     * (0.98 against 0.54 ms of a step of 64 on the H200, docs/tensor-cores.md).
      */
     private final boolean tensorCores;
     /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
@@ -261,8 +264,9 @@ public final class BatchDecodePlan {
         DeviceWeights w = plan.weights();
         FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
-        // whole 8-wide tiles (every projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a time
-        if (tensorCores && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
+        // unscaled activations (in_proj, the lm_head: see tensorCores), whole 8-wide tiles (every projection, tensorCoreGemm; the lm_head
+        // where the vocabulary allows), 16-bit weights a long at a time
+        if (tensorCores && colScale < 0 && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
             g.task(task, MmaGemm::gemm, ctx, control, a, noHalves, small, colScale, DeviceWeights.asFloat32(weights, noW32),
                     DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
