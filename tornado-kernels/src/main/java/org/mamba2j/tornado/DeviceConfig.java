@@ -165,10 +165,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@code kernels}; elsewhere precision fast runs the exact kernels. {@code f16Weights}: BF16
      * weights go to the device as F16 at precision fast (converted once at upload, as the tensor-core
      * GEMM's staging would convert them at every use), so that the GEMM stages them as they are.
+     * {@code f16BatchStates}: the batched decode keeps its SSM states as fp16 at precision fast, on
+     * the CUDA backend (the one where TornadoVM 5.2 stores a computed float as fp16; elsewhere they
+     * stay float32), which halves the traffic of its SSD step.
      */
-    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights) {
+    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, boolean f16BatchStates) {
 
-        public static final Fast NONE = new Fast(List.of(), Map.of(), false);
+        public static final Fast NONE = new Fast(List.of(), Map.of(), false, false);
 
         public Fast {
             backends = List.copyOf(backends);
@@ -191,7 +194,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
                 kernels.put(key, kernel(key, ks.get(key)));
             });
-            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"));
+            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), flag(f, "fast", "f16BatchStates"));
         }
     }
 
@@ -213,6 +216,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Whether BF16 weights go to the device as F16: at precision fast where the "fast" section asks ({@link Fast#f16Weights}). */
     public boolean f16Weights() {
         return precision == Precision.FAST && fast.f16Weights();
+    }
+
+    /**
+     * Whether the batched decode keeps its SSM states as fp16 on a device of {@code backend}: at
+     * precision fast where the "fast" section asks ({@link Fast#f16BatchStates}), on the CUDA backend.
+     */
+    public boolean f16BatchStates(DeviceSpec.Backend backend) {
+        return precision == Precision.FAST && fast.f16BatchStates() && backend == DeviceSpec.Backend.CUDA;
     }
 
     private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {

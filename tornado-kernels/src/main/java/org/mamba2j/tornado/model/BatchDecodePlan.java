@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -10,6 +11,7 @@ import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
@@ -57,18 +59,24 @@ public final class BatchDecodePlan {
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
     /**
-     * Objects: control, input, 6 activations, states, the prefill's hand-off, logits, picks, the KernelContext, the embedding's
+     * Objects: control, input, 6 activations, states (and the fp16 SSM states), the prefill's hand-off, logits, picks, the KernelContext, the embedding's
      * stand-in, on tensor cores the other weight format's two stand-ins and the fp16 activations' one, the
      * weights (up to 11).
      */
-    static final int GRAPH_OBJECTS = 28;
+    static final int GRAPH_OBJECTS = 29;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
             EDGE_ARGS, NODES_PER_GRAPH, BYTECODE_PER_GRAPH);
 
     private final MixerDims dims;
+    /** stateSize: the float32 states of a slot (all its {@link PackedStates}, or with {@link #f16States} the conv windows alone). */
     private final int capacity, stateSize;
+    /**
+     * The SSM states held as fp16 (the config's {@code f16BatchStates}: precision fast on the CUDA backend) in an array of
+     * their own, {@link BatchKernels#ssdStepRowsF16}; else float32 with the conv windows, {@link BatchKernels#ssdStepRows}.
+     */
+    private final boolean f16States;
     /**
      * The config's batchGemm "blocked": split-k GEMMs ({@link BatchKernels#splitGemm}) whose partial
      * products their consumers sum, the norms folded into the kernels around them; else the
@@ -127,11 +135,13 @@ public final class BatchDecodePlan {
         this.plan = plan;
         this.capacity = capacity;
         PackedStates ps = PackedStates.of(dims);
-        this.stateSize = ps.size();
-        if ((long) capacity * stateSize > DeviceWeights.MAX_ELEMENTS || (long) capacity * dims.vocab() > DeviceWeights.MAX_ELEMENTS) {
+        if ((long) capacity * ps.size() > DeviceWeights.MAX_ELEMENTS || (long) capacity * dims.vocab() > DeviceWeights.MAX_ELEMENTS) {
             throw new IllegalArgumentException("a batch of " + capacity + " sequences of this model does not fit int-indexed device arrays ("
-                    + stateSize + " state floats per sequence)");
+                    + ps.size() + " state floats per sequence)");
         }
+        this.f16States = cfg.f16BatchStates(TornadoDevices.backend(device));
+        PackedStates floats = f16States ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
+        this.stateSize = floats.size();
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.batchCfg = cfg.batch();
         this.tensorCores = fused && PrefillPlan.tensorCoreGemm(cfg, dims);
@@ -146,7 +156,9 @@ public final class BatchDecodePlan {
         this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
-        this.handoff = new StatesOnDevice(plan, "batchHandoff", stateSize);
+        HalfFloatArray ssm16 = new HalfFloatArray(f16States ? capacity * ps.ssmSize() * ps.blocks() : 1);
+        Object[] slots = f16States ? new Object[]{states, ssm16} : new Object[]{states}; // every slot's states
+        this.handoff = new StatesOnDevice(plan, "batchHandoff", ps.size());
         FloatArray handed = handoff.array();
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
                 new FloatArray(Math.multiplyExact(inSplits, rowSpan * dims.dInProj())), new FloatArray(capacity * dims.convDim()),
@@ -154,7 +166,7 @@ public final class BatchDecodePlan {
                 new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(new Object[]{control, input, slot, next, handed, logits, states, noW32, noW16, noHalves}, r.all()));
+        plan.reserve("batch", concat(concat(new Object[]{control, input, slot, next, handed, logits, noW32, noW16, noHalves}, slots), r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -162,9 +174,10 @@ public final class BatchDecodePlan {
         TaskGraph load = new TaskGraph("batchLoad")
                 .consumeFromDevice(handoff.graph(), carried)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, states)
-                .task("load", BatchKernels::loadSlot, handed, slot, states, stateSize)
-                .persistOnDevice(states);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, slots);
+        if (f16States) load.task("load", BatchKernels::loadSlotF16, handed, slot, states, ssm16, ps.convSize(), ps.ssmSize(), ps.blocks());
+        else load.task("load", BatchKernels::loadSlot, handed, slot, states, stateSize);
+        load.persistOnDevice(slots);
         this.loadGraph = plan.add(load);
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
@@ -172,7 +185,7 @@ public final class BatchDecodePlan {
         Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
-                .consumeFromDevice(load.getTaskGraphName(), concat(carried, new Object[]{states}))
+                .consumeFromDevice(load.getTaskGraphName(), concat(carried, slots))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(concat(new Object[]{control}, standIns), r.all()));
         if (fused) {
@@ -187,8 +200,8 @@ public final class BatchDecodePlan {
         } else {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
         }
-        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(carried, concat(new Object[]{states}, own)),
-                (graph, l) -> addBlock(graph, "b" + l + "_", l, ps, states, r, grids, cfg, ctx));
+        RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(carried, concat(slots, own)),
+                (graph, l) -> addBlock(graph, "b" + l + "_", l, floats, states, ssm16, r, grids, cfg, ctx));
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
@@ -213,8 +226,8 @@ public final class BatchDecodePlan {
     }
 
     /** Block l's tasks, named prefix + kernel, over its weights in the model's arrays and its part of every slot's states. */
-    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, Rows r, Grids grids, DeviceConfig cfg,
-                          KernelContext ctx) {
+    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, HalfFloatArray ssm16, Rows r, Grids grids,
+                          DeviceConfig cfg, KernelContext ctx) {
         MixerDims d = dims;
         DeviceWeights w = plan.weights();
         PackedBlock o = w.layout();
@@ -233,8 +246,14 @@ public final class BatchDecodePlan {
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
-        g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
-                d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+        if (f16States) {
+            int ssmSize = d.dInner() * d.dstate();
+            g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, l * ssmSize, ssmSize * d.nLayer(), small,
+                    sm + o.dtBias(), r.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+        } else {
+            g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
+                    d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+        }
         grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
             int outStride = rowSpan * d.dModel();
@@ -289,6 +308,11 @@ public final class BatchDecodePlan {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** Whether the SSM states are held as fp16 ({@link #f16States}). */
+    public boolean f16States() {
+        return f16States;
     }
 
     /** How many task graphs one step executes. */

@@ -4,7 +4,9 @@ import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
@@ -78,37 +80,95 @@ public final class BatchKernels {
                                    int stateStride, FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups,
                                    int dstate, int batch, int splits, int partStride, int lanes, int gate) {
         int dInner = nheads * headdim;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        boolean valid = row < batch * dInner;
+        int r = valid ? row : 0;
+        int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate);
+        float acc = MixerKernels.stateRow(states, b * stateStride + stateOff + (r - b * dInner) * dstate, xbc, bOff, bOff + ngroups * dstate,
+                stepDecay(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride),
+                stepInput(xbc, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride), mode == RESTART ? 1 : 0,
+                valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
+        stepOutput(ctx, acc, valid, xbc, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+    }
+
+    /**
+     * {@link #ssdStepRows} with the SSM states stored as fp16, read into and updated in float32: half the state traffic, most
+     * of the step's (precision fast, the config's {@code f16BatchStates}). The CUDA backend only: TornadoVM 5.2 stores a
+     * computed float as fp16 there (PTX does not compile it; an OpenCL device without half has no HalfFloatArray). states16
+     * holds the SSM states alone ({@link PackedStates} of no conv state), stateStride16 elements a slot.
+     */
+    public static void ssdStepRowsF16(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, HalfFloatArray states16,
+                                      int stateOff, int stateStride16, FloatArray w, int headsOff, FloatArray y, int nheads, int headdim,
+                                      int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int gate) {
+        int dInner = nheads * headdim;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        boolean valid = row < batch * dInner;
+        int r = valid ? row : 0;
+        int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate);
+        float acc = MixerKernels.stateRowF16(states16, b * stateStride16 + stateOff + (r - b * dInner) * dstate, xbc, bOff,
+                bOff + ngroups * dstate, stepDecay(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride),
+                stepInput(xbc, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride), mode == RESTART ? 1 : 0,
+                valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
+        stepOutput(ctx, acc, valid, xbc, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+    }
+
+    /** Where row r's B starts in xbc (its C ngroups · dstate later). */
+    private static int stepB(int r, int nheads, int headdim, int ngroups, int dstate) {
+        int dInner = nheads * headdim;
+        int b = r / dInner;
+        int h = (r - b * dInner) / headdim;
+        return b * (dInner + 2 * ngroups * dstate) + dInner + h / (nheads / ngroups) * dstate;
+    }
+
+    /** Row r's dt: its head's entry of zxbcdt (the sum of the splits) through {@link SsdKernels#dt}. */
+    private static float stepDt(FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups, int dstate,
+                                int splits, int partStride) {
+        int dInner = nheads * headdim;
         int convDim = dInner + 2 * ngroups * dstate;
-        int dInProj = dInner + convDim + nheads;
-        int lid = ctx.localIdx;
-        int lane = lid % lanes;
-        int r = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + lid / lanes;
-        int valid = r < batch * dInner ? 1 : 0;
-        int rr = valid == 1 ? r : 0;
-        int b = rr / dInner;
-        int hp = rr - b * dInner;
-        int h = hp / headdim;
-        int g = h / (nheads / ngroups);
-        int mode = input.get(batch + b);
-        int update = valid == 1 && mode != HOLD ? 1 : 0;
-        int zb = b * dInProj;
-        float dt = SsdKernels.dt(sumParts(zxbcdt, zb + dInner + convDim + h, splits, partStride), w.get(headsOff + h), 1,
+        int b = r / dInner;
+        int h = (r - b * dInner) / headdim;
+        return SsdKernels.dt(sumParts(zxbcdt, b * (dInner + convDim + nheads) + dInner + convDim + h, splits, partStride), w.get(headsOff + h), 1,
                 w.get(headsOff + 3 * nheads), w.get(headsOff + 3 * nheads + 1));
-        float decay = TornadoMath.exp(dt * w.get(headsOff + nheads + h));
-        float x = xbc.get(b * convDim + hp);
-        float xdt = x * dt;
-        int so = b * stateStride + stateOff + hp * dstate;
-        int bOff = b * convDim + dInner + g * dstate;
-        int cOff = bOff + ngroups * dstate;
-        float acc = MixerKernels.stateRow(states, so, xbc, bOff, cOff, decay, xdt, mode == RESTART ? 1 : 0, update, lane, lanes, dstate);
+    }
+
+    /** Row r's state decay, exp(dt · A). */
+    private static float stepDecay(FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups, int dstate,
+                                   int splits, int partStride) {
+        int h = r % (nheads * headdim) / headdim;
+        return TornadoMath.exp(stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride) * w.get(headsOff + nheads + h));
+    }
+
+    /** Row r's x · dt, what its state takes in (times B). */
+    private static float stepInput(FloatArray xbc, FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups,
+                                   int dstate, int splits, int partStride) {
+        return stepX(xbc, r, nheads, headdim, ngroups, dstate) * stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
+    }
+
+    /** Row r's x. */
+    private static float stepX(FloatArray xbc, int r, int nheads, int headdim, int ngroups, int dstate) {
+        int dInner = nheads * headdim;
+        int b = r / dInner;
+        return xbc.get(b * (dInner + 2 * ngroups * dstate) + r - b * dInner);
+    }
+
+    /**
+     * y[r] = Σ over the row's lanes of acc (its C · state) + D · x, times silu(z) where gate ≠ 0; written by the row's first lane
+     * where valid. Every work item of the group calls it (the sum's barriers).
+     */
+    private static void stepOutput(KernelContext ctx, float acc, boolean valid, FloatArray xbc, FloatArray zxbcdt, FloatArray w, int headsOff,
+                                   FloatArray y, int r, int nheads, int headdim, int ngroups, int dstate, int splits, int partStride, int lanes,
+                                   int gate) {
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
-        if (lane == 0 && valid == 1) {
-            float out = sum + w.get(headsOff + 2 * nheads + h) * x;
+        if (ctx.localIdx % lanes == 0 && valid) {
+            int dInner = nheads * headdim;
+            int b = r / dInner;
+            int hp = r - b * dInner;
+            float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * stepX(xbc, r, nheads, headdim, ngroups, dstate);
             if (gate != 0) {
-                float z = sumParts(zxbcdt, zb + hp, splits, partStride);
+                float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
                 out = out * (z / (1.0f + TornadoMath.exp(-z)));
             }
-            y.set(b * dInner + hp, out);
+            y.set(r, out);
         }
     }
 
@@ -372,6 +432,24 @@ public final class BatchKernels {
     public static void loadSlot(FloatArray handed, IntArray slot, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             states.set(slot.get(0) * n + i, handed.get(i));
+        }
+    }
+
+    /**
+     * One slot's states from the hand-off buffer (the {@link PackedStates} of one sequence, float32, as a prefill left them),
+     * split as the batch holds them with fp16 SSM states: block l's conv state to states[slot · convSize · blocks + l · convSize ..],
+     * its SSM state, rounded, to states16[slot · ssmSize · blocks + l · ssmSize ..]. i over convSize + ssmSize of every block.
+     */
+    public static void loadSlotF16(FloatArray handed, IntArray slot, FloatArray states, HalfFloatArray states16, int convSize, int ssmSize,
+                                   int blocks) {
+        for (@Parallel int i = 0; i < (convSize + ssmSize) * blocks; i++) {
+            int l = i / (convSize + ssmSize);
+            int j = i - l * (convSize + ssmSize);
+            if (j < convSize) {
+                states.set((slot.get(0) * blocks + l) * convSize + j, handed.get(i));
+            } else {
+                states16.set((slot.get(0) * blocks + l) * ssmSize + j - convSize, new HalfFloat(handed.get(i)));
+            }
         }
     }
 }

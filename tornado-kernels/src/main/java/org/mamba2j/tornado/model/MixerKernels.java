@@ -8,7 +8,9 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.BFloat16;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
@@ -551,6 +553,24 @@ public final class MixerKernels {
             float v = (fresh != 0 ? 0f : decay * state.get(so + n)) + xdt * xbc.get(bOff + n);
             if (write != 0) {
                 state.set(so + n, v);
+            }
+            acc += v * xbc.get(cOff + n);
+        }
+        return acc;
+    }
+
+    /**
+     * {@link #stateRow} of a state stored as fp16 (the batched step at precision fast on the CUDA backend,
+     * {@link BatchKernels#ssdStepRowsF16}): each entry read into float32, updated there, stored rounded to fp16; the dot
+     * product with C takes the float32 values.
+     */
+    static float stateRowF16(HalfFloatArray state, int so, FloatArray xbc, int bOff, int cOff, float decay, float xdt, int fresh, int write,
+                             int lane, int lanes, int dstate) {
+        float acc = 0f;
+        for (int n = lane; n < dstate; n += lanes) {
+            float v = xdt * xbc.get(bOff + n) + (fresh != 0 ? 0f : decay * state.get(so + n).getFloat32());
+            if (write != 0) {
+                state.set(so + n, new HalfFloat(v));
             }
             acc += v * xbc.get(cOff + n);
         }

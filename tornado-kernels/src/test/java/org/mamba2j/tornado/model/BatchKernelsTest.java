@@ -8,7 +8,9 @@ import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
@@ -80,11 +82,13 @@ class BatchKernelsTest {
     /**
      * The batched SSD step against float64: slots in STEP, RESTART and HOLD, two B/C groups, z and dt
      * as the sum of two partial products, lanes of 1 to 8 per row and rows per group not dividing
-     * batch·dInner, gated and not; a held slot's state stays, every other row's state advances.
+     * batch·dInner, gated and not; a held slot's state stays, every other row's state advances. With fp16 states
+     * ({@link BatchKernels#ssdStepRowsF16}) the step reads the stored fp16 values and stores each new one rounded to fp16
+     * (within half an fp16 unit of the float64 value), y from the unrounded ones.
      */
-    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}")
-    @CsvSource({"16,4,1", "32,8,0", "8,8,1", "4,1,1", "64,16,0"})
-    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate) {
+    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}, fp16 states {3}")
+    @CsvSource({"16,4,1,false", "32,8,0,false", "8,8,1,false", "4,1,1,false", "64,16,0,false", "16,4,1,true", "32,8,0,true", "4,1,1,true"})
+    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, boolean f16) {
         int nheads = 4, headdim = 3, ngroups = 2, dstate = 14, batch = 3, splits = 2;
         int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
         int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
@@ -96,10 +100,17 @@ class BatchKernelsTest {
         w[headsOff + 3 * nheads + 1] = 0.5f;
         int[] modes = {BatchKernels.STEP, BatchKernels.RESTART, BatchKernels.HOLD};
         IntArray input = IntArray.fromElements(0, 0, 0, modes[0], modes[1], modes[2]);
+        if (f16) for (int i = 0; i < st.length; i++) st[i] = Float.float16ToFloat(Float.floatToFloat16(st[i])); // what fp16 holds
         FloatArray states = off(st), y = poisoned(batch * dInner);
+        HalfFloatArray states16 = new HalfFloatArray(st.length);
+        for (int i = 0; i < st.length; i++) states16.set(i, new HalfFloat(st[i]));
         int perGroup = local / lanes, groups = (batch * dInner + perGroup - 1) / perGroup;
-        KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states,
-                stateOff, stateStride, off(w), headsOff, y, nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, gate));
+        KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> {
+            if (f16) BatchKernels.ssdStepRowsF16(kc, input, off(zx), off(xbc), states16, stateOff, stateStride, off(w), headsOff, y, nheads,
+                    headdim, ngroups, dstate, batch, splits, partStride, lanes, gate);
+            else BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states, stateOff, stateStride, off(w), headsOff, y, nheads, headdim,
+                    ngroups, dstate, batch, splits, partStride, lanes, gate);
+        });
         double[] refY = new double[batch * dInner];
         float[] gotY = new float[batch * dInner];
         for (int b = 0; b < batch; b++) {
@@ -115,7 +126,13 @@ class BatchKernelsTest {
                     double v = decay * prev + x * dt * xbc[b * convDim + dInner + g * dstate + n];
                     acc += v * xbc[b * convDim + dInner + ngroups * dstate + g * dstate + n];
                     double want = modes[b] == BatchKernels.HOLD ? st[at] : v;
-                    assertEquals(want, states.get(at), 1e-5 * (1 + Math.abs(want)), "state of slot " + b + " row " + hp + " entry " + n);
+                    if (f16) {
+                        double unit = Math.scalb(1.0, Math.getExponent((float) Math.max(Math.abs(want), 0x1p-14)) - 10); // fp16's
+                        assertEquals(want, states16.get(at).getFloat32(), 0.5 * unit + 1e-5 * Math.abs(want), "fp16 state of slot " + b + " row " + hp
+                                + " entry " + n);
+                    } else {
+                        assertEquals(want, states.get(at), 1e-5 * (1 + Math.abs(want)), "state of slot " + b + " row " + hp + " entry " + n);
+                    }
                 }
                 double out = acc + w[headsOff + 2 * nheads + h] * x;
                 if (gate != 0) out *= silu(zx[b * dInProj + hp] + zx[partStride + b * dInProj + hp]);
@@ -198,6 +215,32 @@ class BatchKernelsTest {
                 double v = e[tokens[m] * dModel + j];
                 assertEquals(v, residual.get(m * dModel + j), 0, "residual");
                 assertEquals(v / Math.sqrt(ss / dModel + 1e-5) * nw[normOff + j], normed.get(m * dModel + j), 1e-5, "normed");
+            }
+        }
+    }
+
+    /**
+     * A slot's states from the hand-off buffer with fp16 SSM states: each block's conv window to the float32 states, its SSM
+     * state rounded to the fp16 ones, at the slot's place in each; the other slots untouched.
+     */
+    @Test
+    void loadSlotF16SplitsTheHandedStates() {
+        int conv = 5, ssm = 7, blocks = 3, slots = 3, slot = 1;
+        float[] h = gaussian(new SplittableRandom(5), (conv + ssm) * blocks);
+        FloatArray states = poisoned(slots * conv * blocks);
+        HalfFloatArray states16 = new HalfFloatArray(slots * ssm * blocks);
+        states16.init(new HalfFloat(Float.NaN));
+        BatchKernels.loadSlotF16(off(h), IntArray.fromElements(slot), states, states16, conv, ssm, blocks);
+        for (int i = 0; i < slots * blocks; i++) {
+            boolean mine = i / blocks == slot;
+            int l = i % blocks;
+            for (int j = 0; j < conv; j++) {
+                float got = states.get(i * conv + j);
+                assertTrue(mine ? got == h[l * (conv + ssm) + j] : Float.isNaN(got), "conv " + i + ", " + j);
+            }
+            for (int j = 0; j < ssm; j++) {
+                float got = states16.get(i * ssm + j).getFloat32();
+                assertTrue(mine ? got == Float.float16ToFloat(Float.floatToFloat16(h[l * (conv + ssm) + conv + j])) : Float.isNaN(got), "ssm " + i + ", " + j);
             }
         }
     }
