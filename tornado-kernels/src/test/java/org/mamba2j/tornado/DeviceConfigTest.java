@@ -355,6 +355,23 @@ class DeviceConfigTest {
         assertFalse(DeviceConfig.load(off).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "off by default");
     }
 
+    /** fp16 batch states: asked in the fast section, on only at precision fast on the CUDA backend (where TornadoVM stores fp16). */
+    @Test
+    void f16BatchStatesOnlyAtFastOnCuda(@TempDir Path dir) throws IOException {
+        DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
+        assertTrue(shipped.at(Precision.FAST, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "nvidia.json asks for them");
+        assertFalse(shipped.at(Precision.FAST, DeviceSpec.Backend.PTX).f16BatchStates(DeviceSpec.Backend.PTX), "PTX keeps float32 states");
+        assertFalse(shipped.at(Precision.EXACT, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "never at exact");
+        assertFalse(shipped.at(Precision.FAST, DeviceSpec.Backend.OPENCL).f16BatchStates(DeviceSpec.Backend.OPENCL), "nor on OpenCL");
+        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        Path f = dir.resolve("f.json");
+        Files.writeString(f, nvidia.replace("\"f16BatchStates\": true,", ""));
+        assertFalse(DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "off by default");
+        Files.writeString(f, nvidia.replace("\"f16BatchStates\": true", "\"f16BatchStates\": \"yes\""));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("fast \"f16BatchStates\" must be true or false"), e.getMessage());
+    }
+
     @Test
     void batchSettingsAreTypedAndSplitKAsAsked(@TempDir Path dir) throws IOException {
         DeviceConfig.Batch nvidia = DeviceConfig.forDevice("NVIDIA H200", null).batch();

@@ -59,9 +59,9 @@ public final class BatchDecodePlan {
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
     /**
-     * Objects: control, input, 6 activations, states (and the fp16 SSM states), the prefill's hand-off, logits, picks, the KernelContext, the embedding's
-     * stand-in, on tensor cores the other weight format's two stand-ins and the fp16 activations' one, the
-     * weights (up to 11).
+     * Objects: control, input, 6 activations, states (and the fp16 SSM states), the prefill's hand-off, logits, picks, the
+     * KernelContext, the embedding's stand-in, on tensor cores the other weight format's two stand-ins and the fp16
+     * activations' one, the weights (up to 11).
      */
     static final int GRAPH_OBJECTS = 29;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;

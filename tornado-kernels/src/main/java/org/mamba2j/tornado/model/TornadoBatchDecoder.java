@@ -71,7 +71,8 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "
                 + plan.taskCount() + " tasks in " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per step"
-                + (cudaGraph ? " replayed as CUDA graphs" : "") + splitNote(plan.splits()) + (plan.f16States() ? ", SSM states fp16" : "") + ", " + weights.describe() + ", " + modelPlan.memory().describe() + ")";
+                + (cudaGraph ? " replayed as CUDA graphs" : "") + splitNote(plan.splits()) + (plan.f16States() ? ", SSM states fp16" : "") + ", "
+                + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
     /** ", k of in_proj in 5 splits, of out_proj in 8" where the batch GEMMs split k, else nothing. */

@@ -239,8 +239,8 @@ class BatchKernelsTest {
                 assertTrue(mine ? got == h[l * (conv + ssm) + j] : Float.isNaN(got), "conv " + i + ", " + j);
             }
             for (int j = 0; j < ssm; j++) {
-                float got = states16.get(i * ssm + j).getFloat32();
-                assertTrue(mine ? got == Float.float16ToFloat(Float.floatToFloat16(h[l * (conv + ssm) + conv + j])) : Float.isNaN(got), "ssm " + i + ", " + j);
+                float got = states16.get(i * ssm + j).getFloat32(), want = Float.float16ToFloat(Float.floatToFloat16(h[l * (conv + ssm) + conv + j]));
+                assertTrue(mine ? got == want : Float.isNaN(got), "ssm " + i + ", " + j);
             }
         }
     }
