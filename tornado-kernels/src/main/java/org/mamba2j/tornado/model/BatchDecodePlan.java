@@ -140,7 +140,9 @@ public final class BatchDecodePlan {
                     + ps.size() + " state floats per sequence)");
         }
         this.f16States = cfg.f16BatchStates(TornadoDevices.backend(device));
+        // a slot's float32 states (with fp16 SSM states, the conv windows alone) and its fp16 ones (the SSM states; unused without)
         PackedStates floats = f16States ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
+        PackedStates halves = new PackedStates(0, ps.ssmSize(), ps.blocks());
         this.stateSize = floats.size();
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.batchCfg = cfg.batch();
@@ -156,7 +158,7 @@ public final class BatchDecodePlan {
         this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
-        HalfFloatArray ssm16 = new HalfFloatArray(f16States ? capacity * ps.ssmSize() * ps.blocks() : 1);
+        HalfFloatArray ssm16 = new HalfFloatArray(f16States ? capacity * halves.size() : 1);
         Object[] slots = f16States ? new Object[]{states, ssm16} : new Object[]{states}; // every slot's states
         this.handoff = new StatesOnDevice(plan, "batchHandoff", ps.size());
         FloatArray handed = handoff.array();
@@ -201,7 +203,7 @@ public final class BatchDecodePlan {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
         }
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(carried, concat(slots, own)),
-                (graph, l) -> addBlock(graph, "b" + l + "_", l, floats, states, ssm16, r, grids, cfg, ctx));
+                (graph, l) -> addBlock(graph, "b" + l + "_", l, floats, states, halves, ssm16, r, grids, cfg, ctx));
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
@@ -226,8 +228,8 @@ public final class BatchDecodePlan {
     }
 
     /** Block l's tasks, named prefix + kernel, over its weights in the model's arrays and its part of every slot's states. */
-    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, HalfFloatArray ssm16, Rows r, Grids grids,
-                          DeviceConfig cfg, KernelContext ctx) {
+    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, PackedStates halves, HalfFloatArray ssm16, Rows r,
+                          Grids grids, DeviceConfig cfg, KernelContext ctx) {
         MixerDims d = dims;
         DeviceWeights w = plan.weights();
         PackedBlock o = w.layout();
@@ -247,8 +249,7 @@ public final class BatchDecodePlan {
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
         if (f16States) {
-            int ssmSize = d.dInner() * d.dstate();
-            g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, l * ssmSize, ssmSize * d.nLayer(), small,
+            g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, halves.ssm(l), halves.size(), small,
                     sm + o.dtBias(), r.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
         } else {
             g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,

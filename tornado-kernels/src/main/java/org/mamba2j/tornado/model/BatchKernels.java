@@ -84,11 +84,12 @@ public final class BatchKernels {
         boolean valid = row < batch * dInner;
         int r = valid ? row : 0;
         int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate);
+        float dt = stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
+        float x = stepX(xbc, r, nheads, headdim, ngroups, dstate);
         float acc = MixerKernels.stateRow(states, b * stateStride + stateOff + (r - b * dInner) * dstate, xbc, bOff, bOff + ngroups * dstate,
-                stepDecay(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride),
-                stepInput(xbc, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride), mode == RESTART ? 1 : 0,
-                valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
-        stepOutput(ctx, acc, valid, xbc, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+                stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0, valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes,
+                lanes, dstate);
+        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
     }
 
     /**
@@ -105,11 +106,12 @@ public final class BatchKernels {
         boolean valid = row < batch * dInner;
         int r = valid ? row : 0;
         int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate);
+        float dt = stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
+        float x = stepX(xbc, r, nheads, headdim, ngroups, dstate);
         float acc = MixerKernels.stateRowF16(states16, b * stateStride16 + stateOff + (r - b * dInner) * dstate, xbc, bOff,
-                bOff + ngroups * dstate, stepDecay(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride),
-                stepInput(xbc, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride), mode == RESTART ? 1 : 0,
+                bOff + ngroups * dstate, stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0,
                 valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
-        stepOutput(ctx, acc, valid, xbc, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
     }
 
     /** Where row r's B starts in xbc (its C ngroups · dstate later). */
@@ -131,17 +133,9 @@ public final class BatchKernels {
                 w.get(headsOff + 3 * nheads), w.get(headsOff + 3 * nheads + 1));
     }
 
-    /** Row r's state decay, exp(dt · A). */
-    private static float stepDecay(FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups, int dstate,
-                                   int splits, int partStride) {
-        int h = r % (nheads * headdim) / headdim;
-        return TornadoMath.exp(stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride) * w.get(headsOff + nheads + h));
-    }
-
-    /** Row r's x · dt, what its state takes in (times B). */
-    private static float stepInput(FloatArray xbc, FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups,
-                                   int dstate, int splits, int partStride) {
-        return stepX(xbc, r, nheads, headdim, ngroups, dstate) * stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
+    /** Row r's state decay, exp(dt · A) with its head's A. */
+    private static float stepDecay(FloatArray w, int headsOff, int r, int nheads, int headdim, float dt) {
+        return TornadoMath.exp(dt * w.get(headsOff + nheads + r % (nheads * headdim) / headdim));
     }
 
     /** Row r's x. */
@@ -152,10 +146,10 @@ public final class BatchKernels {
     }
 
     /**
-     * y[r] = Σ over the row's lanes of acc (its C · state) + D · x, times silu(z) where gate ≠ 0; written by the row's first lane
-     * where valid. Every work item of the group calls it (the sum's barriers).
+     * y[r] = Σ over the row's lanes of acc (its C · state) + D · x (the row's x), times silu(z) where gate ≠ 0; written by the
+     * row's first lane where valid. Every work item of the group calls it (the sum's barriers).
      */
-    private static void stepOutput(KernelContext ctx, float acc, boolean valid, FloatArray xbc, FloatArray zxbcdt, FloatArray w, int headsOff,
+    private static void stepOutput(KernelContext ctx, float acc, boolean valid, float x, FloatArray zxbcdt, FloatArray w, int headsOff,
                                    FloatArray y, int r, int nheads, int headdim, int ngroups, int dstate, int splits, int partStride, int lanes,
                                    int gate) {
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
@@ -163,7 +157,7 @@ public final class BatchKernels {
             int dInner = nheads * headdim;
             int b = r / dInner;
             int hp = r - b * dInner;
-            float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * stepX(xbc, r, nheads, headdim, ngroups, dstate);
+            float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
             if (gate != 0) {
                 float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
                 out = out * (z / (1.0f + TornadoMath.exp(-z)));
