@@ -186,11 +186,112 @@ public final class MixerKernels {
      * rows of 1536: 18 µs as 96 work-groups of 32-lane rows on the H200, 11 µs with 128 lanes a
      * row). Measured and slower: eight loads in flight over a zero-padded v, and fewer work-groups
      * walking the rows (docs/decode-kernels.md). The weights are the only global stream. The
-     * staging, the dot loop and every local-array access stay in the kernel method: TornadoVM 5.2
-     * addresses a local array handed to a helper as a global one (docs/tensor-cores.md), hence the
-     * two dot loops (float32, 16-bit) written out in each row kernel; a task's {@code weights} is a
-     * constant, so only one of them is compiled.
+     * staging and the dot loop are one helper, {@link #rowDot}, which allocates the staged vector
+     * itself: TornadoVM 5.2 addresses a local array handed to a helper as a global one
+     * (docs/tensor-cores.md), one a helper allocates as local (as WorkGroups.sum's). A task's
+     * {@code weights} and the helper's staging mode are constants, so only one dot loop and one
+     * staging are compiled into each kernel.
      */
+
+    /** {@link #rowDot}'s staging: the RMSNorm of a vector (the norm before in_proj and the lm_head). */
+    static final int STAGE_NORM = 0;
+    /** {@link #rowDot}'s staging: the gated RMSNorm of the SSD's output (before out_proj), per norm group. */
+    static final int STAGE_GATED = 1;
+
+    /**
+     * W[row, :] · v for the row of this work item's run of {@code lanes} (its first element at {@code base} of w32 or w16,
+     * as {@code weights} says), returned to every work item of the row; v (cols) is staged once per work-group, as
+     * {@code stage} says: {@link #STAGE_NORM} a[i]·small[normOff + i], the dot then scaled by rsqrt(mean(a²) + eps);
+     * {@link #STAGE_GATED} g = a·silu(z) (z the head of zxbcdt), each group of groupSize scaled by rsqrt(mean(g²) + eps),
+     * times small[normOff + i]. The row's first round of weights is requested before the staging, so that its latency
+     * overlaps the staging and its reductions. Every work item of the group must call it (barriers).
+     */
+    static float rowDot(KernelContext ctx, int stage, FloatArray a, FloatArray zxbcdt, FloatArray small, int normOff, int cols, int groupSize,
+                        float eps, FloatArray w32, LongArray w16, int weights, int base, int lanes) {
+        int cols4 = cols >> 2;
+        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
+        int lane = ctx.localIdx % lanes;
+        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
+        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
+        long w0 = 0L, w1 = 0L;
+        if (weights == F32) {
+            f0 = w32.get(base + Math.min(lane, lastCol));
+            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
+            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
+            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
+        } else {
+            w0 = w16.get(q + Math.min(lane, lastLong));
+            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
+        }
+        float scale = 1f;
+        if (stage == STAGE_NORM) {
+            float squares = 0f;
+            for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+                float xi = a.get(i);
+                squares += xi * xi;
+                v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
+            }
+            scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
+        } else {
+            for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+                v[staged(i, cols4, weights)] = gated(a, zxbcdt, i);
+            }
+            ctx.localBarrier();
+            for (int g0 = 0; g0 < cols; g0 += groupSize) {
+                float squares = 0f;
+                for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                    float g = v[staged(i, cols4, weights)];
+                    squares += g * g;
+                }
+                float s = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
+                for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                    int at = staged(i, cols4, weights);
+                    v[at] = v[at] * s * small.get(normOff + i);
+                }
+            }
+            ctx.localBarrier();
+        }
+        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
+        if (weights == F32) {
+            int i = lane;
+            for (; i + 3 * lanes < cols; i += 4 * lanes) {
+                // the next round's loads first, so that they are in flight while this round is summed
+                int n = i + 4 * lanes;
+                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
+                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
+                d0 += f0 * v[i];
+                d1 += f1 * v[i + lanes];
+                d2 += f2 * v[i + 2 * lanes];
+                d3 += f3 * v[i + 3 * lanes];
+                f0 = g0;
+                f1 = g1;
+                f2 = g2;
+                f3 = g3;
+            }
+            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
+            if (i < cols) d0 += f0 * v[i];
+            if (i + lanes < cols) d1 += f1 * v[i + lanes];
+            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
+        } else {
+            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
+            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
+            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
+            int j = lane;
+            for (; j + lanes < cols4; j += 2 * lanes) {
+                int j1 = j + lanes;
+                // the next round's loads first, so that they are in flight while this round is summed
+                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
+                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
+                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
+                w0 = n0;
+                w1 = n1;
+            }
+            if (j < cols4) {
+                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
+            }
+        }
+        return WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
+    }
 
     /**
      * zxbcdt[row] = W[row, :] · rmsNorm(x)   (rows = d_in_proj), then for a row of x | B | C
@@ -210,72 +311,9 @@ public final class MixerKernels {
         int convDim = shape.get(CONV_DIM);
         int dConv = shape.get(D_CONV);
         int convWOff = normOff + cols;
-        int cols4 = cols >> 2;
-        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
-        int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = wOff + Math.min(row, rows - 1) * cols;
-        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
-        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
-        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
-        long w0 = 0L, w1 = 0L;
-        if (weights == F32) {
-            f0 = w32.get(base + Math.min(lane, lastCol));
-            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
-            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
-            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
-        } else {
-            w0 = w16.get(q + Math.min(lane, lastLong));
-            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
-        }
-        float squares = 0f;
-        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
-            float xi = x.get(i);
-            squares += xi * xi;
-            v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
-        }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        if (weights == F32) {
-            int i = lane;
-            for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                // the next round's loads first, so that they are in flight while this round is summed
-                int n = i + 4 * lanes;
-                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
-                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
-                d0 += f0 * v[i];
-                d1 += f1 * v[i + lanes];
-                d2 += f2 * v[i + 2 * lanes];
-                d3 += f3 * v[i + 3 * lanes];
-                f0 = g0;
-                f1 = g1;
-                f2 = g2;
-                f3 = g3;
-            }
-            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
-            if (i < cols) d0 += f0 * v[i];
-            if (i + lanes < cols) d1 += f1 * v[i + lanes];
-            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
-        } else {
-            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
-            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
-            int j = lane;
-            for (; j + lanes < cols4; j += 2 * lanes) {
-                int j1 = j + lanes;
-                // the next round's loads first, so that they are in flight while this round is summed
-                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
-                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
-                w0 = n0;
-                w1 = n1;
-            }
-            if (j < cols4) {
-                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-            }
-        }
-        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
-        if (lane == 0 && row < rows) {
+        float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + Math.min(row, rows - 1) * cols, lanes);
+        if (ctx.localIdx % lanes == 0 && row < rows) {
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
             // 0 <= c < convDim, written so that Graal does not fold it into the unsigned c |<| convDim:
@@ -293,72 +331,9 @@ public final class MixerKernels {
      */
     public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, LongArray w16, int weights,
                                      FloatArray out, int rows, int cols, float eps, int lanes) {
-        int cols4 = cols >> 2;
-        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
-        int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = Math.min(row, rows - 1) * cols;
-        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
-        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
-        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
-        long w0 = 0L, w1 = 0L;
-        if (weights == F32) {
-            f0 = w32.get(base + Math.min(lane, lastCol));
-            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
-            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
-            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
-        } else {
-            w0 = w16.get(q + Math.min(lane, lastLong));
-            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
-        }
-        float squares = 0f;
-        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
-            float xi = x.get(i);
-            squares += xi * xi;
-            v[staged(i, cols4, weights)] = xi * small.get(normOff + i);
-        }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
-        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        if (weights == F32) {
-            int i = lane;
-            for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                // the next round's loads first, so that they are in flight while this round is summed
-                int n = i + 4 * lanes;
-                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
-                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
-                d0 += f0 * v[i];
-                d1 += f1 * v[i + lanes];
-                d2 += f2 * v[i + 2 * lanes];
-                d3 += f3 * v[i + 3 * lanes];
-                f0 = g0;
-                f1 = g1;
-                f2 = g2;
-                f3 = g3;
-            }
-            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
-            if (i < cols) d0 += f0 * v[i];
-            if (i + lanes < cols) d1 += f1 * v[i + lanes];
-            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
-        } else {
-            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
-            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
-            int j = lane;
-            for (; j + lanes < cols4; j += 2 * lanes) {
-                int j1 = j + lanes;
-                // the next round's loads first, so that they are in flight while this round is summed
-                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
-                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
-                w0 = n0;
-                w1 = n1;
-            }
-            if (j < cols4) {
-                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-            }
-        }
-        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes) * scale;
-        if (lane == 0 && row < rows) {
+        float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, Math.min(row, rows - 1) * cols, lanes);
+        if (ctx.localIdx % lanes == 0 && row < rows) {
             out.set(row, dot);
         }
     }
@@ -374,83 +349,10 @@ public final class MixerKernels {
                                              FloatArray w32, LongArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
-        int groupSize = cols / shape.get(NGROUPS);
-        int cols4 = cols >> 2;
-        float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
-        int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        int base = wOff + Math.min(row, rows - 1) * cols;
-        // the first round of weights is requested before the prologue: its latency overlaps the staging and the reductions
-        int q = base >> 2, lastLong = cols4 - 1, lastCol = cols - 1;
-        float f0 = 0f, f1 = 0f, f2 = 0f, f3 = 0f;
-        long w0 = 0L, w1 = 0L;
-        if (weights == F32) {
-            f0 = w32.get(base + Math.min(lane, lastCol));
-            f1 = w32.get(base + Math.min(lane + lanes, lastCol));
-            f2 = w32.get(base + Math.min(lane + 2 * lanes, lastCol));
-            f3 = w32.get(base + Math.min(lane + 3 * lanes, lastCol));
-        } else {
-            w0 = w16.get(q + Math.min(lane, lastLong));
-            w1 = w16.get(q + Math.min(lane + lanes, lastLong));
-        }
-        for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
-            v[staged(i, cols4, weights)] = gated(y, zxbcdt, i);
-        }
-        ctx.localBarrier();
-        for (int g0 = 0; g0 < cols; g0 += groupSize) {
-            float squares = 0f;
-            for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
-                float g = v[staged(i, cols4, weights)];
-                squares += g * g;
-            }
-            float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
-            for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
-                int at = staged(i, cols4, weights);
-                v[at] = v[at] * scale * small.get(normOff + i);
-            }
-        }
-        ctx.localBarrier();
-        float d0 = 0f, d1 = 0f, d2 = 0f, d3 = 0f;
-        if (weights == F32) {
-            int i = lane;
-            for (; i + 3 * lanes < cols; i += 4 * lanes) {
-                // the next round's loads first, so that they are in flight while this round is summed
-                int n = i + 4 * lanes;
-                float g0 = w32.get(base + Math.min(n, lastCol)), g1 = w32.get(base + Math.min(n + lanes, lastCol));
-                float g2 = w32.get(base + Math.min(n + 2 * lanes, lastCol)), g3 = w32.get(base + Math.min(n + 3 * lanes, lastCol));
-                d0 += f0 * v[i];
-                d1 += f1 * v[i + lanes];
-                d2 += f2 * v[i + 2 * lanes];
-                d3 += f3 * v[i + 3 * lanes];
-                f0 = g0;
-                f1 = g1;
-                f2 = g2;
-                f3 = g3;
-            }
-            // fewer than four left: f0, f1, f2 hold the row at i, i + lanes, i + 2·lanes where those are inside it
-            if (i < cols) d0 += f0 * v[i];
-            if (i + lanes < cols) d1 += f1 * v[i + lanes];
-            if (i + 2 * lanes < cols) d2 += f2 * v[i + 2 * lanes];
-        } else {
-            // long j of the row holds elements 4j..4j+3, staged at v[j], v[c1 + j], v[c2 + j], v[c3 + j]; two longs in flight
-            // (four took more registers than 1024 work items have on PTX, where TornadoVM then shrinks the work-group)
-            int c1 = cols4, c2 = 2 * cols4, c3 = 3 * cols4;
-            int j = lane;
-            for (; j + lanes < cols4; j += 2 * lanes) {
-                int j1 = j + lanes;
-                // the next round's loads first, so that they are in flight while this round is summed
-                long n0 = w16.get(q + Math.min(j + 2 * lanes, lastLong)), n1 = w16.get(q + Math.min(j1 + 2 * lanes, lastLong));
-                d0 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-                d1 += dot2((int) w1, v[j1], v[c1 + j1], small, weights) + dot2((int) (w1 >> 32), v[c2 + j1], v[c3 + j1], small, weights);
-                w0 = n0;
-                w1 = n1;
-            }
-            if (j < cols4) {
-                d2 += dot2((int) w0, v[j], v[c1 + j], small, weights) + dot2((int) (w0 >> 32), v[c2 + j], v[c3 + j], small, weights);
-            }
-        }
-        float dot = WorkGroups.rowSum(ctx, (d0 + d1) + (d2 + d3), lanes);
-        if (lane == 0 && row < rows) {
+        float dot = rowDot(ctx, STAGE_GATED, y, zxbcdt, small, normOff, cols, cols / shape.get(NGROUPS), eps, w32, w16, weights,
+                wOff + Math.min(row, rows - 1) * cols, lanes);
+        if (ctx.localIdx % lanes == 0 && row < rows) {
             acc.set(row, acc.get(row) + dot);
         }
     }
