@@ -40,15 +40,15 @@ public final class BatchDecodePlan {
 
     /*
      * Graph budget of a block, as DecodePlan counts it, for the larger of the two steps: tasks, the
-     * unfused step's 6 (norm 7 arguments, in_proj GEMM 11 at most, conv 16, ssd 19, gated norm 10,
-     * out_proj GEMM 11); arguments, the fused step's 78 from 16-bit weights (5 tasks: in_proj split
-     * GEMM 14 on tensor cores, conv 16, ssd 19, out_proj split GEMM 14, residual and norm 15; a 16-bit
+     * unfused step's 6 (norm 7 arguments, in_proj GEMM 11 at most, conv 16, ssd 20, gated norm 10,
+     * out_proj GEMM 11); arguments, the fused step's 79 from 16-bit weights (5 tasks: in_proj split
+     * GEMM 14 on tensor cores, conv 16, ssd 20, out_proj split GEMM 14, residual and norm 15; a 16-bit
      * GEMM takes the decode); 8 written arguments, 8 block offsets; bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
     /** Tasks of a block with batchGemm "blocked": in_proj, conv, ssd, out_proj, residual. */
     static final int FUSED_TASKS_PER_BLOCK = 5;
-    static final int ARGS_PER_BLOCK = 78;
+    static final int ARGS_PER_BLOCK = 79;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
     /**
@@ -60,10 +60,10 @@ public final class BatchDecodePlan {
     static final int EDGE_ARGS = 30;
     /**
      * Objects: control, input, 6 activations, states (and the fp16 SSM states), the prefill's hand-off, logits, picks, the
-     * KernelContext, the embedding's stand-in, on tensor cores the other weight format's two stand-ins and the fp16
-     * activations' one, the weights (up to 11).
+     * KernelContext, the embedding's stand-in, on tensor cores the other weight format's two stand-ins, the fp16
+     * activations' one and the SSD step's fp16 output, the weights (up to 11).
      */
-    static final int GRAPH_OBJECTS = 29;
+    static final int GRAPH_OBJECTS = 30;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -86,12 +86,16 @@ public final class BatchDecodePlan {
     /**
      * Fused, at precision fast where the config's gemm is "mma" (PTX, CUDA): in_proj and the lm_head
      * on tensor cores ({@link MmaGemm}, fp16 operands, fp32 sums), which store whole 64-row tiles, so
-     * every split's partial products (and the logits) take {@link #rowSpan} rows. The out_proj stays
-     * on the float32 split GEMM: its activations are computed products (y times the gated norm's
-     * weight), which the tensor-core staging would round to fp16 in software, element by element
+     * every split's partial products (and the logits) take {@link #rowSpan} rows. The out_proj's
+     * activations are computed products (y times the gated norm's weight): the SSD step makes them
+     * fp16 pairs ({@link #outHalves}), once a row, for the out_proj on tensor cores; where the split
+     * does not suit it (k of a split not a multiple of 4) the out_proj stays on the float32 split GEMM,
+     * as the tensor-core staging would round each product to fp16 in software for every output tile
      * (0.98 against 0.54 ms of a step of 64 on the H200, docs/tensor-cores.md).
      */
     private final boolean tensorCores;
+    /** The SSD step's y times the gated norm's weight as fp16 pairs (capacity × dInner / 2), the tensor-core out_proj's operand; else a stand-in. */
+    private final IntArray outHalves;
     /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
     private final int rowSpan;
     /** The tensor-core GEMM's stand-ins for the weight format a matrix is not in. */
@@ -153,6 +157,10 @@ public final class BatchDecodePlan {
         this.inSplits = (dims.dModel() + inLen - 1) / inLen;
         this.outLen = fused ? batchCfg.splitLength(dims.dInner(), dims.ngroups(), (dims.dModel() + 63) / 64 * rowTiles) : dims.dInner();
         this.outSplits = (dims.dInner() + outLen - 1) / outLen;
+        int stepRows = batchCfg.ssdLocal() / batchCfg.ssdLanes();
+        boolean halvesOut = tensorCores && dims.dModel() % 8 == 0 && outLen % 4 == 0 && stepRows % 2 == 0
+                && stepRows <= BatchKernels.MAX_STEP_ROWS;
+        this.outHalves = new IntArray(halvesOut ? capacity * dims.dInner() / 2 : 1);
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
         this.logits = new FloatArray(rowSpan * dims.vocab());
@@ -168,7 +176,8 @@ public final class BatchDecodePlan {
                 new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(concat(new Object[]{control, input, slot, next, handed, logits, noW32, noW16, noHalves}, slots), r.all()));
+        plan.reserve("batch", concat(concat(new Object[]{control, input, slot, next, handed, logits, noW32, noW16, noHalves, outHalves}, slots),
+                r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
 
@@ -184,7 +193,7 @@ public final class BatchDecodePlan {
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
         // the tensor-core GEMM's stand-ins travel with the graphs' own objects only where it runs
-        Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves} : new Object[0];
+        Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves, outHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(carried, slots))
@@ -208,7 +217,7 @@ public final class BatchDecodePlan {
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
             // the last block's residual task left norm_f's output in normed
-            splitGemm(g, "head", r.normed, -1, w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), dims.dModel(), 0, grids, ctx);
+            splitGemm(g, "head", r.normed, null, -1, w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), dims.dModel(), 0, grids, ctx);
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
@@ -236,7 +245,7 @@ public final class BatchDecodePlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         if (fused) {
-            splitGemm(g, p + "inProj", r.normed, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
+            splitGemm(g, p + "inProj", r.normed, null, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
                     rowSpan * d.dInProj(), grids, ctx);
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
@@ -248,18 +257,20 @@ public final class BatchDecodePlan {
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
+        boolean scaledHalves = outHalves.getSize() > 1;
+        int output = scaledHalves ? sm + o.gatedNorm() : fused ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         if (f16States) {
             g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, halves.ssm(l), halves.size(), small,
-                    sm + o.dtBias(), r.y, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+                    sm + o.dtBias(), r.y, outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
         } else {
             g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
-                    d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, fused ? 1 : 0);
+                    outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
         }
         grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
             int outStride = rowSpan * d.dModel();
-            splitGemm(g, p + "outProj", r.y, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated, d.dModel(), d.dInner(), outLen, outStride,
-                    grids, ctx);
+            splitGemm(g, p + "outProj", r.y, scaledHalves ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,
+                    d.dModel(), d.dInner(), outLen, outStride, grids, ctx);
             int next = l + 1 < d.nLayer() ? w.smallAt(l + 1) + o.norm() : w.normF();
             g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, next, r.normed, d.dModel(), d.dInner(),
                     d.ngroups(), outSplits, outLen, outStride, d.gatedEps(), d.eps());
@@ -277,18 +288,20 @@ public final class BatchDecodePlan {
      * A {@link BatchKernels#splitGemm} task (the twin for the weights' format), or on tensor cores an
      * {@link MmaGemm#gemm}: out[s] = the split-k partial products of a·diag(small[colScale ..])·Wᵀ
      * (colScale &lt; 0: a·Wᵀ), kLen of k per split, partStride apart (rowSpan rows each on tensor
-     * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles.
+     * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles. {@code scaled}: that product already as fp16
+     * pairs (the SSD step's), for the tensor cores; null where there is none.
      */
-    private void splitGemm(TaskGraph g, String task, FloatArray a, int colScale, Object weights, int wOff, FloatArray out, int n, int k,
-                           int kLen, int partStride, Grids grids, KernelContext ctx) {
+    private void splitGemm(TaskGraph g, String task, FloatArray a, IntArray scaled, int colScale, Object weights, int wOff, FloatArray out,
+                           int n, int k, int kLen, int partStride, Grids grids, KernelContext ctx) {
         DeviceWeights w = plan.weights();
         FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
-        // unscaled activations (in_proj, the lm_head: see tensorCores), whole 8-wide tiles (every projection, tensorCoreGemm; the lm_head
-        // where the vocabulary allows), 16-bit weights a long at a time
-        if (tensorCores && colScale < 0 && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
-            g.task(task, MmaGemm::gemm, ctx, control, a, noHalves, small, colScale, DeviceWeights.asFloat32(weights, noW32),
-                    DeviceWeights.as16Bit(weights, noW16),
+        // unscaled activations (in_proj, the lm_head) or scaled ones as fp16 pairs (out_proj: see tensorCores), whole 8-wide tiles (every
+        // projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a time
+        if (tensorCores && (colScale < 0 || scaled != null) && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
+            int activations = scaled != null ? MmaGemm.HALVES : colScale;
+            g.task(task, MmaGemm::gemm, ctx, control, a, scaled != null ? scaled : noHalves, small, activations,
+                    DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
             grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
             return;

@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.tornado.WorkGroups;
+import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -71,14 +72,15 @@ public final class BatchKernels {
      * the dstate entries lane, lane + lanes, ... of the row's state (coalesced), so a work-group of
      * local work items holds local / lanes rows; the row's dot product with C is a tree over its lanes
      * in local memory (log₂ lanes barriers). zxbcdt (z and dt) is the sum of {@code splits} partial
-     * products partStride apart. y[b, p] = the output; times silu(z[b, p]) when {@code gate} ≠ 0
-     * (un-normalized: the gated norm's scale comes after the out_proj, {@link #residualNormRows}).
+     * products partStride apart. y[b, p] = the output; times silu(z[b, p]) unless {@code output} is
+     * {@link #Y_PLAIN} (un-normalized: the gated norm's scale comes after the out_proj, {@link #residualNormRows});
+     * where output ≥ 0 also y times the gated norm's weight as fp16 pairs in halves ({@link #stepOutput}).
      * RESTART starts the row from zero states, HOLD leaves them as they are (the row is computed and
      * meaningless). Grid: ⌈batch · dInner / (local / lanes)⌉ work-groups of local.
      */
     public static void ssdStepRows(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, FloatArray states, int stateOff,
-                                   int stateStride, FloatArray w, int headsOff, FloatArray y, int nheads, int headdim, int ngroups,
-                                   int dstate, int batch, int splits, int partStride, int lanes, int gate) {
+                                   int stateStride, FloatArray w, int headsOff, FloatArray y, IntArray halves, int nheads, int headdim,
+                                   int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int output) {
         int dInner = nheads * headdim;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         boolean valid = row < batch * dInner;
@@ -89,7 +91,7 @@ public final class BatchKernels {
         float acc = MixerKernels.stateRow(states, b * stateStride + stateOff + (r - b * dInner) * dstate, xbc, bOff, bOff + ngroups * dstate,
                 stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0, valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes,
                 lanes, dstate);
-        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
 
     /**
@@ -99,8 +101,8 @@ public final class BatchKernels {
      * holds the SSM states alone ({@link PackedStates} of no conv state), stateStride16 elements a slot.
      */
     public static void ssdStepRowsF16(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, HalfFloatArray states16,
-                                      int stateOff, int stateStride16, FloatArray w, int headsOff, FloatArray y, int nheads, int headdim,
-                                      int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int gate) {
+                                      int stateOff, int stateStride16, FloatArray w, int headsOff, FloatArray y, IntArray halves, int nheads,
+                                      int headdim, int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int output) {
         int dInner = nheads * headdim;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         boolean valid = row < batch * dInner;
@@ -111,7 +113,7 @@ public final class BatchKernels {
         float acc = MixerKernels.stateRowF16(states16, b * stateStride16 + stateOff + (r - b * dInner) * dstate, xbc, bOff,
                 bOff + ngroups * dstate, stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0,
                 valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
-        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, gate);
+        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
 
     /** Where row r's B starts in xbc (its C ngroups · dstate later). */
@@ -146,25 +148,50 @@ public final class BatchKernels {
     }
 
     /**
-     * y[r] = Σ over the row's lanes of acc (its C · state) + D · x (the row's x), times silu(z) where gate ≠ 0; written by the
-     * row's first lane where valid. Every work item of the group calls it (the sum's barriers).
+     * y[r] = Σ over the row's lanes of acc (its C · state) + D · x (the row's x), times silu(z) unless output is {@link #Y_PLAIN};
+     * written by the row's first lane where valid. Where output ≥ 0 (the out_proj on tensor cores) also the fp16 pattern of
+     * y[r]·w[output + channel] (the gated norm's weight), rows r and r + 1 (r even) packed into halves[r / 2], the operand
+     * {@link org.mamba2j.tornado.mma.MmaGemm#gemm} stages as it is ({@code HALVES}): the one fp16 conversion of a computed float
+     * a row here, not one for every output tile in the GEMM's staging. Rows r and r + 1 are neighbouring runs of lanes of
+     * one group (local / lanes even). Every work item of the group calls it (the sum's barriers).
      */
     private static void stepOutput(KernelContext ctx, float acc, boolean valid, float x, FloatArray zxbcdt, FloatArray w, int headsOff,
-                                   FloatArray y, int r, int nheads, int headdim, int ngroups, int dstate, int splits, int partStride, int lanes,
-                                   int gate) {
+                                   FloatArray y, IntArray halves, int r, int nheads, int headdim, int ngroups, int dstate, int splits,
+                                   int partStride, int lanes, int output) {
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
-        if (ctx.localIdx % lanes == 0 && valid) {
-            int dInner = nheads * headdim;
-            int b = r / dInner;
-            int hp = r - b * dInner;
-            float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
-            if (gate != 0) {
+        int dInner = nheads * headdim;
+        int b = r / dInner;
+        int hp = r - b * dInner;
+        boolean first = ctx.localIdx % lanes == 0;
+        float out = 0f;
+        if (first && valid) {
+            out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
+            if (output != Y_PLAIN) {
                 float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
                 out = out * (z / (1.0f + TornadoMath.exp(-z)));
             }
             y.set(r, out);
         }
+        if (output >= 0) {
+            int[] patterns = ctx.allocateIntLocalArray(MAX_STEP_ROWS);
+            int slot = ctx.localIdx / lanes;
+            if (first) {
+                patterns[slot] = valid ? MmaTiles.halfOf(out * w.get(output + hp)) : 0;
+            }
+            ctx.localBarrier();
+            if (first && valid && (r & 1) == 0) {
+                halves.set(r >> 1, MmaTiles.pack(patterns[slot], patterns[slot + 1]));
+            }
+        }
     }
+
+    /** {@link #ssdStepRows}'s output: y is the step's output (the unfused step's gated norm applies the gate). */
+    public static final int Y_PLAIN = -2;
+    /** {@link #ssdStepRows}'s output: y is the step's output times silu(z). */
+    public static final int Y_GATED = -1;
+
+    /** The most rows a work-group of the SSD step holds (local / lanes) where it packs fp16 outputs ({@link #stepOutput}). */
+    public static final int MAX_STEP_ROWS = 1024;
 
     /** The most norm groups {@link #residualNormRows} keeps scales for. */
     public static final int MAX_GROUPS = 8;

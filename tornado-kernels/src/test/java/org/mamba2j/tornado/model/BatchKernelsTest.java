@@ -84,17 +84,20 @@ class BatchKernelsTest {
      * as the sum of two partial products, lanes of 1 to 8 per row and rows per group not dividing
      * batch·dInner, gated and not; a held slot's state stays, every other row's state advances. With fp16 states
      * ({@link BatchKernels#ssdStepRowsF16}) the step reads the stored fp16 values and stores each new one rounded to fp16
-     * (within half an fp16 unit of the float64 value), y from the unrounded ones.
+     * (within half an fp16 unit of the float64 value), y from the unrounded ones. With fp16 outputs (the tensor-core out_proj's
+     * operand) every pair of rows also leaves y times the gated norm's weight as two fp16 patterns in one int.
      */
-    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}, fp16 states {3}")
-    @CsvSource({"16,4,1,false", "32,8,0,false", "8,8,1,false", "4,1,1,false", "64,16,0,false", "16,4,1,true", "32,8,0,true", "4,1,1,true"})
-    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, boolean f16) {
+    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}, fp16 states {3}, fp16 outputs {4}")
+    @CsvSource({"16,4,1,false,true", "32,8,0,false,false", "8,8,1,false,false", "4,1,1,false,false", "64,16,1,false,true", "16,4,1,true,false",
+            "32,8,0,true,false", "32,8,1,true,true", "4,1,1,true,true"})
+    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, boolean f16, boolean halvesOut) {
         int nheads = 4, headdim = 3, ngroups = 2, dstate = 14, batch = 3, splits = 2;
         int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
         int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
         SplittableRandom rnd = new SplittableRandom(local * 7L + lanes);
         float[] zx = gaussian(rnd, splits * partStride), xbc = gaussian(rnd, batch * convDim), st = gaussian(rnd, batch * stateStride);
-        float[] w = gaussian(rnd, headsOff + 3 * nheads + 2);
+        int normOff = headsOff + 3 * nheads + 2;
+        float[] w = gaussian(rnd, normOff + dInner);
         for (int h = 0; h < nheads; h++) w[headsOff + nheads + h] = -(float) Math.exp(w[headsOff + nheads + h]);   // A < 0
         w[headsOff + 3 * nheads] = 1e-3f;
         w[headsOff + 3 * nheads + 1] = 0.5f;
@@ -102,14 +105,17 @@ class BatchKernelsTest {
         IntArray input = IntArray.fromElements(0, 0, 0, modes[0], modes[1], modes[2]);
         if (f16) for (int i = 0; i < st.length; i++) st[i] = Float.float16ToFloat(Float.floatToFloat16(st[i])); // what fp16 holds
         FloatArray states = off(st), y = poisoned(batch * dInner);
+        IntArray halves = new IntArray(batch * dInner / 2);
+        halves.init(0x7E007E00); // NaN pairs
+        int output = halvesOut ? normOff : gate != 0 ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         HalfFloatArray states16 = new HalfFloatArray(st.length);
         for (int i = 0; i < st.length; i++) states16.set(i, new HalfFloat(st[i]));
         int perGroup = local / lanes, groups = (batch * dInner + perGroup - 1) / perGroup;
         KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> {
-            if (f16) BatchKernels.ssdStepRowsF16(kc, input, off(zx), off(xbc), states16, stateOff, stateStride, off(w), headsOff, y, nheads,
-                    headdim, ngroups, dstate, batch, splits, partStride, lanes, gate);
-            else BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states, stateOff, stateStride, off(w), headsOff, y, nheads, headdim,
-                    ngroups, dstate, batch, splits, partStride, lanes, gate);
+            if (f16) BatchKernels.ssdStepRowsF16(kc, input, off(zx), off(xbc), states16, stateOff, stateStride, off(w), headsOff, y, halves,
+                    nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
+            else BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states, stateOff, stateStride, off(w), headsOff, y, halves, nheads,
+                    headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
         });
         double[] refY = new double[batch * dInner];
         float[] gotY = new float[batch * dInner];
@@ -138,6 +144,14 @@ class BatchKernelsTest {
                 if (gate != 0) out *= silu(zx[b * dInProj + hp] + zx[partStride + b * dInProj + hp]);
                 refY[b * dInner + hp] = out;
                 gotY[b * dInner + hp] = y.get(b * dInner + hp);
+                int pair = halves.get((b * dInner + hp) / 2);
+                if (halvesOut) {
+                    double want = out * w[normOff + hp], unit = Math.scalb(1.0, Math.getExponent((float) Math.max(Math.abs(want), 0x1p-14)) - 10);
+                    float got = Float.float16ToFloat((short) (hp % 2 == 0 ? pair : pair >>> 16));
+                    assertEquals(want, got, 0.5 * unit + 1e-5 * Math.abs(want), "fp16 output of slot " + b + " row " + hp);
+                } else {
+                    assertEquals(0x7E007E00, pair, "no fp16 outputs asked for");
+                }
             }
         }
         assertRel("y", gotY, refY, 1e-5);
