@@ -94,6 +94,8 @@ public final class BatchDecodePlan {
      * (0.98 against 0.54 ms of a step of 64 on the H200, docs/tensor-cores.md).
      */
     private final boolean tensorCores;
+    /** Whether the out_proj runs on tensor cores from {@link #outHalves} (see {@link #tensorCores}). */
+    private final boolean halvesOut;
     /** The SSD step's y times the gated norm's weight as fp16 pairs (capacity × dInner / 2), the tensor-core out_proj's operand; else a stand-in. */
     private final IntArray outHalves;
     /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
@@ -158,7 +160,7 @@ public final class BatchDecodePlan {
         this.outLen = fused ? batchCfg.splitLength(dims.dInner(), dims.ngroups(), (dims.dModel() + 63) / 64 * rowTiles) : dims.dInner();
         this.outSplits = (dims.dInner() + outLen - 1) / outLen;
         int stepRows = batchCfg.ssdLocal() / batchCfg.ssdLanes();
-        boolean halvesOut = tensorCores && dims.dModel() % 8 == 0 && outLen % 4 == 0 && stepRows % 2 == 0
+        this.halvesOut = tensorCores && dims.dModel() % 8 == 0 && outLen % 4 == 0 && stepRows % 2 == 0
                 && stepRows <= BatchKernels.MAX_STEP_ROWS;
         this.outHalves = new IntArray(halvesOut ? capacity * dims.dInner() / 2 : 1);
         this.input = new IntArray(2 * capacity);
@@ -257,8 +259,7 @@ public final class BatchDecodePlan {
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
-        boolean scaledHalves = outHalves.getSize() > 1;
-        int output = scaledHalves ? sm + o.gatedNorm() : fused ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
+        int output = halvesOut ? sm + o.gatedNorm() : fused ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         if (f16States) {
             g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, halves.ssm(l), halves.size(), small,
                     sm + o.dtBias(), r.y, outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
@@ -269,7 +270,7 @@ public final class BatchDecodePlan {
         grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
             int outStride = rowSpan * d.dModel();
-            splitGemm(g, p + "outProj", r.y, scaledHalves ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,
+            splitGemm(g, p + "outProj", r.y, halvesOut ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,
                     d.dModel(), d.dInner(), outLen, outStride, grids, ctx);
             int next = l + 1 < d.nLayer() ? w.smallAt(l + 1) + o.norm() : w.normF();
             g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, next, r.normed, d.dModel(), d.dInner(),
