@@ -17,6 +17,9 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import uk.ac.manchester.tornado.api.types.arrays.TornadoNativeArray;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.Set;
 
 /**
  * One decode step for a batch of up to {@code capacity} sequences on a TornadoVM device, compiled
@@ -98,6 +101,8 @@ public final class BatchDecodePlan {
     private final boolean halvesOut;
     /** The SSD step's y times the gated norm's weight as fp16 pairs (capacity × dInner / 2), the tensor-core out_proj's operand; else a stand-in. */
     private final IntArray outHalves;
+    /** The products placed on tensor cores, by task name without its block prefix (inProj, outProj, head), for the report. */
+    private final Set<String> onTensorCores = new LinkedHashSet<>();
     /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
     private final int rowSpan;
     /** The tensor-core GEMM's stand-ins for the weight format a matrix is not in. */
@@ -305,6 +310,7 @@ public final class BatchDecodePlan {
                     DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
             grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
+            onTensorCores.add(task.substring(task.indexOf('_') + 1));
             return;
         }
         if (weights instanceof LongArray h) {
@@ -323,6 +329,11 @@ public final class BatchDecodePlan {
 
     public int capacity() {
         return capacity;
+    }
+
+    /** The products that run on tensor cores (inProj, outProj, head), in the order placed; empty where none does. */
+    public Set<String> onTensorCores() {
+        return Collections.unmodifiableSet(onTensorCores);
     }
 
     /** Whether the SSM states are held as fp16 ({@link #f16States}). */

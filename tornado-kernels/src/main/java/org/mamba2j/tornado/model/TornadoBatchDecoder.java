@@ -71,7 +71,9 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         int graphs = plan.graphCount();
         this.deviceName = TornadoDevices.deviceName(device) + " (" + spec + ", TornadoVM, config " + config.name() + ", batch " + capacity + ", "
                 + plan.taskCount() + " tasks in " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per step"
-                + (cudaGraph ? " replayed as CUDA graphs" : "") + splitNote(plan.splits()) + (plan.f16States() ? ", SSM states fp16" : "") + ", "
+                + (cudaGraph ? " replayed as CUDA graphs" : "") + splitNote(plan.splits())
+                + (plan.onTensorCores().isEmpty() ? "" : ", on tensor cores: " + String.join(", ", plan.onTensorCores()))
+                + (plan.f16States() ? ", SSM states fp16" : "") + ", "
                 + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
