@@ -165,7 +165,7 @@ public final class BatchDecodePlan {
         this.outLen = fused ? batchCfg.splitLength(dims.dInner(), dims.ngroups(), (dims.dModel() + 63) / 64 * rowTiles) : dims.dInner();
         this.outSplits = (dims.dInner() + outLen - 1) / outLen;
         int stepRows = batchCfg.ssdLocal() / batchCfg.ssdLanes();
-        this.halvesOut = tensorCores && dims.dModel() % 8 == 0 && outLen % 4 == 0 && stepRows % 2 == 0
+        this.halvesOut = suitsTensorCores(dims.dModel(), outLen, plan.weights().slab(0), true) && stepRows % 2 == 0
                 && stepRows <= BatchKernels.MAX_STEP_ROWS;
         this.outHalves = new IntArray(halvesOut ? capacity * dims.dInner() / 2 : 1);
         this.input = new IntArray(2 * capacity);
@@ -302,9 +302,8 @@ public final class BatchDecodePlan {
         DeviceWeights w = plan.weights();
         FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
-        // unscaled activations (in_proj, the lm_head) or scaled ones as fp16 pairs (out_proj: see tensorCores), whole 8-wide tiles (every
-        // projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a time
-        if (tensorCores && (colScale < 0 || scaled != null) && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0)) {
+        // unscaled activations (in_proj, the lm_head) or scaled ones as fp16 pairs (out_proj: see tensorCores)
+        if ((colScale < 0 || scaled != null) && suitsTensorCores(n, kLen, weights, scaled != null)) {
             int activations = scaled != null ? MmaGemm.HALVES : colScale;
             g.task(task, MmaGemm::gemm, ctx, control, a, scaled != null ? scaled : noHalves, small, activations,
                     DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
@@ -319,6 +318,15 @@ public final class BatchDecodePlan {
             g.task(task, BatchKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }
         grids.tiles(g, task, n, capacity, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, rows -> splits);
+    }
+
+    /**
+     * Whether a product of n outputs, kLen of k a split, over {@code weights} goes on tensor cores: where they run, whole
+     * 8-wide tiles (every projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a
+     * time, fp16 pairs ({@code pairs}) whole in a split.
+     */
+    private boolean suitsTensorCores(int n, int kLen, Object weights, boolean pairs) {
+        return tensorCores && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0) && (!pairs || kLen % 2 == 0);
     }
 
     private static Object[] concat(Object[] a, Object... b) {
