@@ -233,32 +233,20 @@ public final class MixerKernels {
             }
             scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         } else {
-            // one pass over global memory: g times the norm weight staged and Σg² summed, two elements a round with every load
-            // before the stores; the group's scale then applied to the dot (one group) or to the group's staged elements, each
-            // by the work item that staged it
-            int size = ctx.localGroupSizeX;
+            for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
+                v[staged(i, cols4, weights)] = gated(a, zxbcdt, i);
+            }
+            ctx.localBarrier();
             for (int g0 = 0; g0 < cols; g0 += groupSize) {
-                int end = g0 + groupSize;
                 float squares = 0f;
-                for (int i = g0 + ctx.localIdx; i < end; i += 2 * size) {
-                    int i1 = Math.min(i + size, end - 1);   // past the group's end: loaded, not staged
-                    float e0 = gated(a, zxbcdt, i), e1 = gated(a, zxbcdt, i1);
-                    float n0 = small.get(normOff + i), n1 = small.get(normOff + i1);
-                    squares += e0 * e0;
-                    v[staged(i, cols4, weights)] = e0 * n0;
-                    if (i + size < end) {
-                        squares += e1 * e1;
-                        v[staged(i1, cols4, weights)] = e1 * n1;
-                    }
+                for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                    float g = v[staged(i, cols4, weights)];
+                    squares += g * g;
                 }
                 float s = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / groupSize + eps);
-                if (groupSize == cols) {
-                    scale = s;
-                } else {
-                    for (int i = g0 + ctx.localIdx; i < end; i += size) {
-                        int at = staged(i, cols4, weights);
-                        v[at] = v[at] * s;
-                    }
+                for (int i = g0 + ctx.localIdx; i < g0 + groupSize; i += ctx.localGroupSizeX) {
+                    int at = staged(i, cols4, weights);
+                    v[at] = v[at] * s * small.get(normOff + i);
                 }
             }
             ctx.localBarrier();
