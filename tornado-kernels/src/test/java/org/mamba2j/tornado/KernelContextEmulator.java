@@ -29,10 +29,6 @@ import java.util.function.Supplier;
  * column g; C: rows g and g+8, columns 2t, 2t+1; g = lane / 4, t = lane % 4), and {@code mma}
  * rebuilds the warp's matrices from all 32 lanes' fragments. {@code mma} is warp-collective: like
  * the hardware's it must be reached by every work item of the group, the same number of times.
- *
- * <p>Warp shuffles ({@code simdSum}, {@code simdShuffleDown}) run as PTX and CUDA run them where {@link #run(boolean, int, int,
- * int, int, int, int, Consumer)} asks for them (warps of 32 consecutive work items, collective like {@code mma}); else they
- * return their argument, as a backend without shuffles (OpenCL, SPIR-V) compiles KernelContext's own Java bodies.
  */
 public final class KernelContextEmulator {
 
@@ -49,50 +45,13 @@ public final class KernelContextEmulator {
         private final List<Object> locals;
         private final Warps warps;
         private final AtomicInteger finished;
-        private final boolean shuffles;
         private int allocations;
 
-        Item(CyclicBarrier barrier, List<Object> locals, AtomicInteger finished, Warps warps, boolean shuffles) {
+        Item(CyclicBarrier barrier, List<Object> locals, AtomicInteger finished, Warps warps) {
             this.barrier = barrier;
             this.locals = locals;
             this.finished = finished;
             this.warps = warps;
-            this.shuffles = shuffles;
-        }
-
-        /** The sum over the warp, in every lane (PTX's butterfly: the lanes' values summed in xor order 16, 8, 4, 2, 1). */
-        @Override
-        public float simdSum(float val) {
-            if (!shuffles) return super.simdSum(val);
-            float[] lanes = exchange(val);
-            float[] sums = lanes.clone();
-            for (int mask = 16; mask > 0; mask >>= 1) {
-                float[] next = new float[32];
-                for (int l = 0; l < 32; l++) next[l] = sums[l] + sums[l ^ mask];
-                sums = next;
-            }
-            return sums[lane()];
-        }
-
-        /** The value of the lane {@code delta} above, or this lane's own past the warp's end (shfl.sync.down's clamp). */
-        @Override
-        public float simdShuffleDown(float val, int delta) {
-            if (!shuffles) return super.simdShuffleDown(val, delta);
-            float[] lanes = exchange(val);
-            return lane() + delta < 32 ? lanes[lane() + delta] : val;
-        }
-
-        /** Every lane's value of the warp, posted by all and read after a barrier (the group's: a collective is reached by all). */
-        private float[] exchange(float val) {
-            if (localGroupSizeX * localGroupSizeY * localGroupSizeZ % 32 != 0) {
-                throw new IllegalStateException("warp shuffle in a work-group of " + localGroupSizeX + " work items: not whole warps");
-            }
-            float[] posted = warps.lanes(localIdx / 32);
-            posted[lane()] = val;
-            localBarrier();
-            float[] copy = posted.clone();
-            localBarrier(); // the lanes are reused by the next shuffle
-            return copy;
         }
 
         @Override
@@ -233,17 +192,11 @@ public final class KernelContextEmulator {
     /** Per group: each warp's A (16×16) and B (16×8) as its lanes posted them for the current mma. */
     private static final class Warps {
         private final float[][][] a, b;
-        private final float[][] lanes;
 
         Warps(int items) {
             int n = (items + 31) / 32;
             a = new float[n][16][16];
             b = new float[n][16][8];
-            lanes = new float[n][32];
-        }
-
-        float[] lanes(int warp) {
-            return lanes[warp];
         }
 
         float[][] a(int warp) {
@@ -265,13 +218,8 @@ public final class KernelContextEmulator {
         }
     }
 
-    /** Runs {@code kernel} over a 3-D grid (global sizes multiples of the local sizes), without warp shuffles. */
+    /** Runs {@code kernel} over a 3-D grid (global sizes multiples of the local sizes). */
     public static void run(int gx, int gy, int gz, int lx, int ly, int lz, Consumer<KernelContext> kernel) {
-        run(false, gx, gy, gz, lx, ly, lz, kernel);
-    }
-
-    /** {@link #run(int, int, int, int, int, int, Consumer)} with warp shuffles as PTX and CUDA have them where {@code shuffles}. */
-    public static void run(boolean shuffles, int gx, int gy, int gz, int lx, int ly, int lz, Consumer<KernelContext> kernel) {
         if (gx % lx != 0 || gy % ly != 0 || gz % lz != 0) throw new IllegalArgumentException("global not a multiple of local");
         for (int wz = 0; wz < gz / lz; wz++) {
             for (int wy = 0; wy < gy / ly; wy++) {
@@ -286,7 +234,7 @@ public final class KernelContextEmulator {
                     for (int z = 0; z < lz; z++) {
                         for (int y = 0; y < ly; y++) {
                             for (int x = 0; x < lx; x++) {
-                                Item kc = new Item(barrier, locals, finished, warps, shuffles);
+                                Item kc = new Item(barrier, locals, finished, warps);
                                 int[] v = {wx * lx + x, wy * ly + y, wz * lz + z, wx, wy, wz, x, y, z, gx, gy, gz, lx, ly, lz};
                                 for (int i = 0; i < FIELDS.length; i++) set(kc, FIELDS[i], v[i]);
                                 threads.add(Thread.ofVirtual().unstarted(() -> {

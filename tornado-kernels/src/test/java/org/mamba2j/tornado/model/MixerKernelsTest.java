@@ -151,13 +151,8 @@ class MixerKernelsTest {
 
     /** Runs a row kernel over rows of cols as {@code launch} says (its grid, work-groups and lanes a row). */
     static void runRows(RowLaunch launch, int rows, int cols, RowKernelCall kernel) {
-        runRows(false, launch, rows, cols, kernel);
-    }
-
-    /** {@link #runRows(RowLaunch, int, int, RowKernelCall)}, with warp shuffles as PTX and CUDA have them where {@code shuffles}. */
-    static void runRows(boolean shuffles, RowLaunch launch, int rows, int cols, RowKernelCall kernel) {
         int lanes = launch.lanes(cols);
-        KernelContextEmulator.run(shuffles, launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> kernel.run(k, lanes));
+        KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> kernel.run(k, lanes));
     }
 
     /** A row kernel call given its context and lanes argument. */
@@ -247,14 +242,13 @@ class MixerKernelsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"4,48,32,0,false", "1,96,64,0,false", "2,40,128,0,false", "3,200,256,0,false", "1,1536,256,16,false", "3,200,512,1,false",
-            "3,200,256,0,true", "1,1536,256,16,true", "4,48,32,0,true"})
-    void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local, int tile, boolean shuffles) {
+    @CsvSource({"4,48,32,0", "1,96,64,0", "2,40,128,0", "3,200,256,0", "1,1536,256,16", "3,200,512,1"})
+    void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local, int tile) {
         int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
         float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
-        runRows(shuffles, new RowLaunch(local, tile, 1), rows, dInner,
+        runRows(new RowLaunch(local, tile, 1), rows, dInner,
                 (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
                         MixerKernels.F32, wOff, accA, 1e-5f, lanes));
         float[] acc = accA.toHeapArray();
