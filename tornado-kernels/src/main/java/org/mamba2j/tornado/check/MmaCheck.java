@@ -21,6 +21,8 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
+import uk.ac.manchester.tornado.api.types.collections.VectorHalf4;
+import uk.ac.manchester.tornado.api.types.vectors.Half4;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -98,6 +100,7 @@ public final class MmaCheck {
                 for (Shape sh : TIMED) time(device, s, sh);
             }
             probeComputedHalves(device, s); // last: a kernel that does not compile should not precede the timings
+            probeStateQuads(device, s);
         }
         System.out.println(rows + " rows, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
@@ -138,6 +141,40 @@ public final class MmaCheck {
                 .task("probe", MmaCheck::patternsOfProducts, a, b, patterns).transferToHost(DataTransferMode.EVERY_EXECUTION, patterns));
         if (second == null) second = wrong(n, patterns::get, want);
         System.out.println("# " + spec + ": fp16 of a computed float: into a HalfFloatArray " + first + "; as a packed pattern " + second);
+    }
+
+    /**
+     * An fp16 state updated four entries at a time through {@link VectorHalf4}, as the batched SSD step would read and write
+     * its states with one 8-byte access instead of four 2-byte ones: s[i] = decay·s[i] + xdt·b[i] in float32, rounded.
+     */
+    public static void stateQuads(VectorHalf4 s, FloatArray b, float decay, float xdt) {
+        for (@Parallel int i = 0; i < s.getLength(); i++) {
+            Half4 v = s.get(i);
+            s.set(i, new Half4(new HalfFloat(decay * v.getX().getFloat32() + xdt * b.get(4 * i)),
+                    new HalfFloat(decay * v.getY().getFloat32() + xdt * b.get(4 * i + 1)),
+                    new HalfFloat(decay * v.getZ().getFloat32() + xdt * b.get(4 * i + 2)),
+                    new HalfFloat(decay * v.getW().getFloat32() + xdt * b.get(4 * i + 3))));
+        }
+    }
+
+    /** Prints whether {@link #stateQuads} compiles on the device and gives the JVM's fp16 patterns (4096 entries). */
+    private static void probeStateQuads(TornadoDevice device, String spec) {
+        int n = 4096;
+        float decay = 0.9f, xdt = 0.25f;
+        Random r = new Random(6);
+        VectorHalf4 s = new VectorHalf4(n / 4);
+        FloatArray b = new FloatArray(n);
+        int[] want = new int[n];
+        for (int i = 0; i < n; i++) {
+            short h = Float.floatToFloat16((float) r.nextGaussian() * 4f);
+            s.getArray().set(i, new HalfFloat(h));
+            b.set(i, (float) r.nextGaussian());
+            want[i] = Float.floatToFloat16(decay * Float.float16ToFloat(h) + xdt * b.get(i)) & 0xFFFF;
+        }
+        String got = probe(device, new TaskGraph("quads").transferToDevice(DataTransferMode.EVERY_EXECUTION, s, b)
+                .task("probe", MmaCheck::stateQuads, s, b, decay, xdt).transferToHost(DataTransferMode.EVERY_EXECUTION, s));
+        if (got == null) got = wrong(n, i -> s.getArray().get(i).getHalfFloatValue() & 0xFFFF, want);
+        System.out.println("# " + spec + ": fp16 states four at a time (VectorHalf4) " + got);
     }
 
     /** Runs a one-task graph; null when it ran, else the first line of what it threw. */
