@@ -54,12 +54,13 @@ public final class MmaCheck {
 
     public static void main(String[] args) {
         List<String> specs = new ArrayList<>();
-        boolean time = false;
+        boolean time = false, probesOnly = false;
         double tol = 1e-5;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--device" -> specs.add(args[++i]);
                 case "--time" -> time = true;
+                case "--probes" -> probesOnly = true;
                 case "--tol" -> tol = Double.parseDouble(args[++i]);
                 default -> {
                     System.err.println("mma-check: unknown argument " + args[i]);
@@ -77,6 +78,11 @@ public final class MmaCheck {
                 continue;
             }
             TornadoDevice device = TornadoDevices.device(spec);
+            if (probesOnly) {
+                probeComputedHalves(device, s);
+                probeStateQuads(device, s);
+                continue;
+            }
             for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
                 for (int activations : new int[]{MmaGemm.HALVES, MmaGemm.FLOATS}) {
                     for (Shape sh : SHAPES) {
@@ -146,6 +152,7 @@ public final class MmaCheck {
     /**
      * An fp16 state updated four entries at a time through {@link VectorHalf4}, as the batched SSD step would read and write
      * its states with one 8-byte access instead of four 2-byte ones: s[i] = decay·s[i] + xdt·b[i] in float32, rounded.
+     * Written three ways, as TornadoVM's CUDA backend lowers some forms of a computed fp16 and not others.
      */
     public static void stateQuads(VectorHalf4 s, FloatArray b, float decay, float xdt) {
         for (@Parallel int i = 0; i < s.getLength(); i++) {
@@ -157,24 +164,97 @@ public final class MmaCheck {
         }
     }
 
-    /** Prints whether {@link #stateQuads} compiles on the device and gives the JVM's fp16 patterns (4096 entries). */
+    /** {@link #stateQuads} through a fresh Half4's setters. */
+    public static void stateQuadsSetters(VectorHalf4 s, FloatArray b, float decay, float xdt) {
+        for (@Parallel int i = 0; i < s.getLength(); i++) {
+            Half4 v = s.get(i);
+            Half4 o = new Half4();
+            o.setX(new HalfFloat(decay * v.getX().getFloat32() + xdt * b.get(4 * i)));
+            o.setY(new HalfFloat(decay * v.getY().getFloat32() + xdt * b.get(4 * i + 1)));
+            o.setZ(new HalfFloat(decay * v.getZ().getFloat32() + xdt * b.get(4 * i + 2)));
+            o.setW(new HalfFloat(decay * v.getW().getFloat32() + xdt * b.get(4 * i + 3)));
+            s.set(i, o);
+        }
+    }
+
+    /** {@link #stateQuads} by setting the loaded Half4's elements. */
+    public static void stateQuadsInPlace(VectorHalf4 s, FloatArray b, float decay, float xdt) {
+        for (@Parallel int i = 0; i < s.getLength(); i++) {
+            Half4 v = s.get(i);
+            float x = decay * v.getX().getFloat32() + xdt * b.get(4 * i), y = decay * v.getY().getFloat32() + xdt * b.get(4 * i + 1);
+            float z = decay * v.getZ().getFloat32() + xdt * b.get(4 * i + 2), w = decay * v.getW().getFloat32() + xdt * b.get(4 * i + 3);
+            v.setX(new HalfFloat(x));
+            v.setY(new HalfFloat(y));
+            v.setZ(new HalfFloat(z));
+            v.setW(new HalfFloat(w));
+            s.set(i, v);
+        }
+    }
+
+    /** The read alone: out[i] = the sum of s's four entries of quad i (float32). */
+    public static void quadSums(VectorHalf4 s, FloatArray out) {
+        for (@Parallel int i = 0; i < s.getLength(); i++) {
+            Half4 v = s.get(i);
+            out.set(i, (v.getX().getFloat32() + v.getY().getFloat32()) + (v.getZ().getFloat32() + v.getW().getFloat32()));
+        }
+    }
+
+    /** A kernel of {@link #stateQuads}'s shape. */
+    private interface QuadKernel {
+        void run(VectorHalf4 s, FloatArray b, float decay, float xdt);
+    }
+
+    /** Prints whether each form of {@link #stateQuads} and {@link #quadSums} compiles on the device and gives the JVM's results (4096 entries). */
     private static void probeStateQuads(TornadoDevice device, String spec) {
         int n = 4096;
         float decay = 0.9f, xdt = 0.25f;
         Random r = new Random(6);
-        VectorHalf4 s = new VectorHalf4(n / 4);
+        short[] initial = new short[n];
         FloatArray b = new FloatArray(n);
         int[] want = new int[n];
         for (int i = 0; i < n; i++) {
-            short h = Float.floatToFloat16((float) r.nextGaussian() * 4f);
-            s.getArray().set(i, new HalfFloat(h));
+            initial[i] = Float.floatToFloat16((float) r.nextGaussian() * 4f);
             b.set(i, (float) r.nextGaussian());
-            want[i] = Float.floatToFloat16(decay * Float.float16ToFloat(h) + xdt * b.get(i)) & 0xFFFF;
+            want[i] = Float.floatToFloat16(decay * Float.float16ToFloat(initial[i]) + xdt * b.get(i)) & 0xFFFF;
         }
-        String got = probe(device, new TaskGraph("quads").transferToDevice(DataTransferMode.EVERY_EXECUTION, s, b)
-                .task("probe", MmaCheck::stateQuads, s, b, decay, xdt).transferToHost(DataTransferMode.EVERY_EXECUTION, s));
-        if (got == null) got = wrong(n, i -> s.getArray().get(i).getHalfFloatValue() & 0xFFFF, want);
-        System.out.println("# " + spec + ": fp16 states four at a time (VectorHalf4) " + got);
+        String[] names = {"constructor", "setters", "in place"};
+        QuadKernel[] kernels = {MmaCheck::stateQuads, MmaCheck::stateQuadsSetters, MmaCheck::stateQuadsInPlace};
+        StringBuilder line = new StringBuilder();
+        for (int k = 0; k < kernels.length; k++) {
+            VectorHalf4 s = quads(initial);
+            TaskGraph g = new TaskGraph("quads" + k).transferToDevice(DataTransferMode.EVERY_EXECUTION, s, b);
+            switch (k) {
+                case 0 -> g.task("probe", MmaCheck::stateQuads, s, b, decay, xdt);
+                case 1 -> g.task("probe", MmaCheck::stateQuadsSetters, s, b, decay, xdt);
+                default -> g.task("probe", MmaCheck::stateQuadsInPlace, s, b, decay, xdt);
+            }
+            String got = probe(device, g.transferToHost(DataTransferMode.EVERY_EXECUTION, s));
+            if (got == null) got = wrong(n, i -> s.getArray().get(i).getHalfFloatValue() & 0xFFFF, want);
+            VectorHalf4 jvm = quads(initial);
+            kernels[k].run(jvm, b, decay, xdt);
+            line.append(k == 0 ? "" : "; ").append(names[k]).append(' ').append(got).append(" (JVM ")
+                    .append(wrong(n, i -> jvm.getArray().get(i).getHalfFloatValue() & 0xFFFF, want)).append(')');
+        }
+        VectorHalf4 s = quads(initial);
+        FloatArray sums = new FloatArray(n / 4);
+        String read = probe(device, new TaskGraph("quadSums").transferToDevice(DataTransferMode.EVERY_EXECUTION, s)
+                .task("probe", MmaCheck::quadSums, s, sums).transferToHost(DataTransferMode.EVERY_EXECUTION, sums));
+        if (read == null) {
+            int bad = 0;
+            for (int i = 0; i < n / 4; i++) {
+                float w = (Float.float16ToFloat(initial[4 * i]) + Float.float16ToFloat(initial[4 * i + 1]))
+                        + (Float.float16ToFloat(initial[4 * i + 2]) + Float.float16ToFloat(initial[4 * i + 3]));
+                if (sums.get(i) != w) bad++;
+            }
+            read = bad == 0 ? "exact" : bad + "/" + n / 4 + " wrong";
+        }
+        System.out.println("# " + spec + ": fp16 states four at a time (VectorHalf4): " + line + "; read alone " + read);
+    }
+
+    private static VectorHalf4 quads(short[] patterns) {
+        VectorHalf4 s = new VectorHalf4(patterns.length / 4);
+        for (int i = 0; i < patterns.length; i++) s.getArray().set(i, new HalfFloat(patterns[i]));
+        return s;
     }
 
     /** Runs a one-task graph; null when it ran, else the first line of what it threw. */
