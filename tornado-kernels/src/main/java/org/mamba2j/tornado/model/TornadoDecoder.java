@@ -62,14 +62,15 @@ public final class TornadoDecoder implements Decoder {
         this.dims = MixerWeights.dims(model.config());
         this.config = config;
         DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "outProj"),
-                RowLaunch.of(config, "step"));
+                RowLaunch.of(config, "step"), RowLaunch.of(config, "headStep"));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
         DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, widen), spec.backend());
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);
-        this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
+        boolean fusedHeads = config.decode().fusedHeadsOn(spec.backend());
+        this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, fusedHeads, name + " (" + spec + ")");
         this.prefill = devicePrefill
                 ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, plan.deviceStates())
                 : null;
@@ -78,7 +79,8 @@ public final class TornadoDecoder implements Decoder {
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
-                + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "") + ", "
+                + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "")
+                + (fusedHeads ? ", blocks of two tasks" : "") + ", "
                 + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
