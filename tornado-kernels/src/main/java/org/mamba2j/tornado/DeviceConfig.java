@@ -64,15 +64,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * of two from LANES to 1024), chosen so that each reads about "tile" elements of the row (0: LANES
      * work items a row; see {@link WorkGroups#rowLanes}).
      */
-    public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step", "headStep");
+    public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step");
 
     /**
      * Kernels a file may leave out, and the entry they then take: "outProj" (the decode's gated
      * out_proj, whose rows are d_inner long against d_model for in_proj and the lm_head) launches
-     * as "matVec" unless the file tunes it apart; so does "headStep" (the in_proj rows of a head in a fused decode block,
-     * decode "fusedHeads": fewer lanes a row leave it fewer passes over the head's rows).
+     * as "matVec" unless the file tunes it apart.
      */
-    public static final Map<String, String> OPTIONAL_KERNELS = Map.of("outProj", "matVec", "headStep", "matVec");
+    public static final Map<String, String> OPTIONAL_KERNELS = Map.of("outProj", "matVec");
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
@@ -239,15 +238,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * each decode task graph as one CUDA graph (TornadoExecutionPlan.withCUDAGraph) on the PTX and
      * CUDA backends; other backends ignore it (TornadoVM refuses it on OpenCL). {@code minRows}: the
      * fewest rows a row-kernel work-group computes when its rows get more than a warp of work items
-     * (each work-group stages and normalizes the shared vector once; see RowLaunch). {@code fusedHeads}: where the
-     * graphs do not replay as CUDA graphs (every task then costs the host a launch), a block is two tasks instead of
-     * three: the SSD step rides with the in_proj rows each head reads (MixerKernels.headStep).
+     * (each work-group stages and normalizes the shared vector once; see RowLaunch).
      */
-    public record Decode(boolean cudaGraph, double memoryBandwidthGBs, int minRows, boolean fusedHeads) {
+    public record Decode(boolean cudaGraph, double memoryBandwidthGBs, int minRows) {
 
         /** 8 rows a work-group: the 2.7b model's out_proj at 2 rows a work-group of 1024 took its token from 6.8 to 12.0 ms on the H200. */
         public static final int DEFAULT_MIN_ROWS = 8;
-        public static final Decode DEFAULT = new Decode(false, Double.NaN, DEFAULT_MIN_ROWS, false);
+        public static final Decode DEFAULT = new Decode(false, Double.NaN, DEFAULT_MIN_ROWS);
 
         public Decode {
             if (minRows < 1) throw new IllegalArgumentException("decode \"minRows\" must be at least 1, got " + minRows);
@@ -258,16 +255,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             return cudaGraph && backend.capturesCudaGraphs();
         }
 
-        /** Whether a decode block is two tasks on this backend ({@code fusedHeads} without graph replay). */
-        public boolean fusedHeadsOn(DeviceSpec.Backend backend) {
-            return fusedHeads && !cudaGraphOn(backend);
-        }
-
         static Decode parse(JsonNode d) {
             if (d.isMissingNode()) return DEFAULT;
             if (!d.isObject()) throw new IllegalArgumentException("\"decode\" must be an object");
             d.fieldNames().forEachRemaining(f -> {
-                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs") && !f.equals("minRows") && !f.equals("fusedHeads")) {
+                if (!f.equals("cudaGraph") && !f.equals("memoryBandwidthGBs") && !f.equals("minRows")) {
                     throw new IllegalArgumentException("\"decode\" has an unknown entry \"" + f + "\"");
                 }
             });
@@ -276,7 +268,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 throw new IllegalArgumentException("decode \"memoryBandwidthGBs\" must be a positive number, got " + bw);
             }
             return new Decode(flag(d, "decode", "cudaGraph"), bw.isMissingNode() ? Double.NaN : bw.asDouble(),
-                    wholeNumber(d, "decode", "minRows", DEFAULT_MIN_ROWS), flag(d, "decode", "fusedHeads"));
+                    wholeNumber(d, "decode", "minRows", DEFAULT_MIN_ROWS));
         }
     }
 
@@ -444,13 +436,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public DeviceConfig withPrefill(int chunk, Prefill p) {
         return new DeviceConfig(name + " [chunk " + chunk + ", prefill " + p.maxTokens() + "]", source, match, exclude, backends, priority,
                 chunk, kernels, decodeBlocksPerGraph, p, decode, precision, fast, batch);
-    }
-
-    /** This config with its decode blocks fused (two tasks a block, {@link Decode#fusedHeads}) and no graph replay, which keeps them apart. */
-    public DeviceConfig withFusedHeads() {
-        Decode d = new Decode(false, decode.memoryBandwidthGBs(), decode.minRows(), true);
-        return new DeviceConfig(name + " [fused heads]", source, match, exclude, backends, priority, chunkSize, kernels, decodeBlocksPerGraph, prefill,
-                d, precision, fast, batch);
     }
 
     public boolean matches(String deviceName) {

@@ -62,10 +62,9 @@ public final class WorkGroups {
 
     /**
      * Work items per row of a row kernel whose rows have {@code cols} elements, each work item
-     * reading about {@code tile} of them: the power of two nearest above cols / tile, and at most
-     * local / minRows (or LANES, if more), so that a work-group keeps at least minRows rows; fewer
-     * than {@link #LANES} only where the tile asks for fewer (rows of less than LANES tiles, or a
-     * work-group that loops over many short rows); {@code tile} ≤ 0 means LANES. Never more than local.
+     * reading about {@code tile} of them: the power of two nearest above cols / tile, at least
+     * {@link #LANES}, and at most local / minRows (or LANES, if more), so that a work-group keeps
+     * at least minRows rows; {@code tile} ≤ 0 means LANES. Never more than local.
      */
     public static int rowLanes(int cols, int tile, int local, int minRows) {
         int least = Math.min(LANES, local);
@@ -73,6 +72,6 @@ public final class WorkGroups {
         int want = Math.max(1, (cols + tile - 1) / tile);
         int lanes = Integer.highestOneBit(want);
         if (lanes < want) lanes <<= 1;
-        return Math.max(Math.min(least, lanes), Math.min(lanes, local / minRows));
+        return Math.max(least, Math.min(lanes, local / minRows));
     }
 }

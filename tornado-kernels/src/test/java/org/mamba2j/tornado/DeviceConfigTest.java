@@ -252,19 +252,13 @@ class DeviceConfigTest {
         assertTrue(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.CUDA));
         assertFalse(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.OPENCL), "TornadoVM refuses CUDA graphs on OpenCL");
         assertFalse(nvidia.decode().cudaGraphOn(DeviceSpec.Backend.SPIRV));
-        assertTrue(nvidia.decode().fusedHeadsOn(DeviceSpec.Backend.OPENCL), "two tasks a block where nothing replays");
-        assertFalse(nvidia.decode().fusedHeadsOn(DeviceSpec.Backend.CUDA) || nvidia.decode().fusedHeadsOn(DeviceSpec.Backend.PTX),
-                "three where the graphs replay");
-        assertTrue(nvidia.withFusedHeads().decode().fusedHeadsOn(DeviceSpec.Backend.CUDA), "forced: replay off, blocks fused");
         assertEquals(DeviceConfig.Decode.DEFAULT, DeviceConfig.forDevice("unknown", null).decode(), "absent: off");
-        assertFalse(DeviceConfig.Decode.DEFAULT.fusedHeadsOn(DeviceSpec.Backend.OPENCL));
         assertFalse(DeviceConfig.Decode.DEFAULT.cudaGraphOn(DeviceSpec.Backend.PTX));
         String generic = Files.readString(Path.of("../device-configs/generic.json"));
         Path bad = dir.resolve("bad.json");
         for (String[] c : new String[][]{{"\"decode\": {\"cudaGraph\": \"yes\"},", "decode \"cudaGraph\" must be true or false"},
                 {"\"decode\": {\"cudaGraphs\": true},", "\"decode\" has an unknown entry \"cudaGraphs\""},
-                {"\"decode\": true,", "\"decode\" must be an object"},
-                {"\"decode\": {\"fusedHeads\": 1},", "decode \"fusedHeads\" must be true or false"}}) {
+                {"\"decode\": true,", "\"decode\" must be an object"}}) {
             Files.writeString(bad, generic.replaceFirst("\"kernels\"", java.util.regex.Matcher.quoteReplacement(c[0]) + " \"kernels\""));
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
             assertTrue(e.getMessage().contains(c[1]) && e.getMessage().startsWith("device config " + bad), e.getMessage());

@@ -178,12 +178,6 @@ public final class KernelContextEmulator {
             for (int i = 0; i < 4; i++) c.set((tileRow + cRow(lane(), i)) * dimN + tileCol + cCol(lane(), i), fragD[i]);
         }
 
-        /** A work-group barrier that also orders global memory: the same barrier here. */
-        @Override
-        public void globalBarrier() {
-            localBarrier();
-        }
-
         @Override
         public void localBarrier() {
             if (finished.get() > 0) throw new IllegalStateException("barrier reached after another work item returned (divergent barrier)");

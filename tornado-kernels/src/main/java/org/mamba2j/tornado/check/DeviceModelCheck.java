@@ -131,9 +131,6 @@ public final class DeviceModelCheck {
                         }
                     }
                     ok &= forced || !counted;
-                    if (layout.equals("hf")) { // decode blocks of two tasks, as backends without graph replay run them
-                        ok &= report(device, layout, "decode, fused heads", () -> prefillThenDecode(dir, spec, own.withFusedHeads(), ref, TOL));
-                    }
                     if (layout.equals("hf") && counted) { // which plan a prompt takes is the same question for both layouts
                         DeviceConfig shortPasses = ownConfig(spec, SHORT_CHUNK, SHORT_PASS);
                         DeviceConfig replayed = shortPasses.withPrefill(SHORT_CHUNK, shortPasses.prefill().withCudaGraph(true));

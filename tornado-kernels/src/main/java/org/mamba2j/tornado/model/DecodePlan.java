@@ -35,11 +35,8 @@ import java.util.Arrays;
  */
 public final class DecodePlan {
 
-    /**
-     * How the matrix-vector kernels (in_proj and the lm_head; the gated out_proj), the SSD step and a fused block's in_proj
-     * rows a head launch (from device-configs).
-     */
-    public record RowLaunches(RowLaunch matVec, RowLaunch outProj, RowLaunch step, RowLaunch headStep) {
+    /** How the matrix-vector kernels (in_proj and the lm_head; the gated out_proj) and the SSD step launch (from device-configs). */
+    public record RowLaunches(RowLaunch matVec, RowLaunch outProj, RowLaunch step) {
     }
 
     /*
@@ -69,8 +66,7 @@ public final class DecodePlan {
 
     /**
      * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 16+11+13 arguments, 6 of them written
-     * (zxbcdt, conv state, xbc; SSM state, y; the residual). A fused block (headStep, gatedOutProjShift: 18+16
-     * arguments, the same 6 writes) fits the same budget.
+     * (zxbcdt, conv state, xbc; SSM state, y; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
     static final int ARGS_PER_BLOCK = 40;
@@ -97,7 +93,6 @@ public final class DecodePlan {
     private final FloatArray logits;
     private final ModelPlan plan;
     private final int firstGraph, graphCount;
-    private final boolean fusedHeads;
     private final StatesOnDevice deviceStates;
     private final String deviceName;
     private boolean fresh = true;
@@ -107,13 +102,11 @@ public final class DecodePlan {
      * Adds the decode graphs to {@code plan} (before it is built), reading the weights it uploads.
      * {@code blocksPerGraph} ≤ 0 picks the most that TornadoVM's graph limits allow
      * ({@link #maxBlocksPerGraph()}). {@code cudaGraph}: the token step replays as CUDA graphs.
-     * {@code fusedHeads}: a block is two tasks ({@link MixerKernels#headStep}, {@link MixerKernels#gatedOutProjShift}),
-     * not three. {@code deviceName} goes into the one line a failed replay throws.
+     * {@code deviceName} goes into the one line a failed replay throws.
      */
     public DecodePlan(MixerDims dims, ModelPlan plan, TornadoDevice device, RowLaunches local, int blocksPerGraph, boolean cudaGraph,
-                      boolean fusedHeads, String deviceName) {
+                      String deviceName) {
         this.dims = dims;
-        this.fusedHeads = fusedHeads;
         this.plan = plan;
         this.deviceName = deviceName;
         this.logits = new FloatArray(dims.vocab());
@@ -124,9 +117,7 @@ public final class DecodePlan {
         FloatArray residual = new FloatArray(dims.dModel());
         this.deviceStates = new StatesOnDevice(plan, "decodeStates", ps.size());
         FloatArray states = deviceStates.array();
-        // xbc: x | B | C, or with fused heads x | every head's own B | C
-        int xbcSize = fusedHeads ? dims.dInner() + dims.nheads() * 2 * dims.dstate() : dims.convDim();
-        Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(xbcSize),
+        Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
         plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
@@ -143,10 +134,7 @@ public final class DecodePlan {
         }
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
-                (graph, l) -> {
-                    if (fusedHeads) addFusedBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), control, residual, states, s, ctx, grids, local);
-                    else addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local);
-                });
+                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
         g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
                 MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps(),
@@ -225,27 +213,6 @@ public final class DecodePlan {
         local.outProj().grid(grids, g, p + "gatedOutProj", d.dModel(), d.dInner());
     }
 
-    /**
-     * One block as two tasks (decode without graph replay): per head the in_proj rows it reads, their conv and its SSD
-     * step ({@link MixerKernels#headStep}, a work-group a head), then the gated out_proj, which advances the B and C conv
-     * windows after every head has read them.
-     */
-    private static void addFusedBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int convAt, IntArray control,
-                                      FloatArray residual, FloatArray states, Scratch s, KernelContext ctx, Grids grids, RowLaunches local) {
-        PackedBlock o = w.layout();
-        FloatArray small = w.small();
-        int sm = w.smallAt(l), big = w.bigAt(l);
-        Object slab = w.slab(l);
-        int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
-        g.task(p + "headStep", MixerKernels::headStep, ctx, control, s.shape, residual, small, sm + o.norm(), w32(slab, s), w16(slab, s), format,
-                big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc, s.y, local.headStep().lanes(d.dModel()),
-                Math.min(local.step().lanes(d.dstate()), local.headStep().local()));
-        g.task(p + "gatedOutProj", MixerKernels::gatedOutProjShift, ctx, control, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(),
-                w32(slab, s), w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.outProj().lanes(d.dInner()), states, convAt);
-        grids.groups(g, p + "headStep", local.headStep().local(), heads -> d.nheads());
-        local.outProj().grid(grids, g, p + "gatedOutProj", d.dModel(), d.dInner());
-    }
-
     /** Starts a new sequence: the next step sees zero conv and SSM states. */
     public void reset() {
         fresh = true;
@@ -281,7 +248,7 @@ public final class DecodePlan {
 
     /** Tasks one token step launches. */
     public int taskCount() {
-        return dims.nLayer() * (fusedHeads ? 2 : TASKS_PER_BLOCK) + EDGE_TASKS;
+        return dims.nLayer() * TASKS_PER_BLOCK + EDGE_TASKS;
     }
 
     /** The device's kernel time of the last step in ms, NaN unless profiling. */

@@ -364,145 +364,26 @@ public final class MixerKernels {
     }
 
     /**
-     * One channel's causal depthwise conv1d for the new input {@code in}, then SiLU: {@link #convOut}, then
-     * {@link #convShift} of the channel's window.
+     * One channel's causal depthwise conv1d for the new input {@code in}, then SiLU. The channel's
+     * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
+     * then shifts in {@code in}; its weights (dConv) sit at w[wo].
      */
     static float convChannel(int fresh, float in, FloatArray state, int s, FloatArray w, int wo, float bias, int dConv) {
-        float out = convOut(fresh, in, state, s, w, wo, bias, dConv);
-        convShift(fresh, in, state, s, dConv);
-        return out;
-    }
-
-    /**
-     * SiLU(bias + w · [window, in]): one channel's causal depthwise conv1d for the new input {@code in}, its window (the
-     * last dConv − 1 inputs, oldest first) at state[s] read as zeros when fresh != 0 and left as it is; its weights (dConv)
-     * at w[wo].
-     */
-    static float convOut(int fresh, float in, FloatArray state, int s, FloatArray w, int wo, float bias, int dConv) {
+        if (fresh != 0) {
+            for (int k = 0; k < dConv - 1; k++) {
+                state.set(s + k, 0f);
+            }
+        }
         float acc = bias;
         for (int k = 0; k < dConv - 1; k++) {
-            acc += w.get(wo + k) * (fresh != 0 ? 0f : state.get(s + k));
+            acc += w.get(wo + k) * state.get(s + k);
         }
         acc += w.get(wo + dConv - 1) * in;
-        return acc / (1.0f + TornadoMath.exp(-acc));
-    }
-
-    /** Shifts {@code in} into a channel's conv window at state[s] (dConv − 1 inputs, oldest first), from zeros when fresh != 0. */
-    static void convShift(int fresh, float in, FloatArray state, int s, int dConv) {
         for (int k = 0; k < dConv - 2; k++) {
-            state.set(s + k, fresh != 0 ? 0f : state.get(s + k + 1));
+            state.set(s + k, state.get(s + k + 1));
         }
         state.set(s + dConv - 2, in);
-    }
-
-    /*
-     * The fused block (decode without graph replay, where every task costs the host a launch: the device config's
-     * decode "fusedHeads"): two tasks instead of three. headStep recomputes, per head, the in_proj rows the head's SSD
-     * step reads (its z, x and dt rows and its group's B and C rows: the B and C rows once per head of the group, a
-     * small matrix next to the block's), convolves them and steps the head's states; gatedOutProjShift is the gated
-     * out_proj, which then advances the B and C channels' conv windows, as every head read them before.
-     */
-
-    /**
-     * One head h = the work-group's index: zxbcdt's z, x and dt rows of the head and B, C rows of its group g as
-     * normInProjConv computes them (row kernels of {@code lanes} work items a row, in passes of local / lanes rows), the x
-     * channels' conv (their windows advanced) into xbc[h·headdim ..], the group's B and C channels' conv (windows read,
-     * not advanced: {@link #gatedOutProjShift} does it) into the head's own xbc[dInner + h·2·dstate ..] (B, then C), the
-     * raw B and C rows into zxbcdt by the group's first head (for that shift), then the head's SSD step as
-     * {@link #ssdStep}, {@code stepLanes} work items a state row, into y[h·headdim ..]. The small weights from
-     * small[normOff] as {@link PackedBlock} lays them out, the SSM states right after the block's conv windows
-     * ({@link PackedStates}). Grid: nheads work-groups; xbc holds dInner + nheads · 2 · dstate floats.
-     */
-    public static void headStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
-                                FloatArray w32, LongArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
-                                int convAt, FloatArray xbc, FloatArray y, int lanes, int stepLanes) {
-        int cols = shape.get(D_MODEL);
-        int dInner = shape.get(D_INNER);
-        int convDim = shape.get(CONV_DIM);
-        int dConv = shape.get(D_CONV);
-        int nheads = shape.get(NHEADS);
-        int headdim = shape.get(HEADDIM);
-        int ngroups = shape.get(NGROUPS);
-        int dstate = shape.get(DSTATE);
-        // a work-group a head; where the backend shrank the work-groups (registers), the heads take the first nheads and the
-        // rest of the grid idles, whole work-groups at a time (no barrier diverges)
-        int h = Math.min(ctx.groupIdx, nheads - 1);
-        boolean head = ctx.groupIdx < nheads;
-        int g = h / (nheads / ngroups);
-        int fresh = control.get(1);
-        int convWOff = normOff + cols, convBOff = convWOff + convDim * dConv, headsOff = convBOff + convDim;
-        int own = dInner + h * 2 * dstate; // the head's B | C in xbc
-        int count = 2 * headdim + 2 * dstate + 1;
-        int perPass = ctx.localGroupSizeX / lanes;
-        for (int pass = 0; pass < count; pass += perPass) {
-            int k = pass + ctx.localIdx / lanes;
-            int row = headRow(Math.min(k, count - 1), h, g, headdim, dInner, ngroups, dstate);
-            float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + row * cols, lanes);
-            if (head && ctx.localIdx % lanes == 0 && k < count) {
-                int c = row - dInner; // the conv channel of an x, B or C row
-                if (k < headdim || k == count - 1) {
-                    zxbcdt.set(row, dot); // z, dt
-                } else if (k < 2 * headdim) {
-                    xbc.set(c, convChannel(fresh, dot, state, convAt + c * (dConv - 1), small, convWOff + c * dConv, small.get(convBOff + c), dConv));
-                } else {
-                    xbc.set(own + k - 2 * headdim, convOut(fresh, dot, state, convAt + c * (dConv - 1), small, convWOff + c * dConv,
-                            small.get(convBOff + c), dConv));
-                    if (h % (nheads / ngroups) == 0) {
-                        zxbcdt.set(row, dot);
-                    }
-                }
-            }
-        }
-        ctx.globalBarrier(); // xbc's and zxbcdt's rows of this head, written above, read below
-        int rowsPerPass = ctx.localGroupSizeX / stepLanes;
-        int lane = ctx.localIdx % stepLanes;
-        float dt = SsdKernels.dt(zxbcdt.get(2 * dInner + 2 * ngroups * dstate + h), small.get(headsOff + h), 1, small.get(headsOff + 3 * nheads),
-                small.get(headsOff + 3 * nheads + 1));
-        float decay = TornadoMath.exp(dt * small.get(headsOff + nheads + h));
-        for (int pass = 0; pass < headdim; pass += rowsPerPass) {
-            int p = pass + ctx.localIdx / stepLanes;
-            int hp = h * headdim + Math.min(p, headdim - 1);
-            float xv = xbc.get(hp);
-            float acc = stateRow(state, convAt + convDim * (dConv - 1) + hp * dstate, xbc, own, own + dstate, decay, xv * dt, fresh,
-                    head && p < headdim ? 1 : 0, lane, stepLanes, dstate);
-            float sum = WorkGroups.rowSum(ctx, acc, stepLanes);
-            if (head && lane == 0 && p < headdim) {
-                y.set(hp, sum + small.get(headsOff + 2 * nheads + h) * xv);
-            }
-        }
-    }
-
-    /** The in_proj row of {@link #headStep}'s k-th row of head h (group g): z (headdim), x (headdim), B, C (dstate each), dt. */
-    private static int headRow(int k, int h, int g, int headdim, int dInner, int ngroups, int dstate) {
-        int row;
-        if (k < headdim) {
-            row = h * headdim + k;
-        } else if (k < 2 * headdim) {
-            row = dInner + h * headdim + k - headdim;
-        } else if (k < 2 * headdim + dstate) {
-            row = 2 * dInner + g * dstate + k - 2 * headdim;
-        } else if (k < 2 * headdim + 2 * dstate) {
-            row = 2 * dInner + (ngroups + g) * dstate + k - 2 * headdim - dstate;
-        } else {
-            row = 2 * dInner + 2 * ngroups * dstate + h;
-        }
-        return row;
-    }
-
-    /**
-     * {@link #gatedMatVecAccumulate}, then the B and C channels' conv windows advanced by this step's raw B and C rows of
-     * zxbcdt ({@link #headStep} read the windows and left them), a channel a work item.
-     */
-    public static void gatedOutProjShift(KernelContext ctx, IntArray control, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small,
-                                         int normOff, FloatArray w32, LongArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes,
-                                         FloatArray state, int convAt) {
-        gatedMatVecAccumulate(ctx, shape, y, zxbcdt, small, normOff, w32, w16, weights, wOff, acc, eps, lanes);
-        int dInner = shape.get(D_INNER);
-        int dConv = shape.get(D_CONV);
-        int convDim = shape.get(CONV_DIM);
-        for (int c = dInner + ctx.globalIdx; c < convDim; c += ctx.globalGroupSizeX) {
-            convShift(control.get(1), zxbcdt.get(dInner + c), state, convAt + c * (dConv - 1), dConv);
-        }
+        return acc / (1.0f + TornadoMath.exp(-acc));
     }
 
     /**

@@ -62,15 +62,14 @@ public final class TornadoDecoder implements Decoder {
         this.dims = MixerWeights.dims(model.config());
         this.config = config;
         DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "outProj"),
-                RowLaunch.of(config, "step"), RowLaunch.of(config, "headStep"));
+                RowLaunch.of(config, "step"));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
         DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, widen), spec.backend());
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);
-        boolean fusedHeads = config.decode().fusedHeadsOn(spec.backend());
-        this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, fusedHeads, name + " (" + spec + ")");
+        this.plan = new DecodePlan(dims, modelPlan, device, local, config.decodeBlocksPerGraph(), cudaGraph, name + " (" + spec + ")");
         this.prefill = devicePrefill
                 ? PrefillPlan.open(dims, model.config().chunkSize(), i -> MixerWeights.layerVectors(model, i), modelPlan, device, config, plan.deviceStates())
                 : null;
@@ -79,8 +78,7 @@ public final class TornadoDecoder implements Decoder {
         this.stepBytes = weights.bytesPerStep(1, dims.dModel());
         int graphs = plan.graphCount();
         this.deviceName = name + " (" + spec + ", TornadoVM, config " + config.name() + ", " + graphs
-                + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "")
-                + (fusedHeads ? ", blocks of two tasks" : "") + ", "
+                + (graphs == 1 ? " task graph" : " task graphs") + " per token" + (cudaGraph ? " replayed as CUDA graphs" : "") + ", "
                 + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 
