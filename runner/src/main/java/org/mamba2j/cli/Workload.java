@@ -244,7 +244,8 @@ abstract class Workload {
 
         /** The JVM decoder's logits after the prompt: read from the cache where a run left them, else computed (and cached). */
         private double[] cachedReference(Mamba2Model m) throws IOException {
-            Path file = cache == null ? null : model().resolve("reference-" + name + "-" + Integer.toHexString(Arrays.hashCode(prompt())) + ".bin");
+            Path file = cache == null ? null : model().resolve("reference-" + name + "-" + Integer.toHexString(Arrays.hashCode(prompt())) + "-"
+                    + referenceKind() + ".bin");
             if (file != null && Files.exists(file)) {
                 DoubleBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).asDoubleBuffer();
                 double[] r = new double[b.remaining()];
@@ -253,9 +254,7 @@ abstract class Workload {
             }
             double[] r;
             try (Decoder jvm = new JvmDecoder(m)) {
-                float[] logits = jvm.prefill(prompt());
-                r = new double[logits.length];
-                for (int i = 0; i < logits.length; i++) r[i] = logits[i];
+                r = reference(jvm);
             }
             if (file != null) {
                 ByteBuffer bytes = ByteBuffer.allocate(r.length * Double.BYTES);
@@ -265,6 +264,28 @@ abstract class Workload {
                 Files.move(part, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             }
             return r;
+        }
+
+        /** What {@link #reference} holds, part of its cache file's name. */
+        String referenceKind() {
+            return "prompt";
+        }
+
+        /** The JVM decoder's logits the workload's result is checked against: after the prompt. */
+        double[] reference(Decoder jvm) {
+            return doubles(jvm.prefill(prompt()));
+        }
+
+        static double[] doubles(float[] v) {
+            double[] r = new double[v.length];
+            for (int i = 0; i < v.length; i++) r[i] = v[i];
+            return r;
+        }
+
+        static int argmax(double[] logits) {
+            int best = 0;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+            return best;
         }
 
         static int argmax(float[] logits) {
@@ -335,7 +356,8 @@ abstract class Workload {
     /**
      * Greedy decoding with a random-weight model of a real preset (written once to a temporary
      * folder): a 16-token prompt, then timed calls of STEPS decode steps; tokens/s. Checked by the
-     * logits after the prompt against the JVM decoder's.
+     * logits after the prompt and after one decode step (of the JVM's greedy token) against the JVM
+     * decoder's: the prompt alone may take the device prefill and leave the decode step unchecked.
      */
     static final class Generate extends SingleSequence {
         static final int STEPS = 32;
@@ -352,9 +374,27 @@ abstract class Workload {
         }
 
         @Override
+        String referenceKind() {
+            return "prompt-step";
+        }
+
+        /** The logits after the prompt, then those after one step of their greedy token. */
+        @Override
+        double[] reference(Decoder jvm) {
+            float[] first = jvm.prefill(prompt());
+            float[] next = jvm.step(argmax(first));
+            double[] r = Arrays.copyOf(doubles(first), 2 * first.length);
+            System.arraycopy(doubles(next), 0, r, first.length, next.length);
+            return r;
+        }
+
+        @Override
         BenchResult measure(String device, Decoder d, double[] ref, int warmup, int iters) {
+            int vocab = ref.length / 2;
+            double[] afterPrompt = Arrays.copyOf(ref, vocab), afterStep = Arrays.copyOfRange(ref, vocab, 2 * vocab);
             float[] first = d.prefill(prompt());
-            double err = SsdReference.relativeError(first, ref);
+            double err = Math.max(SsdReference.relativeError(first, afterPrompt),
+                    SsdReference.relativeError(d.step(argmax(afterPrompt)), afterStep));
             int[] token = {argmax(first)};
             Timings t = Timings.measure(() -> {
                 for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
