@@ -150,8 +150,7 @@ public final class BatchDecodePlan {
             throw new IllegalArgumentException("a batch of " + capacity + " sequences of this model does not fit int-indexed device arrays ("
                     + ps.size() + " state floats per sequence)");
         }
-        // fp16 states: two rows of a head a run of lanes (BatchKernels.ssdStepRowsF16), so an even headdim
-        this.f16States = cfg.f16BatchStates(TornadoDevices.backend(device)) && dims.headdim() % 2 == 0;
+        this.f16States = cfg.f16BatchStates(TornadoDevices.backend(device));
         // a slot's float32 states (with fp16 SSM states, the conv windows alone) and its fp16 ones (the SSM states; unused without)
         PackedStates floats = f16States ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
         PackedStates halves = new PackedStates(0, ps.ssmSize(), ps.blocks());
@@ -273,8 +272,7 @@ public final class BatchDecodePlan {
             g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
                     outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
         }
-        int rowsPerRun = f16States ? 2 : 1;
-        grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() / rowsPerRun + perGroup - 1) / perGroup);
+        grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
         if (fused) {
             int outStride = rowSpan * d.dModel();
             splitGemm(g, p + "outProj", r.y, halvesOut ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,

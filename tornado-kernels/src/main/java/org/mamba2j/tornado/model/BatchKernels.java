@@ -98,84 +98,22 @@ public final class BatchKernels {
      * {@link #ssdStepRows} with the SSM states stored as fp16, read into and updated in float32: half the state traffic, most
      * of the step's (precision fast, the config's {@code f16BatchStates}). The CUDA backend only: TornadoVM 5.2 stores a
      * computed float as fp16 there (PTX does not compile it; an OpenCL device without half has no HalfFloatArray). states16
-     * holds the SSM states alone ({@link PackedStates} of no conv state), stateStride16 elements a slot. Two rows a run of
-     * lanes: rows 2q and 2q + 1 of one head (headdim even) share dt, the decay, B and C, read once for both, so that a state
-     * entry costs three memory instructions, not four (its load and store, half of B's and C's): the step is bound by them,
-     * not by its bytes (fp16 states cannot be read four at a time: docs/decode-kernels.md). Four entries of each row a
-     * round, every load before the stores. Grid: ⌈batch · dInner / (2 · local / lanes)⌉ work-groups of local.
+     * holds the SSM states alone ({@link PackedStates} of no conv state), stateStride16 elements a slot.
      */
     public static void ssdStepRowsF16(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, HalfFloatArray states16,
                                       int stateOff, int stateStride16, FloatArray w, int headsOff, FloatArray y, IntArray halves, int nheads,
                                       int headdim, int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int output) {
         int dInner = nheads * headdim;
-        int first = 2 * (ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes);
-        boolean valid = first < batch * dInner;
-        int r = valid ? first : 0;
-        int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate), cOff = bOff + ngroups * dstate;
+        int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        boolean valid = row < batch * dInner;
+        int r = valid ? row : 0;
+        int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate);
         float dt = stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
-        float decay = stepDecay(w, headsOff, r, nheads, headdim, dt);
-        int fresh = mode == RESTART ? 1 : 0;
-        float x0 = stepX(xbc, r, nheads, headdim, ngroups, dstate), x1 = stepX(xbc, r + 1, nheads, headdim, ngroups, dstate);
-        float xdt0 = x0 * dt, xdt1 = x1 * dt;
-        boolean write = valid && mode != HOLD;
-        int s0 = b * stateStride16 + stateOff + (r - b * dInner) * dstate, s1 = s0 + dstate;
-        int lane = ctx.localIdx % lanes;
-        float acc0 = 0f, acc1 = 0f;
-        int n = lane;
-        for (; n + 3 * lanes < dstate; n += 4 * lanes) {
-            int n1 = n + lanes, n2 = n + 2 * lanes, n3 = n + 3 * lanes;
-            float a0 = states16.get(s0 + n).getFloat32(), a1 = states16.get(s0 + n1).getFloat32();
-            float a2 = states16.get(s0 + n2).getFloat32(), a3 = states16.get(s0 + n3).getFloat32();
-            float e0 = states16.get(s1 + n).getFloat32(), e1 = states16.get(s1 + n1).getFloat32();
-            float e2 = states16.get(s1 + n2).getFloat32(), e3 = states16.get(s1 + n3).getFloat32();
-            float b0 = xbc.get(bOff + n), b1 = xbc.get(bOff + n1), b2 = xbc.get(bOff + n2), b3 = xbc.get(bOff + n3);
-            float c0 = xbc.get(cOff + n), c1 = xbc.get(cOff + n1), c2 = xbc.get(cOff + n2), c3 = xbc.get(cOff + n3);
-            float u0 = next(fresh, decay, a0, xdt0, b0), u1 = next(fresh, decay, a1, xdt0, b1);
-            float u2 = next(fresh, decay, a2, xdt0, b2), u3 = next(fresh, decay, a3, xdt0, b3);
-            float v0 = next(fresh, decay, e0, xdt1, b0), v1 = next(fresh, decay, e1, xdt1, b1);
-            float v2 = next(fresh, decay, e2, xdt1, b2), v3 = next(fresh, decay, e3, xdt1, b3);
-            if (write) {
-                storeHalves(states16, s0 + n, lanes, u0, u1, u2, u3);
-                storeHalves(states16, s1 + n, lanes, v0, v1, v2, v3);
-            }
-            acc0 += (u0 * c0 + u1 * c1) + (u2 * c2 + u3 * c3);
-            acc1 += (v0 * c0 + v1 * c1) + (v2 * c2 + v3 * c3);
-        }
-        for (; n < dstate; n += lanes) {
-            float bn = xbc.get(bOff + n), cn = xbc.get(cOff + n);
-            float u = next(fresh, decay, states16.get(s0 + n).getFloat32(), xdt0, bn);
-            float v = next(fresh, decay, states16.get(s1 + n).getFloat32(), xdt1, bn);
-            if (write) {
-                states16.set(s0 + n, new HalfFloat(u));
-                states16.set(s1 + n, new HalfFloat(v));
-            }
-            acc0 += u * cn;
-            acc1 += v * cn;
-        }
-        float sum0 = WorkGroups.rowSum(ctx, acc0, lanes), sum1 = WorkGroups.rowSum(ctx, acc1, lanes);
-        if (lane == 0 && valid) {
-            float y0 = rowOutput(sum0, x0, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride, output);
-            float y1 = rowOutput(sum1, x1, zxbcdt, w, headsOff, r + 1, nheads, headdim, ngroups, dstate, splits, partStride, output);
-            y.set(r, y0);
-            y.set(r + 1, y1);
-            if (output >= 0) {
-                int hp = r - b * dInner;
-                halves.set(r >> 1, MmaTiles.pack(MmaTiles.halfOf(y0 * w.get(output + hp)), MmaTiles.halfOf(y1 * w.get(output + hp + 1))));
-            }
-        }
-    }
-
-    /** A state entry's next value: decay · s + xdt · b, from zero (s not read: it may hold anything) when fresh ≠ 0. */
-    private static float next(int fresh, float decay, float s, float xdt, float b) {
-        return (fresh != 0 ? 0f : decay * s) + xdt * b;
-    }
-
-    /** states[at + k · lanes] = v_k rounded to fp16, k = 0..3. */
-    private static void storeHalves(HalfFloatArray states, int at, int lanes, float v0, float v1, float v2, float v3) {
-        states.set(at, new HalfFloat(v0));
-        states.set(at + lanes, new HalfFloat(v1));
-        states.set(at + 2 * lanes, new HalfFloat(v2));
-        states.set(at + 3 * lanes, new HalfFloat(v3));
+        float x = stepX(xbc, r, nheads, headdim, ngroups, dstate);
+        float acc = MixerKernels.stateRowF16(states16, b * stateStride16 + stateOff + (r - b * dInner) * dstate, xbc, bOff,
+                bOff + ngroups * dstate, stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0,
+                valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
+        stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
 
     /** Where row r's B starts in xbc (its C ngroups · dstate later). */
@@ -221,11 +159,17 @@ public final class BatchKernels {
                                    FloatArray y, IntArray halves, int r, int nheads, int headdim, int ngroups, int dstate, int splits,
                                    int partStride, int lanes, int output) {
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
-        int hp = r % (nheads * headdim);
+        int dInner = nheads * headdim;
+        int b = r / dInner;
+        int hp = r - b * dInner;
         boolean first = ctx.localIdx % lanes == 0;
         float out = 0f;
         if (first && valid) {
-            out = rowOutput(sum, x, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride, output);
+            out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
+            if (output != Y_PLAIN) {
+                float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
+                out = out * (z / (1.0f + TornadoMath.exp(-z)));
+            }
             y.set(r, out);
         }
         if (output >= 0) {
@@ -239,20 +183,6 @@ public final class BatchKernels {
                 halves.set(r >> 1, MmaTiles.pack(patterns[slot], patterns[slot + 1]));
             }
         }
-    }
-
-    /** Row r's output from its C · state (sum) and x: sum + D · x, times silu(z) unless output is {@link #Y_PLAIN}. */
-    private static float rowOutput(float sum, float x, FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim, int ngroups,
-                                   int dstate, int splits, int partStride, int output) {
-        int dInner = nheads * headdim;
-        int b = r / dInner;
-        int hp = r - b * dInner;
-        float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
-        if (output != Y_PLAIN) {
-            float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
-            out = out * (z / (1.0f + TornadoMath.exp(-z)));
-        }
-        return out;
     }
 
     /** {@link #ssdStepRows}'s output: y is the step's output (the unfused step's gated norm applies the gate). */

@@ -8,7 +8,9 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.BFloat16;
+import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
+import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
@@ -453,6 +455,45 @@ public final class MixerKernels {
             float v = (fresh != 0 ? 0f : decay * state.get(so + n)) + xdt * xbc.get(bOff + n);
             if (write != 0) {
                 state.set(so + n, v);
+            }
+            acc += v * xbc.get(cOff + n);
+        }
+        return acc;
+    }
+
+    /**
+     * {@link #stateRow} of a state stored as fp16 (the batched step at precision fast on the CUDA backend,
+     * {@link BatchKernels#ssdStepRowsF16}): each entry read into float32, updated there, stored rounded to fp16; the dot
+     * product with C takes the float32 values. Four entries a round, as stateRow's, with B and C read before the stores too.
+     */
+    static float stateRowF16(HalfFloatArray state, int so, FloatArray xbc, int bOff, int cOff, float decay, float xdt, int fresh, int write,
+                             int lane, int lanes, int dstate) {
+        float acc = 0f;
+        int n = lane;
+        // every load of the round before its stores: a store between two loads keeps the second waiting for the first (the
+        // generated code addresses both through generic pointers)
+        for (; n + 3 * lanes < dstate; n += 4 * lanes) {
+            int n1 = n + lanes, n2 = n + 2 * lanes, n3 = n + 3 * lanes;
+            float s0 = state.get(so + n).getFloat32(), s1 = state.get(so + n1).getFloat32();
+            float s2 = state.get(so + n2).getFloat32(), s3 = state.get(so + n3).getFloat32();
+            float b0 = xbc.get(bOff + n), b1 = xbc.get(bOff + n1), b2 = xbc.get(bOff + n2), b3 = xbc.get(bOff + n3);
+            float c0 = xbc.get(cOff + n), c1 = xbc.get(cOff + n1), c2 = xbc.get(cOff + n2), c3 = xbc.get(cOff + n3);
+            float v0 = (fresh != 0 ? 0f : decay * s0) + xdt * b0;
+            float v1 = (fresh != 0 ? 0f : decay * s1) + xdt * b1;
+            float v2 = (fresh != 0 ? 0f : decay * s2) + xdt * b2;
+            float v3 = (fresh != 0 ? 0f : decay * s3) + xdt * b3;
+            if (write != 0) {
+                state.set(so + n, new HalfFloat(v0));
+                state.set(so + n1, new HalfFloat(v1));
+                state.set(so + n2, new HalfFloat(v2));
+                state.set(so + n3, new HalfFloat(v3));
+            }
+            acc += (v0 * c0 + v1 * c1) + (v2 * c2 + v3 * c3);
+        }
+        for (; n < dstate; n += lanes) {
+            float v = xdt * xbc.get(bOff + n) + (fresh != 0 ? 0f : decay * state.get(so + n).getFloat32());
+            if (write != 0) {
+                state.set(so + n, new HalfFloat(v));
             }
             acc += v * xbc.get(cOff + n);
         }

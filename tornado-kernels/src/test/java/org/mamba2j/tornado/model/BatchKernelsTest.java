@@ -91,7 +91,7 @@ class BatchKernelsTest {
     @CsvSource({"16,4,1,false,true", "32,8,0,false,false", "8,8,1,false,false", "4,1,1,false,false", "64,16,1,false,true", "16,4,1,true,false",
             "32,8,0,true,false", "32,8,1,true,true", "4,1,1,true,true"})
     void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, boolean f16, boolean halvesOut) {
-        int nheads = 4, headdim = f16 ? 4 : 3, ngroups = 2, dstate = 14, batch = 3, splits = 2; // fp16: two rows a run, headdim even
+        int nheads = 4, headdim = 3, ngroups = 2, dstate = 14, batch = 3, splits = 2;
         int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
         int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
         SplittableRandom rnd = new SplittableRandom(local * 7L + lanes);
@@ -110,7 +110,7 @@ class BatchKernelsTest {
         int output = halvesOut ? normOff : gate != 0 ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         HalfFloatArray states16 = new HalfFloatArray(st.length);
         for (int i = 0; i < st.length; i++) states16.set(i, new HalfFloat(st[i]));
-        int perGroup = local / lanes, groups = (batch * dInner / (f16 ? 2 : 1) + perGroup - 1) / perGroup;
+        int perGroup = local / lanes, groups = (batch * dInner + perGroup - 1) / perGroup;
         KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> {
             if (f16) BatchKernels.ssdStepRowsF16(kc, input, off(zx), off(xbc), states16, stateOff, stateStride, off(w), headsOff, y, halves,
                     nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
