@@ -97,3 +97,15 @@ if [ -z "${CUDA_PATH:-}" ] && [ -d /usr/local/cuda ]; then export CUDA_PATH=/usr
 if [ -f "$JAVA_HOME/lib/libjsig.so" ]; then
   export LD_PRELOAD="$JAVA_HOME/lib/libjsig.so${LD_PRELOAD:+:$LD_PRELOAD}"
 fi
+# TornadoVM 5.2 writes each OpenCL kernel's argument frame with a blocking write, so every launch
+# waits for the kernel before it; scripts/native/cl-async-writes.c makes those small writes
+# non-blocking (from pinned memory), preloaded where a C compiler built it (gpu-bundle ships it
+# prebuilt). MAMBA2_CL_ASYNC_WRITES=0 leaves TornadoVM's writes as they are.
+case " $wanted " in
+  *" opencl "*)
+    if [ "${MAMBA2_CL_ASYNC_WRITES:-1}" != 0 ]; then
+      source "$root/scripts/lib/cl-async-writes.sh"
+      shim=$(cl_async_writes_lib)
+      if [ -n "$shim" ]; then export LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$shim"; fi
+    fi ;;
+esac
