@@ -264,21 +264,25 @@ public final class SsdBlocked8Kernels {
         float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
         float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
 
-        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n:
-        // 16 consecutive work items read 16 consecutive n of one row
+        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n: 16 consecutive work items read
+        // 16 consecutive n of one row, this work item rows q + 4i (q = tid / 16), four rows of each operand loaded
+        // before their local stores (as chunkStatesBlocked8)
         int kt = tid % 16;
+        int cRow = (b * L + t0 + l0) * G + g;
         for (int nn = 0; nn < N; nn += 16) {
             int n = nn + kt;
-            for (int i = 0; i < 16; i++) {
+            for (int i = 0; i < 16; i += 4) {
                 int row = tid / 16 + 4 * i;
-                float cv = 0f;
-                float sv = 0f;
-                if (n < N) {
-                    if (l0 + row < len) cv = C.get(((b * L + t0 + l0 + row) * G + g) * N + n);
-                    if (p0 + row < P) sv = stateIn.get(sbase + (p0 + row) * N + n);
-                }
-                ws[kt * 65 + row] = cv;
-                vs[kt * 65 + row] = sv;
+                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len && n < N);
+                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len && n < N);
+                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len && n < N);
+                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len && n < N);
+                float s0 = SsdKernels.read(stateIn, sbase + (p0 + row) * N + n, p0 + row < P && n < N);
+                float s1 = SsdKernels.read(stateIn, sbase + (p0 + row + 4) * N + n, p0 + row + 4 < P && n < N);
+                float s2 = SsdKernels.read(stateIn, sbase + (p0 + row + 8) * N + n, p0 + row + 8 < P && n < N);
+                float s3 = SsdKernels.read(stateIn, sbase + (p0 + row + 12) * N + n, p0 + row + 12 < P && n < N);
+                ws[kt * 65 + row] = c0; ws[kt * 65 + row + 4] = c1; ws[kt * 65 + row + 8] = c2; ws[kt * 65 + row + 12] = c3;
+                vs[kt * 65 + row] = s0; vs[kt * 65 + row + 4] = s1; vs[kt * 65 + row + 8] = s2; vs[kt * 65 + row + 12] = s3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
@@ -316,18 +320,25 @@ public final class SsdBlocked8Kernels {
         // intra-chunk part; causal: slices starting past the tile's last row are all zero, so stop there
         int rEnd = Math.min(l0 + 64, len);
         boolean px = p0 + tid < P;
+        int xRow = (b * L + t0) * H + h;
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
             int wr = r0 + kt;
-            for (int i = 0; i < 16; i++) {
-                // weights: C·Bᵀ rows are contiguous along r, so 16 consecutive work items read one row; exp of the difference, exact
+            for (int i = 0; i < 16; i += 4) {
+                // weights: C·Bᵀ rows are contiguous along r, so 16 consecutive work items read one row (rows q + 4i
+                // here); exp of the difference, exact. x rows are contiguous along p: column tid of rows r0 + i ..
+                // r0 + i + 3. Four of each computed or loaded before their local stores.
                 int wrow = tid / 16 + 4 * i;
-                int wl = l0 + wrow;
-                ws[kt * 65 + wrow] = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, wl, wr, len);
-                // x rows are contiguous along p: work item tid loads column tid of row r0 + i
+                float w0 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow, wr, len);
+                float w1 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow + 4, wr, len);
+                float w2 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow + 8, wr, len);
+                float w3 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow + 12, wr, len);
                 int xr = r0 + i;
-                float xv = 0f;
-                if (xr < len && px) xv = x.get(((b * L + t0 + xr) * H + h) * P + p0 + tid);
-                vs[i * 65 + tid] = xv;
+                float x0 = SsdKernels.read(x, (xRow + xr * H) * P + p0 + tid, xr < len && px);
+                float x1 = SsdKernels.read(x, (xRow + (xr + 1) * H) * P + p0 + tid, xr + 1 < len && px);
+                float x2 = SsdKernels.read(x, (xRow + (xr + 2) * H) * P + p0 + tid, xr + 2 < len && px);
+                float x3 = SsdKernels.read(x, (xRow + (xr + 3) * H) * P + p0 + tid, xr + 3 < len && px);
+                ws[kt * 65 + wrow] = w0; ws[kt * 65 + wrow + 4] = w1; ws[kt * 65 + wrow + 8] = w2; ws[kt * 65 + wrow + 12] = w3;
+                vs[i * 65 + tid] = x0; vs[(i + 1) * 65 + tid] = x1; vs[(i + 2) * 65 + tid] = x2; vs[(i + 3) * 65 + tid] = x3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
@@ -350,15 +361,14 @@ public final class SsdBlocked8Kernels {
         }
         float d = D.get(h);
         int hasZ = dims.get(SsdDims.HAS_Z);
-        int xb = (b * L + t0) * H + h;
-        outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 8, len, p0 + tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 24, len, p0 + tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 40, len, p0 + tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 56, len, p0 + tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
+        outputRow(x, z, y, xRow, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 8, len, p0 + tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 24, len, p0 + tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 40, len, p0 + tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
+        outputRow(x, z, y, xRow, H, P, l0 + ty + 56, len, p0 + tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
