@@ -100,7 +100,8 @@ fi
 # TornadoVM 5.2 writes each OpenCL kernel's argument frame with a blocking write, so every launch
 # waits for the kernel before it; scripts/native/cl-async-writes.c makes those small writes
 # non-blocking (from pinned memory), preloaded where a C compiler built it (gpu-bundle ships it
-# prebuilt). MAMBA2_CL_ASYNC_WRITES=0 leaves TornadoVM's writes as they are.
+# prebuilt). MAMBA2_CL_ASYNC_WRITES=0 leaves TornadoVM's writes as they are; =2 also gives each distinct
+# frame a device buffer of its own so that a launch writes nothing (not yet timed on a GPU).
 case " $wanted " in
   *" opencl "*)
     if [ "${MAMBA2_CL_ASYNC_WRITES:-1}" != 0 ]; then

@@ -6,9 +6,10 @@
  *   writes than the pinned ring has slots; then one read of the whole buffer must give every
  *   write's bytes;
  * - frames: 1,000 launches the way TornadoVM makes them (argument 0 and one more set to a shared
- *   frame buffer, a 24-byte blocking write of one of five frames into it, then the kernel), each
- *   kernel copying what it sees through both arguments; then every launch must have seen its own
- *   frame, and a 24-byte write to a buffer that is no kernel's argument 0 must have landed.
+ *   frame buffer, a 24-byte blocking write of one of five frames into it, then the kernel; half of
+ *   them with the write before the arguments, as its SPIR-V launches do), each kernel copying what
+ *   it sees through both arguments; then every launch must have seen its own frame, and a 24-byte
+ *   write to a buffer that is no kernel's argument 0 must have landed.
  * Exit 0 and one line when all holds, 1 with the first wrong value otherwise, 2 when there is no
  * OpenCL device or the library is not preloaded.
  */
@@ -70,8 +71,11 @@ static int check_frames(void *lib, transfer_fn write, transfer_fn read, cl_conte
     program_fn create_program = (program_fn) dlsym(lib, "clCreateProgramWithSource");
     build_fn build = (build_fn) dlsym(lib, "clBuildProgram");
     kernel_fn create_kernel = (kernel_fn) dlsym(lib, "clCreateKernel");
+    /* through the library where it wraps them (it follows the arguments and the launches), else straight */
     arg_fn set_arg = (arg_fn) dlsym(RTLD_DEFAULT, "clSetKernelArg");
-    launch_fn launch = (launch_fn) dlsym(lib, "clEnqueueNDRangeKernel");
+    launch_fn launch = (launch_fn) dlsym(RTLD_DEFAULT, "clEnqueueNDRangeKernel");
+    if (set_arg == NULL) set_arg = (arg_fn) dlsym(lib, "clSetKernelArg");
+    if (launch == NULL) launch = (launch_fn) dlsym(lib, "clEnqueueNDRangeKernel");
     buffer_fn create_buffer = (buffer_fn) dlsym(lib, "clCreateBuffer");
     cl_int status = 0;
     cl_program program = create_program(context, 1, &FRAME_KERNEL, NULL, &status);
@@ -92,9 +96,13 @@ static int check_frames(void *lib, transfer_fn write, transfer_fn read, cl_conte
     for (int i = 0; i < LAUNCHES; i++) {
         int kind = (i * 7) % KINDS;
         for (int k = 0; k < 3; k++) bytes[k] = frame_value(kind, k);
-        if (set_arg(kernel, 0, sizeof frame, &frame) != 0 || set_arg(kernel, 1, sizeof out, &out) != 0
+        /* the first half as TornadoVM's OpenCL launches (arguments, then the frame), the second as its SPIR-V ones (the
+           frame, then the arguments): only the first may be taken from the frame's own buffer */
+        int spirv = i >= LAUNCHES / 2;
+        if ((spirv && write(queue, frame, 1, 0, FRAME, bytes, 0, NULL, NULL) != 0)
+            || set_arg(kernel, 0, sizeof frame, &frame) != 0 || set_arg(kernel, 1, sizeof out, &out) != 0
             || set_arg(kernel, 2, sizeof i, &i) != 0 || set_arg(kernel, 3, sizeof frame, &frame) != 0
-            || write(queue, frame, 1, 0, FRAME, bytes, 0, NULL, NULL) != 0) {
+            || (!spirv && write(queue, frame, 1, 0, FRAME, bytes, 0, NULL, NULL) != 0)) {
             printf("cl-async-writes check: launch %d could not be set up\n", i);
             return 1;
         }

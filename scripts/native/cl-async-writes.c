@@ -19,9 +19,10 @@
  * exit with how many writes took each path.
  *
  * MAMBA2_CL_ASYNC_WRITES=2 (not yet timed on a GPU, so not the default) also removes the frame writes
- * themselves: TornadoVM sets a kernel's argument 0 to the frame buffer and then writes the frame; a
- * 24-byte blocking write at offset 0 of the buffer the calling thread last set as argument 0 of a
- * kernel is taken as that frame. Each distinct frame (a plan has a few dozen: the kernels' loop
+ * themselves: TornadoVM's OpenCL launches set a kernel's argument 0 to the frame buffer and then write
+ * the frame; a 24-byte blocking write at offset 0 of the buffer the calling thread last set as
+ * argument 0 of a kernel it has not launched since is taken as that frame (its SPIR-V launches write
+ * the frame before the arguments, and those writes go through). Each distinct frame (a plan has a few dozen: the kernels' loop
  * bounds) gets a read-only device buffer of its own, made once, and the kernel's argument 0 (and any
  * other argument set to the frame buffer since, as TornadoVM's SPIR-V launches do) is pointed at it
  * instead; the write becomes an already-complete user event (a marker when it had events to wait
@@ -69,6 +70,8 @@ typedef cl_int (*kernel_arg_fn)(cl_kernel, cl_uint, size_t, const void *);
 typedef cl_event (*user_event_fn)(cl_context, cl_int *);
 typedef cl_int (*user_status_fn)(cl_event, cl_int);
 typedef cl_int (*marker_fn)(cl_command_queue, cl_uint, const cl_event *, cl_event *);
+typedef cl_int (*launch_fn)(cl_command_queue, cl_kernel, cl_uint, const size_t *, const size_t *, const size_t *, cl_uint,
+                            const cl_event *, cl_event *);
 
 /* bytes a slot holds (TornadoVM's frames are 24) and slots a ring has (a decode token uses one a kernel) */
 #define SLOT 64
@@ -101,6 +104,7 @@ static kernel_arg_fn real_kernel_arg;
 static user_event_fn create_user_event;
 static user_status_fn set_user_event_status;
 static marker_fn enqueue_marker;
+static launch_fn real_launch;
 static struct ring rings[QUEUES];
 static unsigned long pinned, passed, cached;
 static int mode = 1;
@@ -111,7 +115,12 @@ static unsigned char frame_bytes[FRAMES][FRAME];
 static cl_mem frame_buffers[FRAMES];
 static int frames;
 
-/* the kernel whose argument 0 this thread set last, that argument's buffer, and its other arguments set to it since */
+/*
+ * The kernel whose argument 0 this thread set last and has not launched since (NULL: none), that argument's buffer, and
+ * its other arguments set to it since. A frame write is taken only between the arguments and the launch: TornadoVM's
+ * OpenCL launches set the arguments and then write the frame; its SPIR-V ones write the frame first, and those writes
+ * must land, as the kernel then reads the shared buffer.
+ */
 static __thread cl_kernel frame_kernel;
 static __thread cl_mem frame_buffer;
 static __thread cl_uint frame_args[FRAME_ARGS];
@@ -134,6 +143,7 @@ static void resolve(void) {
     create_user_event = (user_event_fn) opencl_symbol("clCreateUserEvent");
     set_user_event_status = (user_status_fn) opencl_symbol("clSetUserEventStatus");
     enqueue_marker = (marker_fn) opencl_symbol("clEnqueueMarkerWithWaitList");
+    real_launch = (launch_fn) opencl_symbol("clEnqueueNDRangeKernel");
     queue_info = (queue_info_fn) opencl_symbol("clGetCommandQueueInfo");
     create_buffer = (create_buffer_fn) opencl_symbol("clCreateBuffer");
     map_buffer = (map_buffer_fn) opencl_symbol("clEnqueueMapBuffer");
@@ -191,6 +201,14 @@ cl_int clSetKernelArg(cl_kernel kernel, cl_uint index, size_t size, const void *
         }
     }
     return real_kernel_arg(kernel, index, size, value);
+}
+
+cl_int clEnqueueNDRangeKernel(cl_command_queue queue, cl_kernel kernel, cl_uint dims, const size_t *offset, const size_t *global,
+                              const size_t *local, cl_uint waits, const cl_event *wait_list, cl_event *event) {
+    pthread_once(&once, resolve);
+    if (real_launch == NULL) return -30;
+    if (kernel == frame_kernel) frame_kernel = NULL;
+    return real_launch(queue, kernel, dims, offset, global, local, waits, wait_list, event);
 }
 
 /* The read-only buffer holding these frame bytes in this context, made on first use; NULL when none can be had. Under lock. */
