@@ -236,8 +236,8 @@ static cl_int frame_instead(struct ring *r, const void *ptr, cl_uint waits, cons
     if (copy == NULL || real_kernel_arg(frame_kernel, 0, sizeof copy, &copy) != CL_SUCCESS) return -1;
     for (int i = 0; i < frame_arg_count; i++) real_kernel_arg(frame_kernel, frame_args[i], sizeof copy, &copy);
     frame_kernel = NULL;
-    if (event == NULL) return CL_SUCCESS;
     if (waits > 0) return enqueue_marker(r->queue, waits, wait_list, event);
+    if (event == NULL) return CL_SUCCESS;
     cl_int status = CL_SUCCESS;
     cl_event done = create_user_event(r->context, &status);
     if (status != CL_SUCCESS) return status;
