@@ -3,7 +3,7 @@
  * it off): small *blocking* clEnqueueWriteBuffer calls on in-order queues become non-blocking
  * writes from a copy of the bytes in pinned host memory.
  *
- * Why: TornadoVM 5.2 writes every kernel's 24-byte argument frame (its global sizes) from a Java
+ * Why: TornadoVM 5.2 writes every kernel's 24-byte argument frame (its loop bounds) from a Java
  * array with a blocking write (its JNI passes CL_TRUE whatever the caller asked, as the array is
  * pinned only for the call). On an in-order queue a blocking write returns only once every command
  * before it has finished, so each launch waits for the kernel before it and host and device take
