@@ -3,6 +3,7 @@ package org.mamba2j.cli;
 import picocli.CommandLine;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.NoSuchFileException;
 
 /**
@@ -17,6 +18,26 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
         cl.getErr().println("mamba2: error: " + message(ex));
         if (verbose) ex.printStackTrace(cl.getErr());
         return exitCode(ex);
+    }
+
+    /**
+     * An {@link Error} escaping a command (TornadoVM reports a kernel it cannot compile as one, which picocli's
+     * exception handler does not see): one line as for exceptions, exit code {@link Mamba2#INTERNAL}.
+     */
+    static int handleError(Error error, CommandLine.ParseResult parsed, PrintWriter err) {
+        boolean verbose = parsed.hasMatchedOption("--verbose") || "1".equals(System.getenv("MAMBA2_VERBOSE"));
+        err.println("mamba2: error: " + errorLine(error));
+        if (verbose) error.printStackTrace(err);
+        return Mamba2.INTERNAL;
+    }
+
+    /** The error's name and, where it wraps others, the innermost cause: "TornadoInternalError (RuntimeException: Unimplemented)". */
+    static String errorLine(Error error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+        String line = error.getClass().getSimpleName();
+        if (root != error) return line + " (" + root.getClass().getSimpleName() + ": " + message(root) + ")";
+        return error.getMessage() == null ? line : line + ": " + message(error);
     }
 
     static int exitCode(Throwable ex) {

@@ -38,6 +38,13 @@ public final class Mamba2 {
             return USAGE;
         });
         cl.setExecutionExceptionHandler(new Failures());
+        cl.setExecutionStrategy(parsed -> {
+            try {
+                return new CommandLine.RunLast().execute(parsed);
+            } catch (Error error) {
+                return Failures.handleError(error, parsed, cl.getErr());
+            }
+        });
         return cl;
     }
 

@@ -121,4 +121,16 @@ class Mamba2CliTest {
         assertTrue(r.err().startsWith("mamba2: error: unknown device 'gpu9'"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
+    @Test
+    void anErrorFromALibraryIsOneLine() {
+        Error tornado = new Error("wrapper: java.lang.RuntimeException: Unimplemented", new Error("inner", new RuntimeException("Unimplemented\nmore")));
+        assertEquals("Error (RuntimeException: Unimplemented)", Failures.errorLine(tornado));
+        assertEquals("OutOfMemoryError: Java heap space", Failures.errorLine(new OutOfMemoryError("Java heap space")));
+        assertEquals("StackOverflowError", Failures.errorLine(new StackOverflowError()));
+        StringWriter err = new StringWriter();
+        CommandLine cl = Mamba2.commandLine();
+        int code = Failures.handleError(tornado, cl.parseArgs("devices"), new PrintWriter(err, true));
+        assertEquals(Mamba2.INTERNAL, code);
+        assertEquals("mamba2: error: Error (RuntimeException: Unimplemented)", err.toString().strip());
+    }
 }

@@ -89,7 +89,7 @@ public final class BatchKernels {
         float dt = stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
         float x = stepX(xbc, r, nheads, headdim, ngroups, dstate);
         float acc = MixerKernels.stateRow(states, b * stateStride + stateOff + (r - b * dInner) * dstate, xbc, bOff, bOff + ngroups * dstate,
-                stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0, valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes,
+                stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0, valid & mode != HOLD ? 1 : 0, ctx.localIdx % lanes,
                 lanes, dstate);
         stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
@@ -112,7 +112,7 @@ public final class BatchKernels {
         float x = stepX(xbc, r, nheads, headdim, ngroups, dstate);
         float acc = MixerKernels.stateRowF16(states16, b * stateStride16 + stateOff + (r - b * dInner) * dstate, xbc, bOff,
                 bOff + ngroups * dstate, stepDecay(w, headsOff, r, nheads, headdim, dt), x * dt, mode == RESTART ? 1 : 0,
-                valid && mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
+                valid & mode != HOLD ? 1 : 0, ctx.localIdx % lanes, lanes, dstate);
         stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
 

@@ -73,14 +73,14 @@ public final class SsdBlocked8Kernels {
         for (int nn = 0; nn < nEnd; nn += 16) {
             int n = nn + kt;
             for (int row = tid / 16; row < 64; row += 16) {
-                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len && n < N);
-                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len && n < N);
-                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len && n < N);
-                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len && n < N);
-                float b0 = SsdKernels.read(B, (bRow + row * G) * N + n, r0 + row < len && n < N);
-                float b1 = SsdKernels.read(B, (bRow + (row + 4) * G) * N + n, r0 + row + 4 < len && n < N);
-                float b2 = SsdKernels.read(B, (bRow + (row + 8) * G) * N + n, r0 + row + 8 < len && n < N);
-                float b3 = SsdKernels.read(B, (bRow + (row + 12) * G) * N + n, r0 + row + 12 < len && n < N);
+                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len & n < N);
+                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len & n < N);
+                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len & n < N);
+                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len & n < N);
+                float b0 = SsdKernels.read(B, (bRow + row * G) * N + n, r0 + row < len & n < N);
+                float b1 = SsdKernels.read(B, (bRow + (row + 4) * G) * N + n, r0 + row + 4 < len & n < N);
+                float b2 = SsdKernels.read(B, (bRow + (row + 8) * G) * N + n, r0 + row + 8 < len & n < N);
+                float b3 = SsdKernels.read(B, (bRow + (row + 12) * G) * N + n, r0 + row + 12 < len & n < N);
                 cs[kt * 65 + row] = c0; cs[kt * 65 + row + 4] = c1; cs[kt * 65 + row + 8] = c2; cs[kt * 65 + row + 12] = c3;
                 bs[kt * 65 + row] = b0; bs[kt * 65 + row + 4] = b1; bs[kt * 65 + row + 8] = b2; bs[kt * 65 + row + 12] = b3;
             }
@@ -172,14 +172,14 @@ public final class SsdBlocked8Kernels {
                 int r = r0 + i;
                 float w0 = SsdKernels.read(wState, cbase + r, r < len), w1 = SsdKernels.read(wState, cbase + r + 1, r + 1 < len);
                 float w2 = SsdKernels.read(wState, cbase + r + 2, r + 2 < len), w3 = SsdKernels.read(wState, cbase + r + 3, r + 3 < len);
-                float x0 = SsdKernels.read(x, (xRow + r * H) * P + p0 + tid, r < len && px);
-                float x1 = SsdKernels.read(x, (xRow + (r + 1) * H) * P + p0 + tid, r + 1 < len && px);
-                float x2 = SsdKernels.read(x, (xRow + (r + 2) * H) * P + p0 + tid, r + 2 < len && px);
-                float x3 = SsdKernels.read(x, (xRow + (r + 3) * H) * P + p0 + tid, r + 3 < len && px);
-                float b0 = SsdKernels.read(B, (bRow + r * G) * N + n0 + tid, r < len && nx);
-                float b1 = SsdKernels.read(B, (bRow + (r + 1) * G) * N + n0 + tid, r + 1 < len && nx);
-                float b2 = SsdKernels.read(B, (bRow + (r + 2) * G) * N + n0 + tid, r + 2 < len && nx);
-                float b3 = SsdKernels.read(B, (bRow + (r + 3) * G) * N + n0 + tid, r + 3 < len && nx);
+                float x0 = SsdKernels.read(x, (xRow + r * H) * P + p0 + tid, r < len & px);
+                float x1 = SsdKernels.read(x, (xRow + (r + 1) * H) * P + p0 + tid, r + 1 < len & px);
+                float x2 = SsdKernels.read(x, (xRow + (r + 2) * H) * P + p0 + tid, r + 2 < len & px);
+                float x3 = SsdKernels.read(x, (xRow + (r + 3) * H) * P + p0 + tid, r + 3 < len & px);
+                float b0 = SsdKernels.read(B, (bRow + r * G) * N + n0 + tid, r < len & nx);
+                float b1 = SsdKernels.read(B, (bRow + (r + 1) * G) * N + n0 + tid, r + 1 < len & nx);
+                float b2 = SsdKernels.read(B, (bRow + (r + 2) * G) * N + n0 + tid, r + 2 < len & nx);
+                float b3 = SsdKernels.read(B, (bRow + (r + 3) * G) * N + n0 + tid, r + 3 < len & nx);
                 xs[i * 64 + tid] = w0 * x0; xs[(i + 1) * 64 + tid] = w1 * x1; xs[(i + 2) * 64 + tid] = w2 * x2; xs[(i + 3) * 64 + tid] = w3 * x3;
                 bs[i * 64 + tid] = b0; bs[(i + 1) * 64 + tid] = b1; bs[(i + 2) * 64 + tid] = b2; bs[(i + 3) * 64 + tid] = b3;
             }
@@ -273,14 +273,14 @@ public final class SsdBlocked8Kernels {
             int n = nn + kt;
             for (int i = 0; i < 16; i += 4) {
                 int row = tid / 16 + 4 * i;
-                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len && n < N);
-                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len && n < N);
-                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len && n < N);
-                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len && n < N);
-                float s0 = SsdKernels.read(stateIn, sbase + (p0 + row) * N + n, p0 + row < P && n < N);
-                float s1 = SsdKernels.read(stateIn, sbase + (p0 + row + 4) * N + n, p0 + row + 4 < P && n < N);
-                float s2 = SsdKernels.read(stateIn, sbase + (p0 + row + 8) * N + n, p0 + row + 8 < P && n < N);
-                float s3 = SsdKernels.read(stateIn, sbase + (p0 + row + 12) * N + n, p0 + row + 12 < P && n < N);
+                float c0 = SsdKernels.read(C, (cRow + row * G) * N + n, l0 + row < len & n < N);
+                float c1 = SsdKernels.read(C, (cRow + (row + 4) * G) * N + n, l0 + row + 4 < len & n < N);
+                float c2 = SsdKernels.read(C, (cRow + (row + 8) * G) * N + n, l0 + row + 8 < len & n < N);
+                float c3 = SsdKernels.read(C, (cRow + (row + 12) * G) * N + n, l0 + row + 12 < len & n < N);
+                float s0 = SsdKernels.read(stateIn, sbase + (p0 + row) * N + n, p0 + row < P & n < N);
+                float s1 = SsdKernels.read(stateIn, sbase + (p0 + row + 4) * N + n, p0 + row + 4 < P & n < N);
+                float s2 = SsdKernels.read(stateIn, sbase + (p0 + row + 8) * N + n, p0 + row + 8 < P & n < N);
+                float s3 = SsdKernels.read(stateIn, sbase + (p0 + row + 12) * N + n, p0 + row + 12 < P & n < N);
                 ws[kt * 65 + row] = c0; ws[kt * 65 + row + 4] = c1; ws[kt * 65 + row + 8] = c2; ws[kt * 65 + row + 12] = c3;
                 vs[kt * 65 + row] = s0; vs[kt * 65 + row + 4] = s1; vs[kt * 65 + row + 8] = s2; vs[kt * 65 + row + 12] = s3;
             }
@@ -333,10 +333,10 @@ public final class SsdBlocked8Kernels {
                 float w2 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow + 8, wr, len);
                 float w3 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + wrow + 12, wr, len);
                 int xr = r0 + i;
-                float x0 = SsdKernels.read(x, (xRow + xr * H) * P + p0 + tid, xr < len && px);
-                float x1 = SsdKernels.read(x, (xRow + (xr + 1) * H) * P + p0 + tid, xr + 1 < len && px);
-                float x2 = SsdKernels.read(x, (xRow + (xr + 2) * H) * P + p0 + tid, xr + 2 < len && px);
-                float x3 = SsdKernels.read(x, (xRow + (xr + 3) * H) * P + p0 + tid, xr + 3 < len && px);
+                float x0 = SsdKernels.read(x, (xRow + xr * H) * P + p0 + tid, xr < len & px);
+                float x1 = SsdKernels.read(x, (xRow + (xr + 1) * H) * P + p0 + tid, xr + 1 < len & px);
+                float x2 = SsdKernels.read(x, (xRow + (xr + 2) * H) * P + p0 + tid, xr + 2 < len & px);
+                float x3 = SsdKernels.read(x, (xRow + (xr + 3) * H) * P + p0 + tid, xr + 3 < len & px);
                 ws[kt * 65 + wrow] = w0; ws[kt * 65 + wrow + 4] = w1; ws[kt * 65 + wrow + 8] = w2; ws[kt * 65 + wrow + 12] = w3;
                 vs[i * 65 + tid] = x0; vs[(i + 1) * 65 + tid] = x1; vs[(i + 2) * 65 + tid] = x2; vs[(i + 3) * 65 + tid] = x3;
             }
