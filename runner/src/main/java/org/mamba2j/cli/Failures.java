@@ -14,9 +14,7 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
 
     @Override
     public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
-        boolean verbose = parsed.hasMatchedOption("--verbose") || "1".equals(System.getenv("MAMBA2_VERBOSE"));
-        cl.getErr().println("mamba2: error: " + message(ex));
-        if (verbose) ex.printStackTrace(cl.getErr());
+        report(ex, message(ex), parsed, cl.getErr());
         return exitCode(ex);
     }
 
@@ -25,10 +23,14 @@ final class Failures implements CommandLine.IExecutionExceptionHandler {
      * exception handler does not see): one line as for exceptions, exit code {@link Mamba2#INTERNAL}.
      */
     static int handleError(Error error, CommandLine.ParseResult parsed, PrintWriter err) {
-        boolean verbose = parsed.hasMatchedOption("--verbose") || "1".equals(System.getenv("MAMBA2_VERBOSE"));
-        err.println("mamba2: error: " + errorLine(error));
-        if (verbose) error.printStackTrace(err);
+        report(error, errorLine(error), parsed, err);
         return Mamba2.INTERNAL;
+    }
+
+    /** "mamba2: error: line" on err, then the stack trace with --verbose (or MAMBA2_VERBOSE=1). */
+    private static void report(Throwable failure, String line, CommandLine.ParseResult parsed, PrintWriter err) {
+        err.println("mamba2: error: " + line);
+        if (parsed.hasMatchedOption("--verbose") || "1".equals(System.getenv("MAMBA2_VERBOSE"))) failure.printStackTrace(err);
     }
 
     /** The error's name and, where it wraps others, the innermost cause: "TornadoInternalError (RuntimeException: Unimplemented)". */

@@ -121,6 +121,7 @@ class Mamba2CliTest {
         assertTrue(r.err().startsWith("mamba2: error: unknown device 'gpu9'"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
     }
+
     @Test
     void anErrorFromALibraryIsOneLine() {
         Error tornado = new Error("wrapper: java.lang.RuntimeException: Unimplemented", new Error("inner", new RuntimeException("Unimplemented\nmore")));

@@ -358,7 +358,6 @@ public final class PrefillKernels {
                                    int start, boolean resume) {
         int s = t - (dConv - 1) + k;
         boolean tap = k < dConv;
-        // & rather than &&: TornadoVM 5.2's SPIR-V backend has no short-circuit condition as a value ("Unimplemented")
         return SsdKernels.read(zxbcdt, Math.max(s, 0) * dInProj + dInner + c, tap & s >= start)
                 + SsdKernels.read(states, convAt + c * (dConv - 1) + dConv - 1 + Math.min(s, 0), tap & s < 0 & resume);
     }

@@ -55,9 +55,10 @@ public final class SsdKernels {
 
     /**
      * a[i] where {@code ok}, else 0, the index clamped into the array: a guarded load may run anyway (the
-     * compiler may turn it into a select), so it must stay in bounds. Callers combine the conditions of
-     * {@code ok} with {@code &}, not {@code &&}: TornadoVM 5.2's SPIR-V backend cannot compile a short-circuit
-     * condition used as a value ("Unimplemented").
+     * compiler may turn it into a select), so it must stay in bounds. Kernels that SPIR-V devices run
+     * combine the conditions of {@code ok} with {@code &}, not {@code &&}: TornadoVM 5.2's SPIR-V backend
+     * cannot compile a short-circuit condition used as a value ("Unimplemented"); the tensor-core kernels
+     * (PTX and CUDA only) need not.
      */
     public static float read(FloatArray a, int i, boolean ok) {
         return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
