@@ -57,6 +57,7 @@ typedef struct _cl_kernel *cl_kernel;
 #define CL_QUEUE_CONTEXT 0x1090
 #define CL_QUEUE_PROPERTIES 0x1093
 #define CL_QUEUE_OUT_OF_ORDER_EXEC_MODE_ENABLE (1 << 0)
+#define CL_QUEUE_PROFILING_ENABLE (1 << 1)
 
 typedef cl_int (*write_buffer_fn)(cl_command_queue, cl_mem, cl_bool, size_t, size_t, const void *, cl_uint,
                                   const cl_event *, cl_event *);
@@ -90,6 +91,7 @@ struct ring {
     unsigned char *bytes;     /* SLOTS × SLOT bytes of mapped pinned memory; NULL: this queue takes the driver's path */
     cl_event pending[SLOTS];  /* the write reading each slot, until the slot is reused */
     unsigned long next;
+    int profiling;            /* the queue time-stamps its commands (reported: it slows NVIDIA's launches) */
 };
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -166,6 +168,7 @@ static unsigned char *ring_bytes(struct ring *r, cl_command_queue queue) {
         || queue_info(queue, CL_QUEUE_CONTEXT, sizeof context, &context, NULL) != CL_SUCCESS) {
         return NULL;
     }
+    r->profiling = (properties & CL_QUEUE_PROFILING_ENABLE) != 0;
     r->context = context;
     cl_mem buffer = create_buffer(context, CL_MEM_ALLOC_HOST_PTR, (size_t) SLOTS * SLOT, NULL, &status);
     if (status != CL_SUCCESS) return NULL;
@@ -292,7 +295,12 @@ cl_int clEnqueueWriteBuffer(cl_command_queue queue, cl_mem buffer, cl_bool block
 __attribute__((destructor)) static void report(void) {
     const char *on = getenv("MAMBA2_CL_ASYNC_REPORT");
     if (on != NULL && on[0] == '1' && pinned + cached + passed > 0) {
+        int queues = 0, profiling = 0;
+        for (int i = 0; i < QUEUES; i++) {
+            if (rings[i].bytes != NULL) queues++, profiling += rings[i].profiling;
+        }
         fprintf(stderr, "mamba2: cl-async-writes: %lu small blocking writes made non-blocking from pinned memory, %lu argument frames "
-                "taken from their own buffers (%d frames), %lu writes passed to the driver\n", pinned, cached, frames, passed);
+                "taken from their own buffers (%d frames), %lu writes passed to the driver; %d queue(s), %d time-stamping commands\n",
+                pinned, cached, frames, passed, queues, profiling);
     }
 }

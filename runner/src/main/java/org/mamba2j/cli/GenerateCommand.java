@@ -91,9 +91,9 @@ final class GenerateCommand implements Callable<Integer> {
         if (!ignoreEos) cfg = cfg.withEos(EosTokens.read(model));
         PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
         device = precision.apply(device);
+        if (profile) System.setProperty("mamba2.tornado.profile", "true");
         Devices.validate(device);
         boolean batch = prompts.size() > 1 || prompt.file != null;
-        if (profile) System.setProperty("mamba2.tornado.profile", "true");
         try (Mamba2Model m = Mamba2Model.load(model);
              Tokenizer tok = Files.exists(tokFile) ? Tokenizer.load(tokFile) : null) {
             List<int[]> ids = new ArrayList<>();

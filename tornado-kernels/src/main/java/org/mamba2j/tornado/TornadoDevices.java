@@ -2,6 +2,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.DeviceInfo;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.TornadoBackend;
 import uk.ac.manchester.tornado.api.TornadoRuntime;
 import uk.ac.manchester.tornado.api.TornadoTargetDevice;
@@ -10,16 +11,42 @@ import uk.ac.manchester.tornado.api.runtime.TornadoRuntimeProvider;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 
 /** The TornadoVM devices of this JVM: lookup by spec, the names device configs match, the list. */
 public final class TornadoDevices {
 
+    /** TornadoVM's switch for time-stamping every OpenCL command (on unless set). */
+    static final String OPENCL_PROFILING = "tornado.opencl.profiling.enable";
+
     private TornadoDevices() {
+    }
+
+    /** TornadoVM's profiler switch ({@code -Dtornado.profiler=True}), which reads the time-stamps too. */
+    static final String PROFILER = "tornado.profiler";
+
+    /**
+     * TornadoVM's runtime, its OpenCL queues time-stamping commands only when kernel times are asked
+     * for ({@link SsdPlan#PROFILE} or TornadoVM's profiler) or the property is set: a profiling queue
+     * costs NVIDIA's OpenCL driver about a third of a decode token (docs/decode-kernels.md). TornadoVM
+     * reads the property once, when its runtime starts.
+     */
+    private static TornadoRuntime runtime() {
+        chooseOpenClProfiling(System.getProperties());
+        return TornadoRuntimeProvider.getTornadoRuntime();
+    }
+
+    /** Sets {@link #OPENCL_PROFILING} in these properties where unset: on only when kernel times are asked for. */
+    static void chooseOpenClProfiling(Properties p) {
+        if (p.getProperty(OPENCL_PROFILING) == null) {
+            boolean timed = Boolean.parseBoolean(p.getProperty(SsdPlan.PROFILE)) || Boolean.parseBoolean(p.getProperty(PROFILER));
+            p.setProperty(OPENCL_PROFILING, timed ? "True" : "False");
+        }
     }
 
     /** The device a spec names; IllegalArgumentException with one line when there is none. */
     public static TornadoDevice device(DeviceSpec spec) {
-        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        TornadoRuntime rt = runtime();
         List<String> present = new ArrayList<>();
         for (int k = 0; k < rt.getNumBackends(); k++) {
             String type = rt.getBackendType(k).name();
@@ -70,7 +97,7 @@ public final class TornadoDevices {
 
     /** Every device of every backend TornadoVM started. */
     public static List<DeviceInfo> all() {
-        TornadoRuntime rt = TornadoRuntimeProvider.getTornadoRuntime();
+        TornadoRuntime rt = runtime();
         List<DeviceInfo> out = new ArrayList<>();
         for (int k = 0; k < rt.getNumBackends(); k++) {
             String type = rt.getBackendType(k).name().toLowerCase(java.util.Locale.ROOT);
