@@ -56,9 +56,21 @@ public final class DeviceWeights {
          */
         F16_FOR_BF16;
 
-        /** The storage a decoder at {@code config} uses; {@code widen}: float32 whatever the config says. */
-        public static Storage of(DeviceConfig config, boolean widen) {
-            return widen ? FLOAT32 : config.f16Weights() ? F16_FOR_BF16 : AS_STORED;
+        /**
+         * The storage a decoder at {@code config} uses on {@code backend}; {@code widen}: float32
+         * whatever the config says. Float32 too where the backend cannot read 16-bit patterns.
+         */
+        public static Storage of(DeviceConfig config, boolean widen, DeviceSpec.Backend backend) {
+            return widen || !reads16Bit(backend) ? FLOAT32 : config.f16Weights() ? F16_FOR_BF16 : AS_STORED;
+        }
+
+        /**
+         * Whether kernels on {@code backend} can read 16-bit patterns: not on SPIR-V, whose TornadoVM
+         * 5.2 backend emits every shift of a long (the four patterns a load reads) with a 32-bit
+         * amount, a module the SPIR-V consumer rejects (docs/spirv.md).
+         */
+        public static boolean reads16Bit(DeviceSpec.Backend backend) {
+            return backend != DeviceSpec.Backend.SPIRV;
         }
     }
 

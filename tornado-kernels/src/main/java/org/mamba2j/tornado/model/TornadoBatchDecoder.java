@@ -58,7 +58,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[BatchDecoder.checkCapacity(capacity)][dims.vocab()];
         this.modes = new int[capacity];
-        DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, false), spec.backend());
+        DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, false, spec.backend()), spec.backend());
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         this.modelPlan = new ModelPlan(weights);
         this.plan = new BatchDecodePlan(dims, modelPlan, device, config, capacity, cudaGraph);

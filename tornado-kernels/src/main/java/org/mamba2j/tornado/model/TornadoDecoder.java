@@ -65,7 +65,7 @@ public final class TornadoDecoder implements Decoder {
                 RowLaunch.of(config, "step"));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
-        DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, widen), spec.backend());
+        DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, widen, spec.backend()), spec.backend());
         boolean cudaGraph = config.decode().cudaGraphOn(spec.backend());
         String name = TornadoDevices.deviceName(device);
         this.modelPlan = new ModelPlan(weights);

@@ -1,6 +1,7 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.device.Precision;
 import org.mamba2j.io.SafeTensors;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.JvmDecoder;
@@ -8,6 +9,7 @@ import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.model.MixerWeights;
 import org.mamba2j.model.Golden;
+import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.check.RoundedCopy;
 import org.mamba2j.tornado.mma.MmaTiles;
@@ -144,6 +146,21 @@ class DeviceWeightsTest {
             assertEquals(w.layout().bigSize(), w.bigAt(1) - w.bigAt(0));
             assertEquals(WeightFormat.TABLE_SIZE, w.smallAt(0));
             assertEquals(w.smallAt(0) + w.layout().smallSize(), w.smallAt(1));
+        }
+    }
+
+    /** SPIR-V cannot read 16-bit patterns (docs/spirv.md): its decoders hold every checkpoint as float32; elsewhere the config says. */
+    @Test
+    void storageFollowsTheConfigWhereTheBackendReads16BitPatterns() {
+        DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.CUDA, null);
+        DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
+        assertEquals(DeviceWeights.Storage.AS_STORED, DeviceWeights.Storage.of(nvidia, false, DeviceSpec.Backend.CUDA));
+        assertEquals(DeviceWeights.Storage.F16_FOR_BF16, DeviceWeights.Storage.of(fast, false, DeviceSpec.Backend.CUDA));
+        assertEquals(DeviceWeights.Storage.FLOAT32, DeviceWeights.Storage.of(fast, true, DeviceSpec.Backend.CUDA));
+        for (DeviceSpec.Backend b : DeviceSpec.Backend.values()) {
+            DeviceConfig own = DeviceConfig.forDevice("Intel(R) Arc(TM) A770 Graphics", b, null);
+            assertEquals(b == DeviceSpec.Backend.SPIRV ? DeviceWeights.Storage.FLOAT32 : DeviceWeights.Storage.AS_STORED,
+                    DeviceWeights.Storage.of(own, false, b), b.name());
         }
     }
 
