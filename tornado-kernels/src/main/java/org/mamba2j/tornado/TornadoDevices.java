@@ -19,11 +19,11 @@ public final class TornadoDevices {
     /** TornadoVM's switch for time-stamping every OpenCL command (on unless set). */
     static final String OPENCL_PROFILING = "tornado.opencl.profiling.enable";
 
-    private TornadoDevices() {
-    }
-
     /** TornadoVM's profiler switch ({@code -Dtornado.profiler=True}), which reads the time-stamps too. */
     static final String PROFILER = "tornado.profiler";
+
+    private TornadoDevices() {
+    }
 
     /**
      * TornadoVM's runtime, its OpenCL queues time-stamping commands only when kernel times are asked
