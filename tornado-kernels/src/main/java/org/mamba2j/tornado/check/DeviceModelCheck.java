@@ -165,16 +165,17 @@ public final class DeviceModelCheck {
                         });
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
+                        // where the backend holds 16-bit checkpoints as float32, no kernel decodes a pattern
+                        boolean patterns = DeviceWeights.Storage.reads16Bit(spec.backend());
                         for (SafeTensors.DType dtype : List.of(SafeTensors.DType.F16, SafeTensors.DType.BF16)) {
                             WeightFormat f = WeightFormat.of(dtype);
                             Decode chosen = Decode.of(f, spec.backend());
-                            // where the backend holds 16-bit checkpoints as float32 no kernel decodes a pattern
-                            for (Decode d : !DeviceWeights.Storage.reads16Bit(spec.backend()) ? List.<Decode>of()
-                                    : chosen == Decode.TABLE ? List.of(Decode.TABLE) : List.of(chosen, Decode.TABLE)) {
-                                ok &= report(device, layout, "  " + f.name().toLowerCase() + " patterns, " + d.label(), () -> decodeAll(spec, f, d));
+                            if (patterns) {
+                                for (Decode d : chosen == Decode.TABLE ? List.of(Decode.TABLE) : List.of(chosen, Decode.TABLE)) {
+                                    ok &= report(device, layout, "  " + f.name().toLowerCase() + " patterns, " + d.label(), () -> decodeAll(spec, f, d));
+                                }
                             }
-                            ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM, "
-                                            + (DeviceWeights.Storage.reads16Bit(spec.backend()) ? chosen.label() : "held as float32"),
+                            ok &= report(device, layout, dtype.name().toLowerCase() + " weights vs JVM, " + (patterns ? chosen.label() : "held as float32"),
                                     () -> sixteenBit(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS), dtype));
                         }
                     }
