@@ -2,6 +2,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
+import org.mamba2j.tornado.model.BatchStates;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -165,13 +166,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@code kernels}; elsewhere precision fast runs the exact kernels. {@code f16Weights}: BF16
      * weights go to the device as F16 at precision fast (converted once at upload, as the tensor-core
      * GEMM's staging would convert them at every use), so that the GEMM stages them as they are.
-     * {@code f16BatchStates}: the batched decode keeps its SSM states as fp16 at precision fast, on
-     * the CUDA backend (the one where TornadoVM 5.2 stores a computed float as fp16; elsewhere they
-     * stay float32), which halves the traffic of its SSD step.
+     * {@code batchStates} ("f32", "f16" or "bf16", float32 where absent): how the batched decode holds its SSM states at
+     * precision fast on the CUDA backend ({@link BatchStates}; elsewhere they stay float32): a 16-bit format halves the
+     * traffic of its SSD step.
      */
-    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, boolean f16BatchStates) {
+    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, BatchStates batchStates) {
 
-        public static final Fast NONE = new Fast(List.of(), Map.of(), false, false);
+        public static final Fast NONE = new Fast(List.of(), Map.of(), false, BatchStates.F32);
 
         public Fast {
             backends = List.copyOf(backends);
@@ -194,7 +195,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
                 kernels.put(key, kernel(key, ks.get(key)));
             });
-            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), flag(f, "fast", "f16BatchStates"));
+            JsonNode states = f.path("batchStates");
+            if (!states.isMissingNode() && !states.isTextual()) {
+                throw new IllegalArgumentException("fast \"batchStates\" must be a string, got " + states);
+            }
+            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), states.isMissingNode() ? BatchStates.F32 : BatchStates.named(states.asText()));
         }
     }
 
@@ -219,11 +224,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /**
-     * Whether the batched decode keeps its SSM states as fp16 on a device of {@code backend}: at
-     * precision fast where the "fast" section asks ({@link Fast#f16BatchStates}), on the CUDA backend.
+     * How the batched decode holds its SSM states on a device of {@code backend}: at precision fast as the "fast" section
+     * asks ({@link Fast#batchStates}), on the CUDA backend; float32 otherwise.
      */
-    public boolean f16BatchStates(DeviceSpec.Backend backend) {
-        return precision == Precision.FAST && fast.f16BatchStates() && backend == DeviceSpec.Backend.CUDA;
+    public BatchStates batchStates(DeviceSpec.Backend backend) {
+        return precision == Precision.FAST && backend == DeviceSpec.Backend.CUDA ? fast.batchStates() : BatchStates.F32;
     }
 
     private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {

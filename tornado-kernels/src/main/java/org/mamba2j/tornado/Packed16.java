@@ -34,6 +34,23 @@ public final class Packed16 {
         return (int) (quad >>> (k << 4)) & 0xffff;
     }
 
+    /** The long of four patterns p0 .. p3 (each a short's value or a pattern 0..0xffff), p0 lowest. */
+    public static long quadOf(int p0, int p1, int p2, int p3) {
+        return unsigned(p0) | unsigned(p1) << 16 | unsigned(p2) << 32 | unsigned(p3) << 48;
+    }
+
+    /**
+     * A short's value (or a pattern) as its pattern 0..0xffff, widened to a long first: TornadoVM 5.2's CUDA backend keeps
+     * int arithmetic on a short (BFloat16.bf16FromFloat's result) in a short variable, so {@code s & 0xffff} and
+     * {@code s + 65536} both stayed negative and then widened sign-extended, filling the patterns above with ones (NaN;
+     * {@code MmaCheck --probes}). Checked on the CUDA backend, where the kernels that pack patterns run; on PTX this
+     * form packs wrong and {@code (long) s & 0xffffL} right (the same probe).
+     */
+    static long unsigned(int p) {
+        long v = p;
+        return v < 0 ? v + 65536L : v;
+    }
+
     /** Sets pattern i (host side). */
     public static void set(LongArray w, int i, short bits) {
         w.getSegment().setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, bits);

@@ -1,8 +1,10 @@
 package org.mamba2j.tornado;
 
+
 import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
+import org.mamba2j.tornado.model.BatchStates;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -14,6 +16,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -355,21 +358,42 @@ class DeviceConfigTest {
         assertFalse(DeviceConfig.load(off).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16Weights(), "off by default");
     }
 
-    /** fp16 batch states: asked in the fast section, on only at precision fast on the CUDA backend (where TornadoVM stores fp16). */
+    /** 16-bit batch states: named in the fast section, used only at precision fast on the CUDA backend (where TornadoVM converts them). */
     @Test
-    void f16BatchStatesOnlyAtFastOnCuda(@TempDir Path dir) throws IOException {
+    void batchStatesOnlyAtFastOnCuda(@TempDir Path dir) throws IOException {
         DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
-        assertTrue(shipped.at(Precision.FAST, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "nvidia.json asks for them");
-        assertFalse(shipped.at(Precision.FAST, DeviceSpec.Backend.PTX).f16BatchStates(DeviceSpec.Backend.PTX), "PTX keeps float32 states");
-        assertFalse(shipped.at(Precision.EXACT, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "never at exact");
-        assertFalse(shipped.at(Precision.FAST, DeviceSpec.Backend.OPENCL).f16BatchStates(DeviceSpec.Backend.OPENCL), "nor on OpenCL");
+        BatchStates asked = shipped.at(Precision.FAST, DeviceSpec.Backend.CUDA).batchStates(DeviceSpec.Backend.CUDA);
+        assertNotEquals(BatchStates.F32, asked, "nvidia.json asks for 16-bit states");
+        assertEquals(BatchStates.F32, shipped.at(Precision.FAST, DeviceSpec.Backend.PTX).batchStates(DeviceSpec.Backend.PTX), "PTX keeps float32");
+        assertEquals(BatchStates.F32, shipped.at(Precision.EXACT, DeviceSpec.Backend.CUDA).batchStates(DeviceSpec.Backend.CUDA), "never at exact");
+        assertEquals(BatchStates.F32, shipped.at(Precision.FAST, DeviceSpec.Backend.OPENCL).batchStates(DeviceSpec.Backend.OPENCL), "nor on OpenCL");
         String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        String entry = "\"batchStates\": \"" + asked.name().toLowerCase(Locale.ROOT) + "\"";
+        assertTrue(nvidia.contains(entry + ","), entry);
         Path f = dir.resolve("f.json");
-        Files.writeString(f, nvidia.replace("\"f16BatchStates\": true,", ""));
-        assertFalse(DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA).f16BatchStates(DeviceSpec.Backend.CUDA), "off by default");
-        Files.writeString(f, nvidia.replace("\"f16BatchStates\": true", "\"f16BatchStates\": \"yes\""));
+        for (BatchStates b : BatchStates.values()) {
+            Files.writeString(f, nvidia.replace(entry, "\"batchStates\": \"" + b.name().toLowerCase(Locale.ROOT) + "\""));
+            assertEquals(b, DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA).batchStates(DeviceSpec.Backend.CUDA), b.name());
+        }
+        Files.writeString(f, nvidia.replace(entry + ",", ""));
+        assertEquals(BatchStates.F32, DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA).batchStates(DeviceSpec.Backend.CUDA),
+                "float32 by default");
+        Files.writeString(f, nvidia.replace(entry, "\"batchStates\": \"half\""));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("fast \"f16BatchStates\" must be true or false"), e.getMessage());
+        assertTrue(e.getMessage().contains("fast \"batchStates\" must be one of [\"f32\", \"f16\", \"bf16\"], got \"half\""), e.getMessage());
+        Files.writeString(f, nvidia.replace(entry, "\"batchStates\": true"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("fast \"batchStates\" must be a string, got true"), e.getMessage());
+    }
+
+    /** bf16 quads need dstate a multiple of 4 and headdim of the step's run of rows; elsewhere the batch holds fp16. */
+    @Test
+    void bf16BatchStatesFallBackToFp16WhereTheShapeDoesNotSuit() {
+        assertEquals(BatchStates.BF16, BatchStates.BF16.forShape(64, 128));
+        assertEquals(BatchStates.F16, BatchStates.BF16.forShape(64, 14));
+        assertEquals(BatchStates.F16, BatchStates.BF16.forShape(6, 16));
+        assertEquals(BatchStates.F16, BatchStates.F16.forShape(6, 14));
+        assertEquals(BatchStates.F32, BatchStates.F32.forShape(6, 14));
     }
 
     @Test

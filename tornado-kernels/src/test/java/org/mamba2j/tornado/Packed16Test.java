@@ -34,4 +34,19 @@ class Packed16Test {
             assertEquals(bits[i], Packed16.get(w, i));
         }
     }
+
+    /** quadOf packs four patterns, each a short's value (negative ones too) or a pattern, and patternOf reads them back. */
+    @Test
+    void quadOfPacksShortsAndPatterns() {
+        short[] values = {(short) 0x8000, (short) 0xffff, 0x7fff, 0, (short) 0xbf80, 0x3f80};
+        for (short a : values) {
+            for (short b : values) {
+                long q = Packed16.quadOf(a, b & 0xffff, b, a & 0xffff);
+                assertEquals(a & 0xffff, Packed16.patternOf(q, 0));
+                assertEquals(b & 0xffff, Packed16.patternOf(q, 1));
+                assertEquals(b & 0xffff, Packed16.patternOf(q, 2));
+                assertEquals(a & 0xffff, Packed16.patternOf(q, 3));
+            }
+        }
+    }
 }

@@ -5,17 +5,20 @@ import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.mma.MmaTiles;
+import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.PrefillKernels;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.TornadoExecutionResult;
+import uk.ac.manchester.tornado.api.WorkerGrid1D;
 import uk.ac.manchester.tornado.api.WorkerGrid2D;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.enums.ProfilerMode;
+import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -35,8 +38,10 @@ import java.util.Random;
  * operands: the GEMM ({@link MmaGemm}) for every weight format at ragged shapes and at the 130m
  * projections' shapes, each a row of the table; then, with {@code --time}, kernel time and TFLOP/s
  * of the MMA GEMM beside the float32 "blocked" one at the 130m and 2.7b projection shapes.
- * Devices of backends without MMA (OpenCL, SPIR-V) are skipped with a line.
- *   java @argfile -cp ... org.mamba2j.tornado.check.MmaCheck --device cuda:0 [--device ptx:0]... [--time] [--tol 1e-5]
+ * Devices of backends without MMA (OpenCL, SPIR-V) are skipped with a line. Last, probes of what TornadoVM 5.2 compiles
+ * for 16-bit values the kernels compute (lines starting "#"), one of them a row on CUDA devices: the batched SSD step with bf16 quad
+ * states against the fp16 one over restarts, steps and holds; {@code --probes} runs the probes alone.
+ *   java @argfile -cp ... org.mamba2j.tornado.check.MmaCheck --device cuda:0 [--device ptx:0]... [--time] [--probes] [--tol 1e-5]
  * Ends with "N rows, N failed"; exit status 1 when a row failed.
  */
 public final class MmaCheck {
@@ -78,12 +83,8 @@ public final class MmaCheck {
                 continue;
             }
             TornadoDevice device = TornadoDevices.device(spec);
-            if (probesOnly) {
-                probeComputedHalves(device, s);
-                probeStateQuads(device, s);
-                continue;
-            }
-            for (int format : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}) {
+            int[] formats = probesOnly ? new int[0] : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}; // --probes: the probes alone
+            for (int format : formats) {
                 for (int activations : new int[]{MmaGemm.HALVES, MmaGemm.FLOATS}) {
                     for (Shape sh : SHAPES) {
                         rows++;
@@ -102,11 +103,17 @@ public final class MmaCheck {
                     }
                 }
             }
-            if (time) {
+            if (time && !probesOnly) {
                 for (Shape sh : TIMED) time(device, s, sh);
             }
-            probeComputedHalves(device, s); // last: a kernel that does not compile should not precede the timings
+            // last: a kernel that does not compile should not precede the timings
+            probeComputedHalves(device, s);
             probeStateQuads(device, s);
+            probeBf16Packing(device, s);
+            if (spec.backend() == DeviceSpec.Backend.CUDA) { // the fp16 and bf16 steps store computed 16-bit values: CUDA only
+                rows++;
+                if (!probeBatchStates(device, s)) failed++;
+            }
         }
         System.out.println(rows + " rows, " + failed + " failed");
         System.exit(failed == 0 ? 0 : 1);
@@ -249,6 +256,135 @@ public final class MmaCheck {
             read = bad == 0 ? "exact" : bad + "/" + n / 4 + " wrong";
         }
         System.out.println("# " + spec + ": fp16 states four at a time (VectorHalf4): " + line + "; read alone " + read);
+    }
+
+    /**
+     * Prints how the batched SSD step with bf16 quad states ({@link BatchKernels#ssdStepRowsBf16}) follows the fp16 one on
+     * the device: both start from the same (bf16-representable) states and step three slots three times, each slot
+     * restarting, stepping and held in turn, so that later steps read what a restart, a step and a hold left; per step the
+     * largest difference of an active slot's y relative to its largest |y|, and at the end of the states. The first step
+     * differs by summation order only, later ones by the two formats' rounding; a row of the check, failed past 1e-2.
+     */
+    private static boolean probeBatchStates(TornadoDevice device, String spec) {
+        int nheads = 4, headdim = 16, ngroups = 1, dstate = 16, batch = 3, lanes = 8, local = 256;
+        int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads, ssm = dInner * dstate;
+        Random r = new Random(7);
+        FloatArray zx = gaussian(r, batch * dInProj), xbc = gaussian(r, batch * convDim), w = gaussian(r, 3 * nheads + 2);
+        for (int h = 0; h < nheads; h++) w.set(nheads + h, -(float) Math.exp(w.get(nheads + h)));
+        w.set(3 * nheads, 1e-3f);
+        w.set(3 * nheads + 1, 0.5f);
+        HalfFloatArray s16 = new HalfFloatArray(batch * ssm);
+        LongArray quads = Packed16.allocate((long) batch * ssm);
+        for (int i = 0; i < batch * ssm; i += 4) {
+            float[] v = new float[4];
+            for (int k = 0; k < 4; k++) {
+                v[k] = BatchKernels.bf16(BatchKernels.bf16Quad((float) r.nextGaussian(), 0, 0, 0), 0);
+                s16.set(i + k, new HalfFloat(v[k]));
+            }
+            quads.set(i / 4, BatchKernels.bf16Quad(v[0], v[1], v[2], v[3]));
+        }
+        IntArray input = new IntArray(2 * batch), halves = new IntArray(batch * dInner / 2);
+        FloatArray y16 = new FloatArray(batch * dInner), yBf16 = new FloatArray(batch * dInner);
+        KernelContext kc = new KernelContext();
+        TaskGraph g = new TaskGraph("steps").transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, zx, xbc, w, s16, quads, halves, y16, yBf16)
+                .task("f16", BatchKernels::ssdStepRowsF16, kc, input, zx, xbc, s16, 0, ssm, w, 0, y16, halves, nheads, headdim, ngroups, dstate,
+                        batch, 1, 0, lanes, BatchKernels.Y_GATED)
+                .task("bf16", BatchKernels::ssdStepRowsBf16, kc, input, zx, xbc, quads, 0, ssm, w, 0, yBf16, halves, nheads, headdim, ngroups,
+                        dstate, batch, 1, 0, lanes, BatchKernels.Y_GATED)
+                .transferToHost(DataTransferMode.EVERY_EXECUTION, y16, yBf16, s16, quads);
+        int perGroup = local / lanes;
+        WorkerGrid1D rows = new WorkerGrid1D((batch * dInner + perGroup - 1) / perGroup * local);
+        WorkerGrid1D runs = new WorkerGrid1D((batch * dInner / BatchKernels.QUAD_ROWS + perGroup - 1) / perGroup * local);
+        rows.setLocalWork(local, 1, 1);
+        runs.setLocalWork(local, 1, 1);
+        GridScheduler grids = new GridScheduler("steps.f16", rows);
+        grids.addWorkerGrid("steps.bf16", runs);
+        int[][] modes = {{BatchKernels.RESTART, BatchKernels.STEP, BatchKernels.HOLD}, {BatchKernels.STEP, BatchKernels.STEP, BatchKernels.RESTART},
+                {BatchKernels.HOLD, BatchKernels.RESTART, BatchKernels.STEP}};
+        StringBuilder line = new StringBuilder();
+        double worst = Double.NaN;
+        try (TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot())) {
+            p.withDevice(device).withGridScheduler(grids);
+            worst = 0;
+            for (int[] step : modes) {
+                for (int b = 0; b < batch; b++) input.set(batch + b, step[b]);
+                p.execute();
+                line.append(line.isEmpty() ? "" : ";");
+                for (int b = 0; b < batch; b++) {
+                    if (step[b] == BatchKernels.HOLD) continue;
+                    double d = 0, m = 0;
+                    for (int i = b * dInner; i < (b + 1) * dInner; i++) {
+                        d = Math.max(d, Math.abs(yBf16.get(i) - y16.get(i)));
+                        m = Math.max(m, Math.abs(y16.get(i)));
+                    }
+                    worst = Double.isNaN(d / m) ? Double.NaN : Math.max(worst, d / m);
+                    line.append(String.format(Locale.ROOT, " %s %.1e", step[b] == BatchKernels.RESTART ? "restart" : "step", d / m));
+                }
+            }
+            double d = 0, m = 0;
+            for (int i = 0; i < batch * ssm; i++) {
+                float a = s16.get(i).getFloat32();
+                d = Math.max(d, Math.abs(BatchKernels.bf16(quads.get(i / 4), i % 4) - a));
+                m = Math.max(m, Math.abs(a));
+            }
+            worst = Double.isNaN(d / m) ? Double.NaN : Math.max(worst, d / m);
+            line.append(String.format(Locale.ROOT, "; states %.1e", d / m));
+        } catch (Exception | Error e) {
+            line.append(" fails (").append(String.valueOf(e).lines().findFirst().orElse("")).append(")");
+        }
+        boolean ok = worst <= 1e-2;
+        System.out.println("# " + spec + ": bf16 quad states against fp16 (y of active slots, max diff / max |y|):" + line + (ok ? "  ok" : "  FAIL"));
+        return ok;
+    }
+
+    /** bf16 patterns of computed floats packed four to a long as {@link Packed16#quadOf} does (out[i] from v[4i ..]). */
+    public static void bf16Quads(FloatArray v, LongArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            out.set(i, BatchKernels.bf16Quad(v.get(4 * i) * 1.5f, v.get(4 * i + 1) * 1.5f, v.get(4 * i + 2) * 1.5f, v.get(4 * i + 3) * 1.5f));
+        }
+    }
+
+    /** The same, each pattern widened as {@code (long) s & 0xffffL}. */
+    public static void bf16QuadsMasked(FloatArray v, LongArray out) {
+        for (@Parallel int i = 0; i < out.getSize(); i++) {
+            long q = 0L;
+            for (int k = 0; k < 4; k++) q |= ((long) BFloat16.bf16FromFloat(v.get(4 * i + k) * 1.5f) & 0xffffL) << (16 * k);
+            out.set(i, q);
+        }
+    }
+
+    /** Prints how many longs of bf16 patterns each packing gets right on the device (1024 longs of mixed signs). */
+    private static void probeBf16Packing(TornadoDevice device, String spec) {
+        int n = 1024;
+        FloatArray v = gaussian(new Random(8), 4 * n);
+        long[] want = new long[n];
+        for (int i = 0; i < n; i++) {
+            want[i] = BatchKernels.bf16Quad(v.get(4 * i) * 1.5f, v.get(4 * i + 1) * 1.5f, v.get(4 * i + 2) * 1.5f, v.get(4 * i + 3) * 1.5f);
+        }
+        StringBuilder line = new StringBuilder();
+        for (int k = 0; k < 2; k++) {
+            LongArray out = new LongArray(n);
+            TaskGraph g = new TaskGraph("pack" + k).transferToDevice(DataTransferMode.EVERY_EXECUTION, v);
+            if (k == 0) g.task("probe", MmaCheck::bf16Quads, v, out);
+            else g.task("probe", MmaCheck::bf16QuadsMasked, v, out);
+            String got = probe(device, g.transferToHost(DataTransferMode.EVERY_EXECUTION, out));
+            if (got == null) {
+                int bad = 0;
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < 4; j++) if (Math.abs(Packed16.patternOf(out.get(i), j) - Packed16.patternOf(want[i], j)) > 1) bad++;
+                }
+                got = bad + "/" + 4 * n + " patterns off by more than one unit";
+            }
+            line.append(k == 0 ? " quadOf " : "; masked ").append(got);
+        }
+        System.out.println("# " + spec + ": bf16 patterns packed on the device:" + line);
+    }
+
+    private static FloatArray gaussian(Random r, int n) {
+        FloatArray a = new FloatArray(n);
+        for (int i = 0; i < n; i++) a.set(i, (float) r.nextGaussian());
+        return a;
     }
 
     private static VectorHalf4 quads(short[] patterns) {

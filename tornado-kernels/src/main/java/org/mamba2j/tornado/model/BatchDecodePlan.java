@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
@@ -62,7 +63,7 @@ public final class BatchDecodePlan {
     static final int FUSED_EDGE_TASKS = 3;
     static final int EDGE_ARGS = 30;
     /**
-     * Objects: control, input, 6 activations, states (and the fp16 SSM states), the prefill's hand-off, logits, picks, the
+     * Objects: control, input, 6 activations, states (and the 16-bit SSM states), the prefill's hand-off, logits, picks, the
      * KernelContext, the embedding's stand-in, on tensor cores the other weight format's two stand-ins, the fp16
      * activations' one and the SSD step's fp16 output, the weights (up to 11).
      */
@@ -73,13 +74,14 @@ public final class BatchDecodePlan {
             EDGE_ARGS, NODES_PER_GRAPH, BYTECODE_PER_GRAPH);
 
     private final MixerDims dims;
-    /** stateSize: the float32 states of a slot (all its {@link PackedStates}, or with {@link #f16States} the conv windows alone). */
+    /** stateSize: the float32 states of a slot (all its {@link PackedStates}, or with 16-bit SSM states the conv windows alone). */
     private final int capacity, stateSize;
     /**
-     * The SSM states held as fp16 (the config's {@code f16BatchStates}: precision fast on the CUDA backend) in an array of
-     * their own, {@link BatchKernels#ssdStepRowsF16}; else float32 with the conv windows, {@link BatchKernels#ssdStepRows}.
+     * How the SSM states are held (the config's {@code batchStates}: precision fast on the CUDA backend): float32 with the
+     * conv windows ({@link BatchKernels#ssdStepRows}), or fp16 ({@link BatchKernels#ssdStepRowsF16}) or bf16 quads
+     * ({@link BatchKernels#ssdStepRowsBf16}) in an array of their own.
      */
-    private final boolean f16States;
+    private final BatchStates ssmStates;
     /**
      * The config's batchGemm "blocked": split-k GEMMs ({@link BatchKernels#splitGemm}) whose partial
      * products their consumers sum, the norms folded into the kernels around them; else the
@@ -150,9 +152,10 @@ public final class BatchDecodePlan {
             throw new IllegalArgumentException("a batch of " + capacity + " sequences of this model does not fit int-indexed device arrays ("
                     + ps.size() + " state floats per sequence)");
         }
-        this.f16States = cfg.f16BatchStates(TornadoDevices.backend(device));
-        // a slot's float32 states (with fp16 SSM states, the conv windows alone) and its fp16 ones (the SSM states; unused without)
-        PackedStates floats = f16States ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
+        this.ssmStates = cfg.batchStates(TornadoDevices.backend(device)).forShape(dims.headdim(), dims.dstate());
+        boolean apart = ssmStates != BatchStates.F32;
+        // a slot's float32 states (with 16-bit SSM states, the conv windows alone) and its 16-bit ones (the SSM states; unused without)
+        PackedStates floats = apart ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
         PackedStates halves = new PackedStates(0, ps.ssmSize(), ps.blocks());
         this.stateSize = floats.size();
         this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
@@ -173,8 +176,13 @@ public final class BatchDecodePlan {
         this.logits = new FloatArray(rowSpan * dims.vocab());
         control.set(PrefillKernels.ROWS, capacity);
         FloatArray states = new FloatArray(capacity * stateSize);
-        HalfFloatArray ssm16 = new HalfFloatArray(f16States ? capacity * halves.size() : 1);
-        Object[] slots = f16States ? new Object[]{states, ssm16} : new Object[]{states}; // every slot's states
+        HalfFloatArray ssm16 = new HalfFloatArray(ssmStates == BatchStates.F16 ? capacity * halves.size() : 1);
+        LongArray ssmQuads = ssmStates == BatchStates.BF16 ? Packed16.allocate((long) capacity * halves.size()) : new LongArray(1);
+        Object[] slots = switch (ssmStates) { // every slot's states
+            case F32 -> new Object[]{states};
+            case F16 -> new Object[]{states, ssm16};
+            case BF16 -> new Object[]{states, ssmQuads};
+        };
         this.handoff = new StatesOnDevice(plan, "batchHandoff", ps.size());
         FloatArray handed = handoff.array();
         Rows r = new Rows(new FloatArray(capacity * dims.dModel()), new FloatArray(capacity * dims.dModel()),
@@ -193,8 +201,11 @@ public final class BatchDecodePlan {
                 .consumeFromDevice(handoff.graph(), carried)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, slot)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, slots);
-        if (f16States) load.task("load", BatchKernels::loadSlotF16, handed, slot, states, ssm16, ps.convSize(), ps.ssmSize(), ps.blocks());
-        else load.task("load", BatchKernels::loadSlot, handed, slot, states, stateSize);
+        switch (ssmStates) {
+            case F32 -> load.task("load", BatchKernels::loadSlot, handed, slot, states, stateSize);
+            case F16 -> load.task("load", BatchKernels::loadSlotF16, handed, slot, states, ssm16, ps.convSize(), ps.ssmSize(), ps.blocks());
+            case BF16 -> load.task("load", BatchKernels::loadSlotBf16, handed, slot, states, ssmQuads, ps.convSize(), ps.ssmSize(), ps.blocks());
+        }
         load.persistOnDevice(slots);
         this.loadGraph = plan.add(load);
 
@@ -219,7 +230,7 @@ public final class BatchDecodePlan {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
         }
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(carried, concat(slots, own)),
-                (graph, l) -> addBlock(graph, "b" + l + "_", l, floats, states, halves, ssm16, r, grids, cfg, ctx));
+                (graph, l) -> addBlock(graph, "b" + l + "_", l, floats, states, halves, ssm16, ssmQuads, r, grids, cfg, ctx));
         g = chain.last();
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
@@ -244,8 +255,8 @@ public final class BatchDecodePlan {
     }
 
     /** Block l's tasks, named prefix + kernel, over its weights in the model's arrays and its part of every slot's states. */
-    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, PackedStates halves, HalfFloatArray ssm16, Rows r,
-                          Grids grids, DeviceConfig cfg, KernelContext ctx) {
+    private void addBlock(TaskGraph g, String p, int l, PackedStates ps, FloatArray states, PackedStates halves, HalfFloatArray ssm16,
+                          LongArray ssmQuads, Rows r, Grids grids, DeviceConfig cfg, KernelContext ctx) {
         MixerDims d = dims;
         DeviceWeights w = plan.weights();
         PackedBlock o = w.layout();
@@ -265,14 +276,17 @@ public final class BatchDecodePlan {
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
         int output = halvesOut ? sm + o.gatedNorm() : fused ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
-        if (f16States) {
-            g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, halves.ssm(l), halves.size(), small,
+        switch (ssmStates) {
+            case F32 -> g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small,
                     sm + o.dtBias(), r.y, outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
-        } else {
-            g.task(p + "ssd", BatchKernels::ssdStepRows, ctx, input, r.zxbcdt, r.xbc, states, ps.ssm(l), stateSize, small, sm + o.dtBias(), r.y,
-                    outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
+            case F16 -> g.task(p + "ssd", BatchKernels::ssdStepRowsF16, ctx, input, r.zxbcdt, r.xbc, ssm16, halves.ssm(l), halves.size(), small,
+                    sm + o.dtBias(), r.y, outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes, output);
+            case BF16 -> g.task(p + "ssd", BatchKernels::ssdStepRowsBf16, ctx, input, r.zxbcdt, r.xbc, ssmQuads, halves.ssm(l), halves.size(),
+                    small, sm + o.dtBias(), r.y, outHalves, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), capacity, inSplits, inStride, lanes,
+                    output);
         }
-        grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() + perGroup - 1) / perGroup);
+        int rowsPerRun = ssmStates == BatchStates.BF16 ? BatchKernels.QUAD_ROWS : 1; // a run of lanes takes QUAD_ROWS rows there
+        grids.groups(g, p + "ssd", ssdLocal, rows -> (rows * d.dInner() / rowsPerRun + perGroup - 1) / perGroup);
         if (fused) {
             int outStride = rowSpan * d.dModel();
             splitGemm(g, p + "outProj", r.y, halvesOut ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,
@@ -344,9 +358,9 @@ public final class BatchDecodePlan {
         return Collections.unmodifiableSet(onTensorCores);
     }
 
-    /** Whether the SSM states are held as fp16 ({@link #f16States}). */
-    public boolean f16States() {
-        return f16States;
+    /** How the SSM states are held ({@link #ssmStates}). */
+    public BatchStates ssmStates() {
+        return ssmStates;
     }
 
     /** How many task graphs one step executes. */

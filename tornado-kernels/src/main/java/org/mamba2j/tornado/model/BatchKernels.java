@@ -1,10 +1,12 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
+import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
@@ -116,6 +118,105 @@ public final class BatchKernels {
         stepOutput(ctx, acc, valid, x, zxbcdt, w, headsOff, y, halves, r, nheads, headdim, ngroups, dstate, splits, partStride, lanes, output);
     }
 
+    /**
+     * {@link #ssdStepRows} with the SSM states stored as bf16 four to a long ({@link Packed16}'s layout: entry n of a row in
+     * long n / 4), read into and updated in float32, stored rounded to nearest ({@link BatchStates#BF16}; the CUDA backend,
+     * where TornadoVM 5.2 converts both ways natively). A run of {@code lanes} work items takes {@link #QUAD_ROWS} consecutive
+     * rows of one head (headdim a multiple of QUAD_ROWS) and each of its items the quads lane, lane + lanes, ... of every
+     * one of them (dstate a multiple of 4): a round reads a long of each row and the quad's B and C once for the four, 16
+     * memory instructions for 16 entries where the fp16 step takes 64. Each item's four partial sums meet in local memory;
+     * the run's first items sum two rows each over the run and write their outputs (and their fp16 pair,
+     * where output ≥ 0, as {@link #stepOutput} does). stateOff and stateStride count entries (multiples of 4). Grid:
+     * ⌈batch · dInner / QUAD_ROWS / (local / lanes)⌉ work-groups of local (at most {@link #MAX_STEP_LOCAL}).
+     */
+    public static void ssdStepRowsBf16(KernelContext ctx, IntArray input, FloatArray zxbcdt, FloatArray xbc, LongArray quads, int stateOff,
+                                       int stateStride, FloatArray w, int headsOff, FloatArray y, IntArray halves, int nheads, int headdim,
+                                       int ngroups, int dstate, int batch, int splits, int partStride, int lanes, int output) {
+        int dInner = nheads * headdim;
+        int lane = ctx.localIdx % lanes;
+        int run = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
+        boolean valid = run * QUAD_ROWS < batch * dInner;
+        int r = valid ? run * QUAD_ROWS : 0; // the run's first row: its rows share the slot, the head (dt, the decay) and B, C
+        int b = r / dInner, mode = input.get(batch + b), bOff = stepB(r, nheads, headdim, ngroups, dstate), cOff = bOff + ngroups * dstate;
+        float dt = stepDt(zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride);
+        float decay = stepDecay(w, headsOff, r, nheads, headdim, dt);
+        float x0 = stepX(xbc, r, nheads, headdim, ngroups, dstate), x1 = stepX(xbc, r + 1, nheads, headdim, ngroups, dstate);
+        float x2 = stepX(xbc, r + 2, nheads, headdim, ngroups, dstate), x3 = stepX(xbc, r + 3, nheads, headdim, ngroups, dstate);
+        int fresh = mode == RESTART ? 1 : 0, write = valid & mode != HOLD ? 1 : 0;
+        int rowQuads = dstate / 4;
+        int at = (b * stateStride + stateOff + (r - b * dInner) * dstate) / 4;
+        float acc0 = 0f, acc1 = 0f, acc2 = 0f, acc3 = 0f;
+        for (int q = lane; q < rowQuads; q += lanes) {
+            // every load of the round before its stores (the generated code addresses both through generic pointers)
+            int n = 4 * q;
+            long s0 = quads.get(at + q), s1 = quads.get(at + rowQuads + q), s2 = quads.get(at + 2 * rowQuads + q), s3 = quads.get(at + 3 * rowQuads + q);
+            float b0 = xbc.get(bOff + n), b1 = xbc.get(bOff + n + 1), b2 = xbc.get(bOff + n + 2), b3 = xbc.get(bOff + n + 3);
+            float c0 = xbc.get(cOff + n), c1 = xbc.get(cOff + n + 1), c2 = xbc.get(cOff + n + 2), c3 = xbc.get(cOff + n + 3);
+            acc0 += quadRow(quads, at + q, s0, decay, x0 * dt, b0, b1, b2, b3, c0, c1, c2, c3, fresh, write);
+            acc1 += quadRow(quads, at + rowQuads + q, s1, decay, x1 * dt, b0, b1, b2, b3, c0, c1, c2, c3, fresh, write);
+            acc2 += quadRow(quads, at + 2 * rowQuads + q, s2, decay, x2 * dt, b0, b1, b2, b3, c0, c1, c2, c3, fresh, write);
+            acc3 += quadRow(quads, at + 3 * rowQuads + q, s3, decay, x3 * dt, b0, b1, b2, b3, c0, c1, c2, c3, fresh, write);
+        }
+        float[] partial = ctx.allocateFloatLocalArray(MAX_STEP_LOCAL * QUAD_ROWS);
+        int mine = ctx.localIdx * QUAD_ROWS;
+        partial[mine] = acc0;
+        partial[mine + 1] = acc1;
+        partial[mine + 2] = acc2;
+        partial[mine + 3] = acc3;
+        ctx.localBarrier();
+        for (int pair = lane; valid && pair < QUAD_ROWS / 2; pair += lanes) {
+            // rows r + 2·pair and the next: their sums over the run's items
+            int from = (ctx.localIdx - lane) * QUAD_ROWS + 2 * pair;
+            float sum0 = 0f, sum1 = 0f;
+            for (int l = 0; l < lanes; l++) {
+                sum0 += partial[from + l * QUAD_ROWS];
+                sum1 += partial[from + l * QUAD_ROWS + 1];
+            }
+            int r0 = r + 2 * pair;
+            float out0 = rowOutput(sum0, pair == 0 ? x0 : x2, zxbcdt, w, headsOff, r0, nheads, headdim, ngroups, dstate, splits, partStride, output);
+            float out1 = rowOutput(sum1, pair == 0 ? x1 : x3, zxbcdt, w, headsOff, r0 + 1, nheads, headdim, ngroups, dstate, splits, partStride,
+                    output);
+            y.set(r0, out0);
+            y.set(r0 + 1, out1);
+            if (output >= 0) {
+                int hp = r0 - b * dInner;
+                halves.set(r0 >> 1, MmaTiles.pack(MmaTiles.halfOf(out0 * w.get(output + hp)), MmaTiles.halfOf(out1 * w.get(output + hp + 1))));
+            }
+        }
+    }
+
+    /**
+     * One row's quad of bf16 state entries (s, read from quads[at]): v = decay · entry + xdt · B (from zero where fresh ≠ 0),
+     * stored rounded where write ≠ 0; returns v · C.
+     */
+    static float quadRow(LongArray quads, int at, long s, float decay, float xdt, float b0, float b1, float b2, float b3, float c0, float c1,
+                         float c2, float c3, int fresh, int write) {
+        float v0 = (fresh != 0 ? 0f : decay * bf16(s, 0)) + xdt * b0;
+        float v1 = (fresh != 0 ? 0f : decay * bf16(s, 1)) + xdt * b1;
+        float v2 = (fresh != 0 ? 0f : decay * bf16(s, 2)) + xdt * b2;
+        float v3 = (fresh != 0 ? 0f : decay * bf16(s, 3)) + xdt * b3;
+        if (write != 0) {
+            quads.set(at, bf16Quad(v0, v1, v2, v3));
+        }
+        return (v0 * c0 + v1 * c1) + (v2 * c2 + v3 * c3);
+    }
+
+    /** Entry k (0..3) of a long of four bf16 patterns, as a float. */
+    public static float bf16(long quad, int k) {
+        return BFloat16.bf16ToFloat((short) Packed16.patternOf(quad, k));
+    }
+
+    /** Four floats rounded to bf16, as a long of four patterns ({@link Packed16}). */
+    public static long bf16Quad(float v0, float v1, float v2, float v3) {
+        return Packed16.quadOf(BFloat16.bf16FromFloat(v0), BFloat16.bf16FromFloat(v1), BFloat16.bf16FromFloat(v2), BFloat16.bf16FromFloat(v3));
+    }
+
+    /** Rows of a run of {@link #ssdStepRowsBf16}: one head's consecutive channels that share a round's B and C. */
+    public static final int QUAD_ROWS = 4;
+
+    /** The most work items a work-group of {@link #ssdStepRowsBf16} has (its local partial sums). */
+    public static final int MAX_STEP_LOCAL = 1024;
+
     /** Where row r's B starts in xbc (its C ngroups · dstate later). */
     private static int stepB(int r, int nheads, int headdim, int ngroups, int dstate) {
         int dInner = nheads * headdim;
@@ -159,17 +260,11 @@ public final class BatchKernels {
                                    FloatArray y, IntArray halves, int r, int nheads, int headdim, int ngroups, int dstate, int splits,
                                    int partStride, int lanes, int output) {
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
-        int dInner = nheads * headdim;
-        int b = r / dInner;
-        int hp = r - b * dInner;
+        int hp = r % (nheads * headdim);
         boolean first = ctx.localIdx % lanes == 0;
         float out = 0f;
         if (first && valid) {
-            out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
-            if (output != Y_PLAIN) {
-                float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
-                out = out * (z / (1.0f + TornadoMath.exp(-z)));
-            }
+            out = rowOutput(sum, x, zxbcdt, w, headsOff, r, nheads, headdim, ngroups, dstate, splits, partStride, output);
             y.set(r, out);
         }
         if (output >= 0) {
@@ -183,6 +278,20 @@ public final class BatchKernels {
                 halves.set(r >> 1, MmaTiles.pack(patterns[slot], patterns[slot + 1]));
             }
         }
+    }
+
+    /** Row r's output from its state · C sum: sum + D · x, times silu(z) unless output is {@link #Y_PLAIN}. */
+    private static float rowOutput(float sum, float x, FloatArray zxbcdt, FloatArray w, int headsOff, int r, int nheads, int headdim,
+                                   int ngroups, int dstate, int splits, int partStride, int output) {
+        int dInner = nheads * headdim;
+        int b = r / dInner;
+        int hp = r - b * dInner;
+        float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
+        if (output != Y_PLAIN) {
+            float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
+            out = out * (z / (1.0f + TornadoMath.exp(-z)));
+        }
+        return out;
     }
 
     /** {@link #ssdStepRows}'s output: y is the step's output (the unfused step's gated norm applies the gate). */
@@ -453,6 +562,27 @@ public final class BatchKernels {
     public static void loadSlot(FloatArray handed, IntArray slot, FloatArray states, int n) {
         for (@Parallel int i = 0; i < n; i++) {
             states.set(slot.get(0) * n + i, handed.get(i));
+        }
+    }
+
+    /**
+     * {@link #loadSlotF16} for bf16 SSM states four to a long ({@link #ssdStepRowsBf16}): block l's SSM state, rounded, to
+     * quads[(slot · blocks + l) · ssmSize / 4 ..]. i over convSize + ssmSize / 4 of every block (ssmSize a multiple of 4).
+     */
+    public static void loadSlotBf16(FloatArray handed, IntArray slot, FloatArray states, LongArray quads, int convSize, int ssmSize,
+                                    int blocks) {
+        int ssmQuads = ssmSize / 4;
+        for (@Parallel int i = 0; i < (convSize + ssmQuads) * blocks; i++) {
+            int l = i / (convSize + ssmQuads);
+            int j = i - l * (convSize + ssmQuads);
+            int from = l * (convSize + ssmSize);
+            if (j < convSize) {
+                states.set((slot.get(0) * blocks + l) * convSize + j, handed.get(from + j));
+            } else {
+                int e = from + convSize + 4 * (j - convSize);
+                quads.set((slot.get(0) * blocks + l) * ssmQuads + j - convSize,
+                        bf16Quad(handed.get(e), handed.get(e + 1), handed.get(e + 2), handed.get(e + 3)));
+            }
         }
     }
 

@@ -15,6 +15,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 
 /**
  * Batched decoding on a TornadoVM device: one {@link ModelPlan} (the weights once) with the
@@ -73,7 +74,7 @@ public final class TornadoBatchDecoder implements BatchDecoder {
                 + plan.taskCount() + " tasks in " + graphs + (graphs == 1 ? " task graph" : " task graphs") + " per step"
                 + (cudaGraph ? " replayed as CUDA graphs" : "") + splitNote(plan.splits())
                 + (plan.onTensorCores().isEmpty() ? "" : ", on tensor cores: " + String.join(", ", plan.onTensorCores()))
-                + (plan.f16States() ? ", SSM states fp16" : "") + ", "
+                + (plan.ssmStates() == BatchStates.F32 ? "" : ", SSM states " + plan.ssmStates().name().toLowerCase(Locale.ROOT)) + ", "
                 + weights.describe() + ", " + modelPlan.memory().describe() + ")";
     }
 

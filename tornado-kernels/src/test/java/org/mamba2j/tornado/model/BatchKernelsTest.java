@@ -4,6 +4,7 @@ import org.mamba2j.tornado.Packed16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.mma.MmaGemm;
@@ -84,16 +85,21 @@ class BatchKernelsTest {
      * as the sum of two partial products, lanes of 1 to 8 per row and rows per group not dividing
      * batch·dInner, gated and not; a held slot's state stays, every other row's state advances. With fp16 states
      * ({@link BatchKernels#ssdStepRowsF16}) the step reads the stored fp16 values and stores each new one rounded to fp16
-     * (within half an fp16 unit of the float64 value), y from the unrounded ones. With fp16 outputs (the tensor-core out_proj's
-     * operand) every pair of rows also leaves y times the gated norm's weight as two fp16 patterns in one int.
+     * (within half an fp16 unit of the float64 value), y from the unrounded ones; with bf16 quads
+     * ({@link BatchKernels#ssdStepRowsBf16}, runs of four rows, lanes past the row's quads idle) the same within half a
+     * bf16 unit. With fp16 outputs (the tensor-core out_proj's operand) every pair of rows also leaves y times the gated
+     * norm's weight as two fp16 patterns in one int.
      */
-    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}, fp16 states {3}, fp16 outputs {4}")
-    @CsvSource({"16,4,1,false,true", "32,8,0,false,false", "8,8,1,false,false", "4,1,1,false,false", "64,16,1,false,true", "16,4,1,true,false",
-            "32,8,0,true,false", "32,8,1,true,true", "4,1,1,true,true"})
-    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, boolean f16, boolean halvesOut) {
-        int nheads = 4, headdim = 3, ngroups = 2, dstate = 14, batch = 3, splits = 2;
+    @ParameterizedTest(name = "local {0}, lanes {1}, gate {2}, states {3}, fp16 outputs {4}")
+    @CsvSource({"16,4,1,F32,true", "32,8,0,F32,false", "8,8,1,F32,false", "4,1,1,F32,false", "64,16,1,F32,true", "16,4,1,F16,false",
+            "32,8,0,F16,false", "32,8,1,F16,true", "4,1,1,F16,true", "16,4,1,BF16,false", "8,2,1,BF16,true", "8,2,0,BF16,false", "32,8,1,BF16,true",
+            "4,1,1,BF16,false", "64,16,1,BF16,true"})
+    void ssdStepRowsAdvancesEverySlotAsAlone(int local, int lanes, int gate, BatchStates format, boolean halvesOut) {
+        boolean f16 = format == BatchStates.F16, bf16 = format == BatchStates.BF16;
+        // bf16 quads: runs of QUAD_ROWS rows of a head, dstate a multiple of 4, offsets in whole quads
+        int nheads = 4, headdim = bf16 ? 4 : 3, ngroups = 2, dstate = bf16 ? 16 : 14, batch = 3, splits = 2;
         int dInner = nheads * headdim, convDim = dInner + 2 * ngroups * dstate, dInProj = dInner + convDim + nheads;
-        int stateStride = dInner * dstate + 5, stateOff = 2, headsOff = 1, partStride = batch * dInProj + 3;
+        int stateStride = dInner * dstate + (bf16 ? 8 : 5), stateOff = bf16 ? 4 : 2, headsOff = 1, partStride = batch * dInProj + 3;
         SplittableRandom rnd = new SplittableRandom(local * 7L + lanes);
         float[] zx = gaussian(rnd, splits * partStride), xbc = gaussian(rnd, batch * convDim), st = gaussian(rnd, batch * stateStride);
         int normOff = headsOff + 3 * nheads + 2;
@@ -104,15 +110,20 @@ class BatchKernelsTest {
         int[] modes = {BatchKernels.STEP, BatchKernels.RESTART, BatchKernels.HOLD};
         IntArray input = IntArray.fromElements(0, 0, 0, modes[0], modes[1], modes[2]);
         if (f16) for (int i = 0; i < st.length; i++) st[i] = Float.float16ToFloat(Float.floatToFloat16(st[i])); // what fp16 holds
+        if (bf16) for (int i = 0; i < st.length; i++) st[i] = BatchKernels.bf16(BatchKernels.bf16Quad(st[i], 0, 0, 0), 0); // what bf16 holds
         FloatArray states = off(st), y = poisoned(batch * dInner);
         IntArray halves = new IntArray(batch * dInner / 2);
         halves.init(0x7E007E00); // NaN pairs
         int output = halvesOut ? normOff : gate != 0 ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         HalfFloatArray states16 = new HalfFloatArray(st.length);
         for (int i = 0; i < st.length; i++) states16.set(i, new HalfFloat(st[i]));
-        int perGroup = local / lanes, groups = (batch * dInner + perGroup - 1) / perGroup;
+        LongArray quads = Packed16.allocate(st.length);
+        for (int i = 0; i + 3 < st.length; i += 4) quads.set(i / 4, BatchKernels.bf16Quad(st[i], st[i + 1], st[i + 2], st[i + 3]));
+        int perGroup = local / lanes, groups = (batch * dInner / (bf16 ? BatchKernels.QUAD_ROWS : 1) + perGroup - 1) / perGroup;
         KernelContextEmulator.run(groups * local, 1, 1, local, 1, 1, kc -> {
             if (f16) BatchKernels.ssdStepRowsF16(kc, input, off(zx), off(xbc), states16, stateOff, stateStride, off(w), headsOff, y, halves,
+                    nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
+            else if (bf16) BatchKernels.ssdStepRowsBf16(kc, input, off(zx), off(xbc), quads, stateOff, stateStride, off(w), headsOff, y, halves,
                     nheads, headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
             else BatchKernels.ssdStepRows(kc, input, off(zx), off(xbc), states, stateOff, stateStride, off(w), headsOff, y, halves, nheads,
                     headdim, ngroups, dstate, batch, splits, partStride, lanes, output);
@@ -136,6 +147,10 @@ class BatchKernelsTest {
                         double unit = Math.scalb(1.0, Math.getExponent((float) Math.max(Math.abs(want), 0x1p-14)) - 10); // fp16's
                         assertEquals(want, states16.get(at).getFloat32(), 0.5 * unit + 1e-5 * Math.abs(want), "fp16 state of slot " + b + " row " + hp
                                 + " entry " + n);
+                    } else if (bf16) {
+                        double unit = Math.scalb(1.0, Math.getExponent((float) want) - 7); // bf16's
+                        assertEquals(want, BatchKernels.bf16(quads.get(at / 4), at % 4), 0.5 * unit + 1e-5 * Math.abs(want), "bf16 state of slot " + b
+                                + " row " + hp + " entry " + n);
                     } else {
                         assertEquals(want, states.get(at), 1e-5 * (1 + Math.abs(want)), "state of slot " + b + " row " + hp + " entry " + n);
                     }
@@ -234,17 +249,23 @@ class BatchKernelsTest {
     }
 
     /**
-     * A slot's states from the hand-off buffer with fp16 SSM states: each block's conv window to the float32 states, its SSM
-     * state rounded to the fp16 ones, at the slot's place in each; the other slots untouched.
+     * A slot's states from the hand-off buffer with 16-bit SSM states: each block's conv window to the float32 states, its SSM
+     * state rounded to fp16 ({@link BatchKernels#loadSlotF16}) or to bf16 four to a long ({@link BatchKernels#loadSlotBf16}),
+     * at the slot's place in each; the other slots untouched.
      */
-    @Test
-    void loadSlotF16SplitsTheHandedStates() {
-        int conv = 5, ssm = 7, blocks = 3, slots = 3, slot = 1;
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(value = BatchStates.class, names = {"F16", "BF16"})
+    void loadSlotSplitsTheHandedStates(BatchStates format) {
+        boolean bf16 = format == BatchStates.BF16;
+        int conv = 5, ssm = 8, blocks = 3, slots = 3, slot = bf16 ? 2 : 1;
         float[] h = gaussian(new SplittableRandom(5), (conv + ssm) * blocks);
         FloatArray states = poisoned(slots * conv * blocks);
         HalfFloatArray states16 = new HalfFloatArray(slots * ssm * blocks);
         states16.init(new HalfFloat(Float.NaN));
-        BatchKernels.loadSlotF16(off(h), IntArray.fromElements(slot), states, states16, conv, ssm, blocks);
+        LongArray quads = Packed16.allocate((long) slots * ssm * blocks);
+        quads.init(-1L); // NaN patterns
+        if (bf16) BatchKernels.loadSlotBf16(off(h), IntArray.fromElements(slot), states, quads, conv, ssm, blocks);
+        else BatchKernels.loadSlotF16(off(h), IntArray.fromElements(slot), states, states16, conv, ssm, blocks);
         for (int i = 0; i < slots * blocks; i++) {
             boolean mine = i / blocks == slot;
             int l = i % blocks;
@@ -253,8 +274,12 @@ class BatchKernelsTest {
                 assertTrue(mine ? got == h[l * (conv + ssm) + j] : Float.isNaN(got), "conv " + i + ", " + j);
             }
             for (int j = 0; j < ssm; j++) {
-                float got = states16.get(i * ssm + j).getFloat32(), want = Float.float16ToFloat(Float.floatToFloat16(h[l * (conv + ssm) + conv + j]));
-                assertTrue(mine ? got == want : Float.isNaN(got), "ssm " + i + ", " + j);
+                int at = i * ssm + j;
+                float want = h[l * (conv + ssm) + conv + j];
+                float got = bf16 ? BatchKernels.bf16(quads.get(at / 4), at % 4) : states16.get(at).getFloat32();
+                boolean rounded = bf16 ? Math.abs(got - want) <= 0.5 * Math.scalb(1.0, Math.getExponent(want) - 7) // half a bf16 unit
+                        : got == Float.float16ToFloat(Float.floatToFloat16(want));
+                assertTrue(mine ? rounded : Float.isNaN(got), "ssm " + i + ", " + j + ": " + got + " for " + want);
             }
         }
     }
