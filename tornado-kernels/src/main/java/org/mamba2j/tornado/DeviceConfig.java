@@ -199,7 +199,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!states.isMissingNode() && !states.isTextual()) {
                 throw new IllegalArgumentException("fast \"batchStates\" must be a string, got " + states);
             }
-            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), states.isMissingNode() ? BatchStates.F32 : BatchStates.named(states.asText()));
+            BatchStates batchStates = states.isMissingNode() ? BatchStates.F32 : BatchStates.named(states.asText());
+            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), batchStates);
         }
     }
 

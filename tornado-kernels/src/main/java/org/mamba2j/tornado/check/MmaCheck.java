@@ -318,7 +318,7 @@ public final class MmaCheck {
                         d = Math.max(d, Math.abs(yBf16.get(i) - y16.get(i)));
                         m = Math.max(m, Math.abs(y16.get(i)));
                     }
-                    worst = Double.isNaN(d / m) ? Double.NaN : Math.max(worst, d / m);
+                    worst = Math.max(worst, d / m); // Math.max keeps a NaN
                     line.append(String.format(Locale.ROOT, " %s %.1e", step[b] == BatchKernels.RESTART ? "restart" : "step", d / m));
                 }
             }
@@ -328,7 +328,7 @@ public final class MmaCheck {
                 d = Math.max(d, Math.abs(BatchKernels.bf16(quads.get(i / 4), i % 4) - a));
                 m = Math.max(m, Math.abs(a));
             }
-            worst = Double.isNaN(d / m) ? Double.NaN : Math.max(worst, d / m);
+            worst = Math.max(worst, d / m); // Math.max keeps a NaN
             line.append(String.format(Locale.ROOT, "; states %.1e", d / m));
         } catch (Exception | Error e) {
             line.append(" fails (").append(String.valueOf(e).lines().findFirst().orElse("")).append(")");
