@@ -2,6 +2,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
+import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.BatchStates;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -490,10 +491,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                     strings(p.path("skipBackends")), flag(p, "prefill", "cudaGraph"), wholeNumber(p, "prefill", "cudaGraphMaxMB", Integer.MAX_VALUE));
             List<String> backends = strings(j.path("backends"));
             checkBackends("\"backends\"", backends);
+            Fast fast = Fast.parse(j.path("fast"));
+            Batch batch = Batch.parse(j.path("batch"));
+            if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
+                throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL
+                        + " where fast \"batchStates\" is \"bf16\" (a larger work-group of that step does not launch), got " + batch.ssdLocal());
+            }
             return new DeviceConfig(required(j, "name").asText(), source, strings(j.path("match")), strings(j.path("exclude")), backends,
                     j.path("priority").asInt(0), j.path("chunkSize").asInt(0), kernels, j.path("decodeBlocksPerGraph").asInt(0), prefill,
-                    Decode.parse(j.path("decode")), Precision.parse(j.path("precision").asText("exact")), Fast.parse(j.path("fast")),
-                    Batch.parse(j.path("batch")));
+                    Decode.parse(j.path("decode")), Precision.parse(j.path("precision").asText("exact")), fast, batch);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("device config " + source + ": " + e.getMessage(), e);
         }

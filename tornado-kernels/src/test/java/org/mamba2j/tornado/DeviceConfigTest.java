@@ -384,6 +384,14 @@ class DeviceConfigTest {
         Files.writeString(f, nvidia.replace(entry, "\"batchStates\": true"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("fast \"batchStates\" must be a string, got true"), e.getMessage());
+        // a bf16 step's work-group the device cannot launch: refused as the config loads, fp16 states keep 1024
+        String local = "\"ssdLocal\": " + shipped.batch().ssdLocal() + ",";
+        assertTrue(nvidia.contains(local), local);
+        Files.writeString(f, nvidia.replace(local, "\"ssdLocal\": 1024,"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("batch \"ssdLocal\" must be at most 512 where fast \"batchStates\" is \"bf16\""), e.getMessage());
+        Files.writeString(f, nvidia.replace(local, "\"ssdLocal\": 1024,").replace(entry, "\"batchStates\": \"f16\""));
+        assertEquals(1024, DeviceConfig.load(f).batch().ssdLocal());
     }
 
     /** bf16 quads need dstate a multiple of 4 and headdim of the step's run of rows; elsewhere the batch holds fp16. */

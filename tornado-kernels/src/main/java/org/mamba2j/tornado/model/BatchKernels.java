@@ -217,6 +217,13 @@ public final class BatchKernels {
     /** The most work items a work-group of {@link #ssdStepRowsBf16} has (its local partial sums). */
     public static final int MAX_STEP_LOCAL = 1024;
 
+    /**
+     * The most work items a work-group of {@link #ssdStepRowsBf16} launches with on the CUDA backend: TornadoVM 5.2's CUDA C
+     * of it takes 72 registers a work item for sm_90 (Nsight Compute on the H200), so 1024 ask for more than an SM's 65,536
+     * and the launch fails; the device config refuses a larger {@code ssdLocal} with bf16 states.
+     */
+    public static final int MAX_BF16_STEP_LOCAL = 512;
+
     /** Where row r's B starts in xbc (its C ngroups · dstate later). */
     private static int stepB(int r, int nheads, int headdim, int ngroups, int dstate) {
         int dInner = nheads * headdim;
