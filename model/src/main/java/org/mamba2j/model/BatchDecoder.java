@@ -29,11 +29,11 @@ public interface BatchDecoder extends Decoding {
 
     /**
      * Slot {@code slot}'s greedy pick after the last step that advanced it: the lowest id with the
-     * largest logit among all of them, as {@link Sampler} picks greedily. A device picks it where the
+     * largest logit among all of them ({@link Decoding#firstMax}), as {@link Sampler} picks greedily. A device picks it where the
      * logits are, so that they need not come back.
      */
     default int argmax(int slot) {
-        return Sampler.firstMax(logits(slot));
+        return Decoding.firstMax(logits(slot));
     }
 
     /** Checks a batch size against {@link #MAX_BATCH}. */

@@ -23,4 +23,11 @@ public interface Decoding extends AutoCloseable {
     @Override
     default void close() {
     }
+
+    /** The greedy pick: the first index with the largest logit (as torch.argmax: ties go to the lowest id; NaN never wins). */
+    static int firstMax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best] || Float.isNaN(logits[best]) && !Float.isNaN(logits[i])) best = i;
+        return best;
+    }
 }

@@ -30,13 +30,6 @@ final class Sampler {
         return (cfg.temperature() == 0f || cfg.topK() == 1) && cfg.repetitionPenalty() == 1f && candidates.length == seen.length;
     }
 
-    /** The first index with the largest value (as torch.argmax: ties go to the lowest id; NaN never wins). */
-    static int firstMax(float[] logits) {
-        int best = 0;
-        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-        return best;
-    }
-
     void observe(int token) {
         if (token >= 0 && token < seen.length) seen[token] = true;
     }

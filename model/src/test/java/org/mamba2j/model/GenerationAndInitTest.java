@@ -104,6 +104,16 @@ class GenerationAndInitTest {
         }
     }
 
+    /** The greedy pick every decoder and the bench share: ties go to the lowest id, NaN never wins, −∞ alone is id 0. */
+    @Test
+    void firstMaxPicksAsTorchArgmaxDoes() {
+        assertEquals(1, Decoding.firstMax(new float[]{-1f, 3f, 3f, 2f}));
+        assertEquals(2, Decoding.firstMax(new float[]{0f, Float.NaN, 0.5f, Float.NaN}));
+        assertEquals(2, Decoding.firstMax(new float[]{Float.NaN, -1f, 4f, Float.NaN, 4f}));
+        assertEquals(3, Decoding.firstMax(new float[]{Float.NEGATIVE_INFINITY, -7f, -9f, 1e-30f}));
+        assertEquals(0, Decoding.firstMax(new float[]{Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}));
+    }
+
     @Test
     void generationStopsAtEosAndAtStopIdsAndSaysWhy() throws IOException {
         try (Mamba2Model m = Mamba2Model.load(Golden.tinyA().resolve("hf"));

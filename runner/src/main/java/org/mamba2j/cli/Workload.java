@@ -3,6 +3,7 @@ package org.mamba2j.cli;
 import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
+import org.mamba2j.model.Decoding;
 import org.mamba2j.model.JvmDecoder;
 import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.model.ModelInit;
@@ -286,7 +287,7 @@ abstract class Workload {
         final double[] reference(Decoder jvm) {
             float[] first = jvm.prefill(prompt());
             if (!checksStep()) return doubles(first);
-            float[] next = jvm.step(argmax(first));
+            float[] next = jvm.step(Decoding.firstMax(first));
             double[] r = Arrays.copyOf(doubles(first), 2 * first.length);
             System.arraycopy(doubles(next), 0, r, first.length, next.length);
             return r;
@@ -298,13 +299,8 @@ abstract class Workload {
             return r;
         }
 
+        /** {@link Decoding#firstMax} of a reference's logits (float values held as doubles): the pick the reference continued with. */
         static int argmax(double[] logits) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
-            return best;
-        }
-
-        static int argmax(float[] logits) {
             int best = 0;
             for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
             return best;
@@ -401,9 +397,9 @@ abstract class Workload {
             float[] first = d.prefill(prompt());
             double err = Math.max(SsdReference.relativeError(first, afterPrompt),
                     SsdReference.relativeError(d.step(argmax(afterPrompt)), afterStep));
-            int[] token = {argmax(first)};
+            int[] token = {Decoding.firstMax(first)};
             Timings t = Timings.measure(() -> {
-                for (int i = 0; i < STEPS; i++) token[0] = argmax(d.step(token[0]));
+                for (int i = 0; i < STEPS; i++) token[0] = Decoding.firstMax(d.step(token[0]));
             }, warmup, iters, () -> { }).perUnit(STEPS);
             return BenchResult.ok(device, d.deviceName(), name, BenchResult.NO_CHUNK, t, Double.NaN, 1e3 / t.median(), "tokens/s", Double.NaN, err,
                     d.precision()).withStep(d.lastStep());
@@ -461,7 +457,7 @@ abstract class Workload {
             for (int b = 0; b < batch; b++) {
                 float[] logits = d.prefill(b, prompt(b));
                 if (b == 0) err = SsdReference.relativeError(logits, afterPrompt);
-                tokens[b] = argmax(logits);
+                tokens[b] = Decoding.firstMax(logits);
             }
             tokens[0] = argmax(afterPrompt); // the checked step: slot 0 takes the JVM's pick, as the reference did
             d.step(tokens, all);
