@@ -24,7 +24,7 @@ public interface Decoding extends AutoCloseable {
     default void close() {
     }
 
-    /** The greedy pick: the first index with the largest logit (as torch.argmax: ties go to the lowest id; NaN never wins). */
+    /** The greedy pick: the first index with the largest logit (ties go to the lowest id, as torch.argmax; NaN never wins, as the device's argmax). */
     static int firstMax(float[] logits) {
         int best = 0;
         for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best] || Float.isNaN(logits[best]) && !Float.isNaN(logits[i])) best = i;

@@ -106,7 +106,7 @@ class GenerationAndInitTest {
 
     /** The greedy pick every decoder and the bench share: ties go to the lowest id, NaN never wins, −∞ alone is id 0. */
     @Test
-    void firstMaxPicksAsTorchArgmaxDoes() {
+    void firstMaxPicksTheLowestOfTheLargestAndNeverNaN() {
         assertEquals(1, Decoding.firstMax(new float[]{-1f, 3f, 3f, 2f}));
         assertEquals(2, Decoding.firstMax(new float[]{0f, Float.NaN, 0.5f, Float.NaN}));
         assertEquals(2, Decoding.firstMax(new float[]{Float.NaN, -1f, 4f, Float.NaN, 4f}));
