@@ -302,7 +302,7 @@ abstract class Workload {
         /** {@link Decoding#firstMax} of a reference's logits (float values held as doubles): the pick the reference continued with. */
         static int argmax(double[] logits) {
             int best = 0;
-            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
+            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best] || Double.isNaN(logits[best]) && !Double.isNaN(logits[i])) best = i;
             return best;
         }
 
