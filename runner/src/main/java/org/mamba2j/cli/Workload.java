@@ -299,11 +299,11 @@ abstract class Workload {
             return r;
         }
 
-        /** {@link Decoding#firstMax} of a reference's logits (float values held as doubles): the pick the reference continued with. */
+        /** {@link Decoding#firstMax} of a reference's logits (float values held as doubles, exactly): the pick the reference continued with. */
         static int argmax(double[] logits) {
-            int best = 0;
-            for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best] || Double.isNaN(logits[best]) && !Double.isNaN(logits[i])) best = i;
-            return best;
+            float[] f = new float[logits.length];
+            for (int i = 0; i < f.length; i++) f[i] = (float) logits[i];
+            return Decoding.firstMax(f);
         }
 
         @Override

@@ -352,18 +352,15 @@ public final class MmaCheck {
     private static boolean probeBf16Packing(TornadoDevice device, String spec) {
         int n = 1024;
         FloatArray v = gaussian(new Random(8), 4 * n);
-        long[] want = new long[n];
-        for (int i = 0; i < n; i++) {
-            want[i] = BatchKernels.bf16Quad(v.get(4 * i) * 1.5f, v.get(4 * i + 1) * 1.5f, v.get(4 * i + 2) * 1.5f, v.get(4 * i + 3) * 1.5f);
-        }
-        LongArray out = new LongArray(n);
+        LongArray want = new LongArray(n), out = new LongArray(n);
+        bf16Quads(v, want); // the kernel itself, run here on the JVM
         String got = probe(device, new TaskGraph("pack").transferToDevice(DataTransferMode.EVERY_EXECUTION, v)
                 .task("probe", MmaCheck::bf16Quads, v, out).transferToHost(DataTransferMode.EVERY_EXECUTION, out));
         int bad = -1;
         if (got == null) {
             bad = 0;
             for (int i = 0; i < n; i++) {
-                for (int j = 0; j < 4; j++) if (Math.abs(Packed16.patternOf(out.get(i), j) - Packed16.patternOf(want[i], j)) > 1) bad++;
+                for (int j = 0; j < 4; j++) if (Math.abs(Packed16.patternOf(out.get(i), j) - Packed16.patternOf(want.get(i), j)) > 1) bad++;
             }
             got = bad + "/" + 4 * n + " patterns off by more than one unit";
         }
