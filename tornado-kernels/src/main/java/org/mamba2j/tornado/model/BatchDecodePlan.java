@@ -45,29 +45,29 @@ public final class BatchDecodePlan {
     /*
      * Graph budget of a block, as DecodePlan counts it, for the larger of the two steps: tasks, the
      * unfused step's 6 (norm 7 arguments, in_proj GEMM 11 at most, conv 16, ssd 20, gated norm 10,
-     * out_proj GEMM 11); arguments, the fused step's 79 from 16-bit weights (5 tasks: in_proj split
-     * GEMM 14 on tensor cores, conv 16, ssd 20, out_proj split GEMM 14, residual and norm 15; a 16-bit
+     * out_proj GEMM 11); arguments, the fused step's 81 from 16-bit weights (5 tasks: in_proj split
+     * GEMM 14 on tensor cores, conv 16, ssd 20, out_proj split GEMM 14, residual and norm 17; a 16-bit
      * GEMM takes the decode); 8 written arguments, 8 block offsets; bytecode as PrefillPlan budgets it.
      */
     static final int TASKS_PER_BLOCK = 6;
     /** Tasks of a block with batchGemm "blocked": in_proj, conv, ssd, out_proj, residual. */
     static final int FUSED_TASKS_PER_BLOCK = 5;
-    static final int ARGS_PER_BLOCK = 79;
+    static final int ARGS_PER_BLOCK = 81;
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + 8 + 8;
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5) / 2;
     /**
      * From 16-bit weights: embed (8 arguments), the head's norm (7) and GEMM (11), argmax (4); fused,
-     * embed and norm (11), the head's GEMM (14), argmax.
+     * embed and norm (13), the head's GEMM (14), argmax (4).
      */
     static final int EDGE_TASKS = 4;
     static final int FUSED_EDGE_TASKS = 3;
-    static final int EDGE_ARGS = 30;
+    static final int EDGE_ARGS = 31;
     /**
      * Objects: control, input, 6 activations, states (and the 16-bit SSM states), the prefill's hand-off, logits, picks, the
      * KernelContext, the embedding's stand-in, on tensor cores the other weight format's two stand-ins, the fp16
-     * activations' one and the SSD step's fp16 output, the weights (up to 11).
+     * activations' one, the norms' and the SSD step's fp16 outputs, the weights (up to 11).
      */
-    static final int GRAPH_OBJECTS = 30;
+    static final int GRAPH_OBJECTS = 31;
     static final int NODES_PER_GRAPH = 2 + GRAPH_OBJECTS * DecodePlan.NODES_PER_OBJECT + 2 * EDGE_TASKS + 2 + 40;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
     static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
@@ -96,13 +96,18 @@ public final class BatchDecodePlan {
      * fp16 pairs ({@link #outHalves}), once a row, for the out_proj on tensor cores; where the split
      * does not suit it (k of a split not a multiple of 4) the out_proj stays on the float32 split GEMM,
      * as the tensor-core staging would round each product to fp16 in software for every output tile
-     * (0.98 against 0.54 ms of a step of 64 on the H200, docs/tensor-cores.md).
+     * (0.98 against 0.54 ms of a step of 64 on the H200, docs/tensor-cores.md). Likewise the norms before in_proj and the
+     * lm_head write their rows as fp16 pairs ({@link #normedHalves}) for a product on tensor cores.
      */
     private final boolean tensorCores;
     /** Whether the out_proj runs on tensor cores from {@link #outHalves} (see {@link #tensorCores}). */
     private final boolean halvesOut;
+    /** Whether in_proj and the lm_head run on tensor cores from {@link #normedHalves}, the norms' fp16 pairs. */
+    private final boolean halvesIn, halvesHead;
     /** The SSD step's y times the gated norm's weight as fp16 pairs (capacity × dInner / 2), the tensor-core out_proj's operand; else a stand-in. */
     private final IntArray outHalves;
+    /** The normalized rows as fp16 pairs (capacity × dModel / 2), the tensor-core in_proj's and lm_head's operand; else a stand-in. */
+    private final IntArray normedHalves;
     /** The products placed on tensor cores, by task name without its block prefix (inProj, outProj, head), for the report. */
     private final Set<String> onTensorCores = new LinkedHashSet<>();
     /** Rows of each split's partial products and of the logits: the capacity, rounded up to 64 rows on tensor cores. */
@@ -168,9 +173,12 @@ public final class BatchDecodePlan {
         this.outLen = fused ? batchCfg.splitLength(dims.dInner(), dims.ngroups(), (dims.dModel() + 63) / 64 * rowTiles) : dims.dInner();
         this.outSplits = (dims.dInner() + outLen - 1) / outLen;
         int stepRows = batchCfg.ssdLocal() / batchCfg.ssdLanes();
-        this.halvesOut = suitsTensorCores(dims.dModel(), outLen, plan.weights().slab(0), true) && stepRows % 2 == 0
+        this.halvesOut = suitsTensorCores(dims.dModel(), dims.dInner(), outLen, plan.weights().slab(0), true) && stepRows % 2 == 0
                 && stepRows <= BatchKernels.MAX_STEP_ROWS;
         this.outHalves = new IntArray(halvesOut ? capacity * dims.dInner() / 2 : 1);
+        this.halvesIn = suitsTensorCores(dims.dInProj(), dims.dModel(), inLen, plan.weights().slab(0), true);
+        this.halvesHead = suitsTensorCores(dims.vocab(), dims.dModel(), dims.dModel(), plan.weights().lmHead(), true);
+        this.normedHalves = new IntArray(halvesIn || halvesHead ? capacity * dims.dModel() / 2 : 1);
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
         this.logits = new FloatArray(rowSpan * dims.vocab());
@@ -191,7 +199,8 @@ public final class BatchDecodePlan {
                 new FloatArray(fused ? Math.multiplyExact(outSplits, rowSpan * dims.dModel()) : capacity * dims.dInner()));
         DeviceWeights w = plan.weights();
         Object[] weights = w.all();
-        plan.reserve("batch", concat(concat(new Object[]{control, input, slot, next, handed, logits, noW32, noW16, noHalves, outHalves}, slots),
+        plan.reserve("batch", concat(concat(new Object[]{control, input, slot, next, handed, logits, noW32, noW16, noHalves, outHalves,
+                normedHalves}, slots),
                 r.all()));
         Grids grids = new Grids(device, capacity, plan.grids());
         KernelContext ctx = new KernelContext();
@@ -211,7 +220,7 @@ public final class BatchDecodePlan {
 
         int[] split = DecodePlan.split(dims.nLayer(), BUDGET.maxBlocks());
         // the tensor-core GEMM's stand-ins travel with the graphs' own objects only where it runs
-        Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves, outHalves} : new Object[0];
+        Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves, outHalves, normedHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
         TaskGraph g = new TaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(carried, slots))
@@ -224,7 +233,7 @@ public final class BatchDecodePlan {
             LongArray e16 = DeviceWeights.as16Bit(e, new LongArray(1));
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, e instanceof FloatArray ? e16 : e32);
             g.task("embed", BatchKernels::embedNormRows, ctx, input, e32, e16, MixerKernels.weightsArg(w.format((TornadoNativeArray) e), w.decode()),
-                    w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, dims.dModel(), dims.eps());
+                    w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, normedHalves, halvesIn ? 1 : 0, dims.dModel(), dims.eps());
             grids.groups(g, "embed", cfg.kernel("rmsNorm").local(), rows -> rows);
         } else {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
@@ -235,7 +244,8 @@ public final class BatchDecodePlan {
         g.transferToDevice(DataTransferMode.FIRST_EXECUTION, logits);
         if (fused) {
             // the last block's residual task left norm_f's output in normed
-            splitGemm(g, "head", r.normed, null, -1, w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), dims.dModel(), 0, grids, ctx);
+            splitGemm(g, "head", r.normed, halvesHead ? normedHalves : null, -1, w.lmHead(), 0, logits, dims.vocab(), dims.dModel(), dims.dModel(), 0,
+                    grids, ctx);
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
             grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
@@ -263,7 +273,7 @@ public final class BatchDecodePlan {
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         if (fused) {
-            splitGemm(g, p + "inProj", r.normed, null, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
+            splitGemm(g, p + "inProj", r.normed, halvesIn ? normedHalves : null, -1, w.slab(l), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), inLen,
                     rowSpan * d.dInProj(), grids, ctx);
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
@@ -291,9 +301,10 @@ public final class BatchDecodePlan {
             int outStride = rowSpan * d.dModel();
             splitGemm(g, p + "outProj", r.y, halvesOut ? outHalves : null, sm + o.gatedNorm(), w.slab(l), big + o.outProj(), r.gated,
                     d.dModel(), d.dInner(), outLen, outStride, grids, ctx);
-            int next = l + 1 < d.nLayer() ? w.smallAt(l + 1) + o.norm() : w.normF();
-            g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, next, r.normed, d.dModel(), d.dInner(),
-                    d.ngroups(), outSplits, outLen, outStride, d.gatedEps(), d.eps());
+            boolean last = l + 1 == d.nLayer();
+            g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, last ? w.normF() : w.smallAt(l + 1) + o.norm(),
+                    r.normed, normedHalves, (last ? halvesHead : halvesIn) ? 1 : 0, d.dModel(), d.dInner(), d.ngroups(), outSplits, outLen, outStride,
+                    d.gatedEps(), d.eps());
             grids.groups(g, p + "residual", cfg.kernel("rmsNorm").local(), rows -> rows);
         } else {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
@@ -308,18 +319,18 @@ public final class BatchDecodePlan {
      * A {@link BatchKernels#splitGemm} task (the twin for the weights' format), or on tensor cores an
      * {@link MmaGemm#gemm}: out[s] = the split-k partial products of a·diag(small[colScale ..])·Wᵀ
      * (colScale &lt; 0: a·Wᵀ), kLen of k per split, partStride apart (rowSpan rows each on tensor
-     * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles. {@code scaled}: that product already as fp16
-     * pairs (the SSD step's), for the tensor cores; null where there is none.
+     * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles. {@code halves}: that product's activations
+     * already as fp16 pairs (the norms', the SSD step's), for the tensor cores; null where there are none.
      */
-    private void splitGemm(TaskGraph g, String task, FloatArray a, IntArray scaled, int colScale, Object weights, int wOff, FloatArray out,
+    private void splitGemm(TaskGraph g, String task, FloatArray a, IntArray halves, int colScale, Object weights, int wOff, FloatArray out,
                            int n, int k, int kLen, int partStride, Grids grids, KernelContext ctx) {
         DeviceWeights w = plan.weights();
         FloatArray small = w.small();
         int splits = (k + kLen - 1) / kLen;
-        // unscaled activations (in_proj, the lm_head) or scaled ones as fp16 pairs (out_proj: see tensorCores)
-        if ((colScale < 0 || scaled != null) && suitsTensorCores(n, kLen, weights, scaled != null)) {
-            int activations = scaled != null ? MmaGemm.HALVES : colScale;
-            g.task(task, MmaGemm::gemm, ctx, control, a, scaled != null ? scaled : noHalves, small, activations,
+        // fp16 pairs (see tensorCores) or unscaled float32 activations
+        if ((colScale < 0 || halves != null) && suitsTensorCores(n, k, kLen, weights, halves != null)) {
+            int activations = halves != null ? MmaGemm.HALVES : colScale;
+            g.task(task, MmaGemm::gemm, ctx, control, a, halves != null ? halves : noHalves, small, activations,
                     DeviceWeights.asFloat32(weights, noW32), DeviceWeights.as16Bit(weights, noW16),
                     MmaGemm.format(w.format((TornadoNativeArray) weights)), wOff, out, n, k, kLen);
             grids.warpTiles(g, task, n, capacity, MmaGemm.TILE_N, MmaGemm.LOCAL, rows -> splits);
@@ -335,12 +346,12 @@ public final class BatchDecodePlan {
     }
 
     /**
-     * Whether a product of n outputs, kLen of k a split, over {@code weights} goes on tensor cores: where they run, whole
-     * 8-wide tiles (every projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long at a
-     * time, fp16 pairs ({@code pairs}) whole in a split.
+     * Whether a product of n outputs over k, kLen of it a split, over {@code weights} goes on tensor cores: where they run,
+     * whole 8-wide tiles (every projection, tensorCoreGemm; the lm_head where the vocabulary allows), 16-bit weights a long
+     * at a time, fp16 pairs ({@code pairs}) whole in a row and in a split.
      */
-    private boolean suitsTensorCores(int n, int kLen, Object weights, boolean pairs) {
-        return tensorCores && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0) && (!pairs || kLen % 2 == 0);
+    private boolean suitsTensorCores(int n, int k, int kLen, Object weights, boolean pairs) {
+        return tensorCores && n % 8 == 0 && (weights instanceof FloatArray || kLen % 4 == 0) && (!pairs || k % 2 == 0 && kLen % 2 == 0);
     }
 
     private static Object[] concat(Object[] a, Object... b) {

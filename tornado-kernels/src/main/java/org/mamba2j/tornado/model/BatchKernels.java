@@ -464,12 +464,13 @@ public final class BatchKernels {
      * g[m, ·]² over norm group g + gatedEps) of the SSD's gated output g (dInner, {@code groups}
      * groups), then residual[m, j] += Σ_s s_(group of split s) · part[s · partStride + m · dModel + j]
      * (the out_proj's split-k partial products of g·normWeight, split s covering k from s · kLen, within
-     * one norm group), then normed[m, ·] = RMSNorm(residual[m, ·]) · small[normOff ..] (eps): the next
-     * block's (or norm_f's) normalized input, so the next in_proj is a plain product.
+     * one norm group), then the next block's (or norm_f's) normalized input, RMSNorm(residual[m, ·]) ·
+     * small[normOff ..] (eps), as {@link #storeNormed} says (float32 or the fp16 pairs of a tensor-core
+     * product), so the next in_proj is a plain product.
      */
     public static void residualNormRows(KernelContext ctx, FloatArray g, FloatArray part, FloatArray residual, FloatArray small, int normOff,
-                                        FloatArray normed, int dModel, int dInner, int groups, int splits, int kLen, int partStride,
-                                        float gatedEps, float eps) {
+                                        FloatArray normed, IntArray halves, int pairs, int dModel, int dInner, int groups, int splits, int kLen,
+                                        int partStride, float gatedEps, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int m = ctx.groupIdx;
@@ -488,41 +489,62 @@ public final class BatchKernels {
         }
         ctx.localBarrier();
         float ss = 0f;
-        for (int j = lid; j < dModel; j += size) {
-            float r = residual.get(m * dModel + j);
-            for (int s = 0; s < splits; s++) {
-                r += scales[s * kLen / gk] * part.get(s * partStride + m * dModel + j);
+        // two neighbouring entries a work item, here and in storeNormed: each reads back what it wrote, no barrier between
+        for (int j = 2 * lid; j < dModel; j += 2 * size) {
+            for (int e = j; e < Math.min(j + 2, dModel); e++) {
+                float r = residual.get(m * dModel + e);
+                for (int s = 0; s < splits; s++) {
+                    r += scales[s * kLen / gk] * part.get(s * partStride + m * dModel + e);
+                }
+                residual.set(m * dModel + e, r);
+                ss += r * r;
             }
-            residual.set(m * dModel + j, r);
-            ss += r * r;
         }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
-        for (int j = lid; j < dModel; j += size) {
-            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
+        storeNormed(ctx, residual, m, 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps), small, normOff, normed, halves, pairs, dModel);
+    }
+
+    /**
+     * Row m's normalized input of the next product, residual[m, ·] · scale · small[normOff ..], each work item the pairs of
+     * entries it wrote ({@link #residualNormRows}, {@link #embedNormRows}): float32 into normed, or where {@code pairs} ≠ 0 (the
+     * product on tensor cores, {@link org.mamba2j.tornado.mma.MmaGemm#HALVES}) only as fp16 pairs into halves, entries j and
+     * j + 1 of row m at (m · dModel + j) / 2 (dModel even): rounded once a row here, not in every output tile's staging.
+     */
+    private static void storeNormed(KernelContext ctx, FloatArray residual, int m, float scale, FloatArray small, int normOff, FloatArray normed,
+                                    IntArray halves, int pairs, int dModel) {
+        for (int j = 2 * ctx.localIdx; j < dModel; j += 2 * ctx.localGroupSizeX) {
+            int at = m * dModel + j;
+            float v0 = residual.get(at) * scale * small.get(normOff + j);
+            if (pairs != 0) {
+                halves.set(at >> 1, MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(residual.get(at + 1) * scale * small.get(normOff + j + 1))));
+            } else {
+                normed.set(at, v0);
+                if (j + 1 < dModel) {
+                    normed.set(at + 1, residual.get(at + 1) * scale * small.get(normOff + j + 1));
+                }
+            }
         }
     }
 
     /**
      * The start of a step, one work-group per row m: residual[m, ·] = the embedding row of token
-     * input[m], from table32 or table16 as {@code weights} says ({@link MixerKernels#weight}),
-     * normed[m, ·] = its RMSNorm times small[normOff ..] (block 0's norm weight).
+     * input[m], from table32 or table16 as {@code weights} says ({@link MixerKernels#weight}), and
+     * its RMSNorm times small[normOff ..] (block 0's norm weight) as {@link #storeNormed} says.
      */
     public static void embedNormRows(KernelContext ctx, IntArray input, FloatArray table32, LongArray table16, int weights, FloatArray small,
-                                     int normOff, FloatArray residual, FloatArray normed, int dModel, float eps) {
+                                     int normOff, FloatArray residual, FloatArray normed, IntArray halves, int pairs, int dModel, float eps) {
         int lid = ctx.localIdx;
         int size = ctx.localGroupSizeX;
         int m = ctx.groupIdx;
         int t = input.get(m);
         float ss = 0f;
-        for (int j = lid; j < dModel; j += size) {
-            float v = MixerKernels.weight(table32, table16, small, weights, t * dModel + j);
-            residual.set(m * dModel + j, v);
-            ss += v * v;
+        for (int j = 2 * lid; j < dModel; j += 2 * size) {
+            for (int e = j; e < Math.min(j + 2, dModel); e++) {
+                float v = MixerKernels.weight(table32, table16, small, weights, t * dModel + e);
+                residual.set(m * dModel + e, v);
+                ss += v * v;
+            }
         }
-        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
-        for (int j = lid; j < dModel; j += size) {
-            normed.set(m * dModel + j, residual.get(m * dModel + j) * scale * small.get(normOff + j));
-        }
+        storeNormed(ctx, residual, m, 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps), small, normOff, normed, halves, pairs, dModel);
     }
 
     /**

@@ -112,8 +112,7 @@ class BatchKernelsTest {
         if (f16) for (int i = 0; i < st.length; i++) st[i] = Float.float16ToFloat(Float.floatToFloat16(st[i])); // what fp16 holds
         if (bf16) for (int i = 0; i < st.length; i++) st[i] = BatchKernels.bf16(BatchKernels.bf16Quad(st[i], 0, 0, 0), 0); // what bf16 holds
         FloatArray states = off(st), y = poisoned(batch * dInner);
-        IntArray halves = new IntArray(batch * dInner / 2);
-        halves.init(0x7E007E00); // NaN pairs
+        IntArray halves = nanPairs(batch * dInner / 2);
         int output = halvesOut ? normOff : gate != 0 ? BatchKernels.Y_GATED : BatchKernels.Y_PLAIN;
         HalfFloatArray states16 = new HalfFloatArray(st.length);
         for (int i = 0; i < st.length; i++) states16.set(i, new HalfFloat(st[i]));
@@ -161,9 +160,7 @@ class BatchKernelsTest {
                 gotY[b * dInner + hp] = y.get(b * dInner + hp);
                 int pair = halves.get((b * dInner + hp) / 2);
                 if (halvesOut) {
-                    double want = out * w[normOff + hp], unit = Math.scalb(1.0, Math.getExponent((float) Math.max(Math.abs(want), 0x1p-14)) - 10);
-                    float got = Float.float16ToFloat((short) (hp % 2 == 0 ? pair : pair >>> 16));
-                    assertEquals(want, got, 0.5 * unit + 1e-5 * Math.abs(want), "fp16 output of slot " + b + " row " + hp);
+                    assertHalf(out * w[normOff + hp], pair, hp % 2, "fp16 output of slot " + b + " row " + hp);
                 } else {
                     assertEquals(0x7E007E00, pair, "no fp16 outputs asked for");
                 }
@@ -174,18 +171,20 @@ class BatchKernelsTest {
 
     /**
      * The block's end: residual += Σ_s s_(group of s)·part_s with the gated norm's per-group scales of
-     * g, then normed = RMSNorm(residual)·nw; two norm groups, four splits (two per group), dModel not
-     * a multiple of the group.
+     * g, then normed = RMSNorm(residual)·nw, as float32 or as fp16 pairs; two norm groups, four splits (two per group),
+     * dModel not a multiple of the group (nor of two, for float32), rows longer and shorter than the work-group's pairs.
      */
-    @Test
-    void residualNormRowsScalesTheSplitsAndNormalizesTheNewResidual() {
-        int rows = 3, dModel = 37, dInner = 24, groups = 2, splits = 4, kLen = 6, local = 16, normOff = 2, partStride = rows * dModel + 1;
+    @ParameterizedTest(name = "dModel {0}, local {1}, fp16 pairs {2}")
+    @CsvSource({"37,16,false", "38,16,true", "9,8,false", "10,8,true"})
+    void residualNormRowsScalesTheSplitsAndNormalizesTheNewResidual(int dModel, int local, boolean pairs) {
+        int rows = 3, dInner = 24, groups = 2, splits = 4, kLen = 6, normOff = 2, partStride = rows * dModel + 1;
         SplittableRandom rnd = new SplittableRandom(5);
         float[] g = gaussian(rnd, rows * dInner), part = gaussian(rnd, splits * partStride), res = gaussian(rnd, rows * dModel);
         float[] nw = gaussian(rnd, normOff + dModel);
         FloatArray residual = off(res), normed = poisoned(rows * dModel);
+        IntArray halves = nanPairs(rows * dModel / 2);
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> BatchKernels.residualNormRows(kc, off(g), off(part), residual, off(nw),
-                normOff, normed, dModel, dInner, groups, splits, kLen, partStride, 1e-5f, 1e-6f));
+                normOff, normed, halves, pairs ? 1 : 0, dModel, dInner, groups, splits, kLen, partStride, 1e-5f, 1e-6f));
         double[] refR = new double[rows * dModel], refN = new double[rows * dModel];
         float[] gotR = new float[rows * dModel], gotN = new float[rows * dModel];
         for (int m = 0; m < rows; m++) {
@@ -210,14 +209,41 @@ class BatchKernelsTest {
             }
         }
         assertRel("residual", gotR, refR, 1e-6);
-        assertRel("normed", gotN, refN, 1e-5);
+        assertNormed(pairs, normed, halves, refN, gotN);
     }
 
-    /** The step's start: each row's embedding and its RMSNorm, from float32 and 16-bit tables. */
-    @ParameterizedTest(name = "16-bit {0}")
-    @CsvSource({"false", "true"})
-    void embedNormRowsEmbedsAndNormalizes(boolean sixteenBit) {
-        int rows = 3, dModel = 21, vocab = 5, local = 8, normOff = 4, table = WeightFormat.TABLE_SIZE;
+    /** float32 rows in normed and none in halves, or fp16 pairs of them (each within half an fp16 unit) in halves and none in normed. */
+    private static void assertNormed(boolean pairs, FloatArray normed, IntArray halves, double[] ref, float[] got) {
+        if (pairs) {
+            for (int i = 0; i < ref.length; i++) {
+                assertTrue(Float.isNaN(normed.get(i)), "no float32 rows asked for");
+                assertHalf(ref[i], halves.get(i / 2), i % 2, "fp16 entry " + i);
+            }
+        } else {
+            for (int i = 0; i < halves.getSize(); i++) assertEquals(0x7E007E00, halves.get(i), "no fp16 pairs asked for");
+            assertRel("normed", got, ref, 1e-5);
+        }
+    }
+
+    /** Half {@code which} (0 low, 1 high) of an fp16 pair is {@code want} within half an fp16 unit. */
+    private static void assertHalf(double want, int pair, int which, String what) {
+        double unit = Math.scalb(1.0, Math.getExponent((float) Math.max(Math.abs(want), 0x1p-14)) - 10);
+        float got = Float.float16ToFloat((short) (which == 0 ? pair : pair >>> 16));
+        assertEquals(want, got, 0.5 * unit + 1e-5 * Math.abs(want), what);
+    }
+
+    /** n pairs of fp16 NaNs: what no kernel writes. */
+    private static IntArray nanPairs(int n) {
+        IntArray h = new IntArray(Math.max(n, 1));
+        h.init(0x7E007E00);
+        return h;
+    }
+
+    /** The step's start: each row's embedding and its RMSNorm (float32 or fp16 pairs), from float32 and 16-bit tables. */
+    @ParameterizedTest(name = "16-bit {0}, dModel {1}, fp16 pairs {2}")
+    @CsvSource({"false,21,false", "true,21,false", "false,22,true", "true,40,true"})
+    void embedNormRowsEmbedsAndNormalizes(boolean sixteenBit, int dModel, boolean pairs) {
+        int rows = 3, vocab = 5, local = 8, normOff = 4, table = WeightFormat.TABLE_SIZE;
         SplittableRandom rnd = new SplittableRandom(9);
         float[] e = gaussian(rnd, vocab * dModel), nw = gaussian(rnd, normOff + dModel);
         WeightFormat f = WeightFormat.BF16;
@@ -232,20 +258,27 @@ class BatchKernelsTest {
         int[] tokens = {4, 0, 2};
         IntArray input = IntArray.fromElements(tokens[0], tokens[1], tokens[2], 1, 1, 1);
         FloatArray residual = poisoned(rows * dModel), normed = poisoned(rows * dModel), eA = off(e);
+        IntArray halves = nanPairs(rows * dModel / 2);
+        int p = pairs ? 1 : 0;
         KernelContextEmulator.run(rows * local, 1, 1, local, 1, 1, kc -> {
             if (sixteenBit) BatchKernels.embedNormRows(kc, input, new FloatArray(1), e16, Decode.TABLE_ARG, small, table + normOff, residual, normed,
+                    halves, p, dModel, 1e-5f);
+            else BatchKernels.embedNormRows(kc, input, eA, new LongArray(1), MixerKernels.F32, small, table + normOff, residual, normed, halves, p,
                     dModel, 1e-5f);
-            else BatchKernels.embedNormRows(kc, input, eA, new LongArray(1), MixerKernels.F32, small, table + normOff, residual, normed, dModel, 1e-5f);
         });
+        double[] ref = new double[rows * dModel];
+        float[] got = new float[rows * dModel];
         for (int m = 0; m < rows; m++) {
             double ss = 0;
             for (int j = 0; j < dModel; j++) ss += (double) e[tokens[m] * dModel + j] * e[tokens[m] * dModel + j];
             for (int j = 0; j < dModel; j++) {
                 double v = e[tokens[m] * dModel + j];
                 assertEquals(v, residual.get(m * dModel + j), 0, "residual");
-                assertEquals(v / Math.sqrt(ss / dModel + 1e-5) * nw[normOff + j], normed.get(m * dModel + j), 1e-5, "normed");
+                ref[m * dModel + j] = v / Math.sqrt(ss / dModel + 1e-5) * nw[normOff + j];
+                got[m * dModel + j] = normed.get(m * dModel + j);
             }
         }
+        assertNormed(pairs, normed, halves, ref, got);
     }
 
     /**
