@@ -467,6 +467,11 @@ public final class BatchKernels {
      * one norm group), then the next block's (or norm_f's) normalized input, RMSNorm(residual[m, ·]) ·
      * small[normOff ..] (eps), as {@link #storeNormed} says (float32 or the fp16 pairs of a tensor-core
      * product), so the next in_proj is a plain product.
+     *
+     * <p>With one norm group (every Mamba-2 checkpoint) all splits share one scale, so each work item reads the entries it
+     * keeps, the pairs at 2·lid and 2·lid + 2·size (their residual, the sum of their splits and their norm weight), together
+     * with its squares of g, before the first barrier: one memory round trip where reading them after the gated norm's sum
+     * takes three. Other entries (a row longer than 4 · size, or several groups) are read and written when the loop reaches them.
      */
     public static void residualNormRows(KernelContext ctx, FloatArray g, FloatArray part, FloatArray residual, FloatArray small, int normOff,
                                         FloatArray normed, IntArray halves, int pairs, int dModel, int dInner, int groups, int splits, int kLen,
@@ -475,6 +480,16 @@ public final class BatchKernels {
         int size = ctx.localGroupSizeX;
         int m = ctx.groupIdx;
         int gk = dInner / groups;
+        int row = m * dModel;
+        // the kept entries e0, e0 + 1, e2, e2 + 1 (none with several groups): every load before the first store or barrier
+        int kept = groups == 1 ? Math.min(dModel, 4 * size) : 0;
+        int e0 = 2 * lid, e2 = 2 * lid + 2 * size;
+        float r0 = keptAt(residual, row, e0, kept), r1 = keptAt(residual, row, e0 + 1, kept);
+        float r2 = keptAt(residual, row, e2, kept), r3 = keptAt(residual, row, e2 + 1, kept);
+        float p0 = keptParts(part, row, e0, kept, splits, partStride), p1 = keptParts(part, row, e0 + 1, kept, splits, partStride);
+        float p2 = keptParts(part, row, e2, kept, splits, partStride), p3 = keptParts(part, row, e2 + 1, kept, splits, partStride);
+        float w0 = keptAt(small, normOff, e0, kept), w1 = keptAt(small, normOff, e0 + 1, kept);
+        float w2 = keptAt(small, normOff, e2, kept), w3 = keptAt(small, normOff, e2 + 1, kept);
         float[] scales = ctx.allocateFloatLocalArray(MAX_GROUPS);
         for (int grp = 0; grp < groups; grp++) {
             float sum = 0f;
@@ -488,40 +503,83 @@ public final class BatchKernels {
             }
         }
         ctx.localBarrier();
-        float ss = 0f;
-        // two neighbouring entries a work item, here and in storeNormed: each reads back what it wrote, no barrier between
-        for (int j = 2 * lid; j < dModel; j += 2 * size) {
+        float s0 = scales[0];
+        r0 += s0 * p0;
+        r1 += s0 * p1;
+        r2 += s0 * p2;
+        r3 += s0 * p3;
+        float ss = (r0 * r0 + r1 * r1) + (r2 * r2 + r3 * r3); // zeros past kept
+        storePair(residual, row + e0, r0, r1, e0 < kept, e0 + 1 < kept);
+        storePair(residual, row + e2, r2, r3, e2 < kept, e2 + 1 < kept);
+        // the entries not kept, a pair a work item at a time: each reads back what it wrote, no barrier between
+        int rest = kept > 0 ? 4 * size : 0;
+        for (int j = rest + 2 * lid; j < dModel; j += 2 * size) {
             for (int e = j; e < Math.min(j + 2, dModel); e++) {
-                float r = residual.get(m * dModel + e);
+                float r = residual.get(row + e);
                 for (int s = 0; s < splits; s++) {
-                    r += scales[s * kLen / gk] * part.get(s * partStride + m * dModel + e);
+                    r += scales[s * kLen / gk] * part.get(s * partStride + row + e);
                 }
-                residual.set(m * dModel + e, r);
+                residual.set(row + e, r);
                 ss += r * r;
             }
         }
-        storeNormed(ctx, residual, m, 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps), small, normOff, normed, halves, pairs, dModel);
+        float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps);
+        if (e0 < kept) {
+            normedPair(normed, halves, pairs, row + e0, r0 * scale * w0, r1 * scale * w1, e0 + 1 < kept);
+        }
+        if (e2 < kept) {
+            normedPair(normed, halves, pairs, row + e2, r2 * scale * w2, r3 * scale * w3, e2 + 1 < kept);
+        }
+        storeNormed(ctx, residual, m, rest, scale, small, normOff, normed, halves, pairs, dModel);
+    }
+
+    /** a[base + e] where e &lt; kept, else 0 (the index clamped: a guarded load may run anyway). */
+    private static float keptAt(FloatArray a, int base, int e, int kept) {
+        float v = a.get(Math.min(base + e, a.getSize() - 1));
+        return e < kept ? v : 0f;
+    }
+
+    /** The sum of the splits' partial products at entry e of the row at {@code row} where e &lt; kept, else 0. */
+    private static float keptParts(FloatArray part, int row, int e, int kept, int splits, int partStride) {
+        float v = sumParts(part, Math.min(row + e, partStride - 1), splits, partStride);
+        return e < kept ? v : 0f;
+    }
+
+    /** a[at] = v0 where first, a[at + 1] = v1 where second. */
+    private static void storePair(FloatArray a, int at, float v0, float v1, boolean first, boolean second) {
+        if (first) {
+            a.set(at, v0);
+        }
+        if (second) {
+            a.set(at + 1, v1);
+        }
     }
 
     /**
-     * Row m's normalized input of the next product, residual[m, ·] · scale · small[normOff ..], each work item the pairs of
-     * entries it wrote ({@link #residualNormRows}, {@link #embedNormRows}): float32 into normed, or where {@code pairs} ≠ 0 (the
-     * product on tensor cores, {@link org.mamba2j.tornado.mma.MmaGemm#HALVES}) only as fp16 pairs into halves, entries j and
-     * j + 1 of row m at (m · dModel + j) / 2 (dModel even): rounded once a row here, not in every output tile's staging.
+     * Entries at and at + 1 of the normalized rows ({@code second}: whether the row has the latter): float32 into normed, or
+     * where {@code pairs} ≠ 0 (the product on tensor cores, {@link org.mamba2j.tornado.mma.MmaGemm#HALVES}) only as one fp16
+     * pair into halves[at / 2] (at even, rows of even length).
      */
-    private static void storeNormed(KernelContext ctx, FloatArray residual, int m, float scale, FloatArray small, int normOff, FloatArray normed,
-                                    IntArray halves, int pairs, int dModel) {
-        for (int j = 2 * ctx.localIdx; j < dModel; j += 2 * ctx.localGroupSizeX) {
+    private static void normedPair(FloatArray normed, IntArray halves, int pairs, int at, float v0, float v1, boolean second) {
+        if (pairs != 0) {
+            halves.set(at >> 1, MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(v1)));
+        } else {
+            storePair(normed, at, v0, v1, true, second);
+        }
+    }
+
+    /**
+     * Row m's normalized input of the next product from entry {@code from} on, residual[m, ·] · scale · small[normOff ..], each
+     * work item the pairs of entries it wrote ({@link #residualNormRows}, {@link #embedNormRows}), as {@link #normedPair}
+     * stores them: rounded once a row here, not in every output tile's staging.
+     */
+    private static void storeNormed(KernelContext ctx, FloatArray residual, int m, int from, float scale, FloatArray small, int normOff,
+                                    FloatArray normed, IntArray halves, int pairs, int dModel) {
+        for (int j = from + 2 * ctx.localIdx; j < dModel; j += 2 * ctx.localGroupSizeX) {
             int at = m * dModel + j;
-            float v0 = residual.get(at) * scale * small.get(normOff + j);
-            if (pairs != 0) {
-                halves.set(at >> 1, MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(residual.get(at + 1) * scale * small.get(normOff + j + 1))));
-            } else {
-                normed.set(at, v0);
-                if (j + 1 < dModel) {
-                    normed.set(at + 1, residual.get(at + 1) * scale * small.get(normOff + j + 1));
-                }
-            }
+            boolean second = j + 1 < dModel;
+            float v1 = second ? residual.get(at + 1) * scale * small.get(normOff + j + 1) : 0f;
+            normedPair(normed, halves, pairs, at, residual.get(at) * scale * small.get(normOff + j), v1, second);
         }
     }
 
@@ -544,7 +602,8 @@ public final class BatchKernels {
                 ss += v * v;
             }
         }
-        storeNormed(ctx, residual, m, 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps), small, normOff, normed, halves, pairs, dModel);
+        storeNormed(ctx, residual, m, 0, 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, ss) / dModel + eps), small, normOff, normed, halves, pairs,
+                dModel);
     }
 
     /**

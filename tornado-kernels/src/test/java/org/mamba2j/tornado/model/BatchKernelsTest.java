@@ -171,13 +171,15 @@ class BatchKernelsTest {
 
     /**
      * The block's end: residual += Σ_s s_(group of s)·part_s with the gated norm's per-group scales of
-     * g, then normed = RMSNorm(residual)·nw, as float32 or as fp16 pairs; two norm groups, four splits (two per group),
-     * dModel not a multiple of the group (nor of two, for float32), rows longer and shorter than the work-group's pairs.
+     * g, then normed = RMSNorm(residual)·nw, as float32 or as fp16 pairs; four splits, in two norm groups (two per group) or
+     * one (the entries each work item keeps read before the gated norm's sum), dModel not a multiple of the group (nor of two,
+     * for float32), rows longer than a work-group keeps (4 · local) and shorter than its pairs.
      */
-    @ParameterizedTest(name = "dModel {0}, local {1}, fp16 pairs {2}")
-    @CsvSource({"37,16,false", "38,16,true", "9,8,false", "10,8,true"})
-    void residualNormRowsScalesTheSplitsAndNormalizesTheNewResidual(int dModel, int local, boolean pairs) {
-        int rows = 3, dInner = 24, groups = 2, splits = 4, kLen = 6, normOff = 2, partStride = rows * dModel + 1;
+    @ParameterizedTest(name = "dModel {0}, local {1}, fp16 pairs {2}, groups {3}")
+    @CsvSource({"37,16,false,2", "38,16,true,2", "9,8,false,2", "10,8,true,2", "37,16,false,1", "38,16,true,1", "9,8,false,1", "10,8,true,1",
+            "71,8,false,1", "70,8,true,1", "61,16,false,1"})
+    void residualNormRowsScalesTheSplitsAndNormalizesTheNewResidual(int dModel, int local, boolean pairs, int groups) {
+        int rows = 3, dInner = 24, splits = 4, kLen = 6, normOff = 2, partStride = rows * dModel + 1;
         SplittableRandom rnd = new SplittableRandom(5);
         float[] g = gaussian(rnd, rows * dInner), part = gaussian(rnd, splits * partStride), res = gaussian(rnd, rows * dModel);
         float[] nw = gaussian(rnd, normOff + dModel);
