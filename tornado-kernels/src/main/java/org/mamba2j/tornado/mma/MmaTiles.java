@@ -98,6 +98,11 @@ public final class MmaTiles {
         return (lo & 0xFFFF) | (hi << 16);
     }
 
+    /** Two computed floats as one fp16 pair ({@link #halfOf} each, {@link #pack}ed), {@code lo} first. */
+    public static int halfPair(float lo, float hi) {
+        return pack(halfOf(lo), halfOf(hi));
+    }
+
     /**
      * fp16 pattern of a[i] (round to nearest). The index is clamped into the array: the compiler may
      * load before the condition that guards a call (a select), so a guarded load must stay in bounds.

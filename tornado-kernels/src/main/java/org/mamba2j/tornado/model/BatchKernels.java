@@ -180,7 +180,7 @@ public final class BatchKernels {
             y.set(r0 + 1, out1);
             if (output >= 0) {
                 int hp = r0 - b * dInner;
-                halves.set(r0 >> 1, MmaTiles.pack(MmaTiles.halfOf(out0 * w.get(output + hp)), MmaTiles.halfOf(out1 * w.get(output + hp + 1))));
+                halves.set(r0 >> 1, MmaTiles.halfPair(out0 * w.get(output + hp), out1 * w.get(output + hp + 1)));
             }
         }
     }
@@ -562,7 +562,7 @@ public final class BatchKernels {
      */
     private static void normedPair(FloatArray normed, IntArray halves, int pairs, int at, float v0, float v1, boolean second) {
         if (pairs != 0) {
-            halves.set(at >> 1, MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(v1)));
+            halves.set(at >> 1, MmaTiles.halfPair(v0, v1));
         } else {
             storePair(normed, at, v0, v1, true, second);
         }

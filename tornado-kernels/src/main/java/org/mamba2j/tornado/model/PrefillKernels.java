@@ -103,8 +103,8 @@ public final class PrefillKernels {
         }
         float scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, sum) / n + eps);
         for (int i = 2 * lid; i < n; i += 2 * size) {
-            out.set((base + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(x.get(base + i) * scale * w.get(wOff + i)),
-                    MmaTiles.halfOf(x.get(base + i + 1) * scale * w.get(wOff + i + 1))));
+            out.set((base + i) >> 1, MmaTiles.halfPair(x.get(base + i) * scale * w.get(wOff + i),
+                    x.get(base + i + 1) * scale * w.get(wOff + i + 1)));
         }
     }
 
@@ -411,8 +411,8 @@ public final class PrefillKernels {
         int g0 = yb % dInner;
         float scale = gatedScale(ctx, y, zxbcdt, yb, zb, groupSize, eps, 2);
         for (int i = 2 * ctx.localIdx; i < groupSize; i += 2 * ctx.localGroupSizeX) {
-            out.set((yb + i) >> 1, MmaTiles.pack(MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i)),
-                    MmaTiles.halfOf(gated(y, zxbcdt, yb, zb, i + 1) * scale * w.get(wOff + g0 + i + 1))));
+            out.set((yb + i) >> 1, MmaTiles.halfPair(gated(y, zxbcdt, yb, zb, i) * scale * w.get(wOff + g0 + i),
+                    gated(y, zxbcdt, yb, zb, i + 1) * scale * w.get(wOff + g0 + i + 1)));
         }
     }
 

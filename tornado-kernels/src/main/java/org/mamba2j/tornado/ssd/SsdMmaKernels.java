@@ -96,8 +96,8 @@ public final class SsdMmaKernels {
                 int n = n0 + i % 32 * 2;
                 int at = ((b * L + t0 + l) * G + g) * N + n;
                 float w = SsdKernels.read(wState, bch * Q + l, l < len);
-                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.pack(MmaTiles.halfOf(w * SsdKernels.read(B, at, l < len && n < N)),
-                        MmaTiles.halfOf(w * SsdKernels.read(B, at + 1, l < len && n + 1 < N)));
+                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.halfPair(w * SsdKernels.read(B, at, l < len && n < N),
+                        w * SsdKernels.read(B, at + 1, l < len && n + 1 < N));
             }
             kc.localBarrier();
             for (int kt = 0; kt < K_STEP / 16; kt++) {
@@ -211,7 +211,7 @@ public final class SsdMmaKernels {
                     v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
                     v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
                 }
-                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pack(MmaTiles.halfOf(v0), MmaTiles.halfOf(v1));
+                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.halfPair(v0, v1);
                 if (inter) {
                     // stateIn rows (p) are contiguous along n: k-row i % 32, columns 2·(i / 32) and +1
                     bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = MmaTiles.pairAcross(stateIn, bch * P * N, N, p0 + i / 32 * 2, k0 + i % 32, P, N);
