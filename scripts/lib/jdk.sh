@@ -15,8 +15,13 @@ find_jdk25() {
   done
   return 1
 }
-if ! JAVA_HOME=$(find_jdk25); then
-  echo "mamba2: error: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm); install JDK 25 and set JAVA_HOME" >&2
+if ! _jdk_found=$(find_jdk25); then
+  if [ "${need_javac:-0}" = 1 ] && _jdk_runtime=$(need_javac=0 find_jdk25); then
+    echo "mamba2: error: building needs javac, and the Java 25 at $_jdk_runtime is a runtime without it; install JDK 25 and set JAVA_HOME (scripts that take SKIP_BUILD=1 run the jars already built)" >&2
+  else
+    echo "mamba2: error: no JDK 25 found (looked at \$JAVA_HOME and /usr/lib/jvm); install JDK 25 and set JAVA_HOME" >&2
+  fi
   exit 3
 fi
+JAVA_HOME=$_jdk_found; unset _jdk_found _jdk_runtime
 export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
