@@ -17,11 +17,13 @@ import org.mamba2j.model.Mamba2Model;
 import org.mamba2j.tornado.model.Decode;
 import org.mamba2j.tornado.model.DeviceWeights;
 import org.mamba2j.tornado.model.MixerKernels;
+import org.mamba2j.tornado.model.RoomyTaskGraph;
 import org.mamba2j.tornado.model.TornadoBatchDecoder;
 import org.mamba2j.tornado.model.TornadoDecoder;
 import org.mamba2j.tornado.model.WeightFormat;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.enums.DataTransferMode;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -163,6 +165,9 @@ public final class DeviceModelCheck {
                                 deleteCopy(rounded);
                             }
                         });
+                    }
+                    if (layout.equals("hf")) { // a property of the launcher and TornadoVM, not of the layout
+                        ok &= report(device, layout, "graph code past 8 KiB", () -> graphCode(spec));
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         // where the backend holds 16-bit checkpoints as float32, no kernel decodes a pattern
@@ -360,6 +365,49 @@ public final class DeviceModelCheck {
             if (Float.floatToRawIntBits(want) != Float.floatToRawIntBits(out.get(i))) wrong++;
         }
         return new Outcome(Double.NaN, Double.NaN, wrong + "/" + finite + " wrong", "-", wrong == 0);
+    }
+
+    /** Tasks of the graph-code check: {@value} × (15 + 15 × 5) = 9,000 bytes of graph code, past TornadoVM's own 8,192. */
+    static final int CODE_CHECK_TASKS = 100;
+
+    /**
+     * One graph of {@link #CODE_CHECK_TASKS} tasks of {@link #addInputs}, more graph code than TornadoVM 5.2's task graphs
+     * hold ({@link RoomyTaskGraph}: the launcher must open TornadoVM's runtime for it); every sum exact.
+     */
+    private static Outcome graphCode(DeviceSpec spec) throws Exception {
+        if (RoomyTaskGraph.codeSize() < CODE_CHECK_TASKS * 90) {
+            return new Outcome(Double.NaN, Double.NaN, "code " + RoomyTaskGraph.codeSize() + " B", "-", false);
+        }
+        int n = 256;
+        FloatArray acc = new FloatArray(n);
+        acc.init(0f);
+        FloatArray[] in = new FloatArray[14];
+        for (int j = 0; j < in.length; j++) {
+            in[j] = new FloatArray(n);
+            for (int i = 0; i < n; i++) in[j].set(i, j + 1 + i);
+        }
+        TaskGraph g = new RoomyTaskGraph("graphCode").transferToDevice(DataTransferMode.FIRST_EXECUTION, (Object[]) in)
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, acc);
+        for (int t = 0; t < CODE_CHECK_TASKS; t++) {
+            g.task("add" + t, DeviceModelCheck::addInputs, acc, in[0], in[1], in[2], in[3], in[4], in[5], in[6], in[7], in[8], in[9], in[10],
+                    in[11], in[12], in[13]);
+        }
+        g.transferToHost(DataTransferMode.EVERY_EXECUTION, acc);
+        try (TornadoExecutionPlan plan = new TornadoExecutionPlan(g.snapshot())) {
+            plan.withDevice(TornadoDevices.device(spec)).execute();
+        }
+        int wrong = 0;
+        for (int i = 0; i < n; i++) if (acc.get(i) != (float) CODE_CHECK_TASKS * (105 + 14 * i)) wrong++;
+        return new Outcome(Double.NaN, Double.NaN, wrong + "/" + n + " wrong", "-", wrong == 0);
+    }
+
+    /** acc[i] += the fourteen inputs' i-th entries (the graph-code check's task). */
+    public static void addInputs(FloatArray acc, FloatArray a, FloatArray b, FloatArray c, FloatArray d, FloatArray e, FloatArray f, FloatArray g,
+                                 FloatArray h, FloatArray k, FloatArray l, FloatArray m, FloatArray o, FloatArray p, FloatArray q) {
+        for (@Parallel int i = 0; i < acc.getSize(); i++) {
+            acc.set(i, acc.get(i) + a.get(i) + b.get(i) + c.get(i) + d.get(i) + e.get(i) + f.get(i) + g.get(i) + h.get(i) + k.get(i) + l.get(i)
+                    + m.get(i) + o.get(i) + p.get(i) + q.get(i));
+        }
     }
 
     /** Removes a {@link RoundedCopy}. */

@@ -222,7 +222,7 @@ public final class BatchDecodePlan {
         // the tensor-core GEMM's stand-ins travel with the graphs' own objects only where it runs
         Object[] standIns = tensorCores ? new Object[]{noW32, noW16, noHalves, outHalves, normedHalves} : new Object[0];
         Object[] own = concat(concat(new Object[]{control, input}, standIns), r.all());
-        TaskGraph g = new TaskGraph("batch")
+        TaskGraph g = new RoomyTaskGraph("batch")
                 .consumeFromDevice(load.getTaskGraphName(), concat(carried, slots))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, input)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, concat(concat(new Object[]{control}, standIns), r.all()));

@@ -43,7 +43,8 @@ public final class DecodePlan {
      * Limits of one TornadoVM 5.2 task graph, and what this plan spends of each:
      *  - graph code: TornadoTaskGraph records its tasks in a fixed 8192-byte buffer (a
      *    BufferOverflowException from TaskGraph.task when full): 15 bytes per task plus 5 per argument.
-     *    This is the tightest limit: it is why the kernels take as few arguments as they do.
+     *    This is the tightest limit: it is why the kernels take as few arguments as they do. A
+     *    RoomyTaskGraph holds 64 KiB where the launcher lets it ({@link RoomyTaskGraph#codeSize()}).
      *  - tasks: TornadoExecutionContext holds at most 256.
      *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
      *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its
@@ -125,7 +126,7 @@ public final class DecodePlan {
         Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
-        TaskGraph g = new TaskGraph("decode")
+        TaskGraph g = new RoomyTaskGraph("decode")
                 .consumeFromDevice(deviceStates.graph(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
@@ -172,12 +173,12 @@ public final class DecodePlan {
      * embed and head tasks), the bytecode limit as this JVM sets it.
      */
     public static int maxBlocksPerGraph() {
-        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE));
+        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE), RoomyTaskGraph.codeSize());
     }
 
-    static int maxBlocksPerGraph(int bytecodeSize) {
+    static int maxBlocksPerGraph(int bytecodeSize, int codeSize) {
         return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
-                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize, codeSize);
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */

@@ -160,7 +160,7 @@ public final class PrefillPlan implements DevicePrefill {
         // graph of the model's plan that can run before a prefill holds both)
         Object[] own = b.with(control, tokens, ssdDims, dtLimits);
         Object[] handed = concat(weights, new Object[]{states});
-        TaskGraph g = new TaskGraph(replayed ? "prefillReplay" : "prefill")
+        TaskGraph g = new RoomyTaskGraph(replayed ? "prefillReplay" : "prefill")
                 .consumeFromDevice(owner.graph(), handed)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control, tokens, ssdDims)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, b.with(dtLimits));
@@ -335,12 +335,12 @@ public final class PrefillPlan implements DevicePrefill {
 
     /** The most blocks one prefill graph holds within TornadoVM's graph limits, the bytecode limit as this JVM sets it. */
     public static int maxBlocksPerGraph() {
-        return maxBlocksPerGraph(Integer.getInteger(DecodePlan.BYTECODE_SIZE_PROPERTY, DecodePlan.DEFAULT_BYTECODE_SIZE));
+        return maxBlocksPerGraph(Integer.getInteger(DecodePlan.BYTECODE_SIZE_PROPERTY, DecodePlan.DEFAULT_BYTECODE_SIZE), RoomyTaskGraph.codeSize());
     }
 
-    static int maxBlocksPerGraph(int bytecodeSize) {
+    static int maxBlocksPerGraph(int bytecodeSize, int codeSize) {
         return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
-                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize);
+                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize, codeSize);
     }
 
     /** How many task graphs one pass executes. */

@@ -76,7 +76,7 @@ final class RowTasks {
                 if (gi == 1) g.persistOnDevice(own);
                 int at = plan.add(g);
                 if (first < 0) first = at;
-                g = new TaskGraph(name + gi).consumeFromDevice(g.getTaskGraphName(), consumed);
+                g = new RoomyTaskGraph(name + gi).consumeFromDevice(g.getTaskGraphName(), consumed);
             }
             for (int end = l + split[gi]; l < end; l++) blocks.accept(g, l);
         }

@@ -376,9 +376,12 @@ class BatchKernelsTest {
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));
         assertEquals(BatchDecodePlan.EDGE_ARGS, Math.max(params(p, "embedRows16") + params(p, "rmsNormRows") + gemm,
                 params(b, "embedNormRows") + split) + params(b, "argmaxRows"));
-        int max = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE);
+        int max = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);
         assertTrue(max * BatchDecodePlan.TASKS_PER_BLOCK + BatchDecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertEquals(2, DecodePlan.split(24, max).length, "the 130m model's 24 blocks in 2 graphs, max " + max);
+        int roomy = BatchDecodePlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE, RoomyTaskGraph.ROOMY_SIZE);
+        assertEquals(1, DecodePlan.split(24, roomy).length, "in a roomy graph the 130m model's step is one graph, max " + roomy);
+        assertTrue(roomy * BatchDecodePlan.TASKS_PER_BLOCK + BatchDecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + roomy);
     }
 
     private static int params(Class<?> c, String name) {
