@@ -62,6 +62,11 @@ public final class ModelInit {
         write(preset.config(), out, type, seed, DEFAULT_SHARD_BYTES);
     }
 
+    /** A random-weight model of config {@code c} (any dimensions: the integration checks' shapes) into {@code out}. */
+    public static void write(Mamba2Config c, Path out, WeightType type, long seed) throws IOException {
+        write(c, out, type, seed, DEFAULT_SHARD_BYTES);
+    }
+
     static void write(Mamba2Config c, Path out, WeightType type, long seed, long shardBytes) throws IOException {
         writeTensors(out, type, shardBytes, sink -> tensors(c, seed, sink));
         writeConfig(c, out.resolve("config.json"), type);

@@ -13,7 +13,10 @@ import org.mamba2j.model.BatchDecoder;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Decoders;
 import org.mamba2j.model.JvmDecoder;
+import org.mamba2j.model.Mamba2Config;
 import org.mamba2j.model.Mamba2Model;
+import org.mamba2j.model.ModelInit;
+import org.mamba2j.model.WeightType;
 import org.mamba2j.tornado.model.Decode;
 import org.mamba2j.tornado.model.DeviceWeights;
 import org.mamba2j.tornado.model.MixerKernels;
@@ -168,6 +171,7 @@ public final class DeviceModelCheck {
                     }
                     if (layout.equals("hf")) { // a property of the launcher and TornadoVM, not of the layout
                         ok &= report(device, layout, "graph code past 8 KiB", () -> graphCode(spec));
+                        ok &= report(device, layout, MANY_BLOCKS + " blocks, one graph", () -> manyBlocks(spec));
                     }
                     if (layout.equals("hf")) { // the weights' format is the same question for both layouts
                         // where the backend holds 16-bit checkpoints as float32, no kernel decodes a pattern
@@ -399,6 +403,35 @@ public final class DeviceModelCheck {
         int wrong = 0;
         for (int i = 0; i < n; i++) if (acc.get(i) != (float) CODE_CHECK_TASKS * (105 + 14 * i)) wrong++;
         return new Outcome(Double.NaN, Double.NaN, wrong + "/" + n + " wrong", "-", wrong == 0);
+    }
+
+    /** Blocks of the graph-nodes check's model: the 2.7b model's 64, at tiny widths. */
+    static final int MANY_BLOCKS = 64;
+
+    /**
+     * A random model of {@link #MANY_BLOCKS} blocks of tiny widths, decoded token by token on the device against the JVM:
+     * its step must be one graph (TornadoVM holds 1,024 nodes a graph; DecodePlan budgets a block at 12) and its logits
+     * within {@link #TOL}.
+     */
+    private static Outcome manyBlocks(DeviceSpec spec) throws Exception {
+        Path dir = java.nio.file.Files.createTempDirectory("mamba2-many-blocks");
+        try {
+            ModelInit.write(new Mamba2Config(64, MANY_BLOCKS, 256, 256, 16, 4, 2, 16, 8, 1, 64, 0f, Float.POSITIVE_INFINITY, 1e-5f, 1e-5f,
+                    true, true, false, false), dir, WeightType.F32, 11);
+            try (Mamba2Model m = Mamba2Model.load(dir); TornadoDecoder d = TornadoDecoder.open(m, spec, (Path) null); JvmDecoder j = new JvmDecoder(m)) {
+                int[] ids = {1, 17, 42, 99, 5, 200, 31, 8};
+                double maxDiff = 0;
+                for (int t = 0; t < ids.length; t++) {
+                    float[] got = t == 0 ? d.prefill(new int[]{ids[0]}) : d.step(ids[t]);
+                    float[] want = t == 0 ? j.prefill(new int[]{ids[0]}) : j.step(ids[t]);
+                    maxDiff = Math.max(maxDiff, diff(got, want));
+                }
+                int graphs = d.lastStep().graphs();
+                return new Outcome(Double.NaN, maxDiff, graphs + (graphs == 1 ? " graph" : " graphs"), "-", maxDiff <= TOL && graphs == 1);
+            }
+        } finally {
+            deleteCopy(dir);
+        }
     }
 
     /** acc[i] += the fourteen inputs' i-th entries (the graph-code check's task). */

@@ -77,8 +77,11 @@ public final class DecodePlan {
     static final int EDGE_ARGS = 18;
 
     static final int NODES_PER_OBJECT = 3;
-    /** The tasks and their writes, the block's eight offsets (its weights sit in the model's arrays). */
-    static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + WRITES_PER_BLOCK + 8;
+    /**
+     * The tasks and their writes, the block's three bases (its weights sit in the model's arrays, its parts' offsets
+     * from the bases in the shape every block shares: {@link MixerKernels#shape}).
+     */
+    static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + WRITES_PER_BLOCK + 3;
     /**
      * Every graph: context and buffer-set nodes, the shared objects (control, shape, residual, states,
      * 3 scratch buffers, the 2 stand-ins for the other weight format, the KernelContext, logits; the
@@ -135,7 +138,7 @@ public final class DecodePlan {
         }
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
-                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), ps.ssm(l), control, residual, states, s, ctx, grids, local));
+                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), control, residual, states, s, ctx, grids, local));
         g = chain.last();
         g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
                 MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps(),
@@ -194,21 +197,23 @@ public final class DecodePlan {
         return graphCount;
     }
 
-    /** One block's tasks, named prefix + kernel, over block l's weights in w. */
-    private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int convAt, int ssmAt,
+    /**
+     * One block's tasks, named prefix + kernel, over block l's weights in w and its states from statesAt: each task
+     * takes the block's three bases, the parts' offsets from them are in the shape ({@link MixerKernels#shape}).
+     */
+    private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int statesAt,
                                  IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
                                  Grids grids, RowLaunches local) {
-        PackedBlock o = w.layout();
         FloatArray small = w.small();
         int sm = w.smallAt(l), big = w.bigAt(l);
         Object slab = w.slab(l);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
-        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm + o.norm(), w32(slab, s),
-                w16(slab, s), format, big + o.inProj(), s.zxbcdt, d.eps(), states, convAt, s.xbc, local.matVec().lanes(d.dModel()));
-        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, ssmAt, small, sm + o.dtBias(), s.y,
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm, w32(slab, s),
+                w16(slab, s), format, big, s.zxbcdt, d.eps(), states, statesAt, s.xbc, local.matVec().lanes(d.dModel()));
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, statesAt, small, sm, s.y,
                 local.step().lanes(d.dstate()));
-        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm + o.gatedNorm(), w32(slab, s),
-                w16(slab, s), format, big + o.outProj(), residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
+        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm, w32(slab, s),
+                w16(slab, s), format, big, residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
         local.matVec().grid(grids, g, p + "normInProjConv", d.dInProj(), d.dModel());
         local.step().grid(grids, g, p + "ssd", d.dInner(), d.dstate());
         local.outProj().grid(grids, g, p + "gatedOutProj", d.dModel(), d.dInner());

@@ -143,10 +143,15 @@ public final class MixerKernels {
     /*
      * The block kernels' shape argument: the model's dimensions, one IntArray uploaded once, so the
      * block tasks take one argument for them where each int would take one (task arguments are what
-     * fills TornadoVM's 8 KiB of graph code first: see DecodePlan).
+     * fills TornadoVM's 8 KiB of graph code first: see DecodePlan). Then where each part of a block
+     * sits from the block's bases (the same for every block: PackedBlock, PackedStates): a block's
+     * tasks take its three bases (small weights, projections, states) and add these, so that a block
+     * is three distinct ints, three TornadoVM graph nodes, where its seven part offsets were seven.
      */
     public static final int D_MODEL = 0, D_IN_PROJ = 1, D_INNER = 2, CONV_DIM = 3, D_CONV = 4, NHEADS = 5, HEADDIM = 6, NGROUPS = 7, DSTATE = 8;
-    public static final int SHAPE_LENGTH = 9;
+    public static final int SMALL_NORM = 9, SMALL_DT_BIAS = 10, SMALL_GATED_NORM = 11, BIG_IN_PROJ = 12, BIG_OUT_PROJ = 13, STATES_CONV = 14,
+            STATES_SSM = 15;
+    public static final int SHAPE_LENGTH = 16;
 
     /** The shape argument of the block kernels for a model of dimensions d. */
     public static IntArray shape(MixerDims d) {
@@ -160,6 +165,15 @@ public final class MixerKernels {
         s.set(HEADDIM, d.headdim());
         s.set(NGROUPS, d.ngroups());
         s.set(DSTATE, d.dstate());
+        PackedBlock o = PackedBlock.of(d);
+        PackedStates ps = PackedStates.of(d);
+        s.set(SMALL_NORM, o.norm());
+        s.set(SMALL_DT_BIAS, o.dtBias());
+        s.set(SMALL_GATED_NORM, o.gatedNorm());
+        s.set(BIG_IN_PROJ, o.inProj());
+        s.set(BIG_OUT_PROJ, o.outProj());
+        s.set(STATES_CONV, ps.conv(0));
+        s.set(STATES_SSM, ps.ssm(0));
         return s;
     }
 
@@ -296,20 +310,24 @@ public final class MixerKernels {
     /**
      * zxbcdt[row] = W[row, :] · rmsNorm(x)   (rows = d_in_proj), then for a row of x | B | C
      * (d_inner ≤ row < d_inner + convDim) that channel's causal conv step and SiLU into xbc:
-     * in_proj (at W[wOff], as {@code weights} says) with the block's RMSNorm (its weight at small[normOff])
-     * and the conv folded in (a row kernel, see above). The conv window of channel c sits at
-     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
-     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in
+     * in_proj (at W[wOff], wOff = bigAt + shape[BIG_IN_PROJ], as {@code weights} says) with the block's
+     * RMSNorm (its weight at small[normOff], normOff = smallAt + shape[SMALL_NORM]) and the conv folded in
+     * (a row kernel, see above). The conv window of channel c sits at state[convAt + c·(dConv − 1)],
+     * convAt = statesAt + shape[STATES_CONV], oldest first (the layout the prefill's conv reads and
+     * leaves); control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in
      * small ({@link PackedBlock}), convB (convDim) right after it.
      */
-    public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int normOff,
-                                      FloatArray w32, LongArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state,
-                                      int convAt, FloatArray xbc, int lanes) {
+    public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int smallAt,
+                                      FloatArray w32, LongArray w16, int weights, int bigAt, FloatArray zxbcdt, float eps, FloatArray state,
+                                      int statesAt, FloatArray xbc, int lanes) {
         int cols = shape.get(D_MODEL);
         int rows = shape.get(D_IN_PROJ);
         int xbcOffset = shape.get(D_INNER);
         int convDim = shape.get(CONV_DIM);
         int dConv = shape.get(D_CONV);
+        int normOff = smallAt + shape.get(SMALL_NORM);
+        int wOff = bigAt + shape.get(BIG_IN_PROJ);
+        int convAt = statesAt + shape.get(STATES_CONV);
         int convWOff = normOff + cols;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + Math.min(row, rows - 1) * cols, lanes);
@@ -339,16 +357,18 @@ public final class MixerKernels {
     }
 
     /**
-     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows = d_model): out_proj (at W[wOff]) onto the
-     * residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each
+     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows = d_model): out_proj (at W[bigAt + shape[BIG_OUT_PROJ]])
+     * onto the residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each
      * group of groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm weight at
-     * small[normOff], groups as the shape says; z is the head of zxbcdt. A row kernel (see above): g and the group scales are
-     * computed once per work-group.
+     * small[smallAt + shape[SMALL_GATED_NORM]], groups as the shape says; z is the head of zxbcdt. A row kernel
+     * (see above): g and the group scales are computed once per work-group.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int normOff,
-                                             FloatArray w32, LongArray w16, int weights, int wOff, FloatArray acc, float eps, int lanes) {
+    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int smallAt,
+                                             FloatArray w32, LongArray w16, int weights, int bigAt, FloatArray acc, float eps, int lanes) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
+        int normOff = smallAt + shape.get(SMALL_GATED_NORM);
+        int wOff = bigAt + shape.get(BIG_OUT_PROJ);
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         float dot = rowDot(ctx, STAGE_GATED, y, zxbcdt, small, normOff, cols, cols / shape.get(NGROUPS), eps, w32, w16, weights,
                 wOff + Math.min(row, rows - 1) * cols, lanes);
@@ -390,15 +410,17 @@ public final class MixerKernels {
      * The recurrent SSD step for all heads   (nheads·headdim outputs):
      * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
      * A row kernel: {@code lanes} work items per (head, channel) row of the SSM state (nheads·headdim,
-     * dstate), which starts at state[stateOff], local / lanes rows a work-group; the work items of a
-     * row walk its dstate entries side by side, so the state, by far the most data the step touches,
-     * is read and written in coalesced runs; y is the row's sum. From w[headsOff] (the small weights)
-     * sit, as {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) |
+     * dstate), which starts at state[statesAt + shape[STATES_SSM]], local / lanes rows a work-group; the work
+     * items of a row walk its dstate entries side by side, so the state, by far the most data the step touches,
+     * is read and written in coalesced runs; y is the row's sum. From w[smallAt + shape[SMALL_DT_BIAS]] (the
+     * small weights) sit, as {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) |
      * dtMin, dtMax: one offset for all, as every task argument costs room in TornadoVM's fixed 8 KiB
      * graph code.
      */
     public static void ssdStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray state,
-                               int stateOff, FloatArray w, int headsOff, FloatArray y, int lanes) {
+                               int statesAt, FloatArray w, int smallAt, FloatArray y, int lanes) {
+        int stateOff = statesAt + shape.get(STATES_SSM);
+        int headsOff = smallAt + shape.get(SMALL_DT_BIAS);
         int nheads = shape.get(NHEADS);
         int headdim = shape.get(HEADDIM);
         int ngroups = shape.get(NGROUPS);

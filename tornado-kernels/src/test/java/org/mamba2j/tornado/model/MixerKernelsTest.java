@@ -113,9 +113,84 @@ class MixerKernelsTest {
     /** The row kernels' stand-in for the float32 weights of a 16-bit model. */
     static final FloatArray NO_W32 = new FloatArray(1);
 
-    /** A block kernel's shape argument (MixerKernels.shape) with these dimensions. */
+    /** A block kernel's shape argument (MixerKernels.shape) with these dimensions, its parts at the block's bases (offsets 0). */
     static IntArray shape(int dModel, int dInProj, int dInner, int convDim, int dConv, int nheads, int headdim, int ngroups, int dstate) {
-        return IntArray.fromElements(dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate);
+        IntArray s = new IntArray(MixerKernels.SHAPE_LENGTH);
+        int[] dims = {dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate};
+        for (int i = 0; i < dims.length; i++) s.set(i, dims[i]);
+        return s;
+    }
+
+    /**
+     * The block kernels find each part at the block's base plus the shape's offset for it: run with the parts' offsets
+     * in the shape and the bases that many lower, each kernel gives exactly what it gives with the offsets as bases.
+     */
+    @Test
+    void blockKernelsAddTheShapesPartOffsetsToTheBases() {
+        int norm = 3, dtBias = 2, gatedNorm = 5, inProj = 4, outProj = 6, conv = 1, ssm = 7;
+        // normInProjConv: the norm weight at small[normOff], W at wOff, the conv windows at convAt (InProjConv's layout)
+        InProjConv c = InProjConv.random(this, 40, 64, 8, 20, 4);
+        RowLaunch launch = new RowLaunch(128, 0, 1);
+        float[][] plain = null;
+        for (int shifted = 0; shifted < 2; shifted++) {
+            FloatArray zx = poisoned(c.rows()), xbc = poisoned(c.convDim() + 2), st = off(c.state()), xs = off(c.x()), ws = off(c.w());
+            IntArray control = IntArray.fromElements(3, 0);
+            IntArray shape = shape(c.cols(), c.rows(), c.xbcOffset(), c.convDim(), c.dConv(), 1, 1, 1, 1);
+            int k = shifted;
+            if (k == 1) {
+                shape.set(MixerKernels.SMALL_NORM, norm);
+                shape.set(MixerKernels.BIG_IN_PROJ, inProj);
+                shape.set(MixerKernels.STATES_CONV, conv);
+            }
+            // InProjConv's norm weight (and convW, convB after it) sits at 0 of its w; shifted, at the norm's part offset
+            FloatArray small = k == 0 ? ws : off(concat(new float[norm], c.w()));
+            KernelContextEmulator.run(launch.global(c.rows(), c.cols()), 1, 1, launch.local(), 1, 1, e -> MixerKernels.normInProjConv(e, control,
+                    shape, xs, small, 0, ws, NO_W16, MixerKernels.F32, c.wOff() - k * inProj, zx, 1e-5f, st, c.convAt() - k * conv, xbc,
+                    launch.lanes(c.cols())));
+            float[][] got = {zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
+            if (k == 0) plain = got;
+            else for (int i = 0; i < got.length; i++) assertArrayEquals(plain[i], got[i], "normInProjConv output " + i);
+        }
+        // gatedMatVecAccumulate: the gated norm's weight and W at the bases plus their parts
+        int groups = 2, groupSize = 48, dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
+        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1), acc0 = randn(rows);
+        float[] gatedPlain = null;
+        for (int k = 0; k < 2; k++) {
+            IntArray shape = shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1);
+            shape.set(MixerKernels.SMALL_GATED_NORM, k * gatedNorm);
+            shape.set(MixerKernels.BIG_OUT_PROJ, k * outProj);
+            FloatArray acc = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
+            int smallAt = normOff - k * gatedNorm, bigAt = wOff - k * outProj;
+            runRows(launch, rows, dInner, (e, lanes) -> MixerKernels.gatedMatVecAccumulate(e, shape, ya, zxa, wa, smallAt, wa, NO_W16,
+                    MixerKernels.F32, bigAt, acc, 1e-5f, lanes));
+            if (k == 0) gatedPlain = acc.toHeapArray();
+            else assertArrayEquals(gatedPlain, acc.toHeapArray(), "gatedMatVecAccumulate");
+        }
+        // ssdStep: the states at statesAt + ssm, dt bias | A | D | dt limits at smallAt + dtBias
+        int H = 4, P = 4, G = 1, N = 32, sOff = 21, biasOff = 9, inner = H * P;
+        float[] zx2 = randn(2 * inner + 2 * G * N + H), xbc2 = randn(inner + 2 * G * N), whole = randn(sOff + inner * N + 3), packed = randn(biasOff + 3 * H + 2);
+        packed[biasOff + 3 * H] = 0.001f;
+        packed[biasOff + 3 * H + 1] = 0.5f;
+        for (int h = 0; h < H; h++) packed[biasOff + H + h] = -(1 + h);
+        float[][] stepPlain = null;
+        for (int k = 0; k < 2; k++) {
+            IntArray shape = shape(1, 1, inner, 1, 1, H, P, G, N);
+            shape.set(MixerKernels.STATES_SSM, k * ssm);
+            shape.set(MixerKernels.SMALL_DT_BIAS, k * dtBias);
+            FloatArray yA = poisoned(inner), wholeA = off(whole), zxa = off(zx2), xbcA = off(xbc2), packedA = off(packed);
+            IntArray control = IntArray.fromElements(0, 0);
+            int statesAt = sOff - k * ssm, smallAt = biasOff - k * dtBias;
+            runRows(launch, inner, N, (e, lanes) -> MixerKernels.ssdStep(e, control, shape, zxa, xbcA, wholeA, statesAt, packedA, smallAt, yA, lanes));
+            float[][] got = {yA.toHeapArray(), wholeA.toHeapArray()};
+            if (k == 0) stepPlain = got;
+            else for (int i = 0; i < got.length; i++) assertArrayEquals(stepPlain[i], got[i], "ssdStep output " + i);
+        }
+    }
+
+    private static float[] concat(float[] a, float[] b) {
+        float[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /**
