@@ -73,10 +73,7 @@ sed ${recorded:+-e "s#$recorded#$TORNADO_SDK#g"} "${drop[@]}" \
 # graph (its own callees inlined) exceeds 600 nodes; a kernel cannot call a helper it does not inline,
 # so that policy only ever turns a compilable kernel into an error (the tensor-core SSD's staging
 # helpers, two fp32→fp16 conversions each, reach 669). Full inlining inlines every helper.
-# add-opens ...runtime.tasks: TornadoVM 5.2 records a task graph's tasks in a fixed 8 KiB array, which
-# splits a model's step over several graphs (an execute() each); RoomyTaskGraph gives a graph a larger
-# one through this opening (without it the plans split as before).
-tornado_flags=("@$patched" --add-opens=tornado.runtime/uk.ac.manchester.tornado.runtime.tasks=ALL-UNNAMED -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64
+tornado_flags=("@$patched" -Dtornado.tvm.maxbytecodesize=65536 -Dtornado.recover.bailout=false -Dtornado.max.events=64
                -Djdk.graal.FullUnrollMaxNodes=1500 -Djdk.graal.ExactFullUnrollMaxNodes=1500 -Dtornado.device.memory=1024GB
                -Dtornado.compiler.fullInlining=True)
 # SPIR-V (docs/spirv.md): TornadoVM 5.2's default load/store-minimising SPIR-V code generation loops

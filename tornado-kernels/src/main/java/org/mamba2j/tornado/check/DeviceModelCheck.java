@@ -376,7 +376,7 @@ public final class DeviceModelCheck {
 
     /**
      * One graph of {@link #CODE_CHECK_TASKS} tasks of {@link #addInputs}, more graph code than TornadoVM 5.2's task graphs
-     * hold ({@link RoomyTaskGraph}: the launcher must open TornadoVM's runtime for it); every sum exact.
+     * hold ({@link RoomyTaskGraph}); every sum exact.
      */
     private static Outcome graphCode(DeviceSpec spec) throws Exception {
         if (RoomyTaskGraph.codeSize() < CODE_CHECK_TASKS * 90) {

@@ -44,7 +44,7 @@ public final class DecodePlan {
      *  - graph code: TornadoTaskGraph records its tasks in a fixed 8192-byte buffer (a
      *    BufferOverflowException from TaskGraph.task when full): 15 bytes per task plus 5 per argument.
      *    This is the tightest limit: it is why the kernels take as few arguments as they do. A
-     *    RoomyTaskGraph holds 64 KiB where the launcher lets it ({@link RoomyTaskGraph#codeSize()}).
+     *    RoomyTaskGraph holds 64 KiB ({@link RoomyTaskGraph#codeSize()}).
      *  - tasks: TornadoExecutionContext holds at most 256.
      *  - nodes: TornadoGraph holds 1024 ("Tornado Graph resize not implemented yet"); as
      *    TornadoGraphBuilder adds them: 3 per distinct object (the object, its copy-in or allocate, its

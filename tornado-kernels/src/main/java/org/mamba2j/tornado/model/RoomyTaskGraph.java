@@ -10,10 +10,10 @@ import java.nio.ByteOrder;
  * A task graph whose graph code holds {@link #codeSize()} bytes. TornadoVM 5.2 records a graph's tasks
  * and their arguments in a fixed 8,192-byte array of its runtime's task graph ({@code highLevelCode},
  * 15 bytes a task and 5 an argument, {@link DecodePlan#GRAPH_CODE_SIZE}), the limit that splits a model's
- * step over several graphs, each an {@code execute()} of its own. Where the launcher opens TornadoVM's
- * runtime task package to this code ({@code --add-opens tornado.runtime/uk.ac.manchester.tornado.runtime.tasks=ALL-UNNAMED},
- * scripts/lib/tornado.sh), a new graph gets an array of {@value #ROOMY_SIZE} bytes before its first task;
- * elsewhere it keeps TornadoVM's and the plans budget for that ({@link GraphBudget}). One graph where there were
+ * step over several graphs, each an {@code execute()} of its own. A new graph here gets an array of
+ * {@value #ROOMY_SIZE} bytes before its first task, set by reflection (TornadoVM's {@code tornado.runtime} is an open
+ * module, so no JVM flag is needed); where that fails, or under {@code -Dmamba2.roomyGraphs=false}, it keeps
+ * TornadoVM's and the plans budget for that ({@link GraphBudget}). One graph where there were
  * two took the 130m batch-64 step on the H200 from a median of 1.789 to 1.650 ms (docs/decode-kernels.md, twenty-fourth session).
  * TornadoVM's other limits stay: 256 tasks, 1,024 graph nodes and the VM bytecode of {@code tornado.tvm.maxbytecodesize}.
  */
