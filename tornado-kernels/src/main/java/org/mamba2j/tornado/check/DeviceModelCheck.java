@@ -165,7 +165,7 @@ public final class DeviceModelCheck {
                             try {
                                 return batch(rounded, spec, shipped.withVariant("blocked"), BATCH_TOL);
                             } finally {
-                                deleteCopy(rounded);
+                                deleteFolder(rounded);
                             }
                         });
                     }
@@ -339,7 +339,7 @@ public final class DeviceModelCheck {
             boolean same = Arrays.equals(gotTokens, jvmTokens);
             return new Outcome(Double.NaN, vsJvm, same ? "16/16 as JVM" : "differ", "-", vsJvm <= TOL && same);
         } finally {
-            deleteCopy(rounded);
+            deleteFolder(rounded);
         }
     }
 
@@ -430,7 +430,7 @@ public final class DeviceModelCheck {
                 return new Outcome(Double.NaN, maxDiff, graphs + (graphs == 1 ? " graph" : " graphs"), "-", maxDiff <= TOL && graphs == 1);
             }
         } finally {
-            deleteCopy(dir);
+            deleteFolder(dir);
         }
     }
 
@@ -443,12 +443,12 @@ public final class DeviceModelCheck {
         }
     }
 
-    /** Removes a {@link RoundedCopy}. */
-    private static void deleteCopy(Path rounded) throws java.io.IOException {
-        try (var files = java.nio.file.Files.list(rounded)) {
+    /** Removes a folder of plain files: a {@link RoundedCopy}, or a model {@link ModelInit} wrote. */
+    private static void deleteFolder(Path dir) throws java.io.IOException {
+        try (var files = java.nio.file.Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) java.nio.file.Files.delete(f);
         }
-        java.nio.file.Files.delete(rounded);
+        java.nio.file.Files.delete(dir);
     }
 
     /**

@@ -17,8 +17,9 @@ import java.util.Arrays;
 /**
  * Token-by-token decoding on a TornadoVM device, compiled once. TornadoVM spends a fixed host-side
  * cost on every task-graph execution and every task, so the whole token step runs in as few graphs
- * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, else graphs of
- * equal block counts chained on the device with persistOnDevice / consumeFromDevice) and a block is
+ * as TornadoVM 5.2 accepts ({@link #maxBlocksPerGraph()}: one for the 130m model, and for 2.7b in a
+ * {@link RoomyTaskGraph}; else graphs of equal block counts chained on the device with persistOnDevice /
+ * consumeFromDevice) and a block is
  * three tasks. To fit, the weights sit in few arrays ({@link DeviceWeights}, {@link PackedBlock}), all
  * blocks' states into one ({@link PackedStates}), the scratch buffers are shared by the blocks (they
  * run in sequence) and the kernels take few arguments. Every buffer is an off-heap array
