@@ -62,9 +62,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /**
      * The decode step's row kernels (the matrix-vector products and the SSD step): a power of two of
-     * work items a row, from {@link WorkGroups#LANES} up to "local" / decode "minRows" ("local" a power
-     * of two from LANES to 1024), chosen so that each reads about "tile" elements of the row (0: LANES
-     * work items a row; see {@link WorkGroups#rowLanes}).
+     * work items a row, from {@link WorkGroups#LANES} up to "local" / "minRows" ("local" a power
+     * of two from LANES to 1024; "minRows" the entry's own, optional, else decode "minRows"), chosen so
+     * that each reads about "tile" elements of the row (0: LANES work items a row; see
+     * {@link WorkGroups#rowLanes}). A row kernel's own "minRows" sets how many work-groups its matrix
+     * makes (rows / minRows at most), apart from the others' (the 2.7b out_proj has 2560 rows).
      */
     public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step");
 
@@ -111,9 +113,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
      * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only) or
      * "mma" (KernelContext on tensor cores: four warps, a 64×64 output tile; only in {@link Fast}).
+     * {@code minRows}: a row kernel's own fewest rows a work-group ({@link #ROW_KERNELS}; 0: decode "minRows").
      */
-    public record Kernel(String variant, int local, int tile) {
+    public record Kernel(String variant, int local, int tile, int minRows) {
+
+        /** An entry without its own "minRows" (a row kernel then keeps decode "minRows"). */
+        public Kernel(String variant, int local, int tile) {
+            this(variant, local, tile, 0);
+        }
+
         public Kernel {
+            if (minRows < 0) throw new IllegalArgumentException("\"minRows\" must be at least 1 (0: decode's), got " + minRows);
             if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan", "mma").contains(variant)) {
                 throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\", \"scan\" or \"mma\", got \""
                         + variant + "\"");
@@ -509,7 +519,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     private static Kernel kernel(String key, JsonNode k) {
         Kernel kernel;
         try {
-            kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0));
+            JsonNode rows = k.path("minRows");
+            if (!rows.isMissingNode() && !ROW_KERNELS.contains(key)) {
+                throw new IllegalArgumentException("\"minRows\" is for the row kernels " + ROW_KERNELS + " only");
+            }
+            if (!rows.isMissingNode() && !(rows.canConvertToInt() && rows.isIntegralNumber() && rows.asInt() >= 1)) {
+                throw new IllegalArgumentException("\"minRows\" must be a whole number of at least 1, got " + rows);
+            }
+            kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0), rows.asInt(0));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("kernel " + key + ": " + e.getMessage(), e);
         }

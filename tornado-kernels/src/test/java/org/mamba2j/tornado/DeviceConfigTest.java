@@ -5,6 +5,7 @@ import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.model.BatchStates;
+import org.mamba2j.tornado.model.RowLaunch;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -122,6 +123,32 @@ class DeviceConfigTest {
         assertEquals(8, small.chunkSizeFor(256));
         assertEquals(new DeviceConfig.Prefill(16, 1, 2), small.prefill());
         assertEquals(c.kernels(), small.kernels());
+    }
+
+    @Test
+    void aRowKernelsOwnMinRowsOverridesTheDecodes(@TempDir Path dir) throws IOException {
+        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
+        Path f = dir.resolve("rows.json");
+        Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},",
+                "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 16, \"minRows\": 2 },"));
+        DeviceConfig apart = DeviceConfig.load(f);
+        // the 2.7b out_proj (2560 rows of 5120): 64 lanes a row at the decode's minRows 8, 256 at its own 2
+        assertEquals(8, shipped.decode().minRows());
+        assertEquals(64, RowLaunch.of(shipped, "outProj").lanes(5120));
+        assertEquals(256, RowLaunch.of(apart, "outProj").lanes(5120));
+        assertEquals(1280, RowLaunch.of(apart, "outProj").groups(2560, 5120));
+        assertEquals(64, RowLaunch.of(apart, "matVec").lanes(2560));
+        for (String bad : new String[]{"0", "-1", "2.5", "\"4\""}) {
+            Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},",
+                    "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 16, \"minRows\": " + bad + " },"));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f), bad);
+            assertTrue(e.getMessage().contains("kernel outProj") && e.getMessage().contains("minRows"), e.getMessage());
+        }
+        Files.writeString(f, nvidia.replaceFirst("\"conv\": *\\{ *\"variant\": \"loop\", *\"local\": 256 *}",
+                "\"conv\": { \"variant\": \"loop\", \"local\": 256, \"minRows\": 4 }"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("kernel conv") && e.getMessage().contains("row kernels"), e.getMessage());
     }
 
     @Test

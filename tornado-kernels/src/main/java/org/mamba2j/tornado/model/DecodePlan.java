@@ -67,11 +67,11 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 16+11+13 arguments, 6 of them written
-     * (zxbcdt, conv state, xbc; SSM state, y; the residual).
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 16+11+12 arguments, 6 of them written
+     * (zxbcdt, conv state, xbc; SSM state, the gated output; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 40;
+    static final int ARGS_PER_BLOCK = 39;
     static final int WRITES_PER_BLOCK = 6;
     /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 12). */
     static final int EDGE_TASKS = 2;
@@ -124,16 +124,16 @@ public final class DecodePlan {
         FloatArray states = deviceStates.array();
         Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
-        plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
+        plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
-        Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16};
+        Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16};
         Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
         TaskGraph g = new RoomyTaskGraph("decode")
                 .consumeFromDevice(deviceStates.graph(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.y, s.noW32, s.noW16);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
         if (w.embedding() instanceof LongArray e16) {
             g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel(), w.decode().arg());
         }
@@ -159,7 +159,7 @@ public final class DecodePlan {
     }
 
     /** The model's shape for the block kernels, the blocks' shared activations, and the row kernels' unused weight array of the other format. */
-    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray y, FloatArray noW32, LongArray noW16) {
+    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray gated, FloatArray noW32, LongArray noW16) {
     }
 
     /** {@code weights} as the row kernels' float32 argument, or the unused stand-in. */
@@ -211,9 +211,9 @@ public final class DecodePlan {
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
         g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm, w32(slab, s),
                 w16(slab, s), format, big, s.zxbcdt, d.eps(), states, statesAt, s.xbc, local.matVec().lanes(d.dModel()));
-        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, statesAt, small, sm, s.y,
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, statesAt, small, sm, s.gated,
                 local.step().lanes(d.dstate()));
-        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.y, s.zxbcdt, small, sm, w32(slab, s),
+        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.gated, small, sm, w32(slab, s),
                 w16(slab, s), format, big, residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
         local.matVec().grid(grids, g, p + "normInProjConv", d.dInProj(), d.dModel());
         local.step().grid(grids, g, p + "ssd", d.dInner(), d.dstate());

@@ -216,11 +216,11 @@ public final class MixerKernels {
      * W[row, :] · v for the row of this work item's run of {@code lanes} (its first element at {@code base} of w32 or w16,
      * as {@code weights} says), returned to every work item of the row; v (cols) is staged once per work-group, as
      * {@code stage} says: {@link #STAGE_NORM} a[i]·small[normOff + i], the dot then scaled by rsqrt(mean(a²) + eps);
-     * {@link #STAGE_GATED} g = a·silu(z) (z the head of zxbcdt), each group of groupSize scaled by rsqrt(mean(g²) + eps),
-     * times small[normOff + i]. The row's first round of weights is requested before the staging, so that its latency
+     * {@link #STAGE_GATED} a[i] (the gated SSD output g = y·silu(z), {@link #ssdStep}), each group of groupSize scaled by
+     * rsqrt(mean(g²) + eps), times small[normOff + i]. The row's first round of weights is requested before the staging, so that its latency
      * overlaps the staging and its reductions. Every work item of the group must call it (barriers).
      */
-    static float rowDot(KernelContext ctx, int stage, FloatArray a, FloatArray zxbcdt, FloatArray small, int normOff, int cols, int groupSize,
+    static float rowDot(KernelContext ctx, int stage, FloatArray a, FloatArray small, int normOff, int cols, int groupSize,
                         float eps, FloatArray w32, LongArray w16, int weights, int base, int lanes) {
         int cols4 = cols >> 2;
         float[] v = ctx.allocateFloatLocalArray(MAX_STAGED);
@@ -248,7 +248,7 @@ public final class MixerKernels {
             scale = 1.0f / TornadoMath.sqrt(WorkGroups.sum(ctx, squares) / cols + eps);
         } else {
             for (int i = ctx.localIdx; i < cols; i += ctx.localGroupSizeX) {
-                v[staged(i, cols4, weights)] = gated(a, zxbcdt, i);
+                v[staged(i, cols4, weights)] = a.get(i);
             }
             ctx.localBarrier();
             for (int g0 = 0; g0 < cols; g0 += groupSize) {
@@ -330,7 +330,7 @@ public final class MixerKernels {
         int convAt = statesAt + shape.get(STATES_CONV);
         int convWOff = normOff + cols;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + Math.min(row, rows - 1) * cols, lanes);
+        float dot = rowDot(ctx, STAGE_NORM, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + Math.min(row, rows - 1) * cols, lanes);
         if (ctx.localIdx % lanes == 0 && row < rows) {
             zxbcdt.set(row, dot);
             int c = row - xbcOffset;
@@ -350,37 +350,36 @@ public final class MixerKernels {
     public static void normMatVecOut(KernelContext ctx, FloatArray x, FloatArray small, int normOff, FloatArray w32, LongArray w16, int weights,
                                      FloatArray out, int rows, int cols, float eps, int lanes) {
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        float dot = rowDot(ctx, STAGE_NORM, x, x, small, normOff, cols, cols, eps, w32, w16, weights, Math.min(row, rows - 1) * cols, lanes);
+        float dot = rowDot(ctx, STAGE_NORM, x, small, normOff, cols, cols, eps, w32, w16, weights, Math.min(row, rows - 1) * cols, lanes);
         if (ctx.localIdx % lanes == 0 && row < rows) {
             out.set(row, dot);
         }
     }
 
     /**
-     * acc[row] += W[row, :] · gatedRmsNorm(y, z)   (rows = d_model): out_proj (at W[bigAt + shape[BIG_OUT_PROJ]])
-     * onto the residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z), each
-     * group of groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm weight at
-     * small[smallAt + shape[SMALL_GATED_NORM]], groups as the shape says; z is the head of zxbcdt. A row kernel
-     * (see above): g and the group scales are computed once per work-group.
+     * acc[row] += W[row, :] · gatedRmsNorm(g)   (rows = d_model): out_proj (at W[bigAt + shape[BIG_OUT_PROJ]])
+     * onto the residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z) as
+     * {@link #ssdStep} leaves it, each group of groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm
+     * weight at small[smallAt + shape[SMALL_GATED_NORM]], groups as the shape says. A row kernel (see above): the
+     * group scales are computed once per work-group.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray y, FloatArray zxbcdt, FloatArray small, int smallAt,
+    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray g, FloatArray small, int smallAt,
                                              FloatArray w32, LongArray w16, int weights, int bigAt, FloatArray acc, float eps, int lanes) {
         int rows = shape.get(D_MODEL);
         int cols = shape.get(D_INNER);
         int normOff = smallAt + shape.get(SMALL_GATED_NORM);
         int wOff = bigAt + shape.get(BIG_OUT_PROJ);
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        float dot = rowDot(ctx, STAGE_GATED, y, zxbcdt, small, normOff, cols, cols / shape.get(NGROUPS), eps, w32, w16, weights,
+        float dot = rowDot(ctx, STAGE_GATED, g, small, normOff, cols, cols / shape.get(NGROUPS), eps, w32, w16, weights,
                 wOff + Math.min(row, rows - 1) * cols, lanes);
         if (ctx.localIdx % lanes == 0 && row < rows) {
             acc.set(row, acc.get(row) + dot);
         }
     }
 
-    /** y·silu(z) of channel i. */
-    private static float gated(FloatArray y, FloatArray zxbcdt, int i) {
-        float z = zxbcdt.get(i);
-        return y.get(i) * (z / (1.0f + TornadoMath.exp(-z)));
+    /** silu(z) = z·sigmoid(z). */
+    private static float silu(float z) {
+        return z / (1.0f + TornadoMath.exp(-z));
     }
 
     /**
@@ -407,8 +406,10 @@ public final class MixerKernels {
     }
 
     /**
-     * The recurrent SSD step for all heads   (nheads·headdim outputs):
-     * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x.
+     * The recurrent SSD step for all heads, gated   (nheads·headdim outputs):
+     * dt = clamp(softplus(dt_raw + bias)); state = exp(dt·A)·state + dt·x⊗B; y = state·C + D·x; g = y·silu(z).
+     * The gate (z the head of zxbcdt) is applied here, once a channel, so that out_proj's work-groups, which
+     * each stage all of g, do not each compute d_inner exponentials ({@link #gatedMatVecAccumulate}).
      * A row kernel: {@code lanes} work items per (head, channel) row of the SSM state (nheads·headdim,
      * dstate), which starts at state[statesAt + shape[STATES_SSM]], local / lanes rows a work-group; the work
      * items of a row walk its dstate entries side by side, so the state, by far the most data the step touches,
@@ -418,7 +419,7 @@ public final class MixerKernels {
      * graph code.
      */
     public static void ssdStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray state,
-                               int statesAt, FloatArray w, int smallAt, FloatArray y, int lanes) {
+                               int statesAt, FloatArray w, int smallAt, FloatArray gated, int lanes) {
         int stateOff = statesAt + shape.get(STATES_SSM);
         int headsOff = smallAt + shape.get(SMALL_DT_BIAS);
         int nheads = shape.get(NHEADS);
@@ -443,7 +444,7 @@ public final class MixerKernels {
         float acc = stateRow(state, so, xbc, bOff, cOff, decay, xdt, fresh, row < dInner ? 1 : 0, lane, lanes, dstate);
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && row < dInner) {
-            y.set(hp, sum + w.get(headsOff + 2 * nheads + h) * x);
+            gated.set(hp, (sum + w.get(headsOff + 2 * nheads + h) * x) * silu(zxbcdt.get(hp)));
         }
     }
 

@@ -9,14 +9,14 @@ import uk.ac.manchester.tornado.api.TaskGraph;
  * How a row kernel ({@link MixerKernels}) launches, from its device-config entry: work-groups of
  * {@code local} work items, each row of {@code cols} elements read by {@link #lanes} of them, each
  * about {@code tile} elements (0: a warp per row, {@link WorkGroups#LANES}), a work-group keeping
- * at least {@code minRows} rows.
+ * at least {@code minRows} rows (the entry's "minRows", else the config's decode "minRows").
  */
 public record RowLaunch(int local, int tile, int minRows) {
 
     /** The launch of {@code kernel} ("matVec", "outProj" or "step") as {@code config} sets it. */
     public static RowLaunch of(DeviceConfig config, String kernel) {
         DeviceConfig.Kernel k = config.kernel(kernel);
-        return new RowLaunch(k.local(), k.tile(), config.decode().minRows());
+        return new RowLaunch(k.local(), k.tile(), k.minRows() > 0 ? k.minRows() : config.decode().minRows());
     }
 
     /** Work items per row of cols elements: the kernels' {@code lanes} argument. */

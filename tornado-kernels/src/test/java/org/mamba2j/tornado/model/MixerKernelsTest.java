@@ -153,15 +153,15 @@ class MixerKernelsTest {
         }
         // gatedMatVecAccumulate: the gated norm's weight and W at the bases plus their parts
         int groups = 2, groupSize = 48, dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
-        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1), acc0 = randn(rows);
+        float[] y = randn(dInner), w = randn(wOff + rows * dInner + 1), acc0 = randn(rows);
         float[] gatedPlain = null;
         for (int k = 0; k < 2; k++) {
             IntArray shape = shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1);
             shape.set(MixerKernels.SMALL_GATED_NORM, k * gatedNorm);
             shape.set(MixerKernels.BIG_OUT_PROJ, k * outProj);
-            FloatArray acc = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
+            FloatArray acc = off(acc0), ya = off(y), wa = off(w);
             int smallAt = normOff - k * gatedNorm, bigAt = wOff - k * outProj;
-            runRows(launch, rows, dInner, (e, lanes) -> MixerKernels.gatedMatVecAccumulate(e, shape, ya, zxa, wa, smallAt, wa, NO_W16,
+            runRows(launch, rows, dInner, (e, lanes) -> MixerKernels.gatedMatVecAccumulate(e, shape, ya, wa, smallAt, wa, NO_W16,
                     MixerKernels.F32, bigAt, acc, 1e-5f, lanes));
             if (k == 0) gatedPlain = acc.toHeapArray();
             else assertArrayEquals(gatedPlain, acc.toHeapArray(), "gatedMatVecAccumulate");
@@ -320,25 +320,25 @@ class MixerKernelsTest {
     @CsvSource({"4,48,32,0", "1,96,64,0", "2,40,128,0", "3,200,256,0", "1,1536,256,16", "3,200,512,1"})
     void gatedMatVecAccumulateNormsPerGroup(int groups, int groupSize, int local, int tile) {
         int dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
-        float[] y = randn(dInner), zx = randn(dInner + 10), w = randn(wOff + rows * dInner + 1);
+        float[] g = randn(dInner), w = randn(wOff + rows * dInner + 1);
         float[] acc0 = randn(rows);
-        FloatArray accA = off(acc0), ya = off(y), zxa = off(zx), wa = off(w);
+        FloatArray accA = off(acc0), ga = off(g), wa = off(w);
         runRows(new RowLaunch(local, tile, 1), rows, dInner,
-                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ya, zxa, wa, normOff, wa, NO_W16,
+                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ga, wa, normOff, wa, NO_W16,
                         MixerKernels.F32, wOff, accA, 1e-5f, lanes));
         float[] acc = accA.toHeapArray();
-        double[] ref = gatedRef(y, zx, w, normOff, w, wOff, rows, groups, groupSize, acc0);
+        double[] ref = gatedRef(g, w, normOff, w, wOff, rows, groups, groupSize, acc0);
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
     }
 
-    /** float64 gated RMSNorm per group (weight at w[normOff]) then W (rows, dInner) at w[wOff], onto acc0. */
-    static double[] gatedRef(float[] y, float[] zx, float[] small, int normOff, float[] w, int wOff, int rows, int groups, int groupSize, float[] acc0) {
+    /** float64 RMSNorm per group of the gated g = y·silu(z) (weight at w[normOff]) then W (rows, dInner) at w[wOff], onto acc0. */
+    static double[] gatedRef(float[] gatedIn, float[] small, int normOff, float[] w, int wOff, int rows, int groups, int groupSize, float[] acc0) {
         int dInner = groups * groupSize;
         double[] gated = new double[dInner];
         for (int g = 0; g < groups; g++) {
             double ss = 0;
             for (int i = g * groupSize; i < (g + 1) * groupSize; i++) {
-                gated[i] = y[i] * silu(zx[i]);
+                gated[i] = gatedIn[i];
                 ss += gated[i] * gated[i];
             }
             double scale = 1 / Math.sqrt(ss / groupSize + 1e-5);
@@ -395,13 +395,13 @@ class MixerKernelsTest {
 
         int g = cols % groups == 0 ? groups : 1, groupSize = cols / g;
         IntArray outShape = shape(rows, 1, cols, 1, 1, 1, 1, g, 1);
-        float[] y = randn(cols), zx = randn(cols + 3), acc0 = randn(rows);
-        FloatArray acc16 = off(acc0), acc32 = off(acc0), ya = off(y), zxa = off(zx);
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, NO_W32, w16,
+        float[] gated = randn(cols), acc0 = randn(rows);
+        FloatArray acc16 = off(acc0), acc32 = off(acc0), ga = off(gated);
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ga, small, normOff, NO_W32, w16,
                 half, wOff, acc16, 1e-5f, lanes));
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ya, zxa, small, normOff, w32, NO_W16,
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ga, small, normOff, w32, NO_W16,
                 MixerKernels.F32, wOff, acc32, 1e-5f, lanes));
-        assertRel("gatedMatVecAccumulate " + f, acc16.toHeapArray(), gatedRef(y, zx, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
+        assertRel("gatedMatVecAccumulate " + f, acc16.toHeapArray(), gatedRef(gated, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
         assertNear("gatedMatVecAccumulate " + f + " against float32", acc16, acc32);
     }
 
@@ -435,10 +435,10 @@ class MixerKernelsTest {
                     refState[hp * N + n] = v;
                     acc += v * xbc[dInner + G * N + g * N + n];
                 }
-                refY[hp] = acc + d[h] * xbc[hp];
+                refY[hp] = (acc + d[h] * xbc[hp]) * silu(zx[hp]);
             }
         }
-        assertRel("ssdStep y", y, refY, 1e-5);
+        assertRel("ssdStep g = y·silu(z)", y, refY, 1e-5);
         assertRel("ssdStep state", state, refState, 1e-5);
     }
 
