@@ -76,8 +76,9 @@ final class Sampler {
         return (int) order[j];
     }
 
-    /** The first candidate with the largest logit (as torch.argmax: ties go to the lowest id). */
+    /** The first candidate with the largest logit (as torch.argmax: ties go to the lowest id; {@link Decoding#firstMax} where every id is one). */
     private int argmax(float[] logits) {
+        if (candidates.length == logits.length) return Decoding.firstMax(logits);
         int best = candidates[0];
         for (int i : candidates) if (logits[i] > logits[best]) best = i;
         return best;

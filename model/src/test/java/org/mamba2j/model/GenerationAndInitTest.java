@@ -112,6 +112,43 @@ class GenerationAndInitTest {
         assertEquals(2, Decoding.firstMax(new float[]{Float.NaN, -1f, 4f, Float.NaN, 4f}));
         assertEquals(3, Decoding.firstMax(new float[]{Float.NEGATIVE_INFINITY, -7f, -9f, 1e-30f}));
         assertEquals(0, Decoding.firstMax(new float[]{Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY}));
+        assertEquals(0, Decoding.firstMax(new float[]{Float.NaN, Float.NaN}));
+        assertEquals(1, Decoding.firstMax(new float[]{Float.NaN, Float.NEGATIVE_INFINITY, Float.NaN}));
+        assertEquals(0, Decoding.firstMax(new float[]{-0f, 0f}));
+    }
+
+    /**
+     * The vector pick against the plain loop on random logits of every length up to past a few vectors and a vocabulary's:
+     * the largest value placed in the vector part and in the tail, tied, behind NaNs and −∞, and all NaN.
+     */
+    @Test
+    void firstMaxMatchesThePlainLoopOnRandomLogits() {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(12);
+        int[] lengths = new int[140];
+        for (int i = 0; i < 130; i++) lengths[i] = i + 1;
+        for (int i = 130; i < lengths.length; i++) lengths[i] = 50_000 + r.nextInt(400);
+        for (int n : lengths) {
+            for (int pattern = 0; pattern < 6; pattern++) {
+                float[] x = new float[n];
+                for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+                switch (pattern) {
+                    case 1 -> { float m = 9f; x[r.nextInt(n)] = m; x[r.nextInt(n)] = m; x[n - 1] = m; }          // ties, one in the tail
+                    case 2 -> { for (int i = 0; i < n; i++) if (r.nextInt(3) == 0) x[i] = Float.NaN; }
+                    case 3 -> { Arrays.fill(x, Float.NaN); x[r.nextInt(n)] = Float.NEGATIVE_INFINITY; }
+                    case 4 -> Arrays.fill(x, Float.NaN);
+                    case 5 -> { for (int i = 0; i < n; i++) x[i] = Math.round(x[i] * 2) / 2f; }             // many ties
+                    default -> { }
+                }
+                assertEquals(plainFirstMax(x), Decoding.firstMax(x), "length " + n + ", pattern " + pattern);
+            }
+        }
+    }
+
+    /** The greedy pick as a plain loop: the reference for {@link Decoding#firstMax}. */
+    private static int plainFirstMax(float[] logits) {
+        int best = 0;
+        for (int i = 1; i < logits.length; i++) if (logits[i] > logits[best] || Float.isNaN(logits[best]) && !Float.isNaN(logits[i])) best = i;
+        return best;
     }
 
     @Test
