@@ -296,7 +296,7 @@ public final class BatchKernels {
         float out = sum + w.get(headsOff + 2 * nheads + hp / headdim) * x;
         if (output != Y_PLAIN) {
             float z = sumParts(zxbcdt, b * (dInner + dInner + 2 * ngroups * dstate + nheads) + hp, splits, partStride);
-            out = out * (z / (1.0f + TornadoMath.exp(-z)));
+            out = out * SsdKernels.silu(z);
         }
         return out;
     }

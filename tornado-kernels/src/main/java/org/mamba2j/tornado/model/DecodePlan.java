@@ -92,6 +92,8 @@ public final class DecodePlan {
     static final int NODES_PER_GRAPH = 2 + 22 * NODES_PER_OBJECT + 2 * EDGE_TASKS + 1 + 32;
     static final int BYTECODE_PER_BLOCK = 700;
     static final int BYTECODE_PER_GRAPH = 15 * (25 + 4 + 9) + EDGE_TASKS * (33 + 5) + EDGE_ARGS * 5 + 25 + 64;
+    static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
+            EDGE_ARGS, NODES_PER_GRAPH, BYTECODE_PER_GRAPH);
 
     private final MixerDims dims;
     private final IntArray control = new IntArray(2);
@@ -177,12 +179,7 @@ public final class DecodePlan {
      * embed and head tasks), the bytecode limit as this JVM sets it.
      */
     public static int maxBlocksPerGraph() {
-        return maxBlocksPerGraph(Integer.getInteger(BYTECODE_SIZE_PROPERTY, DEFAULT_BYTECODE_SIZE), RoomyTaskGraph.codeSize());
-    }
-
-    static int maxBlocksPerGraph(int bytecodeSize, int codeSize) {
-        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
-                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize, codeSize);
+        return BUDGET.maxBlocks();
     }
 
     /** Blocks per graph: the fewest graphs of at most {@code max} blocks, their sizes as equal as can be. */

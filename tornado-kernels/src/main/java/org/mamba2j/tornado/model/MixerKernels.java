@@ -377,11 +377,6 @@ public final class MixerKernels {
         }
     }
 
-    /** silu(z) = z·sigmoid(z). */
-    private static float silu(float z) {
-        return z / (1.0f + TornadoMath.exp(-z));
-    }
-
     /**
      * One channel's causal depthwise conv1d for the new input {@code in}, then SiLU. The channel's
      * window (the last dConv − 1 inputs, oldest first) at state[s] is zeroed first when fresh != 0,
@@ -402,7 +397,7 @@ public final class MixerKernels {
             state.set(s + k, state.get(s + k + 1));
         }
         state.set(s + dConv - 2, in);
-        return acc / (1.0f + TornadoMath.exp(-acc));
+        return SsdKernels.silu(acc);
     }
 
     /**
@@ -444,7 +439,7 @@ public final class MixerKernels {
         float acc = stateRow(state, so, xbc, bOff, cOff, decay, xdt, fresh, row < dInner ? 1 : 0, lane, lanes, dstate);
         float sum = WorkGroups.rowSum(ctx, acc, lanes);
         if (lane == 0 && row < dInner) {
-            gated.set(hp, (sum + w.get(headsOff + 2 * nheads + h) * x) * silu(zxbcdt.get(hp)));
+            gated.set(hp, (sum + w.get(headsOff + 2 * nheads + h) * x) * SsdKernels.silu(zxbcdt.get(hp)));
         }
     }
 

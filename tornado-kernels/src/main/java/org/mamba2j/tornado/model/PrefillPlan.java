@@ -86,6 +86,8 @@ public final class PrefillPlan implements DevicePrefill {
     /** As DecodePlan budgets it: launches and objects by TornadoVMBytecodeBuilder, times 1.5 for the dependency bytes. */
     static final int BYTECODE_PER_BLOCK = 3 * (TASKS_PER_BLOCK * 33 + ARGS_PER_BLOCK * 5 + OBJECTS_PER_BLOCK * (25 + 4 + 9)) / 2;
     static final int BYTECODE_PER_GRAPH = 3 * (GRAPH_OBJECTS * (25 + 4 + 9) + EDGE_TASKS * 33 + EDGE_ARGS * 5) / 2;
+    static final GraphBudget BUDGET = new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS,
+            EDGE_ARGS, NODES_PER_GRAPH, BYTECODE_PER_GRAPH);
 
     private final MixerDims dims;
     private final DeviceConfig cfg;
@@ -335,12 +337,7 @@ public final class PrefillPlan implements DevicePrefill {
 
     /** The most blocks one prefill graph holds within TornadoVM's graph limits, the bytecode limit as this JVM sets it. */
     public static int maxBlocksPerGraph() {
-        return maxBlocksPerGraph(Integer.getInteger(DecodePlan.BYTECODE_SIZE_PROPERTY, DecodePlan.DEFAULT_BYTECODE_SIZE), RoomyTaskGraph.codeSize());
-    }
-
-    static int maxBlocksPerGraph(int bytecodeSize, int codeSize) {
-        return new GraphBudget(TASKS_PER_BLOCK, ARGS_PER_BLOCK, NODES_PER_BLOCK, BYTECODE_PER_BLOCK, EDGE_TASKS, EDGE_ARGS, NODES_PER_GRAPH,
-                BYTECODE_PER_GRAPH).maxBlocks(bytecodeSize, codeSize);
+        return BUDGET.maxBlocks();
     }
 
     /** How many task graphs one pass executes. */

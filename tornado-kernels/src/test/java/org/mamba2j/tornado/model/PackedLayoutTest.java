@@ -100,17 +100,17 @@ class PackedLayoutTest {
 
     @Test
     void splitIsFewestGraphsOfEqualSize() {
-        int max = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);
+        int max = DecodePlan.BUDGET.maxBlocks(RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);
         assertTrue(max >= 24, "the 130m model's 24 blocks should fit one graph, max " + max);
         assertArrayEquals(new int[]{24}, DecodePlan.split(24, max));
         assertArrayEquals(new int[]{2}, DecodePlan.split(2, max));
         assertEquals(2, DecodePlan.split(64, max).length, "the 2.7b model's 64 blocks");
         assertArrayEquals(new int[]{32, 32}, DecodePlan.split(64, max));
         assertArrayEquals(new int[]{3, 3, 2, 2}, DecodePlan.split(10, 3));
-        assertTrue(DecodePlan.maxBlocksPerGraph(4096, DecodePlan.GRAPH_CODE_SIZE) >= 1 && DecodePlan.maxBlocksPerGraph(4096, DecodePlan.GRAPH_CODE_SIZE) <= 5,
+        assertTrue(DecodePlan.BUDGET.maxBlocks(4096, DecodePlan.GRAPH_CODE_SIZE) >= 1 && DecodePlan.BUDGET.maxBlocks(4096, DecodePlan.GRAPH_CODE_SIZE) <= 5,
                 "TornadoVM's default bytecode buffer: 6 blocks overflowed it on PoCL");
         assertTrue(max * DecodePlan.TASKS_PER_BLOCK + DecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH);
-        int roomy = DecodePlan.maxBlocksPerGraph(RAISED_BYTECODE_SIZE, RoomyTaskGraph.ROOMY_SIZE);
+        int roomy = DecodePlan.BUDGET.maxBlocks(RAISED_BYTECODE_SIZE, RoomyTaskGraph.ROOMY_SIZE);
         assertTrue(roomy >= max && roomy * DecodePlan.TASKS_PER_BLOCK + DecodePlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + roomy);
         assertEquals(1, DecodePlan.split(64, roomy).length, "in a roomy graph the 2.7b model's 64 blocks are one graph, max " + roomy);
     }

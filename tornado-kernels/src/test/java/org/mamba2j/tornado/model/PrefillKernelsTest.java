@@ -323,10 +323,10 @@ class PrefillKernelsTest {
                 Math.max(params(blocked, "chunkOutputBlocked"), params(blocked8, "chunkOutputBlocked8")));
         assertEquals(PrefillPlan.ARGS_PER_BLOCK, fixed + cb + states + output);
         assertEquals(PrefillPlan.EDGE_ARGS, params(p, "embedRows16") + params(p, "lastRow") + params(MixerKernels.class, "normMatVecOut"));
-        int max = PrefillPlan.maxBlocksPerGraph(PackedLayoutTest.RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);
+        int max = PrefillPlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);
         assertTrue(max >= 8 && max * PrefillPlan.TASKS_PER_BLOCK + PrefillPlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + max);
         assertTrue(DecodePlan.split(24, max).length <= 3, "the 130m model's 24 blocks in at most 3 graphs");
-        int roomy = PrefillPlan.maxBlocksPerGraph(PackedLayoutTest.RAISED_BYTECODE_SIZE, RoomyTaskGraph.ROOMY_SIZE);
+        int roomy = PrefillPlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE, RoomyTaskGraph.ROOMY_SIZE);
         assertTrue(roomy * PrefillPlan.TASKS_PER_BLOCK + PrefillPlan.EDGE_TASKS <= DecodePlan.MAX_TASKS_PER_GRAPH, "max " + roomy);
         assertEquals(3, DecodePlan.split(24, max).length, "the 130m model's pass in TornadoVM's own graph code, max " + max);
         assertEquals(2, DecodePlan.split(24, roomy).length, "in roomy graphs the 130m model's pass is two graphs (the nodes bound), max " + roomy);
