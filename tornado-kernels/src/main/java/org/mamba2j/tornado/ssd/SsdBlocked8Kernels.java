@@ -16,10 +16,13 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  *
  * <p>Operands pass through local memory in k-slices of 16, 64×16 + 16×64 floats per slice, loaded
  * by the 64 work items with consecutive work items on consecutive global addresses. Work item
- * (tx, ty) owns rows {@code ty + 8·i} and columns {@code tx + 8·j} (i, j in 0..7): strided rather
- * than contiguous, so within a warp the reads of a local row hit 8 consecutive banks (columns) or
- * 4 addresses (rows, broadcasts), never two words of one bank. Local arrays written transposed
- * ([k][row]) use a row stride of 65 so that those writes spread over the banks.
+ * (tx, ty) owns rows {@code 4·ty + i} and {@code 32 + 4·ty + i} and columns {@code 4·tx + j} and
+ * {@code 32 + 4·tx + j} (i, j in 0..3): two runs of four a side, each one aligned 16-byte run of local
+ * memory that the CUDA compiler reads with one vector load, and a warp's runs of one load side by side
+ * in 128 bytes (no bank conflict): four such loads a k step for 64 FMAs, where sixteen scalar loads
+ * over strided rows and columns took four times the shared-memory wavefronts. Local arrays written
+ * transposed ([k][row]) use a row stride of {@link #STRIDE} (64 + 4, a multiple of four), which keeps
+ * those writes to two-way bank conflicts.
  *
  * <p>Grid: x over the column tiles, y over the row tiles (8 work items per 64 outputs each way),
  * z over (batch, chunk, head); local (8, 8, 1). Ragged edges are handled by guards on loads
@@ -31,6 +34,8 @@ public final class SsdBlocked8Kernels {
     public static final int TILE = 64;
     /** Work items per tile edge (TILE / 8 outputs each); the config's "local" must be THREADS². */
     public static final int THREADS = 8;
+    /** Row stride of the local arrays written transposed ([k][row], 64 + 4): a multiple of four, so each work item's runs of four are aligned. */
+    static final int STRIDE = 68;
 
     private SsdBlocked8Kernels() {
     }
@@ -52,8 +57,8 @@ public final class SsdBlocked8Kernels {
         int b = bcg / (G * NC);
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
-        float[] cs = kc.allocateFloatLocalArray(1040); // [n][l] stride 65
-        float[] bs = kc.allocateFloatLocalArray(1040); // [n][r] stride 65
+        float[] cs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][l] stride 68
+        float[] bs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][r] stride 68
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
         float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
@@ -81,17 +86,17 @@ public final class SsdBlocked8Kernels {
                 float b1 = SsdKernels.read(B, (bRow + (row + 4) * G) * N + n, r0 + row + 4 < len & n < N);
                 float b2 = SsdKernels.read(B, (bRow + (row + 8) * G) * N + n, r0 + row + 8 < len & n < N);
                 float b3 = SsdKernels.read(B, (bRow + (row + 12) * G) * N + n, r0 + row + 12 < len & n < N);
-                cs[kt * 65 + row] = c0; cs[kt * 65 + row + 4] = c1; cs[kt * 65 + row + 8] = c2; cs[kt * 65 + row + 12] = c3;
-                bs[kt * 65 + row] = b0; bs[kt * 65 + row + 4] = b1; bs[kt * 65 + row + 8] = b2; bs[kt * 65 + row + 12] = b3;
+                cs[kt * STRIDE + row] = c0; cs[kt * STRIDE + row + 4] = c1; cs[kt * STRIDE + row + 8] = c2; cs[kt * STRIDE + row + 12] = c3;
+                bs[kt * STRIDE + row] = b0; bs[kt * STRIDE + row + 4] = b1; bs[kt * STRIDE + row + 8] = b2; bs[kt * STRIDE + row + 12] = b3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                int ku = k * 65 + ty;
-                int kv = k * 65 + tx;
-                float u0 = cs[ku], u1 = cs[ku + 8], u2 = cs[ku + 16], u3 = cs[ku + 24];
-                float u4 = cs[ku + 32], u5 = cs[ku + 40], u6 = cs[ku + 48], u7 = cs[ku + 56];
-                float v0 = bs[kv], v1 = bs[kv + 8], v2 = bs[kv + 16], v3 = bs[kv + 24];
-                float v4 = bs[kv + 32], v5 = bs[kv + 40], v6 = bs[kv + 48], v7 = bs[kv + 56];
+                int ku = k * STRIDE + 4 * ty;
+                int kv = k * STRIDE + 4 * tx;
+                float u0 = cs[ku], u1 = cs[ku + 1], u2 = cs[ku + 2], u3 = cs[ku + 3];
+                float u4 = cs[ku + 32], u5 = cs[ku + 33], u6 = cs[ku + 34], u7 = cs[ku + 35];
+                float v0 = bs[kv], v1 = bs[kv + 1], v2 = bs[kv + 2], v3 = bs[kv + 3];
+                float v4 = bs[kv + 32], v5 = bs[kv + 33], v6 = bs[kv + 34], v7 = bs[kv + 35];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
@@ -104,30 +109,30 @@ public final class SsdBlocked8Kernels {
             kc.localBarrier();
         }
         int base = bcg * Q * Q;
-        cbRow(cb, base, l0 + ty, r0 + tx, Q, len, a00, a01, a02, a03, a04, a05, a06, a07);
-        cbRow(cb, base, l0 + ty + 8, r0 + tx, Q, len, a10, a11, a12, a13, a14, a15, a16, a17);
-        cbRow(cb, base, l0 + ty + 16, r0 + tx, Q, len, a20, a21, a22, a23, a24, a25, a26, a27);
-        cbRow(cb, base, l0 + ty + 24, r0 + tx, Q, len, a30, a31, a32, a33, a34, a35, a36, a37);
-        cbRow(cb, base, l0 + ty + 32, r0 + tx, Q, len, a40, a41, a42, a43, a44, a45, a46, a47);
-        cbRow(cb, base, l0 + ty + 40, r0 + tx, Q, len, a50, a51, a52, a53, a54, a55, a56, a57);
-        cbRow(cb, base, l0 + ty + 48, r0 + tx, Q, len, a60, a61, a62, a63, a64, a65, a66, a67);
-        cbRow(cb, base, l0 + ty + 56, r0 + tx, Q, len, a70, a71, a72, a73, a74, a75, a76, a77);
+        cbRow(cb, base, l0 + 4 * ty, r0 + 4 * tx, Q, len, a00, a01, a02, a03, a04, a05, a06, a07);
+        cbRow(cb, base, l0 + 4 * ty + 1, r0 + 4 * tx, Q, len, a10, a11, a12, a13, a14, a15, a16, a17);
+        cbRow(cb, base, l0 + 4 * ty + 2, r0 + 4 * tx, Q, len, a20, a21, a22, a23, a24, a25, a26, a27);
+        cbRow(cb, base, l0 + 4 * ty + 3, r0 + 4 * tx, Q, len, a30, a31, a32, a33, a34, a35, a36, a37);
+        cbRow(cb, base, l0 + 4 * ty + 32, r0 + 4 * tx, Q, len, a40, a41, a42, a43, a44, a45, a46, a47);
+        cbRow(cb, base, l0 + 4 * ty + 33, r0 + 4 * tx, Q, len, a50, a51, a52, a53, a54, a55, a56, a57);
+        cbRow(cb, base, l0 + 4 * ty + 34, r0 + 4 * tx, Q, len, a60, a61, a62, a63, a64, a65, a66, a67);
+        cbRow(cb, base, l0 + 4 * ty + 35, r0 + 4 * tx, Q, len, a70, a71, a72, a73, a74, a75, a76, a77);
     }
 
-    /** Stores row l of a Q×Q C·Bᵀ block at columns r + 8·j: the product where r + 8·j ≤ l < len, else 0 (as the loop kernel). */
+    /** Stores row l of a Q×Q C·Bᵀ block at columns r .. r+3 and r+32 .. r+35: the product where column ≤ l < len, else 0 (as the loop kernel). */
     private static void cbRow(FloatArray cb, int base, int l, int r, int Q, int len,
                               float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < Q) {
             int o = base + l * Q + r;
             boolean live = l < len;
             if (r < Q) cb.set(o, live && r <= l ? v0 : 0f);
-            if (r + 8 < Q) cb.set(o + 8, live && r + 8 <= l ? v1 : 0f);
-            if (r + 16 < Q) cb.set(o + 16, live && r + 16 <= l ? v2 : 0f);
-            if (r + 24 < Q) cb.set(o + 24, live && r + 24 <= l ? v3 : 0f);
+            if (r + 1 < Q) cb.set(o + 1, live && r + 1 <= l ? v1 : 0f);
+            if (r + 2 < Q) cb.set(o + 2, live && r + 2 <= l ? v2 : 0f);
+            if (r + 3 < Q) cb.set(o + 3, live && r + 3 <= l ? v3 : 0f);
             if (r + 32 < Q) cb.set(o + 32, live && r + 32 <= l ? v4 : 0f);
-            if (r + 40 < Q) cb.set(o + 40, live && r + 40 <= l ? v5 : 0f);
-            if (r + 48 < Q) cb.set(o + 48, live && r + 48 <= l ? v6 : 0f);
-            if (r + 56 < Q) cb.set(o + 56, live && r + 56 <= l ? v7 : 0f);
+            if (r + 33 < Q) cb.set(o + 33, live && r + 33 <= l ? v5 : 0f);
+            if (r + 34 < Q) cb.set(o + 34, live && r + 34 <= l ? v6 : 0f);
+            if (r + 35 < Q) cb.set(o + 35, live && r + 35 <= l ? v7 : 0f);
         }
     }
 
@@ -185,12 +190,12 @@ public final class SsdBlocked8Kernels {
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                int ku = k * 64 + ty;
-                int kv = k * 64 + tx;
-                float u0 = xs[ku], u1 = xs[ku + 8], u2 = xs[ku + 16], u3 = xs[ku + 24];
-                float u4 = xs[ku + 32], u5 = xs[ku + 40], u6 = xs[ku + 48], u7 = xs[ku + 56];
-                float v0 = bs[kv], v1 = bs[kv + 8], v2 = bs[kv + 16], v3 = bs[kv + 24];
-                float v4 = bs[kv + 32], v5 = bs[kv + 40], v6 = bs[kv + 48], v7 = bs[kv + 56];
+                int ku = k * 64 + 4 * ty;
+                int kv = k * 64 + 4 * tx;
+                float u0 = xs[ku], u1 = xs[ku + 1], u2 = xs[ku + 2], u3 = xs[ku + 3];
+                float u4 = xs[ku + 32], u5 = xs[ku + 33], u6 = xs[ku + 34], u7 = xs[ku + 35];
+                float v0 = bs[kv], v1 = bs[kv + 1], v2 = bs[kv + 2], v3 = bs[kv + 3];
+                float v4 = bs[kv + 32], v5 = bs[kv + 33], v6 = bs[kv + 34], v7 = bs[kv + 35];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
@@ -203,29 +208,29 @@ public final class SsdBlocked8Kernels {
             kc.localBarrier();
         }
         int base = bch * P * N;
-        storeRow(states, base, p0 + ty, P, n0 + tx, N, a00, a01, a02, a03, a04, a05, a06, a07);
-        storeRow(states, base, p0 + ty + 8, P, n0 + tx, N, a10, a11, a12, a13, a14, a15, a16, a17);
-        storeRow(states, base, p0 + ty + 16, P, n0 + tx, N, a20, a21, a22, a23, a24, a25, a26, a27);
-        storeRow(states, base, p0 + ty + 24, P, n0 + tx, N, a30, a31, a32, a33, a34, a35, a36, a37);
-        storeRow(states, base, p0 + ty + 32, P, n0 + tx, N, a40, a41, a42, a43, a44, a45, a46, a47);
-        storeRow(states, base, p0 + ty + 40, P, n0 + tx, N, a50, a51, a52, a53, a54, a55, a56, a57);
-        storeRow(states, base, p0 + ty + 48, P, n0 + tx, N, a60, a61, a62, a63, a64, a65, a66, a67);
-        storeRow(states, base, p0 + ty + 56, P, n0 + tx, N, a70, a71, a72, a73, a74, a75, a76, a77);
+        storeRow(states, base, p0 + 4 * ty, P, n0 + 4 * tx, N, a00, a01, a02, a03, a04, a05, a06, a07);
+        storeRow(states, base, p0 + 4 * ty + 1, P, n0 + 4 * tx, N, a10, a11, a12, a13, a14, a15, a16, a17);
+        storeRow(states, base, p0 + 4 * ty + 2, P, n0 + 4 * tx, N, a20, a21, a22, a23, a24, a25, a26, a27);
+        storeRow(states, base, p0 + 4 * ty + 3, P, n0 + 4 * tx, N, a30, a31, a32, a33, a34, a35, a36, a37);
+        storeRow(states, base, p0 + 4 * ty + 32, P, n0 + 4 * tx, N, a40, a41, a42, a43, a44, a45, a46, a47);
+        storeRow(states, base, p0 + 4 * ty + 33, P, n0 + 4 * tx, N, a50, a51, a52, a53, a54, a55, a56, a57);
+        storeRow(states, base, p0 + 4 * ty + 34, P, n0 + 4 * tx, N, a60, a61, a62, a63, a64, a65, a66, a67);
+        storeRow(states, base, p0 + 4 * ty + 35, P, n0 + 4 * tx, N, a70, a71, a72, a73, a74, a75, a76, a77);
     }
 
-    /** Stores one row's eight strided outputs (columns n + 8·j) of a P×N matrix at base, guarded. */
+    /** Stores one row's eight outputs (columns n .. n+3 and n+32 .. n+35) of a P×N matrix at base, guarded. */
     private static void storeRow(FloatArray out, int base, int p, int P, int n, int N,
                                  float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (p < P) {
             int o = base + p * N + n;
             if (n < N) out.set(o, v0);
-            if (n + 8 < N) out.set(o + 8, v1);
-            if (n + 16 < N) out.set(o + 16, v2);
-            if (n + 24 < N) out.set(o + 24, v3);
+            if (n + 1 < N) out.set(o + 1, v1);
+            if (n + 2 < N) out.set(o + 2, v2);
+            if (n + 3 < N) out.set(o + 3, v3);
             if (n + 32 < N) out.set(o + 32, v4);
-            if (n + 40 < N) out.set(o + 40, v5);
-            if (n + 48 < N) out.set(o + 48, v6);
-            if (n + 56 < N) out.set(o + 56, v7);
+            if (n + 33 < N) out.set(o + 33, v5);
+            if (n + 34 < N) out.set(o + 34, v6);
+            if (n + 35 < N) out.set(o + 35, v7);
         }
     }
 
@@ -253,8 +258,8 @@ public final class SsdBlocked8Kernels {
         int cbase = bch * Q;
         int sbase = bch * P * N;
         int cbo = ((b * NC + c) * G + g) * Q * Q;
-        float[] ws = kc.allocateFloatLocalArray(1040); // [k][l] stride 65: C, then the weighted C·Bᵀ
-        float[] vs = kc.allocateFloatLocalArray(1040); // [k][p] stride 65: stateIn, then x
+        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][l] stride 68: C, then the weighted C·Bᵀ
+        float[] vs = kc.allocateFloatLocalArray(16 * STRIDE); // [k][p] stride 68: stateIn, then x
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
         float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
@@ -281,17 +286,17 @@ public final class SsdBlocked8Kernels {
                 float s1 = SsdKernels.read(stateIn, sbase + (p0 + row + 4) * N + n, p0 + row + 4 < P & n < N);
                 float s2 = SsdKernels.read(stateIn, sbase + (p0 + row + 8) * N + n, p0 + row + 8 < P & n < N);
                 float s3 = SsdKernels.read(stateIn, sbase + (p0 + row + 12) * N + n, p0 + row + 12 < P & n < N);
-                ws[kt * 65 + row] = c0; ws[kt * 65 + row + 4] = c1; ws[kt * 65 + row + 8] = c2; ws[kt * 65 + row + 12] = c3;
-                vs[kt * 65 + row] = s0; vs[kt * 65 + row + 4] = s1; vs[kt * 65 + row + 8] = s2; vs[kt * 65 + row + 12] = s3;
+                ws[kt * STRIDE + row] = c0; ws[kt * STRIDE + row + 4] = c1; ws[kt * STRIDE + row + 8] = c2; ws[kt * STRIDE + row + 12] = c3;
+                vs[kt * STRIDE + row] = s0; vs[kt * STRIDE + row + 4] = s1; vs[kt * STRIDE + row + 8] = s2; vs[kt * STRIDE + row + 12] = s3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                int ku = k * 65 + ty;
-                int kv = k * 65 + tx;
-                float u0 = ws[ku], u1 = ws[ku + 8], u2 = ws[ku + 16], u3 = ws[ku + 24];
-                float u4 = ws[ku + 32], u5 = ws[ku + 40], u6 = ws[ku + 48], u7 = ws[ku + 56];
-                float v0 = vs[kv], v1 = vs[kv + 8], v2 = vs[kv + 16], v3 = vs[kv + 24];
-                float v4 = vs[kv + 32], v5 = vs[kv + 40], v6 = vs[kv + 48], v7 = vs[kv + 56];
+                int ku = k * STRIDE + 4 * ty;
+                int kv = k * STRIDE + 4 * tx;
+                float u0 = ws[ku], u1 = ws[ku + 1], u2 = ws[ku + 2], u3 = ws[ku + 3];
+                float u4 = ws[ku + 32], u5 = ws[ku + 33], u6 = ws[ku + 34], u7 = ws[ku + 35];
+                float v0 = vs[kv], v1 = vs[kv + 1], v2 = vs[kv + 2], v3 = vs[kv + 3];
+                float v4 = vs[kv + 32], v5 = vs[kv + 33], v6 = vs[kv + 34], v7 = vs[kv + 35];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
@@ -304,10 +309,10 @@ public final class SsdBlocked8Kernels {
             kc.localBarrier();
         }
         // scale by exp(cum_l) per row before the intra part joins the same accumulators
-        float e0 = rowDecay(cum, cbase, l0 + ty, Q), e1 = rowDecay(cum, cbase, l0 + ty + 8, Q);
-        float e2 = rowDecay(cum, cbase, l0 + ty + 16, Q), e3 = rowDecay(cum, cbase, l0 + ty + 24, Q);
-        float e4 = rowDecay(cum, cbase, l0 + ty + 32, Q), e5 = rowDecay(cum, cbase, l0 + ty + 40, Q);
-        float e6 = rowDecay(cum, cbase, l0 + ty + 48, Q), e7 = rowDecay(cum, cbase, l0 + ty + 56, Q);
+        float e0 = rowDecay(cum, cbase, l0 + 4 * ty, Q), e1 = rowDecay(cum, cbase, l0 + 4 * ty + 1, Q);
+        float e2 = rowDecay(cum, cbase, l0 + 4 * ty + 2, Q), e3 = rowDecay(cum, cbase, l0 + 4 * ty + 3, Q);
+        float e4 = rowDecay(cum, cbase, l0 + 4 * ty + 32, Q), e5 = rowDecay(cum, cbase, l0 + 4 * ty + 33, Q);
+        float e6 = rowDecay(cum, cbase, l0 + 4 * ty + 34, Q), e7 = rowDecay(cum, cbase, l0 + 4 * ty + 35, Q);
         a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0; a04 *= e0; a05 *= e0; a06 *= e0; a07 *= e0;
         a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1; a14 *= e1; a15 *= e1; a16 *= e1; a17 *= e1;
         a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2; a24 *= e2; a25 *= e2; a26 *= e2; a27 *= e2;
@@ -337,17 +342,17 @@ public final class SsdBlocked8Kernels {
                 float x1 = SsdKernels.read(x, (xRow + (xr + 1) * H) * P + p0 + tid, xr + 1 < len & px);
                 float x2 = SsdKernels.read(x, (xRow + (xr + 2) * H) * P + p0 + tid, xr + 2 < len & px);
                 float x3 = SsdKernels.read(x, (xRow + (xr + 3) * H) * P + p0 + tid, xr + 3 < len & px);
-                ws[kt * 65 + wrow] = w0; ws[kt * 65 + wrow + 4] = w1; ws[kt * 65 + wrow + 8] = w2; ws[kt * 65 + wrow + 12] = w3;
-                vs[i * 65 + tid] = x0; vs[(i + 1) * 65 + tid] = x1; vs[(i + 2) * 65 + tid] = x2; vs[(i + 3) * 65 + tid] = x3;
+                ws[kt * STRIDE + wrow] = w0; ws[kt * STRIDE + wrow + 4] = w1; ws[kt * STRIDE + wrow + 8] = w2; ws[kt * STRIDE + wrow + 12] = w3;
+                vs[i * STRIDE + tid] = x0; vs[(i + 1) * STRIDE + tid] = x1; vs[(i + 2) * STRIDE + tid] = x2; vs[(i + 3) * STRIDE + tid] = x3;
             }
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                int ku = k * 65 + ty;
-                int kv = k * 65 + tx;
-                float u0 = ws[ku], u1 = ws[ku + 8], u2 = ws[ku + 16], u3 = ws[ku + 24];
-                float u4 = ws[ku + 32], u5 = ws[ku + 40], u6 = ws[ku + 48], u7 = ws[ku + 56];
-                float v0 = vs[kv], v1 = vs[kv + 8], v2 = vs[kv + 16], v3 = vs[kv + 24];
-                float v4 = vs[kv + 32], v5 = vs[kv + 40], v6 = vs[kv + 48], v7 = vs[kv + 56];
+                int ku = k * STRIDE + 4 * ty;
+                int kv = k * STRIDE + 4 * tx;
+                float u0 = ws[ku], u1 = ws[ku + 1], u2 = ws[ku + 2], u3 = ws[ku + 3];
+                float u4 = ws[ku + 32], u5 = ws[ku + 33], u6 = ws[ku + 34], u7 = ws[ku + 35];
+                float v0 = vs[kv], v1 = vs[kv + 1], v2 = vs[kv + 2], v3 = vs[kv + 3];
+                float v4 = vs[kv + 32], v5 = vs[kv + 33], v6 = vs[kv + 34], v7 = vs[kv + 35];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
@@ -361,14 +366,14 @@ public final class SsdBlocked8Kernels {
         }
         float d = D.get(h);
         int hasZ = dims.get(SsdDims.HAS_Z);
-        outputRow(x, z, y, xRow, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 8, len, p0 + tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 24, len, p0 + tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 40, len, p0 + tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
-        outputRow(x, z, y, xRow, H, P, l0 + ty + 56, len, p0 + tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty, len, p0 + 4 * tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 1, len, p0 + 4 * tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 2, len, p0 + 4 * tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 3, len, p0 + 4 * tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 32, len, p0 + 4 * tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 33, len, p0 + 4 * tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 34, len, p0 + 4 * tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
+        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 35, len, p0 + 4 * tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
@@ -376,19 +381,19 @@ public final class SsdBlocked8Kernels {
         return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
     }
 
-    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p + 8·j. */
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p .. p+3 and p+32 .. p+35. */
     private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
             if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
-            if (p + 8 < P) y.set(o + 8, gate(x, z, o + 8, v1, d, hasZ));
-            if (p + 16 < P) y.set(o + 16, gate(x, z, o + 16, v2, d, hasZ));
-            if (p + 24 < P) y.set(o + 24, gate(x, z, o + 24, v3, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, gate(x, z, o + 1, v1, d, hasZ));
+            if (p + 2 < P) y.set(o + 2, gate(x, z, o + 2, v2, d, hasZ));
+            if (p + 3 < P) y.set(o + 3, gate(x, z, o + 3, v3, d, hasZ));
             if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v4, d, hasZ));
-            if (p + 40 < P) y.set(o + 40, gate(x, z, o + 40, v5, d, hasZ));
-            if (p + 48 < P) y.set(o + 48, gate(x, z, o + 48, v6, d, hasZ));
-            if (p + 56 < P) y.set(o + 56, gate(x, z, o + 56, v7, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, gate(x, z, o + 33, v5, d, hasZ));
+            if (p + 34 < P) y.set(o + 34, gate(x, z, o + 34, v6, d, hasZ));
+            if (p + 35 < P) y.set(o + 35, gate(x, z, o + 35, v7, d, hasZ));
         }
     }
 

@@ -12,10 +12,17 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * Operands pass through local memory in k-slices of 16: 64×16 + 16×64 floats per slice, loaded by
  * all 256 work items with consecutive work items on consecutive global addresses.
  *
- * <p>Work item (tx, ty) owns rows {@code ty + 16·i} and columns {@code tx + 16·j} (i, j in 0..3):
- * strided rather than contiguous, so within a warp the reads of a local row hit consecutive banks
- * (columns) or one address (rows, a broadcast), and the final stores are coalesced over tx.
- * Local arrays that are written transposed use a row stride of 65 so those writes avoid bank conflicts.
+ * <p>Work item (tx, ty) owns the four consecutive rows {@code 4·ty + i} (i in 0..3) and the columns {@code 2·tx + j}
+ * and {@code 32 + 2·tx + j} (j in 0..1), and local rows have a stride that is a multiple of four ({@link #STRIDE} for
+ * arrays written transposed, 64 for the others): a k step's four row operands are one aligned 16-byte run of local
+ * memory and its column operands two aligned 8-byte runs, which the CUDA compiler reads with one vector load each
+ * (three shared-memory wavefronts a warp for its sixteen FMAs, where four scalar loads a side took eight), while a
+ * compiler that keeps the loads scalar (NVIDIA's OpenCL) still finds a warp's column reads on distinct banks (runs of
+ * four columns would put tx and tx + 8 on one bank: 15% slower there).
+ *
+ * <p>Every global load of a slice is issued before its local stores (a local store between two global loads keeps the
+ * second waiting for the first, docs/tensor-cores.md). Loads for slice s + 1 issued before slice s's products (software
+ * pipelining) made chunkOutput slower on the H200 (docs/results.md, twenty-sixth session).
  *
  * <p>Grid: x over the column tiles, y over the row tiles (16 work items per 64 outputs each way),
  * z over (batch, chunk, head); local (16, 16, 1). Ragged edges are handled by guards on loads
@@ -29,8 +36,8 @@ public final class SsdBlockedKernels {
     public static final int THREADS = 16;
     /** k-slice depth staged through local memory. */
     static final int KS = 16;
-    /** Padded row stride of local arrays written transposed ([k][row], 64 + 1). */
-    static final int PAD = 65;
+    /** Row stride of local arrays written transposed ([k][row], 64 + 4): a multiple of four, two-way bank conflicts at most on the stores. */
+    static final int STRIDE = 68;
 
     private SsdBlockedKernels() {
     }
@@ -52,14 +59,15 @@ public final class SsdBlockedKernels {
         int b = bcg / (G * NC);
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
-        float[] cs = kc.allocateFloatLocalArray(1040); // [n][l] stride 65
-        float[] bs = kc.allocateFloatLocalArray(1040); // [n][r] stride 65
+        float[] cs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][l]
+        float[] bs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][r]
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        int lu = 4 * ty;
+        int rv = 2 * tx;
         // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
         int nEnd = r0 > l0 + 63 ? 0 : N;
-        // both operands are contiguous along n: this work item stages rows lr + 16i (i < 4) of each slice at column kx,
-        // every load of a slice before its local stores (as chunkOutputBlocked)
+        // both operands are contiguous along n: this work item stages rows lr + 16i (i < 4) of each slice at column kx
         int lr = tid / 16;
         int kx = tid % 16;
         int cRow = (b * L + t0 + l0) * G + g;
@@ -74,12 +82,14 @@ public final class SsdBlockedKernels {
             float b1 = SsdKernels.read(B, (bRow + (lr + 16) * G) * N + n, r0 + lr + 16 < len & n < N);
             float b2 = SsdKernels.read(B, (bRow + (lr + 32) * G) * N + n, r0 + lr + 32 < len & n < N);
             float b3 = SsdKernels.read(B, (bRow + (lr + 48) * G) * N + n, r0 + lr + 48 < len & n < N);
-            cs[kx * 65 + lr] = c0; cs[kx * 65 + lr + 16] = c1; cs[kx * 65 + lr + 32] = c2; cs[kx * 65 + lr + 48] = c3;
-            bs[kx * 65 + lr] = b0; bs[kx * 65 + lr + 16] = b1; bs[kx * 65 + lr + 32] = b2; bs[kx * 65 + lr + 48] = b3;
+            int at = kx * STRIDE + lr;
+            cs[at] = c0; cs[at + 16] = c1; cs[at + 32] = c2; cs[at + 48] = c3;
+            bs[at] = b0; bs[at + 16] = b1; bs[at + 32] = b2; bs[at + 48] = b3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                float u0 = cs[k * 65 + ty], u1 = cs[k * 65 + ty + 16], u2 = cs[k * 65 + ty + 32], u3 = cs[k * 65 + ty + 48];
-                float v0 = bs[k * 65 + tx], v1 = bs[k * 65 + tx + 16], v2 = bs[k * 65 + tx + 32], v3 = bs[k * 65 + tx + 48];
+                int u = k * STRIDE + lu, v = k * STRIDE + rv;
+                float u0 = cs[u], u1 = cs[u + 1], u2 = cs[u + 2], u3 = cs[u + 3];
+                float v0 = bs[v], v1 = bs[v + 1], v2 = bs[v + 32], v3 = bs[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -88,21 +98,21 @@ public final class SsdBlockedKernels {
             kc.localBarrier();
         }
         int base = bcg * Q * Q;
-        cbRow(cb, base, l0 + ty, r0 + tx, Q, len, a00, a01, a02, a03);
-        cbRow(cb, base, l0 + ty + 16, r0 + tx, Q, len, a10, a11, a12, a13);
-        cbRow(cb, base, l0 + ty + 32, r0 + tx, Q, len, a20, a21, a22, a23);
-        cbRow(cb, base, l0 + ty + 48, r0 + tx, Q, len, a30, a31, a32, a33);
+        cbRun(cb, base, l0 + lu, r0 + rv, Q, len, a00, a01, a02, a03);
+        cbRun(cb, base, l0 + lu + 1, r0 + rv, Q, len, a10, a11, a12, a13);
+        cbRun(cb, base, l0 + lu + 2, r0 + rv, Q, len, a20, a21, a22, a23);
+        cbRun(cb, base, l0 + lu + 3, r0 + rv, Q, len, a30, a31, a32, a33);
     }
 
-    /** Stores row l of a Q×Q C·Bᵀ block at columns r, r+16, r+32, r+48: the product where r ≤ l < len, else 0 (as the loop kernel). */
-    private static void cbRow(FloatArray cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
+    /** Stores row l of a Q×Q C·Bᵀ block at columns r, r+1, r+32, r+33: the product where r ≤ l < len, else 0 (as the loop kernel). */
+    private static void cbRun(FloatArray cb, int base, int l, int r, int Q, int len, float v0, float v1, float v2, float v3) {
         if (l < Q) {
             int o = base + l * Q + r;
             boolean live = l < len;
             if (r < Q) cb.set(o, live && r <= l ? v0 : 0f);
-            if (r + 16 < Q) cb.set(o + 16, live && r + 16 <= l ? v1 : 0f);
+            if (r + 1 < Q) cb.set(o + 1, live && r + 1 <= l ? v1 : 0f);
             if (r + 32 < Q) cb.set(o + 32, live && r + 32 <= l ? v2 : 0f);
-            if (r + 48 < Q) cb.set(o + 48, live && r + 48 <= l ? v3 : 0f);
+            if (r + 33 < Q) cb.set(o + 33, live && r + 33 <= l ? v3 : 0f);
         }
     }
 
@@ -130,8 +140,9 @@ public final class SsdBlockedKernels {
         float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        // both operands are contiguous along p / n: this work item stages rows sr + 4i (i < 4) of each slice at column sc,
-        // every load of a slice before its local stores (as chunkOutputBlocked)
+        int pu = 4 * ty;
+        int nv = 2 * tx;
+        // both operands are contiguous along p / n: this work item stages rows sr + 4i (i < 4) of each slice at column sc
         int sr = tid / 64;
         int sc = tid % 64;
         int xRow = (b * L + t0) * H + h;
@@ -154,8 +165,9 @@ public final class SsdBlockedKernels {
             bs[tid] = b0; bs[tid + 256] = b1; bs[tid + 512] = b2; bs[tid + 768] = b3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                float u0 = xs[k * 64 + ty], u1 = xs[k * 64 + ty + 16], u2 = xs[k * 64 + ty + 32], u3 = xs[k * 64 + ty + 48];
-                float v0 = bs[k * 64 + tx], v1 = bs[k * 64 + tx + 16], v2 = bs[k * 64 + tx + 32], v3 = bs[k * 64 + tx + 48];
+                int u = k * 64 + pu, v = k * 64 + nv;
+                float u0 = xs[u], u1 = xs[u + 1], u2 = xs[u + 2], u3 = xs[u + 3];
+                float v0 = bs[v], v1 = bs[v + 1], v2 = bs[v + 32], v3 = bs[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -164,20 +176,20 @@ public final class SsdBlockedKernels {
             kc.localBarrier();
         }
         int base = bch * P * N;
-        storeRow(states, base, p0 + ty, P, n0 + tx, N, a00, a01, a02, a03);
-        storeRow(states, base, p0 + ty + 16, P, n0 + tx, N, a10, a11, a12, a13);
-        storeRow(states, base, p0 + ty + 32, P, n0 + tx, N, a20, a21, a22, a23);
-        storeRow(states, base, p0 + ty + 48, P, n0 + tx, N, a30, a31, a32, a33);
+        storeRun(states, base, p0 + pu, P, n0 + nv, N, a00, a01, a02, a03);
+        storeRun(states, base, p0 + pu + 1, P, n0 + nv, N, a10, a11, a12, a13);
+        storeRun(states, base, p0 + pu + 2, P, n0 + nv, N, a20, a21, a22, a23);
+        storeRun(states, base, p0 + pu + 3, P, n0 + nv, N, a30, a31, a32, a33);
     }
 
-    /** Stores one row's four strided outputs (columns n, n+16, n+32, n+48) of a P×N matrix at base, guarded. */
-    private static void storeRow(FloatArray out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
+    /** Stores one row's four outputs (columns n, n+1, n+32, n+33) of a P×N matrix at base, guarded. */
+    private static void storeRun(FloatArray out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
         if (p < P) {
             int o = base + p * N + n;
             if (n < N) out.set(o, v0);
-            if (n + 16 < N) out.set(o + 16, v1);
+            if (n + 1 < N) out.set(o + 1, v1);
             if (n + 32 < N) out.set(o + 32, v2);
-            if (n + 48 < N) out.set(o + 48, v3);
+            if (n + 33 < N) out.set(o + 33, v3);
         }
     }
 
@@ -204,13 +216,14 @@ public final class SsdBlockedKernels {
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
         int cbo = ((b * NC + c) * G + g) * Q * Q;
-        float[] ws = kc.allocateFloatLocalArray(1040); // [k][l] stride 65: C, then the weighted C·Bᵀ
-        float[] vs = kc.allocateFloatLocalArray(1040); // [k][p] stride 65: stateIn, then x
+        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][l]: C, then the weighted C·Bᵀ
+        float[] vs = kc.allocateFloatLocalArray(16 * STRIDE); // [k][p]: stateIn, then x
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
+        int lu = 4 * ty;
+        int pv = 2 * tx;
 
-        // this work item stages rows lr + 16i (i < 4) of each slice at column kx; every load of a slice comes before its
-        // local stores (a local store between two global loads keeps the second waiting for the first, docs/tensor-cores.md)
+        // this work item stages rows lr + 16i (i < 4) of each slice at column kx
         int lr = tid / 16;
         int kx = tid % 16;
         int cRow = (b * L + t0 + l0) * G + g;
@@ -226,12 +239,14 @@ public final class SsdBlockedKernels {
             float s1 = SsdKernels.read(stateIn, (sRow + lr + 16) * N + n, p0 + lr + 16 < P & n < N);
             float s2 = SsdKernels.read(stateIn, (sRow + lr + 32) * N + n, p0 + lr + 32 < P & n < N);
             float s3 = SsdKernels.read(stateIn, (sRow + lr + 48) * N + n, p0 + lr + 48 < P & n < N);
-            ws[kx * 65 + lr] = c0; ws[kx * 65 + lr + 16] = c1; ws[kx * 65 + lr + 32] = c2; ws[kx * 65 + lr + 48] = c3;
-            vs[kx * 65 + lr] = s0; vs[kx * 65 + lr + 16] = s1; vs[kx * 65 + lr + 32] = s2; vs[kx * 65 + lr + 48] = s3;
+            int at = kx * STRIDE + lr;
+            ws[at] = c0; ws[at + 16] = c1; ws[at + 32] = c2; ws[at + 48] = c3;
+            vs[at] = s0; vs[at + 16] = s1; vs[at + 32] = s2; vs[at + 48] = s3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
-                float v0 = vs[k * 65 + tx], v1 = vs[k * 65 + tx + 16], v2 = vs[k * 65 + tx + 32], v3 = vs[k * 65 + tx + 48];
+                int u = k * STRIDE + lu, v = k * STRIDE + pv;
+                float u0 = ws[u], u1 = ws[u + 1], u2 = ws[u + 2], u3 = ws[u + 3];
+                float v0 = vs[v], v1 = vs[v + 1], v2 = vs[v + 32], v3 = vs[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -240,8 +255,8 @@ public final class SsdBlockedKernels {
             kc.localBarrier();
         }
         // scale by exp(cum_l) per row before the intra part joins the same accumulators
-        float e0 = rowDecay(cum, cbase, l0 + ty, Q), e1 = rowDecay(cum, cbase, l0 + ty + 16, Q);
-        float e2 = rowDecay(cum, cbase, l0 + ty + 32, Q), e3 = rowDecay(cum, cbase, l0 + ty + 48, Q);
+        float e0 = rowDecay(cum, cbase, l0 + lu, Q), e1 = rowDecay(cum, cbase, l0 + lu + 1, Q);
+        float e2 = rowDecay(cum, cbase, l0 + lu + 2, Q), e3 = rowDecay(cum, cbase, l0 + lu + 3, Q);
         a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0;
         a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1;
         a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2;
@@ -264,12 +279,15 @@ public final class SsdBlockedKernels {
             float x1 = SsdKernels.read(x, (xRow + (r0 + xr + 4) * H) * P + p0 + xp, r0 + xr + 4 < len & p0 + xp < P);
             float x2 = SsdKernels.read(x, (xRow + (r0 + xr + 8) * H) * P + p0 + xp, r0 + xr + 8 < len & p0 + xp < P);
             float x3 = SsdKernels.read(x, (xRow + (r0 + xr + 12) * H) * P + p0 + xp, r0 + xr + 12 < len & p0 + xp < P);
-            ws[kx * 65 + lr] = w0; ws[kx * 65 + lr + 16] = w1; ws[kx * 65 + lr + 32] = w2; ws[kx * 65 + lr + 48] = w3;
-            vs[xr * 65 + xp] = x0; vs[(xr + 4) * 65 + xp] = x1; vs[(xr + 8) * 65 + xp] = x2; vs[(xr + 12) * 65 + xp] = x3;
+            int at = kx * STRIDE + lr;
+            ws[at] = w0; ws[at + 16] = w1; ws[at + 32] = w2; ws[at + 48] = w3;
+            int xat = xr * STRIDE + xp;
+            vs[xat] = x0; vs[xat + 4 * STRIDE] = x1; vs[xat + 8 * STRIDE] = x2; vs[xat + 12 * STRIDE] = x3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
-                float u0 = ws[k * 65 + ty], u1 = ws[k * 65 + ty + 16], u2 = ws[k * 65 + ty + 32], u3 = ws[k * 65 + ty + 48];
-                float v0 = vs[k * 65 + tx], v1 = vs[k * 65 + tx + 16], v2 = vs[k * 65 + tx + 32], v3 = vs[k * 65 + tx + 48];
+                int u = k * STRIDE + lu, v = k * STRIDE + pv;
+                float u0 = ws[u], u1 = ws[u + 1], u2 = ws[u + 2], u3 = ws[u + 3];
+                float v0 = vs[v], v1 = vs[v + 1], v2 = vs[v + 32], v3 = vs[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -280,10 +298,10 @@ public final class SsdBlockedKernels {
         float d = D.get(h);
         int hasZ = dims.get(SsdDims.HAS_Z);
         int xb = (b * L + t0) * H + h;
-        outputRow(x, z, y, xb, H, P, l0 + ty, len, p0 + tx, d, hasZ, a00, a01, a02, a03);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 16, len, p0 + tx, d, hasZ, a10, a11, a12, a13);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 32, len, p0 + tx, d, hasZ, a20, a21, a22, a23);
-        outputRow(x, z, y, xb, H, P, l0 + ty + 48, len, p0 + tx, d, hasZ, a30, a31, a32, a33);
+        outputRun(x, z, y, xb, H, P, l0 + lu, len, p0 + pv, d, hasZ, a00, a01, a02, a03);
+        outputRun(x, z, y, xb, H, P, l0 + lu + 1, len, p0 + pv, d, hasZ, a10, a11, a12, a13);
+        outputRun(x, z, y, xb, H, P, l0 + lu + 2, len, p0 + pv, d, hasZ, a20, a21, a22, a23);
+        outputRun(x, z, y, xb, H, P, l0 + lu + 3, len, p0 + pv, d, hasZ, a30, a31, a32, a33);
     }
 
     /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
@@ -291,15 +309,15 @@ public final class SsdBlockedKernels {
         return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
     }
 
-    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+16, p+32, p+48. */
-    private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+1, p+32, p+33. */
+    private static void outputRun(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
             if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
-            if (p + 16 < P) y.set(o + 16, gate(x, z, o + 16, v1, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, gate(x, z, o + 1, v1, d, hasZ));
             if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v2, d, hasZ));
-            if (p + 48 < P) y.set(o + 48, gate(x, z, o + 48, v3, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, gate(x, z, o + 33, v3, d, hasZ));
         }
     }
 
