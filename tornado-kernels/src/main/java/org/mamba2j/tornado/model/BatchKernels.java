@@ -14,6 +14,8 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
+import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
+
 /**
  * The per-sequence parts of a decode step for a batch of sequences ({@link BatchDecodePlan}); the
  * parts that read weights are the prefill's row kernels ({@link PrefillKernels}: one row per
@@ -319,8 +321,8 @@ public final class BatchKernels {
      * k loop; the partial products are summed by their consumers (the conv and SSD steps for in_proj,
      * {@link #residualNormRows} for out_proj). c = small[colScale ..] (the gated norm's weight), or
      * 1 when colScale &lt; 0. W (n, k) row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked}
-     * (a 16×16 work-group per 64×64 output tile, 4×4 outputs per work item, k-slices of 16 through
-     * local memory), with the next slice's loads issued before the current slice's products, so the
+     * (a 16×16 work-group per 64×64 output tile, 4×4 outputs per work item read from local memory in
+     * aligned runs, k-slices of 16), with the next slice's loads issued before the current slice's products, so the
      * global latency hides behind them. Ragged edges: loads fill zeros, stores are guarded.
      * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉, ⌈k/kLen⌉), local (16, 16, 1).
      */
@@ -336,8 +338,8 @@ public final class BatchKernels {
         // this work item loads rows (and columns) lr, lr + 16, lr + 32, lr + 48 of every slice at column kx
         int lr = tid / 16;
         int kx = tid % 16;
-        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
-        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
+        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
         int kg = k0 + kx;
         float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
         float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
@@ -346,8 +348,8 @@ public final class BatchKernels {
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
         for (int kk = k0; kk < kEnd; kk += 16) {
-            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
-            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
+            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
+            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
             kc.localBarrier();
             kg = kk + 16 + kx;
             p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
@@ -355,8 +357,9 @@ public final class BatchKernels {
             q0 = wAt(w, wOff, n0 + lr, n, kg, kEnd, k); q1 = wAt(w, wOff, n0 + lr + 16, n, kg, kEnd, k);
             q2 = wAt(w, wOff, n0 + lr + 32, n, kg, kEnd, k); q3 = wAt(w, wOff, n0 + lr + 48, n, kg, kEnd, k);
             for (int x = 0; x < 16; x++) {
-                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
-                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
+                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
+                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
+                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -365,10 +368,10 @@ public final class BatchKernels {
             kc.localBarrier();
         }
         int at = kc.groupIdz * partStride;
-        storePart(out, at, m0 + ty, rows, n0 + tx, n, a00, a01, a02, a03);
-        storePart(out, at, m0 + ty + 16, rows, n0 + tx, n, a10, a11, a12, a13);
-        storePart(out, at, m0 + ty + 32, rows, n0 + tx, n, a20, a21, a22, a23);
-        storePart(out, at, m0 + ty + 48, rows, n0 + tx, n, a30, a31, a32, a33);
+        storePart(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, a00, a01, a02, a03);
+        storePart(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, a10, a11, a12, a13);
+        storePart(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, a20, a21, a22, a23);
+        storePart(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, a30, a31, a32, a33);
     }
 
     /** {@link #splitGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
@@ -383,8 +386,8 @@ public final class BatchKernels {
         int kEnd = Math.min(k, k0 + kLen);
         int lr = tid / 16;
         int kx = tid % 16;
-        float[] as = kc.allocateFloatLocalArray(1040); // [k][m] stride 65
-        float[] ws = kc.allocateFloatLocalArray(1040); // [k][j] stride 65
+        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
+        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
         int kg = k0 + kx;
         float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
         float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
@@ -393,8 +396,8 @@ public final class BatchKernels {
         float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
         float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
         for (int kk = k0; kk < kEnd; kk += 16) {
-            as[kx * 65 + lr] = p0; as[kx * 65 + lr + 16] = p1; as[kx * 65 + lr + 32] = p2; as[kx * 65 + lr + 48] = p3;
-            ws[kx * 65 + lr] = q0; ws[kx * 65 + lr + 16] = q1; ws[kx * 65 + lr + 32] = q2; ws[kx * 65 + lr + 48] = q3;
+            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
+            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
             kc.localBarrier();
             kg = kk + 16 + kx;
             p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
@@ -402,8 +405,9 @@ public final class BatchKernels {
             q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k, decode); q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k, decode);
             q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k, decode); q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k, decode);
             for (int x = 0; x < 16; x++) {
-                float u0 = as[x * 65 + ty], u1 = as[x * 65 + ty + 16], u2 = as[x * 65 + ty + 32], u3 = as[x * 65 + ty + 48];
-                float v0 = ws[x * 65 + tx], v1 = ws[x * 65 + tx + 16], v2 = ws[x * 65 + tx + 32], v3 = ws[x * 65 + tx + 48];
+                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
+                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
+                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
                 a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
                 a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
                 a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
@@ -412,10 +416,10 @@ public final class BatchKernels {
             kc.localBarrier();
         }
         int at = kc.groupIdz * partStride;
-        storePart(out, at, m0 + ty, rows, n0 + tx, n, a00, a01, a02, a03);
-        storePart(out, at, m0 + ty + 16, rows, n0 + tx, n, a10, a11, a12, a13);
-        storePart(out, at, m0 + ty + 32, rows, n0 + tx, n, a20, a21, a22, a23);
-        storePart(out, at, m0 + ty + 48, rows, n0 + tx, n, a30, a31, a32, a33);
+        storePart(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, a00, a01, a02, a03);
+        storePart(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, a10, a11, a12, a13);
+        storePart(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, a20, a21, a22, a23);
+        storePart(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, a30, a31, a32, a33);
     }
 
     /** a[m, kg]·c[kg] (c = small[colScale ..], or 1 when colScale &lt; 0); 0 past the rows or the split's end. */
@@ -453,9 +457,9 @@ public final class BatchKernels {
         if (m < rows) {
             int o = at + m * n + j;
             if (j < n) out.set(o, v0);
-            if (j + 16 < n) out.set(o + 16, v1);
+            if (j + 1 < n) out.set(o + 1, v1);
             if (j + 32 < n) out.set(o + 32, v2);
-            if (j + 48 < n) out.set(o + 48, v3);
+            if (j + 33 < n) out.set(o + 33, v3);
         }
     }
 

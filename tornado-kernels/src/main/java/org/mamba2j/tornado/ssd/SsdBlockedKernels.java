@@ -37,7 +37,7 @@ public final class SsdBlockedKernels {
     /** k-slice depth staged through local memory. */
     static final int KS = 16;
     /** Row stride of local arrays written transposed ([k][row], 64 + 4): a multiple of four, two-way bank conflicts at most on the stores. */
-    static final int STRIDE = 68;
+    public static final int STRIDE = 68;
 
     private SsdBlockedKernels() {
     }
