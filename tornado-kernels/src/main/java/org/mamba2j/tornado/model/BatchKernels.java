@@ -452,7 +452,7 @@ public final class BatchKernels {
         return v;
     }
 
-    /** out[at + m · n + j + 16·i] = v_i for the columns below n, of a row below rows. */
+    /** out[at + m · n + c] = v_i at the columns c = j, j + 1, j + 32, j + 33 of a blocked tile below n, of a row below rows. */
     private static void storePart(FloatArray out, int at, int m, int rows, int j, int n, float v0, float v1, float v2, float v3) {
         if (m < rows) {
             int o = at + m * n + j;
