@@ -3,6 +3,7 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.mma.MmaTiles;
+import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -368,10 +369,10 @@ public final class BatchKernels {
             kc.localBarrier();
         }
         int at = kc.groupIdz * partStride;
-        storePart(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, a00, a01, a02, a03);
-        storePart(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, a10, a11, a12, a13);
-        storePart(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, a20, a21, a22, a23);
-        storePart(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, a30, a31, a32, a33);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, 0, a00, a01, a02, a03);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, 0, a10, a11, a12, a13);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, 0, a20, a21, a22, a23);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, 0, a30, a31, a32, a33);
     }
 
     /** {@link #splitGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
@@ -416,10 +417,10 @@ public final class BatchKernels {
             kc.localBarrier();
         }
         int at = kc.groupIdz * partStride;
-        storePart(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, a00, a01, a02, a03);
-        storePart(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, a10, a11, a12, a13);
-        storePart(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, a20, a21, a22, a23);
-        storePart(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, a30, a31, a32, a33);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, 0, a00, a01, a02, a03);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, 0, a10, a11, a12, a13);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, 0, a20, a21, a22, a23);
+        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, 0, a30, a31, a32, a33);
     }
 
     /** a[m, kg]·c[kg] (c = small[colScale ..], or 1 when colScale &lt; 0); 0 past the rows or the split's end. */
@@ -450,17 +451,6 @@ public final class BatchKernels {
             v = MixerKernels.w16(w, small, wOff + j * k + kg, decode);
         }
         return v;
-    }
-
-    /** out[at + m · n + c] = v_i at the columns c = j, j + 1, j + 32, j + 33 of a blocked tile below n, of a row below rows. */
-    private static void storePart(FloatArray out, int at, int m, int rows, int j, int n, float v0, float v1, float v2, float v3) {
-        if (m < rows) {
-            int o = at + m * n + j;
-            if (j < n) out.set(o, v0);
-            if (j + 1 < n) out.set(o + 1, v1);
-            if (j + 32 < n) out.set(o + 32, v2);
-            if (j + 33 < n) out.set(o + 33, v3);
-        }
     }
 
     /**

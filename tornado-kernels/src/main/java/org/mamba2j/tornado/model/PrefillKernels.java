@@ -242,10 +242,10 @@ public final class PrefillKernels {
             }
             kc.localBarrier();
         }
-        storeRun(out, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
-        storeRun(out, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
-        storeRun(out, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
-        storeRun(out, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
     }
 
     /** {@link #gemmBlocked} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
@@ -284,21 +284,10 @@ public final class PrefillKernels {
             }
             kc.localBarrier();
         }
-        storeRun(out, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
-        storeRun(out, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
-        storeRun(out, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
-        storeRun(out, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
-    }
-
-    /** Row m's four outputs of a blocked tile (columns j, j + 1, j + 32, j + 33) of the rows × n product, guarded; added on when accumulating. */
-    static void storeRun(FloatArray out, int m, int rows, int j, int n, int accumulate, float v0, float v1, float v2, float v3) {
-        if (m < rows) {
-            int o = m * n + j;
-            if (j < n) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
-            if (j + 1 < n) out.set(o + 1, accumulate != 0 ? out.get(o + 1) + v1 : v1);
-            if (j + 32 < n) out.set(o + 32, accumulate != 0 ? out.get(o + 32) + v2 : v2);
-            if (j + 33 < n) out.set(o + 33, accumulate != 0 ? out.get(o + 33) + v3 : v3);
-        }
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
+        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
     }
 
     /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */

@@ -1,7 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -309,10 +308,10 @@ public final class SsdBlocked8Kernels {
             kc.localBarrier();
         }
         // scale by exp(cum_l) per row before the intra part joins the same accumulators
-        float e0 = rowDecay(cum, cbase, l0 + 4 * ty, Q), e1 = rowDecay(cum, cbase, l0 + 4 * ty + 1, Q);
-        float e2 = rowDecay(cum, cbase, l0 + 4 * ty + 2, Q), e3 = rowDecay(cum, cbase, l0 + 4 * ty + 3, Q);
-        float e4 = rowDecay(cum, cbase, l0 + 4 * ty + 32, Q), e5 = rowDecay(cum, cbase, l0 + 4 * ty + 33, Q);
-        float e6 = rowDecay(cum, cbase, l0 + 4 * ty + 34, Q), e7 = rowDecay(cum, cbase, l0 + 4 * ty + 35, Q);
+        float e0 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty, Q), e1 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 1, Q);
+        float e2 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 2, Q), e3 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 3, Q);
+        float e4 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 32, Q), e5 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 33, Q);
+        float e6 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 34, Q), e7 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 35, Q);
         a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0; a04 *= e0; a05 *= e0; a06 *= e0; a07 *= e0;
         a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1; a14 *= e1; a15 *= e1; a16 *= e1; a17 *= e1;
         a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2; a24 *= e2; a25 *= e2; a26 *= e2; a27 *= e2;
@@ -376,30 +375,19 @@ public final class SsdBlocked8Kernels {
         outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 35, len, p0 + 4 * tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
     }
 
-    /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
-    private static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
-        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
-    }
-
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p .. p+3 and p+32 .. p+35. */
     private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-            if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
-            if (p + 1 < P) y.set(o + 1, gate(x, z, o + 1, v1, d, hasZ));
-            if (p + 2 < P) y.set(o + 2, gate(x, z, o + 2, v2, d, hasZ));
-            if (p + 3 < P) y.set(o + 3, gate(x, z, o + 3, v3, d, hasZ));
-            if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v4, d, hasZ));
-            if (p + 33 < P) y.set(o + 33, gate(x, z, o + 33, v5, d, hasZ));
-            if (p + 34 < P) y.set(o + 34, gate(x, z, o + 34, v6, d, hasZ));
-            if (p + 35 < P) y.set(o + 35, gate(x, z, o + 35, v7, d, hasZ));
+            if (p < P) y.set(o, SsdKernels.gate(x, z, o, v0, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, SsdKernels.gate(x, z, o + 1, v1, d, hasZ));
+            if (p + 2 < P) y.set(o + 2, SsdKernels.gate(x, z, o + 2, v2, d, hasZ));
+            if (p + 3 < P) y.set(o + 3, SsdKernels.gate(x, z, o + 3, v3, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, SsdKernels.gate(x, z, o + 32, v4, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, SsdKernels.gate(x, z, o + 33, v5, d, hasZ));
+            if (p + 34 < P) y.set(o + 34, SsdKernels.gate(x, z, o + 34, v6, d, hasZ));
+            if (p + 35 < P) y.set(o + 35, SsdKernels.gate(x, z, o + 35, v7, d, hasZ));
         }
-    }
-
-    private static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
-        float v = acc + d * x.get(i);
-        if (hasZ != 0) v = v * SsdKernels.silu(z.get(i));
-        return v;
     }
 }

@@ -1,7 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
-import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
@@ -176,20 +175,25 @@ public final class SsdBlockedKernels {
             kc.localBarrier();
         }
         int base = bch * P * N;
-        storeRun(states, base, p0 + pu, P, n0 + nv, N, a00, a01, a02, a03);
-        storeRun(states, base, p0 + pu + 1, P, n0 + nv, N, a10, a11, a12, a13);
-        storeRun(states, base, p0 + pu + 2, P, n0 + nv, N, a20, a21, a22, a23);
-        storeRun(states, base, p0 + pu + 3, P, n0 + nv, N, a30, a31, a32, a33);
+        storeRun(states, base, p0 + pu, P, n0 + nv, N, 0, a00, a01, a02, a03);
+        storeRun(states, base, p0 + pu + 1, P, n0 + nv, N, 0, a10, a11, a12, a13);
+        storeRun(states, base, p0 + pu + 2, P, n0 + nv, N, 0, a20, a21, a22, a23);
+        storeRun(states, base, p0 + pu + 3, P, n0 + nv, N, 0, a30, a31, a32, a33);
     }
 
-    /** Stores one row's four outputs (columns n, n+1, n+32, n+33) of a P×N matrix at base, guarded. */
-    private static void storeRun(FloatArray out, int base, int p, int P, int n, int N, float v0, float v1, float v2, float v3) {
-        if (p < P) {
-            int o = base + p * N + n;
-            if (n < N) out.set(o, v0);
-            if (n + 1 < N) out.set(o + 1, v1);
-            if (n + 32 < N) out.set(o + 32, v2);
-            if (n + 33 < N) out.set(o + 33, v3);
+    /**
+     * Row {@code row} of a rows × cols matrix at out[base]: a work item's four outputs of a blocked tile, at the columns
+     * col, col + 1, col + 32 and col + 33 of the layout above, guarded; added on when {@code accumulate} ≠ 0. Also the
+     * epilogue of the model's GEMMs of the same tiling (PrefillKernels.gemmBlocked, BatchKernels.splitGemm).
+     */
+    public static void storeRun(FloatArray out, int base, int row, int rows, int col, int cols, int accumulate,
+                                float v0, float v1, float v2, float v3) {
+        if (row < rows) {
+            int o = base + row * cols + col;
+            if (col < cols) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
+            if (col + 1 < cols) out.set(o + 1, accumulate != 0 ? out.get(o + 1) + v1 : v1);
+            if (col + 32 < cols) out.set(o + 32, accumulate != 0 ? out.get(o + 32) + v2 : v2);
+            if (col + 33 < cols) out.set(o + 33, accumulate != 0 ? out.get(o + 33) + v3 : v3);
         }
     }
 
@@ -255,8 +259,8 @@ public final class SsdBlockedKernels {
             kc.localBarrier();
         }
         // scale by exp(cum_l) per row before the intra part joins the same accumulators
-        float e0 = rowDecay(cum, cbase, l0 + lu, Q), e1 = rowDecay(cum, cbase, l0 + lu + 1, Q);
-        float e2 = rowDecay(cum, cbase, l0 + lu + 2, Q), e3 = rowDecay(cum, cbase, l0 + lu + 3, Q);
+        float e0 = SsdKernels.rowDecay(cum, cbase, l0 + lu, Q), e1 = SsdKernels.rowDecay(cum, cbase, l0 + lu + 1, Q);
+        float e2 = SsdKernels.rowDecay(cum, cbase, l0 + lu + 2, Q), e3 = SsdKernels.rowDecay(cum, cbase, l0 + lu + 3, Q);
         a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0;
         a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1;
         a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2;
@@ -304,26 +308,15 @@ public final class SsdBlockedKernels {
         outputRun(x, z, y, xb, H, P, l0 + lu + 3, len, p0 + pv, d, hasZ, a30, a31, a32, a33);
     }
 
-    /** exp(cum_l) of row l, clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
-    private static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
-        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
-    }
-
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+1, p+32, p+33. */
     private static void outputRun(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-            if (p < P) y.set(o, gate(x, z, o, v0, d, hasZ));
-            if (p + 1 < P) y.set(o + 1, gate(x, z, o + 1, v1, d, hasZ));
-            if (p + 32 < P) y.set(o + 32, gate(x, z, o + 32, v2, d, hasZ));
-            if (p + 33 < P) y.set(o + 33, gate(x, z, o + 33, v3, d, hasZ));
+            if (p < P) y.set(o, SsdKernels.gate(x, z, o, v0, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, SsdKernels.gate(x, z, o + 1, v1, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, SsdKernels.gate(x, z, o + 32, v2, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, SsdKernels.gate(x, z, o + 33, v3, d, hasZ));
         }
-    }
-
-    private static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
-        float v = acc + d * x.get(i);
-        if (hasZ != 0) v = v * SsdKernels.silu(z.get(i));
-        return v;
     }
 }

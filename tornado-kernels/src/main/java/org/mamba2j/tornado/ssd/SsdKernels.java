@@ -89,6 +89,18 @@ public final class SsdKernels {
         return v / (1f + TornadoMath.exp(-v));
     }
 
+    /** exp(cum_l) of row l of a chunk (its cumulative decay at cum[cbase]), clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
+    static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
+        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
+    }
+
+    /** A chunk output's epilogue at element i: acc + D·x[i], times silu(z[i]) when hasZ ≠ 0. */
+    static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x.get(i);
+        if (hasZ != 0) v = v * silu(z.get(i));
+        return v;
+    }
+
     /**
      * (a) dt after bias/softplus/clamp, the running sum of dt·A within each chunk, and
      * wState = exp(cum_last − cum)·dt (each position's weight in the chunk's state; 0 in the padding),
@@ -361,11 +373,7 @@ public final class SsdKernels {
                 for (int n = 0; n < N; n++) {
                     s += C.get(co + n) * stateIn.get(so + n);
                 }
-                float v = acc + TornadoMath.exp(cuml) * s + D.get(h) * x.get(i);
-                if (dims.get(SsdDims.HAS_Z) != 0) {
-                    v = v * silu(z.get(i));
-                }
-                y.set(i, v);
+                y.set(i, gate(x, z, i, acc + TornadoMath.exp(cuml) * s, D.get(h), dims.get(SsdDims.HAS_Z)));
             }
         }
     }

@@ -141,11 +141,7 @@ public final class SsdTiledKernels {
         }
         if (l < len && p < P) {
             int i = ((b * L + t0 + l) * H + h) * P + p;
-            float v = acc + TornadoMath.exp(cuml) * s + D.get(h) * x.get(i);
-            if (dims.get(SsdDims.HAS_Z) != 0) {
-                v = v * SsdKernels.silu(z.get(i));
-            }
-            y.set(i, v);
+            y.set(i, SsdKernels.gate(x, z, i, acc + TornadoMath.exp(cuml) * s, D.get(h), dims.get(SsdDims.HAS_Z)));
         }
     }
 }
