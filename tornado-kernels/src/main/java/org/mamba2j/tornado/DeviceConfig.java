@@ -80,6 +80,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
 
+    /** Kernels that have a "blocked84" variant: the SSD's chunk states and chunk output. */
+    public static final List<String> BLOCKED84_KERNELS = List.of("chunkStates", "chunkOutput");
+
     /** Kernels that have a "scan" variant (a work-group per chunk and head, scanning in local memory): the cumsum. */
     public static final List<String> SCAN_KERNELS = List.of("cumsum");
 
@@ -93,7 +96,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "pocl-spirv.json", "generic.json");
 
-    /** Output tile edge of the "blocked" and "blocked8" variants (SsdBlockedKernels.TILE, SsdBlocked8Kernels.TILE). */
+    /** Output tile edge of the "blocked", "blocked8" and "blocked84" variants (SsdBlockedKernels.TILE, SsdBlocked8Kernels.TILE, SsdBlocked84Kernels.TILE). */
     public static final int BLOCKED_TILE = 64;
 
     /** Work-group size of the "blocked" variant: 16×16 work items of 4×4 outputs (SsdBlockedKernels.THREADS²). */
@@ -102,14 +105,17 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Work-group size of the "blocked8" variant: 8×8 work items of 8×8 outputs (SsdBlocked8Kernels.THREADS²). */
     public static final int BLOCKED8_LOCAL = 64;
 
+    /** Work-group size of the "blocked84" variant: 16×8 work items of 8×4 outputs (SsdBlocked84Kernels.THREADS_X·THREADS_Y). */
+    public static final int BLOCKED84_LOCAL = 128;
+
     /** Largest work-group of the "scan" variant (SsdKernels.SCAN_MAX_LOCAL). */
     public static final int SCAN_MAX_LOCAL = 1024;
 
     /**
      * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
      * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs),
-     * "blocked8" (the same with 8×8 work items of 8×8 outputs; both with 64×64 output tiles, so their
-     * tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
+     * "blocked8" (the same with 8×8 work items of 8×8 outputs), "blocked84" (16×8 work items of 8×4 outputs; all three
+     * with 64×64 output tiles, so their tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
      * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
      * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only) or
      * "mma" (KernelContext on tensor cores: four warps, a 64×64 output tile; only in {@link Fast}).
@@ -124,8 +130,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public Kernel {
             if (minRows < 0) throw new IllegalArgumentException("\"minRows\" must be at least 1 (0: decode's), got " + minRows);
-            if (!List.of("loop", "tiled", "blocked", "blocked8", "reduce", "scan", "mma").contains(variant)) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\", \"scan\" or \"mma\", got \""
+            if (!List.of("loop", "tiled", "blocked", "blocked8", "blocked84", "reduce", "scan", "mma").contains(variant)) {
+                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\" or \"mma\", got \""
                         + variant + "\"");
             }
             if (variant.equals("mma") && (tile != MMA_TILE || local != MMA_LOCAL)) {
@@ -139,6 +145,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (variant.equals("blocked8") && (tile != BLOCKED_TILE || local != BLOCKED8_LOCAL)) {
                 throw new IllegalArgumentException("a blocked8 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED8_LOCAL
                         + " (8x8 work items of 8x8 outputs), got tile " + tile + ", local " + local);
+            }
+            if (variant.equals("blocked84") && (tile != BLOCKED_TILE || local != BLOCKED84_LOCAL)) {
+                throw new IllegalArgumentException("a blocked84 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED84_LOCAL
+                        + " (16x8 work items of 8x4 outputs), got tile " + tile + ", local " + local);
             }
             if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
@@ -160,6 +170,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean blocked8() {
             return variant.equals("blocked8");
+        }
+
+        public boolean blocked84() {
+            return variant.equals("blocked84");
         }
 
         public boolean scan() {
@@ -419,8 +433,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
      * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
-     * chunkCB, gemm and batchGemm, "blocked8" chunkCB, chunkStates and chunkOutput. The cumsum goes along: "loop"
-     * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8") its "scan"
+     * chunkCB, gemm and batchGemm, "blocked8" chunkCB, chunkStates and chunkOutput, "blocked84" chunkStates and chunkOutput
+     * (chunkCB then "blocked"). The cumsum goes along: "loop"
+     * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8", "blocked84") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan).
      */
@@ -431,18 +446,26 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (variant.equals("scan")) {
             return with(k, precision, name + " [scan]");
         }
-        for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS : BLOCKED_KERNELS) {
+        if (variant.equals("blocked84")) {
+            k.put("chunkCB", new Kernel("blocked", BLOCKED_LOCAL, BLOCKED_TILE));
+        }
+        for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS
+                : variant.equals("blocked84") ? BLOCKED84_KERNELS : BLOCKED_KERNELS) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
             // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
-            boolean anyBlocked = old.blocked() || old.blocked8();
-            int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.local()));
+            // (a square one: blocked84's 16 × 8 group is taken as blocked's 16 × 16)
+            boolean anyBlocked = old.blocked() || old.blocked8() || old.blocked84();
+            int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.blocked84() ? BLOCKED_LOCAL : old.local()));
             if (variant.equals("blocked")) {
                 tile = BLOCKED_TILE;
                 local = BLOCKED_LOCAL;
             } else if (variant.equals("blocked8")) {
                 tile = BLOCKED_TILE;
                 local = BLOCKED8_LOCAL;
+            } else if (variant.equals("blocked84")) {
+                tile = BLOCKED_TILE;
+                local = BLOCKED84_LOCAL;
             }
             k.put(name, new Kernel(variant, local, tile));
         }
@@ -533,6 +556,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         String v = kernel.variant();
         if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
                 || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
+                || (v.equals("blocked84") && !BLOCKED84_KERNELS.contains(key))
                 || (v.equals("scan") && !SCAN_KERNELS.contains(key)) || (v.equals("mma") && !MMA_KERNELS.contains(key))) {
             throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
         }

@@ -59,8 +59,13 @@ public final class Grids {
      * tile × tile block of a cols × rows matrix, z(rows) such matrices deep.
      */
     public void tiles(TaskGraph g, String task, int cols, int rows, int tile, int threads, IntUnaryOperator z) {
-        grid(g, task, new int[]{threads, threads, 1},
-                r -> new int[]{tileEdge(cols, tile, threads), tileEdge(rows, tile, threads), z.applyAsInt(r)});
+        tiles(g, task, cols, rows, tile, threads, threads, z);
+    }
+
+    /** {@link #tiles} with a work-group of threadsX (along the columns) × threadsY work items. */
+    public void tiles(TaskGraph g, String task, int cols, int rows, int tile, int threadsX, int threadsY, IntUnaryOperator z) {
+        grid(g, task, new int[]{threadsX, threadsY, 1},
+                r -> new int[]{tileEdge(cols, tile, threadsX), tileEdge(rows, tile, threadsY), z.applyAsInt(r)});
     }
 
     /**

@@ -82,7 +82,11 @@ class DeviceConfigTest {
                     assertEquals(DeviceConfig.BLOCKED8_LOCAL, c.withVariant("blocked8").kernel(k).local());
                     assertTrue(c.withVariant("blocked8").withVariant("tiled").kernel(k).tile() > 0);
                     assertTrue(c.withVariant("blocked8").withVariant("loop").kernel(k).local() > 0);
+                    assertTrue(c.withVariant("blocked84").kernel(k).blocked84());
+                    assertEquals(DeviceConfig.BLOCKED84_LOCAL, c.withVariant("blocked84").kernel(k).local());
+                    assertEquals(16, c.withVariant("blocked84").withVariant("tiled").kernel(k).tile());
                 }
+                assertTrue(c.withVariant("blocked84").kernel("chunkCB").blocked());
             }
         }
     }
@@ -100,7 +104,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"reduce\", \"scan\" or \"mma\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\" or \"mma\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
@@ -187,6 +191,13 @@ class DeviceConfigTest {
                 "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("cumsum has no \"blocked8\" variant"), e.getMessage());
+        assertTrue(new DeviceConfig.Kernel("blocked84", 128, 64).blocked84());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked84", 256, 64));
+        assertTrue(e.getMessage().contains("\"local\" 128"), e.getMessage());
+        Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
+                "\"chunkCB\": *\\{[^}]*}", "\"chunkCB\": { \"variant\": \"blocked84\", \"tile\": 64, \"local\": 128 }"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("chunkCB has no \"blocked84\" variant"), e.getMessage());
     }
 
     @Test
@@ -335,7 +346,7 @@ class DeviceConfigTest {
         // and swaps chunkCB and chunkStates to the float32 variant that fills the GPU at a prefill's few chunks
         assertEquals(nvidia.kernel("chunkOutput"), fast.kernel("chunkOutput"));
         assertEquals("blocked8", nvidia.kernel("chunkCB").variant());
-        assertEquals("blocked8", nvidia.kernel("chunkStates").variant());
+        assertEquals("blocked84", nvidia.kernel("chunkStates").variant());
         assertEquals("blocked", fast.kernel("chunkCB").variant());
         assertEquals("blocked", fast.kernel("chunkStates").variant());
         assertFalse(fast.kernel("chunkStates").mma());

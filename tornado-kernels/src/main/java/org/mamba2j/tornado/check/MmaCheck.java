@@ -7,6 +7,7 @@ import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.PrefillKernels;
+import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
@@ -73,6 +74,8 @@ public final class MmaCheck {
             }
         }
         if (specs.isEmpty()) System.out.println("# no --device: nothing to check");
+        // kernel times need the runtime's time-stamps, which it turns on only when asked before it starts
+        if (time) System.setProperty(SsdPlan.PROFILE, "true");
         int rows = 0, failed = 0;
         System.out.printf(Locale.ROOT, "%-8s %-5s %-6s %6s %6s %6s %12s  %s%n", "device", "fmt", "a", "rows", "n", "k", "rel.err", "");
         for (String s : specs) {
@@ -539,6 +542,7 @@ public final class MmaCheck {
         for (int i = 0; i < t.length; i++) {
             TornadoExecutionResult r = p.execute();
             t[i] = r.getProfilerResult().getDeviceKernelTime() / 1e6;
+            if (!(t[i] > 0)) throw new IllegalStateException("the profiler reported no kernel time");
         }
         Arrays.sort(t);
         return t[t.length / 2];

@@ -227,25 +227,24 @@ public final class SsdBlockedKernels {
         int lu = 4 * ty;
         int pv = 2 * tx;
 
-        // this work item stages rows lr + 16i (i < 4) of each slice at column kx
-        int lr = tid / 16;
-        int kx = tid % 16;
+        // this work item stages rows sr and sr + 32 of each slice at k columns sk and sk + 8: a warp's transposed stores
+        // (four rows, eight k) land on 32 distinct banks
+        int sr = tid / 8;
+        int sk = tid % 8;
+        int at = sk * STRIDE + sr;
         int cRow = (b * L + t0 + l0) * G + g;
         int sRow = bch * P + p0;
         // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n
         for (int nn = 0; nn < N; nn += 16) {
-            int n = nn + kx;
-            float c0 = SsdKernels.read(C, (cRow + lr * G) * N + n, l0 + lr < len & n < N);
-            float c1 = SsdKernels.read(C, (cRow + (lr + 16) * G) * N + n, l0 + lr + 16 < len & n < N);
-            float c2 = SsdKernels.read(C, (cRow + (lr + 32) * G) * N + n, l0 + lr + 32 < len & n < N);
-            float c3 = SsdKernels.read(C, (cRow + (lr + 48) * G) * N + n, l0 + lr + 48 < len & n < N);
-            float s0 = SsdKernels.read(stateIn, (sRow + lr) * N + n, p0 + lr < P & n < N);
-            float s1 = SsdKernels.read(stateIn, (sRow + lr + 16) * N + n, p0 + lr + 16 < P & n < N);
-            float s2 = SsdKernels.read(stateIn, (sRow + lr + 32) * N + n, p0 + lr + 32 < P & n < N);
-            float s3 = SsdKernels.read(stateIn, (sRow + lr + 48) * N + n, p0 + lr + 48 < P & n < N);
-            int at = kx * STRIDE + lr;
-            ws[at] = c0; ws[at + 16] = c1; ws[at + 32] = c2; ws[at + 48] = c3;
-            vs[at] = s0; vs[at + 16] = s1; vs[at + 32] = s2; vs[at + 48] = s3;
+            int n = nn + sk, n8 = n + 8;
+            int ci = (cRow + sr * G) * N, ci32 = (cRow + (sr + 32) * G) * N;
+            float c0 = SsdKernels.read(C, ci + n, l0 + sr < len & n < N), c1 = SsdKernels.read(C, ci + n8, l0 + sr < len & n8 < N);
+            float c2 = SsdKernels.read(C, ci32 + n, l0 + sr + 32 < len & n < N), c3 = SsdKernels.read(C, ci32 + n8, l0 + sr + 32 < len & n8 < N);
+            int si = (sRow + sr) * N, si32 = (sRow + sr + 32) * N;
+            float s0 = SsdKernels.read(stateIn, si + n, p0 + sr < P & n < N), s1 = SsdKernels.read(stateIn, si + n8, p0 + sr < P & n8 < N);
+            float s2 = SsdKernels.read(stateIn, si32 + n, p0 + sr + 32 < P & n < N), s3 = SsdKernels.read(stateIn, si32 + n8, p0 + sr + 32 < P & n8 < N);
+            ws[at] = c0; ws[at + 8 * STRIDE] = c1; ws[at + 32] = c2; ws[at + 8 * STRIDE + 32] = c3;
+            vs[at] = s0; vs[at + 8 * STRIDE] = s1; vs[at + 32] = s2; vs[at + 8 * STRIDE + 32] = s3;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 int u = k * STRIDE + lu, v = k * STRIDE + pv;
@@ -272,19 +271,22 @@ public final class SsdBlockedKernels {
         int xr = tid / 64;
         int xp = tid % 64;
         int xRow = (b * L + t0) * H + h;
+        // the decays of this work item's two staged rows are the same for every slice
+        float q0 = cum.get(cbase + Math.min(l0 + sr, Q - 1)), q1 = cum.get(cbase + Math.min(l0 + sr + 32, Q - 1));
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
-            // weights: C·Bᵀ rows are contiguous along r, (l = l0 + lr + 16i, r = r0 + kx); exp of the difference, exact
-            int r = r0 + kx;
-            float w0 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr, r, len);
-            float w1 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 16, r, len);
-            float w2 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 32, r, len);
-            float w3 = SsdKernels.causalWeight(cb, cum, dt, cbo, cbase, Q, l0 + lr + 48, r, len);
+            // weights of C·Bᵀ (rows contiguous along r) at (l0 + sr, l0 + sr + 32) × (r, r + 8); exp of the difference, exact
+            int r = r0 + sk, r8 = r + 8;
+            int ri = cbase + Math.min(r, Q - 1), ri8 = cbase + Math.min(r8, Q - 1);
+            float cr = cum.get(ri), cr8 = cum.get(ri8), dr = dt.get(ri), dr8 = dt.get(ri8);
+            float w0 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r, len, q0, cr, dr);
+            float w1 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r8, len, q0, cr8, dr8);
+            float w2 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr + 32, r, len, q1, cr, dr);
+            float w3 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr + 32, r8, len, q1, cr8, dr8);
             float x0 = SsdKernels.read(x, (xRow + (r0 + xr) * H) * P + p0 + xp, r0 + xr < len & p0 + xp < P);
             float x1 = SsdKernels.read(x, (xRow + (r0 + xr + 4) * H) * P + p0 + xp, r0 + xr + 4 < len & p0 + xp < P);
             float x2 = SsdKernels.read(x, (xRow + (r0 + xr + 8) * H) * P + p0 + xp, r0 + xr + 8 < len & p0 + xp < P);
             float x3 = SsdKernels.read(x, (xRow + (r0 + xr + 12) * H) * P + p0 + xp, r0 + xr + 12 < len & p0 + xp < P);
-            int at = kx * STRIDE + lr;
-            ws[at] = w0; ws[at + 16] = w1; ws[at + 32] = w2; ws[at + 48] = w3;
+            ws[at] = w0; ws[at + 8 * STRIDE] = w1; ws[at + 32] = w2; ws[at + 8 * STRIDE + 32] = w3;
             int xat = xr * STRIDE + xp;
             vs[xat] = x0; vs[xat + 4 * STRIDE] = x1; vs[xat + 8 * STRIDE] = x2; vs[xat + 12 * STRIDE] = x3;
             kc.localBarrier();
@@ -309,7 +311,7 @@ public final class SsdBlockedKernels {
     }
 
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+1, p+32, p+33. */
-    private static void outputRun(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
+    static void outputRun(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3) {
         if (l < len) {
             int o = (xb + l * H) * P + p;

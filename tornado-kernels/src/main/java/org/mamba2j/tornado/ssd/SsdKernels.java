@@ -76,6 +76,18 @@ public final class SsdKernels {
         return v;
     }
 
+    /**
+     * {@link #causalWeight} with the decays and dt already read (cumL = cum_l, cumR = cum_r, dtR = dt_r): a kernel that
+     * weights many (l, r) pairs reads each row's and column's once.
+     */
+    public static float causalWeight(FloatArray cb, int cbo, int Q, int l, int r, int len, float cumL, float cumR, float dtR) {
+        float v = 0f;
+        if (r <= l && l < len) {
+            v = cb.get(cbo + l * Q + r) * TornadoMath.exp(cumL - cumR) * dtR;
+        }
+        return v;
+    }
+
     /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
     public static float dt(float raw, float bias, int soft, float lo, float hi) {
         float v = raw + bias;

@@ -39,7 +39,7 @@ public final class SsdTasks {
     /** Whether the configured chunk output is the loop variant, which reads C·Bᵀ weighted into scores first. */
     public static boolean needsScores(DeviceConfig cfg) {
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        return !k.blocked() && !k.blocked8() && !k.tiled() && !k.mma();
+        return !k.blocked() && !k.blocked8() && !k.blocked84() && !k.tiled() && !k.mma();
     }
 
     /**
@@ -111,6 +111,9 @@ public final class SsdTasks {
         if (k.mma()) {
             g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
+        } else if (k.blocked84()) {
+            g.task(t, SsdBlocked84Kernels::chunkStatesBlocked84, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, heads);
         } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkStatesBlocked8, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
             grids.tiles(g, t, N, P, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
@@ -138,6 +141,9 @@ public final class SsdTasks {
         } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
             grids.tiles(g, t, P, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
+        } else if (k.blocked84()) {
+            g.task(t, SsdBlocked84Kernels::chunkOutputBlocked84, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            grids.tiles(g, t, P, Q, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, heads);
         } else if (k.blocked()) {
             g.task(t, SsdBlockedKernels::chunkOutputBlocked, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
             grids.tiles(g, t, P, Q, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, heads);

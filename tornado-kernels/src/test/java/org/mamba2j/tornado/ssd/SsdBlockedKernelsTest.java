@@ -23,12 +23,13 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The register-blocked (KernelContext) kernels of both variants, "blocked" ({@link SsdBlockedKernels},
- * 4×4 per work item) and "blocked8" ({@link SsdBlocked8Kernels}, 8×8), on the JVM through
+ * The register-blocked (KernelContext) kernels of the three variants, "blocked" ({@link SsdBlockedKernels},
+ * 4×4 per work item), "blocked8" ({@link SsdBlocked8Kernels}, 8×8) and "blocked84" ({@link SsdBlocked84Kernels}, 8×4
+ * chunk states and output beside the "blocked" C·Bᵀ), on the JVM through
  * {@link KernelContextEmulator}, in the pipeline of {@link SsdPlan}, against the float64 references:
  * golden cases and random shapes (ragged ones included: P, N, Q and the last chunk not multiples of
  * the 64-wide tile, G > 1, batch > 1). Intermediates and outputs are poisoned with NaN first, so an
- * unwritten element fails. "blocked" takes the loop cumsum, "blocked8" the scan ({@link SsdKernels#chunkCumsumScan}).
+ * unwritten element fails. "blocked" and "blocked84" take the loop cumsum, "blocked8" the scan ({@link SsdKernels#chunkCumsumScan}).
  */
 class SsdBlockedKernelsTest {
 
@@ -37,7 +38,7 @@ class SsdBlockedKernelsTest {
         cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; PoCL covers it
         cs.addAll(CheckCases.random(12, 4242));
         cs.addAll(CheckCases.wide()); // several ragged 64-wide tiles each way
-        return Stream.of("blocked", "blocked8").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
+        return Stream.of("blocked", "blocked8", "blocked84").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
     }
 
     /** The launch shapes DeviceConfig validates are the ones the kernels are written for. */
@@ -47,6 +48,8 @@ class SsdBlockedKernelsTest {
         assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlocked8Kernels.TILE);
         assertEquals(DeviceConfig.BLOCKED_LOCAL, SsdBlockedKernels.THREADS * SsdBlockedKernels.THREADS);
         assertEquals(DeviceConfig.BLOCKED8_LOCAL, SsdBlocked8Kernels.THREADS * SsdBlocked8Kernels.THREADS);
+        assertEquals(DeviceConfig.BLOCKED_TILE, SsdBlocked84Kernels.TILE);
+        assertEquals(DeviceConfig.BLOCKED84_LOCAL, SsdBlocked84Kernels.THREADS_X * SsdBlocked84Kernels.THREADS_Y);
     }
 
     @ParameterizedTest(name = "{0} {1}")
@@ -80,15 +83,27 @@ class SsdBlockedKernelsTest {
                 throw new AssertionError(c.name() + " " + variant + " chunkCB differs at " + i + ": " + cb.get(i) + " vs " + cbLoop.get(i));
             }
         }
-        KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
-            if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
-            else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
-        });
+        IntUnaryOperator rows84 = n -> Grids.tileEdge(n, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_Y);
+        int tx84 = SsdBlocked84Kernels.THREADS_X, ty84 = SsdBlocked84Kernels.THREADS_Y;
+        if (variant.equals("blocked84")) {
+            KernelContextEmulator.run(global.applyAsInt(s.dstate()), rows84.applyAsInt(s.headdim()), bch, tx84, ty84, 1,
+                    kc -> SsdBlocked84Kernels.chunkStatesBlocked84(kc, x, B, w, dims, states));
+        } else {
+            KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
+                if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
+                else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
+            });
+        }
         SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, 0, fin.getSize());
-        KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
-            if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
-            else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
-        });
+        if (variant.equals("blocked84")) {
+            KernelContextEmulator.run(global.applyAsInt(s.headdim()), rows84.applyAsInt(s.chunkSize()), bch, tx84, ty84, 1,
+                    kc -> SsdBlocked84Kernels.chunkOutputBlocked84(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y));
+        } else {
+            KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
+                if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+                else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+            });
+        }
         SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
         SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
     }
