@@ -112,76 +112,122 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final int SCAN_MAX_LOCAL = 1024;
 
     /**
-     * One kernel's launch: variant "loop" (a @Parallel loop, 1-D local size), "tiled" (KernelContext,
-     * tile × tile), "blocked" (KernelContext, register-blocked: 16×16 work items of 4×4 outputs),
-     * "blocked8" (the same with 8×8 work items of 8×8 outputs), "blocked84" (16×8 work items of 8×4 outputs; all three
-     * with 64×64 output tiles, so their tile and local sizes are fixed and only checked here), "reduce" (KernelContext reducing in
-     * local memory: a power-of-two group of at most 1024) or "scan" (KernelContext, a work-group of
-     * 1 to 1024 work items per (batch, chunk, head) scanning in local memory; the cumsum only) or
-     * "mma" (KernelContext on tensor cores: four warps, a 64×64 output tile; only in {@link Fast}).
-     * {@code minRows}: a row kernel's own fewest rows a work-group ({@link #ROW_KERNELS}; 0: decode "minRows").
+     * A kernel's implementation, as a config names it ("variant"): {@link #LOOP} (a @Parallel loop, 1-D local size),
+     * {@link #TILED} (KernelContext, tile × tile), {@link #BLOCKED} (KernelContext, register-blocked: 16×16 work items of
+     * 4×4 outputs), {@link #BLOCKED8} (8×8 work items of 8×8 outputs), {@link #BLOCKED84} (16×8 work items of 8×4
+     * outputs; the three with 64×64 output tiles), {@link #REDUCE} (KernelContext reducing in local memory: a
+     * power-of-two group of at most 1024), {@link #SCAN} (KernelContext, a work-group of 1 to 1024 work items per
+     * (batch, chunk, head) scanning in local memory; the cumsum only) or {@link #MMA} (KernelContext on tensor cores:
+     * four warps, a 64×64 output tile; only in {@link Fast}).
      */
-    public record Kernel(String variant, int local, int tile, int minRows) {
+    public enum Variant {
+        LOOP("loop", 0, ""), TILED("tiled", 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, "16x16 work items of 4x4 outputs"),
+        BLOCKED8("blocked8", BLOCKED8_LOCAL, "8x8 work items of 8x8 outputs"),
+        BLOCKED84("blocked84", BLOCKED84_LOCAL, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, ""), SCAN("scan", 0, ""),
+        MMA("mma", MMA_LOCAL, "four warps, 64x64 outputs");
+
+        private final String json;
+        private final int fixedLocal;
+        private final String shape;
+
+        Variant(String json, int fixedLocal, String shape) {
+            this.json = json;
+            this.fixedLocal = fixedLocal;
+            this.shape = shape;
+        }
+
+        /** The variant a config names; IllegalArgumentException with the names there are otherwise. */
+        public static Variant parse(String name) {
+            for (Variant v : values()) {
+                if (v.json.equals(name)) return v;
+            }
+            List<String> names = new ArrayList<>();
+            for (Variant v : values()) names.add("\"" + v.json + "\"");
+            throw new IllegalArgumentException("kernel variant must be " + String.join(", ", names.subList(0, names.size() - 1))
+                    + " or " + names.get(names.size() - 1) + ", got \"" + name + "\"");
+        }
+
+        /** Whether the kernel of this config key has this variant (any has "loop" and "reduce": those are checked where they launch). */
+        public boolean runs(String kernel) {
+            return this == LOOP || this == REDUCE || kernels().contains(kernel);
+        }
+
+        /** The kernels that have this variant, for the variants that not every kernel has (else every kernel name). */
+        public List<String> kernels() {
+            return switch (this) {
+                case TILED -> TILED_KERNELS;
+                case BLOCKED -> BLOCKED_KERNELS;
+                case BLOCKED8 -> BLOCKED8_KERNELS;
+                case BLOCKED84 -> BLOCKED84_KERNELS;
+                case SCAN -> SCAN_KERNELS;
+                case MMA -> MMA_KERNELS;
+                case LOOP, REDUCE -> KERNEL_NAMES;
+            };
+        }
+
+        /** The work-group size of a variant with a fixed launch shape (64×64 output tiles), else 0. */
+        public int fixedLocal() {
+            return fixedLocal;
+        }
+
+        @Override
+        public String toString() {
+            return json;
+        }
+    }
+
+    /**
+     * One kernel's launch: its {@link Variant}, local size and tile (the register-blocked and tensor-core variants have
+     * fixed ones, only checked here). {@code minRows}: a row kernel's own fewest rows a work-group ({@link #ROW_KERNELS};
+     * 0: decode "minRows").
+     */
+    public record Kernel(Variant variant, int local, int tile, int minRows) {
 
         /** An entry without its own "minRows" (a row kernel then keeps decode "minRows"). */
-        public Kernel(String variant, int local, int tile) {
+        public Kernel(Variant variant, int local, int tile) {
             this(variant, local, tile, 0);
         }
 
         public Kernel {
             if (minRows < 0) throw new IllegalArgumentException("\"minRows\" must be at least 1 (0: decode's), got " + minRows);
-            if (!List.of("loop", "tiled", "blocked", "blocked8", "blocked84", "reduce", "scan", "mma").contains(variant)) {
-                throw new IllegalArgumentException("kernel variant must be \"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\" or \"mma\", got \""
-                        + variant + "\"");
+            int fixed = variant.fixedLocal();
+            int fixedTile = variant == Variant.MMA ? MMA_TILE : BLOCKED_TILE;
+            if (fixed > 0 && (tile != fixedTile || local != fixed)) {
+                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + fixedTile
+                        + " and \"local\" " + fixed + " (" + variant.shape + "), got tile " + tile + ", local " + local);
             }
-            if (variant.equals("mma") && (tile != MMA_TILE || local != MMA_LOCAL)) {
-                throw new IllegalArgumentException("an mma kernel has \"tile\" " + MMA_TILE + " and \"local\" " + MMA_LOCAL
-                        + " (four warps, 64x64 outputs), got tile " + tile + ", local " + local);
-            }
-            if (variant.equals("blocked") && (tile != BLOCKED_TILE || local != BLOCKED_LOCAL)) {
-                throw new IllegalArgumentException("a blocked kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED_LOCAL
-                        + " (16x16 work items of 4x4 outputs), got tile " + tile + ", local " + local);
-            }
-            if (variant.equals("blocked8") && (tile != BLOCKED_TILE || local != BLOCKED8_LOCAL)) {
-                throw new IllegalArgumentException("a blocked8 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED8_LOCAL
-                        + " (8x8 work items of 8x8 outputs), got tile " + tile + ", local " + local);
-            }
-            if (variant.equals("blocked84") && (tile != BLOCKED_TILE || local != BLOCKED84_LOCAL)) {
-                throw new IllegalArgumentException("a blocked84 kernel has \"tile\" " + BLOCKED_TILE + " and \"local\" " + BLOCKED84_LOCAL
-                        + " (16x8 work items of 8x4 outputs), got tile " + tile + ", local " + local);
-            }
-            if (variant.equals("reduce") && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
+            if (variant == Variant.REDUCE && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
                 throw new IllegalArgumentException("a reduce kernel needs \"local\" a power of two up to 1024, got " + local);
             }
-            if (variant.equals("scan") && (local <= 0 || local > SCAN_MAX_LOCAL)) {
+            if (variant == Variant.SCAN && (local <= 0 || local > SCAN_MAX_LOCAL)) {
                 throw new IllegalArgumentException("a scan kernel needs \"local\" from 1 to " + SCAN_MAX_LOCAL + ", got " + local);
             }
-            if (variant.equals("loop") && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
-            if (variant.equals("tiled") && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");
+            if (variant == Variant.LOOP && local <= 0) throw new IllegalArgumentException("a loop kernel needs \"local\" > 0");
+            if (variant == Variant.TILED && tile <= 0) throw new IllegalArgumentException("a tiled kernel needs \"tile\" > 0");
         }
 
         public boolean tiled() {
-            return variant.equals("tiled");
+            return variant == Variant.TILED;
         }
 
         public boolean blocked() {
-            return variant.equals("blocked");
+            return variant == Variant.BLOCKED;
         }
 
         public boolean blocked8() {
-            return variant.equals("blocked8");
+            return variant == Variant.BLOCKED8;
         }
 
         public boolean blocked84() {
-            return variant.equals("blocked84");
+            return variant == Variant.BLOCKED84;
         }
 
         public boolean scan() {
-            return variant.equals("scan");
+            return variant == Variant.SCAN;
         }
 
         public boolean mma() {
-            return variant.equals("mma");
+            return variant == Variant.MMA;
         }
     }
 
@@ -439,33 +485,29 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan).
      */
-    public DeviceConfig withVariant(String variant) {
+    public DeviceConfig withVariant(Variant variant) {
+        if (variant == Variant.REDUCE || variant == Variant.MMA) {
+            throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84 or scan");
+        }
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
         int cumsumLocal = kernel("cumsum").local();
-        k.put("cumsum", variant.equals("loop") ? new Kernel("loop", cumsumLocal, 0) : new Kernel("scan", Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
-        if (variant.equals("scan")) {
+        k.put("cumsum", variant == Variant.LOOP ? new Kernel(Variant.LOOP, cumsumLocal, 0) : new Kernel(Variant.SCAN, Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
+        if (variant == Variant.SCAN) {
             return with(k, precision, name + " [scan]");
         }
-        if (variant.equals("blocked84")) {
-            k.put("chunkCB", new Kernel("blocked", BLOCKED_LOCAL, BLOCKED_TILE));
+        if (variant == Variant.BLOCKED84) {
+            k.put("chunkCB", new Kernel(Variant.BLOCKED, BLOCKED_LOCAL, BLOCKED_TILE));
         }
-        for (String name : variant.equals("tiled") ? TILED_KERNELS : variant.equals("blocked8") ? BLOCKED8_KERNELS
-                : variant.equals("blocked84") ? BLOCKED84_KERNELS : BLOCKED_KERNELS) {
+        for (String name : variant == Variant.LOOP ? BLOCKED_KERNELS : variant.kernels()) {
             Kernel old = kernel(name);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
             // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
             // (a square one: blocked84's 16 × 8 group is taken as blocked's 16 × 16)
             boolean anyBlocked = old.blocked() || old.blocked8() || old.blocked84();
             int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.blocked84() ? BLOCKED_LOCAL : old.local()));
-            if (variant.equals("blocked")) {
+            if (variant.fixedLocal() > 0) {
                 tile = BLOCKED_TILE;
-                local = BLOCKED_LOCAL;
-            } else if (variant.equals("blocked8")) {
-                tile = BLOCKED_TILE;
-                local = BLOCKED8_LOCAL;
-            } else if (variant.equals("blocked84")) {
-                tile = BLOCKED_TILE;
-                local = BLOCKED84_LOCAL;
+                local = variant.fixedLocal();
             }
             k.put(name, new Kernel(variant, local, tile));
         }
@@ -549,16 +591,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!rows.isMissingNode() && !(rows.canConvertToInt() && rows.isIntegralNumber() && rows.asInt() >= 1)) {
                 throw new IllegalArgumentException("\"minRows\" must be a whole number of at least 1, got " + rows);
             }
-            kernel = new Kernel(k.path("variant").asText("loop"), k.path("local").asInt(0), k.path("tile").asInt(0), rows.asInt(0));
+            kernel = new Kernel(Variant.parse(k.path("variant").asText("loop")), k.path("local").asInt(0), k.path("tile").asInt(0), rows.asInt(0));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("kernel " + key + ": " + e.getMessage(), e);
         }
-        String v = kernel.variant();
-        if ((v.equals("tiled") && !TILED_KERNELS.contains(key))
-                || (v.equals("blocked") && !BLOCKED_KERNELS.contains(key)) || (v.equals("blocked8") && !BLOCKED8_KERNELS.contains(key))
-                || (v.equals("blocked84") && !BLOCKED84_KERNELS.contains(key))
-                || (v.equals("scan") && !SCAN_KERNELS.contains(key)) || (v.equals("mma") && !MMA_KERNELS.contains(key))) {
-            throw new IllegalArgumentException("kernel " + key + " has no \"" + v + "\" variant");
+        if (!kernel.variant().runs(key)) {
+            throw new IllegalArgumentException("kernel " + key + " has no \"" + kernel.variant() + "\" variant");
         }
         if (ROW_KERNELS.contains(key) && (kernel.local() < WorkGroups.LANES || kernel.local() > 1024 || Integer.bitCount(kernel.local()) != 1)) {
             throw new IllegalArgumentException("kernel " + key + " computes rows of at least " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "

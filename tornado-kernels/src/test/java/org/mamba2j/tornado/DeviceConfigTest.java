@@ -3,6 +3,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceSpec;
+import org.mamba2j.tornado.DeviceConfig.Variant;
 import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.model.BatchStates;
 import org.mamba2j.tornado.model.RowLaunch;
@@ -73,20 +74,20 @@ class DeviceConfigTest {
                 DeviceConfig c = DeviceConfig.parse(in, f);
                 for (String k : DeviceConfig.KERNEL_NAMES) assertNotNull(c.kernel(k));
                 for (String k : DeviceConfig.TILED_KERNELS) {
-                    DeviceConfig.Kernel t = c.withVariant("tiled").kernel(k);
+                    DeviceConfig.Kernel t = c.withVariant(Variant.TILED).kernel(k);
                     assertTrue(t.tiled() && t.tile() > 0);
-                    assertTrue(c.withVariant("loop").kernel(k).local() > 0);
-                    assertTrue(c.withVariant("blocked").kernel(k).blocked());
-                    assertTrue(c.withVariant("blocked").withVariant("tiled").kernel(k).tile() > 0);
-                    assertTrue(c.withVariant("blocked8").kernel(k).blocked8());
-                    assertEquals(DeviceConfig.BLOCKED8_LOCAL, c.withVariant("blocked8").kernel(k).local());
-                    assertTrue(c.withVariant("blocked8").withVariant("tiled").kernel(k).tile() > 0);
-                    assertTrue(c.withVariant("blocked8").withVariant("loop").kernel(k).local() > 0);
-                    assertTrue(c.withVariant("blocked84").kernel(k).blocked84());
-                    assertEquals(DeviceConfig.BLOCKED84_LOCAL, c.withVariant("blocked84").kernel(k).local());
-                    assertEquals(16, c.withVariant("blocked84").withVariant("tiled").kernel(k).tile());
+                    assertTrue(c.withVariant(Variant.LOOP).kernel(k).local() > 0);
+                    assertTrue(c.withVariant(Variant.BLOCKED).kernel(k).blocked());
+                    assertTrue(c.withVariant(Variant.BLOCKED).withVariant(Variant.TILED).kernel(k).tile() > 0);
+                    assertTrue(c.withVariant(Variant.BLOCKED8).kernel(k).blocked8());
+                    assertEquals(DeviceConfig.BLOCKED8_LOCAL, c.withVariant(Variant.BLOCKED8).kernel(k).local());
+                    assertTrue(c.withVariant(Variant.BLOCKED8).withVariant(Variant.TILED).kernel(k).tile() > 0);
+                    assertTrue(c.withVariant(Variant.BLOCKED8).withVariant(Variant.LOOP).kernel(k).local() > 0);
+                    assertTrue(c.withVariant(Variant.BLOCKED84).kernel(k).blocked84());
+                    assertEquals(DeviceConfig.BLOCKED84_LOCAL, c.withVariant(Variant.BLOCKED84).kernel(k).local());
+                    assertEquals(16, c.withVariant(Variant.BLOCKED84).withVariant(Variant.TILED).kernel(k).tile());
                 }
-                assertTrue(c.withVariant("blocked84").kernel("chunkCB").blocked());
+                assertTrue(c.withVariant(Variant.BLOCKED84).kernel("chunkCB").blocked());
             }
         }
     }
@@ -163,7 +164,7 @@ class DeviceConfigTest {
         Path f = dir.resolve("apart.json");
         Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 8 },"));
         DeviceConfig apart = DeviceConfig.load(f);
-        assertEquals(new DeviceConfig.Kernel("reduce", 512, 8), apart.kernel("outProj"));
+        assertEquals(new DeviceConfig.Kernel(Variant.REDUCE, 512, 8), apart.kernel("outProj"));
         assertEquals(shipped.kernel("matVec"), apart.kernel("matVec"));
         Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 48 },"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
@@ -172,12 +173,12 @@ class DeviceConfigTest {
 
     @Test
     void blockedVariantsHaveTheirFixedSizesAndKernels(@TempDir Path dir) throws IOException {
-        assertTrue(new DeviceConfig.Kernel("blocked8", 64, 64).blocked8());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 256, 64));
+        assertTrue(new DeviceConfig.Kernel(Variant.BLOCKED8, 64, 64).blocked8());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel(Variant.BLOCKED8, 256, 64));
         assertTrue(e.getMessage().contains("\"local\" 64"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked8", 64, 128));
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel(Variant.BLOCKED8, 64, 128));
         assertTrue(e.getMessage().contains("\"tile\" 64"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked", 64, 64));
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel(Variant.BLOCKED, 64, 64));
         assertTrue(e.getMessage().contains("\"local\" 256"), e.getMessage());
         Path f = dir.resolve("b8.json");
         Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
@@ -191,8 +192,8 @@ class DeviceConfigTest {
                 "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("cumsum has no \"blocked8\" variant"), e.getMessage());
-        assertTrue(new DeviceConfig.Kernel("blocked84", 128, 64).blocked84());
-        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("blocked84", 256, 64));
+        assertTrue(new DeviceConfig.Kernel(Variant.BLOCKED84, 128, 64).blocked84());
+        e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel(Variant.BLOCKED84, 256, 64));
         assertTrue(e.getMessage().contains("\"local\" 128"), e.getMessage());
         Files.writeString(f, Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst(
                 "\"chunkCB\": *\\{[^}]*}", "\"chunkCB\": { \"variant\": \"blocked84\", \"tile\": 64, \"local\": 128 }"));
@@ -207,19 +208,19 @@ class DeviceConfigTest {
             DeviceConfig.Kernel k = DeviceConfig.forDevice(gpu, null).kernel("cumsum");
             assertTrue(k.scan() && k.local() == 128, gpu + ": " + k);
         }
-        assertEquals("loop", DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel("cumsum").variant());
-        assertEquals("loop", DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel("cumsum").variant());
-        assertTrue(new DeviceConfig.Kernel("scan", 1, 0).scan());
-        assertTrue(new DeviceConfig.Kernel("scan", 96, 0).scan()); // any size: the scan does not need a power of two
-        assertTrue(new DeviceConfig.Kernel("scan", DeviceConfig.SCAN_MAX_LOCAL, 0).scan());
+        assertEquals(Variant.LOOP, DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel("cumsum").variant());
+        assertEquals(Variant.LOOP, DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel("cumsum").variant());
+        assertTrue(new DeviceConfig.Kernel(Variant.SCAN, 1, 0).scan());
+        assertTrue(new DeviceConfig.Kernel(Variant.SCAN, 96, 0).scan()); // any size: the scan does not need a power of two
+        assertTrue(new DeviceConfig.Kernel(Variant.SCAN, DeviceConfig.SCAN_MAX_LOCAL, 0).scan());
         for (int bad : new int[] {0, -1, DeviceConfig.SCAN_MAX_LOCAL + 1}) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel("scan", bad, 0));
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Kernel(Variant.SCAN, bad, 0));
             assertTrue(e.getMessage().contains("a scan kernel needs \"local\" from 1 to 1024"), e.getMessage());
         }
         Path f = dir.resolve("scan.json");
         Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replaceFirst("\"cumsum\": *\\{[^}]*}",
                 "\"cumsum\": { \"variant\": \"scan\", \"local\": 48 }"));
-        assertEquals(new DeviceConfig.Kernel("scan", 48, 0), DeviceConfig.load(f).kernel("cumsum"));
+        assertEquals(new DeviceConfig.Kernel(Variant.SCAN, 48, 0), DeviceConfig.load(f).kernel("cumsum"));
         // a kernel without a scan must not fall back silently to its loop version
         Files.writeString(f, Files.readString(f).replaceFirst("\"statePassing\": *\\{[^}]*}", "\"statePassing\": { \"variant\": \"scan\", \"local\": 64 }"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
@@ -231,20 +232,20 @@ class DeviceConfigTest {
     void forcedVariantsPickTheCumsum() {
         for (DeviceConfig c : DeviceConfig.all()) {
             DeviceConfig.Kernel own = c.kernel("cumsum");
-            DeviceConfig.Kernel loop = c.withVariant("loop").kernel("cumsum");
-            assertEquals("loop", loop.variant(), c.source());
+            DeviceConfig.Kernel loop = c.withVariant(Variant.LOOP).kernel("cumsum");
+            assertEquals(Variant.LOOP, loop.variant(), c.source());
             assertEquals(own.local(), loop.local(), c.source());
-            for (String v : List.of("tiled", "blocked", "blocked8", "scan")) {
+            for (Variant v : List.of(Variant.TILED, Variant.BLOCKED, Variant.BLOCKED8, Variant.BLOCKED84, Variant.SCAN)) {
                 DeviceConfig.Kernel k = c.withVariant(v).kernel("cumsum");
                 assertTrue(k.scan(), c.source() + " " + v + ": " + k);
                 assertEquals(own.local(), k.local(), c.source() + " " + v);
             }
             // "scan" switches nothing else
-            DeviceConfig scan = c.withVariant("scan");
+            DeviceConfig scan = c.withVariant(Variant.SCAN);
             for (String k : DeviceConfig.KERNEL_NAMES) {
                 if (!k.equals("cumsum")) assertEquals(c.kernel(k), scan.kernel(k), c.source() + " " + k);
             }
-            assertEquals("loop", c.withVariant("scan").withVariant("loop").kernel("cumsum").variant());
+            assertEquals(Variant.LOOP, c.withVariant(Variant.SCAN).withVariant(Variant.LOOP).kernel("cumsum").variant());
         }
     }
 
@@ -306,7 +307,7 @@ class DeviceConfigTest {
         }
         Files.writeString(bad, generic.replaceFirst("\"kernels\"", "\"decode\": {\"cudaGraph\": true}, \"kernels\""));
         assertTrue(DeviceConfig.load(bad).decode().cudaGraph());
-        assertTrue(DeviceConfig.load(bad).withVariant("tiled").withPrefill(8, new DeviceConfig.Prefill(16, 1, 0)).decode().cudaGraph(),
+        assertTrue(DeviceConfig.load(bad).withVariant(Variant.TILED).withPrefill(8, new DeviceConfig.Prefill(16, 1, 0)).decode().cudaGraph(),
                 "derived configs keep it");
     }
 
@@ -338,24 +339,24 @@ class DeviceConfigTest {
     void precisionFastSwapsInTheTensorCoreKernelsOnlyWhereTheyRun() {
         DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.CUDA, null);
         assertEquals(Precision.EXACT, nvidia.precision());
-        assertEquals("blocked", nvidia.kernel("gemm").variant());
+        assertEquals(Variant.BLOCKED, nvidia.kernel("gemm").variant());
         DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
         assertEquals(Precision.FAST, fast.precision());
         assertTrue(fast.kernel("gemm").mma());
         // the SSD's tensor-core kernels ran slower than the exact ones on the H200: the shipped fast section leaves them out,
         // and swaps chunkCB and chunkStates to the float32 variant that fills the GPU at a prefill's few chunks
         assertEquals(nvidia.kernel("chunkOutput"), fast.kernel("chunkOutput"));
-        assertEquals("blocked8", nvidia.kernel("chunkCB").variant());
-        assertEquals("blocked84", nvidia.kernel("chunkStates").variant());
-        assertEquals("blocked", fast.kernel("chunkCB").variant());
-        assertEquals("blocked", fast.kernel("chunkStates").variant());
+        assertEquals(Variant.BLOCKED8, nvidia.kernel("chunkCB").variant());
+        assertEquals(Variant.BLOCKED84, nvidia.kernel("chunkStates").variant());
+        assertEquals(Variant.BLOCKED, fast.kernel("chunkCB").variant());
+        assertEquals(Variant.BLOCKED, fast.kernel("chunkStates").variant());
         assertFalse(fast.kernel("chunkStates").mma());
         assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so
         DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);
         assertEquals(Precision.EXACT, ocl.precision());
-        assertEquals("blocked", ocl.kernel("gemm").variant());
-        assertEquals("blocked8", ocl.kernel("chunkCB").variant());
+        assertEquals(Variant.BLOCKED, ocl.kernel("gemm").variant());
+        assertEquals(Variant.BLOCKED8, ocl.kernel("chunkCB").variant());
         assertEquals(Precision.EXACT, nvidia.at(null, DeviceSpec.Backend.CUDA).precision());
         assertEquals(Precision.FAST, DeviceConfig.forSpec("NVIDIA H200", DeviceSpec.parse("cuda:0/fast"), null).precision());
         DeviceConfig generic = DeviceConfig.forDevice("unknown", null);
@@ -470,6 +471,6 @@ class DeviceConfigTest {
         }
         Files.writeString(bad, generic.replaceFirst("\"kernels\"", "\"batch\": {\"maxSplit\": 2}, \"kernels\""));
         assertEquals(new DeviceConfig.Batch(DeviceConfig.Batch.DEFAULT.gemmGroups(), 2, DeviceConfig.Batch.DEFAULT.ssdLocal(),
-                DeviceConfig.Batch.DEFAULT.ssdLanes(), DeviceConfig.Batch.DEFAULT.argmaxLocal()), DeviceConfig.load(bad).withVariant("blocked").batch(), "absent entries default, derived configs keep it");
+                DeviceConfig.Batch.DEFAULT.ssdLanes(), DeviceConfig.Batch.DEFAULT.argmaxLocal()), DeviceConfig.load(bad).withVariant(Variant.BLOCKED).batch(), "absent entries default, derived configs keep it");
     }
 }

@@ -133,7 +133,7 @@ public final class DeviceModelCheck {
                     if (layout.equals("hf")) { // the variants compute the same for both layouts
                         for (String variant : variants) {
                             forced &= report(device, layout, "  the same, " + variant + note,
-                                    () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(variant), ref, TOL));
+                                    () -> prefillThenDecode(dir, spec, ownConfig(spec, SHORT_CHUNK, SHORT_PASS).withVariant(DeviceConfig.Variant.parse(variant)), ref, TOL));
                         }
                     }
                     ok &= forced || !counted;
@@ -155,7 +155,7 @@ public final class DeviceModelCheck {
                     if (layout.equals("hf")) { // batching is the same question for both layouts
                         DeviceConfig shipped = DeviceConfig.forDevice(TornadoDevices.deviceName(TornadoDevices.device(spec)), spec.backend(), null);
                         ok &= report(device, layout, "batch vs alone", () -> batch(dir, spec, shipped, BATCH_TOL));
-                        ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant("blocked"), BATCH_TOL));
+                        ok &= report(device, layout, "  the same, blocked", () -> batch(dir, spec, shipped.withVariant(DeviceConfig.Variant.BLOCKED), BATCH_TOL));
                         DeviceConfig fast = shipped.at(Precision.FAST, spec.backend());
                         if (fast.precision() == Precision.FAST) { // the step's projections on tensor cores, against the float32 step alone
                             ok &= report(device, layout, "  the same, fast", () -> batch(dir, spec, fast, FAST_TOL));
@@ -163,7 +163,7 @@ public final class DeviceModelCheck {
                         ok &= report(device, layout, "  the same, bf16 weights", () -> {
                             Path rounded = RoundedCopy.of(dir, SafeTensors.DType.BF16);
                             try {
-                                return batch(rounded, spec, shipped.withVariant("blocked"), BATCH_TOL);
+                                return batch(rounded, spec, shipped.withVariant(DeviceConfig.Variant.BLOCKED), BATCH_TOL);
                             } finally {
                                 deleteFolder(rounded);
                             }

@@ -122,7 +122,7 @@ public final class TornadoSsdCheck {
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
-                    case "loop", "tiled", "blocked", "blocked8", "blocked84", "scan" -> matched.withVariant(variant);
+                    case "loop", "tiled", "blocked", "blocked8", "blocked84", "scan" -> matched.withVariant(DeviceConfig.Variant.parse(variant));
                     case "fast" -> matched.at(Precision.FAST, ds.backend());
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };

@@ -59,7 +59,7 @@ public final class StepPlan implements AutoCloseable {
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
         DeviceConfig.Kernel k = cfg.kernel("step");
         Grids grids = new Grids(device, 1);
-        if (k.variant().equals("reduce")) {
+        if (k.variant() == DeviceConfig.Variant.REDUCE) {
             g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);
             grids.groups(g, "step", k.local(), rows -> xs);
         } else {
