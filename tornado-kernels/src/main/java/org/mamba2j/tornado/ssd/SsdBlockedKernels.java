@@ -9,7 +9,8 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * (variant "blocked"): a work group of 16×16 work items computes a 64×64 output tile, each work
  * item a 4×4 block held in sixteen scalar accumulators (private arrays may spill to global memory).
  * Operands pass through local memory in k-slices of 16: 64×16 + 16×64 floats per slice, loaded by
- * all 256 work items with consecutive work items on consecutive global addresses.
+ * all 256 work items with consecutive work items on consecutive global addresses (runs of 16 or 64; the chunk
+ * output's transposed operands runs of 8, four rows a warp, so that its local stores fall on 32 distinct banks).
  *
  * <p>Work item (tx, ty) owns the four consecutive rows {@code 4·ty + i} (i in 0..3) and the columns {@code 2·tx + j}
  * and {@code 32 + 2·tx + j} (j in 0..1), and local rows have a stride that is a multiple of four ({@link #STRIDE} for
