@@ -155,10 +155,10 @@ public final class PrefillKernels {
                     s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
                     s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
                 }
-                storeRow(out, m0, rows, j0, 1, n, accumulate, s00, s01, s02, s03);
-                storeRow(out, m0 + 1, rows, j0, 1, n, accumulate, s10, s11, s12, s13);
-                storeRow(out, m0 + 2, rows, j0, 1, n, accumulate, s20, s21, s22, s23);
-                storeRow(out, m0 + 3, rows, j0, 1, n, accumulate, s30, s31, s32, s33);
+                storeRow(out, m0, rows, j0, n, accumulate, s00, s01, s02, s03);
+                storeRow(out, m0 + 1, rows, j0, n, accumulate, s10, s11, s12, s13);
+                storeRow(out, m0 + 2, rows, j0, n, accumulate, s20, s21, s22, s23);
+                storeRow(out, m0 + 3, rows, j0, n, accumulate, s30, s31, s32, s33);
             }
         }
     }
@@ -187,10 +187,10 @@ public final class PrefillKernels {
                     s20 += u2 * v0; s21 += u2 * v1; s22 += u2 * v2; s23 += u2 * v3;
                     s30 += u3 * v0; s31 += u3 * v1; s32 += u3 * v2; s33 += u3 * v3;
                 }
-                storeRow(out, m0, rows, j0, 1, n, accumulate, s00, s01, s02, s03);
-                storeRow(out, m0 + 1, rows, j0, 1, n, accumulate, s10, s11, s12, s13);
-                storeRow(out, m0 + 2, rows, j0, 1, n, accumulate, s20, s21, s22, s23);
-                storeRow(out, m0 + 3, rows, j0, 1, n, accumulate, s30, s31, s32, s33);
+                storeRow(out, m0, rows, j0, n, accumulate, s00, s01, s02, s03);
+                storeRow(out, m0 + 1, rows, j0, n, accumulate, s10, s11, s12, s13);
+                storeRow(out, m0 + 2, rows, j0, n, accumulate, s20, s21, s22, s23);
+                storeRow(out, m0 + 3, rows, j0, n, accumulate, s30, s31, s32, s33);
             }
         }
     }
@@ -290,14 +290,14 @@ public final class PrefillKernels {
         SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
     }
 
-    /** Row m's four outputs at columns j + s·c (c = 0..3) of the rows × n product, guarded; added on when accumulating. */
-    static void storeRow(FloatArray out, int m, int rows, int j, int s, int n, int accumulate, float v0, float v1, float v2, float v3) {
+    /** Row m's four outputs at columns j .. j + 3 of the rows × n product, guarded; added on when accumulating. */
+    static void storeRow(FloatArray out, int m, int rows, int j, int n, int accumulate, float v0, float v1, float v2, float v3) {
         if (m < rows) {
             int o = m * n + j;
             if (j < n) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
-            if (j + s < n) out.set(o + s, accumulate != 0 ? out.get(o + s) + v1 : v1);
-            if (j + 2 * s < n) out.set(o + 2 * s, accumulate != 0 ? out.get(o + 2 * s) + v2 : v2);
-            if (j + 3 * s < n) out.set(o + 3 * s, accumulate != 0 ? out.get(o + 3 * s) + v3 : v3);
+            if (j + 1 < n) out.set(o + 1, accumulate != 0 ? out.get(o + 1) + v1 : v1);
+            if (j + 2 < n) out.set(o + 2, accumulate != 0 ? out.get(o + 2) + v2 : v2);
+            if (j + 3 < n) out.set(o + 3, accumulate != 0 ? out.get(o + 3) + v3 : v3);
         }
     }
 

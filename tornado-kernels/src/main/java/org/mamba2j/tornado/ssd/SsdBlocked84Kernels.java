@@ -102,8 +102,10 @@ public final class SsdBlocked84Kernels {
             float b5 = SsdKernels.read(B, bi + 5 * bStep, r + 10 < len & nx);
             float b6 = SsdKernels.read(B, bi + 6 * bStep, r + 12 < len & nx);
             float b7 = SsdKernels.read(B, bi + 7 * bStep, r + 14 < len & nx);
-            xs[tid] = w0 * x0; xs[tid + 128] = w1 * x1; xs[tid + 256] = w2 * x2; xs[tid + 384] = w3 * x3; xs[tid + 512] = w4 * x4; xs[tid + 640] = w5 * x5; xs[tid + 768] = w6 * x6; xs[tid + 896] = w7 * x7;
-            bs[tid] = b0; bs[tid + 128] = b1; bs[tid + 256] = b2; bs[tid + 384] = b3; bs[tid + 512] = b4; bs[tid + 640] = b5; bs[tid + 768] = b6; bs[tid + 896] = b7;
+            xs[tid] = w0 * x0; xs[tid + 128] = w1 * x1; xs[tid + 256] = w2 * x2; xs[tid + 384] = w3 * x3;
+            xs[tid + 512] = w4 * x4; xs[tid + 640] = w5 * x5; xs[tid + 768] = w6 * x6; xs[tid + 896] = w7 * x7;
+            bs[tid] = b0; bs[tid + 128] = b1; bs[tid + 256] = b2; bs[tid + 384] = b3;
+            bs[tid + 512] = b4; bs[tid + 640] = b5; bs[tid + 768] = b6; bs[tid + 896] = b7;
             kc.localBarrier();
             for (int k = 0; k < 16; k++) {
                 int u = k * 64 + pu, v = k * 64 + nv;
@@ -236,12 +238,12 @@ public final class SsdBlocked84Kernels {
         int xat = xr * STRIDE + xp;
         boolean px = p0 + xp < P;
         // the decays of this work item's four staged rows are the same for every slice
-        float q0 = cum.get(cbase + Math.min(l0 + sr, Q - 1)), q1 = cum.get(cbase + Math.min(l0 + sr + 16, Q - 1));
-        float q2 = cum.get(cbase + Math.min(l0 + sr + 32, Q - 1)), q3 = cum.get(cbase + Math.min(l0 + sr + 48, Q - 1));
+        float q0 = cum.get(SsdKernels.inChunk(cbase, l0 + sr, Q)), q1 = cum.get(SsdKernels.inChunk(cbase, l0 + sr + 16, Q));
+        float q2 = cum.get(SsdKernels.inChunk(cbase, l0 + sr + 32, Q)), q3 = cum.get(SsdKernels.inChunk(cbase, l0 + sr + 48, Q));
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
             // weights of C·Bᵀ (rows contiguous along r) at rows sr + 16i × (r, r + 8); exp of the difference, exact
             int r = r0 + sk, r8 = r + 8;
-            int ri = cbase + Math.min(r, Q - 1), ri8 = cbase + Math.min(r8, Q - 1);
+            int ri = SsdKernels.inChunk(cbase, r, Q), ri8 = SsdKernels.inChunk(cbase, r8, Q);
             float cr = cum.get(ri), cr8 = cum.get(ri8), dr = dt.get(ri), dr8 = dt.get(ri8);
             float w0 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r, len, q0, cr, dr);
             float w1 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r8, len, q0, cr8, dr8);

@@ -4,6 +4,8 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
+import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
+
 /**
  * Register-blocked KernelContext twins of the three matrix-product kernels of {@link SsdKernels}
  * with 8×8 outputs per work item (variant "blocked8"): a work group of 8×8 work items computes a
@@ -20,7 +22,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * memory that the CUDA compiler reads with one vector load, and a warp's runs of one load side by side
  * in 128 bytes (no bank conflict): four such loads a k step for 64 FMAs, where sixteen scalar loads
  * over strided rows and columns took four times the shared-memory wavefronts. Local arrays written
- * transposed ([k][row]) use a row stride of {@link #STRIDE} (64 + 4, a multiple of four), which keeps
+ * transposed ([k][row]) use {@link SsdBlockedKernels#STRIDE} (64 + 4, a multiple of four), which keeps
  * those writes to two-way bank conflicts.
  *
  * <p>Grid: x over the column tiles, y over the row tiles (8 work items per 64 outputs each way),
@@ -33,8 +35,6 @@ public final class SsdBlocked8Kernels {
     public static final int TILE = 64;
     /** Work items per tile edge (TILE / 8 outputs each); the config's "local" must be THREADS². */
     public static final int THREADS = 8;
-    /** Row stride of the local arrays written transposed ([k][row], 64 + 4): a multiple of four, so each work item's runs of four are aligned. */
-    static final int STRIDE = 68;
 
     private SsdBlocked8Kernels() {
     }

@@ -273,11 +273,11 @@ public final class SsdBlockedKernels {
         int xp = tid % 64;
         int xRow = (b * L + t0) * H + h;
         // the decays of this work item's two staged rows are the same for every slice
-        float q0 = cum.get(cbase + Math.min(l0 + sr, Q - 1)), q1 = cum.get(cbase + Math.min(l0 + sr + 32, Q - 1));
+        float q0 = cum.get(SsdKernels.inChunk(cbase, l0 + sr, Q)), q1 = cum.get(SsdKernels.inChunk(cbase, l0 + sr + 32, Q));
         for (int r0 = 0; r0 < rEnd; r0 += 16) {
             // weights of C·Bᵀ (rows contiguous along r) at (l0 + sr, l0 + sr + 32) × (r, r + 8); exp of the difference, exact
             int r = r0 + sk, r8 = r + 8;
-            int ri = cbase + Math.min(r, Q - 1), ri8 = cbase + Math.min(r8, Q - 1);
+            int ri = SsdKernels.inChunk(cbase, r, Q), ri8 = SsdKernels.inChunk(cbase, r8, Q);
             float cr = cum.get(ri), cr8 = cum.get(ri8), dr = dt.get(ri), dr8 = dt.get(ri8);
             float w0 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r, len, q0, cr, dr);
             float w1 = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr, r8, len, q0, cr8, dr8);

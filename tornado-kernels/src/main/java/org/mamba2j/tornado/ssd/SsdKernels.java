@@ -101,9 +101,17 @@ public final class SsdKernels {
         return v / (1f + TornadoMath.exp(-v));
     }
 
-    /** exp(cum_l) of row l of a chunk (its cumulative decay at cum[cbase]), clamped into the chunk so padding rows read valid memory (their outputs are not stored). */
+    /**
+     * Index of position i of a chunk in an array of Q values a chunk (cum, dt) whose chunk starts at cbase, clamped into
+     * the chunk so that padding positions read valid memory (their weights are zero and their outputs not stored).
+     */
+    static int inChunk(int cbase, int i, int Q) {
+        return cbase + Math.min(i, Q - 1);
+    }
+
+    /** exp(cum_l) of row l of a chunk (its cumulative decay at cum[cbase]; {@link #inChunk}). */
     static float rowDecay(FloatArray cum, int cbase, int l, int Q) {
-        return TornadoMath.exp(cum.get(cbase + Math.min(l, Q - 1)));
+        return TornadoMath.exp(cum.get(inChunk(cbase, l, Q)));
     }
 
     /** A chunk output's epilogue at element i: acc + D·x[i], times silu(z[i]) when hasZ ≠ 0. */

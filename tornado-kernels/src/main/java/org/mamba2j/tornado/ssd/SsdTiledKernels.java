@@ -92,8 +92,7 @@ public final class SsdTiledKernels {
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
-        int lc = Math.min(l, Q - 1);
-        float cuml = cum.get(cbase + lc);
+        float cuml = cum.get(SsdKernels.inChunk(cbase, l, Q));
         float[] ws = kc.allocateFloatLocalArray(T * T); // [l][r] weights, then [l][n] C
         float[] vs = kc.allocateFloatLocalArray(T * T); // [r][p] x, then [n][p] stateIn
         float acc = 0f;
