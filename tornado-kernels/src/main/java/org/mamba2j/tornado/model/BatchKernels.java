@@ -3,7 +3,6 @@ package org.mamba2j.tornado.model;
 import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.mma.MmaTiles;
-import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.annotations.Parallel;
@@ -14,8 +13,6 @@ import uk.ac.manchester.tornado.api.types.arrays.HalfFloatArray;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
-
-import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
 
 /**
  * The per-sequence parts of a decode step for a batch of sequences ({@link BatchDecodePlan}); the
@@ -42,7 +39,7 @@ public final class BatchKernels {
      * zxbcdt (xbcOffset is where they start in a row), advancing the slot's conv window as
      * {@link MixerKernels#normInProjConv} does for one sequence; a held slot's window stays, its row
      * is 0. zxbcdt is the sum of {@code splits} partial products partStride apart (a split-k
-     * {@link #splitGemm}'s; 1 and 0 for a whole one). i over batch · convDim.
+     * {@link BlockedGemmKernels#splitGemm}'s; 1 and 0 for a whole one). i over batch · convDim.
      */
     public static void convStepRows(IntArray input, FloatArray zxbcdt, FloatArray states, int convAt, int stateStride, FloatArray w,
                                     int convWOff, FloatArray xbc, int xbcOffset, int dInProj, int convDim, int dConv, int batch, int splits,
@@ -314,144 +311,6 @@ public final class BatchKernels {
 
     /** The most norm groups {@link #residualNormRows} keeps scales for. */
     public static final int MAX_GROUPS = 8;
-
-    /**
-     * out[s · partStride + m · n + j] = Σ_{k in split s} a[m, k]·c[k]·W[j, k] for rows m &lt; rows: split s
-     * covers k from s · kLen to (s + 1) · kLen (the grid's z), so a skinny product (rows = a batch
-     * of up to 64) spreads over far more work-groups than its 64 × 64 output tiles, each with a short
-     * k loop; the partial products are summed by their consumers (the conv and SSD steps for in_proj,
-     * {@link #residualNormRows} for out_proj). c = small[colScale ..] (the gated norm's weight), or
-     * 1 when colScale &lt; 0. W (n, k) row-major at w[wOff]. Tiled as {@link PrefillKernels#gemmBlocked}
-     * (a 16×16 work-group per 64×64 output tile, 4×4 outputs per work item read from local memory in
-     * aligned runs, k-slices of 16), with the next slice's loads issued before the current slice's products, so the
-     * global latency hides behind them. Ragged edges: loads fill zeros, stores are guarded.
-     * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉, ⌈k/kLen⌉), local (16, 16, 1).
-     */
-    public static void splitGemm(KernelContext kc, FloatArray a, FloatArray small, int colScale, FloatArray w, int wOff, FloatArray out,
-                                 int n, int k, int kLen, int rows, int partStride) {
-        int tx = kc.localIdx;
-        int ty = kc.localIdy;
-        int tid = ty * 16 + tx;
-        int n0 = kc.groupIdx * 64;
-        int m0 = kc.groupIdy * 64;
-        int k0 = kc.groupIdz * kLen;
-        int kEnd = Math.min(k, k0 + kLen);
-        // this work item loads rows (and columns) lr, lr + 16, lr + 32, lr + 48 of every slice at column kx
-        int lr = tid / 16;
-        int kx = tid % 16;
-        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
-        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
-        int kg = k0 + kx;
-        float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
-        float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-        float q0 = wAt(w, wOff, n0 + lr, n, kg, kEnd, k), q1 = wAt(w, wOff, n0 + lr + 16, n, kg, kEnd, k);
-        float q2 = wAt(w, wOff, n0 + lr + 32, n, kg, kEnd, k), q3 = wAt(w, wOff, n0 + lr + 48, n, kg, kEnd, k);
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        for (int kk = k0; kk < kEnd; kk += 16) {
-            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
-            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
-            kc.localBarrier();
-            kg = kk + 16 + kx;
-            p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
-            p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k); p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-            q0 = wAt(w, wOff, n0 + lr, n, kg, kEnd, k); q1 = wAt(w, wOff, n0 + lr + 16, n, kg, kEnd, k);
-            q2 = wAt(w, wOff, n0 + lr + 32, n, kg, kEnd, k); q3 = wAt(w, wOff, n0 + lr + 48, n, kg, kEnd, k);
-            for (int x = 0; x < 16; x++) {
-                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
-                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
-                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
-            }
-            kc.localBarrier();
-        }
-        int at = kc.groupIdz * partStride;
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, 0, a00, a01, a02, a03);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, 0, a10, a11, a12, a13);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, 0, a20, a21, a22, a23);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, 0, a30, a31, a32, a33);
-    }
-
-    /** {@link #splitGemm} with 16-bit weights, read as {@code decode} says ({@link MixerKernels#w16}; the table at the head of small). */
-    public static void splitGemm16(KernelContext kc, FloatArray a, FloatArray small, int colScale, LongArray w, int wOff, FloatArray out,
-                                   int n, int k, int kLen, int rows, int partStride, int decode) {
-        int tx = kc.localIdx;
-        int ty = kc.localIdy;
-        int tid = ty * 16 + tx;
-        int n0 = kc.groupIdx * 64;
-        int m0 = kc.groupIdy * 64;
-        int k0 = kc.groupIdz * kLen;
-        int kEnd = Math.min(k, k0 + kLen);
-        int lr = tid / 16;
-        int kx = tid % 16;
-        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
-        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
-        int kg = k0 + kx;
-        float p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k), p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
-        float p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k), p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-        float q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k, decode), q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k, decode);
-        float q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k, decode), q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k, decode);
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        for (int kk = k0; kk < kEnd; kk += 16) {
-            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
-            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
-            kc.localBarrier();
-            kg = kk + 16 + kx;
-            p0 = aAt(a, small, colScale, m0 + lr, rows, kg, kEnd, k); p1 = aAt(a, small, colScale, m0 + lr + 16, rows, kg, kEnd, k);
-            p2 = aAt(a, small, colScale, m0 + lr + 32, rows, kg, kEnd, k); p3 = aAt(a, small, colScale, m0 + lr + 48, rows, kg, kEnd, k);
-            q0 = w16At(w, small, wOff, n0 + lr, n, kg, kEnd, k, decode); q1 = w16At(w, small, wOff, n0 + lr + 16, n, kg, kEnd, k, decode);
-            q2 = w16At(w, small, wOff, n0 + lr + 32, n, kg, kEnd, k, decode); q3 = w16At(w, small, wOff, n0 + lr + 48, n, kg, kEnd, k, decode);
-            for (int x = 0; x < 16; x++) {
-                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
-                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
-                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
-            }
-            kc.localBarrier();
-        }
-        int at = kc.groupIdz * partStride;
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty, rows, n0 + 2 * tx, n, 0, a00, a01, a02, a03);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, 0, a10, a11, a12, a13);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, 0, a20, a21, a22, a23);
-        SsdBlockedKernels.storeRun(out, at, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, 0, a30, a31, a32, a33);
-    }
-
-    /** a[m, kg]·c[kg] (c = small[colScale ..], or 1 when colScale &lt; 0); 0 past the rows or the split's end. */
-    private static float aAt(FloatArray a, FloatArray small, int colScale, int m, int rows, int kg, int kEnd, int k) {
-        float v = 0f;
-        if (m < rows && kg < kEnd) {
-            v = a.get(m * k + kg);
-            if (colScale >= 0) {
-                v = v * small.get(colScale + kg);
-            }
-        }
-        return v;
-    }
-
-    /** Element (j, kg) of a row-major n × k matrix at w[wOff] (weights or activations); 0 from row n or column kEnd on. */
-    static float wAt(FloatArray w, int wOff, int j, int n, int kg, int kEnd, int k) {
-        float v = 0f;
-        if (j < n && kg < kEnd) {
-            v = w.get(wOff + j * k + kg);
-        }
-        return v;
-    }
-
-    /** {@link #wAt} of 16-bit weights. */
-    static float w16At(LongArray w, FloatArray small, int wOff, int j, int n, int kg, int kEnd, int k, int decode) {
-        float v = 0f;
-        if (j < n && kg < kEnd) {
-            v = MixerKernels.w16(w, small, wOff + j * k + kg, decode);
-        }
-        return v;
-    }
 
     /**
      * The end of a block, one work-group per row m: the gated norm's scales s_g = rsqrt(mean of

@@ -1,6 +1,5 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.ssd.SsdKernels;
@@ -11,8 +10,6 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
-
-import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
 
 /**
  * The Mamba-2 block over all positions of a prompt at once (batch 1), as TornadoVM kernels over
@@ -193,101 +190,6 @@ public final class PrefillKernels {
                 storeRow(out, m0 + 3, rows, j0, n, accumulate, s30, s31, s32, s33);
             }
         }
-    }
-
-    /**
-     * {@link #gemm}, variant "blocked", for GPUs: register-blocked as {@link SsdBlockedKernels}: a 16×16 work group
-     * computes a 64×64 output tile, each work item the 4×4 block of rows 4·ty + i and columns
-     * 2·tx + j, 32 + 2·tx + j in sixteen scalar accumulators; a and W pass through local memory in k-slices of 16,
-     * stored transposed ([k][row], row stride {@link SsdBlockedKernels#STRIDE}), so that a k step's operands are aligned
-     * runs the CUDA compiler reads with vector loads. Ragged edges: loads fill
-     * zeros, stores are guarded; every work item reaches every barrier.
-     * Grid (16·⌈n/64⌉, 16·⌈rows/64⌉), local (16, 16).
-     */
-    public static void gemmBlocked(KernelContext kc, IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k,
-                            int accumulate) {
-        int rows = control.get(ROWS);
-        int tx = kc.localIdx;
-        int ty = kc.localIdy;
-        int tid = ty * 16 + tx;
-        int n0 = kc.groupIdx * 64;
-        int m0 = kc.groupIdy * 64;
-        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
-        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        // this work item loads rows (and W rows) lr, lr + 16, lr + 32, lr + 48 of every slice at column kx: 16 work items read
-        // one row's 16 consecutive floats
-        int lr = tid / 16;
-        int kx = tid % 16;
-        for (int kk = 0; kk < k; kk += 16) {
-            int kg = kk + kx;
-            // every load of the slice before the first local store (a local store between two global loads keeps the second
-            // waiting for the first: the tensor-core GEMM ran 2-3x faster when its staging was ordered so, docs/tensor-cores.md)
-            float p0 = BatchKernels.wAt(a, 0, m0 + lr, rows, kg, k, k), p1 = BatchKernels.wAt(a, 0, m0 + lr + 16, rows, kg, k, k);
-            float p2 = BatchKernels.wAt(a, 0, m0 + lr + 32, rows, kg, k, k), p3 = BatchKernels.wAt(a, 0, m0 + lr + 48, rows, kg, k, k);
-            float q0 = BatchKernels.wAt(w, wOff, n0 + lr, n, kg, k, k), q1 = BatchKernels.wAt(w, wOff, n0 + lr + 16, n, kg, k, k);
-            float q2 = BatchKernels.wAt(w, wOff, n0 + lr + 32, n, kg, k, k), q3 = BatchKernels.wAt(w, wOff, n0 + lr + 48, n, kg, k, k);
-            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
-            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
-            kc.localBarrier();
-            for (int x = 0; x < 16; x++) {
-                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
-                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
-                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
-            }
-            kc.localBarrier();
-        }
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
-    }
-
-    /** {@link #gemmBlocked} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
-    public static void gemmBlocked16(KernelContext kc, IntArray control, FloatArray a, LongArray w, FloatArray small, int wOff, FloatArray out, int n, int k,
-                            int accumulate, int decode) {
-        int rows = control.get(ROWS);
-        int tx = kc.localIdx;
-        int ty = kc.localIdy;
-        int tid = ty * 16 + tx;
-        int n0 = kc.groupIdx * 64;
-        int m0 = kc.groupIdy * 64;
-        float[] as = kc.allocateFloatLocalArray(16 * STRIDE); // [k][m]
-        float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][j]
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f;
-        int lr = tid / 16;
-        int kx = tid % 16;
-        for (int kk = 0; kk < k; kk += 16) {
-            int kg = kk + kx;
-            // loads first, as in gemmBlocked
-            float p0 = BatchKernels.wAt(a, 0, m0 + lr, rows, kg, k, k), p1 = BatchKernels.wAt(a, 0, m0 + lr + 16, rows, kg, k, k);
-            float p2 = BatchKernels.wAt(a, 0, m0 + lr + 32, rows, kg, k, k), p3 = BatchKernels.wAt(a, 0, m0 + lr + 48, rows, kg, k, k);
-            float q0 = BatchKernels.w16At(w, small, wOff, n0 + lr, n, kg, k, k, decode), q1 = BatchKernels.w16At(w, small, wOff, n0 + lr + 16, n, kg, k, k, decode);
-            float q2 = BatchKernels.w16At(w, small, wOff, n0 + lr + 32, n, kg, k, k, decode), q3 = BatchKernels.w16At(w, small, wOff, n0 + lr + 48, n, kg, k, k, decode);
-            as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
-            ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
-            kc.localBarrier();
-            for (int x = 0; x < 16; x++) {
-                int u = x * STRIDE + 4 * ty, v = x * STRIDE + 2 * tx;
-                float u0 = as[u], u1 = as[u + 1], u2 = as[u + 2], u3 = as[u + 3];
-                float v0 = ws[v], v1 = ws[v + 1], v2 = ws[v + 32], v3 = ws[v + 33];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3;
-            }
-            kc.localBarrier();
-        }
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty, rows, n0 + 2 * tx, n, accumulate, a00, a01, a02, a03);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 1, rows, n0 + 2 * tx, n, accumulate, a10, a11, a12, a13);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 2, rows, n0 + 2 * tx, n, accumulate, a20, a21, a22, a23);
-        SsdBlockedKernels.storeRun(out, 0, m0 + 4 * ty + 3, rows, n0 + 2 * tx, n, accumulate, a30, a31, a32, a33);
     }
 
     /** Row m's four outputs at columns j .. j + 3 of the rows × n product, guarded; added on when accumulating. */

@@ -1,3 +1,9 @@
+<#-- The 8 × 8 register-blocked SSD kernels (KernelSources renders it): 8 × 8 work items a 64 × 64 tile, a work item the
+     rows and columns 4·t + {0..3, 32..35} (BlockedTile.ftl). -->
+<#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
+<#assign rows = [0, 1, 2, 3, 32, 33, 34, 35], cols = rows>
+// Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdBlocked8Kernels.ftl by src/build/KernelSources.java:
+// edit the template, not this file.
 package org.mamba2j.tornado.ssd;
 
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -28,6 +34,9 @@ import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
  * <p>Grid: x over the column tiles, y over the row tiles (8 work items per 64 outputs each way),
  * z over (batch, chunk, head); local (8, 8, 1). Ragged edges are handled by guards on loads
  * (zero fill) and stores; every work item reaches every barrier.
+ *
+ * <p>Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdBlocked8Kernels.ftl (the sums, k steps and per-row
+ * epilogues from BlockedTile.ftl, shared with {@link SsdBlockedKernels} and {@link SsdBlocked84Kernels}).
  */
 public final class SsdBlocked8Kernels {
 
@@ -58,14 +67,7 @@ public final class SsdBlocked8Kernels {
         int len = Math.min(Q, L - t0);
         float[] cs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][l] stride 68
         float[] bs = kc.allocateFloatLocalArray(16 * STRIDE); // [n][r] stride 68
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
-        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
-        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
-        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
-        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
-        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
-        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+<@tile.sums rows cols/>
         // a tile wholly above the diagonal is all zeros: skip the product (the bound is the same for the whole group)
         int nEnd = r0 > l0 + 63 ? 0 : N;
         // both operands are contiguous along n: 16 consecutive work items read 16 consecutive n of one row
@@ -89,33 +91,11 @@ public final class SsdBlocked8Kernels {
                 bs[kt * STRIDE + row] = b0; bs[kt * STRIDE + row + 4] = b1; bs[kt * STRIDE + row + 8] = b2; bs[kt * STRIDE + row + 12] = b3;
             }
             kc.localBarrier();
-            for (int k = 0; k < 16; k++) {
-                int ku = k * STRIDE + 4 * ty;
-                int kv = k * STRIDE + 4 * tx;
-                float u0 = cs[ku], u1 = cs[ku + 1], u2 = cs[ku + 2], u3 = cs[ku + 3];
-                float u4 = cs[ku + 32], u5 = cs[ku + 33], u6 = cs[ku + 34], u7 = cs[ku + 35];
-                float v0 = bs[kv], v1 = bs[kv + 1], v2 = bs[kv + 2], v3 = bs[kv + 3];
-                float v4 = bs[kv + 32], v5 = bs[kv + 33], v6 = bs[kv + 34], v7 = bs[kv + 35];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
-                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
-                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
-                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
-                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
-            }
+<@tile.kSteps ua="cs" va="bs" stride="STRIDE" u0="4 * ty" v0="4 * tx" rows=rows cols=cols/>
             kc.localBarrier();
         }
         int base = bcg * Q * Q;
-        cbRow(cb, base, l0 + 4 * ty, r0 + 4 * tx, Q, len, a00, a01, a02, a03, a04, a05, a06, a07);
-        cbRow(cb, base, l0 + 4 * ty + 1, r0 + 4 * tx, Q, len, a10, a11, a12, a13, a14, a15, a16, a17);
-        cbRow(cb, base, l0 + 4 * ty + 2, r0 + 4 * tx, Q, len, a20, a21, a22, a23, a24, a25, a26, a27);
-        cbRow(cb, base, l0 + 4 * ty + 3, r0 + 4 * tx, Q, len, a30, a31, a32, a33, a34, a35, a36, a37);
-        cbRow(cb, base, l0 + 4 * ty + 32, r0 + 4 * tx, Q, len, a40, a41, a42, a43, a44, a45, a46, a47);
-        cbRow(cb, base, l0 + 4 * ty + 33, r0 + 4 * tx, Q, len, a50, a51, a52, a53, a54, a55, a56, a57);
-        cbRow(cb, base, l0 + 4 * ty + 34, r0 + 4 * tx, Q, len, a60, a61, a62, a63, a64, a65, a66, a67);
-        cbRow(cb, base, l0 + 4 * ty + 35, r0 + 4 * tx, Q, len, a70, a71, a72, a73, a74, a75, a76, a77);
+<@tile.eachRow prefix="cbRow(cb, base, l0 + 4 * ty" suffix=", r0 + 4 * tx, Q, len, " rows=rows cols=cols/>
     }
 
     /** Stores row l of a Q×Q C·Bᵀ block at columns r .. r+3 and r+32 .. r+35: the product where column ≤ l < len, else 0 (as the loop kernel). */
@@ -157,14 +137,7 @@ public final class SsdBlocked8Kernels {
         int cbase = bch * Q;
         float[] xs = kc.allocateFloatLocalArray(1024); // [r][p]: x·w, 16 × 64
         float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
-        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
-        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
-        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
-        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
-        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
-        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+<@tile.sums rows cols/>
         // both operands are contiguous along p / n: work item tid loads column tid of each of the slice's 16 rows
         boolean px = p0 + tid < P;
         boolean nx = n0 + tid < N;
@@ -188,33 +161,11 @@ public final class SsdBlocked8Kernels {
                 bs[i * 64 + tid] = b0; bs[(i + 1) * 64 + tid] = b1; bs[(i + 2) * 64 + tid] = b2; bs[(i + 3) * 64 + tid] = b3;
             }
             kc.localBarrier();
-            for (int k = 0; k < 16; k++) {
-                int ku = k * 64 + 4 * ty;
-                int kv = k * 64 + 4 * tx;
-                float u0 = xs[ku], u1 = xs[ku + 1], u2 = xs[ku + 2], u3 = xs[ku + 3];
-                float u4 = xs[ku + 32], u5 = xs[ku + 33], u6 = xs[ku + 34], u7 = xs[ku + 35];
-                float v0 = bs[kv], v1 = bs[kv + 1], v2 = bs[kv + 2], v3 = bs[kv + 3];
-                float v4 = bs[kv + 32], v5 = bs[kv + 33], v6 = bs[kv + 34], v7 = bs[kv + 35];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
-                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
-                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
-                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
-                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
-            }
+<@tile.kSteps ua="xs" va="bs" stride="64" u0="4 * ty" v0="4 * tx" rows=rows cols=cols/>
             kc.localBarrier();
         }
         int base = bch * P * N;
-        storeRow(states, base, p0 + 4 * ty, P, n0 + 4 * tx, N, a00, a01, a02, a03, a04, a05, a06, a07);
-        storeRow(states, base, p0 + 4 * ty + 1, P, n0 + 4 * tx, N, a10, a11, a12, a13, a14, a15, a16, a17);
-        storeRow(states, base, p0 + 4 * ty + 2, P, n0 + 4 * tx, N, a20, a21, a22, a23, a24, a25, a26, a27);
-        storeRow(states, base, p0 + 4 * ty + 3, P, n0 + 4 * tx, N, a30, a31, a32, a33, a34, a35, a36, a37);
-        storeRow(states, base, p0 + 4 * ty + 32, P, n0 + 4 * tx, N, a40, a41, a42, a43, a44, a45, a46, a47);
-        storeRow(states, base, p0 + 4 * ty + 33, P, n0 + 4 * tx, N, a50, a51, a52, a53, a54, a55, a56, a57);
-        storeRow(states, base, p0 + 4 * ty + 34, P, n0 + 4 * tx, N, a60, a61, a62, a63, a64, a65, a66, a67);
-        storeRow(states, base, p0 + 4 * ty + 35, P, n0 + 4 * tx, N, a70, a71, a72, a73, a74, a75, a76, a77);
+<@tile.eachRow prefix="storeRow(states, base, p0 + 4 * ty" suffix=", P, n0 + 4 * tx, N, " rows=rows cols=cols/>
     }
 
     /** Stores one row's eight outputs (columns n .. n+3 and n+32 .. n+35) of a P×N matrix at base, guarded. */
@@ -259,14 +210,7 @@ public final class SsdBlocked8Kernels {
         int cbo = ((b * NC + c) * G + g) * Q * Q;
         float[] ws = kc.allocateFloatLocalArray(16 * STRIDE); // [k][l] stride 68: C, then the weighted C·Bᵀ
         float[] vs = kc.allocateFloatLocalArray(16 * STRIDE); // [k][p] stride 68: stateIn, then x
-        float a00 = 0f, a01 = 0f, a02 = 0f, a03 = 0f, a04 = 0f, a05 = 0f, a06 = 0f, a07 = 0f;
-        float a10 = 0f, a11 = 0f, a12 = 0f, a13 = 0f, a14 = 0f, a15 = 0f, a16 = 0f, a17 = 0f;
-        float a20 = 0f, a21 = 0f, a22 = 0f, a23 = 0f, a24 = 0f, a25 = 0f, a26 = 0f, a27 = 0f;
-        float a30 = 0f, a31 = 0f, a32 = 0f, a33 = 0f, a34 = 0f, a35 = 0f, a36 = 0f, a37 = 0f;
-        float a40 = 0f, a41 = 0f, a42 = 0f, a43 = 0f, a44 = 0f, a45 = 0f, a46 = 0f, a47 = 0f;
-        float a50 = 0f, a51 = 0f, a52 = 0f, a53 = 0f, a54 = 0f, a55 = 0f, a56 = 0f, a57 = 0f;
-        float a60 = 0f, a61 = 0f, a62 = 0f, a63 = 0f, a64 = 0f, a65 = 0f, a66 = 0f, a67 = 0f;
-        float a70 = 0f, a71 = 0f, a72 = 0f, a73 = 0f, a74 = 0f, a75 = 0f, a76 = 0f, a77 = 0f;
+<@tile.sums rows cols/>
 
         // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n: 16 consecutive work items read
         // 16 consecutive n of one row, this work item rows q + 4i (q = tid / 16), four rows of each operand loaded
@@ -289,22 +233,7 @@ public final class SsdBlocked8Kernels {
                 vs[kt * STRIDE + row] = s0; vs[kt * STRIDE + row + 4] = s1; vs[kt * STRIDE + row + 8] = s2; vs[kt * STRIDE + row + 12] = s3;
             }
             kc.localBarrier();
-            for (int k = 0; k < 16; k++) {
-                int ku = k * STRIDE + 4 * ty;
-                int kv = k * STRIDE + 4 * tx;
-                float u0 = ws[ku], u1 = ws[ku + 1], u2 = ws[ku + 2], u3 = ws[ku + 3];
-                float u4 = ws[ku + 32], u5 = ws[ku + 33], u6 = ws[ku + 34], u7 = ws[ku + 35];
-                float v0 = vs[kv], v1 = vs[kv + 1], v2 = vs[kv + 2], v3 = vs[kv + 3];
-                float v4 = vs[kv + 32], v5 = vs[kv + 33], v6 = vs[kv + 34], v7 = vs[kv + 35];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
-                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
-                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
-                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
-                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
-            }
+<@tile.kSteps ua="ws" va="vs" stride="STRIDE" u0="4 * ty" v0="4 * tx" rows=rows cols=cols/>
             kc.localBarrier();
         }
         // scale by exp(cum_l) per row before the intra part joins the same accumulators
@@ -312,14 +241,7 @@ public final class SsdBlocked8Kernels {
         float e2 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 2, Q), e3 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 3, Q);
         float e4 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 32, Q), e5 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 33, Q);
         float e6 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 34, Q), e7 = SsdKernels.rowDecay(cum, cbase, l0 + 4 * ty + 35, Q);
-        a00 *= e0; a01 *= e0; a02 *= e0; a03 *= e0; a04 *= e0; a05 *= e0; a06 *= e0; a07 *= e0;
-        a10 *= e1; a11 *= e1; a12 *= e1; a13 *= e1; a14 *= e1; a15 *= e1; a16 *= e1; a17 *= e1;
-        a20 *= e2; a21 *= e2; a22 *= e2; a23 *= e2; a24 *= e2; a25 *= e2; a26 *= e2; a27 *= e2;
-        a30 *= e3; a31 *= e3; a32 *= e3; a33 *= e3; a34 *= e3; a35 *= e3; a36 *= e3; a37 *= e3;
-        a40 *= e4; a41 *= e4; a42 *= e4; a43 *= e4; a44 *= e4; a45 *= e4; a46 *= e4; a47 *= e4;
-        a50 *= e5; a51 *= e5; a52 *= e5; a53 *= e5; a54 *= e5; a55 *= e5; a56 *= e5; a57 *= e5;
-        a60 *= e6; a61 *= e6; a62 *= e6; a63 *= e6; a64 *= e6; a65 *= e6; a66 *= e6; a67 *= e6;
-        a70 *= e7; a71 *= e7; a72 *= e7; a73 *= e7; a74 *= e7; a75 *= e7; a76 *= e7; a77 *= e7;
+<@tile.scaleRows rows cols/>
 
         // intra-chunk part; causal: slices starting past the tile's last row are all zero, so stop there
         int rEnd = Math.min(l0 + 64, len);
@@ -345,34 +267,12 @@ public final class SsdBlocked8Kernels {
                 vs[i * STRIDE + tid] = x0; vs[(i + 1) * STRIDE + tid] = x1; vs[(i + 2) * STRIDE + tid] = x2; vs[(i + 3) * STRIDE + tid] = x3;
             }
             kc.localBarrier();
-            for (int k = 0; k < 16; k++) {
-                int ku = k * STRIDE + 4 * ty;
-                int kv = k * STRIDE + 4 * tx;
-                float u0 = ws[ku], u1 = ws[ku + 1], u2 = ws[ku + 2], u3 = ws[ku + 3];
-                float u4 = ws[ku + 32], u5 = ws[ku + 33], u6 = ws[ku + 34], u7 = ws[ku + 35];
-                float v0 = vs[kv], v1 = vs[kv + 1], v2 = vs[kv + 2], v3 = vs[kv + 3];
-                float v4 = vs[kv + 32], v5 = vs[kv + 33], v6 = vs[kv + 34], v7 = vs[kv + 35];
-                a00 += u0 * v0; a01 += u0 * v1; a02 += u0 * v2; a03 += u0 * v3; a04 += u0 * v4; a05 += u0 * v5; a06 += u0 * v6; a07 += u0 * v7;
-                a10 += u1 * v0; a11 += u1 * v1; a12 += u1 * v2; a13 += u1 * v3; a14 += u1 * v4; a15 += u1 * v5; a16 += u1 * v6; a17 += u1 * v7;
-                a20 += u2 * v0; a21 += u2 * v1; a22 += u2 * v2; a23 += u2 * v3; a24 += u2 * v4; a25 += u2 * v5; a26 += u2 * v6; a27 += u2 * v7;
-                a30 += u3 * v0; a31 += u3 * v1; a32 += u3 * v2; a33 += u3 * v3; a34 += u3 * v4; a35 += u3 * v5; a36 += u3 * v6; a37 += u3 * v7;
-                a40 += u4 * v0; a41 += u4 * v1; a42 += u4 * v2; a43 += u4 * v3; a44 += u4 * v4; a45 += u4 * v5; a46 += u4 * v6; a47 += u4 * v7;
-                a50 += u5 * v0; a51 += u5 * v1; a52 += u5 * v2; a53 += u5 * v3; a54 += u5 * v4; a55 += u5 * v5; a56 += u5 * v6; a57 += u5 * v7;
-                a60 += u6 * v0; a61 += u6 * v1; a62 += u6 * v2; a63 += u6 * v3; a64 += u6 * v4; a65 += u6 * v5; a66 += u6 * v6; a67 += u6 * v7;
-                a70 += u7 * v0; a71 += u7 * v1; a72 += u7 * v2; a73 += u7 * v3; a74 += u7 * v4; a75 += u7 * v5; a76 += u7 * v6; a77 += u7 * v7;
-            }
+<@tile.kSteps ua="ws" va="vs" stride="STRIDE" u0="4 * ty" v0="4 * tx" rows=rows cols=cols/>
             kc.localBarrier();
         }
         float d = D.get(h);
         int hasZ = dims.get(SsdDims.HAS_Z);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty, len, p0 + 4 * tx, d, hasZ, a00, a01, a02, a03, a04, a05, a06, a07);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 1, len, p0 + 4 * tx, d, hasZ, a10, a11, a12, a13, a14, a15, a16, a17);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 2, len, p0 + 4 * tx, d, hasZ, a20, a21, a22, a23, a24, a25, a26, a27);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 3, len, p0 + 4 * tx, d, hasZ, a30, a31, a32, a33, a34, a35, a36, a37);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 32, len, p0 + 4 * tx, d, hasZ, a40, a41, a42, a43, a44, a45, a46, a47);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 33, len, p0 + 4 * tx, d, hasZ, a50, a51, a52, a53, a54, a55, a56, a57);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 34, len, p0 + 4 * tx, d, hasZ, a60, a61, a62, a63, a64, a65, a66, a67);
-        outputRow(x, z, y, xRow, H, P, l0 + 4 * ty + 35, len, p0 + 4 * tx, d, hasZ, a70, a71, a72, a73, a74, a75, a76, a77);
+<@tile.eachRow prefix="outputRow(x, z, y, xRow, H, P, l0 + 4 * ty" suffix=", len, p0 + 4 * tx, d, hasZ, " rows=rows cols=cols/>
     }
 
     /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p .. p+3 and p+32 .. p+35. */
