@@ -144,7 +144,7 @@ final class BenchCommand implements Callable<Integer> {
         List<Workload> chosen = new ArrayList<>();
         for (String name : workloads) {
             List<Workload> matching = all.stream().filter(x -> x.name.equals(name) || x.family.equals(name)).toList();
-            if (matching.isEmpty()) throw new ParameterException(spec.commandLine(), "unknown workload '" + name + "' (see 'mamba2 bench --list')");
+            if (matching.isEmpty()) throw new ParameterException(spec.commandLine(), "unknown workload '" + name + "' ('mamba2 bench --list' lists them)");
             chosen.addAll(matching);
         }
         return chosen;

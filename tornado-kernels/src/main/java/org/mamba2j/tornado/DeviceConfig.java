@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -542,6 +543,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static DeviceConfig load(Path file) {
         try (InputStream in = Files.newInputStream(file)) {
             return parse(in, file.toString());
+        } catch (NoSuchFileException e) {
+            throw new UncheckedIOException("no device config " + file + " (no such file)", e);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read device config " + file + ": " + e.getMessage(), e);
         }

@@ -63,6 +63,9 @@ class DeviceConfigTest {
         Files.writeString(bad, Files.readString(Path.of("../device-configs/pocl-spirv.json")).replace("\"backends\": [\"spirv\"]", "\"backends\": [\"metal\"]"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
+        Path missing = dir.resolve("missing.json");
+        java.io.UncheckedIOException gone = assertThrows(java.io.UncheckedIOException.class, () -> DeviceConfig.load(missing));
+        assertEquals("no device config " + missing + " (no such file)", gone.getMessage());
     }
 
     @Test
