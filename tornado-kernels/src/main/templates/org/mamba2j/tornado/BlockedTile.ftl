@@ -33,3 +33,30 @@
 <#macro scaleRows rows cols><#list rows as r>
         <#list cols as c>a${r?index}${c?index} *= e${r?index};<#sep> </#list>
 </#list></#macro>
+
+<#-- Tensor-core tiles (m16n8k16): a warp's 32 × 32 of a 64 × 64 tile as 2 × 4 fp32 accumulator fragments c<i><j> -->
+
+<#-- the eight accumulators, zero -->
+<#macro fragments><#list 0..1 as i><#list 0..3 as j>
+        float[] c${i}${j} = kc.mmaFragment(0f);
+</#list></#list></#macro>
+
+<#-- the k16 steps of one K_STEP: A fragments from local `as`, B fragments from local `bs` (named a<i><sfx>, b<j><sfx>) -->
+<#macro mmaSteps sfx="">
+            for (int kt = 0; kt < K_STEP / 16; kt++) {
+<#list 0..1 as i>
+                HalfFloat[] a${i}${sfx} = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm<#if i != 0> + ${i}</#if>, kt, 2));
+</#list>
+<#list 0..3 as j>
+                HalfFloat[] b${j}${sfx} = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, 8));
+</#list>
+<#list 0..1 as i><#list 0..3 as j>
+                c${i}${j} = kc.mma(a${i}${sfx}, b${j}${sfx}, c${i}${j}, MMAShape.M16N8K16);
+</#list></#list>
+            }
+</#macro>
+
+<#-- the eight fragments stored to `target` (row-major, leading dimension ld) at rows row, row + 16 and columns col + 8j -->
+<#macro mmaStores target row col ld><#list 0..1 as i><#list 0..3 as j>
+            kc.mmaStore(c${i}${j}, ${target}, ${row}<#if i != 0> + 16</#if>, ${col}<#if j != 0> + ${8 * j}</#if>, ${ld});
+</#list></#list></#macro>

@@ -1,3 +1,7 @@
+<#-- The SSD's tensor-core kernels (KernelSources renders it); fragments, k steps and stores from BlockedTile.ftl. -->
+<#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
+// Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdMmaKernels.ftl by src/build/KernelSources.java:
+// edit the template, not this file.
 package org.mamba2j.tornado.ssd;
 
 import org.mamba2j.tornado.mma.MmaTiles;
@@ -77,14 +81,7 @@ public final class SsdMmaKernels {
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: x transposed, (p, l)
         int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: wState·B, (l, n)
-        float[] c00 = kc.mmaFragment(0f);
-        float[] c01 = kc.mmaFragment(0f);
-        float[] c02 = kc.mmaFragment(0f);
-        float[] c03 = kc.mmaFragment(0f);
-        float[] c10 = kc.mmaFragment(0f);
-        float[] c11 = kc.mmaFragment(0f);
-        float[] c12 = kc.mmaFragment(0f);
-        float[] c13 = kc.mmaFragment(0f);
+<@tile.fragments/>
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
             for (int j = 0; j < PER_ITEM; j++) {
@@ -100,22 +97,7 @@ public final class SsdMmaKernels {
                         w * SsdKernels.read(B, at + 1, l < len && n + 1 < N));
             }
             kc.localBarrier();
-            for (int kt = 0; kt < K_STEP / 16; kt++) {
-                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
-                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
-                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
-                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
-                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
-                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
-                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
-                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
-                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
-                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
-                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
-                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
-                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
-                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
-            }
+<@tile.mmaSteps/>
             kc.localBarrier();
         }
         boolean edge = p0 + TILE > P || n0 + TILE > N;
@@ -123,24 +105,10 @@ public final class SsdMmaKernels {
         int col = 32 * wn;
         if (edge) {
             int row = sb / TILE + r;
-            kc.mmaStore(c00, scratch, row, col, TILE);
-            kc.mmaStore(c01, scratch, row, col + 8, TILE);
-            kc.mmaStore(c02, scratch, row, col + 16, TILE);
-            kc.mmaStore(c03, scratch, row, col + 24, TILE);
-            kc.mmaStore(c10, scratch, row + 16, col, TILE);
-            kc.mmaStore(c11, scratch, row + 16, col + 8, TILE);
-            kc.mmaStore(c12, scratch, row + 16, col + 16, TILE);
-            kc.mmaStore(c13, scratch, row + 16, col + 24, TILE);
+<@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
         } else {
             int row = bch * P + p0 + r;
-            kc.mmaStore(c00, states, row, n0 + col, N);
-            kc.mmaStore(c01, states, row, n0 + col + 8, N);
-            kc.mmaStore(c02, states, row, n0 + col + 16, N);
-            kc.mmaStore(c03, states, row, n0 + col + 24, N);
-            kc.mmaStore(c10, states, row + 16, n0 + col, N);
-            kc.mmaStore(c11, states, row + 16, n0 + col + 8, N);
-            kc.mmaStore(c12, states, row + 16, n0 + col + 16, N);
-            kc.mmaStore(c13, states, row + 16, n0 + col + 24, N);
+<@tile.mmaStores target="states" row="row" col="n0 + col" ld="N"/>
         }
         kc.localBarrier();
         if (edge) {
@@ -183,14 +151,7 @@ public final class SsdMmaKernels {
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
         int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: (l, n), then (l, s)
         int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: (n, p), then (s, p)
-        float[] c00 = kc.mmaFragment(0f);
-        float[] c01 = kc.mmaFragment(0f);
-        float[] c02 = kc.mmaFragment(0f);
-        float[] c03 = kc.mmaFragment(0f);
-        float[] c10 = kc.mmaFragment(0f);
-        float[] c11 = kc.mmaFragment(0f);
-        float[] c12 = kc.mmaFragment(0f);
-        float[] c13 = kc.mmaFragment(0f);
+<@tile.fragments/>
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;
             int s0 = k0 - nSpan;
@@ -221,22 +182,7 @@ public final class SsdMmaKernels {
                 }
             }
             kc.localBarrier();
-            for (int kt = 0; kt < K_STEP / 16; kt++) {
-                HalfFloat[] a0 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
-                HalfFloat[] a1 = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
-                HalfFloat[] b0 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
-                HalfFloat[] b1 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
-                HalfFloat[] b2 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
-                HalfFloat[] b3 = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
-                c00 = kc.mma(a0, b0, c00, MMAShape.M16N8K16);
-                c01 = kc.mma(a0, b1, c01, MMAShape.M16N8K16);
-                c02 = kc.mma(a0, b2, c02, MMAShape.M16N8K16);
-                c03 = kc.mma(a0, b3, c03, MMAShape.M16N8K16);
-                c10 = kc.mma(a1, b0, c10, MMAShape.M16N8K16);
-                c11 = kc.mma(a1, b1, c11, MMAShape.M16N8K16);
-                c12 = kc.mma(a1, b2, c12, MMAShape.M16N8K16);
-                c13 = kc.mma(a1, b3, c13, MMAShape.M16N8K16);
-            }
+<@tile.mmaSteps/>
             kc.localBarrier();
         }
         boolean edge = l0 + TILE > len || p0 + TILE > P;
@@ -244,26 +190,12 @@ public final class SsdMmaKernels {
         int col = 32 * wn;
         if (edge) {
             int row = sb / TILE + r;
-            kc.mmaStore(c00, scratch, row, col, TILE);
-            kc.mmaStore(c01, scratch, row, col + 8, TILE);
-            kc.mmaStore(c02, scratch, row, col + 16, TILE);
-            kc.mmaStore(c03, scratch, row, col + 24, TILE);
-            kc.mmaStore(c10, scratch, row + 16, col, TILE);
-            kc.mmaStore(c11, scratch, row + 16, col + 8, TILE);
-            kc.mmaStore(c12, scratch, row + 16, col + 16, TILE);
-            kc.mmaStore(c13, scratch, row + 16, col + 24, TILE);
+<@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
         } else {
             // y is (batch·L) rows of H·P: head h's columns of the chunk's rows
             int row = b * L + t0 + l0 + r;
             int hc = h * P + p0 + col;
-            kc.mmaStore(c00, y, row, hc, H * P);
-            kc.mmaStore(c01, y, row, hc + 8, H * P);
-            kc.mmaStore(c02, y, row, hc + 16, H * P);
-            kc.mmaStore(c03, y, row, hc + 24, H * P);
-            kc.mmaStore(c10, y, row + 16, hc, H * P);
-            kc.mmaStore(c11, y, row + 16, hc + 8, H * P);
-            kc.mmaStore(c12, y, row + 16, hc + 16, H * P);
-            kc.mmaStore(c13, y, row + 16, hc + 24, H * P);
+<@tile.mmaStores target="y" row="row" col="hc" ld="H * P"/>
         }
         kc.localBarrier();
         int hasZ = dims.get(SsdDims.HAS_Z);

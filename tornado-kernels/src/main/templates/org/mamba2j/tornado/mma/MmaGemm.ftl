@@ -1,3 +1,7 @@
+<#-- The tensor-core GEMM (KernelSources renders it); fragments and k steps from BlockedTile.ftl. -->
+<#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
+// Generated from src/main/templates/org/mamba2j/tornado/mma/MmaGemm.ftl by src/build/KernelSources.java:
+// edit the template, not this file.
 package org.mamba2j.tornado.mma;
 
 import org.mamba2j.tornado.model.WeightFormat;
@@ -77,14 +81,7 @@ public final class MmaGemm {
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(TILE_M * K_STEP / 2); // 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles
-        float[] c00 = kc.mmaFragment(0f);
-        float[] c01 = kc.mmaFragment(0f);
-        float[] c02 = kc.mmaFragment(0f);
-        float[] c03 = kc.mmaFragment(0f);
-        float[] c10 = kc.mmaFragment(0f);
-        float[] c11 = kc.mmaFragment(0f);
-        float[] c12 = kc.mmaFragment(0f);
-        float[] c13 = kc.mmaFragment(0f);
+<@tile.fragments/>
         // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pairs at columns kq and kq + 2
         // of the step of the a rows ar + 16i and of the W rows br, br + 1, br + 32, br + 33 (a warp reads 128-byte runs of four rows)
         // (the helpers are called from here one by one: TornadoVM inlines a helper of at most 600 nodes, its own callees included)
@@ -204,22 +201,7 @@ public final class MmaGemm {
                 q3 = MmaTiles.quad(w16, wOff, k, br + 33, col, n, kEnd);
             }
             // step s − 1's MMAs (round 0: on zeros)
-            for (int kt = 0; kt < K_STEP / 16; kt++) {
-                HalfFloat[] a0f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm, kt, 2));
-                HalfFloat[] a1f = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm + 1, kt, 2));
-                HalfFloat[] b0f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn, 8));
-                HalfFloat[] b1f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 1, 8));
-                HalfFloat[] b2f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 2, 8));
-                HalfFloat[] b3f = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn + 3, 8));
-                c00 = kc.mma(a0f, b0f, c00, MMAShape.M16N8K16);
-                c01 = kc.mma(a0f, b1f, c01, MMAShape.M16N8K16);
-                c02 = kc.mma(a0f, b2f, c02, MMAShape.M16N8K16);
-                c03 = kc.mma(a0f, b3f, c03, MMAShape.M16N8K16);
-                c10 = kc.mma(a1f, b0f, c10, MMAShape.M16N8K16);
-                c11 = kc.mma(a1f, b1f, c11, MMAShape.M16N8K16);
-                c12 = kc.mma(a1f, b2f, c12, MMAShape.M16N8K16);
-                c13 = kc.mma(a1f, b3f, c13, MMAShape.M16N8K16);
-            }
+<@tile.mmaSteps sfx="f"/>
             kc.localBarrier();
         }
         if (m0 < rows) {
