@@ -29,7 +29,7 @@ public final class KernelSources {
             new Rendering("org/mamba2j/tornado/ssd/SsdBlockedKernels.ftl", "SsdBlocked84Kernels",
                     Map.of("variant", "blocked84", "M", 8, "tiles", false)),
             new Rendering("org/mamba2j/tornado/ssd/SsdBlocked8Kernels.ftl", "SsdBlocked8Kernels", Map.of()),
-            new Rendering("org/mamba2j/tornado/model/BlockedGemmKernels.ftl", "BlockedGemmKernels", Map.of()),
+            new Rendering("org/mamba2j/tornado/model/GemmKernels.ftl", "GemmKernels", Map.of()),
             new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaKernels", Map.of()),
             new Rendering("org/mamba2j/tornado/mma/MmaGemm.ftl", "MmaGemm", Map.of()));
 

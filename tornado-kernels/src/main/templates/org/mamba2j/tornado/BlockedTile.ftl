@@ -2,9 +2,14 @@
      (offsets from its first row and column) of a 64 × 64 output tile and keeps their sums in scalars a<row><column>
      (private arrays may spill to global memory); operands pass through local memory in k-slices of 16. -->
 
-<#-- the sums, zero -->
-<#macro sums rows cols><#list rows as r>
-        float <#list cols as c>a${r?index}${c?index} = 0f<#sep>, </#list>;
+<#-- the sums (named name<row><column>, indented by `indent`), zero -->
+<#macro sums rows cols name="a" indent=8><#list rows as r>
+${""?left_pad(indent)}float <#list cols as c>${name}${r?index}${c?index} = 0f<#sep>, </#list>;
+</#list></#macro>
+
+<#-- every sum += its row operand u<row> times its column operand v<column> -->
+<#macro fmas rows cols name="a" indent=16><#list rows as r>
+${""?left_pad(indent)}<#list cols as c>${name}${r?index}${c?index} += u${r?index} * v${c?index};<#sep> </#list>
 </#list></#macro>
 
 <#-- the k steps of one 16-deep slice: row operands from local array ua at u0, column operands from va at v0, both at row
@@ -18,15 +23,13 @@
 <#list cols?chunk(4) as run>
                 float <#list run as c>v${c?index + run?index * 4} = ${va}[v<#if c != 0> + ${c}</#if>]<#sep>, </#list>;
 </#list>
-<#list rows as r>
-                <#list cols as c>a${r?index}${c?index} += u${r?index} * v${c?index};<#sep> </#list>
-</#list>
+<@fmas rows cols/>
             }
 </#macro>
 
 <#-- one statement a row of sums: prefix, the row's offset, suffix, its sums, ")" -->
-<#macro eachRow prefix suffix rows cols><#list rows as r>
-        ${prefix}<#if r != 0> + ${r}</#if>${suffix}<#list cols as c>a${r?index}${c?index}<#sep>, </#list>);
+<#macro eachRow prefix suffix rows cols name="a" indent=8><#list rows as r>
+${""?left_pad(indent)}${prefix}<#if r != 0> + ${r}</#if>${suffix}<#list cols as c>${name}${r?index}${c?index}<#sep>, </#list>);
 </#list></#macro>
 
 <#-- every row's sums times its e<row> -->

@@ -6,7 +6,7 @@ import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.mma.MmaTiles;
 import org.mamba2j.tornado.model.BatchKernels;
-import org.mamba2j.tornado.model.BlockedGemmKernels;
+import org.mamba2j.tornado.model.GemmKernels;
 import org.mamba2j.tornado.ssd.SsdPlan;
 import uk.ac.manchester.tornado.api.GridScheduler;
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -522,7 +522,7 @@ public final class MmaCheck {
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph("f32")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, w)
-                .task("gemm", BlockedGemmKernels::gemmBlocked, kc, control, o.a, w, 0, out, sh.n, sh.k, 0)
+                .task("gemm", GemmKernels::gemmBlocked, kc, control, o.a, w, 0, out, sh.n, sh.k, 0)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
         WorkerGrid2D grid = new WorkerGrid2D((sh.n + 63) / 64 * 16, (sh.rows + 63) / 64 * 16);
         grid.setLocalWork(16, 16, 1);

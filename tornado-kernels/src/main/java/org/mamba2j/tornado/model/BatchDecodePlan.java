@@ -83,7 +83,7 @@ public final class BatchDecodePlan {
      */
     private final BatchStates ssmStates;
     /**
-     * The config's batchGemm "blocked": split-k GEMMs ({@link BlockedGemmKernels#splitGemm}) whose partial
+     * The config's batchGemm "blocked": split-k GEMMs ({@link GemmKernels#splitGemm}) whose partial
      * products their consumers sum, the norms folded into the kernels around them; else the
      * prefill's GEMMs and norm tasks of their own.
      */
@@ -316,7 +316,7 @@ public final class BatchDecodePlan {
     }
 
     /**
-     * A {@link BlockedGemmKernels#splitGemm} task (the twin for the weights' format), or on tensor cores an
+     * A {@link GemmKernels#splitGemm} task (the twin for the weights' format), or on tensor cores an
      * {@link MmaGemm#gemm}: out[s] = the split-k partial products of a·diag(small[colScale ..])·Wᵀ
      * (colScale &lt; 0: a·Wᵀ), kLen of k per split, partStride apart (rowSpan rows each on tensor
      * cores); grid (⌈n/64⌉, ⌈rows/64⌉, splits) tiles. {@code halves}: that product's activations
@@ -338,9 +338,9 @@ public final class BatchDecodePlan {
             return;
         }
         if (weights instanceof LongArray h) {
-            g.task(task, BlockedGemmKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, w.decode().arg());
+            g.task(task, GemmKernels::splitGemm16, ctx, a, small, colScale, h, wOff, out, n, k, kLen, capacity, partStride, w.decode().arg());
         } else {
-            g.task(task, BlockedGemmKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
+            g.task(task, GemmKernels::splitGemm, ctx, a, small, colScale, (FloatArray) weights, wOff, out, n, k, kLen, capacity, partStride);
         }
         grids.tiles(g, task, n, capacity, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, rows -> splits);
     }

@@ -39,7 +39,7 @@ public final class BatchKernels {
      * zxbcdt (xbcOffset is where they start in a row), advancing the slot's conv window as
      * {@link MixerKernels#normInProjConv} does for one sequence; a held slot's window stays, its row
      * is 0. zxbcdt is the sum of {@code splits} partial products partStride apart (a split-k
-     * {@link BlockedGemmKernels#splitGemm}'s; 1 and 0 for a whole one). i over batch · convDim.
+     * {@link GemmKernels#splitGemm}'s; 1 and 0 for a whole one). i over batch · convDim.
      */
     public static void convStepRows(IntArray input, FloatArray zxbcdt, FloatArray states, int convAt, int stateStride, FloatArray w,
                                     int convWOff, FloatArray xbc, int xbcOffset, int dInProj, int convDim, int dConv, int batch, int splits,

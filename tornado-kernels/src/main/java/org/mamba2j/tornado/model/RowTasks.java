@@ -32,13 +32,13 @@ final class RowTasks {
                     Object weights, FloatArray table, Decode decode, int wOff, FloatArray out, int n, int k, int accumulate) {
         // "mma" comes here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
         if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
-            if (weights instanceof LongArray h) g.task(task, BlockedGemmKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
-            else g.task(task, BlockedGemmKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
+            if (weights instanceof LongArray h) g.task(task, GemmKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
+            else g.task(task, GemmKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             blockedGrid(g, task, grids, n);
         } else {
             int padded = grids.loop(g, task, cfg.kernel("gemm").local(), rows -> (rows + 3) / 4 * ((n + 3) / 4));
-            if (weights instanceof LongArray h) g.task(task, PrefillKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
-            else g.task(task, PrefillKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
+            if (weights instanceof LongArray h) g.task(task, GemmKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
+            else g.task(task, GemmKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
     }
 

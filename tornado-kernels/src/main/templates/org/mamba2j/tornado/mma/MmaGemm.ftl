@@ -66,7 +66,7 @@ public final class MmaGemm {
      * Split k (the batched decode's skinny products, rows ≤ 64): work-group z of the grid sums k
      * from z·kLen to (z + 1)·kLen and stores its partial product at rows z·span + m of out, span =
      * rows rounded up to whole 64-row blocks (the consumers sum the splits, as
-     * {@link org.mamba2j.tornado.model.BlockedGemmKernels#splitGemm}'s); kLen = k: one product, out itself.
+     * {@link org.mamba2j.tornado.model.GemmKernels#splitGemm}'s); kLen = k: one product, out itself.
      * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (LOCAL, 1, 1).
      */
     public static void gemm(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,

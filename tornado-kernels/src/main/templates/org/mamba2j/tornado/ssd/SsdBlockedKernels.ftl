@@ -136,7 +136,7 @@ public final class ${className} {
     /**
      * Row {@code row} of a rows × cols matrix at out[base]: a work item's four outputs of a blocked tile, at the columns
      * col, col + 1, col + 32 and col + 33 of the layout above, guarded; added on when {@code accumulate} ≠ 0. Also the
-     * epilogue of the model's GEMMs of the same tiling (BlockedGemmKernels.gemmBlocked, BlockedGemmKernels.splitGemm).
+     * epilogue of the model's GEMMs of the same tiling (GemmKernels.gemmBlocked, GemmKernels.splitGemm).
      */
     public static void storeRun(FloatArray out, int base, int row, int rows, int col, int cols, int accumulate,
                                 float v0, float v1, float v2, float v3) {

@@ -62,8 +62,8 @@ class BatchKernelsTest {
         int colScale = scaled ? table + colOff : -1;
         int t = SsdBlockedKernels.THREADS, tile = SsdBlockedKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(n, tile, t), Grids.tileEdge(rows, tile, t), splits, t, t, 1, kc -> {
-            if (sixteenBit) BlockedGemmKernels.splitGemm16(kc, aA, small, colScale, w16, wOff, out, n, k, kLen, rows, stride, decode);
-            else BlockedGemmKernels.splitGemm(kc, aA, small, colScale, wA, wOff, out, n, k, kLen, rows, stride);
+            if (sixteenBit) GemmKernels.splitGemm16(kc, aA, small, colScale, w16, wOff, out, n, k, kLen, rows, stride, decode);
+            else GemmKernels.splitGemm(kc, aA, small, colScale, wA, wOff, out, n, k, kLen, rows, stride);
         });
         for (int s = 0; s < splits; s++) {
             double[] ref = new double[rows * n];
@@ -367,10 +367,10 @@ class BatchKernelsTest {
 
     @Test
     void graphBudgetCountsTheKernelsArguments() {
-        Class<?> b = BatchKernels.class, p = PrefillKernels.class, blocked = BlockedGemmKernels.class;
-        int gemm = Math.max(Math.max(params(p, "gemm"), params(blocked, "gemmBlocked")), Math.max(params(p, "gemm16"), params(blocked, "gemmBlocked16")));
+        Class<?> b = BatchKernels.class, p = PrefillKernels.class, gemms = GemmKernels.class;
+        int gemm = Math.max(Math.max(params(gemms, "gemm"), params(gemms, "gemmBlocked")), Math.max(params(gemms, "gemm16"), params(gemms, "gemmBlocked16")));
         int shared = params(b, "convStepRows") + params(b, "ssdStepRows");
-        int split = Math.max(Math.max(params(blocked, "splitGemm"), params(blocked, "splitGemm16")), params(MmaGemm.class, "gemm"));
+        int split = Math.max(Math.max(params(gemms, "splitGemm"), params(gemms, "splitGemm16")), params(MmaGemm.class, "gemm"));
         int unfused = params(p, "rmsNormRows") + 2 * gemm + params(p, "gatedRmsNormRows") + shared;
         int fused = 2 * split + shared + params(b, "residualNormRows");
         assertEquals(BatchDecodePlan.ARGS_PER_BLOCK, Math.max(unfused, fused));

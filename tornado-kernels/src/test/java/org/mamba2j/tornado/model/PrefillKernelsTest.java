@@ -124,9 +124,9 @@ class PrefillKernelsTest {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
             KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
-                    kc -> BlockedGemmKernels.gemmBlocked(kc, control, a, w, wOff, out, n, k, accumulate));
+                    kc -> GemmKernels.gemmBlocked(kc, control, a, w, wOff, out, n, k, accumulate));
         } else {
-            PrefillKernels.gemm(control, a, w, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
+            GemmKernels.gemm(control, a, w, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)));
         }
     }
 
@@ -136,9 +136,9 @@ class PrefillKernelsTest {
         int rows = control.get(PrefillKernels.ROWS);
         if (variant.equals("blocked")) {
             KernelContextEmulator.run(Grids.tileEdge(n, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), Grids.tileEdge(rows, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS), 1, 16, 16, 1,
-                    kc -> BlockedGemmKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate, decode.arg()));
+                    kc -> GemmKernels.gemmBlocked16(kc, control, a, w, small, wOff, out, n, k, accumulate, decode.arg()));
         } else {
-            PrefillKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)), decode.arg());
+            GemmKernels.gemm16(control, a, w, small, wOff, out, n, k, accumulate, pad((rows + 3) / 4 * ((n + 3) / 4)), decode.arg());
         }
     }
 
@@ -309,7 +309,8 @@ class PrefillKernelsTest {
     @Test
     void graphBudgetCountsTheKernelsArguments() {
         Class<?> p = PrefillKernels.class, ssd = SsdKernels.class, tiled = SsdTiledKernels.class, blocked = SsdBlockedKernels.class;
-        int gemm = Math.max(Math.max(Math.max(params(p, "gemm"), params(BlockedGemmKernels.class, "gemmBlocked")), Math.max(params(p, "gemm16"), params(BlockedGemmKernels.class, "gemmBlocked16"))),
+        Class<?> gemms = GemmKernels.class;
+        int gemm = Math.max(Math.max(Math.max(params(gemms, "gemm"), params(gemms, "gemmBlocked")), Math.max(params(gemms, "gemm16"), params(gemms, "gemmBlocked16"))),
                 params(MmaGemm.class, "gemm"));
         int norm = Math.max(params(p, "rmsNormRows"), params(p, "rmsNormRowsHalves"));
         int fixed = norm + 2 * gemm + params(p, "causalConv")

@@ -1,8 +1,8 @@
-<#-- The float32 register-blocked GEMMs of the model (KernelSources renders it): the prefill's (rows of a pass) and the
-     batched decode's (split over k), each with float32 or 16-bit weights. The tiling of SsdBlockedKernels: 16 × 16 work
-     items a 64 × 64 output tile, 4 × 4 sums a work item (BlockedTile.ftl). -->
+<#-- The model's float32 GEMMs (KernelSources renders it): the prefill's, as a loop kernel for CPUs and register-blocked
+     for GPUs, and the batched decode's split over k, each with float32 or 16-bit weights. The blocked ones take the tiling
+     of SsdBlockedKernels: 16 × 16 work items a 64 × 64 output tile, 4 × 4 sums a work item (BlockedTile.ftl). -->
 <#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
-<#assign rows = [0, 1, 2, 3], cols = [0, 1, 32, 33]>
+<#assign rows = [0, 1, 2, 3], cols = [0, 1, 32, 33], loopRows = [0, 1, 2, 3]>
 <#-- row i of the four a work item stages, from `base`: base, base + 16, base + 32, base + 48 -->
 <#function lane base i><#return base + (i == 0)?then("", " + ${16 * i}")></#function>
 <#-- the staging of one slice into registers p0..p3 (rows m0 + lr + 16i of a, read by aRead with @ for the row) and
@@ -23,12 +23,13 @@ ${""?left_pad(indent)}${type}q${i} = ${wRead(w16, lane("n0 + lr", i), kEnd)}${se
             as[kx * STRIDE + lr] = p0; as[kx * STRIDE + lr + 16] = p1; as[kx * STRIDE + lr + 32] = p2; as[kx * STRIDE + lr + 48] = p3;
             ws[kx * STRIDE + lr] = q0; ws[kx * STRIDE + lr + 16] = q1; ws[kx * STRIDE + lr + 32] = q2; ws[kx * STRIDE + lr + 48] = q3;
 </#macro>
-// Generated from src/main/templates/org/mamba2j/tornado/model/BlockedGemmKernels.ftl by src/build/KernelSources.java:
+// Generated from src/main/templates/org/mamba2j/tornado/model/GemmKernels.ftl by src/build/KernelSources.java:
 // edit the template, not this file.
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import uk.ac.manchester.tornado.api.KernelContext;
+import uk.ac.manchester.tornado.api.annotations.Parallel;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.LongArray;
@@ -36,16 +37,70 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
 
 /**
- * The model's float32 register-blocked GEMMs, out = a·Wᵀ with W (n, k) row-major at w[wOff], for GPUs: tiled as
+ * The model's float32 GEMMs, out = a·Wᵀ with W (n, k) row-major at w[wOff]: {@link #gemm} (variant "loop", CPUs), and
+ * register-blocked for GPUs: tiled as
  * {@link SsdBlockedKernels} (a 16×16 work group computes a 64×64 output tile, each work item the 4×4 block of rows
  * 4·ty + i and columns 2·tx + j, 32 + 2·tx + j in sixteen scalar accumulators); a and W pass through local memory in
  * k-slices of 16, stored transposed ([k][row], row stride {@link SsdBlockedKernels#STRIDE}), so that a k step's operands
  * are aligned runs the CUDA compiler reads with vector loads. Ragged edges: loads fill zeros, stores are guarded; every
- * work item reaches every barrier. Generated from src/main/templates/org/mamba2j/tornado/model/BlockedGemmKernels.ftl.
+ * work item reaches every barrier. Generated from src/main/templates/org/mamba2j/tornado/model/GemmKernels.ftl.
  */
-public final class BlockedGemmKernels {
+public final class GemmKernels {
 
-    private BlockedGemmKernels() {
+    private GemmKernels() {
+    }
+<#list [false, true] as w16>
+
+<#if w16>
+    /** {@link #gemm} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
+    public static void gemm16(IntArray control, FloatArray a, LongArray w, FloatArray small, int wOff, FloatArray out, int n, int k, int accumulate, int padded,
+                              int decode) {
+<#else>
+    /**
+     * out[m, j] = Σ_k a[m, k]·W[j, k], plus out[m, j] when {@code accumulate} ≠ 0   (rows × n, rows = control[ROWS]);
+     * a (rows, k) row-major, W (n, k) row-major from w[wOff]: a projection's (out, in) layout, so both
+     * operands are contiguous along k. Variant "loop", for CPU OpenCL devices: each work item a 4×4
+     * block of outputs, the k loop inside (8 loads per 16 FMAs, no local memory, no barriers),
+     * i over ⌈rows/4⌉·⌈n/4⌉; on PoCL 6–10 GFLOP/s at the 130m in_proj shape, the blocked variant 0.9.
+     */
+    public static void gemm(IntArray control, FloatArray a, FloatArray w, int wOff, FloatArray out, int n, int k, int accumulate, int padded) {
+</#if>
+        for (@Parallel int i = 0; i < padded; i++) {
+            int rows = control.get(PrefillKernels.ROWS);
+            int nb = (n + 3) / 4;
+            int m0 = i / nb * 4;
+            int j0 = (i - i / nb * nb) * 4;
+            if (m0 < rows) {
+                // rows and columns past the edges read the last valid one (in bounds) and are not stored
+                int a0 = m0 * k, a1 = Math.min(m0 + 1, rows - 1) * k, a2 = Math.min(m0 + 2, rows - 1) * k, a3 = Math.min(m0 + 3, rows - 1) * k;
+                int w0 = wOff + j0 * k, w1 = wOff + Math.min(j0 + 1, n - 1) * k;
+                int w2 = wOff + Math.min(j0 + 2, n - 1) * k, w3 = wOff + Math.min(j0 + 3, n - 1) * k;
+<@tile.sums rows=loopRows cols=loopRows name="s" indent=16/>
+                for (int kk = 0; kk < k; kk++) {
+                    float u0 = a.get(a0 + kk), u1 = a.get(a1 + kk), u2 = a.get(a2 + kk), u3 = a.get(a3 + kk);
+<#if w16>
+                    float v0 = MixerKernels.w16(w, small, w0 + kk, decode), v1 = MixerKernels.w16(w, small, w1 + kk, decode);
+                    float v2 = MixerKernels.w16(w, small, w2 + kk, decode), v3 = MixerKernels.w16(w, small, w3 + kk, decode);
+<#else>
+                    float v0 = w.get(w0 + kk), v1 = w.get(w1 + kk), v2 = w.get(w2 + kk), v3 = w.get(w3 + kk);
+</#if>
+<@tile.fmas rows=loopRows cols=loopRows name="s" indent=20/>
+                }
+<@tile.eachRow prefix="storeRow(out, m0" suffix=", rows, j0, n, accumulate, " rows=loopRows cols=loopRows name="s" indent=16/>
+            }
+        }
+    }
+</#list>
+
+    /** Row m's four outputs at columns j .. j + 3 of the rows × n product, guarded; added on when accumulating. */
+    static void storeRow(FloatArray out, int m, int rows, int j, int n, int accumulate, float v0, float v1, float v2, float v3) {
+        if (m < rows) {
+            int o = m * n + j;
+            if (j < n) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
+            if (j + 1 < n) out.set(o + 1, accumulate != 0 ? out.get(o + 1) + v1 : v1);
+            if (j + 2 < n) out.set(o + 2, accumulate != 0 ? out.get(o + 2) + v2 : v2);
+            if (j + 3 < n) out.set(o + 3, accumulate != 0 ? out.get(o + 3) + v3 : v3);
+        }
     }
 <#list [false, true] as w16>
 <#assign name = "gemmBlocked" + w16?then("16", "")>
