@@ -109,7 +109,7 @@ public final class GemmKernels {
     /** {@link #gemmBlocked} with 16-bit weights, read as {@code decode} says; small holds the decode table. */
 <#else>
     /**
-     * {@link PrefillKernels#gemm}, variant "blocked": out[m, j] (+)= Σ_k a[m, k]·W[j, k] for the rows m of a prefill pass
+     * {@link #gemm}, variant "blocked": out[m, j] (+)= Σ_k a[m, k]·W[j, k] for the rows m of a prefill pass
      * (control[{@link PrefillKernels#ROWS}]), added on when {@code accumulate} ≠ 0. Every load of a slice is issued before
      * its first local store (a local store between two global loads keeps the second waiting for the first: the
      * tensor-core GEMM ran 2-3x faster when its staging was ordered so, docs/tensor-cores.md).
