@@ -7,13 +7,18 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
  * Renders the kernel templates (src/main/templates, FreeMarker) into Java sources before compilation (the build's
  * generate-sources phase): kernels that differ only in the shape of a work item's register block are written once.
- * A source is rewritten only when its text changes, so an unchanged template leaves the compiled classes alone.
+ * A source is rewritten only when its text changes, so an unchanged template leaves the compiled classes alone, and a
+ * source no rendering produces any more is deleted.
  *
  * <p>usage: java -cp freemarker.jar KernelSources.java TEMPLATE_DIR OUTPUT_DIR
  */
@@ -45,14 +50,19 @@ public final class KernelSources {
         cfg.setNumberFormat("computer"); // 1024, not 1,024
         cfg.setTemplateExceptionHandler(TemplateExceptionHandler.RETHROW_HANDLER);
         cfg.setLogTemplateExceptions(false);
+        Set<Path> written = new HashSet<>();
         for (Rendering r : RENDERINGS) {
             Template t = cfg.getTemplate(r.template());
             StringWriter text = new StringWriter();
-            java.util.HashMap<String, Object> model = new java.util.HashMap<>(r.model());
+            Map<String, Object> model = new HashMap<>(r.model());
             model.put("className", r.className());
             t.process(model, text);
-            Path dir = out.resolve(Path.of(r.template()).getParent());
-            write(dir.resolve(r.className() + ".java"), text.toString());
+            Path file = out.resolve(Path.of(r.template()).getParent()).resolve(r.className() + ".java");
+            write(file, text.toString());
+            written.add(file);
+        }
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".java") && !written.contains(f)).toList()) Files.delete(f);
         }
     }
 
