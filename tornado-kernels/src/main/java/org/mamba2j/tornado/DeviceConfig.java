@@ -122,18 +122,20 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * four warps, a 64×64 output tile; only in {@link Fast}).
      */
     public enum Variant {
-        LOOP("loop", 0, ""), TILED("tiled", 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, "16x16 work items of 4x4 outputs"),
-        BLOCKED8("blocked8", BLOCKED8_LOCAL, "8x8 work items of 8x8 outputs"),
-        BLOCKED84("blocked84", BLOCKED84_LOCAL, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, ""), SCAN("scan", 0, ""),
-        MMA("mma", MMA_LOCAL, "four warps, 64x64 outputs");
+        LOOP("loop", 0, 0, ""), TILED("tiled", 0, 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, BLOCKED_TILE, "16x16 work items of 4x4 outputs"),
+        BLOCKED8("blocked8", BLOCKED8_LOCAL, BLOCKED_TILE, "8x8 work items of 8x8 outputs"),
+        BLOCKED84("blocked84", BLOCKED84_LOCAL, BLOCKED_TILE, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, 0, ""),
+        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs");
 
         private final String json;
         private final int fixedLocal;
+        private final int fixedTile;
         private final String shape;
 
-        Variant(String json, int fixedLocal, String shape) {
+        Variant(String json, int fixedLocal, int fixedTile, String shape) {
             this.json = json;
             this.fixedLocal = fixedLocal;
+            this.fixedTile = fixedTile;
             this.shape = shape;
         }
 
@@ -171,6 +173,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             return fixedLocal;
         }
 
+        /** The output tile edge of a variant with a fixed launch shape, else 0. */
+        public int fixedTile() {
+            return fixedTile;
+        }
+
         @Override
         public String toString() {
             return json;
@@ -192,9 +199,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         public Kernel {
             if (minRows < 0) throw new IllegalArgumentException("\"minRows\" must be at least 1 (0: decode's), got " + minRows);
             int fixed = variant.fixedLocal();
-            int fixedTile = variant == Variant.MMA ? MMA_TILE : BLOCKED_TILE;
-            if (fixed > 0 && (tile != fixedTile || local != fixed)) {
-                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + fixedTile
+            if (fixed > 0 && (tile != variant.fixedTile() || local != fixed)) {
+                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
                         + " and \"local\" " + fixed + " (" + variant.shape + "), got tile " + tile + ", local " + local);
             }
             if (variant == Variant.REDUCE && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
@@ -507,7 +513,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             boolean anyBlocked = old.blocked() || old.blocked8() || old.blocked84();
             int tile = old.tile() > 0 && !anyBlocked ? old.tile() : (int) Math.round(Math.sqrt(old.blocked84() ? BLOCKED_LOCAL : old.local()));
             if (variant.fixedLocal() > 0) {
-                tile = BLOCKED_TILE;
+                tile = variant.fixedTile();
                 local = variant.fixedLocal();
             }
             k.put(name, new Kernel(variant, local, tile));
