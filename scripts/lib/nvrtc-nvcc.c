@@ -72,7 +72,7 @@ result nvrtcDestroyProgram(program **p) {
 result nvrtcCompileProgram(program *p, int n, const char *const *options) {
     char dir[] = "/tmp/nvrtc-nvcc-XXXXXX";
     if (mkdtemp(dir) == NULL) return OUT_OF_MEMORY;
-    char src[256], out[256], log[256], cmd[8192];
+    char src[256], out[256], log[256], cmd[16384];
     snprintf(src, sizeof src, "%s/tornado_kernel.cu", dir);
     snprintf(log, sizeof log, "%s/log", dir);
     FILE *f = fopen(src, "w");

@@ -111,6 +111,11 @@ public final class MmaTiles {
         return new HalfFloat(a.get(Math.min(i, a.getSize() - 1))).getHalfFloatValue() & 0xFFFF;
     }
 
+    /** The fp16 patterns of a[at] and a[at + 1] in one int (at + 1 inside the array). */
+    public static int pairAt(FloatArray a, int at) {
+        return pack(half(a, at), half(a, at + 1));
+    }
+
     /** The fp16 patterns of a[i0] and a[i1] in one int, each zero where its condition is false. */
     public static int pair(FloatArray a, int i0, boolean ok0, int i1, boolean ok1) {
         return pack(ok0 ? half(a, i0) : 0, ok1 ? half(a, i1) : 0);

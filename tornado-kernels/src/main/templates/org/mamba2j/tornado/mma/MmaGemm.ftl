@@ -22,7 +22,7 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
  * <p>A work group of {@link #LOCAL} work items (four warps, 2 × 2) computes a {@link #TILE_M} × {@link #TILE_N} output
  * tile, each warp 32 × 32 of it in eight m16n8 accumulators. The k dimension goes in steps of 32:
  * the group stages a 64 × 32 block of a and a 32 × 64 block of Wᵀ in local memory as the tile grids
- * {@link MmaTiles} describes (zeros past k), then each warp runs two k16 rounds of eight MMAs while
+ * {@link MmaTiles} describes (a zero past k, or past the rows), then each warp runs two k16 rounds of eight MMAs while
  * the next step's loads are in flight (software pipelined through registers).
  * The stores write whole 16 × 8 tiles: n must be a multiple of 8 (columns past n are skipped by
  * whole tiles) and the rows up to the 64-row block's end must be inside {@code out} (rows past
@@ -89,6 +89,16 @@ public final class MmaGemm {
         int ar = m0 + tid / 8;
         int br = n0 + tid / 8 * 2;
         int r = ar - m0, c = br - n0;
+        // A's stores go in a rotated order (below): a work item at kq ≥ 16 loads and stores its pair kq + 2 first (ca = 2)
+        int ca = 2 * (kq >> 4);
+        // Bounds, once: A rows past `rows` are zeroed (hoisted conditions) and read at the last row; W rows past n read the
+        // last row unguarded (their columns are never stored); past kEnd A is zeroed and both read at the last pair or quad
+        // of the range, so a W value there meets a zero and every index stays in bounds without a clamp a load
+        boolean ok0 = ar < rows, ok1 = ar + 16 < rows, ok2 = ar + 32 < rows, ok3 = ar + 48 < rows;
+        int aRow0 = Math.min(ar, rows - 1) * k, aRow1 = Math.min(ar + 16, rows - 1) * k;
+        int aRow2 = Math.min(ar + 32, rows - 1) * k, aRow3 = Math.min(ar + 48, rows - 1) * k;
+        int bRow0 = wOff + Math.min(br, n - 1) * k, bRow1 = wOff + Math.min(br + 1, n - 1) * k;
+        int bRow2 = wOff + Math.min(br + 32, n - 1) * k, bRow3 = wOff + Math.min(br + 33, n - 1) * k;
         // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0), then issues the loads of
         // step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
         int a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -119,20 +129,21 @@ public final class MmaGemm {
                 b7 = MmaTiles.halvesOfBf16(b7);
             }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one.
-            // In place order a warp's stores meet two (A: kq and kq + 16) and four (B: 8 banks for 32 stores) to a bank. With F16
-            // weights, whose staging converts nothing, the bank conflicts hold the kernel: the stores go in a rotated order, each
-            // instruction on 32 banks (A's work items at kq ≥ 16 store their pair kq + 2 first, B's their k rows rotated by kq / 8);
-            // where the staging converts, the selects cost more than the conflicts (docs/tensor-cores.md), so they keep the order
+            // In place order a warp's stores meet two (A: kq and kq + 16) and four (B: 8 banks for 32 stores) to a bank. The
+            // stores go in a rotated order, each instruction on 32 banks: A's work items at kq ≥ 16 store their pair kq + 2
+            // first, which costs nothing as they load it first too; B's rows are rotated by kq / 8 with F16 weights only (the
+            // staging converts nothing there and the conflicts held the kernel; where it converts, the selects the rotation
+            // takes cost more than the conflicts, docs/tensor-cores.md)
+            // A: a0, a2, a4, a6 are the pairs at kq + ca, a1, a3, a5, a7 at kq + 2 − ca (loaded so)
+            as[MmaTiles.aSlot(r, kq + ca, 2)] = a0;
+            as[MmaTiles.aSlot(r, kq + 2 - ca, 2)] = a1;
+            as[MmaTiles.aSlot(r + 16, kq + ca, 2)] = a2;
+            as[MmaTiles.aSlot(r + 16, kq + 2 - ca, 2)] = a3;
+            as[MmaTiles.aSlot(r + 32, kq + ca, 2)] = a4;
+            as[MmaTiles.aSlot(r + 32, kq + 2 - ca, 2)] = a5;
+            as[MmaTiles.aSlot(r + 48, kq + ca, 2)] = a6;
+            as[MmaTiles.aSlot(r + 48, kq + 2 - ca, 2)] = a7;
             if (format == F16) {
-                int sw = kq >> 4;
-                as[MmaTiles.aSlot(r, kq + 2 * sw, 2)] = sw == 0 ? a0 : a1;
-                as[MmaTiles.aSlot(r, kq + 2 - 2 * sw, 2)] = sw == 0 ? a1 : a0;
-                as[MmaTiles.aSlot(r + 16, kq + 2 * sw, 2)] = sw == 0 ? a2 : a3;
-                as[MmaTiles.aSlot(r + 16, kq + 2 - 2 * sw, 2)] = sw == 0 ? a3 : a2;
-                as[MmaTiles.aSlot(r + 32, kq + 2 * sw, 2)] = sw == 0 ? a4 : a5;
-                as[MmaTiles.aSlot(r + 32, kq + 2 - 2 * sw, 2)] = sw == 0 ? a5 : a4;
-                as[MmaTiles.aSlot(r + 48, kq + 2 * sw, 2)] = sw == 0 ? a6 : a7;
-                as[MmaTiles.aSlot(r + 48, kq + 2 - 2 * sw, 2)] = sw == 0 ? a7 : a6;
                 int t0 = kq >> 3, t1 = (t0 + 1) & 3, t2 = (t0 + 2) & 3, t3 = (t0 + 3) & 3;
                 bs[MmaTiles.bSlot(kq + t0, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t0);
                 bs[MmaTiles.bSlot(kq + t1, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t1);
@@ -143,14 +154,6 @@ public final class MmaGemm {
                 bs[MmaTiles.bSlot(kq + t2, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t2);
                 bs[MmaTiles.bSlot(kq + t3, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t3);
             } else {
-                as[MmaTiles.aSlot(r, kq, 2)] = a0;
-                as[MmaTiles.aSlot(r, kq + 2, 2)] = a1;
-                as[MmaTiles.aSlot(r + 16, kq, 2)] = a2;
-                as[MmaTiles.aSlot(r + 16, kq + 2, 2)] = a3;
-                as[MmaTiles.aSlot(r + 32, kq, 2)] = a4;
-                as[MmaTiles.aSlot(r + 32, kq + 2, 2)] = a5;
-                as[MmaTiles.aSlot(r + 48, kq, 2)] = a6;
-                as[MmaTiles.aSlot(r + 48, kq + 2, 2)] = a7;
                 // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
                 bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
                 bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
@@ -165,40 +168,48 @@ public final class MmaGemm {
             // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
             // tell the two memories apart, and a store between two loads keeps the second waiting for the first)
             int col = kBegin + s * K_STEP + kq;
+            int cl = col + ca, ch = col + 2 - ca;   // A's two pairs
             if (activations == HALVES) {
-                a0 = MmaTiles.pairOf(halves, k, ar, col, rows, kEnd);
-                a1 = MmaTiles.pairOf(halves, k, ar, col + 2, rows, kEnd);
-                a2 = MmaTiles.pairOf(halves, k, ar + 16, col, rows, kEnd);
-                a3 = MmaTiles.pairOf(halves, k, ar + 16, col + 2, rows, kEnd);
-                a4 = MmaTiles.pairOf(halves, k, ar + 32, col, rows, kEnd);
-                a5 = MmaTiles.pairOf(halves, k, ar + 32, col + 2, rows, kEnd);
-                a6 = MmaTiles.pairOf(halves, k, ar + 48, col, rows, kEnd);
-                a7 = MmaTiles.pairOf(halves, k, ar + 48, col + 2, rows, kEnd);
+                // pairs: the last one of the range at most (k and kLen even); zero past kEnd or past the rows
+                boolean inL = cl < kEnd, inH = ch < kEnd;
+                int il = Math.min(cl, kEnd - 2) >> 1, ih = Math.min(ch, kEnd - 2) >> 1;
+                a0 = ok0 & inL ? halves.get((aRow0 >> 1) + il) : 0;
+                a1 = ok0 & inH ? halves.get((aRow0 >> 1) + ih) : 0;
+                a2 = ok1 & inL ? halves.get((aRow1 >> 1) + il) : 0;
+                a3 = ok1 & inH ? halves.get((aRow1 >> 1) + ih) : 0;
+                a4 = ok2 & inL ? halves.get((aRow2 >> 1) + il) : 0;
+                a5 = ok2 & inH ? halves.get((aRow2 >> 1) + ih) : 0;
+                a6 = ok3 & inL ? halves.get((aRow3 >> 1) + il) : 0;
+                a7 = ok3 & inH ? halves.get((aRow3 >> 1) + ih) : 0;
             } else {
-                a0 = MmaTiles.pairAlong(a, k, ar, col, rows, kEnd, small, activations);
-                a1 = MmaTiles.pairAlong(a, k, ar, col + 2, rows, kEnd, small, activations);
-                a2 = MmaTiles.pairAlong(a, k, ar + 16, col, rows, kEnd, small, activations);
-                a3 = MmaTiles.pairAlong(a, k, ar + 16, col + 2, rows, kEnd, small, activations);
-                a4 = MmaTiles.pairAlong(a, k, ar + 32, col, rows, kEnd, small, activations);
-                a5 = MmaTiles.pairAlong(a, k, ar + 32, col + 2, rows, kEnd, small, activations);
-                a6 = MmaTiles.pairAlong(a, k, ar + 48, col, rows, kEnd, small, activations);
-                a7 = MmaTiles.pairAlong(a, k, ar + 48, col + 2, rows, kEnd, small, activations);
+                a0 = MmaTiles.pairAlong(a, k, ar, cl, rows, kEnd, small, activations);
+                a1 = MmaTiles.pairAlong(a, k, ar, ch, rows, kEnd, small, activations);
+                a2 = MmaTiles.pairAlong(a, k, ar + 16, cl, rows, kEnd, small, activations);
+                a3 = MmaTiles.pairAlong(a, k, ar + 16, ch, rows, kEnd, small, activations);
+                a4 = MmaTiles.pairAlong(a, k, ar + 32, cl, rows, kEnd, small, activations);
+                a5 = MmaTiles.pairAlong(a, k, ar + 32, ch, rows, kEnd, small, activations);
+                a6 = MmaTiles.pairAlong(a, k, ar + 48, cl, rows, kEnd, small, activations);
+                a7 = MmaTiles.pairAlong(a, k, ar + 48, ch, rows, kEnd, small, activations);
             }
             if (format == F32) {
-                b0 = MmaTiles.pairAlong(w32, wOff, k, br, col, n, kEnd);
-                b1 = MmaTiles.pairAlong(w32, wOff, k, br, col + 2, n, kEnd);
-                b2 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col, n, kEnd);
-                b3 = MmaTiles.pairAlong(w32, wOff, k, br + 1, col + 2, n, kEnd);
-                b4 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col, n, kEnd);
-                b5 = MmaTiles.pairAlong(w32, wOff, k, br + 32, col + 2, n, kEnd);
-                b6 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col, n, kEnd);
-                b7 = MmaTiles.pairAlong(w32, wOff, k, br + 33, col + 2, n, kEnd);
+                // float pairs at col and col + 2; one past the range is read at kEnd − 1 instead (A is zero there, and
+                // pairAt keeps a pair's second float, which may be the next row's, inside the array)
+                int wl = Math.min(col, kEnd - 1), wh = Math.min(col + 2, kEnd - 1);
+                b0 = MmaTiles.pairAt(w32, bRow0 + wl);
+                b1 = MmaTiles.pairAt(w32, bRow0 + wh);
+                b2 = MmaTiles.pairAt(w32, bRow1 + wl);
+                b3 = MmaTiles.pairAt(w32, bRow1 + wh);
+                b4 = MmaTiles.pairAt(w32, bRow2 + wl);
+                b5 = MmaTiles.pairAt(w32, bRow2 + wh);
+                b6 = MmaTiles.pairAt(w32, bRow3 + wl);
+                b7 = MmaTiles.pairAt(w32, bRow3 + wh);
             } else {
-                // 16-bit weights four at a time: one long a row (each device row starts on one; a quad never straddles kEnd)
-                q0 = MmaTiles.quad(w16, wOff, k, br, col, n, kEnd);
-                q1 = MmaTiles.quad(w16, wOff, k, br + 1, col, n, kEnd);
-                q2 = MmaTiles.quad(w16, wOff, k, br + 32, col, n, kEnd);
-                q3 = MmaTiles.quad(w16, wOff, k, br + 33, col, n, kEnd);
+                // 16-bit weights four at a time: one long a row (each device row starts on one), the last quad of the range at most
+                int wq = Math.min(col, kEnd - 4);
+                q0 = w16.get((bRow0 + wq) >> 2);
+                q1 = w16.get((bRow1 + wq) >> 2);
+                q2 = w16.get((bRow2 + wq) >> 2);
+                q3 = w16.get((bRow3 + wq) >> 2);
             }
             // step s − 1's MMAs (round 0: on zeros)
 <@tile.mmaSteps sfx="f"/>
