@@ -3,7 +3,6 @@ package org.mamba2j.tornado.mma;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
-import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 
 /**
  * Where the tensor-core kernels put their operands in local memory, and how they make fp16 of them.
@@ -156,17 +155,6 @@ public final class MmaTiles {
     }
 
     /**
-     * Patterns (r, col) to (r, col + 3) of a matrix of 16-bit patterns stored row by row (row r at
-     * base + r·stride), rows × cols, as one long (the first in its low bits), zero outside: base +
-     * r·stride + col on a long and cols a multiple of 4, so a quad is all inside or all outside.
-     * (The index is clamped into the array: the compiler may load before the condition, see {@link #half}.)
-     */
-    public static long quad(LongArray w, int base, int stride, int r, int col, int rows, int cols) {
-        long q = w.get(Math.min((base + r * stride + col) >> 2, w.getSize() - 1));
-        return r < rows && col < cols ? q : 0L;
-    }
-
-    /**
      * On the host: the first n values of a as fp16 pairs (round to nearest even), element 2j in the
      * low half of pair j, as the prefill's norms write them for {@link MmaGemm}'s fp16 activations.
      */
@@ -176,12 +164,6 @@ public final class MmaTiles {
             h.set(j, pack(Float.floatToFloat16(a[2 * j]) & 0xFFFF, Float.floatToFloat16(a[2 * j + 1])));
         }
         return h;
-    }
-
-    /** The fp16 pair (r, col), (r, col + 1) of a matrix given as pairs (row r's pair j at (r·stride)/2 + j), col and stride even; zero outside. */
-    public static int pairOf(IntArray h, int stride, int r, int col, int rows, int cols) {
-        int p = h.get(Math.min((r * stride + col) >> 1, h.getSize() - 1));
-        return r < rows && col < cols ? p : 0;
     }
 
     /**
