@@ -82,6 +82,9 @@ public final class MmaGemm {
         int[] as = kc.allocateIntLocalArray(TILE_M * K_STEP / 2); // 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles
 <@tile.fragments/>
+<#-- the rows a work item stages: of A ar + offset, of W br + offset (i-th offset: its pairs a(2i), a(2i + 1), b(2i), b(2i + 1)) -->
+<#assign aRows = [0, 16, 32, 48], bRows = [0, 1, 32, 33]>
+<#function plus o><#return (o == 0)?then("", " + " + o)></#function>
         // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pairs at columns kq and kq + 2
         // of the step of the a rows ar + 16i and of the W rows br, br + 1, br + 32, br + 33 (a warp reads 128-byte runs of four rows)
         // (the helpers are called from here one by one: TornadoVM inlines a helper of at most 600 nodes, its own callees included)
@@ -94,11 +97,13 @@ public final class MmaGemm {
         // Bounds, once: A rows past `rows` are zeroed (hoisted conditions) and read at the last row; W rows past n read the
         // last row unguarded (their columns are never stored); past kEnd A is zeroed and both read at the last pair or quad
         // of the range, so a W value there meets a zero and every index stays in bounds without a clamp a load
-        boolean ok0 = ar < rows, ok1 = ar + 16 < rows, ok2 = ar + 32 < rows, ok3 = ar + 48 < rows;
-        int aRow0 = Math.min(ar, rows - 1) * k, aRow1 = Math.min(ar + 16, rows - 1) * k;
-        int aRow2 = Math.min(ar + 32, rows - 1) * k, aRow3 = Math.min(ar + 48, rows - 1) * k;
-        int bRow0 = wOff + Math.min(br, n - 1) * k, bRow1 = wOff + Math.min(br + 1, n - 1) * k;
-        int bRow2 = wOff + Math.min(br + 32, n - 1) * k, bRow3 = wOff + Math.min(br + 33, n - 1) * k;
+        boolean <#list aRows as o>ok${o?index} = ar${plus(o)} < rows<#sep>, </#list>;
+<#list aRows as o>
+        int aRow${o?index} = Math.min(ar${plus(o)}, rows - 1) * k;
+</#list>
+<#list bRows as o>
+        int bRow${o?index} = wOff + Math.min(br${plus(o)}, n - 1) * k;
+</#list>
         // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0), then issues the loads of
         // step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
         int a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
@@ -109,24 +114,15 @@ public final class MmaGemm {
         int steps = (kEnd - kBegin + K_STEP - 1) / K_STEP;
         for (int s = 0; s <= steps; s++) {
             if (format != F32) {
-                b0 = (int) q0;
-                b1 = (int) (q0 >> 32);
-                b2 = (int) q1;
-                b3 = (int) (q1 >> 32);
-                b4 = (int) q2;
-                b5 = (int) (q2 >> 32);
-                b6 = (int) q3;
-                b7 = (int) (q3 >> 32);
+<#list 0..3 as i>
+                b${2 * i} = (int) q${i};
+                b${2 * i + 1} = (int) (q${i} >> 32);
+</#list>
             }
             if (format == BF16) {
-                b0 = MmaTiles.halvesOfBf16(b0);
-                b1 = MmaTiles.halvesOfBf16(b1);
-                b2 = MmaTiles.halvesOfBf16(b2);
-                b3 = MmaTiles.halvesOfBf16(b3);
-                b4 = MmaTiles.halvesOfBf16(b4);
-                b5 = MmaTiles.halvesOfBf16(b5);
-                b6 = MmaTiles.halvesOfBf16(b6);
-                b7 = MmaTiles.halvesOfBf16(b7);
+<#list 0..7 as i>
+                b${i} = MmaTiles.halvesOfBf16(b${i});
+</#list>
             }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one.
             // In place order a warp's stores meet two (A: kq and kq + 16) and four (B: 8 banks for 32 stores) to a bank. The
@@ -135,14 +131,10 @@ public final class MmaGemm {
             // staging converts nothing there and the conflicts held the kernel; where it converts, the selects the rotation
             // takes cost more than the conflicts, docs/tensor-cores.md)
             // A: a0, a2, a4, a6 are the pairs at kq + ca, a1, a3, a5, a7 at kq + 2 − ca (loaded so)
-            as[MmaTiles.aSlot(r, kq + ca, 2)] = a0;
-            as[MmaTiles.aSlot(r, kq + 2 - ca, 2)] = a1;
-            as[MmaTiles.aSlot(r + 16, kq + ca, 2)] = a2;
-            as[MmaTiles.aSlot(r + 16, kq + 2 - ca, 2)] = a3;
-            as[MmaTiles.aSlot(r + 32, kq + ca, 2)] = a4;
-            as[MmaTiles.aSlot(r + 32, kq + 2 - ca, 2)] = a5;
-            as[MmaTiles.aSlot(r + 48, kq + ca, 2)] = a6;
-            as[MmaTiles.aSlot(r + 48, kq + 2 - ca, 2)] = a7;
+<#list aRows as o>
+            as[MmaTiles.aSlot(r${plus(o)}, kq + ca, 2)] = a${2 * o?index};
+            as[MmaTiles.aSlot(r${plus(o)}, kq + 2 - ca, 2)] = a${2 * o?index + 1};
+</#list>
             if (format == F16) {
                 int t0 = kq >> 3, t1 = (t0 + 1) & 3, t2 = (t0 + 2) & 3, t3 = (t0 + 3) & 3;
                 bs[MmaTiles.bSlot(kq + t0, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t0);
@@ -173,43 +165,30 @@ public final class MmaGemm {
                 // pairs: the last one of the range at most (k and kLen even); zero past kEnd or past the rows
                 boolean inL = cl < kEnd, inH = ch < kEnd;
                 int il = Math.min(cl, kEnd - 2) >> 1, ih = Math.min(ch, kEnd - 2) >> 1;
-                a0 = ok0 & inL ? halves.get((aRow0 >> 1) + il) : 0;
-                a1 = ok0 & inH ? halves.get((aRow0 >> 1) + ih) : 0;
-                a2 = ok1 & inL ? halves.get((aRow1 >> 1) + il) : 0;
-                a3 = ok1 & inH ? halves.get((aRow1 >> 1) + ih) : 0;
-                a4 = ok2 & inL ? halves.get((aRow2 >> 1) + il) : 0;
-                a5 = ok2 & inH ? halves.get((aRow2 >> 1) + ih) : 0;
-                a6 = ok3 & inL ? halves.get((aRow3 >> 1) + il) : 0;
-                a7 = ok3 & inH ? halves.get((aRow3 >> 1) + ih) : 0;
+<#list 0..3 as i>
+                a${2 * i} = ok${i} & inL ? halves.get((aRow${i} >> 1) + il) : 0;
+                a${2 * i + 1} = ok${i} & inH ? halves.get((aRow${i} >> 1) + ih) : 0;
+</#list>
             } else {
-                a0 = MmaTiles.pairAlong(a, k, ar, cl, rows, kEnd, small, activations);
-                a1 = MmaTiles.pairAlong(a, k, ar, ch, rows, kEnd, small, activations);
-                a2 = MmaTiles.pairAlong(a, k, ar + 16, cl, rows, kEnd, small, activations);
-                a3 = MmaTiles.pairAlong(a, k, ar + 16, ch, rows, kEnd, small, activations);
-                a4 = MmaTiles.pairAlong(a, k, ar + 32, cl, rows, kEnd, small, activations);
-                a5 = MmaTiles.pairAlong(a, k, ar + 32, ch, rows, kEnd, small, activations);
-                a6 = MmaTiles.pairAlong(a, k, ar + 48, cl, rows, kEnd, small, activations);
-                a7 = MmaTiles.pairAlong(a, k, ar + 48, ch, rows, kEnd, small, activations);
+<#list aRows as o>
+                a${2 * o?index} = MmaTiles.pairAlong(a, k, ar${plus(o)}, cl, rows, kEnd, small, activations);
+                a${2 * o?index + 1} = MmaTiles.pairAlong(a, k, ar${plus(o)}, ch, rows, kEnd, small, activations);
+</#list>
             }
             if (format == F32) {
                 // float pairs at col and col + 2; one past the range is read at kEnd − 1 instead (A is zero there, and
                 // pairAt keeps a pair's second float, which may be the next row's, inside the array)
                 int wl = Math.min(col, kEnd - 1), wh = Math.min(col + 2, kEnd - 1);
-                b0 = MmaTiles.pairAt(w32, bRow0 + wl);
-                b1 = MmaTiles.pairAt(w32, bRow0 + wh);
-                b2 = MmaTiles.pairAt(w32, bRow1 + wl);
-                b3 = MmaTiles.pairAt(w32, bRow1 + wh);
-                b4 = MmaTiles.pairAt(w32, bRow2 + wl);
-                b5 = MmaTiles.pairAt(w32, bRow2 + wh);
-                b6 = MmaTiles.pairAt(w32, bRow3 + wl);
-                b7 = MmaTiles.pairAt(w32, bRow3 + wh);
+<#list 0..3 as i>
+                b${2 * i} = MmaTiles.pairAt(w32, bRow${i} + wl);
+                b${2 * i + 1} = MmaTiles.pairAt(w32, bRow${i} + wh);
+</#list>
             } else {
                 // 16-bit weights four at a time: one long a row (each device row starts on one), the last quad of the range at most
                 int wq = Math.min(col, kEnd - 4);
-                q0 = w16.get((bRow0 + wq) >> 2);
-                q1 = w16.get((bRow1 + wq) >> 2);
-                q2 = w16.get((bRow2 + wq) >> 2);
-                q3 = w16.get((bRow3 + wq) >> 2);
+<#list 0..3 as i>
+                q${i} = w16.get((bRow${i} + wq) >> 2);
+</#list>
             }
             // step s − 1's MMAs (round 0: on zeros)
 <@tile.mmaSteps sfx="f"/>
