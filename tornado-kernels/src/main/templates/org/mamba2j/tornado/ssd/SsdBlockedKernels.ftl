@@ -50,9 +50,8 @@ import static org.mamba2j.tornado.ssd.SsdBlockedKernels.storeRun;
  * (software pipelining) made the 4 × 4 chunk output slower on the H200 (docs/results.md, twenty-sixth session).
  *
  * <p>Grid: x over the column tiles (16 work items per 64 columns), y over the row tiles (${TY} per 64 rows), z over (batch,
- * chunk, head); local (16, ${TY}, 1). Ragged edges: a staged row or column that only feeds outputs never stored (or
- * meets a zero weight) is read at the last valid index instead of guarded; the k dimension's are zero filled; every
- * work item reaches every barrier.
+ * chunk, head); local (16, ${TY}, 1). Ragged edges are handled by guards on loads (zero fill) and stores; every work item
+ * reaches every barrier.
  */
 public final class ${className} {
 
@@ -192,19 +191,19 @@ public final class ${className} {
         // both operands are contiguous along p / n: this work item stages rows sr + ${rStep}i (i < ${perItem}) of each slice at column sc
         int sr = tid / 64;
         int sc = tid % 64;
-        // rows past len read row len − 1 (their weight w is 0) and columns past P or N the last one (never stored): every
-        // index in bounds, so x and B need no guard of their own
-        int xCol = (b * L + t0) * H * P + h * P + Math.min(p0 + sc, P - 1), xRowStep = H * P;
-        int bCol = (b * L + t0) * G * N + g * N + Math.min(n0 + sc, N - 1), bRowStep = G * N;
+        boolean px = p0 + sc < P;
+        boolean nx = n0 + sc < N;
+        int xStep = ${rStep} * H * P, bStep = ${rStep} * G * N;
         for (int r0 = 0; r0 < len; r0 += 16) {
             int r = r0 + sr;
+            int xi = ((b * L + t0 + r) * H + h) * P + p0 + sc;
+            int bi = ((b * L + t0 + r) * G + g) * N + n0 + sc;
 <#list 0..<perItem as i>
             float w${i} = SsdKernels.read(wState, cbase + r<#if i != 0> + ${rStep * i}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len);
-            int row${i} = Math.min(r<#if i != 0> + ${rStep * i}</#if>, len - 1);
 </#list>
-<#list [["x", "x", "xCol", "xRowStep"], ["b", "B", "bCol", "bRowStep"]] as op>
+<#list [["x", "x", "xi", "xStep", "px"], ["b", "B", "bi", "bStep", "nx"]] as op>
 <#list 0..<perItem as i>
-            float ${op[0]}${i} = ${op[1]}.get(${op[2]} + row${i} * ${op[3]});
+            float ${op[0]}${i} = SsdKernels.read(${op[1]}, ${op[2]}<#if i != 0> + ${i} * ${op[3]}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len & ${op[4]});
 </#list>
 </#list>
             <#list 0..<perItem as i>xs[tid<#if i != 0> + ${threads * i}</#if>] = w${i} * x${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
@@ -251,21 +250,18 @@ public final class ${className} {
         int sr = tid / 8;
         int sk = tid % 8;
         int at = sk * STRIDE + sr;
-        // the staged rows: C's past len read row len − 1 (they feed output rows never stored), stateIn's past P row P − 1
-        // (output columns never stored); every index in bounds
-        int cRow = (b * L + t0) * G + g;
-        int <#list 0..<tRows as j>c${j}i = (cRow + Math.min(l0 + sr<#if j != 0> + ${tStep * j}</#if>, len - 1) * G) * N<#sep>, </#list>;
-        int <#list 0..<tRows as j>s${j}i = (bch * P + Math.min(p0 + sr<#if j != 0> + ${tStep * j}</#if>, P - 1)) * N<#sep>, </#list>;
-        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n (past N: C zero, stateIn at N − 1)
+        int cRow = (b * L + t0 + l0) * G + g;
+        int sRow = bch * P + p0;
+        // inter-chunk part first, C·stateInᵀ; both operands are contiguous along n
         for (int nn = 0; nn < N; nn += 16) {
             int n = nn + sk, n8 = n + 8;
-            boolean nIn = n < N, n8In = n8 < N;
-            int nc = Math.min(n, N - 1), nc8 = Math.min(n8, N - 1);
+            int <#list 0..<tRows as j>c${j}i = (cRow + <#if j == 0>sr<#else>(sr + ${tStep * j})</#if> * G) * N<#sep>, </#list>;
 <#list 0..<tRows as j>
-            float c${2 * j} = nIn ? C.get(c${j}i + nc) : 0f, c${2 * j + 1} = n8In ? C.get(c${j}i + nc8) : 0f;
+            float c${2 * j} = SsdKernels.read(C, c${j}i + n, l0 + sr<#if j != 0> + ${tStep * j}</#if> < len & n < N), c${2 * j + 1} = SsdKernels.read(C, c${j}i + n8, l0 + sr<#if j != 0> + ${tStep * j}</#if> < len & n8 < N);
 </#list>
+            int <#list 0..<tRows as j>s${j}i = (sRow + sr<#if j != 0> + ${tStep * j}</#if>) * N<#sep>, </#list>;
 <#list 0..<tRows as j>
-            float s${2 * j} = stateIn.get(s${j}i + nc), s${2 * j + 1} = stateIn.get(s${j}i + nc8);
+            float s${2 * j} = SsdKernels.read(stateIn, s${j}i + n, p0 + sr<#if j != 0> + ${tStep * j}</#if> < P & n < N), s${2 * j + 1} = SsdKernels.read(stateIn, s${j}i + n8, p0 + sr<#if j != 0> + ${tStep * j}</#if> < P & n8 < N);
 </#list>
 <@transposedStores "ws" "c"/>
 <@transposedStores "vs" "s"/>
@@ -284,9 +280,9 @@ public final class ${className} {
         // x rows are contiguous along p: this work item stages rows xr + ${rStep}i (i < ${perItem}) of each slice at column xp
         int xr = tid / 64;
         int xp = tid % 64;
-        // x rows past len read row len − 1 (their weights are 0: r > l), columns past P column P − 1 (never stored)
-        int xCol = ((b * L + t0) * H + h) * P + Math.min(p0 + xp, P - 1), xRowStep = H * P;
+        int xRow = (b * L + t0) * H + h;
         int xat = xr * STRIDE + xp;
+        boolean px = p0 + xp < P;
         // the decays of this work item's ${tRows} staged rows are the same for every slice
 <#list 0..<tRows as j>
         float q${j} = cum.get(SsdKernels.inChunk(cbase, l0 + sr<#if j != 0> + ${tStep * j}</#if>, Q));
@@ -300,8 +296,9 @@ public final class ${className} {
             float w${2 * j} = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr<#if j != 0> + ${tStep * j}</#if>, r, len, q${j}, cr, dr);
             float w${2 * j + 1} = SsdKernels.causalWeight(cb, cbo, Q, l0 + sr<#if j != 0> + ${tStep * j}</#if>, r8, len, q${j}, cr8, dr8);
 </#list>
+            int xi = (xRow + (r0 + xr) * H) * P + p0 + xp, xStep = ${rStep} * H * P;
 <#list 0..<perItem as i>
-            float x${i} = x.get(xCol + Math.min(r0 + xr<#if i != 0> + ${rStep * i}</#if>, len - 1) * xRowStep);
+            float x${i} = SsdKernels.read(x, xi<#if i != 0> + ${i} * xStep</#if>, r0 + xr<#if i != 0> + ${rStep * i}</#if> < len & px);
 </#list>
 <@transposedStores "ws" "w"/>
             <#list 0..<perItem as i>vs[xat<#if i != 0> + ${rStep * i} * STRIDE</#if>] = x${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
