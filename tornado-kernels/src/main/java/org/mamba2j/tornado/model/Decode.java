@@ -28,14 +28,17 @@ import org.mamba2j.device.DeviceSpec;
  *       backend emits {@code convert_float((float) i)} (the integer's value: on PoCL 65535 of the 65536
  *       patterns came out wrong, 0x3c00 as 15360.0), the CUDA backend {@code __half2float(i)}, which
  *       cuda_fp16.h converts through {@code __half(int)}, by value as well.</li>
+ *   <li>{@link #F16_SCALED}: F16 as its significand, an int converted once, times its power of two written as a
+ *       BF16 pattern and reinterpreted by {@code BFloat16.bf16ToFloat} ({@link MixerKernels#f16Scaled}): exact as
+ *       {@link #F16}, with one integer conversion a weight instead of two and no branch, on the CUDA backend only.</li>
  *   <li>{@link #BF16}: {@code BFloat16.bf16ToFloat}, on the CUDA backend only.</li>
  * </ul>
  */
 public enum Decode {
-    TABLE("table decode"), F16("arithmetic decode"), BF16("native decode");
+    TABLE("table decode"), F16("arithmetic decode"), F16_SCALED("scaled decode"), BF16("native decode");
 
     /** The kernels' {@code decode} argument values. */
-    public static final int TABLE_ARG = 0, F16_ARG = 1, BF16_ARG = 2;
+    public static final int TABLE_ARG = 0, F16_ARG = 1, BF16_ARG = 2, F16_SCALED_ARG = 3;
 
     /**
      * System property: "table" makes every 16-bit format decode through the table on every backend
@@ -54,6 +57,7 @@ public enum Decode {
         return switch (this) {
             case TABLE -> TABLE_ARG;
             case F16 -> F16_ARG;
+            case F16_SCALED -> F16_SCALED_ARG;
             case BF16 -> BF16_ARG;
         };
     }
@@ -65,12 +69,16 @@ public enum Decode {
 
     /** Whether this decode reads patterns of {@code format} right. */
     public boolean reads(WeightFormat format) {
-        return format.is16Bit() && (this == TABLE || name().equals(format.name()));
+        return format.is16Bit() && switch (this) {
+            case TABLE -> true;
+            case F16, F16_SCALED -> format == WeightFormat.F16;
+            case BF16 -> format == WeightFormat.BF16;
+        };
     }
 
     /**
-     * The decode of {@code format}'s patterns on {@code backend}: F16 arithmetic on OpenCL and CUDA
-     * (checked on PoCL and the H200), BF16 native on the CUDA backend, the table for everything else
+     * The decode of {@code format}'s patterns on {@code backend}: F16 arithmetic on OpenCL (checked on PoCL
+     * and the H200), F16 scaled and BF16 native on the CUDA backend, the table for everything else
      * and for F32 (which has no patterns), and everywhere when {@link #PROPERTY} is "table". Not the
      * F16 arithmetic on PTX: the row kernels' arithmetic decode of two longs of four patterns takes
      * more registers than a work-group of 1024 has there, and TornadoVM's PTX backend then launches
@@ -80,7 +88,11 @@ public enum Decode {
     public static Decode of(WeightFormat format, DeviceSpec.Backend backend) {
         if ("table".equalsIgnoreCase(System.getProperty(PROPERTY, ""))) return TABLE;
         return switch (format) {
-            case F16 -> backend == DeviceSpec.Backend.SPIRV || backend == DeviceSpec.Backend.PTX ? TABLE : F16;
+            case F16 -> switch (backend) {
+                case CUDA -> F16_SCALED;
+                case OPENCL -> F16;
+                default -> TABLE;
+            };
             case BF16 -> backend == DeviceSpec.Backend.CUDA ? BF16 : TABLE;
             case F32 -> TABLE;
         };

@@ -52,7 +52,7 @@ class DecodeTest {
     }
 
     @ParameterizedTest(name = "{0} patterns, {1}")
-    @CsvSource({"F16,TABLE", "F16,F16", "BF16,TABLE", "BF16,BF16"})
+    @CsvSource({"F16,TABLE", "F16,F16", "F16,F16_SCALED", "BF16,TABLE", "BF16,BF16"})
     void everyFinitePatternDecodesAsTheHostReadsIt(WeightFormat f, Decode d) {
         assertTrue(d.reads(f));
         FloatArray table = FloatArray.fromArray(f.table());
@@ -67,7 +67,7 @@ class DecodeTest {
     }
 
     @ParameterizedTest(name = "{0} patterns, {1}")
-    @CsvSource({"BF16,F16", "F16,BF16"})
+    @CsvSource({"BF16,F16", "BF16,F16_SCALED", "F16,BF16"})
     void theOtherFormatsDecodeGetsAlmostEveryPatternWrong(WeightFormat f, Decode other) {
         assertFalse(other.reads(f));
         LongArray all = allPatterns();
@@ -85,7 +85,10 @@ class DecodeTest {
     void f16ArithmeticIsExactOnEveryFinitePattern() {
         for (int i = 0; i < 1 << 16; i++) {
             float want = Float.float16ToFloat((short) i);
-            if (Float.isFinite(want)) assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(MixerKernels.f16(i)), Integer.toHexString(i));
+            if (Float.isFinite(want)) {
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(MixerKernels.f16(i)), Integer.toHexString(i));
+                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(MixerKernels.f16Scaled(i)), Integer.toHexString(i));
+            }
         }
     }
 
@@ -93,7 +96,12 @@ class DecodeTest {
     void eachBackendGetsItsDecode() {
         for (DeviceSpec.Backend b : DeviceSpec.Backend.values()) {
             assertEquals(b == DeviceSpec.Backend.CUDA ? Decode.BF16 : Decode.TABLE, Decode.of(WeightFormat.BF16, b), "bf16 on " + b);
-            assertEquals(b == DeviceSpec.Backend.SPIRV || b == DeviceSpec.Backend.PTX ? Decode.TABLE : Decode.F16, Decode.of(WeightFormat.F16, b), "f16 on " + b);
+            Decode f16 = switch (b) {
+                case CUDA -> Decode.F16_SCALED;
+                case OPENCL -> Decode.F16;
+                default -> Decode.TABLE;
+            };
+            assertEquals(f16, Decode.of(WeightFormat.F16, b), "f16 on " + b);
             assertTrue(Decode.of(WeightFormat.BF16, b).reads(WeightFormat.BF16) && Decode.of(WeightFormat.F16, b).reads(WeightFormat.F16));
         }
         assertEquals(0, Decode.TABLE.arg());

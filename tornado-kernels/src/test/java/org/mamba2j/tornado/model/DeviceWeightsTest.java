@@ -65,7 +65,7 @@ class DeviceWeightsTest {
                         on.describe());
             }
             assertTrue(DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, DeviceSpec.Backend.CUDA).describe().contains(dtype == SafeTensors.DType.BF16 ? "native decode"
-                    : "arithmetic decode"));
+                    : "scaled decode"));
             Decode wrong = f == WeightFormat.F16 ? Decode.BF16 : Decode.F16;
             assertThrows(IllegalArgumentException.class, () -> DeviceWeights.of(m, DeviceWeights.Storage.AS_STORED, g -> wrong), "a decode of the other format");
             DeviceWeights wide = DeviceWeights.of(m, DeviceWeights.Storage.FLOAT32, DeviceSpec.Backend.CUDA);
