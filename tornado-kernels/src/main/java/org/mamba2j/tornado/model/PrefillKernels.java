@@ -154,23 +154,18 @@ public final class PrefillKernels {
                         // taps four a round, every load of a round issued before its arithmetic: one memory round trip a
                         // round rather than one a tap (the kernel waits on latency, not bandwidth)
                         for (int k = 0; k < dConv; k += 4) {
-                            float i0 = convInput(zxbcdt, states, convAt, c, t, k, dConv, dInProj, dInner, start, resume);
-                            float i1 = convInput(zxbcdt, states, convAt, c, t, k + 1, dConv, dInProj, dInner, start, resume);
-                            float i2 = convInput(zxbcdt, states, convAt, c, t, k + 2, dConv, dInProj, dInner, start, resume);
-                            float i3 = convInput(zxbcdt, states, convAt, c, t, k + 3, dConv, dInProj, dInner, start, resume);
+                            int s = t - (dConv - 1) + k;
+                            float i0 = convInput(zxbcdt, states, convAt, c, s, true, dConv, dInProj, dInner, start, resume);
+                            float i1 = convInput(zxbcdt, states, convAt, c, s + 1, k + 1 < dConv, dConv, dInProj, dInner, start, resume);
+                            float i2 = convInput(zxbcdt, states, convAt, c, s + 2, k + 2 < dConv, dConv, dInProj, dInner, start, resume);
+                            float i3 = convInput(zxbcdt, states, convAt, c, s + 3, k + 3 < dConv, dConv, dInProj, dInner, start, resume);
                             float w0 = w.get(wc + k), w1 = SsdKernels.read(w, wc + k + 1, k + 1 < dConv);
                             float w2 = SsdKernels.read(w, wc + k + 2, k + 2 < dConv), w3 = SsdKernels.read(w, wc + k + 3, k + 3 < dConv);
                             acc += (w0 * i0 + w1 * i1) + (w2 * i2 + w3 * i3);
                         }
                         v = SsdKernels.silu(acc);
                     }
-                    if (c < dInner) {
-                        x.set(t * dInner + c, v);
-                    } else if (c < dInner + gn) {
-                        B.set(t * gn + c - dInner, v);
-                    } else {
-                        C.set(t * gn + c - dInner - gn, v);
-                    }
+                    convStore(x, B, C, t, c, v, dInner, gn);
                 } else {
                     dt.set(t * nheads + c - convDim, zxbcdt.get(t * dInProj + dInner + c));
                 }
@@ -178,17 +173,83 @@ public final class PrefillKernels {
         }
     }
 
+    /** Rows of the prefill's conv a work item of {@link #causalConvRows} computes. */
+    public static final int CONV_ROWS = 4;
+
     /**
-     * Input of tap k (of dConv, oldest first) of the conv at row t, channel c: row s = t − (dConv − 1) + k of zxbcdt
-     * from control[START] on, the conv window for rows before 0 when resuming, else 0; 0 for k ≥ dConv. Branch-free
-     * (clamped reads), so that a round's loads can all be in flight at once.
+     * {@link #causalConv} with each work item on {@link #CONV_ROWS} consecutive rows of one channel: a round of four taps
+     * loads the seven inputs its four rows share and the four weights once (the loop variant loads four inputs and four
+     * weights a row), so a round has eleven loads in flight for four outputs. i over ⌈rows / 4⌉ · (convDim + nheads).
      */
-    private static float convInput(FloatArray zxbcdt, FloatArray states, int convAt, int c, int t, int k, int dConv, int dInProj, int dInner,
-                                   int start, boolean resume) {
-        int s = t - (dConv - 1) + k;
-        boolean tap = k < dConv;
-        return SsdKernels.read(zxbcdt, Math.max(s, 0) * dInProj + dInner + c, tap & s >= start)
-                + SsdKernels.read(states, convAt + c * (dConv - 1) + dConv - 1 + Math.min(s, 0), tap & s < 0 & resume);
+    public static void causalConvRows(IntArray control, FloatArray zxbcdt, FloatArray states, int convAt, FloatArray w, int convWOff,
+                                      FloatArray x, FloatArray B, FloatArray C, FloatArray dt, int dInner, int gn, int nheads, int dConv,
+                                      int padded) {
+        for (@Parallel int i = 0; i < padded; i++) {
+            int convDim = dInner + 2 * gn;
+            int width = convDim + nheads;
+            int t0 = i / width * CONV_ROWS;
+            int c = i - i / width * width;
+            int rows = control.get(ROWS);
+            if (t0 < rows) {
+                int dInProj = dInner + width;
+                if (c < convDim) {
+                    int start = control.get(START);
+                    boolean resume = control.get(RESUME) != 0;
+                    float bias = w.get(convWOff + convDim * dConv + c);
+                    float a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+                    int wc = convWOff + c * dConv;
+                    for (int k = 0; k < dConv; k += 4) {
+                        // row t0 + r, tap k + q reads input s + r + q: seven inputs serve the round's sixteen products; an input
+                        // past the last row is 0 (it meets only a weight past dConv, which is 0 too)
+                        int s = t0 - (dConv - 1) + k;
+                        float u0 = convInput(zxbcdt, states, convAt, c, s, s < rows, dConv, dInProj, dInner, start, resume);
+                        float u1 = convInput(zxbcdt, states, convAt, c, s + 1, s + 1 < rows, dConv, dInProj, dInner, start, resume);
+                        float u2 = convInput(zxbcdt, states, convAt, c, s + 2, s + 2 < rows, dConv, dInProj, dInner, start, resume);
+                        float u3 = convInput(zxbcdt, states, convAt, c, s + 3, s + 3 < rows, dConv, dInProj, dInner, start, resume);
+                        float u4 = convInput(zxbcdt, states, convAt, c, s + 4, s + 4 < rows, dConv, dInProj, dInner, start, resume);
+                        float u5 = convInput(zxbcdt, states, convAt, c, s + 5, s + 5 < rows, dConv, dInProj, dInner, start, resume);
+                        float u6 = convInput(zxbcdt, states, convAt, c, s + 6, s + 6 < rows, dConv, dInProj, dInner, start, resume);
+                        float w0 = w.get(wc + k), w1 = SsdKernels.read(w, wc + k + 1, k + 1 < dConv);
+                        float w2 = SsdKernels.read(w, wc + k + 2, k + 2 < dConv), w3 = SsdKernels.read(w, wc + k + 3, k + 3 < dConv);
+                        a0 += (w0 * u0 + w1 * u1) + (w2 * u2 + w3 * u3);
+                        a1 += (w0 * u1 + w1 * u2) + (w2 * u3 + w3 * u4);
+                        a2 += (w0 * u2 + w1 * u3) + (w2 * u4 + w3 * u5);
+                        a3 += (w0 * u3 + w1 * u4) + (w2 * u5 + w3 * u6);
+                    }
+                    convStore(x, B, C, t0, c, t0 >= start ? SsdKernels.silu(a0) : 0f, dInner, gn);
+                    if (t0 + 1 < rows) convStore(x, B, C, t0 + 1, c, t0 + 1 >= start ? SsdKernels.silu(a1) : 0f, dInner, gn);
+                    if (t0 + 2 < rows) convStore(x, B, C, t0 + 2, c, t0 + 2 >= start ? SsdKernels.silu(a2) : 0f, dInner, gn);
+                    if (t0 + 3 < rows) convStore(x, B, C, t0 + 3, c, t0 + 3 >= start ? SsdKernels.silu(a3) : 0f, dInner, gn);
+                } else {
+                    for (int r = 0; r < CONV_ROWS; r++) {
+                        if (t0 + r < rows) dt.set((t0 + r) * nheads + c - convDim, zxbcdt.get((t0 + r) * dInProj + dInner + c));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Input s of channel c of the conv: row s of zxbcdt from control[START] on, the conv window for rows before 0 when
+     * resuming, else 0; 0 where {@code ok} is false. Branch-free (clamped reads, every index inside its array), so that a
+     * round's loads can all be in flight at once.
+     */
+    private static float convInput(FloatArray zxbcdt, FloatArray states, int convAt, int c, int s, boolean ok, int dConv, int dInProj,
+                                   int dInner, int start, boolean resume) {
+        return SsdKernels.read(zxbcdt, Math.max(s, 0) * dInProj + dInner + c, ok & s >= start)
+                + SsdKernels.read(states, convAt + c * (dConv - 1) + dConv - 1 + Math.max(Math.min(s, 0), 1 - dConv),
+                ok & s < 0 & s > -dConv & resume);
+    }
+
+    /** Output v of the conv at row t, channel c, into x, B or C as the channel falls. */
+    private static void convStore(FloatArray x, FloatArray B, FloatArray C, int t, int c, float v, int dInner, int gn) {
+        if (c < dInner) {
+            x.set(t * dInner + c, v);
+        } else if (c < dInner + gn) {
+            B.set(t * gn + c - dInner, v);
+        } else {
+            C.set(t * gn + c - dInner - gn, v);
+        }
     }
 
     /**

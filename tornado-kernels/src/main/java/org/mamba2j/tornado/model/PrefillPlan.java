@@ -283,8 +283,14 @@ public final class PrefillPlan implements DevicePrefill {
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
         gemm(g, p + "inProj", b.normed, b.normedHalves, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
-        g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
-                d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
+        if (convRows() == PrefillKernels.CONV_ROWS) {
+            g.task(p + "conv", PrefillKernels::causalConvRows, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
+                    d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv",
+                            rows -> (rows + PrefillKernels.CONV_ROWS - 1) / PrefillKernels.CONV_ROWS * (d.convDim() + d.nheads())));
+        } else {
+            g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
+                    d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
+        }
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
         SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
@@ -327,6 +333,19 @@ public final class PrefillPlan implements DevicePrefill {
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
+    /**
+     * Rows of the conv a work item computes: the config's conv "tile", 1 (the loop kernel, also for 0) or
+     * {@link PrefillKernels#CONV_ROWS} ({@link PrefillKernels#causalConvRows}).
+     */
+    private int convRows() {
+        int tile = cfg.kernel("conv").tile();
+        if (tile > 1 && tile != PrefillKernels.CONV_ROWS) {
+            throw new IllegalArgumentException("device config " + cfg.source() + ": conv \"tile\" (rows a work item) must be 1 or "
+                    + PrefillKernels.CONV_ROWS + ", got " + tile);
+        }
+        return Math.max(tile, 1);
+    }
+
     private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
         return grids.loop(g, task, cfg.kernel(key).local(), items);
     }

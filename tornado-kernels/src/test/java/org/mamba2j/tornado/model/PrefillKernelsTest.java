@@ -224,14 +224,27 @@ class PrefillKernelsTest {
     @CsvSource({"8,0,false,4", "8,5,false,4", "8,7,false,4", "8,0,true,4", "2,0,true,4", "16,13,false,4",
             "8,0,true,2", "8,3,false,3", "9,0,true,6", "12,2,false,8"})
     void causalConvPadsAndResumesAndSplits(int rows, int start, boolean resume, int dConv) {
+        for (boolean fourRows : new boolean[]{false, true}) causalConvPadsAndResumesAndSplits(rows, start, resume, dConv, fourRows);
+    }
+
+    /** The loop kernel, or with {@code fourRows} {@link PrefillKernels#causalConvRows}, against the conv in double precision. */
+    private void causalConvPadsAndResumesAndSplits(int rows, int start, boolean resume, int dConv, boolean fourRows) {
         int capacity = rows + 3, convAt = 6, convWOff = 4, km1 = dConv - 1;
+        // NaN past the last row: the four-row kernel must not let inputs past it reach a stored output
         float[] zx = randn(capacity * D_IN_PROJ), states = randn(convAt + CONV_DIM * km1 + 5), w = randn(convWOff + CONV_DIM * (dConv + 1) + 2);
+        Arrays.fill(zx, rows * D_IN_PROJ, capacity * D_IN_PROJ, Float.NaN);
         float[] states0 = states.clone();
         FloatArray xA = poisoned(capacity * D_INNER), bA = poisoned(capacity * GN), cA = poisoned(capacity * GN), dtA = poisoned(capacity * HEADS);
         FloatArray statesA = off(states);
         IntArray control = control(rows, start, resume);
-        PrefillKernels.causalConv(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, dConv,
-                pad(rows * (CONV_DIM + HEADS)));
+        if (fourRows) {
+            int groups = (rows + PrefillKernels.CONV_ROWS - 1) / PrefillKernels.CONV_ROWS;
+            PrefillKernels.causalConvRows(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, dConv,
+                    pad(groups * (CONV_DIM + HEADS)));
+        } else {
+            PrefillKernels.causalConv(control, off(zx), statesA, convAt, off(w), convWOff, xA, bA, cA, dtA, D_INNER, GN, HEADS, dConv,
+                    pad(rows * (CONV_DIM + HEADS)));
+        }
         assertArrayEquals(states0, statesA.toHeapArray(), "the conv must not write the states");
         float[] x = xA.toHeapArray(), B = bA.toHeapArray(), C = cA.toHeapArray(), dt = dtA.toHeapArray();
         double[] ref = new double[rows * CONV_DIM];
