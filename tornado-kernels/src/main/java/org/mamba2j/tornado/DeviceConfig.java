@@ -4,6 +4,7 @@ import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.BatchStates;
+import org.mamba2j.tornado.model.PrefillKernels;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -610,6 +611,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (ROW_KERNELS.contains(key) && (kernel.local() < WorkGroups.LANES || kernel.local() > 1024 || Integer.bitCount(kernel.local()) != 1)) {
             throw new IllegalArgumentException("kernel " + key + " computes rows of at least " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
                     + WorkGroups.LANES + " to 1024, got " + kernel.local());
+        }
+        if ("conv".equals(key) && kernel.tile() > 1 && kernel.tile() != PrefillKernels.CONV_ROWS) {
+            throw new IllegalArgumentException("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or "
+                    + PrefillKernels.CONV_ROWS + ", got " + kernel.tile());
         }
         if (ROW_KERNELS.contains(key) && kernel.tile() < 0) {
             throw new IllegalArgumentException("kernel " + key + ": \"tile\" (elements a work item reads of a row; 0 = " + WorkGroups.LANES

@@ -115,6 +115,9 @@ class DeviceConfigTest {
         Files.writeString(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("kernel gemm has no \"tiled\" variant"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": 3"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got 3"), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"minTokens\": [0-9]+", "\"minTokens\": 0"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("prefill \"minTokens\" must be at least 1"), e.getMessage());

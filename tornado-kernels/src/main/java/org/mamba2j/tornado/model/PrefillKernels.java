@@ -179,7 +179,7 @@ public final class PrefillKernels {
     /**
      * {@link #causalConv} with each work item on {@link #CONV_ROWS} consecutive rows of one channel: a round of four taps
      * loads the seven inputs its four rows share and the four weights once (the loop variant loads four inputs and four
-     * weights a row), so a round has eleven loads in flight for four outputs. i over ⌈rows / 4⌉ · (convDim + nheads).
+     * weights a row), all of them in flight before its sixteen products. i over ⌈rows / 4⌉ · (convDim + nheads).
      */
     public static void causalConvRows(IntArray control, FloatArray zxbcdt, FloatArray states, int convAt, FloatArray w, int convWOff,
                                       FloatArray x, FloatArray B, FloatArray C, FloatArray dt, int dInner, int gn, int nheads, int dConv,
@@ -187,8 +187,9 @@ public final class PrefillKernels {
         for (@Parallel int i = 0; i < padded; i++) {
             int convDim = dInner + 2 * gn;
             int width = convDim + nheads;
-            int t0 = i / width * CONV_ROWS;
-            int c = i - i / width * width;
+            int tb = i / width;
+            int t0 = tb * CONV_ROWS;
+            int c = i - tb * width;
             int rows = control.get(ROWS);
             if (t0 < rows) {
                 int dInProj = dInner + width;

@@ -332,20 +332,15 @@ public final class PrefillPlan implements DevicePrefill {
         return cfg.kernel("gemm").mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0 && (d.dInner() / d.ngroups()) % 2 == 0;
     }
 
-    /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
     /**
      * Rows of the conv a work item computes: the config's conv "tile", 1 (the loop kernel, also for 0) or
-     * {@link PrefillKernels#CONV_ROWS} ({@link PrefillKernels#causalConvRows}).
+     * {@link PrefillKernels#CONV_ROWS} ({@link PrefillKernels#causalConvRows}; DeviceConfig refuses other values).
      */
     private int convRows() {
-        int tile = cfg.kernel("conv").tile();
-        if (tile > 1 && tile != PrefillKernels.CONV_ROWS) {
-            throw new IllegalArgumentException("device config " + cfg.source() + ": conv \"tile\" (rows a work item) must be 1 or "
-                    + PrefillKernels.CONV_ROWS + ", got " + tile);
-        }
-        return Math.max(tile, 1);
+        return Math.max(cfg.kernel("conv").tile(), 1);
     }
 
+    /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
     private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
         return grids.loop(g, task, cfg.kernel(key).local(), items);
     }
