@@ -5,8 +5,9 @@
  *
  * A compile writes the source to a temporary folder and runs `nvcc -cubin` (or `-ptx` for a
  * compute_XX target) with --resource-usage; where $CUDA_STUB_DUMP is set, each compile's source,
- * module and nvcc's ptxas lines are kept there as nvrtc-<pid>-<n>.cu, .cubin (or .ptx) and .log.
- * nvcc is $NVCC, else `nvcc` on the PATH.
+ * module and nvcc's ptxas lines are kept there as nvrtc-<pid>-<n>.cu, .cubin (or .ptx) and .log; where
+ * $NVRTC_OPTIONS_LOG names a file, each compile's options are appended to it, a line a compile. Of the
+ * options only the target, include paths and --maxrregcount reach nvcc. nvcc is $NVCC, else `nvcc` on the PATH.
  *
  * Build: gcc -O1 -shared -fPIC -o libnvrtc.so.13 -Wl,-soname,libnvrtc.so.13 -Wl,--version-script=V nvrtc-nvcc.c
  * with V: libnvrtc.so.13 { global: nvrtc*; local: *; };
@@ -85,6 +86,7 @@ result nvrtcCompileProgram(program *p, int n, const char *const *options) {
     for (int i = 0; i < n; i++) {
         if (strncmp(options[i], "--gpu-architecture=", 19) == 0) arch = options[i] + 19;
         else if (strncmp(options[i], "--include-path=", 15) == 0) used += (size_t) snprintf(extra + used, sizeof extra - used, " -I'%s'", options[i] + 15);
+        else if (strncmp(options[i], "--maxrregcount=", 15) == 0) used += (size_t) snprintf(extra + used, sizeof extra - used, " --maxrregcount=%s", options[i] + 15);
     }
     p->ptx = strncmp(arch, "compute_", 8) == 0;
     snprintf(out, sizeof out, "%s/out.%s", dir, p->ptx ? "ptx" : "cubin");
@@ -102,6 +104,15 @@ result nvrtcCompileProgram(program *p, int n, const char *const *options) {
         snprintf(keep, sizeof keep, "%s/nvrtc-%d-%04d", dump, (int) getpid(), ++compiles);
         snprintf(cmd, sizeof cmd, "cp '%s' '%s.cu' && cp '%s' '%s.%s' && cp '%s' '%s.log'", src, keep, out, keep, p->ptx ? "ptx" : "cubin", log, keep);
         if (system(cmd) != 0) { /* nothing kept: the run goes on */ }
+    }
+    {
+        /* the options each compile got, a line a compile, where NVRTC_OPTIONS_LOG names a file */
+        const char *all = getenv("NVRTC_OPTIONS_LOG");
+        FILE *a = all != NULL ? fopen(all, "a") : NULL;
+        if (a != NULL) {
+            for (int i = 0; i < n; i++) fprintf(a, "%s%s", options[i], i + 1 < n ? " " : "\n");
+            fclose(a);
+        }
     }
     if (status == 0) p->image = slurp(out, &p->image_size);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
