@@ -283,13 +283,15 @@ public final class PrefillPlan implements DevicePrefill {
         int norm = cfg.kernel("rmsNorm").local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
         gemm(g, p + "inProj", b.normed, b.normedHalves, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
-        if (convRows() == PrefillKernels.CONV_ROWS) {
+        // a work item per (channel, run of convRows rows): one kernel or the other, the same arguments
+        int convRows = convRows();
+        int convItems = loop(g, p + "conv", "conv", rows -> (rows + convRows - 1) / convRows * (d.convDim() + d.nheads()));
+        if (convRows == PrefillKernels.CONV_ROWS) {
             g.task(p + "conv", PrefillKernels::causalConvRows, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
-                    d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv",
-                            rows -> (rows + PrefillKernels.CONV_ROWS - 1) / PrefillKernels.CONV_ROWS * (d.convDim() + d.nheads())));
+                    d.dInner(), gn, d.nheads(), d.dConv(), convItems);
         } else {
             g.task(p + "conv", PrefillKernels::causalConv, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
-                    d.dInner(), gn, d.nheads(), d.dConv(), loop(g, p + "conv", "conv", rows -> rows * (d.convDim() + d.nheads())));
+                    d.dInner(), gn, d.nheads(), d.dConv(), convItems);
         }
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
