@@ -91,6 +91,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Kernels that have an "mma" variant (tensor cores, fp16 operands: precision fast only): the prefill's gemm, the SSD's chunk states and output. */
     public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
 
+    /**
+     * Kernels that have a "fused" variant, carried out inside another kernel: the state passing, by a "blocked" or
+     * "blocked84" chunkStates that walks the chunks of a (batch, head) in order (where the shape gives that grid at least the
+     * entry's "minGroups" work-groups; else the loop kernel runs with the entry's "local").
+     */
+    public static final List<String> FUSED_KERNELS = List.of("statePassing");
+
     /** Output tile edge and work-group size of the "mma" variant: 64×64 outputs, four warps. */
     public static final int MMA_TILE = 64;
     public static final int MMA_LOCAL = 128;
@@ -119,14 +126,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * 4×4 outputs), {@link #BLOCKED8} (8×8 work items of 8×8 outputs), {@link #BLOCKED84} (16×8 work items of 8×4
      * outputs; the three with 64×64 output tiles), {@link #REDUCE} (KernelContext reducing in local memory: a
      * power-of-two group of at most 1024), {@link #SCAN} (KernelContext, a work-group of 1 to 1024 work items per
-     * (batch, chunk, head) scanning in local memory; the cumsum only) or {@link #MMA} (KernelContext on tensor cores:
-     * four warps, a 64×64 output tile; only in {@link Fast}).
+     * (batch, chunk, head) scanning in local memory; the cumsum only), {@link #MMA} (KernelContext on tensor cores:
+     * four warps, a 64×64 output tile; only in {@link Fast}) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
      */
     public enum Variant {
         LOOP("loop", 0, 0, ""), TILED("tiled", 0, 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, BLOCKED_TILE, "16x16 work items of 4x4 outputs"),
         BLOCKED8("blocked8", BLOCKED8_LOCAL, BLOCKED_TILE, "8x8 work items of 8x8 outputs"),
         BLOCKED84("blocked84", BLOCKED84_LOCAL, BLOCKED_TILE, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, 0, ""),
-        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs");
+        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
 
         private final String json;
         private final int fixedLocal;
@@ -165,6 +172,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 case BLOCKED84 -> BLOCKED84_KERNELS;
                 case SCAN -> SCAN_KERNELS;
                 case MMA -> MMA_KERNELS;
+                case FUSED -> FUSED_KERNELS;
                 case LOOP, REDUCE -> KERNEL_NAMES;
             };
         }
@@ -188,17 +196,26 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /**
      * One kernel's launch: its {@link Variant}, local size and tile (the register-blocked and tensor-core variants have
      * fixed ones, only checked here). {@code minRows}: a row kernel's own fewest rows a work-group ({@link #ROW_KERNELS};
-     * 0: decode "minRows").
+     * 0: decode "minRows"). {@code minGroups}: a {@link Variant#FUSED} entry's fewest work-groups for the fused way (1 at least).
      */
-    public record Kernel(Variant variant, int local, int tile, int minRows) {
+    public record Kernel(Variant variant, int local, int tile, int minRows, int minGroups) {
 
         /** An entry without its own "minRows" (a row kernel then keeps decode "minRows"). */
         public Kernel(Variant variant, int local, int tile) {
             this(variant, local, tile, 0);
         }
 
+        /** An entry without its own "minGroups" (1: a fused kernel fuses at every shape). */
+        public Kernel(Variant variant, int local, int tile, int minRows) {
+            this(variant, local, tile, minRows, 1);
+        }
+
         public Kernel {
             if (minRows < 0) throw new IllegalArgumentException("\"minRows\" must be at least 1 (0: decode's), got " + minRows);
+            if (minGroups < 1) throw new IllegalArgumentException("\"minGroups\" must be at least 1, got " + minGroups);
+            if (variant == Variant.FUSED && local <= 0) {
+                throw new IllegalArgumentException("a fused kernel needs \"local\" > 0 (its loop kernel's, where the shape gives fewer than \"minGroups\")");
+            }
             int fixed = variant.fixedLocal();
             if (fixed > 0 && (tile != variant.fixedTile() || local != fixed)) {
                 throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
@@ -236,6 +253,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         public boolean mma() {
             return variant == Variant.MMA;
+        }
+
+        public boolean fused() {
+            return variant == Variant.FUSED;
         }
     }
 
@@ -488,16 +509,28 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * This config with every kernel that has a {@code variant} version forced to it (for checks that
      * exercise each variant): "tiled" switches chunkStates and chunkOutput, "loop" and "blocked" also
      * chunkCB, gemm and batchGemm, "blocked8" chunkCB, chunkStates and chunkOutput, "blocked84" chunkStates and chunkOutput
-     * (chunkCB then "blocked"). The cumsum goes along: "loop"
+     * (chunkCB then "blocked"), "fused" as "blocked84" with the state passing fused into the chunk states at every shape
+     * (minGroups 1); a "fused" state passing stays where the forced chunk states carry it ("blocked", "blocked84", "scan")
+     * and is the loop kernel elsewhere. The cumsum goes along: "loop"
      * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8", "blocked84") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan).
      */
     public DeviceConfig withVariant(Variant variant) {
         if (variant == Variant.REDUCE || variant == Variant.MMA) {
-            throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84 or scan");
+            throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused or scan");
+        }
+        if (variant == Variant.FUSED) {
+            DeviceConfig blocked84 = withVariant(Variant.BLOCKED84);
+            Map<String, Kernel> k = new LinkedHashMap<>(blocked84.kernels);
+            k.put("statePassing", new Kernel(Variant.FUSED, kernel("statePassing").local(), 0, 0, 1));
+            return with(k, precision, name + " [" + variant + "]");
         }
         Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        Kernel passing = kernel("statePassing");
+        if (passing.fused() && variant != Variant.BLOCKED && variant != Variant.BLOCKED84 && variant != Variant.SCAN) {
+            k.put("statePassing", new Kernel(Variant.LOOP, passing.local(), 0));
+        }
         int cumsumLocal = kernel("cumsum").local();
         k.put("cumsum", variant == Variant.LOOP ? new Kernel(Variant.LOOP, cumsumLocal, 0) : new Kernel(Variant.SCAN, Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
         if (variant == Variant.SCAN) {
@@ -577,6 +610,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             List<String> backends = strings(j.path("backends"));
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
+            fusedPassingIsCarried(kernels, "");
+            Map<String, Kernel> atFast = new LinkedHashMap<>(kernels);
+            atFast.putAll(fast.kernels());
+            fusedPassingIsCarried(atFast, "at precision fast, ");
             Batch batch = Batch.parse(j.path("batch"));
             if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
                 throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL
@@ -590,18 +627,33 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
+    /** A "fused" state passing needs the chunk states that carry it: a "blocked" or "blocked84" chunkStates. */
+    private static void fusedPassingIsCarried(Map<String, Kernel> k, String where) {
+        Kernel states = k.get("chunkStates");
+        if (k.get("statePassing").fused() && !states.blocked() && !states.blocked84()) {
+            throw new IllegalArgumentException(where + "kernel statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \""
+                    + states.variant() + "\"");
+        }
+    }
+
+    /** The optional whole number {@code field} (at least 1) of kernel {@code key}'s entry, which only {@code kinds} may have; {@code absent} where absent. */
+    private static int positiveOnly(JsonNode k, String field, String key, List<String> kinds, String what, int absent) {
+        JsonNode v = k.path(field);
+        if (v.isMissingNode()) return absent;
+        if (!kinds.contains(key)) throw new IllegalArgumentException("\"" + field + "\" is for the " + what + " " + kinds + " only");
+        if (!(v.canConvertToInt() && v.isIntegralNumber() && v.asInt() >= 1)) {
+            throw new IllegalArgumentException("\"" + field + "\" must be a whole number of at least 1, got " + v);
+        }
+        return v.asInt();
+    }
+
     /** One kernel entry; a variant the kernel does not have would otherwise run silently as its loop version. */
     private static Kernel kernel(String key, JsonNode k) {
         Kernel kernel;
         try {
-            JsonNode rows = k.path("minRows");
-            if (!rows.isMissingNode() && !ROW_KERNELS.contains(key)) {
-                throw new IllegalArgumentException("\"minRows\" is for the row kernels " + ROW_KERNELS + " only");
-            }
-            if (!rows.isMissingNode() && !(rows.canConvertToInt() && rows.isIntegralNumber() && rows.asInt() >= 1)) {
-                throw new IllegalArgumentException("\"minRows\" must be a whole number of at least 1, got " + rows);
-            }
-            kernel = new Kernel(Variant.parse(k.path("variant").asText("loop")), k.path("local").asInt(0), k.path("tile").asInt(0), rows.asInt(0));
+            int rows = positiveOnly(k, "minRows", key, ROW_KERNELS, "row kernels", 0);
+            int groups = positiveOnly(k, "minGroups", key, FUSED_KERNELS, "fused kernels", 1);
+            kernel = new Kernel(Variant.parse(k.path("variant").asText("loop")), k.path("local").asInt(0), k.path("tile").asInt(0), rows, groups);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("kernel " + key + ": " + e.getMessage(), e);
         }
@@ -612,7 +664,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             throw new IllegalArgumentException("kernel " + key + " computes rows of at least " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
                     + WorkGroups.LANES + " to 1024, got " + kernel.local());
         }
-        if ("conv".equals(key) && kernel.tile() > 1 && kernel.tile() != PrefillKernels.CONV_ROWS) {
+        if ("conv".equals(key) && (kernel.tile() < 0 || kernel.tile() > 1 && kernel.tile() != PrefillKernels.CONV_ROWS)) {
             throw new IllegalArgumentException("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or "
                     + PrefillKernels.CONV_ROWS + ", got " + kernel.tile());
         }

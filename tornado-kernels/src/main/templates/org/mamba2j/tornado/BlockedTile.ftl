@@ -37,6 +37,17 @@ ${""?left_pad(indent)}${prefix}<#if r != 0> + ${r}</#if>${suffix}<#list cols as 
         <#list cols as c>a${r?index}${c?index} *= e${r?index};<#sep> </#list>
 </#list></#macro>
 
+<#-- every sum times `by` -->
+<#macro scaleSums by rows cols indent=12><#list rows as r>
+${""?left_pad(indent)}<#list cols as c>a${r?index}${c?index} *= ${by};<#sep> </#list>
+</#list></#macro>
+
+<#-- every sum read from `array` (row-major, leading dimension ld) at `at` + its row offset·ld + its column offset, guarded:
+     zero where rowOk + the row offset ≥ rowEnd or colOk + the column offset ≥ colEnd -->
+<#macro loadSums array at ld rowOk rowEnd colOk colEnd rows cols indent=12><#list rows as r><#list cols as c>
+${""?left_pad(indent)}a${r?index}${c?index} = SsdKernels.read(${array}, ${at}<#if r == 1> + ${ld}<#elseif r != 0> + ${r} * ${ld}</#if><#if c != 0> + ${c}</#if>, ${rowOk}<#if r != 0> + ${r}</#if> < ${rowEnd} & ${colOk}<#if c != 0> + ${c}</#if> < ${colEnd});
+</#list></#list></#macro>
+
 <#-- Tensor-core tiles (m16n8k16): a warp's 32 × 32 of a 64 × 64 tile as 2 × 4 fp32 accumulator fragments c<i><j> -->
 
 <#-- the eight accumulators, zero -->

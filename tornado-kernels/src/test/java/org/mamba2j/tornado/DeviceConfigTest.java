@@ -7,6 +7,8 @@ import org.mamba2j.tornado.DeviceConfig.Variant;
 import org.mamba2j.device.Precision;
 import org.mamba2j.tornado.model.BatchStates;
 import org.mamba2j.tornado.model.RowLaunch;
+import org.mamba2j.tornado.ssd.SsdTasks;
+import org.mamba2j.ssd.SsdShape;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,7 +110,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\" or \"mma\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\" or \"fused\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("power of two"), e.getMessage());
@@ -118,6 +120,9 @@ class DeviceConfigTest {
         Files.writeString(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": 3"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got 3"), e.getMessage());
+        Files.writeString(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": -1"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
+        assertTrue(e.getMessage().contains("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got -1"), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"minTokens\": [0-9]+", "\"minTokens\": 0"));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
         assertTrue(e.getMessage().contains("prefill \"minTokens\" must be at least 1"), e.getMessage());
@@ -231,6 +236,58 @@ class DeviceConfigTest {
         Files.writeString(f, Files.readString(f).replaceFirst("\"statePassing\": *\\{[^}]*}", "\"statePassing\": { \"variant\": \"scan\", \"local\": 64 }"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("kernel statePassing has no \"scan\" variant"), e.getMessage());
+    }
+
+    /**
+     * A "fused" state passing runs inside the chunk states that carry it (blocked, blocked84), where the shape gives
+     * "minGroups" work-groups of (batch, head, tile); elsewhere its loop kernel; other chunk states are refused.
+     */
+    @Test
+    void fusedStatePassingIsCarriedByBlockedChunkStatesAtEnoughGroups(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("fused.json");
+        String file = Files.readString(Path.of("../device-configs/nvidia.json")).replaceFirst("\"statePassing\": *\\{[^}]*}",
+                "\"statePassing\": { \"variant\": \"fused\", \"local\": 256, \"minGroups\": 1024 }");
+        Files.writeString(f, file);
+        DeviceConfig nvidia = DeviceConfig.load(f);
+        DeviceConfig.Kernel k = nvidia.kernel("statePassing");
+        assertTrue(k.fused() && k.minGroups() == 1024 && k.local() == 256, k.toString());
+        // batch 8 × 80 heads × (64 / 64)·(128 / 64) tiles = 1280 work-groups: fused; batch 1 (the prefill, 160): the loop kernel
+        assertTrue(SsdTasks.passesInChunkStates(nvidia, new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
+        assertFalse(SsdTasks.passesInChunkStates(nvidia, new SsdShape(1, 2048, 80, 64, 1, 128, 128)));
+        assertFalse(SsdTasks.passesInChunkStates(nvidia, new SsdShape(6, 2048, 80, 64, 1, 128, 128)), "960 < 1024");
+        assertEquals(1, SsdTasks.chunkStatesSize(nvidia, new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
+        assertTrue(SsdTasks.passesInChunkStates(nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA), new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
+        // a loop state passing never fuses
+        assertFalse(SsdTasks.passesInChunkStates(DeviceConfig.forDevice("NVIDIA H200", null), new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
+        for (DeviceConfig c : DeviceConfig.all()) {
+            // the check's "fused" forces it at every shape; the variants without a carrying kernel go back to the loop kernel
+            DeviceConfig fused = c.withVariant(Variant.FUSED);
+            assertTrue(fused.kernel("chunkStates").blocked84() && fused.kernel("statePassing").fused(), c.source());
+            assertTrue(SsdTasks.passesInChunkStates(fused, new SsdShape(1, 5, 1, 3, 1, 2, 4)), c.source());
+            for (Variant v : List.of(Variant.LOOP, Variant.TILED, Variant.BLOCKED8)) {
+                assertEquals(Variant.LOOP, fused.withVariant(v).kernel("statePassing").variant(), c.source() + " " + v);
+            }
+        }
+        Files.writeString(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \"blocked8\""), e.getMessage());
+        // the fast section's chunk states must carry it too
+        Files.writeString(f, file.replaceFirst("(?s)(\"fast\".*?\"chunkStates\": *)\\{[^}]*}", "$1{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("at precision fast, kernel statePassing"), e.getMessage());
+        // minGroups: a whole number of at least 1, on the fused kernels only
+        Files.writeString(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("\"minGroups\" must be a whole number of at least 1, got 0"), e.getMessage());
+        Files.writeString(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("\"minGroups\" is for the fused kernels [statePassing] only"), e.getMessage());
+        Files.writeString(f, file.replace("\"variant\": \"fused\", \"local\": 256,", "\"variant\": \"fused\","));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("a fused kernel needs \"local\" > 0"), e.getMessage());
+        Files.writeString(f, file.replaceFirst("\"cumsum\": *\\{[^}]*}", "\"cumsum\": { \"variant\": \"fused\", \"local\": 64 }"));
+        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains("kernel cumsum has no \"fused\" variant"), e.getMessage());
     }
 
     /** The integration check's forced variants run both cumsums: "loop" the loop kernel, the KernelContext ones and "scan" the scan. */

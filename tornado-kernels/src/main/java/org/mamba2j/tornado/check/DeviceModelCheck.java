@@ -54,8 +54,9 @@ import java.util.List;
  * prefill (the logits after the prompt against HF's), then the rest of the sequence decoded from the
  * states it hands over (each step against HF's and against the JVM decoder doing the same); with
  * the device's config, then with chunk 8 and passes of 16 tokens (prompts cross chunks and passes)
- * in the config's kernel variants and in the loop, tiled, blocked, blocked8 and blocked84 ones (the cumsum as
- * the loop kernel in "loop", as the scan in the others: {@link DeviceConfig#withVariant});</li>
+ * in the config's kernel variants and in the loop, tiled, blocked, blocked8, blocked84 and fused ones (the cumsum as
+ * the loop kernel in "loop", as the scan in the others; "fused": blocked84 with the state passing in the chunk states:
+ * {@link DeviceConfig#withVariant});</li>
  * <li>prefill replay set (prefill "cudaGraph"): prompts of {@link #REPLAYED_LENGTHS} tokens, the
  * repeated pass length through the second plan (CUDA graphs on PTX and CUDA, plain graphs elsewhere),
  * the others through the first, each against HF's and the JVM's; also at precision fast;</li>
@@ -72,8 +73,8 @@ import java.util.List;
  * the JVM decoder on the same patterns.</li>
  * </ul>
  * Arguments: [--golden DIR] [--device SPEC]... (default: jvm and every TornadoVM device)
- * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8, blocked84 to run;
- * default all five; other names, such as the SSD check's config, scan and preferred, are ignored).
+ * [--variants V,...] (the forced prefill variants among loop, tiled, blocked, blocked8, blocked84, fused to run;
+ * default all six; other names, such as the SSD check's config, scan and preferred, are ignored).
  */
 public final class DeviceModelCheck {
 
@@ -92,7 +93,7 @@ public final class DeviceModelCheck {
     public static void main(String[] args) throws Exception {
         Path golden = Path.of("testdata");
         List<String> devices = new ArrayList<>();
-        List<String> variants = new ArrayList<>(List.of("loop", "tiled", "blocked", "blocked8", "blocked84"));
+        List<String> variants = new ArrayList<>(List.of("loop", "tiled", "blocked", "blocked8", "blocked84", "fused"));
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);

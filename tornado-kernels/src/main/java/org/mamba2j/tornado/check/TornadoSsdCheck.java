@@ -35,13 +35,14 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default testdata)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,blocked8,blocked84,scan,preferred,fast    --tol 1e-5    --fast-tol 5e-3
+ *          --variants config,loop,tiled,blocked,blocked8,blocked84,fused,scan,preferred,fast    --tol 1e-5    --fast-tol 5e-3
  *          --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
  * Variants: "config" = the device config as matched, at each case's chunk size; "loop"/"tiled"/"blocked"/"blocked8"/"blocked84" =
  * that config with the matrix-product kernels forced to the variant, and the cumsum to its loop
- * version ("loop") or its scan ("tiled", "blocked", "blocked8", "blocked84"); "scan" = the config with only the
+ * version ("loop") or its scan ("tiled", "blocked", "blocked8", "blocked84"); "fused" = "blocked84" with the state
+ * passing fused into the chunk states at every shape; "scan" = the config with only the
  * cumsum forced to its scan (see {@link DeviceConfig#withVariant}); "preferred" = as matched, with
  * the config's preferred chunk size. So "config" and "loop" run both cumsums wherever the config
  * picks the scan (the GPU files), and the forced KernelContext variants run the scan everywhere.
@@ -63,7 +64,7 @@ public final class TornadoSsdCheck {
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "scan", "preferred", "fast");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan", "preferred", "fast");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -122,7 +123,7 @@ public final class TornadoSsdCheck {
             for (String variant : variants) {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
-                    case "loop", "tiled", "blocked", "blocked8", "blocked84", "scan" -> matched.withVariant(DeviceConfig.Variant.parse(variant));
+                    case "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan" -> matched.withVariant(DeviceConfig.Variant.parse(variant));
                     case "fast" -> matched.at(Precision.FAST, ds.backend());
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };

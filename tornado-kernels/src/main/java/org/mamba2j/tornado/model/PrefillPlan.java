@@ -241,8 +241,8 @@ public final class PrefillPlan implements DevicePrefill {
             cum = new FloatArray(dt.getSize());
             wState = new FloatArray(dt.getSize());
             cb = new FloatArray(SsdDims.cbSize(s));
-            chunkStates = new FloatArray(SsdDims.chunkStatesSize(s));
-            stateIn = new FloatArray(chunkStates.getSize());
+            chunkStates = new FloatArray(SsdTasks.chunkStatesSize(cfg, s));
+            stateIn = new FloatArray(SsdDims.chunkStatesSize(s));
             // the loop output's weighted scores or the tensor-core kernels' scratch
             scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
             y = new FloatArray(rows * d.dInner());

@@ -54,10 +54,10 @@ public final class SsdPlan implements AutoCloseable {
         y = new FloatArray(xs);
         finalState = new FloatArray(ss);
         IntArray dims = IntArray.fromArray(SsdDims.of(s, f));
-        int dtSize = SsdDims.chunkedDtSize(s), statesSize = SsdDims.chunkStatesSize(s);
+        int dtSize = SsdDims.chunkedDtSize(s);
         FloatArray dt = new FloatArray(dtSize), cum = new FloatArray(dtSize), wState = new FloatArray(dtSize);
         FloatArray cb = new FloatArray(SsdDims.cbSize(s));
-        FloatArray states = new FloatArray(statesSize), stateIn = new FloatArray(statesSize);
+        FloatArray states = new FloatArray(SsdTasks.chunkStatesSize(cfg, s)), stateIn = new FloatArray(SsdDims.chunkStatesSize(s));
         FloatArray scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
         SsdTasks.Buffers b = new SsdTasks.Buffers(in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init, dims,
                 dt, cum, wState, cb, states, stateIn, scores, y, finalState, 0);

@@ -66,11 +66,31 @@ public final class SsdTasks {
         IntUnaryOperator heads = r -> chunks.applyAsInt(r) * H, groups = r -> chunks.applyAsInt(r) * G;
         chunkCumsum(g, prefix, cfg, kc, b, grids, heads);
         chunkCB(g, prefix, cfg, kc, b, grids, Q, groups);
-        chunkStates(g, prefix, cfg, kc, b, grids, P, N, heads);
-        String sp = prefix + "statePassing";
-        g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
-                grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
+        if (passesInChunkStates(cfg, s)) {
+            chunkStatesPassing(g, prefix, cfg, kc, b, grids, P, N, s.batch() * H);
+        } else {
+            chunkStates(g, prefix, cfg, kc, b, grids, P, N, heads);
+            String sp = prefix + "statePassing";
+            g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
+                    grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
+        }
         chunkOutput(g, prefix, cfg, kc, b, grids, P, Q, heads);
+    }
+
+    /**
+     * Whether the chunk states carry the state passing at this shape: the config's "fused" state passing where the grid of
+     * a work-group per (batch, head) and 64 × 64 tile of the state has at least its "minGroups" work-groups.
+     */
+    public static boolean passesInChunkStates(DeviceConfig cfg, SsdShape s) {
+        DeviceConfig.Kernel k = cfg.kernel("statePassing");
+        int tiles = Grids.roundUp(s.headdim(), DeviceConfig.BLOCKED_TILE) / DeviceConfig.BLOCKED_TILE
+                * (Grids.roundUp(s.dstate(), DeviceConfig.BLOCKED_TILE) / DeviceConfig.BLOCKED_TILE);
+        return k.fused() && (long) s.batch() * s.nheads() * tiles >= k.minGroups();
+    }
+
+    /** Floats of the chunk states' buffer at a shape: none (1) where the chunk states carry the state passing and never store them. */
+    public static int chunkStatesSize(DeviceConfig cfg, SsdShape s) {
+        return passesInChunkStates(cfg, s) ? 1 : SsdDims.chunkStatesSize(s);
     }
 
     /** dt (bias, softplus, limits) and its cumulative decay per chunk: (batch·chunks·heads) items. */
@@ -127,6 +147,24 @@ public final class SsdTasks {
         } else {
             g.task(t, SsdKernels::chunkStates, b.x(), b.B(), b.wState(), b.dims(), b.states(),
                     grids.loop(g, t, k.local(), r -> heads.applyAsInt(r) * P * N));
+        }
+    }
+
+    /**
+     * The chunk states with the state passing in them: a work-group per (batch, head) and tile walks the chunks in order,
+     * storing the state entering each chunk and the final state ({@code bh} = batch·heads of them, whatever the rows).
+     */
+    private static void chunkStatesPassing(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int N,
+                                           int bh) {
+        String t = p + "chunkStates";
+        if (cfg.kernel("chunkStates").blocked84()) {
+            g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), b.stateIn(),
+                    b.fin(), b.stateAt());
+            grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, r -> bh);
+        } else {
+            g.task(t, SsdBlockedKernels::chunkStatesPassingBlocked, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), b.stateIn(),
+                    b.fin(), b.stateAt());
+            grids.tiles(g, t, N, P, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, r -> bh);
         }
     }
 

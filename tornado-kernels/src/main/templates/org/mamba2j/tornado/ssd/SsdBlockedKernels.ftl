@@ -183,37 +183,53 @@ public final class ${className} {
         int t0 = c * Q;
         int len = Math.min(Q, L - t0);
         int cbase = bch * Q;
-        float[] xs = kc.allocateFloatLocalArray(1024); // [r][p]: x·w, 16 × 64
-        float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
-<@tile.sums rows cols/>
-        int pu = 4 * ty;
-        int nv = 2 * tx;
-        // both operands are contiguous along p / n: this work item stages rows sr + ${rStep}i (i < ${perItem}) of each slice at column sc
-        int sr = tid / 64;
-        int sc = tid % 64;
-        boolean px = p0 + sc < P;
-        boolean nx = n0 + sc < N;
-        int xStep = ${rStep} * H * P, bStep = ${rStep} * G * N;
-        for (int r0 = 0; r0 < len; r0 += 16) {
-            int r = r0 + sr;
-            int xi = ((b * L + t0 + r) * H + h) * P + p0 + sc;
-            int bi = ((b * L + t0 + r) * G + g) * N + n0 + sc;
-<#list 0..<perItem as i>
-            float w${i} = SsdKernels.read(wState, cbase + r<#if i != 0> + ${rStep * i}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len);
-</#list>
-<#list [["x", "x", "xi", "xStep", "px"], ["b", "B", "bi", "bStep", "nx"]] as op>
-<#list 0..<perItem as i>
-            float ${op[0]}${i} = SsdKernels.read(${op[1]}, ${op[2]}<#if i != 0> + ${i} * ${op[3]}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len & ${op[4]});
-</#list>
-</#list>
-            <#list 0..<perItem as i>xs[tid<#if i != 0> + ${threads * i}</#if>] = w${i} * x${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
-            <#list 0..<perItem as i>bs[tid<#if i != 0> + ${threads * i}</#if>] = b${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
-            kc.localBarrier();
-<@tile.kSteps ua="xs" va="bs" stride="64" u0="pu" v0="nv" rows=rows cols=cols/>
-            kc.localBarrier();
-        }
+<@chunkStateStaging/>
+<@chunkStateSlices/>
         int base = bch * P * N;
 <@tile.eachRow prefix="storeRun(states, base, p0 + pu" suffix=", P, n0 + nv, N, 0, " rows=rows cols=cols/>
+    }
+
+    /**
+     * The chunk states with the state passing ({@link SsdKernels#statePassing}) folded in: a work group walks the chunks
+     * of its (batch, head) in order and its sums are the running state. For chunk c it stores them as stateIn[c] (the state
+     * entering the chunk), scales them by exp(cum_last(c)) and adds chunk c's products as {@link #chunkStatesBlocked${suffix}}
+     * computes them; after the last chunk it stores the final state. The state starts from init (dims[HAS_INIT]) or zero;
+     * init and finalState from element {@code stateAt} on, as for the state passing. The chunk states never go through
+     * global memory, and the state passing's task is gone; the grid is NC times smaller (a work group per (batch, head)
+     * and tile), so the device config takes this way only where that still fills the device ("statePassing" variant
+     * "fused", its "minGroups"). Grid (16·⌈N/64⌉, ${TY}·⌈P/64⌉, batch·H).
+     */
+    public static void chunkStatesPassingBlocked${suffix}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, FloatArray cum,
+                                              ${""?left_pad(suffix?length)}FloatArray init, IntArray dims, FloatArray stateIn, FloatArray finalState, int stateAt) {
+        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
+        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+        int tx = kc.localIdx;
+        int ty = kc.localIdy;
+        int tid = ty * 16 + tx;
+        int n0 = kc.groupIdx * 64;
+        int p0 = kc.groupIdy * 64;
+        int bh = kc.groupIdz;
+        int h = bh % H;
+        int b = bh / H;
+        int g = h / (H / G);
+<@chunkStateStaging/>
+        int own = bh * P * N;
+        if (dims.get(SsdDims.HAS_INIT) != 0) {
+            int at = stateAt + own + (p0 + pu) * N + n0 + nv;
+<@tile.loadSums array="init" at="at" ld="N" rowOk="p0 + pu" rowEnd="P" colOk="n0 + nv" colEnd="N" rows=rows cols=cols/>
+        }
+        for (int c = 0; c < NC; c++) {
+            int bch = (b * NC + c) * H + h;
+            int t0 = c * Q;
+            int len = Math.min(Q, L - t0);
+            int cbase = bch * Q;
+            int base = bch * P * N;
+<@tile.eachRow prefix="storeRun(stateIn, base, p0 + pu" suffix=", P, n0 + nv, N, 0, " rows=rows cols=cols indent=12/>
+            float e = SsdKernels.rowDecay(cum, cbase, Q - 1, Q);
+<@tile.scaleSums by="e" rows=rows cols=cols/>
+<@chunkStateSlices indent="    "/>
+        }
+<@tile.eachRow prefix="storeRun(finalState, stateAt + own, p0 + pu" suffix=", P, n0 + nv, N, 0, " rows=rows cols=cols/>
     }
 
     /**
@@ -315,4 +331,41 @@ public final class ${className} {
 <#-- the transposed stores of the staged values v0 .. v(2·tRows − 1) into array a: v(2j) at k column sk, v(2j + 1) at sk + 8 -->
 <#macro transposedStores a v>
             <#list 0..<tRows as j>${a}[at<#if j != 0> + ${tStep * j}</#if>] = ${v}${2 * j}; ${a}[at + 8 * STRIDE<#if j != 0> + ${tStep * j}</#if>] = ${v}${2 * j + 1};<#sep><#if j % 2 == 1>${"\n            "}<#else> </#if></#list>
+</#macro>
+<#-- one chunk's products into the sums: its slices of 16 rows of x·wState and B staged and multiplied (chunkStates) -->
+<#macro chunkStateSlices indent="">
+<#local body>
+        for (int r0 = 0; r0 < len; r0 += 16) {
+            int r = r0 + sr;
+            int xi = ((b * L + t0 + r) * H + h) * P + p0 + sc;
+            int bi = ((b * L + t0 + r) * G + g) * N + n0 + sc;
+<#list 0..<perItem as i>
+            float w${i} = SsdKernels.read(wState, cbase + r<#if i != 0> + ${rStep * i}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len);
+</#list>
+<#list [["x", "x", "xi", "xStep", "px"], ["b", "B", "bi", "bStep", "nx"]] as op>
+<#list 0..<perItem as i>
+            float ${op[0]}${i} = SsdKernels.read(${op[1]}, ${op[2]}<#if i != 0> + ${i} * ${op[3]}</#if>, r<#if i != 0> + ${rStep * i}</#if> < len & ${op[4]});
+</#list>
+</#list>
+            <#list 0..<perItem as i>xs[tid<#if i != 0> + ${threads * i}</#if>] = w${i} * x${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
+            <#list 0..<perItem as i>bs[tid<#if i != 0> + ${threads * i}</#if>] = b${i};<#sep><#if i % 4 == 3>${"\n            "}<#else> </#if></#list>
+            kc.localBarrier();
+<@tile.kSteps ua="xs" va="bs" stride="64" u0="pu" v0="nv" rows=rows cols=cols/>
+            kc.localBarrier();
+        }
+</#local>
+${body?replace("(?m)^", indent, "r")}</#macro>
+<#-- the chunk states' local arrays, zero sums, this work item's outputs (rows pu.., columns nv..) and staging positions -->
+<#macro chunkStateStaging>
+        float[] xs = kc.allocateFloatLocalArray(1024); // [r][p]: x·w, 16 × 64
+        float[] bs = kc.allocateFloatLocalArray(1024); // [r][n]: B, 16 × 64
+<@tile.sums rows cols/>
+        int pu = 4 * ty;
+        int nv = 2 * tx;
+        // both operands are contiguous along p / n: this work item stages rows sr + ${rStep}i (i < ${perItem}) of each slice at column sc
+        int sr = tid / 64;
+        int sc = tid % 64;
+        boolean px = p0 + sc < P;
+        boolean nx = n0 + sc < N;
+        int xStep = ${rStep} * H * P, bStep = ${rStep} * G * N;
 </#macro>

@@ -30,6 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * golden cases and random shapes (ragged ones included: P, N, Q and the last chunk not multiples of
  * the 64-wide tile, G > 1, batch > 1). Intermediates and outputs are poisoned with NaN first, so an
  * unwritten element fails. "blocked" and "blocked84" take the loop cumsum, "blocked8" the scan ({@link SsdKernels#chunkCumsumScan}).
+ * "blocked+fused" and "blocked84+fused" run those chunk states with the state passing in them
+ * ({@code chunkStatesPassingBlocked}, {@code chunkStatesPassingBlocked84}) in place of the chunk states and the state passing.
  */
 class SsdBlockedKernelsTest {
 
@@ -38,7 +40,7 @@ class SsdBlockedKernelsTest {
         cs.removeIf(c -> c.name().startsWith("mamba2_like")); // slow with a thread per work item; PoCL covers it
         cs.addAll(CheckCases.random(12, 4242));
         cs.addAll(CheckCases.wide()); // several ragged 64-wide tiles each way
-        return Stream.of("blocked", "blocked8", "blocked84").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
+        return Stream.of("blocked", "blocked8", "blocked84", "blocked+fused", "blocked84+fused").flatMap(v -> cs.stream().map(c -> Arguments.of(v, c)));
     }
 
     /** The launch shapes DeviceConfig validates are the ones the kernels are written for. */
@@ -54,7 +56,9 @@ class SsdBlockedKernelsTest {
 
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
-    void blockedPipelineMatchesReference(String variant, CheckCases.Case c) {
+    void blockedPipelineMatchesReference(String name, CheckCases.Case c) {
+        boolean fused = name.endsWith("+fused");
+        String variant = fused ? name.substring(0, name.indexOf('+')) : name;
         SsdShape s = c.shape();
         SsdTasks.Buffers bu = KernelPipeline.buffers(s, c.inputs(), 1, true);
         FloatArray x = bu.x(), B = bu.B(), C = bu.C(), D = bu.D(), z = bu.z(), dt = bu.dt(), cum = bu.cum(), w = bu.wState();
@@ -85,7 +89,13 @@ class SsdBlockedKernelsTest {
         }
         IntUnaryOperator rows84 = n -> Grids.tileEdge(n, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_Y);
         int tx84 = SsdBlocked84Kernels.THREADS_X, ty84 = SsdBlocked84Kernels.THREADS_Y;
-        if (variant.equals("blocked84")) {
+        if (fused && variant.equals("blocked84")) {
+            KernelContextEmulator.run(global.applyAsInt(s.dstate()), rows84.applyAsInt(s.headdim()), s.batch() * s.nheads(), tx84, ty84, 1,
+                    kc -> SsdBlocked84Kernels.chunkStatesPassingBlocked84(kc, x, B, w, cum, bu.init(), dims, stateIn, fin, 0));
+        } else if (fused) {
+            KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), s.batch() * s.nheads(), t, t, 1,
+                    kc -> SsdBlockedKernels.chunkStatesPassingBlocked(kc, x, B, w, cum, bu.init(), dims, stateIn, fin, 0));
+        } else if (variant.equals("blocked84")) {
             KernelContextEmulator.run(global.applyAsInt(s.dstate()), rows84.applyAsInt(s.headdim()), bch, tx84, ty84, 1,
                     kc -> SsdBlocked84Kernels.chunkStatesBlocked84(kc, x, B, w, dims, states));
         } else {
@@ -94,7 +104,7 @@ class SsdBlockedKernelsTest {
                 else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
             });
         }
-        SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, 0, fin.getSize());
+        if (!fused) SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, 0, fin.getSize());
         if (variant.equals("blocked84")) {
             KernelContextEmulator.run(global.applyAsInt(s.headdim()), rows84.applyAsInt(s.chunkSize()), bch, tx84, ty84, 1,
                     kc -> SsdBlocked84Kernels.chunkOutputBlocked84(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y));
@@ -104,7 +114,7 @@ class SsdBlockedKernelsTest {
                 else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
             });
         }
-        SsdKernelsTest.assertClose(c.name() + " " + variant + " y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
-        SsdKernelsTest.assertClose(c.name() + " " + variant + " final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + name + " y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);
+        SsdKernelsTest.assertClose(c.name() + " " + name + " final_state", fin.toHeapArray(), c.finalState(), SsdKernelsTest.TOL);
     }
 }
