@@ -23,8 +23,9 @@ import java.util.function.Supplier;
  *
  * <p>The tensor-core primitives ({@code mmaLoadA}, {@code mmaLoadB}, {@code mma}, {@code mmaStore})
  * follow PTX's m16n8k16 fragment layouts lane by lane (warps of 32 consecutive work items): the loads
- * read the canonical shared-memory tiles TornadoVM's ldmatrix reads (A: 16 rows of 16 halves, B: 16
- * k-rows of 8 halves, two halves per int, low half first, at a byte offset), each lane keeps the
+ * gather the shared-memory tiles TornadoVM's ldmatrix reads (A: 16 rows of 16 halves, B: 16
+ * k-rows of 8 halves, two halves per int, low half first) as ldmatrix does, each lane addressing one
+ * row at its own byte offset (warp-collective, as the hardware's), each lane keeps the
  * elements the PTX ISA gives it (A: rows g and g+8, columns 2t, 2t+1 and +8; B: k 2t, 2t+1 and +8,
  * column g; C: rows g and g+8, columns 2t, 2t+1; g = lane / 4, t = lane % 4), and {@code mma}
  * rebuilds the warp's matrices from all 32 lanes' fragments. {@code mma} is warp-collective: like
@@ -76,12 +77,6 @@ public final class KernelContextEmulator {
             return localIdx % 32;
         }
 
-        /** Half bits at element (row, col) of a tile of rows of {@code rowInts} ints from byteOffset. */
-        private static int half(int[] tile, int byteOffset, int rowInts, int row, int col) {
-            int word = tile[byteOffset / 4 + row * rowInts + col / 2];
-            return (col & 1) == 0 ? word & 0xFFFF : word >>> 16;
-        }
-
         private static HalfFloat bits(int h) {
             return new HalfFloat((short) h);
         }
@@ -118,12 +113,38 @@ public final class KernelContextEmulator {
             return 2 * (lane % 4) + i % 2;
         }
 
-        /** A 16×16, each lane's eight elements ({@link #aRow}, {@link #aCol}). */
+        /**
+         * A 16×16, each lane's eight elements ({@link #aRow}, {@link #aCol}), as ldmatrix.x4 gathers them: lane p
+         * addresses row ((p / 8) % 2)·8 + p % 8 of the tile at column byte (p / 16)·16, plus its own byte offset
+         * (TornadoVM's address arithmetic), and lane L's registers j = 0..3 get the ints 4·(L % 4) bytes into the
+         * 16-byte rows that lanes 8j + L / 4 addressed. A uniform offset reads the canonical tile; a lane-dependent
+         * one (a swizzle, MmaTiles.aLane) is seen as the hardware sees it.
+         */
         @Override
         public HalfFloat[] mmaLoadA(int[] aTile, int wmmaK, int byteOffset) {
+            int[] at = rowAddresses(byteOffset, p -> ((p >> 3) & 1) * 256 + (p & 7) * 32 + (p >> 4) * 16);
             HalfFloat[] f = new HalfFloat[8];
-            for (int i = 0; i < 8; i++) f[i] = bits(half(aTile, byteOffset, 8, aRow(lane(), i), aCol(lane(), i)));
+            int lane = lane();
+            for (int j = 0; j < 4; j++) {
+                int word = aTile[(at[8 * j + lane / 4] + 4 * (lane % 4)) / 4];
+                f[2 * j] = bits(word & 0xFFFF);
+                f[2 * j + 1] = bits(word >>> 16);
+            }
             return f;
+        }
+
+        /**
+         * The byte address each lane of this warp gives an ldmatrix: its {@code rowByte} plus its byte offset, posted
+         * by every lane before any reads them (warp-collective, like {@link #mma}).
+         */
+        private int[] rowAddresses(int byteOffset, java.util.function.IntUnaryOperator rowByte) {
+            int[] posted = warps.offsets(localIdx / 32);
+            posted[lane()] = byteOffset;
+            localBarrier();
+            int[] at = new int[32];
+            for (int p = 0; p < 32; p++) at[p] = rowByte.applyAsInt(p) + posted[p];
+            localBarrier(); // the offsets are reused by the next load
+            return at;
         }
 
         @Override
@@ -131,11 +152,20 @@ public final class KernelContextEmulator {
             return mmaLoadB(bTile, wmmaK, 0);
         }
 
-        /** B 16×8 (k-rows of 8 halves), each lane's four elements ({@link #bRow}, column g). */
+        /**
+         * B 16×8 (k-rows of 8 halves), each lane's four elements ({@link #bRow}, column g), as ldmatrix.x2.trans
+         * gathers them: lane p addresses k-row p % 8 at byte ((p / 8) % 2)·128 of the tile plus its own byte offset,
+         * and lane L's element i is half g = L / 4 of the row lane 8·(i / 2) + 2·(L % 4) + i % 2 addressed.
+         */
         @Override
         public HalfFloat[] mmaLoadB(int[] bTile, int wmmaK, int byteOffset) {
+            int[] at = rowAddresses(byteOffset, p -> (p & 7) * 16 + ((p >> 3) & 1) * 128);
             HalfFloat[] f = new HalfFloat[4];
-            for (int i = 0; i < 4; i++) f[i] = bits(half(bTile, byteOffset, 4, bRow(lane(), i), lane() / 4));
+            int lane = lane(), g = lane / 4;
+            for (int i = 0; i < 4; i++) {
+                int word = bTile[(at[8 * (i / 2) + 2 * (lane % 4) + i % 2] + 2 * g) / 4];
+                f[i] = bits((g & 1) == 0 ? word & 0xFFFF : word >>> 16);
+            }
             return f;
         }
 
@@ -192,11 +222,18 @@ public final class KernelContextEmulator {
     /** Per group: each warp's A (16×16) and B (16×8) as its lanes posted them for the current mma. */
     private static final class Warps {
         private final float[][][] a, b;
+        private final int[][] offsets;
 
         Warps(int items) {
             int n = (items + 31) / 32;
             a = new float[n][16][16];
             b = new float[n][16][8];
+            offsets = new int[n][32];
+        }
+
+        /** The byte offsets the warp's lanes gave the current ldmatrix. */
+        int[] offsets(int warp) {
+            return offsets[warp];
         }
 
         float[][] a(int warp) {

@@ -26,9 +26,24 @@ public final class MmaTiles {
     private MmaTiles() {
     }
 
-    /** The int of an A-tile grid (mTiles × kTiles tiles, kTiles wide) holding elements (m, k) and (m, k + 1), k even. */
+    /**
+     * The int of an A-tile grid (mTiles × kTiles tiles, kTiles wide) holding elements (m, k) and (m, k + 1), k even.
+     * Rows 4–7 of each eight hold their two 16-byte halves swapped (k 0–7 and 8–15: an XOR of the int's place in the
+     * row with 4): at the tile's 32-byte rows, ldmatrix's eight rows of one 8 × 8 matrix would otherwise fall on 16
+     * banks, rows r and r + 4 on the same four (two wavefronts for each matrix of every A load); swapped, they cover all
+     * 32. {@code mmaLoadA} reads such a tile with {@link #aLane} added to its byte offset.
+     */
     public static int aSlot(int m, int k, int kTiles) {
-        return ((m >> 4) * kTiles + (k >> 4)) * 128 + (m & 15) * 8 + ((k & 15) >> 1);
+        return ((m >> 4) * kTiles + (k >> 4)) * 128 + (m & 15) * 8 + (((k & 15) >> 1) ^ (m & 4));
+    }
+
+    /**
+     * What work item tid adds to the byte offset of {@code mmaLoadA} for tiles laid out by {@link #aSlot}: its lane
+     * addresses row ((lane / 8) % 2)·8 + lane % 8 at column byte (lane / 16)·16 of the tile (TornadoVM's ldmatrix.x4),
+     * and a row with bit 2 set keeps that column in the other 16-byte half: +16 from the first half, −16 from the second.
+     */
+    public static int aLane(int tid) {
+        return (tid & 4) * 4 * (1 - ((tid >> 3) & 2));
     }
 
     /** The int of a B-tile grid (kTiles × nTiles tiles, nTiles wide) holding elements (k, n) and (k, n + 1), n even. */

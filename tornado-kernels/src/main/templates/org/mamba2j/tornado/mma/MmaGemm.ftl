@@ -78,6 +78,7 @@ public final class MmaGemm {
         int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
         int wm = MmaTiles.warpM(tid);
+        int aLane = MmaTiles.aLane(tid);
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(TILE_M * K_STEP / 2); // 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles

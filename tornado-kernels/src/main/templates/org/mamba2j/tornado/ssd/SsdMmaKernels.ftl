@@ -78,6 +78,7 @@ public final class SsdMmaKernels {
         int len = Math.min(Q, L - t0);
         int sb = ((bch * tiles(P) + kc.groupIdy) * tiles(N) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
+        int aLane = MmaTiles.aLane(tid);
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: x transposed, (p, l)
         int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: wState·B, (l, n)
@@ -144,6 +145,7 @@ public final class SsdMmaKernels {
         int cbase = bch * Q;
         int sb = ((bch * tiles(Q) + kc.groupIdy) * tiles(P) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
+        int aLane = MmaTiles.aLane(tid);
         int wn = MmaTiles.warpN(tid);
         float d = D.get(h);
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row

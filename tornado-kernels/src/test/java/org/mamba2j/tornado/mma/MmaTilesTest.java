@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Test;
 import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
  * {@link MmaTiles#halfOf}, the float-arithmetic fp16 conversion, against the JDK's
@@ -53,6 +54,47 @@ class MmaTilesTest {
 
     private static int unsignedZero(int half) {
         return half == 0x8000 ? 0 : half;
+    }
+
+    /**
+     * The A-tile layout's point: each 8 × 8 matrix of an ldmatrix.x4 (eight lanes' 16-byte rows, TornadoVM's lane
+     * addressing plus {@link MmaTiles#aLane}) covers all 32 banks, and every row's bytes are the ones {@link MmaTiles#aSlot}
+     * put there; and the tensor-core GEMM's staging stores (MmaGemm: a warp's four rows, pairs kq + ca and kq + 2 − ca)
+     * still fall on 32 distinct banks an instruction.
+     */
+    @Test
+    void aTilesAreReadAndWrittenWithoutBankConflicts() {
+        for (int tile = 0; tile < 4; tile++) {
+            int base = MmaTiles.aByte(tile / 2, tile % 2, 2);
+            for (int warp = 0; warp < 4; warp++) {
+                for (int j = 0; j < 4; j++) {
+                    boolean[] bank = new boolean[32];
+                    for (int p = 8 * j; p < 8 * j + 8; p++) {
+                        int tid = 32 * warp + p, row = ((p >> 3) & 1) * 8 + (p & 7), col = (p >> 4) * 16;
+                        int at = base + row * 32 + col + MmaTiles.aLane(tid);
+                        for (int b = 0; b < 4; b++) {
+                            int word = at / 4 + b;
+                            assertEquals(MmaTiles.aSlot(tile / 2 * 16 + row, tile % 2 * 16 + col / 2 + 2 * b, 2), word, "lane " + p + " int " + b);
+                            assertFalse(bank[word % 32], "warp " + warp + " matrix " + j + ": bank " + word % 32 + " twice");
+                            bank[word % 32] = true;
+                        }
+                    }
+                }
+            }
+        }
+        for (int warp = 0; warp < 4; warp++) {
+            for (int o = 0; o < 64; o += 16) {
+                for (int second = 0; second < 2; second++) {
+                    boolean[] bank = new boolean[32];
+                    for (int lane = 0; lane < 32; lane++) {
+                        int tid = 32 * warp + lane, kq = tid % 8 * 4, ca = 2 * (kq >> 4);
+                        int slot = MmaTiles.aSlot(tid / 8 + o, second == 0 ? kq + ca : kq + 2 - ca, 2);
+                        assertFalse(bank[slot % 32], "store " + second + " of rows " + o + ": bank " + slot % 32 + " twice");
+                        bank[slot % 32] = true;
+                    }
+                }
+            }
+        }
     }
 
     @Test
