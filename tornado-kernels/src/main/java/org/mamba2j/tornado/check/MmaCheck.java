@@ -425,7 +425,7 @@ public final class MmaCheck {
                 a.set(i, v);
                 aRounded[i] = Float.float16ToFloat(Float.floatToFloat16(v));
             }
-            IntArray halves = MmaTiles.halvesOf(aRounded, aRounded.length);
+            IntArray halves = MmaTiles.halvesOf(aRounded, aRounded.length, MmaGemm.halvesSize(sh.rows, sh.k));
             int nk = sh.n * sh.k;
             FloatArray w32 = new FloatArray(format == MmaGemm.F32 ? nk : 1);
             LongArray w16 = Packed16.allocate(format == MmaGemm.F32 ? 1 : nk);

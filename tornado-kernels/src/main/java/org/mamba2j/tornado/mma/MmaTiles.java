@@ -27,14 +27,25 @@ public final class MmaTiles {
     }
 
     /**
-     * The int of an A-tile grid (mTiles × kTiles tiles, kTiles wide) holding elements (m, k) and (m, k + 1), k even.
-     * Rows 4–7 of each eight hold their two 16-byte halves swapped (k 0–7 and 8–15: an XOR of the int's place in the
-     * row with 4): at the tile's 32-byte rows, ldmatrix's eight rows of one 8 × 8 matrix would otherwise fall on 16
-     * banks, rows r and r + 4 on the same four (two wavefronts for each matrix of every A load); swapped, they cover all
-     * 32. {@code mmaLoadA} reads such a tile with {@link #aLane} added to its byte offset.
+     * Ints an A tile takes in a tile grid: its 128 and 16 of padding, so that consecutive tiles start 16 banks apart (a
+     * warp storing one row's pairs of two k tiles at once hits 32 banks, not 16 twice).
+     */
+    public static final int A_TILE_INTS = 144;
+
+    /** Ints of an A-tile grid of mTiles × kTiles tiles. */
+    public static int aInts(int mTiles, int kTiles) {
+        return mTiles * kTiles * A_TILE_INTS;
+    }
+
+    /**
+     * The int of an A-tile grid (mTiles × kTiles tiles, kTiles wide, {@link #A_TILE_INTS} apart) holding elements (m, k)
+     * and (m, k + 1), k even. Rows 4–7 of each eight hold their two 16-byte halves swapped (k 0–7 and 8–15: an XOR of the
+     * int's place in the row with 4): at the tile's 32-byte rows, ldmatrix's eight rows of one 8 × 8 matrix would
+     * otherwise fall on 16 banks, rows r and r + 4 on the same four (two wavefronts for each matrix of every A load);
+     * swapped, they cover all 32. {@code mmaLoadA} reads such a tile with {@link #aLane} added to its byte offset.
      */
     public static int aSlot(int m, int k, int kTiles) {
-        return ((m >> 4) * kTiles + (k >> 4)) * 128 + (m & 15) * 8 + (((k & 15) >> 1) ^ (m & 4));
+        return ((m >> 4) * kTiles + (k >> 4)) * A_TILE_INTS + (m & 15) * 8 + (((k & 15) >> 1) ^ (m & 4));
     }
 
     /**
@@ -53,7 +64,7 @@ public final class MmaTiles {
 
     /** Byte offset of A tile (mt, kt) in a grid kTiles wide. */
     public static int aByte(int mt, int kt, int kTiles) {
-        return (mt * kTiles + kt) * 512;
+        return (mt * kTiles + kt) * A_TILE_INTS * 4;
     }
 
     /** Byte offset of B tile (kt, nt) in a grid nTiles wide. */
@@ -171,10 +182,11 @@ public final class MmaTiles {
 
     /**
      * On the host: the first n values of a as fp16 pairs (round to nearest even), element 2j in the
-     * low half of pair j, as the prefill's norms write them for {@link MmaGemm}'s fp16 activations.
+     * low half of pair j, as the prefill's norms write them for {@link MmaGemm}'s fp16 activations, in an array of
+     * {@code size} ints (zeros past n / 2: {@link MmaGemm#halvesSize} pads to whole 64-row blocks).
      */
-    public static IntArray halvesOf(float[] a, int n) {
-        IntArray h = new IntArray(n / 2);
+    public static IntArray halvesOf(float[] a, int n, int size) {
+        IntArray h = new IntArray(size);
         for (int j = 0; j < n / 2; j++) {
             h.set(j, pack(Float.floatToFloat16(a[2 * j]) & 0xFFFF, Float.floatToFloat16(a[2 * j + 1])));
         }

@@ -175,10 +175,10 @@ public final class BatchDecodePlan {
         int stepRows = batchCfg.ssdLocal() / batchCfg.ssdLanes();
         this.halvesOut = suitsTensorCores(dims.dModel(), dims.dInner(), outLen, plan.weights().slab(0), true) && stepRows % 2 == 0
                 && stepRows <= BatchKernels.MAX_STEP_ROWS;
-        this.outHalves = new IntArray(halvesOut ? capacity * dims.dInner() / 2 : 1);
+        this.outHalves = new IntArray(halvesOut ? MmaGemm.halvesSize(capacity, dims.dInner()) : 1);
         this.halvesIn = suitsTensorCores(dims.dInProj(), dims.dModel(), inLen, plan.weights().slab(0), true);
         this.halvesHead = suitsTensorCores(dims.vocab(), dims.dModel(), dims.dModel(), plan.weights().lmHead(), true);
-        this.normedHalves = new IntArray(halvesIn || halvesHead ? capacity * dims.dModel() / 2 : 1);
+        this.normedHalves = new IntArray(halvesIn || halvesHead ? MmaGemm.halvesSize(capacity, dims.dModel()) : 1);
         this.input = new IntArray(2 * capacity);
         this.next = new IntArray(capacity);
         this.logits = new FloatArray(rowSpan * dims.vocab());

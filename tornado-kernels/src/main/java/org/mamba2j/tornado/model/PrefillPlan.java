@@ -229,7 +229,7 @@ public final class PrefillPlan implements DevicePrefill {
             residual = new FloatArray(rows * d.dModel());
             // the tensor-core GEMMs read their activations as fp16 pairs, the others as floats
             normed = new FloatArray(mma ? 1 : rows * d.dModel());
-            normedHalves = new IntArray(mma ? rows * d.dModel() / 2 : 1);
+            normedHalves = new IntArray(mma ? MmaGemm.halvesSize(rows, d.dModel()) : 1);
             // the tensor-core GEMM writes whole 64-row blocks
             int gemmRows = mma ? Grids.roundUp(rows, MmaGemm.TILE_M) : rows;
             zxbcdt = new FloatArray(Math.multiplyExact(gemmRows, d.dInProj()));
@@ -247,7 +247,7 @@ public final class PrefillPlan implements DevicePrefill {
             scores = new FloatArray(SsdTasks.scratchSize(cfg, s));
             y = new FloatArray(rows * d.dInner());
             gated = new FloatArray(mma ? 1 : rows * d.dInner());
-            gatedHalves = new IntArray(mma ? rows * d.dInner() / 2 : 1);
+            gatedHalves = new IntArray(mma ? MmaGemm.halvesSize(rows, d.dInner()) : 1);
             last = new FloatArray(d.dModel());
             noZ = new FloatArray(1);
             projected = new FloatArray(mma ? gemmRows * d.dModel() : 1);

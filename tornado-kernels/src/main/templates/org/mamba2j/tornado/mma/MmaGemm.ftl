@@ -47,6 +47,11 @@ public final class MmaGemm {
     private MmaGemm() {
     }
 
+    /** Ints of a {@code halves} array for up to {@code rows} rows of k: whole 64-row blocks of fp16 pairs, as {@link #gemm} reads them. */
+    public static int halvesSize(int rows, int k) {
+        return Math.multiplyExact((rows + TILE_M - 1) / TILE_M * TILE_M, k / 2);
+    }
+
     /** The {@code format} argument for weights the device keeps in {@code f}. */
     public static int format(WeightFormat f) {
         return switch (f) {
@@ -62,7 +67,8 @@ public final class MmaGemm {
      * as fp16 pairs in {@code halves} (row m's pair j at m·k/2 + j, as a norm kernel leaves them: staged
      * as they are); {@link #FLOATS}, float32 in {@code a}, made fp16 as staged; c ≥ 0, a times diag(small[c ..])
      * (a norm's weight, multiplied in as a is staged). 16-bit weights are read a long (four patterns)
-     * at a time: wOff, k and kLen multiples of 4; halves need k and kLen even.
+     * at a time: wOff, k and kLen multiples of 4; halves need k and kLen even and hold whole 64-row blocks
+     * ({@link #halvesSize}: rows past control[0] are read, then zeroed).
      * Split k (the batched decode's skinny products, rows ≤ 64): work-group z of the grid sums k
      * from z·kLen to (z + 1)·kLen and stores its partial product at rows z·span + m of out, span =
      * rows rounded up to whole 64-row blocks (the consumers sum the splits, as
@@ -80,28 +86,30 @@ public final class MmaGemm {
         int wm = MmaTiles.warpM(tid);
         int aLane = MmaTiles.aLane(tid);
         int wn = MmaTiles.warpN(tid);
-        int[] as = kc.allocateIntLocalArray(TILE_M * K_STEP / 2); // 4 × 2 A tiles
+        int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(TILE_M / 16, K_STEP / 16)); // 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles
 <@tile.fragments/>
-<#-- the rows a work item stages: of A ar + offset, of W br + offset (i-th offset: its pairs a(2i), a(2i + 1), b(2i), b(2i + 1)) -->
-<#assign aRows = [0, 16, 32, 48], bRows = [0, 1, 32, 33]>
+<#-- the rows a work item stages: of A ar + offset (the i-th: its pair ai), of W br + offset (the i-th: its pairs b(2i), b(2i + 1)) -->
+<#assign aRows = [0, 8, 16, 24, 32, 40, 48, 56], bRows = [0, 1, 32, 33]>
 <#function plus o><#return (o == 0)?then("", " + " + o)></#function>
-        // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pairs at columns kq and kq + 2
-        // of the step of the a rows ar + 16i and of the W rows br, br + 1, br + 32, br + 33 (a warp reads 128-byte runs of four rows)
+        // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pair at column 2·aq of the
+        // step of the a rows ar + 8i (a warp reads two rows' 64-byte runs an instruction, and its stores of a row's pairs
+        // in both k tiles meet 32 banks, the tiles being MmaTiles.A_TILE_INTS apart), and the pairs at columns kq and
+        // kq + 2 of the W rows br, br + 1, br + 32, br + 33 (a warp reads 64-byte runs of four rows)
         // (the helpers are called from here one by one: TornadoVM inlines a helper of at most 600 nodes, its own callees included)
+        int aq = tid % 16;
+        int ar = m0 + tid / 16;
         int kq = tid % 8 * 4;
-        int ar = m0 + tid / 8;
         int br = n0 + tid / 8 * 2;
         int r = ar - m0, c = br - n0;
-        // A's stores go in a rotated order (below): a work item at kq ≥ 16 loads and stores its pair kq + 2 first (ca = 2)
-        int ca = 2 * (kq >> 4);
-        // Bounds, once: A rows past `rows` are zeroed (hoisted conditions) and read at the last row; W rows past n read the
+        // Bounds, once: A rows past `rows` are zeroed (hoisted conditions), as fp16 pairs read where they are (see aHalf), as
+        // floats at the last row (pairAlong); W rows past n read the
         // last row unguarded (their columns are never stored); past kEnd A is zeroed and both read at the last pair or quad
         // of the range, so a W value there meets a zero and every index stays in bounds without a clamp a load
         boolean <#list aRows as o>ok${o?index} = ar${plus(o)} < rows<#sep>, </#list>;
-<#list aRows as o>
-        int aRow${o?index} = Math.min(ar${plus(o)}, rows - 1) * k;
-</#list>
+        // A's fp16 pairs: row ar's first of the step at aHalf + ia; rows past `rows` are read (halves holds whole 64-row blocks)
+        // and zeroed, so that the eight rows are one address and constant offsets (k is compiled in)
+        int aHalf = (ar * k) >> 1;
 <#list bRows as o>
         int bRow${o?index} = wOff + Math.min(br${plus(o)}, n - 1) * k;
 </#list>
@@ -131,10 +139,8 @@ public final class MmaGemm {
             // first, which costs nothing as they load it first too; B's rows are rotated by kq / 8 with F16 weights only (the
             // staging converts nothing there and the conflicts held the kernel; where it converts, the selects the rotation
             // takes cost more than the conflicts, docs/tensor-cores.md)
-            // A: a0, a2, a4, a6 are the pairs at kq + ca, a1, a3, a5, a7 at kq + 2 − ca (loaded so)
 <#list aRows as o>
-            as[MmaTiles.aSlot(r${plus(o)}, kq + ca, 2)] = a${2 * o?index};
-            as[MmaTiles.aSlot(r${plus(o)}, kq + 2 - ca, 2)] = a${2 * o?index + 1};
+            as[MmaTiles.aSlot(r${plus(o)}, 2 * aq, 2)] = a${o?index};
 </#list>
             if (format == F16) {
                 int t0 = kq >> 3, t1 = (t0 + 1) & 3, t2 = (t0 + 2) & 3, t3 = (t0 + 3) & 3;
@@ -161,19 +167,21 @@ public final class MmaGemm {
             // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
             // tell the two memories apart, and a store between two loads keeps the second waiting for the first)
             int col = kBegin + s * K_STEP + kq;
-            int cl = col + ca, ch = col + 2 - ca;   // A's two pairs
+            int acol = kBegin + s * K_STEP + 2 * aq;   // A's pair
             if (activations == HALVES) {
                 // pairs: the last one of the range at most (k and kLen even); zero past kEnd or past the rows
-                boolean inL = cl < kEnd, inH = ch < kEnd;
-                int il = Math.min(cl, kEnd - 2) >> 1, ih = Math.min(ch, kEnd - 2) >> 1;
-<#list 0..3 as i>
-                a${2 * i} = ok${i} & inL ? halves.get((aRow${i} >> 1) + il) : 0;
-                a${2 * i + 1} = ok${i} & inH ? halves.get((aRow${i} >> 1) + ih) : 0;
+                boolean inK = acol < kEnd;
+                int ia = Math.min(acol, kEnd - 2) >> 1;
+                // every pair loaded (whole 64-row blocks are there), then zeroed past the rows or past kEnd
+<#list aRows as o>
+                a${o?index} = halves.get(aHalf<#if o != 0> + ${o / 2} * k</#if> + ia);
+</#list>
+<#list aRows as o>
+                a${o?index} = ok${o?index} & inK ? a${o?index} : 0;
 </#list>
             } else {
 <#list aRows as o>
-                a${2 * o?index} = MmaTiles.pairAlong(a, k, ar${plus(o)}, cl, rows, kEnd, small, activations);
-                a${2 * o?index + 1} = MmaTiles.pairAlong(a, k, ar${plus(o)}, ch, rows, kEnd, small, activations);
+                a${o?index} = MmaTiles.pairAlong(a, k, ar${plus(o)}, acol, rows, kEnd, small, activations);
 </#list>
             }
             if (format == F32) {

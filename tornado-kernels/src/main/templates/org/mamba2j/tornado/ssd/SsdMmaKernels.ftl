@@ -80,7 +80,7 @@ public final class SsdMmaKernels {
         int wm = MmaTiles.warpM(tid);
         int aLane = MmaTiles.aLane(tid);
         int wn = MmaTiles.warpN(tid);
-        int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: x transposed, (p, l)
+        int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: x transposed, (p, l)
         int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: wState·B, (l, n)
 <@tile.fragments/>
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
@@ -151,7 +151,7 @@ public final class SsdMmaKernels {
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
-        int[] as = kc.allocateIntLocalArray(PAIRS); // 4 × 2 A tiles: (l, n), then (l, s)
+        int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: (l, n), then (l, s)
         int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: (n, p), then (s, p)
 <@tile.fragments/>
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {

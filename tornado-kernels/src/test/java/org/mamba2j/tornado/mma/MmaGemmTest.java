@@ -76,7 +76,7 @@ class MmaGemmTest {
         }
         // the activations as floats, or as the fp16 pairs a norm kernel leaves (the floats then a stand-in, poisoned)
         FloatArray fa = halves ? FloatArray.fromElements(Float.NaN) : FloatArray.fromArray(a);
-        IntArray ha = halves ? MmaTiles.halvesOf(a, rows * k) : NO_HALVES;
+        IntArray ha = halves ? MmaTiles.halvesOf(a, rows * k, MmaGemm.halvesSize(rows, k)) : NO_HALVES;
         FloatArray out = new FloatArray(capacity * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);

@@ -59,8 +59,8 @@ class MmaTilesTest {
     /**
      * The A-tile layout's point: each 8 × 8 matrix of an ldmatrix.x4 (eight lanes' 16-byte rows, TornadoVM's lane
      * addressing plus {@link MmaTiles#aLane}) covers all 32 banks, and every row's bytes are the ones {@link MmaTiles#aSlot}
-     * put there; and the tensor-core GEMM's staging stores (MmaGemm: a warp's four rows, pairs kq + ca and kq + 2 − ca)
-     * still fall on 32 distinct banks an instruction.
+     * put there; and the tensor-core GEMM's staging stores (MmaGemm: a warp's two rows, a pair of each k tile of the
+     * step each lane) fall on 32 distinct banks an instruction, the tiles being {@link MmaTiles#A_TILE_INTS} apart.
      */
     @Test
     void aTilesAreReadAndWrittenWithoutBankConflicts() {
@@ -83,15 +83,13 @@ class MmaTilesTest {
             }
         }
         for (int warp = 0; warp < 4; warp++) {
-            for (int o = 0; o < 64; o += 16) {
-                for (int second = 0; second < 2; second++) {
-                    boolean[] bank = new boolean[32];
-                    for (int lane = 0; lane < 32; lane++) {
-                        int tid = 32 * warp + lane, kq = tid % 8 * 4, ca = 2 * (kq >> 4);
-                        int slot = MmaTiles.aSlot(tid / 8 + o, second == 0 ? kq + ca : kq + 2 - ca, 2);
-                        assertFalse(bank[slot % 32], "store " + second + " of rows " + o + ": bank " + slot % 32 + " twice");
-                        bank[slot % 32] = true;
-                    }
+            for (int o = 0; o < 64; o += 8) {
+                boolean[] bank = new boolean[32];
+                for (int lane = 0; lane < 32; lane++) {
+                    int tid = 32 * warp + lane;
+                    int slot = MmaTiles.aSlot(tid / 16 + o, 2 * (tid % 16), 2);
+                    assertFalse(bank[slot % 32], "the store of rows " + o + ": bank " + slot % 32 + " twice");
+                    bank[slot % 32] = true;
                 }
             }
         }

@@ -88,9 +88,9 @@ public final class PrefillPipeline {
         int gn = d.ngroups() * d.dstate();
         residual = nan(capacity * d.dModel());
         normed = nan(capacity * d.dModel());
-        normedHalves = new IntArray(capacity * d.dModel() / 2);
+        normedHalves = new IntArray(MmaGemm.halvesSize(capacity, d.dModel()));
         normedHalves.init(-1);
-        gatedHalves = new IntArray(capacity * d.dInner() / 2);
+        gatedHalves = new IntArray(MmaGemm.halvesSize(capacity, d.dInner()));
         gatedHalves.init(-1);
         // the tensor-core GEMM writes whole 64-row blocks
         int gemmRows = gemm.equals("mma") ? Grids.roundUp(capacity, MmaGemm.TILE_M) : capacity;
