@@ -268,26 +268,21 @@ class DeviceConfigTest {
                 assertEquals(Variant.LOOP, fused.withVariant(v).kernel("statePassing").variant(), c.source() + " " + v);
             }
         }
-        Files.writeString(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \"blocked8\""), e.getMessage());
+        assertRefused(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"), "statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \"blocked8\"");
         // the fast section's chunk states must carry it too
-        Files.writeString(f, file.replaceFirst("(?s)(\"fast\".*?\"chunkStates\": *)\\{[^}]*}", "$1{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"));
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("at precision fast, kernel statePassing"), e.getMessage());
+        assertRefused(f, file.replaceFirst("(?s)(\"fast\".*?\"chunkStates\": *)\\{[^}]*}", "$1{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"), "at precision fast, kernel statePassing");
         // minGroups: a whole number of at least 1, on the fused kernels only
-        Files.writeString(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"));
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("\"minGroups\" must be a whole number of at least 1, got 0"), e.getMessage());
-        Files.writeString(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"));
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("\"minGroups\" is for the fused kernels [statePassing] only"), e.getMessage());
-        Files.writeString(f, file.replace("\"variant\": \"fused\", \"local\": 256,", "\"variant\": \"fused\","));
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("a fused kernel needs \"local\" > 0"), e.getMessage());
-        Files.writeString(f, file.replaceFirst("\"cumsum\": *\\{[^}]*}", "\"cumsum\": { \"variant\": \"fused\", \"local\": 64 }"));
-        e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
-        assertTrue(e.getMessage().contains("kernel cumsum has no \"fused\" variant"), e.getMessage());
+        assertRefused(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"), "\"minGroups\" must be a whole number of at least 1, got 0");
+        assertRefused(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"), "\"minGroups\" is for the fused kernels [statePassing] only");
+        assertRefused(f, file.replace("\"variant\": \"fused\", \"local\": 256,", "\"variant\": \"fused\","), "a fused kernel needs \"local\" > 0");
+        assertRefused(f, file.replaceFirst("\"cumsum\": *\\{[^}]*}", "\"cumsum\": { \"variant\": \"fused\", \"local\": 64 }"), "kernel cumsum has no \"fused\" variant");
+    }
+
+    /** {@code text} written to f is refused by DeviceConfig.load with a message containing {@code expected}. */
+    private static void assertRefused(Path f, String text, String expected) throws IOException {
+        Files.writeString(f, text);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
+        assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
 
     /** The integration check's forced variants run both cumsums: "loop" the loop kernel, the KernelContext ones and "scan" the scan. */
