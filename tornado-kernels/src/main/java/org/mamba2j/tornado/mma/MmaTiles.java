@@ -57,9 +57,30 @@ public final class MmaTiles {
         return (tid & 4) * 4 * (1 - ((tid >> 3) & 2));
     }
 
-    /** The int of a B-tile grid (kTiles × nTiles tiles, nTiles wide) holding elements (k, n) and (k, n + 1), n even. */
+    /**
+     * The int of a B-tile grid (kTiles × nTiles tiles, nTiles wide) holding elements (k, n) and (k, n + 1), n even. A
+     * tile's 16-byte k-rows sit in its second half with their place XOR 2 (rows 8–15), and each k tile of the grid starts
+     * 16 bytes after the last one ended: the GEMM's staging stores (a warp writes k-rows kq + i, kq = 0, 4, .., 28, of
+     * both k tiles in one instruction) then meet 32 banks without a rotation, and each ldmatrix matrix's eight rows still
+     * cover all 32. {@code mmaLoadB} reads such a tile with {@link #bLane} added to its byte offset.
+     */
     public static int bSlot(int k, int n, int nTiles) {
-        return ((k >> 4) * nTiles + (n >> 3)) * 64 + (k & 15) * 4 + ((n & 7) >> 1);
+        int r = k & 15;
+        return ((k >> 4) * nTiles + (n >> 3)) * 64 + (k >> 4) * 4 + ((r & 8) | ((r & 7) ^ ((r >> 3) << 1))) * 4 + ((n & 7) >> 1);
+    }
+
+    /** Ints of a B-tile grid of kTiles × nTiles tiles ({@link #bSlot}: 16 bytes between k tiles). */
+    public static int bInts(int kTiles, int nTiles) {
+        return kTiles * nTiles * 64 + (kTiles - 1) * 4;
+    }
+
+    /**
+     * What work item tid adds to the byte offset of {@code mmaLoadB} for tiles laid out by {@link #bSlot}: its lane
+     * addresses k-row (lane % 8) + 8·((lane / 8) % 2) at 16 bytes a row (TornadoVM's ldmatrix.x2.trans); rows 8–15 sit
+     * two rows further (lane bit 1 clear) or nearer (set).
+     */
+    public static int bLane(int tid) {
+        return ((tid >> 3) & 1) * 32 * (1 - (tid & 2));
     }
 
     /** Byte offset of A tile (mt, kt) in a grid kTiles wide. */
@@ -67,9 +88,9 @@ public final class MmaTiles {
         return (mt * kTiles + kt) * A_TILE_INTS * 4;
     }
 
-    /** Byte offset of B tile (kt, nt) in a grid nTiles wide. */
+    /** Byte offset of B tile (kt, nt) in a grid nTiles wide ({@link #bSlot}). */
     public static int bByte(int kt, int nt, int nTiles) {
-        return (kt * nTiles + nt) * 256;
+        return (kt * nTiles + nt) * 256 + kt * 16;
     }
 
     /** Warp row (0 or 1) of work item tid in a group of four warps arranged 2 × 2 over the output tile. */
@@ -209,16 +230,6 @@ public final class MmaTiles {
     /** The high halves of two pairs as one pair (element 1 of p and of q). */
     public static int highs(int p, int q) {
         return ((p >> 16) & 0xFFFF) | (q & 0xFFFF0000);
-    }
-
-    /**
-     * Element t (0..3) of two rows' quads as a B-tile pair (row p's element low, row q's high), the
-     * quads given as pairs: p01 = elements 0, 1 of row p and p23 = elements 2, 3, likewise q01, q23.
-     */
-    public static int acrossQuad(int p01, int p23, int q01, int q23, int t) {
-        int p = t < 2 ? p01 : p23;
-        int q = t < 2 ? q01 : q23;
-        return (t & 1) == 0 ? lows(p, q) : highs(p, q);
     }
 
     /** The magnitude of a BF16 pattern at fp16's smallest normal, 2^-14 (exponent 113). */

@@ -84,10 +84,10 @@ public final class MmaGemm {
         int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(TILE_M / 16, K_STEP / 16)); // 4 × 2 A tiles
-        int[] bs = kc.allocateIntLocalArray(TILE_N * K_STEP / 2); // 2 × 8 B tiles
+        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, TILE_N / 8)); // 2 × 8 B tiles
 <@tile.fragments/>
 <#-- the rows a work item stages: of A ar + offset (the i-th: its pair ai), of W br + offset (the i-th: its pairs b(2i), b(2i + 1)) -->
 <#assign aRows = [0, 8, 16, 24, 32, 40, 48, 56], bRows = [0, 1, 32, 33]>
@@ -134,35 +134,20 @@ public final class MmaGemm {
 </#list>
             }
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one.
-            // In place order a warp's stores meet two (A: kq and kq + 16) and four (B: 8 banks for 32 stores) to a bank. The
-            // stores go in a rotated order, each instruction on 32 banks: A's work items at kq ≥ 16 store their pair kq + 2
-            // first, which costs nothing as they load it first too; B's rows are rotated by kq / 8 with F16 weights only (the
-            // staging converts nothing there and the conflicts held the kernel; where it converts, the selects the rotation
-            // takes cost more than the conflicts, docs/tensor-cores.md)
+            // Each store instruction meets 32 banks: A's, a row's pair of both k tiles (tiles MmaTiles.A_TILE_INTS apart), B's,
+            // k-rows kq + i of both k tiles (MmaTiles.bSlot's row order and tile offsets), with no rotation and no selects
 <#list aRows as o>
             as[MmaTiles.aSlot(r${plus(o)}, 2 * aq, 2)] = a${o?index};
 </#list>
-            if (format == F16) {
-                int t0 = kq >> 3, t1 = (t0 + 1) & 3, t2 = (t0 + 2) & 3, t3 = (t0 + 3) & 3;
-                bs[MmaTiles.bSlot(kq + t0, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t0);
-                bs[MmaTiles.bSlot(kq + t1, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t1);
-                bs[MmaTiles.bSlot(kq + t2, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t2);
-                bs[MmaTiles.bSlot(kq + t3, c, 8)] = MmaTiles.acrossQuad(b0, b1, b2, b3, t3);
-                bs[MmaTiles.bSlot(kq + t0, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t0);
-                bs[MmaTiles.bSlot(kq + t1, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t1);
-                bs[MmaTiles.bSlot(kq + t2, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t2);
-                bs[MmaTiles.bSlot(kq + t3, c + 32, 8)] = MmaTiles.acrossQuad(b4, b5, b6, b7, t3);
-            } else {
-                // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
-                bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
-                bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
-                bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
-                bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
-                bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
-                bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
-                bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
-                bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
-            }
+            // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
+            bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
+            bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
+            bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
+            bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
+            bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
+            bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
+            bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
+            bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
             kc.localBarrier();
             // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
             // tell the two memories apart, and a store between two loads keeps the second waiting for the first)

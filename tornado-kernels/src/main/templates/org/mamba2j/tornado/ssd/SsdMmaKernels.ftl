@@ -78,10 +78,10 @@ public final class SsdMmaKernels {
         int len = Math.min(Q, L - t0);
         int sb = ((bch * tiles(P) + kc.groupIdy) * tiles(N) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: x transposed, (p, l)
-        int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: wState·B, (l, n)
+        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8)); // 2 × 8 B tiles: wState·B, (l, n)
 <@tile.fragments/>
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
@@ -145,14 +145,14 @@ public final class SsdMmaKernels {
         int cbase = bch * Q;
         int sb = ((bch * tiles(Q) + kc.groupIdy) * tiles(P) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
         float d = D.get(h);
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: (l, n), then (l, s)
-        int[] bs = kc.allocateIntLocalArray(PAIRS); // 2 × 8 B tiles: (n, p), then (s, p)
+        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8)); // 2 × 8 B tiles: (n, p), then (s, p)
 <@tile.fragments/>
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;

@@ -95,15 +95,54 @@ class MmaTilesTest {
         }
     }
 
+    /**
+     * The B-tile layout's point: each matrix of an ldmatrix.x2.trans (eight lanes' 16-byte k-rows, TornadoVM's lane
+     * addressing plus {@link MmaTiles#bLane}) covers all 32 banks and holds the rows {@link MmaTiles#bSlot} put there; and
+     * the GEMM's staging stores (MmaGemm: lane kq = 4·(lane % 8) writes k-row kq + i of its warp's n tile, pair lane / 8)
+     * meet 32 distinct banks an instruction, with no rotation.
+     */
     @Test
-    void acrossQuadPairsTheSameElementOfTwoRows() {
-        SplittableRandom r = new SplittableRandom(7);
-        for (int i = 0; i < 1000; i++) {
-            int[] p = {r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000)};
-            int[] q = {r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000), r.nextInt(0x10000)};
-            for (int t = 0; t < 4; t++) {
-                assertEquals(MmaTiles.pack(p[t], q[t]), MmaTiles.acrossQuad(MmaTiles.pack(p[0], p[1]), MmaTiles.pack(p[2], p[3]),
-                        MmaTiles.pack(q[0], q[1]), MmaTiles.pack(q[2], q[3]), t), "element " + t);
+    void bTilesAreReadAndWrittenWithoutBankConflicts() {
+        for (int kt = 0; kt < 2; kt++) {
+            for (int nt = 0; nt < 8; nt++) {
+                int base = MmaTiles.bByte(kt, nt, 8);
+                for (int warp = 0; warp < 4; warp++) {
+                    for (int j = 0; j < 2; j++) {
+                        boolean[] bank = new boolean[32];
+                        for (int p = 8 * j; p < 8 * j + 8; p++) {
+                            int tid = 32 * warp + p, row = (p & 7) + 8 * ((p >> 3) & 1);
+                            int at = base + row * 16 + MmaTiles.bLane(tid);
+                            for (int b = 0; b < 4; b++) {
+                                int word = at / 4 + b;
+                                assertEquals(MmaTiles.bSlot(kt * 16 + row, nt * 8 + 2 * b, 8), word, "lane " + p + " int " + b);
+                                assertFalse(bank[word % 32], "warp " + warp + " matrix " + j + ": bank " + word % 32 + " twice");
+                                bank[word % 32] = true;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        for (int warp = 0; warp < 4; warp++) {
+            for (int half = 0; half < 2; half++) {
+                for (int i = 0; i < 4; i++) {
+                    boolean[] bank = new boolean[32];
+                    for (int lane = 0; lane < 32; lane++) {
+                        int tid = 32 * warp + lane, kq = tid % 8 * 4, c = tid / 8 * 2 + 32 * half;
+                        int slot = MmaTiles.bSlot(kq + i, c, 8);
+                        assertFalse(bank[slot % 32], "B store " + i + " of columns " + 32 * half + ": bank " + slot % 32 + " twice");
+                        bank[slot % 32] = true;
+                    }
+                }
+            }
+        }
+        // the grid's tiles do not overlap and fit bInts
+        boolean[] used = new boolean[MmaTiles.bInts(2, 8)];
+        for (int k = 0; k < 32; k++) {
+            for (int n = 0; n < 64; n += 2) {
+                int slot = MmaTiles.bSlot(k, n, 8);
+                assertFalse(used[slot], "int " + slot + " twice");
+                used[slot] = true;
             }
         }
     }
