@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 
 /**
@@ -137,7 +138,7 @@ public final class KernelContextEmulator {
          * The byte address each lane of this warp gives an ldmatrix: its {@code rowByte} plus its byte offset, posted
          * by every lane before any reads them (warp-collective, like {@link #mma}).
          */
-        private int[] rowAddresses(int byteOffset, java.util.function.IntUnaryOperator rowByte) {
+        private int[] rowAddresses(int byteOffset, IntUnaryOperator rowByte) {
             int[] posted = warps.offsets(localIdx / 32);
             posted[lane()] = byteOffset;
             localBarrier();

@@ -83,8 +83,7 @@ public final class SsdTasks {
      */
     public static boolean passesInChunkStates(DeviceConfig cfg, SsdShape s) {
         DeviceConfig.Kernel k = cfg.kernel("statePassing");
-        int tiles = Grids.roundUp(s.headdim(), DeviceConfig.BLOCKED_TILE) / DeviceConfig.BLOCKED_TILE
-                * (Grids.roundUp(s.dstate(), DeviceConfig.BLOCKED_TILE) / DeviceConfig.BLOCKED_TILE);
+        int tiles = Grids.tileEdge(s.headdim(), DeviceConfig.BLOCKED_TILE, 1) * Grids.tileEdge(s.dstate(), DeviceConfig.BLOCKED_TILE, 1);
         return k.fused() && (long) s.batch() * s.nheads() * tiles >= k.minGroups();
     }
 

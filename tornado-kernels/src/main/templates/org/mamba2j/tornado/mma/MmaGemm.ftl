@@ -4,6 +4,7 @@
 // edit the template, not this file.
 package org.mamba2j.tornado.mma;
 
+import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.model.WeightFormat;
 
 import uk.ac.manchester.tornado.api.KernelContext;
@@ -49,7 +50,7 @@ public final class MmaGemm {
 
     /** Ints of a {@code halves} array for up to {@code rows} rows of k: whole 64-row blocks of fp16 pairs, as {@link #gemm} reads them. */
     public static int halvesSize(int rows, int k) {
-        return Math.multiplyExact((rows + TILE_M - 1) / TILE_M * TILE_M, k / 2);
+        return Math.multiplyExact(Grids.roundUp(rows, TILE_M), k / 2);
     }
 
     /** The {@code format} argument for weights the device keeps in {@code f}. */
@@ -84,8 +85,8 @@ public final class MmaGemm {
         int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(TILE_M / 16, K_STEP / 16)); // 4 × 2 A tiles
         int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, TILE_N / 8)); // 2 × 8 B tiles
 <@tile.fragments/>
@@ -103,9 +104,9 @@ public final class MmaGemm {
         int br = n0 + tid / 8 * 2;
         int r = ar - m0, c = br - n0;
         // Bounds, once: A rows past `rows` are zeroed (hoisted conditions), as fp16 pairs read where they are (see aHalf), as
-        // floats at the last row (pairAlong); W rows past n read the
-        // last row unguarded (their columns are never stored); past kEnd A is zeroed and both read at the last pair or quad
-        // of the range, so a W value there meets a zero and every index stays in bounds without a clamp a load
+        // floats at the last row (pairAlong); W rows past n read the last row unguarded (their columns are never stored);
+        // past kEnd A is zeroed and both read at the last pair or quad of the range, so a W value there meets a zero and
+        // every index stays in bounds without a clamp a load
         boolean <#list aRows as o>ok${o?index} = ar${plus(o)} < rows<#sep>, </#list>;
         // A's fp16 pairs: row ar's first of the step at aHalf + ia; rows past `rows` are read (halves holds whole 64-row blocks)
         // and zeroed, so that the eight rows are one address and constant offsets (k is compiled in)

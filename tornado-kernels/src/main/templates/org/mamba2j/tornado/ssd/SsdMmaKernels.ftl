@@ -78,8 +78,8 @@ public final class SsdMmaKernels {
         int len = Math.min(Q, L - t0);
         int sb = ((bch * tiles(P) + kc.groupIdy) * tiles(N) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: x transposed, (p, l)
         int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8)); // 2 × 8 B tiles: wState·B, (l, n)
 <@tile.fragments/>
@@ -145,8 +145,8 @@ public final class SsdMmaKernels {
         int cbase = bch * Q;
         int sb = ((bch * tiles(Q) + kc.groupIdy) * tiles(P) + kc.groupIdx) * SCRATCH;
         int wm = MmaTiles.warpM(tid);
-        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int wn = MmaTiles.warpN(tid);
+        int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         float d = D.get(h);
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
