@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -67,12 +68,12 @@ class SsdMmaKernelsTest {
         assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
         assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
         Path withSsd = dir.resolve("nvidia-ssd-mma.json");
-        // the fast section's chunkStates (the last of its kernels) becomes the tensor-core one, chunkOutput joins it
-        String states = "\"chunkStates\":  { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }\n    }";
+        // the fast section's chunkStates becomes the tensor-core one, chunkOutput joins it
         String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
-        assertTrue(nvidia.contains(states));
-        Files.writeString(withSsd, nvidia.replace(states, "\"chunkStates\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 },"
-                + "\n \"chunkOutput\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }\n    }"));
+        String withMma = nvidia.replaceFirst("(?s)(\"fast\".*?)\"chunkStates\": *\\{[^}]*}", "$1\"chunkStates\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 },"
+                + " \"chunkOutput\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }");
+        assertNotEquals(nvidia, withMma);
+        Files.writeString(withSsd, withMma);
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         assertTrue(fast.kernel("chunkStates").mma());
         assertTrue(fast.kernel("chunkOutput").mma());
