@@ -279,6 +279,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             kernels = Map.copyOf(kernels);
         }
 
+        /** {@code exact}'s kernels with these in place of the same keys: what runs at fast. */
+        Map<String, Kernel> over(Map<String, Kernel> exact) {
+            Map<String, Kernel> k = new LinkedHashMap<>(exact);
+            k.putAll(kernels);
+            return k;
+        }
+
         /** Whether the fast kernels run on this backend. */
         public boolean runsOn(DeviceSpec.Backend backend) {
             return !kernels.isEmpty() && backend != null && backends.stream().anyMatch(b -> b.equalsIgnoreCase(backend.specName()));
@@ -314,9 +321,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (p != Precision.FAST || !fast.runsOn(backend)) {
             return precision == Precision.EXACT ? this : with(kernels, Precision.EXACT, name);
         }
-        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        k.putAll(fast.kernels());
-        return with(k, Precision.FAST, name + " [fast]");
+        return with(fast.over(kernels), Precision.FAST, name + " [fast]");
     }
 
     /** Whether BF16 weights go to the device as F16: at precision fast where the "fast" section asks ({@link Fast#f16Weights}). */
@@ -611,9 +616,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
-            Map<String, Kernel> atFast = new LinkedHashMap<>(kernels);
-            atFast.putAll(fast.kernels());
-            fusedPassingIsCarried(atFast, "at precision fast, ");
+            fusedPassingIsCarried(fast.over(kernels), "at precision fast, ");
             Batch batch = Batch.parse(j.path("batch"));
             if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
                 throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL
