@@ -7,7 +7,9 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.TimeUnit;
@@ -44,12 +46,11 @@ public final class KernelContextEmulator {
     /** One work item's context: ids set by reflection (they are final fields initialised to 0). */
     private static final class Item extends KernelContext {
         private final CyclicBarrier barrier;
-        private final List<Object> locals;
+        private final Map<List<String>, Object> locals;
         private final Warps warps;
         private final AtomicInteger finished;
-        private int allocations;
 
-        Item(CyclicBarrier barrier, List<Object> locals, AtomicInteger finished, Warps warps) {
+        Item(CyclicBarrier barrier, Map<List<String>, Object> locals, AtomicInteger finished, Warps warps) {
             this.barrier = barrier;
             this.locals = locals;
             this.finished = finished;
@@ -66,13 +67,20 @@ public final class KernelContextEmulator {
             return (int[]) local(() -> new int[size]);
         }
 
-        /** The group's next local array: the first work item to ask creates it, the others get the same one. */
+        /**
+         * The group's local array of this allocation site: the first work item to reach it creates it, the others get the
+         * same one, and so does every later pass through it. A site is the call path from the kernel down to the allocation,
+         * as on the device, where TornadoVM inlines every helper and gives each inlined allocation one array of the kernel:
+         * a helper called in a loop finds the array as its previous call left it, one called from two places has two.
+         */
         private Object local(Supplier<Object> create) {
+            List<String> site = SITES.walk(frames -> frames.map(f -> f.getClassName() + "." + f.getMethodName() + "@" + f.getByteCodeIndex()).toList());
             synchronized (locals) {
-                if (locals.size() <= allocations) locals.add(create.get());
-                return locals.get(allocations++);
+                return locals.computeIfAbsent(site, k -> create.get());
             }
         }
+
+        private static final StackWalker SITES = StackWalker.getInstance();
 
         private int lane() {
             return localIdx % 32;
@@ -264,7 +272,7 @@ public final class KernelContextEmulator {
                 for (int wx = 0; wx < gx / lx; wx++) {
                     int n = lx * ly * lz;
                     CyclicBarrier barrier = new CyclicBarrier(n);
-                    List<Object> locals = new ArrayList<>();
+                    Map<List<String>, Object> locals = new HashMap<>();
                     Warps warps = new Warps(n);
                     List<Thread> threads = new ArrayList<>(n);
                     Throwable[] failure = new Throwable[1];

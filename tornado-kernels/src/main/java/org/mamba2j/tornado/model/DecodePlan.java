@@ -67,11 +67,11 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 16+11+12 arguments, 6 of them written
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 20+11+12 arguments, 6 of them written
      * (zxbcdt, conv state, xbc; SSM state, the gated output; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 39;
+    static final int ARGS_PER_BLOCK = 43;
     static final int WRITES_PER_BLOCK = 6;
     /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 12). */
     static final int EDGE_TASKS = 2;
@@ -206,8 +206,10 @@ public final class DecodePlan {
         int sm = w.smallAt(l), big = w.bigAt(l);
         Object slab = w.slab(l);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
-        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, s.shape, residual, small, sm, w32(slab, s),
-                w16(slab, s), format, big, s.zxbcdt, d.eps(), states, statesAt, s.xbc, local.matVec().lanes(d.dModel()));
+        // statesAt is the block's conv windows (PackedStates.conv)
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + w.layout().norm(), w32(slab, s),
+                w16(slab, s), format, big + w.layout().inProj(), s.zxbcdt, d.eps(), states, statesAt, s.xbc, d.dModel(), d.dInProj(), d.dInner(),
+                d.convDim(), d.dConv(), local.matVec().lanes(d.dModel()));
         g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, statesAt, small, sm, s.gated,
                 local.step().lanes(d.dstate()));
         g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.gated, small, sm, w32(slab, s),

@@ -158,38 +158,32 @@ public final class MixerKernels {
     public static final int MAX_STAGED = 8192;
 
     /*
-     * The block kernels' shape argument: the model's dimensions, one IntArray uploaded once, so the
-     * block tasks take one argument for them where each int would take one (task arguments are what
-     * fills TornadoVM's 8 KiB of graph code first: see DecodePlan). Then where each part of a block
-     * sits from the block's bases (the same for every block: PackedBlock, PackedStates): a block's
-     * tasks take its three bases (small weights, projections, states) and add these, so that a block
-     * is three distinct ints, three TornadoVM graph nodes, where its seven part offsets were seven.
+     * The shape argument of the SSD step and out_proj: the model's dimensions they read, one IntArray
+     * uploaded once, so a task takes one argument for them where each int would take one (task
+     * arguments are what fills TornadoVM's 8 KiB of graph code first: see DecodePlan). Then where
+     * their parts of a block sit from the block's bases (the same for every block: PackedBlock,
+     * PackedStates): they take the block's bases (small weights, projections, states) and add these,
+     * so that a block is three distinct ints, three TornadoVM graph nodes. normInProjConv takes its
+     * dimensions and offsets as scalars instead (see there: its registers).
      */
-    public static final int D_MODEL = 0, D_IN_PROJ = 1, D_INNER = 2, CONV_DIM = 3, D_CONV = 4, NHEADS = 5, HEADDIM = 6, NGROUPS = 7, DSTATE = 8;
-    public static final int SMALL_NORM = 9, SMALL_DT_BIAS = 10, SMALL_GATED_NORM = 11, BIG_IN_PROJ = 12, BIG_OUT_PROJ = 13, STATES_CONV = 14,
-            STATES_SSM = 15;
-    public static final int SHAPE_LENGTH = 16;
+    public static final int D_MODEL = 0, D_INNER = 1, NHEADS = 2, HEADDIM = 3, NGROUPS = 4, DSTATE = 5;
+    public static final int SMALL_DT_BIAS = 6, SMALL_GATED_NORM = 7, BIG_OUT_PROJ = 8, STATES_SSM = 9;
+    public static final int SHAPE_LENGTH = 10;
 
     /** The shape argument of the block kernels for a model of dimensions d. */
     public static IntArray shape(MixerDims d) {
         IntArray s = new IntArray(SHAPE_LENGTH);
         s.set(D_MODEL, d.dModel());
-        s.set(D_IN_PROJ, d.dInProj());
         s.set(D_INNER, d.dInner());
-        s.set(CONV_DIM, d.convDim());
-        s.set(D_CONV, d.dConv());
         s.set(NHEADS, d.nheads());
         s.set(HEADDIM, d.headdim());
         s.set(NGROUPS, d.ngroups());
         s.set(DSTATE, d.dstate());
         PackedBlock o = PackedBlock.of(d);
         PackedStates ps = PackedStates.of(d);
-        s.set(SMALL_NORM, o.norm());
         s.set(SMALL_DT_BIAS, o.dtBias());
         s.set(SMALL_GATED_NORM, o.gatedNorm());
-        s.set(BIG_IN_PROJ, o.inProj());
         s.set(BIG_OUT_PROJ, o.outProj());
-        s.set(STATES_CONV, ps.conv(0));
         s.set(STATES_SSM, ps.ssm(0));
         return s;
     }
@@ -326,25 +320,19 @@ public final class MixerKernels {
 
     /**
      * zxbcdt[row] = W[row, :] · rmsNorm(x)   (rows = d_in_proj), then for a row of x | B | C
-     * (d_inner ≤ row < d_inner + convDim) that channel's causal conv step and SiLU into xbc:
-     * in_proj (at W[wOff], wOff = bigAt + shape[BIG_IN_PROJ], as {@code weights} says) with the block's
-     * RMSNorm (its weight at small[normOff], normOff = smallAt + shape[SMALL_NORM]) and the conv folded in
-     * (a row kernel, see above). The conv window of channel c sits at state[convAt + c·(dConv − 1)],
-     * convAt = statesAt + shape[STATES_CONV], oldest first (the layout the prefill's conv reads and
-     * leaves); control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in
-     * small ({@link PackedBlock}), convB (convDim) right after it.
+     * (xbcOffset ≤ row < xbcOffset + convDim) that channel's causal conv step and SiLU into xbc:
+     * in_proj (at W[wOff], as {@code weights} says) with the block's RMSNorm (its weight at small[normOff])
+     * and the conv folded in (a row kernel, see above). The conv window of channel c sits at
+     * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
+     * control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in small,
+     * convB (convDim) right after it ({@link PackedBlock}). The offsets and dimensions are scalars, not the
+     * shape's: TornadoVM compiles scalars in as constants, and with the shape's runtime values the
+     * 2.7b in_proj needed 48 registers a work item (two work-groups of 512 an SM) where the lm_head,
+     * the same row kernel with constant sizes, needs 32.
      */
-    public static void normInProjConv(KernelContext ctx, IntArray control, IntArray shape, FloatArray x, FloatArray small, int smallAt,
-                                      FloatArray w32, LongArray w16, int weights, int bigAt, FloatArray zxbcdt, float eps, FloatArray state,
-                                      int statesAt, FloatArray xbc, int lanes) {
-        int cols = shape.get(D_MODEL);
-        int rows = shape.get(D_IN_PROJ);
-        int xbcOffset = shape.get(D_INNER);
-        int convDim = shape.get(CONV_DIM);
-        int dConv = shape.get(D_CONV);
-        int normOff = smallAt + shape.get(SMALL_NORM);
-        int wOff = bigAt + shape.get(BIG_IN_PROJ);
-        int convAt = statesAt + shape.get(STATES_CONV);
+    public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, FloatArray w32,
+                                      LongArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state, int convAt,
+                                      FloatArray xbc, int cols, int rows, int xbcOffset, int convDim, int dConv, int lanes) {
         int convWOff = normOff + cols;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         float dot = rowDot(ctx, STAGE_NORM, x, small, normOff, cols, cols, eps, w32, w16, weights, wOff + Math.min(row, rows - 1) * cols, lanes);

@@ -101,9 +101,8 @@ class MixerKernelsTest {
         float[][] run(int reset, RowLaunch launch) {
             FloatArray zx = poisoned(rows), xbc = poisoned(convDim + 2), st = off(state), xs = off(x), ws = off(w);
             IntArray control = IntArray.fromElements(3, reset);
-            IntArray shape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
-            KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> MixerKernels.normInProjConv(k, control, shape,
-                    xs, ws, 0, ws, NO_W16, MixerKernels.F32, wOff, zx, 1e-5f, st, convAt, xbc, launch.lanes(cols)));
+            KernelContextEmulator.run(launch.global(rows, cols), 1, 1, launch.local(), 1, 1, k -> MixerKernels.normInProjConv(k, control, xs, ws,
+                    0, ws, NO_W16, MixerKernels.F32, wOff, zx, 1e-5f, st, convAt, xbc, cols, rows, xbcOffset, convDim, dConv, launch.lanes(cols)));
             return new float[][]{zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
         }
     }
@@ -114,49 +113,28 @@ class MixerKernelsTest {
     static final FloatArray NO_W32 = new FloatArray(1);
 
     /** A block kernel's shape argument (MixerKernels.shape) with these dimensions, its parts at the block's bases (offsets 0). */
-    static IntArray shape(int dModel, int dInProj, int dInner, int convDim, int dConv, int nheads, int headdim, int ngroups, int dstate) {
+    static IntArray shape(int dModel, int dInner, int nheads, int headdim, int ngroups, int dstate) {
         IntArray s = new IntArray(MixerKernels.SHAPE_LENGTH);
-        int[] dims = {dModel, dInProj, dInner, convDim, dConv, nheads, headdim, ngroups, dstate};
+        int[] dims = {dModel, dInner, nheads, headdim, ngroups, dstate};
         for (int i = 0; i < dims.length; i++) s.set(i, dims[i]);
         return s;
     }
 
     /**
-     * The block kernels find each part at the block's base plus the shape's offset for it: run with the parts' offsets
-     * in the shape and the bases that many lower, each kernel gives exactly what it gives with the offsets as bases.
+     * The block kernels that take a shape (out_proj, the SSD step) find each part at the block's base plus the shape's
+     * offset for it: run with the parts' offsets in the shape and the bases that many lower, each kernel gives exactly what
+     * it gives with the offsets as bases. (normInProjConv takes its parts' offsets and dimensions as scalars.)
      */
     @Test
     void blockKernelsAddTheShapesPartOffsetsToTheBases() {
-        int norm = 3, dtBias = 2, gatedNorm = 5, inProj = 4, outProj = 6, conv = 1, ssm = 7;
-        // normInProjConv: the norm weight at small[normOff], W at wOff, the conv windows at convAt (InProjConv's layout)
-        InProjConv c = InProjConv.random(this, 40, 64, 8, 20, 4);
+        int dtBias = 2, gatedNorm = 5, outProj = 6, ssm = 7;
         RowLaunch launch = new RowLaunch(128, 0, 1);
-        float[][] plain = null;
-        for (int shifted = 0; shifted < 2; shifted++) {
-            FloatArray zx = poisoned(c.rows()), xbc = poisoned(c.convDim() + 2), st = off(c.state()), xs = off(c.x()), ws = off(c.w());
-            IntArray control = IntArray.fromElements(3, 0);
-            IntArray shape = shape(c.cols(), c.rows(), c.xbcOffset(), c.convDim(), c.dConv(), 1, 1, 1, 1);
-            int k = shifted;
-            if (k == 1) {
-                shape.set(MixerKernels.SMALL_NORM, norm);
-                shape.set(MixerKernels.BIG_IN_PROJ, inProj);
-                shape.set(MixerKernels.STATES_CONV, conv);
-            }
-            // InProjConv's norm weight (and convW, convB after it) sits at 0 of its w; shifted, at the norm's part offset
-            FloatArray small = k == 0 ? ws : off(concat(new float[norm], c.w()));
-            KernelContextEmulator.run(launch.global(c.rows(), c.cols()), 1, 1, launch.local(), 1, 1, e -> MixerKernels.normInProjConv(e, control,
-                    shape, xs, small, 0, ws, NO_W16, MixerKernels.F32, c.wOff() - k * inProj, zx, 1e-5f, st, c.convAt() - k * conv, xbc,
-                    launch.lanes(c.cols())));
-            float[][] got = {zx.toHeapArray(), xbc.toHeapArray(), st.toHeapArray()};
-            if (k == 0) plain = got;
-            else for (int i = 0; i < got.length; i++) assertArrayEquals(plain[i], got[i], "normInProjConv output " + i);
-        }
         // gatedMatVecAccumulate: the gated norm's weight and W at the bases plus their parts
         int groups = 2, groupSize = 48, dInner = groups * groupSize, rows = 13, normOff = 9, wOff = normOff + dInner + 2;
         float[] y = randn(dInner), w = randn(wOff + rows * dInner + 1), acc0 = randn(rows);
         float[] gatedPlain = null;
         for (int k = 0; k < 2; k++) {
-            IntArray shape = shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1);
+            IntArray shape = shape(rows, dInner, 1, 1, groups, 1);
             shape.set(MixerKernels.SMALL_GATED_NORM, k * gatedNorm);
             shape.set(MixerKernels.BIG_OUT_PROJ, k * outProj);
             FloatArray acc = off(acc0), ya = off(y), wa = off(w);
@@ -174,7 +152,7 @@ class MixerKernelsTest {
         for (int h = 0; h < H; h++) packed[biasOff + H + h] = -(1 + h);
         float[][] stepPlain = null;
         for (int k = 0; k < 2; k++) {
-            IntArray shape = shape(1, 1, inner, 1, 1, H, P, G, N);
+            IntArray shape = shape(1, inner, H, P, G, N);
             shape.set(MixerKernels.STATES_SSM, k * ssm);
             shape.set(MixerKernels.SMALL_DT_BIAS, k * dtBias);
             FloatArray yA = poisoned(inner), wholeA = off(whole), zxa = off(zx2), xbcA = off(xbc2), packedA = off(packed);
@@ -324,7 +302,7 @@ class MixerKernelsTest {
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ga = off(g), wa = off(w);
         runRows(new RowLaunch(local, tile, 1), rows, dInner,
-                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, 1, dInner, 1, 1, 1, 1, groups, 1), ga, wa, normOff, wa, NO_W16,
+                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, dInner, 1, 1, groups, 1), ga, wa, normOff, wa, NO_W16,
                         MixerKernels.F32, wOff, accA, 1e-5f, lanes));
         float[] acc = accA.toHeapArray();
         double[] ref = gatedRef(g, w, normOff, w, wOff, rows, groups, groupSize, acc0);
@@ -371,13 +349,12 @@ class MixerKernelsTest {
         RowLaunch launch = new RowLaunch(local, tile, 1);
         int items = launch.global(rows, cols), lanes = launch.lanes(cols);
 
-        IntArray inShape = shape(cols, rows, xbcOffset, convDim, dConv, 1, 1, 1, 1);
         FloatArray zx16 = poisoned(rows), xbc16 = poisoned(convDim), st16 = off(state);
         FloatArray zx32 = poisoned(rows), xbc32 = poisoned(convDim), st32 = off(state);
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, NO_W32, w16,
-                half, wOff, zx16, 1e-5f, st16, 0, xbc16, lanes));
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, inShape, xs, small, normOff, w32, NO_W16,
-                MixerKernels.F32, wOff, zx32, 1e-5f, st32, 0, xbc32, lanes));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, xs, small, normOff, NO_W32, w16,
+                half, wOff, zx16, 1e-5f, st16, 0, xbc16, cols, rows, xbcOffset, convDim, dConv, lanes));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.normInProjConv(k, control, xs, small, normOff, w32, NO_W16,
+                MixerKernels.F32, wOff, zx32, 1e-5f, st32, 0, xbc32, cols, rows, xbcOffset, convDim, dConv, lanes));
         assertRel("normInProjConv " + f, zx16.toHeapArray(), matVec(w, wOff, rmsNormed(x, smallF, normOff), rows), 1e-6);
         assertNear("normInProjConv " + f + " against float32", zx16, zx32);
         assertNear("normInProjConv's conv " + f + " against float32", xbc16, xbc32);
@@ -394,7 +371,7 @@ class MixerKernelsTest {
         assertNear("normMatVecOut " + f + " against float32", out16, out32);
 
         int g = cols % groups == 0 ? groups : 1, groupSize = cols / g;
-        IntArray outShape = shape(rows, 1, cols, 1, 1, 1, 1, g, 1);
+        IntArray outShape = shape(rows, cols, 1, 1, g, 1);
         float[] gated = randn(cols), acc0 = randn(rows);
         FloatArray acc16 = off(acc0), acc32 = off(acc0), ga = off(gated);
         KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ga, small, normOff, NO_W32, w16,
@@ -420,7 +397,7 @@ class MixerKernelsTest {
         FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray control = IntArray.fromElements(0, 0);
         runRows(new RowLaunch(local, tile, 1), H * P, N,
-                (k, lanes) -> MixerKernels.ssdStep(k, control, shape(1, 1, dInner, 1, 1, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, lanes));
+                (k, lanes) -> MixerKernels.ssdStep(k, control, shape(1, dInner, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, lanes));
         float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -453,7 +430,7 @@ class MixerKernelsTest {
         FloatArray dirty = off(randn(H * P * N)), clean = new FloatArray(H * P * N), yDirty = poisoned(dInner), yClean = poisoned(dInner);
         FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
-        IntArray shape = shape(1, 1, dInner, 1, 1, H, P, G, N);
+        IntArray shape = shape(1, dInner, H, P, G, N);
         RowLaunch launch = new RowLaunch(64, 0, 8);
         runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty, lanes));
         runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean, lanes));
