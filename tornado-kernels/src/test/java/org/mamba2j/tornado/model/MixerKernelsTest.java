@@ -165,12 +165,6 @@ class MixerKernelsTest {
         }
     }
 
-    private static float[] concat(float[] a, float[] b) {
-        float[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
     /**
      * TornadoVM's PTX backend launches a kernel whose registers do not allow the asked work-group
      * with a size it picks (1024 became 640 on the H200), over as many groups as cover the asked
