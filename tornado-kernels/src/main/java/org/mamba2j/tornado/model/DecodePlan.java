@@ -67,11 +67,11 @@ public final class DecodePlan {
     static final int DEFAULT_BYTECODE_SIZE = 4096;
 
     /**
-     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 20+11+12 arguments, 6 of them written
+     * A block: 3 tasks (normInProjConv, ssd, gatedOutProj) of 20+16+16 arguments, 6 of them written
      * (zxbcdt, conv state, xbc; SSM state, the gated output; the residual).
      */
     static final int TASKS_PER_BLOCK = 3;
-    static final int ARGS_PER_BLOCK = 43;
+    static final int ARGS_PER_BLOCK = 52;
     static final int WRITES_PER_BLOCK = 6;
     /** The graph's other tasks: embed (4 arguments, 6 from 16-bit weights) and head (norm_f + lm_head, 12). */
     static final int EDGE_TASKS = 2;
@@ -79,12 +79,12 @@ public final class DecodePlan {
 
     static final int NODES_PER_OBJECT = 3;
     /**
-     * The tasks and their writes, the block's three bases (its weights sit in the model's arrays, its parts' offsets
-     * from the bases in the shape every block shares: {@link MixerKernels#shape}).
+     * The tasks and their writes, the block's three bases (its weights sit in the model's arrays, its states in one; the
+     * parts' offsets from the bases are scalars equal for every block, counted with the graph's shared scalars).
      */
     static final int NODES_PER_BLOCK = TASKS_PER_BLOCK + WRITES_PER_BLOCK + 3;
     /**
-     * Every graph: context and buffer-set nodes, the shared objects (control, shape, residual, states,
+     * Every graph: context and buffer-set nodes, the shared objects (control, residual, states,
      * 3 scratch buffers, the 2 stand-ins for the other weight format, the KernelContext, logits; the
      * weights: small, embedding, lm_head and up to 8 slabs of projections), the edge tasks with their
      * writes and the logits' copy-out, and the scalars all blocks share; rounded up.
@@ -124,24 +124,24 @@ public final class DecodePlan {
         FloatArray residual = new FloatArray(dims.dModel());
         this.deviceStates = new StatesOnDevice(plan, "decodeStates", ps.size());
         FloatArray states = deviceStates.array();
-        Scratch s = new Scratch(MixerKernels.shape(dims), new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
+        Scratch s = new Scratch(new FloatArray(dims.dInProj()), new FloatArray(dims.convDim()),
                 new FloatArray(dims.dInner()), new FloatArray(1), new LongArray(1));
-        plan.reserve("decode", control, logits, residual, states, s.shape, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
+        plan.reserve("decode", control, logits, residual, states, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
         // owned by the first decode graph, which persists them; the later ones consume them from the one before
-        Object[] own = {control, s.shape, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16};
+        Object[] own = {control, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16};
         Grids grids = new Grids(device, 1, plan.grids()); // one scheduler for every graph of the model's plan
         KernelContext ctx = new KernelContext();
 
         TaskGraph g = new RoomyTaskGraph("decode")
                 .consumeFromDevice(deviceStates.graph(), concat(weights, states))
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, control)
-                .transferToDevice(DataTransferMode.FIRST_EXECUTION, s.shape, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
+                .transferToDevice(DataTransferMode.FIRST_EXECUTION, residual, s.zxbcdt, s.xbc, s.gated, s.noW32, s.noW16);
         if (w.embedding() instanceof LongArray e16) {
             g.task("embed", MixerKernels::embed16, control, e16, w.small(), residual, dims.dModel(), w.decode().arg());
         }
         else g.task("embed", MixerKernels::embed, control, (FloatArray) w.embedding(), residual, dims.dModel());
         RowTasks.Chain chain = RowTasks.chain(plan, g, split, own, concat(weights, concat(new Object[]{states}, own)),
-                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps.conv(l), control, residual, states, s, ctx, grids, local));
+                (graph, l) -> addBlock(graph, "b" + l + "_", dims, w, l, ps, control, residual, states, s, ctx, grids, local));
         g = chain.last();
         g.task("head", MixerKernels::normMatVecOut, ctx, residual, w.small(), w.normF(), w32(w.lmHead(), s), w16(w.lmHead(), s),
                 MixerKernels.weightsArg(w.format((TornadoNativeArray) w.lmHead()), w.decode()), logits, dims.vocab(), dims.dModel(), dims.eps(),
@@ -160,8 +160,8 @@ public final class DecodePlan {
         return out;
     }
 
-    /** The model's shape for the block kernels, the blocks' shared activations, and the row kernels' unused weight array of the other format. */
-    private record Scratch(IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray gated, FloatArray noW32, LongArray noW16) {
+    /** The blocks' shared activations, and the row kernels' unused weight array of the other format. */
+    private record Scratch(FloatArray zxbcdt, FloatArray xbc, FloatArray gated, FloatArray noW32, LongArray noW16) {
     }
 
     /** {@code weights} as the row kernels' float32 argument, or the unused stand-in. */
@@ -196,24 +196,26 @@ public final class DecodePlan {
     }
 
     /**
-     * One block's tasks, named prefix + kernel, over block l's weights in w and its states from statesAt: each task
-     * takes the block's three bases, the parts' offsets from them are in the shape ({@link MixerKernels#shape}).
+     * One block's tasks, named prefix + kernel, over block l's weights in w and its states as ps lays them out: the tasks
+     * take the block's three bases and the parts' offsets from them, which every block shares (see NODES_PER_BLOCK).
      */
-    private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, int statesAt,
+    private static void addBlock(TaskGraph g, String p, MixerDims d, DeviceWeights w, int l, PackedStates ps,
                                  IntArray control, FloatArray residual, FloatArray states, Scratch s, KernelContext ctx,
                                  Grids grids, RowLaunches local) {
         FloatArray small = w.small();
-        int sm = w.smallAt(l), big = w.bigAt(l);
+        int sm = w.smallAt(l), big = w.bigAt(l), statesAt = ps.conv(l);
+        PackedBlock block = w.layout();
         Object slab = w.slab(l);
         int format = MixerKernels.weightsArg(w.format((TornadoNativeArray) slab), w.decode());
-        // statesAt is the block's conv windows (PackedStates.conv)
-        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + w.layout().norm(), w32(slab, s),
-                w16(slab, s), format, big + w.layout().inProj(), s.zxbcdt, d.eps(), states, statesAt, s.xbc, d.dModel(), d.dInProj(), d.dInner(),
+        // statesAt is the block's conv windows, its SSM state convSize after them (PackedStates)
+        g.task(p + "normInProjConv", MixerKernels::normInProjConv, ctx, control, residual, small, sm + block.norm(), w32(slab, s),
+                w16(slab, s), format, big + block.inProj(), s.zxbcdt, d.eps(), states, statesAt, s.xbc, d.dModel(), d.dInProj(), d.dInner(),
                 d.convDim(), d.dConv(), local.matVec().lanes(d.dModel()));
-        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.shape, s.zxbcdt, s.xbc, states, statesAt, small, sm, s.gated,
-                local.step().lanes(d.dstate()));
-        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.shape, s.gated, small, sm, w32(slab, s),
-                w16(slab, s), format, big, residual, d.gatedEps(), local.outProj().lanes(d.dInner()));
+        g.task(p + "ssd", MixerKernels::ssdStep, ctx, control, s.zxbcdt, s.xbc, states, statesAt, ps.convSize(), small, sm,
+                block.dtBias(), s.gated, d.nheads(), d.headdim(), d.ngroups(), d.dstate(), local.step().lanes(d.dstate()));
+        g.task(p + "gatedOutProj", MixerKernels::gatedMatVecAccumulate, ctx, s.gated, small, sm, block.gatedNorm(), w32(slab, s),
+                w16(slab, s), format, big, block.outProj(), residual, d.gatedEps(), d.dModel(), d.dInner(), d.dInner() / d.ngroups(),
+                local.outProj().lanes(d.dInner()));
         local.matVec().grid(grids, g, p + "normInProjConv", d.dInProj(), d.dModel());
         local.step().grid(grids, g, p + "ssd", d.dInner(), d.dstate());
         local.outProj().grid(grids, g, p + "gatedOutProj", d.dModel(), d.dInner());

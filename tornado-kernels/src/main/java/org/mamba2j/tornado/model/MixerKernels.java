@@ -158,35 +158,14 @@ public final class MixerKernels {
     public static final int MAX_STAGED = 8192;
 
     /*
-     * The shape argument of the SSD step and out_proj: the model's dimensions they read, one IntArray
-     * uploaded once, so a task takes one argument for them where each int would take one (task
-     * arguments are what fills TornadoVM's 8 KiB of graph code first: see DecodePlan). Then where
-     * their parts of a block sit from the block's bases (the same for every block: PackedBlock,
-     * PackedStates): they take the block's bases (small weights, projections, states) and add these,
-     * so that a block is three distinct ints, three TornadoVM graph nodes. normInProjConv takes its
-     * dimensions and offsets as scalars instead (see there: its registers).
+     * The block kernels (normInProjConv, ssdStep, gatedMatVecAccumulate) take the model's dimensions
+     * as scalar arguments, which TornadoVM compiles in as constants: read from an array at run time
+     * they cost registers (the 2.7b in_proj took 48 a work item, two work-groups of 512 an SM, where
+     * the lm_head, the same row kernel with constant sizes, takes 32). A block's parts are found from
+     * the block's three bases (small weights, projections, states) plus the part's offset, the same for
+     * every block ({@link PackedBlock}, {@link PackedStates}): a graph holds a block's distinct ints
+     * as nodes, and TornadoVM's graphs hold 1024 (see DecodePlan).
      */
-    public static final int D_MODEL = 0, D_INNER = 1, NHEADS = 2, HEADDIM = 3, NGROUPS = 4, DSTATE = 5;
-    public static final int SMALL_DT_BIAS = 6, SMALL_GATED_NORM = 7, BIG_OUT_PROJ = 8, STATES_SSM = 9;
-    public static final int SHAPE_LENGTH = 10;
-
-    /** The shape argument of the block kernels for a model of dimensions d. */
-    public static IntArray shape(MixerDims d) {
-        IntArray s = new IntArray(SHAPE_LENGTH);
-        s.set(D_MODEL, d.dModel());
-        s.set(D_INNER, d.dInner());
-        s.set(NHEADS, d.nheads());
-        s.set(HEADDIM, d.headdim());
-        s.set(NGROUPS, d.ngroups());
-        s.set(DSTATE, d.dstate());
-        PackedBlock o = PackedBlock.of(d);
-        PackedStates ps = PackedStates.of(d);
-        s.set(SMALL_DT_BIAS, o.dtBias());
-        s.set(SMALL_GATED_NORM, o.gatedNorm());
-        s.set(BIG_OUT_PROJ, o.outProj());
-        s.set(STATES_SSM, ps.ssm(0));
-        return s;
-    }
 
     /** The row kernels' {@code weights} argument for weights the device keeps in {@code f}, 16-bit ones read by {@code decode}. */
     public static int weightsArg(WeightFormat f, Decode decode) {
@@ -325,10 +304,7 @@ public final class MixerKernels {
      * and the conv folded in (a row kernel, see above). The conv window of channel c sits at
      * state[convAt + c·(dConv − 1)], oldest first (the layout the prefill's conv reads and leaves);
      * control[1] != 0 restarts it from zeros. convW (convDim, dConv) follows the norm weight in small,
-     * convB (convDim) right after it ({@link PackedBlock}). The offsets and dimensions are scalars, not the
-     * shape's: TornadoVM compiles scalars in as constants, and with the shape's runtime values the
-     * 2.7b in_proj needed 48 registers a work item (two work-groups of 512 an SM) where the lm_head,
-     * the same row kernel with constant sizes, needs 32.
+     * convB (convDim) right after it ({@link PackedBlock}).
      */
     public static void normInProjConv(KernelContext ctx, IntArray control, FloatArray x, FloatArray small, int normOff, FloatArray w32,
                                       LongArray w16, int weights, int wOff, FloatArray zxbcdt, float eps, FloatArray state, int convAt,
@@ -362,21 +338,17 @@ public final class MixerKernels {
     }
 
     /**
-     * acc[row] += W[row, :] · gatedRmsNorm(g)   (rows = d_model): out_proj (at W[bigAt + shape[BIG_OUT_PROJ]])
+     * acc[row] += W[row, :] · gatedRmsNorm(g)   (rows = d_model, cols = d_inner): out_proj (at W[bigAt + wPart])
      * onto the residual stream with the gated norm folded in, grouped as mamba_ssm does: g = y·silu(z) as
      * {@link #ssdStep} leaves it, each group of groupSize channels scaled by rsqrt(mean(g²) + eps), times the norm
-     * weight at small[smallAt + shape[SMALL_GATED_NORM]], groups as the shape says. A row kernel (see above): the
-     * group scales are computed once per work-group.
+     * weight at small[smallAt + normPart]. A row kernel (see above): the group scales are computed once per work-group.
      */
-    public static void gatedMatVecAccumulate(KernelContext ctx, IntArray shape, FloatArray g, FloatArray small, int smallAt,
-                                             FloatArray w32, LongArray w16, int weights, int bigAt, FloatArray acc, float eps, int lanes) {
-        int rows = shape.get(D_MODEL);
-        int cols = shape.get(D_INNER);
-        int normOff = smallAt + shape.get(SMALL_GATED_NORM);
-        int wOff = bigAt + shape.get(BIG_OUT_PROJ);
+    public static void gatedMatVecAccumulate(KernelContext ctx, FloatArray g, FloatArray small, int smallAt, int normPart, FloatArray w32,
+                                             LongArray w16, int weights, int bigAt, int wPart, FloatArray acc, float eps, int rows, int cols,
+                                             int groupSize, int lanes) {
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
-        float dot = rowDot(ctx, STAGE_GATED, g, small, normOff, cols, cols / shape.get(NGROUPS), eps, w32, w16, weights,
-                wOff + Math.min(row, rows - 1) * cols, lanes);
+        float dot = rowDot(ctx, STAGE_GATED, g, small, smallAt + normPart, cols, groupSize, eps, w32, w16, weights,
+                bigAt + wPart + Math.min(row, rows - 1) * cols, lanes);
         if (ctx.localIdx % lanes == 0 && row < rows) {
             acc.set(row, acc.get(row) + dot);
         }
@@ -411,28 +383,23 @@ public final class MixerKernels {
      * The gate (z the head of zxbcdt) is applied here, once a channel, so that out_proj's work-groups, which
      * each stage all of g, do not each compute d_inner exponentials ({@link #gatedMatVecAccumulate}).
      * A row kernel: {@code lanes} work items per (head, channel) row of the SSM state (nheads·headdim,
-     * dstate), which starts at state[statesAt + shape[STATES_SSM]], local / lanes rows a work-group; the work
+     * dstate), which starts at state[statesAt + ssmPart], local / lanes rows a work-group; the work
      * items of a row walk its dstate entries side by side, so the state, by far the most data the step touches,
-     * is read and written in coalesced runs; y is the row's sum. From w[smallAt + shape[SMALL_DT_BIAS]] (the
+     * is read and written in coalesced runs; y is the row's sum. From w[smallAt + headsPart] (the
      * small weights) sit, as {@link PackedBlock} lays them out, dt bias | A (as −exp(A_log)) | D (nheads each) |
-     * dtMin, dtMax: one offset for all, as every task argument costs room in TornadoVM's fixed 8 KiB
-     * graph code.
+     * dtMin, dtMax.
      */
-    public static void ssdStep(KernelContext ctx, IntArray control, IntArray shape, FloatArray zxbcdt, FloatArray xbc, FloatArray state,
-                               int statesAt, FloatArray w, int smallAt, FloatArray gated, int lanes) {
-        int stateOff = statesAt + shape.get(STATES_SSM);
-        int headsOff = smallAt + shape.get(SMALL_DT_BIAS);
-        int nheads = shape.get(NHEADS);
-        int headdim = shape.get(HEADDIM);
-        int ngroups = shape.get(NGROUPS);
-        int dstate = shape.get(DSTATE);
+    public static void ssdStep(KernelContext ctx, IntArray control, FloatArray zxbcdt, FloatArray xbc, FloatArray state, int statesAt,
+                               int ssmPart, FloatArray w, int smallAt, int headsPart, FloatArray gated, int nheads, int headdim, int ngroups,
+                               int dstate, int lanes) {
+        int headsOff = smallAt + headsPart;
         int dInner = nheads * headdim;
         int lane = ctx.localIdx % lanes;
         int row = ctx.groupIdx * (ctx.localGroupSizeX / lanes) + ctx.localIdx / lanes;
         int hp = Math.min(row, dInner - 1);
         int h = hp / headdim;
         int g = h / (nheads / ngroups);
-        int so = stateOff + hp * dstate;
+        int so = statesAt + ssmPart + hp * dstate;
         int bOff = dInner + g * dstate;
         int cOff = bOff + ngroups * dstate;
         int fresh = control.get(1);

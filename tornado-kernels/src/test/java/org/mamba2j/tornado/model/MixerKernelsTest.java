@@ -112,21 +112,13 @@ class MixerKernelsTest {
     /** The row kernels' stand-in for the float32 weights of a 16-bit model. */
     static final FloatArray NO_W32 = new FloatArray(1);
 
-    /** A block kernel's shape argument (MixerKernels.shape) with these dimensions, its parts at the block's bases (offsets 0). */
-    static IntArray shape(int dModel, int dInner, int nheads, int headdim, int ngroups, int dstate) {
-        IntArray s = new IntArray(MixerKernels.SHAPE_LENGTH);
-        int[] dims = {dModel, dInner, nheads, headdim, ngroups, dstate};
-        for (int i = 0; i < dims.length; i++) s.set(i, dims[i]);
-        return s;
-    }
-
     /**
-     * The block kernels that take a shape (out_proj, the SSD step) find each part at the block's base plus the shape's
-     * offset for it: run with the parts' offsets in the shape and the bases that many lower, each kernel gives exactly what
-     * it gives with the offsets as bases. (normInProjConv takes its parts' offsets and dimensions as scalars.)
+     * The block kernels that take a base and a part's offset from it (out_proj, the SSD step) find the part at their sum:
+     * run with the offsets as parts and the bases that many lower, each kernel gives exactly what it gives with the
+     * offsets as bases.
      */
     @Test
-    void blockKernelsAddTheShapesPartOffsetsToTheBases() {
+    void blockKernelsAddThePartOffsetsToTheBases() {
         int dtBias = 2, gatedNorm = 5, outProj = 6, ssm = 7;
         RowLaunch launch = new RowLaunch(128, 0, 1);
         // gatedMatVecAccumulate: the gated norm's weight and W at the bases plus their parts
@@ -134,13 +126,10 @@ class MixerKernelsTest {
         float[] y = randn(dInner), w = randn(wOff + rows * dInner + 1), acc0 = randn(rows);
         float[] gatedPlain = null;
         for (int k = 0; k < 2; k++) {
-            IntArray shape = shape(rows, dInner, 1, 1, groups, 1);
-            shape.set(MixerKernels.SMALL_GATED_NORM, k * gatedNorm);
-            shape.set(MixerKernels.BIG_OUT_PROJ, k * outProj);
             FloatArray acc = off(acc0), ya = off(y), wa = off(w);
-            int smallAt = normOff - k * gatedNorm, bigAt = wOff - k * outProj;
-            runRows(launch, rows, dInner, (e, lanes) -> MixerKernels.gatedMatVecAccumulate(e, shape, ya, wa, smallAt, wa, NO_W16,
-                    MixerKernels.F32, bigAt, acc, 1e-5f, lanes));
+            int normPart = k * gatedNorm, wPart = k * outProj, smallAt = normOff - normPart, bigAt = wOff - wPart;
+            runRows(launch, rows, dInner, (e, lanes) -> MixerKernels.gatedMatVecAccumulate(e, ya, wa, smallAt, normPart, wa, NO_W16,
+                    MixerKernels.F32, bigAt, wPart, acc, 1e-5f, rows, dInner, groupSize, lanes));
             if (k == 0) gatedPlain = acc.toHeapArray();
             else assertArrayEquals(gatedPlain, acc.toHeapArray(), "gatedMatVecAccumulate");
         }
@@ -152,13 +141,11 @@ class MixerKernelsTest {
         for (int h = 0; h < H; h++) packed[biasOff + H + h] = -(1 + h);
         float[][] stepPlain = null;
         for (int k = 0; k < 2; k++) {
-            IntArray shape = shape(1, inner, H, P, G, N);
-            shape.set(MixerKernels.STATES_SSM, k * ssm);
-            shape.set(MixerKernels.SMALL_DT_BIAS, k * dtBias);
             FloatArray yA = poisoned(inner), wholeA = off(whole), zxa = off(zx2), xbcA = off(xbc2), packedA = off(packed);
             IntArray control = IntArray.fromElements(0, 0);
-            int statesAt = sOff - k * ssm, smallAt = biasOff - k * dtBias;
-            runRows(launch, inner, N, (e, lanes) -> MixerKernels.ssdStep(e, control, shape, zxa, xbcA, wholeA, statesAt, packedA, smallAt, yA, lanes));
+            int ssmPart = k * ssm, headsPart = k * dtBias, statesAt = sOff - ssmPart, smallAt = biasOff - headsPart;
+            runRows(launch, inner, N, (e, lanes) -> MixerKernels.ssdStep(e, control, zxa, xbcA, wholeA, statesAt, ssmPart, packedA, smallAt,
+                    headsPart, yA, H, P, G, N, lanes));
             float[][] got = {yA.toHeapArray(), wholeA.toHeapArray()};
             if (k == 0) stepPlain = got;
             else for (int i = 0; i < got.length; i++) assertArrayEquals(stepPlain[i], got[i], "ssdStep output " + i);
@@ -296,8 +283,8 @@ class MixerKernelsTest {
         float[] acc0 = randn(rows);
         FloatArray accA = off(acc0), ga = off(g), wa = off(w);
         runRows(new RowLaunch(local, tile, 1), rows, dInner,
-                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, shape(rows, dInner, 1, 1, groups, 1), ga, wa, normOff, wa, NO_W16,
-                        MixerKernels.F32, wOff, accA, 1e-5f, lanes));
+                (k, lanes) -> MixerKernels.gatedMatVecAccumulate(k, ga, wa, normOff, 0, wa, NO_W16, MixerKernels.F32, wOff, 0, accA, 1e-5f,
+                        rows, dInner, groupSize, lanes));
         float[] acc = accA.toHeapArray();
         double[] ref = gatedRef(g, w, normOff, w, wOff, rows, groups, groupSize, acc0);
         assertRel("gatedMatVecAccumulate", acc, ref, 1e-6);
@@ -365,13 +352,12 @@ class MixerKernelsTest {
         assertNear("normMatVecOut " + f + " against float32", out16, out32);
 
         int g = cols % groups == 0 ? groups : 1, groupSize = cols / g;
-        IntArray outShape = shape(rows, cols, 1, 1, g, 1);
         float[] gated = randn(cols), acc0 = randn(rows);
         FloatArray acc16 = off(acc0), acc32 = off(acc0), ga = off(gated);
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ga, small, normOff, NO_W32, w16,
-                half, wOff, acc16, 1e-5f, lanes));
-        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, outShape, ga, small, normOff, w32, NO_W16,
-                MixerKernels.F32, wOff, acc32, 1e-5f, lanes));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, ga, small, normOff, 0, NO_W32, w16,
+                half, wOff, 0, acc16, 1e-5f, rows, cols, groupSize, lanes));
+        KernelContextEmulator.run(items, 1, 1, local, 1, 1, k -> MixerKernels.gatedMatVecAccumulate(k, ga, small, normOff, 0, w32, NO_W16,
+                MixerKernels.F32, wOff, 0, acc32, 1e-5f, rows, cols, groupSize, lanes));
         assertRel("gatedMatVecAccumulate " + f, acc16.toHeapArray(), gatedRef(gated, smallF, normOff, w, wOff, rows, g, groupSize, acc0), 1e-6);
         assertNear("gatedMatVecAccumulate " + f + " against float32", acc16, acc32);
     }
@@ -391,7 +377,7 @@ class MixerKernelsTest {
         FloatArray yA = poisoned(dInner), wholeA = off(whole), zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray control = IntArray.fromElements(0, 0);
         runRows(new RowLaunch(local, tile, 1), H * P, N,
-                (k, lanes) -> MixerKernels.ssdStep(k, control, shape(1, dInner, H, P, G, N), zxa, xbcA, wholeA, sOff, packedA, biasOff, yA, lanes));
+                (k, lanes) -> MixerKernels.ssdStep(k, control, zxa, xbcA, wholeA, sOff, 0, packedA, biasOff, 0, yA, H, P, G, N, lanes));
         float[] y = yA.toHeapArray(), state = Arrays.copyOfRange(wholeA.toHeapArray(), sOff, sOff + H * P * N);
         double[] refY = new double[dInner], refState = new double[state.length];
         for (int h = 0; h < H; h++) {
@@ -424,10 +410,9 @@ class MixerKernelsTest {
         FloatArray dirty = off(randn(H * P * N)), clean = new FloatArray(H * P * N), yDirty = poisoned(dInner), yClean = poisoned(dInner);
         FloatArray zxa = off(zx), xbcA = off(xbc), packedA = off(packed);
         IntArray fresh = IntArray.fromElements(0, 1), keep = IntArray.fromElements(0, 0);
-        IntArray shape = shape(1, dInner, H, P, G, N);
         RowLaunch launch = new RowLaunch(64, 0, 8);
-        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, fresh, shape, zxa, xbcA, dirty, 0, packedA, 0, yDirty, lanes));
-        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, keep, shape, zxa, xbcA, clean, 0, packedA, 0, yClean, lanes));
+        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, fresh, zxa, xbcA, dirty, 0, 0, packedA, 0, 0, yDirty, H, P, G, N, lanes));
+        runRows(launch, H * P, N, (k, lanes) -> MixerKernels.ssdStep(k, keep, zxa, xbcA, clean, 0, 0, packedA, 0, 0, yClean, H, P, G, N, lanes));
         assertTrue(Arrays.equals(yClean.toHeapArray(), yDirty.toHeapArray()) && Arrays.equals(clean.toHeapArray(), dirty.toHeapArray()));
         InProjConv conv = InProjConv.random(this, 11, 24, 2, 6, 4);
         float[] zeroed = conv.state().clone();
