@@ -92,6 +92,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
 
     /**
+     * Kernels that have an "mmabf16" variant (tensor cores, bf16 operands: precision fast, the CUDA backend; on PTX, whose
+     * TornadoVM MMA takes fp16 only, they run as "mma"): the SSD's chunk states and output.
+     */
+    public static final List<String> MMA_BF16_KERNELS = List.of("chunkStates", "chunkOutput");
+
+    /**
      * Kernels that have a "fused" variant, carried out inside another kernel: the state passing, by a "blocked" or
      * "blocked84" chunkStates that walks the chunks of a (batch, head) in order (where the shape gives that grid at least the
      * entry's "minGroups" work-groups; else the loop kernel runs with the entry's "local").
@@ -127,13 +133,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * outputs; the three with 64×64 output tiles), {@link #REDUCE} (KernelContext reducing in local memory: a
      * power-of-two group of at most 1024), {@link #SCAN} (KernelContext, a work-group of 1 to 1024 work items per
      * (batch, chunk, head) scanning in local memory; the cumsum only), {@link #MMA} (KernelContext on tensor cores:
-     * four warps, a 64×64 output tile; only in {@link Fast}) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
+     * four warps, a 64×64 output tile; only in {@link Fast}), {@link #MMA_BF16} (the same with bf16 operands) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
      */
     public enum Variant {
         LOOP("loop", 0, 0, ""), TILED("tiled", 0, 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, BLOCKED_TILE, "16x16 work items of 4x4 outputs"),
         BLOCKED8("blocked8", BLOCKED8_LOCAL, BLOCKED_TILE, "8x8 work items of 8x8 outputs"),
         BLOCKED84("blocked84", BLOCKED84_LOCAL, BLOCKED_TILE, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, 0, ""),
-        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
+        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"),
+        MMA_BF16("mmabf16", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
 
         private final String json;
         private final int fixedLocal;
@@ -172,6 +179,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 case BLOCKED84 -> BLOCKED84_KERNELS;
                 case SCAN -> SCAN_KERNELS;
                 case MMA -> MMA_KERNELS;
+                case MMA_BF16 -> MMA_BF16_KERNELS;
                 case FUSED -> FUSED_KERNELS;
                 case LOOP, REDUCE -> KERNEL_NAMES;
             };
@@ -218,7 +226,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             int fixed = variant.fixedLocal();
             if (fixed > 0 && (tile != variant.fixedTile() || local != fixed)) {
-                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
+                throw new IllegalArgumentException((variant == Variant.MMA || variant == Variant.MMA_BF16 ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
                         + " and \"local\" " + fixed + " (" + variant.shape + "), got tile " + tile + ", local " + local);
             }
             if (variant == Variant.REDUCE && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
@@ -251,8 +259,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             return variant == Variant.SCAN;
         }
 
+        /** On tensor cores: "mma" or "mmabf16". */
         public boolean mma() {
-            return variant == Variant.MMA;
+            return variant == Variant.MMA || variant == Variant.MMA_BF16;
+        }
+
+        /** On tensor cores with bf16 operands ("mmabf16"). */
+        public boolean mmaBf16() {
+            return variant == Variant.MMA_BF16;
         }
 
         public boolean fused() {
@@ -279,10 +293,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             kernels = Map.copyOf(kernels);
         }
 
-        /** {@code exact}'s kernels with these in place of the same keys: what runs at fast. */
-        Map<String, Kernel> over(Map<String, Kernel> exact) {
+        /**
+         * {@code exact}'s kernels with these in place of the same keys: what runs at fast on {@code backend}, where an
+         * "mmabf16" kernel runs as "mma" off the CUDA backend (TornadoVM's bf16 MMA is the CUDA backend's).
+         */
+        Map<String, Kernel> over(Map<String, Kernel> exact, DeviceSpec.Backend backend) {
             Map<String, Kernel> k = new LinkedHashMap<>(exact);
-            k.putAll(kernels);
+            kernels.forEach((key, v) -> k.put(key, v.mmaBf16() && backend != DeviceSpec.Backend.CUDA
+                    ? new Kernel(Variant.MMA, v.local(), v.tile(), v.minRows(), v.minGroups()) : v));
             return k;
         }
 
@@ -321,7 +339,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (p != Precision.FAST || !fast.runsOn(backend)) {
             return precision == Precision.EXACT ? this : with(kernels, Precision.EXACT, name);
         }
-        return with(fast.over(kernels), Precision.FAST, name + " [fast]");
+        return with(fast.over(kernels, backend), Precision.FAST, name + " [fast]");
     }
 
     /** Whether BF16 weights go to the device as F16: at precision fast where the "fast" section asks ({@link Fast#f16Weights}). */
@@ -522,7 +540,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@link #SCAN_MAX_LOCAL} for the scan).
      */
     public DeviceConfig withVariant(Variant variant) {
-        if (variant == Variant.REDUCE || variant == Variant.MMA) {
+        if (variant == Variant.REDUCE || variant == Variant.MMA || variant == Variant.MMA_BF16) {
             throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused or scan");
         }
         if (variant == Variant.FUSED) {
@@ -602,7 +620,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             JsonNode ks = required(j, "kernels");
             for (String key : KERNEL_NAMES) {
                 Kernel k = kernel(key, required(ks, key));
-                if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"mma\" variant belongs in \"fast\" (precision fast)");
+                if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"" + k.variant() + "\" variant belongs in \"fast\" (precision fast)");
                 kernels.put(key, k);
             }
             for (Map.Entry<String, String> o : OPTIONAL_KERNELS.entrySet()) {
@@ -616,7 +634,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
-            fusedPassingIsCarried(fast.over(kernels), "at precision fast, ");
+            fusedPassingIsCarried(fast.over(kernels, DeviceSpec.Backend.CUDA), "at precision fast, ");
             Batch batch = Batch.parse(j.path("batch"));
             if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
                 throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL

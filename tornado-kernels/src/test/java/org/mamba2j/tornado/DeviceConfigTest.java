@@ -110,7 +110,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\" or \"fused\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\", \"mmabf16\" or \"fused\""), e.getMessage());
         assertRefused(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"), "power of two");
         assertRefused(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"), "kernel gemm has no \"tiled\" variant");
         assertRefused(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": 3"), "kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got 3");
