@@ -64,13 +64,14 @@ public final class PrefillPlan implements DevicePrefill {
      * Graph budget of a block, worst case over the SSD variants: 12 tasks (norm, which first adds the
      * block before's tensor-core out_proj, inProj, conv, convWindow, cumsum, chunkCB, chunkStates,
      * statePassing (which reads and writes the block's slot of the packed states), chunkScores with
-     * the loop output, chunkOutput, gatedNorm, outProj) of at most 116 arguments (a tiled chunkStates
+     * the loop output, chunkOutput, gatedNorm, outProj) of at most 125 arguments (a tiled chunkStates
      * takes a tile argument more, a tensor-core gemm 14: the fp16 activations, the norm weight's array and
-     * offset and the split's k beside the blocked one's; the norm before it 9, its add's flag), 19 of them written,
+     * offset and the split's k beside the blocked one's; the norm before it 9, its add's flag; the tile kernels of the
+     * SSD the model's dimensions as five scalars, the tensor-core ones their scratch too), 19 of them written,
      * 3 objects (A, dt bias, D; the other weights are the model's arrays, counted per graph).
      */
     static final int TASKS_PER_BLOCK = 12;
-    static final int ARGS_PER_BLOCK = 116;
+    static final int ARGS_PER_BLOCK = 125;
     static final int WRITES_PER_BLOCK = 19;
     static final int OBJECTS_PER_BLOCK = 3;
     /** embedRows (8 from 16-bit weights), lastRow, head (norm_f + lm_head): 8 + 7 + 12 arguments. */

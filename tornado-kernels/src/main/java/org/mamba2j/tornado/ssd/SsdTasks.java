@@ -65,16 +65,16 @@ public final class SsdTasks {
         int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups(), Q = s.chunkSize();
         IntUnaryOperator heads = r -> chunks.applyAsInt(r) * H, groups = r -> chunks.applyAsInt(r) * G;
         chunkCumsum(g, prefix, cfg, kc, b, grids, heads);
-        chunkCB(g, prefix, cfg, kc, b, grids, Q, groups);
+        chunkCB(g, prefix, cfg, kc, b, grids, s, groups);
         if (passesInChunkStates(cfg, s)) {
-            chunkStatesPassing(g, prefix, cfg, kc, b, grids, P, N, s.batch() * H);
+            chunkStatesPassing(g, prefix, cfg, kc, b, grids, s, s.batch() * H);
         } else {
-            chunkStates(g, prefix, cfg, kc, b, grids, P, N, heads);
+            chunkStates(g, prefix, cfg, kc, b, grids, s, heads);
             String sp = prefix + "statePassing";
             g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
                     grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
         }
-        chunkOutput(g, prefix, cfg, kc, b, grids, P, Q, heads);
+        chunkOutput(g, prefix, cfg, kc, b, grids, s, heads);
     }
 
     /**
@@ -107,15 +107,16 @@ public final class SsdTasks {
     }
 
     /** C·Bᵀ within each chunk: a Q × Q matrix per (batch, chunk, group). */
-    private static void chunkCB(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int Q,
+    private static void chunkCB(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                 IntUnaryOperator groups) {
+        int G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkCB";
         DeviceConfig.Kernel k = cfg.kernel("chunkCB");
         if (k.blocked8()) {
-            g.task(t, SsdBlocked8Kernels::chunkCBBlocked8, kc, b.C(), b.B(), b.dims(), b.cb());
+            g.task(t, SsdBlocked8Kernels::chunkCBBlocked8, kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb());
             grids.tiles(g, t, Q, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, groups);
         } else if (k.blocked()) {
-            g.task(t, SsdBlockedKernels::chunkCBBlocked, kc, b.C(), b.B(), b.dims(), b.cb());
+            g.task(t, SsdBlockedKernels::chunkCBBlocked, kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb());
             grids.tiles(g, t, Q, Q, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, groups);
         } else {
             g.task(t, SsdKernels::chunkCB, b.C(), b.B(), b.dims(), b.cb(), grids.loop(g, t, k.local(), r -> groups.applyAsInt(r) * Q * Q));
@@ -123,24 +124,26 @@ public final class SsdTasks {
     }
 
     /** Each chunk's state from its own inputs (Bᵀ·x decayed to the chunk's end): a P × N matrix per (batch, chunk, head). */
-    private static void chunkStates(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int N,
+    private static void chunkStates(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                     IntUnaryOperator heads) {
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
         DeviceConfig.Kernel k = cfg.kernel("chunkStates");
         if (k.mmaBf16()) {
-            g.task(t, SsdMmaBf16Kernels::chunkStatesMmaBf16, kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
+            g.task(t, SsdMmaBf16Kernels::chunkStatesMmaBf16, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(),
+                    b.states());
             grids.warpTiles(g, t, N, P, SsdMmaBf16Kernels.TILE, SsdMmaBf16Kernels.LOCAL, heads);
         } else if (k.mma()) {
-            g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
+            g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
         } else if (k.blocked84()) {
-            g.task(t, SsdBlocked84Kernels::chunkStatesBlocked84, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            g.task(t, SsdBlocked84Kernels::chunkStatesBlocked84, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.states());
             grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, heads);
         } else if (k.blocked8()) {
-            g.task(t, SsdBlocked8Kernels::chunkStatesBlocked8, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            g.task(t, SsdBlocked8Kernels::chunkStatesBlocked8, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.states());
             grids.tiles(g, t, N, P, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
         } else if (k.blocked()) {
-            g.task(t, SsdBlockedKernels::chunkStatesBlocked, kc, b.x(), b.B(), b.wState(), b.dims(), b.states());
+            g.task(t, SsdBlockedKernels::chunkStatesBlocked, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.states());
             grids.tiles(g, t, N, P, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, heads);
         } else if (k.tiled()) {
             int T = k.tile();
@@ -156,40 +159,46 @@ public final class SsdTasks {
      * The chunk states with the state passing in them: a work-group per (batch, head) and tile walks the chunks in order,
      * storing the state entering each chunk and the final state ({@code bh} = batch·heads of them, whatever the rows).
      */
-    private static void chunkStatesPassing(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int N,
+    private static void chunkStatesPassing(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                            int bh) {
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
         if (cfg.kernel("chunkStates").blocked84()) {
-            g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), b.stateIn(),
-                    b.fin(), b.stateAt());
+            g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N,
+                    Q, b.stateIn(), b.fin(), b.stateAt());
             grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, r -> bh);
         } else {
-            g.task(t, SsdBlockedKernels::chunkStatesPassingBlocked, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), b.stateIn(),
-                    b.fin(), b.stateAt());
+            g.task(t, SsdBlockedKernels::chunkStatesPassingBlocked, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q,
+                    b.stateIn(), b.fin(), b.stateAt());
             grids.tiles(g, t, N, P, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, r -> bh);
         }
     }
 
     /** y: the intra-chunk output (C·Bᵀ masked and decayed, times x) plus the inter-chunk output (C times the state passed in), D·x and the gate. */
-    private static void chunkOutput(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, int P, int Q,
+    private static void chunkOutput(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                     IntUnaryOperator heads) {
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkOutput";
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
         if (k.mmaBf16()) {
-            g.task(t, SsdMmaBf16Kernels::chunkOutputMmaBf16, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(),
-                    b.y());
+            g.task(t, SsdMmaBf16Kernels::chunkOutputMmaBf16, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
+                    G, N, Q, b.scores(), b.y());
             grids.warpTiles(g, t, P, Q, SsdMmaBf16Kernels.TILE, SsdMmaBf16Kernels.LOCAL, heads);
         } else if (k.mma()) {
-            g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y());
+            g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                    b.scores(), b.y());
             grids.warpTiles(g, t, P, Q, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
         } else if (k.blocked8()) {
-            g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
+                    G, N, Q, b.y());
             grids.tiles(g, t, P, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, heads);
         } else if (k.blocked84()) {
-            g.task(t, SsdBlocked84Kernels::chunkOutputBlocked84, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            g.task(t, SsdBlocked84Kernels::chunkOutputBlocked84, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
+                    G, N, Q, b.y());
             grids.tiles(g, t, P, Q, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, heads);
         } else if (k.blocked()) {
-            g.task(t, SsdBlockedKernels::chunkOutputBlocked, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.y());
+            g.task(t, SsdBlockedKernels::chunkOutputBlocked, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
+                    G, N, Q, b.y());
             grids.tiles(g, t, P, Q, SsdBlockedKernels.TILE, SsdBlockedKernels.THREADS, heads);
         } else if (k.tiled()) {
             int T = k.tile();

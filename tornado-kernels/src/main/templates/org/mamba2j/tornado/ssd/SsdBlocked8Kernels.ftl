@@ -31,6 +31,9 @@ import static org.mamba2j.tornado.ssd.SsdBlockedKernels.STRIDE;
  * transposed ([k][row]) use {@link SsdBlockedKernels#STRIDE} (64 + 4, a multiple of four), which keeps
  * those writes to two-way bank conflicts.
  *
+ * <p>The model's dimensions H, P, G, N, Q are scalar arguments (compiled in as constants, as {@link SsdBlockedKernels}'
+ * are); {@code dims} keeps the lengths L and NC and the flags.
+ *
  * <p>Grid: x over the column tiles, y over the row tiles (8 work items per 64 outputs each way),
  * z over (batch, chunk, head); local (8, 8, 1). Ragged edges are handled by guards on loads
  * (zero fill) and stores; every work item reaches every barrier.
@@ -52,8 +55,8 @@ public final class SsdBlocked8Kernels {
      * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
      * Grid (8·⌈Q/64⌉, 8·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
      */
-    public static void chunkCBBlocked8(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, FloatArray cb) {
-        int L = dims.get(SsdDims.L), G = dims.get(SsdDims.G), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+    public static void chunkCBBlocked8(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, int G, int N, int Q, FloatArray cb) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;
@@ -119,9 +122,9 @@ public final class SsdBlocked8Kernels {
      * {@link SsdKernels#chunkStates}: states[p, n] = Σ_r (x[r, p]·wState[r])·B[r, n] per (batch, chunk, head),
      * wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). Grid (8·⌈N/64⌉, 8·⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStatesBlocked8(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, FloatArray states) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+    public static void chunkStatesBlocked8(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, int H, int P, int G,
+                                           int N, int Q, FloatArray states) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;
@@ -190,9 +193,9 @@ public final class SsdBlocked8Kernels {
      * Grid (8·⌈P/64⌉, 8·⌈Q/64⌉, batch·NC·H).
      */
     public static void chunkOutputBlocked8(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum,
-                                           FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+                                           FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, int H, int P, int G,
+                                           int N, int Q, FloatArray y) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 8 + tx;

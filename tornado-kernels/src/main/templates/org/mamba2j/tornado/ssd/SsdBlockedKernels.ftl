@@ -49,6 +49,10 @@ import static org.mamba2j.tornado.ssd.SsdBlockedKernels.storeRun;
  * reads the decays of its staged rows once for all slices. Loads for slice s + 1 issued before slice s's products
  * (software pipelining) made the 4 × 4 chunk output slower on the H200 (docs/results.md, twenty-sixth session).
  *
+ * <p>The model's dimensions H, P, G, N, Q are scalar arguments, which TornadoVM compiles in as constants (read from
+ * {@code dims} at run time they took chunkOutputBlocked84 to 122 registers a work item on the CUDA backend, 96 now);
+ * {@code dims} keeps the lengths L and NC, which change from one execution to the next, and the flags.
+ *
  * <p>Grid: x over the column tiles (16 work items per 64 columns), y over the row tiles (${TY} per 64 rows), z over (batch,
  * chunk, head); local (16, ${TY}, 1). Ragged edges are handled by guards on loads (zero fill) and stores; every work item
  * reaches every barrier.
@@ -78,8 +82,8 @@ public final class ${className} {
      * {@link SsdKernels#chunkCB}: cb[l, r] = Σ_n C[l, n]·B[r, n] for r ≤ l < len, else 0, per (batch, chunk, group).
      * Grid (16·⌈Q/64⌉, 16·⌈Q/64⌉, batch·NC·G): x over r tiles, y over l tiles.
      */
-    public static void chunkCBBlocked(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, FloatArray cb) {
-        int L = dims.get(SsdDims.L), G = dims.get(SsdDims.G), N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+    public static void chunkCBBlocked(KernelContext kc, FloatArray C, FloatArray B, IntArray dims, int G, int N, int Q, FloatArray cb) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -167,9 +171,9 @@ public final class ${className} {
      * columns n, wState = exp(cum_last − cum_r)·dt_r (from the cumsum kernel). A work item's ${3 * perItem} global loads of a
      * slice (${perItem} rows of x, of wState and of B) are issued before its local stores. Grid (16·⌈N/64⌉, ${TY}·⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStatesBlocked${suffix}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, FloatArray states) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+    public static void chunkStatesBlocked${suffix}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, int H, int P,
+                                          ${""?left_pad(suffix?length)}int G, int N, int Q, FloatArray states) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -200,9 +204,9 @@ public final class ${className} {
      * "fused", its "minGroups"). Grid (16·⌈N/64⌉, ${TY}·⌈P/64⌉, batch·H).
      */
     public static void chunkStatesPassingBlocked${suffix}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, FloatArray cum,
-                                              ${""?left_pad(suffix?length)}FloatArray init, IntArray dims, FloatArray stateIn, FloatArray finalState, int stateAt) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+                                              ${""?left_pad(suffix?length)}FloatArray init, IntArray dims, int H, int P, int G, int N, int Q, FloatArray stateIn,
+                                              ${""?left_pad(suffix?length)}FloatArray finalState, int stateAt) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;
@@ -238,9 +242,9 @@ public final class ${className} {
      * Grid (16·⌈P/64⌉, ${TY}·⌈Q/64⌉, batch·NC·H).
      */
     public static void chunkOutputBlocked${suffix}(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum,
-                                          ${""?left_pad(suffix?length)}FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray y) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+                                          ${""?left_pad(suffix?length)}FloatArray cb, FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, int H, int P, int G,
+                                          ${""?left_pad(suffix?length)}int N, int Q, FloatArray y) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tx = kc.localIdx;
         int ty = kc.localIdy;
         int tid = ty * 16 + tx;

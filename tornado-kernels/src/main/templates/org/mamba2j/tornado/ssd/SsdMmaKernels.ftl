@@ -45,6 +45,9 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * most 1), so they stay in fp16's range.
 </#if>
  *
+ * <p>The model's dimensions H, P, G, N, Q are scalar arguments (compiled in as constants, as {@link SsdBlockedKernels}'
+ * are); {@code dims} keeps the lengths L and NC and the flags.
+ *
  * <p>Each work group owns {@link #SCRATCH} floats of {@code scratch} (where its tile crosses the
  * matrix's edge, its 64 × 64 outputs): a tile inside the matrix is stored from the
  * accumulators straight to the output; an edge tile goes to the scratch and is copied out, guarded,
@@ -82,10 +85,9 @@ public final class ${className} {
      * (batch, chunk, head), A = xᵀ (p × l, read as is), B = the weighted B (l × n, staged through scratch).
      * Grid (LOCAL·⌈N/64⌉, ⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStates${sfx}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims,
+    public static void chunkStates${sfx}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, int H, int P, int G, int N, int Q,
                                       FloatArray scratch, FloatArray states) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tid = kc.localIdx;
         int n0 = kc.groupIdx * TILE;
         int p0 = kc.groupIdy * TILE;
@@ -149,9 +151,9 @@ public final class ${className} {
      * through scratch. Grid (LOCAL·⌈P/64⌉, ⌈Q/64⌉, batch·NC·H).
      */
     public static void chunkOutput${sfx}(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb,
-                                      FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, FloatArray scratch, FloatArray y) {
-        int L = dims.get(SsdDims.L), H = dims.get(SsdDims.H), P = dims.get(SsdDims.P), G = dims.get(SsdDims.G);
-        int N = dims.get(SsdDims.N), Q = dims.get(SsdDims.Q), NC = dims.get(SsdDims.NC);
+                                      FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, int H, int P, int G, int N, int Q,
+                                      FloatArray scratch, FloatArray y) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tid = kc.localIdx;
         int p0 = kc.groupIdx * TILE;
         int l0 = kc.groupIdy * TILE;

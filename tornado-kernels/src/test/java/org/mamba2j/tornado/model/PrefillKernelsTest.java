@@ -12,6 +12,7 @@ import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.ssd.SsdBlocked8Kernels;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
 import org.mamba2j.tornado.ssd.SsdKernels;
+import org.mamba2j.tornado.ssd.SsdMmaKernels;
 import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.ssd.SsdTiledKernels;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
@@ -329,12 +330,12 @@ class PrefillKernelsTest {
         int fixed = norm + 2 * gemm + params(p, "causalConv")
                 + params(p, "saveConvWindow") + Math.max(params(ssd, "chunkCumsum"), params(ssd, "chunkCumsumScan"))
                 + params(ssd, "statePassing") + Math.max(params(p, "gatedRmsNormRows"), params(p, "gatedRmsNormRowsHalves"));
-        Class<?> blocked8 = SsdBlocked8Kernels.class;
+        Class<?> blocked8 = SsdBlocked8Kernels.class, mma = SsdMmaKernels.class;
         int cb = Math.max(params(ssd, "chunkCB"), Math.max(params(blocked, "chunkCBBlocked"), params(blocked8, "chunkCBBlocked8")));
         int states = Math.max(Math.max(params(ssd, "chunkStates"), params(tiled, "chunkStates")),
-                Math.max(params(blocked, "chunkStatesBlocked"), params(blocked8, "chunkStatesBlocked8")));
+                Math.max(Math.max(params(blocked, "chunkStatesBlocked"), params(blocked8, "chunkStatesBlocked8")), params(mma, "chunkStatesMma")));
         int output = Math.max(Math.max(params(ssd, "chunkScores") + params(ssd, "chunkOutput"), params(tiled, "chunkOutput")),
-                Math.max(params(blocked, "chunkOutputBlocked"), params(blocked8, "chunkOutputBlocked8")));
+                Math.max(Math.max(params(blocked, "chunkOutputBlocked"), params(blocked8, "chunkOutputBlocked8")), params(mma, "chunkOutputMma")));
         assertEquals(PrefillPlan.ARGS_PER_BLOCK, fixed + cb + states + output);
         assertEquals(PrefillPlan.EDGE_ARGS, params(p, "embedRows16") + params(p, "lastRow") + params(MixerKernels.class, "normMatVecOut"));
         int max = PrefillPlan.BUDGET.maxBlocks(PackedLayoutTest.RAISED_BYTECODE_SIZE, DecodePlan.GRAPH_CODE_SIZE);

@@ -64,6 +64,7 @@ class SsdBlockedKernelsTest {
         FloatArray x = bu.x(), B = bu.B(), C = bu.C(), D = bu.D(), z = bu.z(), dt = bu.dt(), cum = bu.cum(), w = bu.wState();
         FloatArray cb = bu.cb(), states = bu.states(), stateIn = bu.stateIn(), y = bu.y(), fin = bu.fin();
         IntArray dims = bu.dims();
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         int bch = SsdDims.cumsumItems(s);
         boolean b8 = variant.equals("blocked8");
         if (b8) { // as nvidia.json pairs them: the cumsum's scan, in groups of 32 (chunks above 32 in segments)
@@ -76,8 +77,8 @@ class SsdBlockedKernelsTest {
         IntUnaryOperator global = n -> Grids.tileEdge(n, b8 ? SsdBlocked8Kernels.TILE : SsdBlockedKernels.TILE, t);
         KernelContextEmulator.run(global.applyAsInt(s.chunkSize()), global.applyAsInt(s.chunkSize()), s.batch() * s.nchunks() * s.ngroups(),
                 t, t, 1, kc -> {
-                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, C, B, dims, cb);
-                    else SsdBlockedKernels.chunkCBBlocked(kc, C, B, dims, cb);
+                    if (b8) SsdBlocked8Kernels.chunkCBBlocked8(kc, C, B, dims, G, N, Q, cb);
+                    else SsdBlockedKernels.chunkCBBlocked(kc, C, B, dims, G, N, Q, cb);
                 });
         // every element, zeros above the diagonal and past the sequence included, as the loop kernel writes them
         FloatArray cbLoop = new FloatArray(cb.getSize());
@@ -91,27 +92,27 @@ class SsdBlockedKernelsTest {
         int tx84 = SsdBlocked84Kernels.THREADS_X, ty84 = SsdBlocked84Kernels.THREADS_Y;
         if (fused && variant.equals("blocked84")) {
             KernelContextEmulator.run(global.applyAsInt(s.dstate()), rows84.applyAsInt(s.headdim()), s.batch() * s.nheads(), tx84, ty84, 1,
-                    kc -> SsdBlocked84Kernels.chunkStatesPassingBlocked84(kc, x, B, w, cum, bu.init(), dims, stateIn, fin, 0));
+                    kc -> SsdBlocked84Kernels.chunkStatesPassingBlocked84(kc, x, B, w, cum, bu.init(), dims, H, P, G, N, Q, stateIn, fin, 0));
         } else if (fused) {
             KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), s.batch() * s.nheads(), t, t, 1,
-                    kc -> SsdBlockedKernels.chunkStatesPassingBlocked(kc, x, B, w, cum, bu.init(), dims, stateIn, fin, 0));
+                    kc -> SsdBlockedKernels.chunkStatesPassingBlocked(kc, x, B, w, cum, bu.init(), dims, H, P, G, N, Q, stateIn, fin, 0));
         } else if (variant.equals("blocked84")) {
             KernelContextEmulator.run(global.applyAsInt(s.dstate()), rows84.applyAsInt(s.headdim()), bch, tx84, ty84, 1,
-                    kc -> SsdBlocked84Kernels.chunkStatesBlocked84(kc, x, B, w, dims, states));
+                    kc -> SsdBlocked84Kernels.chunkStatesBlocked84(kc, x, B, w, dims, H, P, G, N, Q, states));
         } else {
             KernelContextEmulator.run(global.applyAsInt(s.dstate()), global.applyAsInt(s.headdim()), bch, t, t, 1, kc -> {
-                if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, states);
-                else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, states);
+                if (b8) SsdBlocked8Kernels.chunkStatesBlocked8(kc, x, B, w, dims, H, P, G, N, Q, states);
+                else SsdBlockedKernels.chunkStatesBlocked(kc, x, B, w, dims, H, P, G, N, Q, states);
             });
         }
         if (!fused) SsdKernels.statePassing(states, cum, bu.init(), dims, stateIn, fin, 0, fin.getSize());
         if (variant.equals("blocked84")) {
             KernelContextEmulator.run(global.applyAsInt(s.headdim()), rows84.applyAsInt(s.chunkSize()), bch, tx84, ty84, 1,
-                    kc -> SsdBlocked84Kernels.chunkOutputBlocked84(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y));
+                    kc -> SsdBlocked84Kernels.chunkOutputBlocked84(kc, x, z, dt, cum, cb, C, stateIn, D, dims, H, P, G, N, Q, y));
         } else {
             KernelContextEmulator.run(global.applyAsInt(s.headdim()), global.applyAsInt(s.chunkSize()), bch, t, t, 1, kc -> {
-                if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
-                else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, y);
+                if (b8) SsdBlocked8Kernels.chunkOutputBlocked8(kc, x, z, dt, cum, cb, C, stateIn, D, dims, H, P, G, N, Q, y);
+                else SsdBlockedKernels.chunkOutputBlocked(kc, x, z, dt, cum, cb, C, stateIn, D, dims, H, P, G, N, Q, y);
             });
         }
         SsdKernelsTest.assertClose(c.name() + " " + name + " y", y.toHeapArray(), c.y(), SsdKernelsTest.TOL);

@@ -128,22 +128,25 @@ class SsdMmaKernelsTest {
     private static void pipelineMatchesReference(CheckCases.Case c, boolean bf16) {
         SsdShape s = c.shape();
         int bch = SsdDims.cumsumItems(s);
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
         KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
                 b.dims(), b.dt(), b.cum(), b.wState()));
         int t8 = SsdBlocked8Kernels.THREADS;
         int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
         KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
-                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), b.cb()));
+                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
         KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
-            if (bf16) SsdMmaBf16Kernels.chunkStatesMmaBf16(kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
-            else SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), b.scores(), b.states());
+            if (bf16) SsdMmaBf16Kernels.chunkStatesMmaBf16(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            else SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
         });
         SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
         KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1, kc -> {
-            if (bf16) SsdMmaBf16Kernels.chunkOutputMmaBf16(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y());
-            else SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), b.scores(), b.y());
+            if (bf16) SsdMmaBf16Kernels.chunkOutputMmaBf16(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                    b.scores(), b.y());
+            else SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q, b.scores(),
+                    b.y());
         });
         FloatArray y = b.y(), fin = b.fin();
         double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
