@@ -70,13 +70,7 @@ class SsdMmaKernelsTest {
     void configMatchesTheKernels(@TempDir Path dir) throws IOException {
         assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
         assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
-        Path withSsd = dir.resolve("nvidia-ssd-mma.json");
-        // the fast section's chunkStates becomes the tensor-core one, chunkOutput joins it
-        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
-        String withMma = nvidia.replaceFirst("(?s)(\"fast\".*?)\"chunkStates\": *\\{[^}]*}", "$1\"chunkStates\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 },"
-                + " \"chunkOutput\": { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }");
-        assertNotEquals(nvidia, withMma);
-        Files.writeString(withSsd, withMma);
+        Path withSsd = nvidiaWithSsd(dir, "mma");
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         assertTrue(fast.kernel("chunkStates").mma());
         assertTrue(fast.kernel("chunkOutput").mma());
@@ -86,18 +80,25 @@ class SsdMmaKernelsTest {
         assertEquals(8 * 16 * 80 * 2 * 64 * 64, SsdTasks.scratchSize(fast, s));
     }
 
+    static final Path NVIDIA = Path.of("../device-configs/nvidia.json");
+
+    /** nvidia.json with the fast section's chunkStates as {@code variant} and a chunkOutput entry of it beside, written into dir. */
+    static Path nvidiaWithSsd(Path dir, String variant) throws IOException {
+        String nvidia = Files.readString(NVIDIA), entry = "{ \"variant\": \"" + variant + "\", \"tile\": 64, \"local\": 128 }";
+        String withSsd = nvidia.replaceFirst("(?s)(\"fast\".*?)\"chunkStates\": *\\{[^}]*}", "$1\"chunkStates\": " + entry + ", \"chunkOutput\": " + entry);
+        assertNotEquals(nvidia, withSsd);
+        Path f = dir.resolve("nvidia-ssd-" + variant + ".json");
+        Files.writeString(f, withSsd);
+        return f;
+    }
+
     /**
      * "mmabf16" runs the bf16 kernels on the CUDA backend and the fp16 ones on PTX (whose TornadoVM MMA takes fp16 only);
-     * gemm has no bf16 variant, and neither belongs outside "fast".
+     * gemm has no bf16 variant.
      */
     @Test
     void bf16VariantRunsOnCudaOnly(@TempDir Path dir) throws IOException {
-        Path withSsd = dir.resolve("nvidia-ssd-mmabf16.json");
-        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
-        String withMma = nvidia.replaceFirst("(?s)(\"fast\".*?)\"chunkStates\": *\\{[^}]*}", "$1\"chunkStates\": { \"variant\": \"mmabf16\", \"tile\": 64, \"local\": 128 },"
-                + " \"chunkOutput\": { \"variant\": \"mmabf16\", \"tile\": 64, \"local\": 128 }");
-        assertNotEquals(nvidia, withMma);
-        Files.writeString(withSsd, withMma);
+        Path withSsd = nvidiaWithSsd(dir, "mmabf16");
         DeviceConfig cuda = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.CUDA);
         DeviceConfig ptx = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         for (String k : new String[]{"chunkStates", "chunkOutput"}) {
@@ -107,7 +108,7 @@ class SsdMmaKernelsTest {
         SsdShape s = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
         assertEquals(8 * 16 * 80 * 2 * 64 * 64, SsdTasks.scratchSize(cuda, s));
         Path gemm = dir.resolve("gemm-mmabf16.json");
-        Files.writeString(gemm, nvidia.replaceFirst("\"variant\": \"mma\", \"tile\": 64, \"local\": 128", "\"variant\": \"mmabf16\", \"tile\": 64, \"local\": 128"));
+        Files.writeString(gemm, Files.readString(NVIDIA).replaceFirst("\"variant\": \"mma\", \"tile\": 64, \"local\": 128", "\"variant\": \"mmabf16\", \"tile\": 64, \"local\": 128"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(gemm));
         assertTrue(e.getMessage().contains("mmabf16"), e.getMessage());
     }
