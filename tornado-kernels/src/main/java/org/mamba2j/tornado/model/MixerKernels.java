@@ -1,6 +1,5 @@
 package org.mamba2j.tornado.model;
 
-import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.Packed16;
 import org.mamba2j.tornado.WorkGroups;
 import org.mamba2j.tornado.ssd.SsdKernels;
