@@ -62,7 +62,7 @@ public final class SsdTasks {
      */
     public static void add(TaskGraph g, String prefix, SsdShape s, DeviceConfig cfg, KernelContext kc, Buffers b,
                            Grids grids, IntUnaryOperator chunks) {
-        int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups(), Q = s.chunkSize();
+        int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups();
         IntUnaryOperator heads = r -> chunks.applyAsInt(r) * H, groups = r -> chunks.applyAsInt(r) * G;
         chunkCumsum(g, prefix, cfg, kc, b, grids, heads);
         chunkCB(g, prefix, cfg, kc, b, grids, s, groups);
