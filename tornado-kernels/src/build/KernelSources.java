@@ -36,7 +36,6 @@ public final class KernelSources {
             new Rendering("org/mamba2j/tornado/ssd/SsdBlocked8Kernels.ftl", "SsdBlocked8Kernels", Map.of()),
             new Rendering("org/mamba2j/tornado/model/GemmKernels.ftl", "GemmKernels", Map.of()),
             new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaKernels", Map.of()),
-            new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaBf16Kernels", Map.of("bf16", true)),
             new Rendering("org/mamba2j/tornado/mma/MmaGemm.ftl", "MmaGemm", Map.of()));
 
     public static void main(String[] args) throws Exception {

@@ -2,6 +2,7 @@ package org.mamba2j.tornado;
 
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
+import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.BatchStates;
 import org.mamba2j.tornado.model.PrefillKernels;
@@ -53,6 +54,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
             "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "batchGemm", "conv", "copy");
 
+    /** The kernels of the chunked SSD (what a fast section's "fewChunks" may replace). */
+    public static final List<String> SSD_KERNELS = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores", "chunkOutput");
+
     /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
     public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
 
@@ -92,12 +96,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
 
     /**
-     * Kernels that have an "mmabf16" variant (tensor cores, bf16 operands: precision fast, the CUDA backend; on PTX, whose
-     * TornadoVM MMA takes fp16 only, they run as "mma"): the SSD's chunk states and output.
-     */
-    public static final List<String> MMA_BF16_KERNELS = List.of("chunkStates", "chunkOutput");
-
-    /**
      * Kernels that have a "fused" variant, carried out inside another kernel: the state passing, by a "blocked" or
      * "blocked84" chunkStates that walks the chunks of a (batch, head) in order (where the shape gives that grid at least the
      * entry's "minGroups" work-groups; else the loop kernel runs with the entry's "local").
@@ -133,14 +131,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * outputs; the three with 64×64 output tiles), {@link #REDUCE} (KernelContext reducing in local memory: a
      * power-of-two group of at most 1024), {@link #SCAN} (KernelContext, a work-group of 1 to 1024 work items per
      * (batch, chunk, head) scanning in local memory; the cumsum only), {@link #MMA} (KernelContext on tensor cores:
-     * four warps, a 64×64 output tile; only in {@link Fast}), {@link #MMA_BF16} (the same with bf16 operands) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
+     * four warps, a 64×64 output tile; only in {@link Fast}) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
      */
     public enum Variant {
         LOOP("loop", 0, 0, ""), TILED("tiled", 0, 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, BLOCKED_TILE, "16x16 work items of 4x4 outputs"),
         BLOCKED8("blocked8", BLOCKED8_LOCAL, BLOCKED_TILE, "8x8 work items of 8x8 outputs"),
         BLOCKED84("blocked84", BLOCKED84_LOCAL, BLOCKED_TILE, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, 0, ""),
-        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"),
-        MMA_BF16("mmabf16", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
+        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
 
         private final String json;
         private final int fixedLocal;
@@ -179,7 +176,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 case BLOCKED84 -> BLOCKED84_KERNELS;
                 case SCAN -> SCAN_KERNELS;
                 case MMA -> MMA_KERNELS;
-                case MMA_BF16 -> MMA_BF16_KERNELS;
                 case FUSED -> FUSED_KERNELS;
                 case LOOP, REDUCE -> KERNEL_NAMES;
             };
@@ -226,7 +222,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             int fixed = variant.fixedLocal();
             if (fixed > 0 && (tile != variant.fixedTile() || local != fixed)) {
-                throw new IllegalArgumentException((variant == Variant.MMA || variant == Variant.MMA_BF16 ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
+                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
                         + " and \"local\" " + fixed + " (" + variant.shape + "), got tile " + tile + ", local " + local);
             }
             if (variant == Variant.REDUCE && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
@@ -259,14 +255,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             return variant == Variant.SCAN;
         }
 
-        /** On tensor cores: "mma" or "mmabf16". */
         public boolean mma() {
-            return variant == Variant.MMA || variant == Variant.MMA_BF16;
-        }
-
-        /** On tensor cores with bf16 operands ("mmabf16"). */
-        public boolean mmaBf16() {
-            return variant == Variant.MMA_BF16;
+            return variant == Variant.MMA;
         }
 
         public boolean fused() {
@@ -282,25 +272,21 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * GEMM's staging would convert them at every use), so that the GEMM stages them as they are.
      * {@code batchStates} ("f32", "f16" or "bf16", float32 where absent): how the batched decode holds its SSM states at
      * precision fast on the CUDA backend ({@link BatchStates}; elsewhere they stay float32): a 16-bit format halves the
-     * traffic of its SSD step.
+     * traffic of its SSD step. {@code fewChunks}: the SSD kernels for SSDs of few chunks ({@link FewChunks}).
      */
-    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, BatchStates batchStates) {
+    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, BatchStates batchStates, FewChunks fewChunks) {
 
-        public static final Fast NONE = new Fast(List.of(), Map.of(), false, BatchStates.F32);
+        public static final Fast NONE = new Fast(List.of(), Map.of(), false, BatchStates.F32, FewChunks.NONE);
 
         public Fast {
             backends = List.copyOf(backends);
             kernels = Map.copyOf(kernels);
         }
 
-        /**
-         * {@code exact}'s kernels with these in place of the same keys: what runs at fast on {@code backend}, where an
-         * "mmabf16" kernel runs as "mma" off the CUDA backend (TornadoVM's bf16 MMA is the CUDA backend's).
-         */
-        Map<String, Kernel> over(Map<String, Kernel> exact, DeviceSpec.Backend backend) {
+        /** {@code exact}'s kernels with these in place of the same keys: what runs at fast. */
+        Map<String, Kernel> over(Map<String, Kernel> exact) {
             Map<String, Kernel> k = new LinkedHashMap<>(exact);
-            kernels.forEach((key, v) -> k.put(key, v.mmaBf16() && backend != DeviceSpec.Backend.CUDA
-                    ? new Kernel(Variant.MMA, v.local(), v.tile(), v.minRows(), v.minGroups()) : v));
+            k.putAll(kernels);
             return k;
         }
 
@@ -325,7 +311,51 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 throw new IllegalArgumentException("fast \"batchStates\" must be a string, got " + states);
             }
             BatchStates batchStates = states.isMissingNode() ? BatchStates.F32 : BatchStates.named(states.asText());
-            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), batchStates);
+            return new Fast(backends, kernels, flag(f, "fast", "f16Weights"), batchStates, FewChunks.parse(f.path("fewChunks")));
+        }
+
+        Fast withoutFewChunks() {
+            return new Fast(backends, kernels, f16Weights, batchStates, FewChunks.NONE);
+        }
+    }
+
+    /**
+     * The SSD kernels of precision fast for an SSD of few chunks ({@code "fewChunks"} in the fast section, optional): where
+     * an SSD has at most {@code maxChunkHeads} (batch, chunk, head) blocks (a prefill's at its plan's capacity, the
+     * prefill's maxTokens), these replace the fast section's SSD kernels ({@link #forSsd}). A grid of few blocks leaves
+     * part of a large GPU idle with the kernels that are fastest on many: the blocked kernels' 256-item work-groups fill
+     * it where blocked8's 64 and blocked84's 128 do not. Only {@link #SSD_KERNELS}.
+     */
+    public record FewChunks(int maxChunkHeads, Map<String, Kernel> kernels) {
+
+        public static final FewChunks NONE = new FewChunks(0, Map.of());
+
+        public FewChunks {
+            kernels = Map.copyOf(kernels);
+        }
+
+        /** Whether an SSD of this shape takes these kernels. */
+        public boolean covers(SsdShape s) {
+            return !kernels.isEmpty() && (long) s.batch() * s.nchunks() * s.nheads() <= maxChunkHeads;
+        }
+
+        static FewChunks parse(JsonNode f) {
+            if (f.isMissingNode()) return NONE;
+            if (!f.isObject()) throw new IllegalArgumentException("fast \"fewChunks\" must be an object");
+            JsonNode max = required(f, "maxChunkHeads");
+            if (!(max.isInt() && max.asInt() >= 1)) {
+                throw new IllegalArgumentException("fast fewChunks \"maxChunkHeads\" must be a whole number of at least 1, got " + max);
+            }
+            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            JsonNode ks = required(f, "kernels");
+            ks.fieldNames().forEachRemaining(key -> {
+                if (!SSD_KERNELS.contains(key)) {
+                    throw new IllegalArgumentException("fast fewChunks \"kernels\" are the SSD's " + SSD_KERNELS + ", got \"" + key + "\"");
+                }
+                kernels.put(key, kernel(key, ks.get(key)));
+            });
+            if (kernels.isEmpty()) throw new IllegalArgumentException("fast fewChunks \"kernels\" names none");
+            return new FewChunks(max.asInt(), kernels);
         }
     }
 
@@ -339,7 +369,26 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         if (p != Precision.FAST || !fast.runsOn(backend)) {
             return precision == Precision.EXACT ? this : with(kernels, Precision.EXACT, name);
         }
-        return with(fast.over(kernels, backend), Precision.FAST, name + " [fast]");
+        return with(fast.over(kernels), Precision.FAST, name + " [fast]");
+    }
+
+    /**
+     * This config for an SSD of shape {@code s} (the standalone SSD's, a prefill plan's at its capacity): at precision fast
+     * with the fast section's {@link FewChunks} kernels where they cover the shape, else as it is. The result holds no
+     * few-chunk kernels any more, so it is its own answer for any shape.
+     */
+    public DeviceConfig forSsd(SsdShape s) {
+        FewChunks few = fast.fewChunks();
+        if (few.kernels().isEmpty()) return this;
+        if (precision != Precision.FAST || !few.covers(s)) return withoutFewChunks(kernels, name);
+        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+        k.putAll(few.kernels());
+        return withoutFewChunks(k, name + " [few chunks]");
+    }
+
+    private DeviceConfig withoutFewChunks(Map<String, Kernel> k, String newName) {
+        return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, precision,
+                fast.withoutFewChunks(), batch);
     }
 
     /** Whether BF16 weights go to the device as F16: at precision fast where the "fast" section asks ({@link Fast#f16Weights}). */
@@ -540,7 +589,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@link #SCAN_MAX_LOCAL} for the scan).
      */
     public DeviceConfig withVariant(Variant variant) {
-        if (variant == Variant.REDUCE || variant == Variant.MMA || variant == Variant.MMA_BF16) {
+        if (!fast.fewChunks().kernels().isEmpty()) return withoutFewChunks(kernels, name).withVariant(variant); // forced at every shape
+        if (variant == Variant.REDUCE || variant == Variant.MMA) {
             throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused or scan");
         }
         if (variant == Variant.FUSED) {
@@ -620,7 +670,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             JsonNode ks = required(j, "kernels");
             for (String key : KERNEL_NAMES) {
                 Kernel k = kernel(key, required(ks, key));
-                if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"" + k.variant() + "\" variant belongs in \"fast\" (precision fast)");
+                if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"mma\" variant belongs in \"fast\" (precision fast)");
                 kernels.put(key, k);
             }
             for (Map.Entry<String, String> o : OPTIONAL_KERNELS.entrySet()) {
@@ -634,7 +684,10 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
-            fusedPassingIsCarried(fast.over(kernels, DeviceSpec.Backend.CUDA), "at precision fast, ");
+            fusedPassingIsCarried(fast.over(kernels), "at precision fast, ");
+            Map<String, Kernel> few = fast.over(kernels);
+            few.putAll(fast.fewChunks().kernels());
+            fusedPassingIsCarried(few, "at precision fast on few chunks, ");
             Batch batch = Batch.parse(j.path("batch"));
             if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
                 throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL

@@ -57,8 +57,8 @@ ${""?left_pad(indent)}a${r?index}${c?index} = SsdKernels.read(${array}, ${at}<#i
 
 <#-- the k16 steps of one K_STEP: A fragments from local `as` (laid out by MmaTiles.aSlot, read with the work item's
      aLane = MmaTiles.aLane(tid) added), B fragments from local `bs` (MmaTiles.bSlot, bLane = MmaTiles.bLane(tid)) (named
-     a<i><sfx>, b<j><sfx>), multiplied by kc.<op>: mma (fp16 operands) or mmaBF16 -->
-<#macro mmaSteps sfx="" op="mma">
+     a<i><sfx>, b<j><sfx>) -->
+<#macro mmaSteps sfx="">
             for (int kt = 0; kt < K_STEP / 16; kt++) {
 <#list 0..1 as i>
                 HalfFloat[] a${i}${sfx} = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm<#if i != 0> + ${i}</#if>, kt, 2) + aLane);
@@ -67,7 +67,7 @@ ${""?left_pad(indent)}a${r?index}${c?index} = SsdKernels.read(${array}, ${at}<#i
                 HalfFloat[] b${j}${sfx} = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, 8) + bLane);
 </#list>
 <#list 0..1 as i><#list 0..3 as j>
-                c${i}${j} = kc.${op}(a${i}${sfx}, b${j}${sfx}, c${i}${j}, MMAShape.M16N8K16);
+                c${i}${j} = kc.mma(a${i}${sfx}, b${j}${sfx}, c${i}${j}, MMAShape.M16N8K16);
 </#list></#list>
             }
 </#macro>

@@ -110,7 +110,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\", \"mmabf16\" or \"fused\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\" or \"fused\""), e.getMessage());
         assertRefused(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"), "power of two");
         assertRefused(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"), "kernel gemm has no \"tiled\" variant");
         assertRefused(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": 3"), "kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got 3");
@@ -231,7 +231,7 @@ class DeviceConfigTest {
     @Test
     void fusedStatePassingIsCarriedByBlockedChunkStatesAtEnoughGroups(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("fused.json");
-        // the shipped file fuses at exact; its fast section keeps the loop kernel (fused it was 1% slower there)
+        // the shipped file fuses at exact; its fast section's few-chunk kernels keep the loop kernel (fused it was 1% slower there)
         String file = Files.readString(Path.of("../device-configs/nvidia.json"));
         DeviceConfig nvidia = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
         DeviceConfig.Kernel k = nvidia.kernel("statePassing");
@@ -241,11 +241,17 @@ class DeviceConfigTest {
         assertFalse(SsdTasks.passesInChunkStates(nvidia, new SsdShape(1, 2048, 80, 64, 1, 128, 128)));
         assertFalse(SsdTasks.passesInChunkStates(nvidia, new SsdShape(6, 2048, 80, 64, 1, 128, 128)), "960 < 1024");
         assertEquals(1, SsdTasks.chunkStatesSize(nvidia, new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
-        assertFalse(SsdTasks.passesInChunkStates(nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA), new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
-        // without its own entry the fast section inherits the fused state passing, carried by its blocked chunk states
-        String inherits = file.replaceFirst("(?s)(\"fast\".*?\"chunkStates\": *\\{[^}]*}),\\s*\"statePassing\": *\\{[^}]*}", "$1");
+        // at fast: fused above the few-chunk bound; at 8 × 6 chunks × 80 heads (3840 blocks, 1280 groups) the few-chunk loop kernel
+        DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
+        SsdShape big = new SsdShape(8, 2048, 80, 64, 1, 128, 128), few = new SsdShape(8, 768, 80, 64, 1, 128, 128);
+        assertTrue(SsdTasks.passesInChunkStates(fast.forSsd(big), big));
+        assertFalse(SsdTasks.passesInChunkStates(fast.forSsd(few), few));
+        assertTrue(SsdTasks.passesInChunkStates(nvidia.forSsd(few), few), "exact has no few-chunk kernels");
+        // without its own entry the few-chunk section inherits the fused state passing, carried by its blocked chunk states
+        String inherits = file.replaceFirst("(?s)(\"fewChunks\".*?\"chunkStates\": *\\{[^}]*}),\\s*\"statePassing\": *\\{[^}]*}", "$1");
+        assertNotEquals(file, inherits);
         Files.writeString(f, inherits);
-        assertTrue(SsdTasks.passesInChunkStates(DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA), new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
+        assertTrue(SsdTasks.passesInChunkStates(DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA).forSsd(few), few));
         // a loop state passing never fuses
         assertFalse(SsdTasks.passesInChunkStates(DeviceConfig.forDevice("AMD Radeon RX 7900 XTX", null), new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
         for (DeviceConfig c : DeviceConfig.all()) {
@@ -258,8 +264,10 @@ class DeviceConfigTest {
             }
         }
         assertRefused(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"), "statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \"blocked8\"");
-        // the fast section's chunk states must carry it too
-        assertRefused(f, inherits.replaceFirst("(?s)(\"fast\".*?\"chunkStates\": *)\\{[^}]*}", "$1{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }"), "at precision fast, kernel statePassing");
+        // the fast section's chunk states must carry it too, and so must the few-chunk ones
+        String mma = "{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
+        assertRefused(f, file.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + mma), "at precision fast, kernel statePassing");
+        assertRefused(f, inherits.replaceFirst("(?s)(\"fewChunks\".*?\"chunkStates\": *)\\{[^}]*}", "$1" + mma), "at precision fast on few chunks, kernel statePassing");
         // minGroups: a whole number of at least 1, on the fused kernels only
         assertRefused(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"), "\"minGroups\" must be a whole number of at least 1, got 0");
         assertRefused(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"), "\"minGroups\" is for the fused kernels [statePassing] only");
@@ -391,13 +399,29 @@ class DeviceConfigTest {
         assertEquals(Precision.FAST, fast.precision());
         assertTrue(fast.kernel("gemm").mma());
         // the SSD's tensor-core kernels ran slower than the exact ones on the H200: the shipped fast section leaves them out,
-        // and swaps chunkCB and chunkStates to the float32 variant that fills the GPU at a prefill's few chunks
+        // and for an SSD of few chunks (a prefill) swaps chunkCB and chunkStates to the float32 variant that fills the GPU there
         assertEquals(nvidia.kernel("chunkOutput"), fast.kernel("chunkOutput"));
         assertEquals(Variant.BLOCKED8, nvidia.kernel("chunkCB").variant());
         assertEquals(Variant.BLOCKED84, nvidia.kernel("chunkStates").variant());
-        assertEquals(Variant.BLOCKED, fast.kernel("chunkCB").variant());
-        assertEquals(Variant.BLOCKED, fast.kernel("chunkStates").variant());
         assertFalse(fast.kernel("chunkStates").mma());
+        SsdShape prefill130m = new SsdShape(1, 4096, 24, 64, 1, 128, 128), prefill27b = new SsdShape(1, 4096, 80, 64, 1, 128, 128);
+        SsdShape ssd = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
+        for (SsdShape s : List.of(prefill130m, prefill27b)) { // 768 and 2560 (batch, chunk, head) blocks: at most 4096
+            DeviceConfig few = fast.forSsd(s);
+            assertEquals(Variant.BLOCKED, few.kernel("chunkCB").variant());
+            assertEquals(Variant.BLOCKED, few.kernel("chunkStates").variant());
+            assertEquals(Variant.LOOP, few.kernel("statePassing").variant());
+            assertEquals(fast.kernel("chunkOutput"), few.kernel("chunkOutput"));
+            assertTrue(few.kernel("gemm").mma() && few.name().endsWith("[few chunks]"), few.name());
+            assertEquals(few.kernels(), few.forSsd(ssd).kernels(), "resolved once");
+            assertEquals(nvidia.kernels(), nvidia.forSsd(s).kernels(), "exact has none");
+        }
+        // 10240 blocks: the exact SSD kernels (2.37 against 2.59 ms on an H100); one block past the bound too
+        assertEquals(nvidia.kernel("chunkStates"), fast.forSsd(ssd).kernel("chunkStates"));
+        assertEquals(nvidia.kernel("chunkCB"), fast.forSsd(new SsdShape(1, 4097 * 128, 1, 64, 1, 128, 128)).kernel("chunkCB"));
+        assertEquals(Variant.BLOCKED, fast.forSsd(new SsdShape(1, 4096 * 128, 1, 64, 1, 128, 128)).kernel("chunkCB").variant());
+        // a forced variant runs at every shape
+        assertEquals(Variant.BLOCKED8, fast.withVariant(Variant.BLOCKED8).forSsd(prefill130m).kernel("chunkStates").variant());
         assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so
         DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);
@@ -408,6 +432,21 @@ class DeviceConfigTest {
         assertEquals(Precision.FAST, DeviceConfig.forSpec("NVIDIA H200", DeviceSpec.parse("cuda:0/fast"), null).precision());
         DeviceConfig generic = DeviceConfig.forDevice("unknown", null);
         assertEquals(Precision.EXACT, generic.at(Precision.FAST, DeviceSpec.Backend.CUDA).precision());
+    }
+
+    /** The fast section's "fewChunks": a whole bound of at least 1, SSD kernels only, at least one. */
+    @Test
+    void fewChunksNamesSsdKernelsUnderABound(@TempDir Path dir) throws IOException {
+        Path f = dir.resolve("few.json");
+        String file = Files.readString(Path.of("../device-configs/nvidia.json"));
+        assertRefused(f, file.replace("\"maxChunkHeads\": 4096", "\"maxChunkHeads\": 0"), "fast fewChunks \"maxChunkHeads\" must be a whole number of at least 1, got 0");
+        assertRefused(f, file.replace("\"maxChunkHeads\": 4096", "\"maxChunkHeads\": 40.5"), "must be a whole number of at least 1, got 40.5");
+        assertRefused(f, file.replace("\"maxChunkHeads\": 4096,", ""), "\"maxChunkHeads\"");
+        assertRefused(f, file.replaceFirst("(?s)(\"fewChunks\".*?\"kernels\": \\{)", "$1 \"conv\": { \"variant\": \"loop\", \"local\": 256 },"),
+                "fast fewChunks \"kernels\" are the SSD's [cumsum, chunkCB, chunkStates, statePassing, chunkScores, chunkOutput], got \"conv\"");
+        assertRefused(f, file.replaceFirst("(?s)(\"fewChunks\".*?\"kernels\": )\\{.*?}\\s*}\\s*}", "$1{} }"), "fast fewChunks \"kernels\" names none");
+        assertRefused(f, file.replaceFirst("(?s)(\"fewChunks\".*?\"chunkCB\": *)\\{[^}]*}", "$1{ \"variant\": \"blocked84\", \"tile\": 64, \"local\": 128 }"),
+                "kernel chunkCB has no \"blocked84\" variant");
     }
 
     @Test

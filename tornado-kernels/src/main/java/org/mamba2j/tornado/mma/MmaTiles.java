@@ -1,6 +1,5 @@
 package org.mamba2j.tornado.mma;
 
-import uk.ac.manchester.tornado.api.types.BFloat16;
 import uk.ac.manchester.tornado.api.types.HalfFloat;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
@@ -200,38 +199,6 @@ public final class MmaTiles {
     public static int pairAcross(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
         int at = base + r * stride + col;
         return pair(a, at, r < rows && col < cols, at + stride, r + 1 < rows && col < cols);
-    }
-
-    /**
-     * The bf16 pattern (0..0xFFFF) of v: {@code BFloat16.bf16FromFloat}, a native conversion of a computed float on the
-     * CUDA backend (the bf16 tensor-core kernels run there only), widened through a long before it is masked as
-     * {@link org.mamba2j.tornado.Packed16#quadOf} does (that backend keeps arithmetic on the short in a short).
-     */
-    public static int bf16Of(float v) {
-        return (int) ((long) BFloat16.bf16FromFloat(v) & 0xFFFFL);
-    }
-
-    /** Two computed floats as one bf16 pair ({@link #bf16Of} each), {@code lo} first. */
-    public static int bf16Pair(float lo, float hi) {
-        return pack(bf16Of(lo), bf16Of(hi));
-    }
-
-    /** The bf16 patterns of a[i0] and a[i1] in one int, each zero where its condition is false (indices clamped, as {@link #half}'s). */
-    public static int bf16Pair(FloatArray a, int i0, boolean ok0, int i1, boolean ok1) {
-        int last = a.getSize() - 1;
-        return pack(ok0 ? bf16Of(a.get(Math.min(i0, last))) : 0, ok1 ? bf16Of(a.get(Math.min(i1, last))) : 0);
-    }
-
-    /** {@link #pairAlong} in bf16: the pair (r, col), (r, col + 1), zero outside. */
-    public static int bf16PairAlong(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
-        int at = base + r * stride + col;
-        return bf16Pair(a, at, r < rows && col < cols, at + 1, r < rows && col + 1 < cols);
-    }
-
-    /** {@link #pairAcross} in bf16: the pair (r, col), (r + 1, col), zero outside. */
-    public static int bf16PairAcross(FloatArray a, int base, int stride, int r, int col, int rows, int cols) {
-        int at = base + r * stride + col;
-        return bf16Pair(a, at, r < rows && col < cols, at + stride, r + 1 < rows && col < cols);
     }
 
     /**

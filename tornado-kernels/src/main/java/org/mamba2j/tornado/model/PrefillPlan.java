@@ -129,20 +129,20 @@ public final class PrefillPlan implements DevicePrefill {
 
     /** One plan; {@code replayed}: the second of a {@link ReplayedPrefill}. */
     private PrefillPlan(MixerDims dims, int modelChunk, IntFunction<LayerWeights> layers, ModelPlan plan, TornadoDevice device,
-                        DeviceConfig cfg, StatesOnDevice owner, boolean replayed) {
+                        DeviceConfig config, StatesOnDevice owner, boolean replayed) {
         this.dims = dims;
-        this.cfg = cfg;
         this.plan = plan;
         this.w = plan.weights();
-        this.chunk = cfg.chunkSizeFor(modelChunk);
-        this.capacity = cfg.prefill().maxTokens() / chunk * chunk;
+        this.chunk = config.chunkSizeFor(modelChunk);
+        this.capacity = config.prefill().maxTokens() / chunk * chunk;
         if (capacity == 0) {
-            throw new IllegalArgumentException("device config " + cfg.source() + ": prefill maxTokens " + cfg.prefill().maxTokens()
+            throw new IllegalArgumentException("device config " + config.source() + ": prefill maxTokens " + config.prefill().maxTokens()
                     + " is below the chunk size " + chunk);
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
         this.grids = new Grids(device, capacity, plan.grids()); // one scheduler for every graph of the model's plan
         this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
+        this.cfg = config.forSsd(shape); // the SSD's kernels for the plan's capacity
         // the initial state (flag set per pass, Pass#stage) is the block's slot of the packed states
         this.ssdDims = IntArray.fromArray(SsdDims.of(shape, new SsdDims.Flags(false, false, true, true)));
         this.tokens = new IntArray(capacity);

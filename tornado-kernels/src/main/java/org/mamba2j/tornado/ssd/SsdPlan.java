@@ -45,7 +45,8 @@ public final class SsdPlan implements AutoCloseable {
     private final TornadoExecutionPlan plan;
     private TornadoExecutionResult last;
 
-    public SsdPlan(SsdShape s, SsdDims.Flags f, TornadoDevice device, DeviceConfig cfg) {
+    public SsdPlan(SsdShape s, SsdDims.Flags f, TornadoDevice device, DeviceConfig config) {
+        DeviceConfig cfg = config.forSsd(s);
         this.shape = s;
         this.flags = f;
         this.graphName = "ssd" + IDS.incrementAndGet();

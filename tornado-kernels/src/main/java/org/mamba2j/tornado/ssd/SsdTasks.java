@@ -44,7 +44,7 @@ public final class SsdTasks {
 
     /**
      * Floats of the {@code scores} buffer at a shape: the loop output's scores, or the scratch of the
-     * tensor-core kernels ({@link SsdMmaKernels#scratchSize}, the bf16 ones' too; they run one after the other and share it), else 1.
+     * tensor-core kernels ({@link SsdMmaKernels#scratchSize}; they run one after the other and share it), else 1.
      */
     public static int scratchSize(DeviceConfig cfg, SsdShape s) {
         int n = needsScores(cfg) ? SsdDims.scoresSize(s) : 1;
@@ -129,11 +129,7 @@ public final class SsdTasks {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
         DeviceConfig.Kernel k = cfg.kernel("chunkStates");
-        if (k.mmaBf16()) {
-            g.task(t, SsdMmaBf16Kernels::chunkStatesMmaBf16, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(),
-                    b.states());
-            grids.warpTiles(g, t, N, P, SsdMmaBf16Kernels.TILE, SsdMmaBf16Kernels.LOCAL, heads);
-        } else if (k.mma()) {
+        if (k.mma()) {
             g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
         } else if (k.blocked84()) {
@@ -180,11 +176,7 @@ public final class SsdTasks {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkOutput";
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
-        if (k.mmaBf16()) {
-            g.task(t, SsdMmaBf16Kernels::chunkOutputMmaBf16, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
-                    G, N, Q, b.scores(), b.y());
-            grids.warpTiles(g, t, P, Q, SsdMmaBf16Kernels.TILE, SsdMmaBf16Kernels.LOCAL, heads);
-        } else if (k.mma()) {
+        if (k.mma()) {
             g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
                     b.scores(), b.y());
             grids.warpTiles(g, t, P, Q, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);

@@ -1,12 +1,5 @@
-<#-- The SSD's tensor-core kernels (KernelSources renders it); fragments, k steps and stores from BlockedTile.ftl.
-       className  the class
-       bf16       true: bf16 operands (BFloat16.bf16FromFloat, kc.mmaBF16; the CUDA backend only), else fp16 -->
+<#-- The SSD's tensor-core kernels (KernelSources renders it); fragments, k steps and stores from BlockedTile.ftl. -->
 <#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
-<#assign bf16 = bf16!false>
-<#assign sfx = bf16?then("MmaBf16", "Mma"), op = bf16?then("mmaBF16", "mma")>
-<#-- the operand conversions: a computed pair, a pair along a row, a pair across two rows -->
-<#assign pairOf = bf16?then("MmaTiles.bf16Pair", "MmaTiles.halfPair"), along = bf16?then("MmaTiles.bf16PairAlong", "MmaTiles.pairAlong"),
-         across = bf16?then("MmaTiles.bf16PairAcross", "MmaTiles.pairAcross")>
 // Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdMmaKernels.ftl by src/build/KernelSources.java:
 // edit the template, not this file.
 package org.mamba2j.tornado.ssd;
@@ -20,30 +13,17 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
-<#if bf16>
- * The SSD's chunk states and chunk output on tensor cores with bf16 operands (variant "mmabf16", precision
- * fast; the CUDA backend, whose TornadoVM MMA takes bf16): {@link SsdMmaKernels} with every operand made
- * bf16 by {@code BFloat16.bf16FromFloat} (one native conversion a value, where the fp16 kernels convert a
- * computed product by float arithmetic) and multiplied by {@code mmaBF16}; fp32 accumulation. bf16 keeps
- * fp32's exponent range (no operand can overflow) and 8 significant bits (fp16: 11).
- *
- * <p>As there: a work group
-<#else>
  * The SSD's chunk states and chunk output on tensor cores (variant "mma", precision fast; PTX and
  * CUDA): fp16 operands, fp32 accumulation, m16n8k16 MMA as {@link org.mamba2j.tornado.mma.MmaGemm}
- * runs it. A work group
-</#if>
- * of {@link #LOCAL} work items (four warps, 2 × 2, each 32 × 32 outputs in
+ * runs it. A work group of {@link #LOCAL} work items (four warps, 2 × 2, each 32 × 32 outputs in
  * eight m16n8 accumulators) computes a {@link #TILE}² output tile; k goes in steps of 32, each
  * staged into local memory as the ldmatrix tile grids of {@link MmaTiles} (4 × 2 A tiles, 2 × 8 B
  * tiles), zero past the ends.
-<#if !bf16>
  *
  * <p>Operands that are plain reads become fp16 as they are read. Operands that are products
  * (decay-weighted) are computed in fp32 and made fp16 by float arithmetic ({@link MmaTiles#halfOf});
  * every factor of such a product is bounded (the decays exp(cum_l − cum_s) and exp(cum_l) are at
  * most 1), so they stay in fp16's range.
-</#if>
  *
  * <p>The model's dimensions H, P, G, N, Q are scalar arguments (compiled in as constants, as {@link SsdBlockedKernels}'
  * are); {@code dims} keeps the lengths L and NC and the flags.
@@ -53,7 +33,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * accumulators straight to the output; an edge tile goes to the scratch and is copied out, guarded,
  * after a barrier. Grid (LOCAL·⌈cols/64⌉, ⌈rows/64⌉, batch·NC·H), local (LOCAL, 1, 1).
  */
-public final class ${className} {
+public final class SsdMmaKernels {
 
     /** Output tile edge of a work group; the config's "tile" of an mma kernel. */
     public static final int TILE = 64;
@@ -67,7 +47,7 @@ public final class ${className} {
     private static final int PAIRS = TILE * K_STEP / 2;
     private static final int PER_ITEM = PAIRS / LOCAL;
 
-    private ${className}() {
+    private SsdMmaKernels() {
     }
 
     /** Floats of scratch both kernels need at a shape: SCRATCH per work group of the larger grid. */
@@ -85,7 +65,7 @@ public final class ${className} {
      * (batch, chunk, head), A = xᵀ (p × l, read as is), B = the weighted B (l × n, staged through scratch).
      * Grid (LOCAL·⌈N/64⌉, ⌈P/64⌉, batch·NC·H).
      */
-    public static void chunkStates${sfx}(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, int H, int P, int G, int N, int Q,
+    public static void chunkStatesMma(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, IntArray dims, int H, int P, int G, int N, int Q,
                                       FloatArray scratch, FloatArray states) {
         int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
         int tid = kc.localIdx;
@@ -110,17 +90,17 @@ public final class ${className} {
             for (int j = 0; j < PER_ITEM; j++) {
                 int i = tid + j * LOCAL;
                 // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
-                as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = ${across}(x, ((b * L + t0) * H + h) * P, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
-                // the weighted B, in fp32 then ${bf16?then("bf16", "fp16")}: pair i is k-row i / 32, columns 2·(i % 32) and +1
+                as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, ((b * L + t0) * H + h) * P, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
+                // the weighted B, in fp32 then fp16: pair i is k-row i / 32, columns 2·(i % 32) and +1
                 int l = k0 + i / 32;
                 int n = n0 + i % 32 * 2;
                 int at = ((b * L + t0 + l) * G + g) * N + n;
                 float w = SsdKernels.read(wState, bch * Q + l, l < len);
-                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = ${pairOf}(w * SsdKernels.read(B, at, l < len && n < N),
+                bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.halfPair(w * SsdKernels.read(B, at, l < len && n < N),
                         w * SsdKernels.read(B, at + 1, l < len && n + 1 < N));
             }
             kc.localBarrier();
-<@tile.mmaSteps op=op/>
+<@tile.mmaSteps/>
             kc.localBarrier();
         }
         boolean edge = p0 + TILE > P || n0 + TILE > N;
@@ -150,7 +130,7 @@ public final class ${className} {
      * part, A = the decay-weighted C·Bᵀ with D on its diagonal, B = x), into the same accumulators; both A operands pass
      * through scratch. Grid (LOCAL·⌈P/64⌉, ⌈Q/64⌉, batch·NC·H).
      */
-    public static void chunkOutput${sfx}(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb,
+    public static void chunkOutputMma(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb,
                                       FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, int H, int P, int G, int N, int Q,
                                       FloatArray scratch, FloatArray y) {
         int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
@@ -181,7 +161,7 @@ public final class ${className} {
             int s0 = k0 - nSpan;
             for (int j = 0; j < PER_ITEM; j++) {
                 int i = tid + j * LOCAL;
-                // A in fp32 then ${bf16?then("bf16", "fp16")}: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
+                // A in fp32 then fp16: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
                 int l = l0 + i / 16;
                 int kk = i % 16 * 2;
                 float v0;
@@ -196,17 +176,17 @@ public final class ${className} {
                     v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
                     v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
                 }
-                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = ${pairOf}(v0, v1);
+                as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.halfPair(v0, v1);
                 if (inter) {
                     // stateIn rows (p) are contiguous along n: k-row i % 32, columns 2·(i / 32) and +1
-                    bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = ${across}(stateIn, bch * P * N, N, p0 + i / 32 * 2, k0 + i % 32, P, N);
+                    bs[MmaTiles.bSlot(i % 32, i / 32 * 2, 8)] = MmaTiles.pairAcross(stateIn, bch * P * N, N, p0 + i / 32 * 2, k0 + i % 32, P, N);
                 } else {
                     // x rows (s) are contiguous along p: k-row i / 32, columns 2·(i % 32) and +1
-                    bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = ${along}(x, ((b * L + t0) * H + h) * P, H * P, s0 + i / 32, p0 + i % 32 * 2, len, P);
+                    bs[MmaTiles.bSlot(i / 32, i % 32 * 2, 8)] = MmaTiles.pairAlong(x, ((b * L + t0) * H + h) * P, H * P, s0 + i / 32, p0 + i % 32 * 2, len, P);
                 }
             }
             kc.localBarrier();
-<@tile.mmaSteps op=op/>
+<@tile.mmaSteps/>
             kc.localBarrier();
         }
         boolean edge = l0 + TILE > len || p0 + TILE > P;

@@ -26,7 +26,6 @@ import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -41,10 +40,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SsdMmaKernelsTest {
 
-    /** Relative error (‖out − ref‖ / ‖ref‖) allowed for y and the final state at precision fast, fp16 operands. */
+    /** Relative error (‖out − ref‖ / ‖ref‖) allowed for y and the final state at precision fast. */
     static final double FAST_TOL = 2e-3;
-    /** The same with bf16 operands (8 significant bits against fp16's 11): the fast precision's bound. */
-    static final double BF16_TOL = 1e-2;
 
     private static final Map<String, String> ERRORS = new TreeMap<>();
 
@@ -58,7 +55,7 @@ class SsdMmaKernelsTest {
 
     @AfterAll
     static void printErrors() {
-        System.out.println("SsdMmaKernelsTest relative errors (tolerance " + FAST_TOL + ", bf16 " + BF16_TOL + "):");
+        System.out.println("SsdMmaKernelsTest relative errors (tolerance " + FAST_TOL + "):");
         ERRORS.forEach((k, v) -> System.out.println("  " + k + " " + v));
     }
 
@@ -70,7 +67,7 @@ class SsdMmaKernelsTest {
     void configMatchesTheKernels(@TempDir Path dir) throws IOException {
         assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
         assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
-        Path withSsd = nvidiaWithSsd(dir, "mma");
+        Path withSsd = nvidiaWithSsd(dir);
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         assertTrue(fast.kernel("chunkStates").mma());
         assertTrue(fast.kernel("chunkOutput").mma());
@@ -82,51 +79,23 @@ class SsdMmaKernelsTest {
 
     static final Path NVIDIA = Path.of("../device-configs/nvidia.json");
 
-    /** nvidia.json with the fast section's chunkStates as {@code variant} and a chunkOutput entry of it beside, written into dir. */
-    static Path nvidiaWithSsd(Path dir, String variant) throws IOException {
-        String nvidia = Files.readString(NVIDIA), entry = "{ \"variant\": \"" + variant + "\", \"tile\": 64, \"local\": 128 }";
-        String withSsd = nvidia.replaceFirst("(?s)(\"fast\".*?)\"chunkStates\": *\\{[^}]*}", "$1\"chunkStates\": " + entry + ", \"chunkOutput\": " + entry);
+    /**
+     * nvidia.json with "mma" chunkStates and chunkOutput in the fast section's kernels beside its gemm (and the loop state
+     * passing, which tensor-core chunk states do not carry), written into dir.
+     */
+    static Path nvidiaWithSsd(Path dir) throws IOException {
+        String nvidia = Files.readString(NVIDIA), entry = "{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
+        String withSsd = nvidia.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + entry + ", \"chunkOutput\": " + entry
+                + ", \"statePassing\": { \"variant\": \"loop\", \"local\": 256 }");
         assertNotEquals(nvidia, withSsd);
-        Path f = dir.resolve("nvidia-ssd-" + variant + ".json");
+        Path f = dir.resolve("nvidia-ssd-mma.json");
         Files.writeString(f, withSsd);
         return f;
-    }
-
-    /**
-     * "mmabf16" runs the bf16 kernels on the CUDA backend and the fp16 ones on PTX (whose TornadoVM MMA takes fp16 only);
-     * gemm has no bf16 variant.
-     */
-    @Test
-    void bf16VariantRunsOnCudaOnly(@TempDir Path dir) throws IOException {
-        Path withSsd = nvidiaWithSsd(dir, "mmabf16");
-        DeviceConfig cuda = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.CUDA);
-        DeviceConfig ptx = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
-        for (String k : new String[]{"chunkStates", "chunkOutput"}) {
-            assertTrue(cuda.kernel(k).mmaBf16(), k + " on cuda");
-            assertTrue(ptx.kernel(k).mma() && !ptx.kernel(k).mmaBf16(), k + " on ptx");
-        }
-        SsdShape s = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
-        assertEquals(8 * 16 * 80 * 2 * 64 * 64, SsdTasks.scratchSize(cuda, s));
-        Path gemm = dir.resolve("gemm-mmabf16.json");
-        Files.writeString(gemm, Files.readString(NVIDIA).replaceFirst("\"variant\": \"mma\", \"tile\": 64, \"local\": 128", "\"variant\": \"mmabf16\", \"tile\": 64, \"local\": 128"));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(gemm));
-        assertTrue(e.getMessage().contains("mmabf16"), e.getMessage());
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void mmaPipelineMatchesReference(CheckCases.Case c) {
-        pipelineMatchesReference(c, false);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void bf16PipelineMatchesReference(CheckCases.Case c) {
-        pipelineMatchesReference(c, true);
-    }
-
-    /** The SSD through the tensor-core chunk states and output (bf16 or fp16 operands) against float64, outputs poisoned first. */
-    private static void pipelineMatchesReference(CheckCases.Case c, boolean bf16) {
         SsdShape s = c.shape();
         int bch = SsdDims.cumsumItems(s);
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
@@ -138,26 +107,19 @@ class SsdMmaKernelsTest {
         KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
                 kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
-        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
-            if (bf16) SsdMmaBf16Kernels.chunkStatesMmaBf16(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-            else SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-        });
+        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1,
+                kc -> SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states()));
         SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
-        KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1, kc -> {
-            if (bf16) SsdMmaBf16Kernels.chunkOutputMmaBf16(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                    b.scores(), b.y());
-            else SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q, b.scores(),
-                    b.y());
-        });
+        KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1,
+                kc -> SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y()));
         FloatArray y = b.y(), fin = b.fin();
         double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
         double es = SsdReference.relativeError(fin.toHeapArray(), c.finalState());
         synchronized (ERRORS) {
-            ERRORS.put(c.name() + (bf16 ? " bf16" : ""), String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
+            ERRORS.put(c.name(), String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
         }
-        String v = bf16 ? " mmabf16" : " mma";
-        double tol = bf16 ? BF16_TOL : FAST_TOL;
-        SsdKernelsTest.assertClose(c.name() + v + " y", y.toHeapArray(), c.y(), tol);
-        SsdKernelsTest.assertClose(c.name() + v + " final_state", fin.toHeapArray(), c.finalState(), tol);
+        SsdKernelsTest.assertClose(c.name() + " mma y", y.toHeapArray(), c.y(), FAST_TOL);
+        SsdKernelsTest.assertClose(c.name() + " mma final_state", fin.toHeapArray(), c.finalState(), FAST_TOL);
     }
 }
