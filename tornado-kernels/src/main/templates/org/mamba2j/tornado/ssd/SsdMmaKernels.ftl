@@ -153,28 +153,35 @@ public final class SsdMmaKernels {
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last row
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
+        int cbo = ((b * NC + c) * G + g) * Q * Q;
+        // every pair this work item stages has its columns kk and kk + 1 of the step (its eight rows: l0 + tid / 16 + 8j)
+        int kk = tid % 16 * 2;
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: (l, n), then (l, s)
         int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8)); // 2 × 8 B tiles: (n, p), then (s, p)
 <@tile.fragments/>
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;
             int s0 = k0 - nSpan;
+            // the intra-chunk part's two columns: their decays and dt read once a step, not once a row
+            int s = s0 + kk;
+            float cumS0 = SsdKernels.read(cum, cbase + s, !inter && s < len), cumS1 = SsdKernels.read(cum, cbase + s + 1, !inter && s + 1 < len);
+            float dtS0 = SsdKernels.read(dt, cbase + s, !inter && s < len), dtS1 = SsdKernels.read(dt, cbase + s + 1, !inter && s + 1 < len);
             for (int j = 0; j < PER_ITEM; j++) {
                 int i = tid + j * LOCAL;
-                // A in fp32 then fp16: pair i is row l0 + i / 16, columns 2·(i % 16) and +1 of the step
+                // A in fp32 then fp16: pair i is row l0 + i / 16, columns kk and kk + 1 of the step
                 int l = l0 + i / 16;
-                int kk = i % 16 * 2;
+                float cumL = SsdKernels.read(cum, cbase + l, l < len);
                 float v0;
                 float v1;
                 if (inter) {
                     int n = k0 + kk;
                     int at = ((b * L + t0 + l) * G + g) * N + n;
-                    float e = TornadoMath.exp(SsdKernels.read(cum, cbase + l, l < len));
+                    float e = TornadoMath.exp(cumL);
                     v0 = e * SsdKernels.read(C, at, l < len && n < N);
                     v1 = e * SsdKernels.read(C, at + 1, l < len && n + 1 < N);
                 } else {
-                    v0 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk, len, d);
-                    v1 = weight(cb, dt, cum, cbase, ((b * NC + c) * G + g) * Q * Q, Q, l, s0 + kk + 1, len, d);
+                    v0 = weight(cb, cbo, Q, l, s, len, cumL, cumS0, dtS0, d);
+                    v1 = weight(cb, cbo, Q, l, s + 1, len, cumL, cumS1, dtS1, d);
                 }
                 as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.halfPair(v0, v1);
                 if (inter) {
@@ -218,11 +225,12 @@ public final class SsdMmaKernels {
         }
     }
 
-    /** The intra-chunk weight of (l, s): CB[l, s]·exp(cum_l − cum_s)·dt_s for s ≤ l < len (+ D on the diagonal), else 0. */
-    private static float weight(FloatArray cb, FloatArray dt, FloatArray cum, int cbase, int cbo, int Q, int l, int s, int len, float d) {
-        boolean live = s <= l && l < len;
-        float w = SsdKernels.read(cb, cbo + l * Q + s, live) * TornadoMath.exp(SsdKernels.read(cum, cbase + l, live) - SsdKernels.read(cum, cbase + s, live))
-                * SsdKernels.read(dt, cbase + s, live);
-        return s == l && live ? w + d : w;
+    /**
+     * The intra-chunk weight of (l, s), its decays and dt read (cumL = cum_l, cumS = cum_s, dtS = dt_s):
+     * CB[l, s]·exp(cum_l − cum_s)·dt_s for s ≤ l &lt; len (+ D on the diagonal), else 0 (no exp outside, where it could overflow).
+     */
+    private static float weight(FloatArray cb, int cbo, int Q, int l, int s, int len, float cumL, float cumS, float dtS, float d) {
+        float w = SsdKernels.causalWeight(cb, cbo, Q, l, s, len, cumL, cumS, dtS);
+        return s == l && l < len ? w + d : w;
     }
 }
