@@ -334,6 +334,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             kernels = Map.copyOf(kernels);
         }
 
+        /** {@code fast}'s kernels with these in place of the same keys: what runs at fast on an SSD these cover. */
+        Map<String, Kernel> over(Map<String, Kernel> fast) {
+            Map<String, Kernel> k = new LinkedHashMap<>(fast);
+            k.putAll(kernels);
+            return k;
+        }
+
         /** Whether an SSD of this shape takes these kernels. */
         public boolean covers(SsdShape s) {
             return !kernels.isEmpty() && (long) s.batch() * s.nchunks() * s.nheads() <= maxChunkHeads;
@@ -381,9 +388,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         FewChunks few = fast.fewChunks();
         if (few.kernels().isEmpty()) return this;
         if (precision != Precision.FAST || !few.covers(s)) return withoutFewChunks(kernels, name);
-        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        k.putAll(few.kernels());
-        return withoutFewChunks(k, name + " [few chunks]");
+        return withoutFewChunks(few.over(kernels), name + " [few chunks]");
     }
 
     private DeviceConfig withoutFewChunks(Map<String, Kernel> k, String newName) {
@@ -684,10 +689,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
-            fusedPassingIsCarried(fast.over(kernels), "at precision fast, ");
-            Map<String, Kernel> few = fast.over(kernels);
-            few.putAll(fast.fewChunks().kernels());
-            fusedPassingIsCarried(few, "at precision fast on few chunks, ");
+            Map<String, Kernel> atFast = fast.over(kernels);
+            fusedPassingIsCarried(atFast, "at precision fast, ");
+            fusedPassingIsCarried(fast.fewChunks().over(atFast), "at precision fast on few chunks, ");
             Batch batch = Batch.parse(j.path("batch"));
             if (fast.batchStates() == BatchStates.BF16 && batch.ssdLocal() > BatchKernels.MAX_BF16_STEP_LOCAL) {
                 throw new IllegalArgumentException("batch \"ssdLocal\" must be at most " + BatchKernels.MAX_BF16_STEP_LOCAL
