@@ -88,15 +88,15 @@ public final class MmaCheck {
             int[] formats = probesOnly ? new int[0] : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}; // --probes: the probes alone
             for (int format : formats) {
                 for (int activations : new int[]{MmaGemm.HALVES, MmaGemm.FLOATS}) {
-                    for (Shape sh : SHAPES) {
+                    for (Shape sh : SHAPES) for (boolean wide : new boolean[]{false, true}) {
                         rows++;
                         double err;
-                        String note = "";
+                        String note = wide ? "(64 x 128 tiles) " : "";
                         try {
-                            err = gemmError(device, sh, format, activations);
+                            err = gemmError(device, sh, format, activations, wide);
                         } catch (RuntimeException e) {
                             err = Double.NaN;
-                            note = String.valueOf(e).lines().findFirst().orElse("");
+                            note += String.valueOf(e).lines().findFirst().orElse("");
                         }
                         boolean ok = err <= tol;
                         if (!ok) failed++;
@@ -448,16 +448,19 @@ public final class MmaCheck {
         }
     }
 
-    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, int activations, Operands o, FloatArray out, boolean profile) {
+    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, int activations, Operands o, FloatArray out, boolean profile,
+                                             boolean wide) {
         IntArray control = IntArray.fromElements(sh.rows);
         FloatArray noScale = new FloatArray(1);
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph("mma")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.halves, noScale, o.w32, o.w16)
-                .task("gemm", MmaGemm::gemm, kc, control, o.a, o.halves, noScale, activations, o.w32, o.w16, format, 0, out, sh.n, sh.k, sh.k)
+                .task("gemm", wide ? MmaGemm::gemmWide : MmaGemm::gemm, kc, control, o.a, o.halves, noScale, activations, o.w32, o.w16, format, 0, out,
+                        sh.n, sh.k, sh.k)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        WorkerGrid2D grid = new WorkerGrid2D((sh.n + MmaGemm.TILE_N - 1) / MmaGemm.TILE_N * MmaGemm.LOCAL, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
-        grid.setLocalWork(MmaGemm.LOCAL, 1, 1);
+        int tileN = wide ? MmaGemm.WIDE_TILE_N : MmaGemm.TILE_N, local = wide ? MmaGemm.WIDE_LOCAL : MmaGemm.LOCAL;
+        WorkerGrid2D grid = new WorkerGrid2D((sh.n + tileN - 1) / tileN * local, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
+        grid.setLocalWork(local, 1, 1);
         TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot());
         p.withDevice(device).withGridScheduler(new GridScheduler("mma.gemm", grid));
         if (profile) p.withProfiler(ProfilerMode.SILENT);
@@ -465,11 +468,11 @@ public final class MmaCheck {
     }
 
     /** ‖out − ref‖ / ‖ref‖ over every row (every 8th row at the big shapes), ref the float64 product of the rounded operands. */
-    private static double gemmError(TornadoDevice device, Shape sh, int format, int activations) {
+    private static double gemmError(TornadoDevice device, Shape sh, int format, int activations, boolean wide) {
         Operands o = Operands.of(sh, format, 17L * sh.n + sh.k + format + activations);
         FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
         out.init(Float.NaN);
-        try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, false)) {
+        try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, false, wide)) {
             p.execute();
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new RuntimeException(e);
@@ -505,10 +508,14 @@ public final class MmaCheck {
             int format = run[0], activations = run[1];
             o = Operands.of(sh, format, 5);
             FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
-            try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, true)) {
-                double mma = medianKernelMs(p);
-                mmaTimes.append(String.format(Locale.ROOT, "%s weights, %s a %.3f ms = %.1f TFLOP/s; ", formatName(format),
-                        activationsName(activations), mma, flop / mma / 1e9));
+            try {
+                for (boolean wide : new boolean[]{false, true}) {
+                    try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, true, wide)) {
+                        double mma = medianKernelMs(p);
+                        mmaTimes.append(String.format(Locale.ROOT, "%s weights, %s a%s %.3f ms = %.1f TFLOP/s; ", formatName(format),
+                                activationsName(activations), wide ? ", 64 x 128" : "", mma, flop / mma / 1e9));
+                    }
+                }
             } catch (Exception e) {
                 System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));
                 return;
