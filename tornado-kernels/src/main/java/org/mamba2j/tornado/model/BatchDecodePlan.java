@@ -89,8 +89,8 @@ public final class BatchDecodePlan {
      */
     private final boolean fused;
     /**
-     * Fused, at precision fast where the config's gemm is "mma" (PTX, CUDA): in_proj and the lm_head
-     * on tensor cores ({@link MmaGemm}, fp16 operands, fp32 sums), which store whole 64-row tiles, so
+     * Fused, at precision fast where the config's gemm is on tensor cores (PTX, CUDA): in_proj and the lm_head
+     * on tensor cores ({@link MmaGemm#gemm}'s 64×64 tiles whatever the prefill's tile; fp16 operands, fp32 sums), which store whole 64-row tiles, so
      * every split's partial products (and the logits) take {@link #rowSpan} rows. The out_proj's
      * activations are computed products (y times the gated norm's weight): the SSD step makes them
      * fp16 pairs ({@link #outHalves}), once a row, for the out_proj on tensor cores; where the split

@@ -312,8 +312,8 @@ public final class PrefillPlan implements DevicePrefill {
 
     /**
      * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. The
-     * tensor-core one ("mma", precision fast) reads the activations as fp16 pairs ({@code halves}, where the norms leave them)
-     * and stores whole tiles: accumulating (out_proj onto the residual), it computes into b.projected, which the next block's
+     * tensor-core one ("mma" over 64×64 tiles, "mmawide" over 64×128; precision fast) reads the activations as fp16 pairs
+     * ({@code halves}, where the norms leave them) and stores whole tiles: accumulating (out_proj onto the residual), it computes into b.projected, which the next block's
      * norm or lastRow adds on.
      */
     private void gemm(TaskGraph g, String task, FloatArray a, IntArray halves, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
@@ -331,7 +331,7 @@ public final class PrefillPlan implements DevicePrefill {
     }
 
     /**
-     * Whether the projections run on tensor cores: the config's gemm is "mma", every output width a multiple of the 8-wide MMA
+     * Whether the projections run on tensor cores: the config's gemm is "mma" or "mmawide", every output width a multiple of the 8-wide MMA
      * tile and the norms' rows and groups of even width, as fp16 pairs (else "blocked").
      */
     static boolean tensorCoreGemm(DeviceConfig cfg, MixerDims d) {
