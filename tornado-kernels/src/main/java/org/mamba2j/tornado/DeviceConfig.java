@@ -3,6 +3,7 @@ package org.mamba2j.tornado;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
 import org.mamba2j.ssd.SsdShape;
+import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.BatchStates;
 import org.mamba2j.tornado.model.PrefillKernels;
@@ -107,9 +108,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Output tile edge and work-group size of the "mma" variant: 64×64 outputs, four warps. */
     public static final int MMA_TILE = 64;
     public static final int MMA_LOCAL = 128;
-    /** Output tile columns and work-group size of the "mmawide" variant: 64×128 outputs, four warps of 64×32. */
-    public static final int MMA_WIDE_TILE = 128;
-    public static final int MMA_WIDE_LOCAL = 128;
+    /** Output tile columns and work-group size of the "mmawide" variant: 64×128 outputs, four warps of 64×32 ({@link MmaGemm#gemmWide}). */
+    public static final int MMA_WIDE_TILE = MmaGemm.WIDE_TILE_N;
+    public static final int MMA_WIDE_LOCAL = MmaGemm.WIDE_LOCAL;
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "pocl-spirv.json", "generic.json");

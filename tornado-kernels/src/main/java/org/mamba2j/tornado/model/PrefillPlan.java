@@ -319,12 +319,13 @@ public final class PrefillPlan implements DevicePrefill {
     private void gemm(TaskGraph g, String task, FloatArray a, IntArray halves, Object weights, int wOff, FloatArray out, int n, int k, int accumulate) {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
-            boolean wide = cfg.kernel("gemm").mmaWide();
-            int tileN = wide ? MmaGemm.WIDE_TILE_N : MmaGemm.TILE_N, local = wide ? MmaGemm.WIDE_LOCAL : MmaGemm.LOCAL;
-            g.task(task, wide ? MmaGemm::gemmWide : MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES,
+            // the variant fixes the launch: its "tile" the output columns of a work group, its "local" the work group
+            DeviceConfig.Kernel mma = cfg.kernel("gemm");
+            g.task(task, mma.mmaWide() ? MmaGemm::gemmWide : MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES,
                     DeviceWeights.asFloat32(weights, b.noW32), DeviceWeights.as16Bit(weights, b.noW16), MmaGemm.format(w.format((TornadoNativeArray) weights)),
                     wOff, target, n, k, k);
-            grid(g, task, new int[]{local, 1}, rows -> new int[]{Grids.tileEdge(n, tileN, local), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
+            grid(g, task, new int[]{mma.local(), 1},
+                    rows -> new int[]{Grids.tileEdge(n, mma.tile(), mma.local()), Grids.roundUp(rows, MmaGemm.TILE_M) / MmaGemm.TILE_M});
         } else {
             RowTasks.gemm(g, task, grids, cfg, ctx, control, a, weights, w.small(), w.decode(), wOff, out, n, k, accumulate);
         }

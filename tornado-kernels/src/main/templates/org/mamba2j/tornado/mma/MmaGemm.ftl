@@ -79,16 +79,16 @@ public final class MmaGemm {
      * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (LOCAL, 1, 1).
      */
 <#-- the GEMM of a work group of four warps, (64 / (16·mFrags)) × warpsN, each (16·mFrags) × 32 outputs, over a 64 × tileN
-     output tile. The rows a work item stages: of a ar + aRows[i] (its pair ai), of W br + bRows[i] (its pairs b(2i),
+     output tile (tileConst: the class's constant of that value). The rows a work item stages: of a ar + aRows[i] (its pair ai), of W br + bRows[i] (its pairs b(2i),
      b(2i + 1); bRows in pairs of adjacent rows). lateW: W is read at the top of the round that stores it, not during the
      MMAs before, so that its registers are free across the MMAs -->
-<#macro gemmKernel name warpsN mFrags tileN aRows bRows lateW=false>
+<#macro gemmKernel name warpsN mFrags tileN tileConst aRows bRows lateW=false>
 <#local nTiles = tileN / 8>
     public static void ${name}(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,
                             LongArray w16, int format, int wOff, FloatArray out, int n, int k, int kLen) {
         int rows = control.get(0);
         int m0 = kc.groupIdy * TILE_M;
-        int n0 = kc.groupIdx * ${tileN};
+        int n0 = kc.groupIdx * ${tileConst};
         int kBegin = kc.groupIdz * kLen;
         int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
@@ -96,7 +96,7 @@ public final class MmaGemm {
         int wn = MmaTiles.warpN(tid, ${warpsN});
         int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(TILE_M / 16, K_STEP / 16)); // 4 × 2 A tiles
-        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, ${nTiles})); // 2 × ${nTiles} B tiles
+        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, ${tileConst} / 8)); // 2 × ${nTiles} B tiles
 <@tile.fragments mFrags=mFrags/>
         // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pair at column 2·aq of the
         // step of the a rows ar + 8i (a warp reads two rows' 64-byte runs an instruction, and its stores of a row's pairs
@@ -219,7 +219,7 @@ public final class MmaGemm {
             }
 </#macro>
 <#function plus o><#return (o == 0)?then("", " + " + o)></#function>
-<@gemmKernel name="gemm" warpsN=2 mFrags=2 tileN=64 aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33]/>
+<@gemmKernel name="gemm" warpsN=2 mFrags=2 tileN=64 tileConst="TILE_N" aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33]/>
 
     /**
      * {@link #gemm} over a 64 × {@link #WIDE_TILE_N} output tile with four warps side by side (1 × 4), each 64 × 32 in sixteen
@@ -229,5 +229,5 @@ public final class MmaGemm {
      * br + 97), W read at the top of the round that stores it. Device-config variant "mmawide" of the prefill's gemm, not in
      * the shipped config: untimed (docs/tensor-cores.md). Grid (WIDE_LOCAL·⌈n/128⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (WIDE_LOCAL, 1, 1).
      */
-<@gemmKernel name="gemmWide" warpsN=4 mFrags=4 tileN=128 lateW=true aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33, 64, 65, 96, 97]/>
+<@gemmKernel name="gemmWide" warpsN=4 mFrags=4 tileN=128 tileConst="WIDE_TILE_N" lateW=true aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33, 64, 65, 96, 97]/>
 }

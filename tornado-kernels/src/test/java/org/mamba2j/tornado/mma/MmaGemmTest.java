@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.mma;
 
+import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Packed16;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,6 +28,15 @@ class MmaGemmTest {
     static final FloatArray NO_SCALE = new FloatArray(1);
     /** The fp16 activations' stand-in where they are floats. */
     static final IntArray NO_HALVES = new IntArray(1);
+
+    /** The prefill launches the tensor-core GEMM by its config entry's tile and local size: those of the kernels. */
+    @Test
+    void configVariantsHaveTheKernelsLaunchShapes() {
+        assertEquals(MmaGemm.TILE_N, DeviceConfig.MMA_TILE);
+        assertEquals(MmaGemm.LOCAL, DeviceConfig.MMA_LOCAL);
+        assertEquals(MmaGemm.WIDE_TILE_N, DeviceConfig.MMA_WIDE_TILE);
+        assertEquals(MmaGemm.WIDE_LOCAL, DeviceConfig.MMA_WIDE_LOCAL);
+    }
 
     @Test
     void bf16ToHalfMatchesTheJvmConversion() {
