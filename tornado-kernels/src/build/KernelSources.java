@@ -35,7 +35,8 @@ public final class KernelSources {
                     Map.of("variant", "blocked84", "M", 8, "tiles", false)),
             new Rendering("org/mamba2j/tornado/ssd/SsdBlocked8Kernels.ftl", "SsdBlocked8Kernels", Map.of()),
             new Rendering("org/mamba2j/tornado/model/GemmKernels.ftl", "GemmKernels", Map.of()),
-            new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaKernels", Map.of()),
+            new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaKernels", Map.of("halves", false)),
+            new Rendering("org/mamba2j/tornado/ssd/SsdMmaKernels.ftl", "SsdMmaCudaKernels", Map.of("halves", true)),
             new Rendering("org/mamba2j/tornado/mma/MmaGemm.ftl", "MmaGemm", Map.of()));
 
     public static void main(String[] args) throws Exception {

@@ -606,12 +606,23 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * and is the loop kernel elsewhere. The cumsum goes along: "loop"
      * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8", "blocked84") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
-     * {@link #SCAN_MAX_LOCAL} for the scan).
+     * {@link #SCAN_MAX_LOCAL} for the scan). "mma" switches the SSD's chunk states and output to their tensor-core kernels
+     * (a fused state passing becomes the loop kernel), on a config at precision fast only.
      */
     public DeviceConfig withVariant(Variant variant) {
         if (!fast.fewChunks().kernels().isEmpty()) return withoutFewChunks(kernels, name).withVariant(variant); // forced at every shape
-        if (variant == Variant.REDUCE || variant == Variant.MMA || variant == Variant.MMA_WIDE) {
-            throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused or scan");
+        if (variant == Variant.REDUCE || variant == Variant.MMA_WIDE) {
+            throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused, scan or mma");
+        }
+        if (variant == Variant.MMA) {
+            if (precision != Precision.FAST) {
+                throw new IllegalArgumentException("the tensor-core SSD kernels run at precision fast: " + name + " is at " + precision);
+            }
+            Map<String, Kernel> k = new LinkedHashMap<>(kernels);
+            Kernel passing = kernel("statePassing");
+            if (passing.fused()) k.put("statePassing", new Kernel(Variant.LOOP, passing.local(), 0));
+            for (String ssd : List.of("chunkStates", "chunkOutput")) k.put(ssd, new Kernel(Variant.MMA, MMA_LOCAL, MMA_TILE));
+            return with(k, precision, name + " [mma]");
         }
         if (variant == Variant.FUSED) {
             DeviceConfig blocked84 = withVariant(Variant.BLOCKED84);

@@ -57,15 +57,20 @@ ${""?left_pad(indent)}a${r?index}${c?index} = SsdKernels.read(${array}, ${at}<#i
 </#list></#list></#macro>
 
 <#-- the k16 steps of one K_STEP: A fragments from local `as` (laid out by MmaTiles.aSlot, read with the work item's
-     aLane = MmaTiles.aLane(tid) added), B fragments from local `bs` (MmaTiles.bSlot, bLane = MmaTiles.bLane(tid)) (named
-     a<i><sfx>, b<j><sfx>); the B grid is nTiles tiles wide -->
-<#macro mmaSteps sfx="" nTiles=8 mFrags=2>
+     aLane = MmaTiles.aLane(tid) added), B fragments from local `bs` (MmaTiles.bSlot, bLane = MmaTiles.bLane(tid); with
+     `halves`, a HalfFloat[] of tiles at MmaTiles.bHalfByte read by mmaLoadBSwizzled) (named a<i><sfx>, b<j><sfx>); the B
+     grid is nTiles tiles wide -->
+<#macro mmaSteps sfx="" nTiles=8 mFrags=2 halves=false>
             for (int kt = 0; kt < K_STEP / 16; kt++) {
 <#list 0..mFrags - 1 as i>
                 HalfFloat[] a${i}${sfx} = kc.mmaLoadA(as, 16, MmaTiles.aByte(${mFrags} * wm<#if i != 0> + ${i}</#if>, kt, 2) + aLane);
 </#list>
 <#list 0..3 as j>
+<#if halves>
+                HalfFloat[] b${j}${sfx} = kc.mmaLoadBSwizzled(bs, 16, MmaTiles.bHalfByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, ${nTiles}));
+<#else>
                 HalfFloat[] b${j}${sfx} = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, ${nTiles}) + bLane);
+</#if>
 </#list>
 <#list 0..mFrags - 1 as i><#list 0..3 as j>
                 c${i}${j} = kc.mma(a${i}${sfx}, b${j}${sfx}, c${i}${j}, MMAShape.M16N8K16);

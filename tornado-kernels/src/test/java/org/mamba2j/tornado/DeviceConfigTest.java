@@ -422,6 +422,15 @@ class DeviceConfigTest {
         assertEquals(Variant.BLOCKED, fast.forSsd(new SsdShape(1, 4096 * 128, 1, 64, 1, 128, 128)).kernel("chunkCB").variant());
         // a forced variant runs at every shape
         assertEquals(Variant.BLOCKED8, fast.withVariant(Variant.BLOCKED8).forSsd(prefill130m).kernel("chunkStates").variant());
+        // "mma" (the integration check's tensor-core SSD rows): the chunk states and output only, the state passing unfused, at fast only
+        DeviceConfig mma = fast.withVariant(Variant.MMA);
+        assertTrue(mma.kernel("chunkStates").mma() && mma.kernel("chunkOutput").mma());
+        assertEquals(Variant.FUSED, fast.kernel("statePassing").variant());
+        assertEquals(Variant.LOOP, mma.kernel("statePassing").variant());
+        assertEquals(fast.kernel("chunkCB"), mma.kernel("chunkCB"));
+        assertTrue(mma.forSsd(prefill130m).kernel("chunkStates").mma(), "forced at every shape");
+        IllegalArgumentException exact = assertThrows(IllegalArgumentException.class, () -> nvidia.withVariant(Variant.MMA));
+        assertTrue(exact.getMessage().contains("precision fast"), exact.getMessage());
         assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so
         DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);

@@ -67,6 +67,16 @@ public final class KernelContextEmulator {
             return (int[]) local(() -> new int[size]);
         }
 
+        /** A local fp16 array, every element NaN until written (a device's is undefined): reading one never stored fails. */
+        @Override
+        public HalfFloat[] allocateHalfFloatLocalArray(int size) {
+            return (HalfFloat[]) local(() -> {
+                HalfFloat[] a = new HalfFloat[size];
+                java.util.Arrays.fill(a, new HalfFloat(Float.NaN));
+                return a;
+            });
+        }
+
         /**
          * The group's local array of this allocation site: the first work item to reach it creates it, the others get the
          * same one, and so does every later pass through it. A site is the call path from the kernel down to the allocation,
@@ -175,6 +185,38 @@ public final class KernelContextEmulator {
                 int word = bTile[(at[8 * (i / 2) + 2 * (lane % 4) + i % 2] + 2 * g) / 4];
                 f[i] = bits((g & 1) == 0 ? word & 0xFFFF : word >>> 16);
             }
+            return f;
+        }
+
+        /**
+         * TornadoVM's swizzle of a B tile held as halves (its "fp16 stride 32" layout): byte bo of the tile XOR 16 times its
+         * bits 7–9, which both {@link #mmaStoreBSwizzled} and {@link #mmaLoadBSwizzled} apply before adding their offset.
+         */
+        private static int swizzled(int bo) {
+            return bo ^ (((bo >> 7) & 7) << 4);
+        }
+
+        /** value to the half at byte swizzled(2·(row·stride + col)) + byteOffset of arr, as TornadoVM's CUDA backend stores it. */
+        @Override
+        public void mmaStoreBSwizzled(HalfFloat[] arr, int row, int col, int stride, HalfFloat value, int byteOffset) {
+            arr[(swizzled((row * stride + col) << 1) + byteOffset) >> 1] = value;
+        }
+
+        @Override
+        public HalfFloat[] mmaLoadBSwizzled(HalfFloat[] bTile, int wmmaK) {
+            return mmaLoadBSwizzled(bTile, wmmaK, 0);
+        }
+
+        /**
+         * {@link #mmaLoadB} from a tile of halves: lane p addresses the swizzled byte of k-row p % 8 at ((p / 8) % 2)·128,
+         * plus its own byte offset; lane L's element i is half g = L / 4 of the row lane 8·(i / 2) + 2·(L % 4) + i % 2 addressed.
+         */
+        @Override
+        public HalfFloat[] mmaLoadBSwizzled(HalfFloat[] bTile, int wmmaK, int byteOffset) {
+            int[] at = rowAddresses(byteOffset, p -> swizzled((p & 7) * 16 + ((p >> 3) & 1) * 128));
+            HalfFloat[] f = new HalfFloat[4];
+            int lane = lane();
+            for (int i = 0; i < 4; i++) f[i] = bTile[(at[8 * (i / 2) + 2 * (lane % 4) + i % 2] >> 1) + lane / 4];
             return f;
         }
 

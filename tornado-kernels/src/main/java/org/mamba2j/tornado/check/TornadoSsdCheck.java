@@ -35,7 +35,7 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default testdata)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,blocked8,blocked84,fused,scan,preferred,fast    --tol 1e-5    --fast-tol 5e-3
+ *          --variants config,loop,tiled,blocked,blocked8,blocked84,fused,scan,preferred,fast,mma    --tol 1e-5    --fast-tol 5e-3
  *          --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
@@ -48,7 +48,9 @@ import java.util.Locale;
  * picks the scan (the GPU files), and the forced KernelContext variants run the scan everywhere.
  * "fast" = the config at precision fast ({@link DeviceConfig#at}: its "fast" kernels, the tensor-core
  * chunk states and output on PTX and CUDA), checked against {@code --fast-tol} (fp16 operands);
- * on a backend without fast kernels its rows are skipped with a note, as they would rerun "config".
+ * on a backend without fast kernels its rows are skipped with a note, as they would rerun "config". "mma" = "fast" with
+ * the SSD's chunk states and output on their tensor-core kernels ({@code SsdMmaKernels} on PTX, {@code SsdMmaCudaKernels}
+ * on the CUDA backend), whichever kernels the config's fast section names for them, skipped where "fast" is.
  */
 public final class TornadoSsdCheck {
 
@@ -64,7 +66,7 @@ public final class TornadoSsdCheck {
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan", "preferred", "fast");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan", "preferred", "fast", "mma");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -124,14 +126,16 @@ public final class TornadoSsdCheck {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
                     case "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan" -> matched.withVariant(DeviceConfig.Variant.parse(variant));
-                    case "fast" -> matched.at(Precision.FAST, ds.backend());
+                    case "fast", "mma" -> matched.at(Precision.FAST, ds.backend());
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };
-                if (variant.equals("fast") && cfg.precision() != Precision.FAST) {
-                    System.out.println("# " + spec + ": no fast kernels on this backend, variant fast skipped");
+                boolean fp16 = variant.equals("fast") || variant.equals("mma");
+                if (fp16 && cfg.precision() != Precision.FAST) {
+                    System.out.println("# " + spec + ": no fast kernels on this backend, variant " + variant + " skipped");
                     continue;
                 }
-                double rowTol = variant.equals("fast") ? fastTol : tol;
+                if (variant.equals("mma")) cfg = cfg.withVariant(DeviceConfig.Variant.MMA);
+                double rowTol = fp16 ? fastTol : tol;
                 try (TornadoSsd ssd = TornadoSsd.open(ds, cfg, !variant.equals("preferred"))) {
                     for (CheckCases.Case c : cases) {
                         double[] e = check(ssd, c, steps && (variant.equals("config") || variant.equals("loop")));

@@ -75,6 +75,20 @@ public final class MmaTiles {
     }
 
     /**
+     * Halves of a grid of kTiles × nTiles B tiles held as fp16 halves ({@code KernelContext.mmaStoreBSwizzled} and
+     * {@code mmaLoadBSwizzled}: 16 k-rows of 8 halves a tile, 256 bytes, the rows 8–15 of each tile swapped in pairs by
+     * TornadoVM's swizzle, which both apply).
+     */
+    public static int bHalves(int kTiles, int nTiles) {
+        return kTiles * nTiles * 128;
+    }
+
+    /** Byte offset of tile (kt, nt) in such a grid of halves, nTiles wide: the offset both swizzled calls take. */
+    public static int bHalfByte(int kt, int nt, int nTiles) {
+        return (kt * nTiles + nt) * 256;
+    }
+
+    /**
      * What work item tid adds to the byte offset of {@code mmaLoadB} for tiles laid out by {@link #bSlot}: its lane
      * addresses k-row (lane % 8) + 8·((lane / 8) % 2) at 16 bytes a row (TornadoVM's ldmatrix.x2.trans); rows 8–15 sit
      * two rows further (lane bit 1 clear) or nearer (set).

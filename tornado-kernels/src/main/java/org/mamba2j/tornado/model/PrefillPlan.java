@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.device.DeviceSpec;
 
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
@@ -104,6 +105,7 @@ public final class PrefillPlan implements DevicePrefill {
     private final Buffers b;
     private final SsdShape shape;
     private final Grids grids;
+    private final DeviceSpec.Backend backend;
     private final KernelContext ctx = new KernelContext();
     private final ModelPlan plan;
     private final DeviceWeights w;
@@ -141,6 +143,7 @@ public final class PrefillPlan implements DevicePrefill {
         }
         if (chunk < dims.dConv() - 1) throw new IllegalArgumentException("chunk size " + chunk + " below d_conv - 1 = " + (dims.dConv() - 1));
         this.grids = new Grids(device, capacity, plan.grids()); // one scheduler for every graph of the model's plan
+        this.backend = TornadoDevices.backend(device);
         this.shape = new SsdShape(1, capacity, dims.nheads(), dims.headdim(), dims.ngroups(), dims.dstate(), chunk);
         this.cfg = config.forSsd(shape); // the SSD's kernels for the plan's capacity
         // the initial state (flag set per pass, Pass#stage) is the block's slot of the packed states
@@ -195,7 +198,7 @@ public final class PrefillPlan implements DevicePrefill {
         int last = plan.add(g);
         this.firstGraph = chain.first() < 0 ? last : chain.first();
         this.graphCount = last - firstGraph + 1;
-        if (replayed && cfg.prefill().cudaGraphOn(TornadoDevices.backend(device))) {
+        if (replayed && cfg.prefill().cudaGraphOn(backend)) {
             for (int i = firstGraph; i <= last; i++) plan.replayAsCudaGraph(i);
         }
     }
@@ -296,7 +299,7 @@ public final class PrefillPlan implements DevicePrefill {
         }
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
                 d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
-        SsdTasks.add(g, p, shape, cfg, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
+        SsdTasks.add(g, p, shape, cfg, backend, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
                 b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, states, ssmAt), grids, rows -> rows / chunk);
         int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
         if (mma) {

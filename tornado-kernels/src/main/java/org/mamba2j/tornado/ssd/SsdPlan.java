@@ -3,6 +3,7 @@ package org.mamba2j.tornado.ssd;
 
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
+import org.mamba2j.tornado.TornadoDevices;
 
 import org.mamba2j.ssd.SsdInputs;
 import org.mamba2j.ssd.SsdShape;
@@ -68,7 +69,7 @@ public final class SsdPlan implements AutoCloseable {
         TaskGraph g = new TaskGraph(graphName)
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, dt, cum, wState, cb, states, stateIn, scores)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.x, in.dtRaw, in.A, in.bias, in.dtLimits, in.B, in.C, in.D, in.z, in.init);
-        SsdTasks.add(g, "", s, cfg, new KernelContext(), b, grids, chunks -> chunks);
+        SsdTasks.add(g, "", s, cfg, TornadoDevices.backend(device), new KernelContext(), b, grids, chunks -> chunks);
         g.transferToHost(DataTransferMode.EVERY_EXECUTION, y, finalState);
         ImmutableTaskGraph itg = g.snapshot();
         TornadoExecutionPlan p = new TornadoExecutionPlan(itg).withDevice(device);

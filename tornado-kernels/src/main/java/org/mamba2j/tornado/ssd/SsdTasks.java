@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
@@ -57,10 +58,11 @@ public final class SsdTasks {
     /**
      * Adds the SSD's tasks, named {@code prefix + step}, to {@code g}.
      *
-     * @param s      the shape at the plan's capacity (heads, sizes, chunk size, batch)
-     * @param chunks rows of an execution → the batch·chunk count it covers
+     * @param s       the shape at the plan's capacity (heads, sizes, chunk size, batch)
+     * @param backend the device's backend: the tensor-core kernels' conversions differ on the CUDA backend ({@link SsdMmaCudaKernels})
+     * @param chunks  rows of an execution → the batch·chunk count it covers
      */
-    public static void add(TaskGraph g, String prefix, SsdShape s, DeviceConfig cfg, KernelContext kc, Buffers b,
+    public static void add(TaskGraph g, String prefix, SsdShape s, DeviceConfig cfg, DeviceSpec.Backend backend, KernelContext kc, Buffers b,
                            Grids grids, IntUnaryOperator chunks) {
         int H = s.nheads(), P = s.headdim(), N = s.dstate(), G = s.ngroups();
         IntUnaryOperator heads = r -> chunks.applyAsInt(r) * H, groups = r -> chunks.applyAsInt(r) * G;
@@ -69,12 +71,12 @@ public final class SsdTasks {
         if (passesInChunkStates(cfg, s)) {
             chunkStatesPassing(g, prefix, cfg, kc, b, grids, s, s.batch() * H);
         } else {
-            chunkStates(g, prefix, cfg, kc, b, grids, s, heads);
+            chunkStates(g, prefix, cfg, backend, kc, b, grids, s, heads);
             String sp = prefix + "statePassing";
             g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
                     grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
         }
-        chunkOutput(g, prefix, cfg, kc, b, grids, s, heads);
+        chunkOutput(g, prefix, cfg, backend, kc, b, grids, s, heads);
     }
 
     /**
@@ -124,13 +126,17 @@ public final class SsdTasks {
     }
 
     /** Each chunk's state from its own inputs (Bᵀ·x decayed to the chunk's end): a P × N matrix per (batch, chunk, head). */
-    private static void chunkStates(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
+    private static void chunkStates(TaskGraph g, String p, DeviceConfig cfg, DeviceSpec.Backend backend, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                     IntUnaryOperator heads) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
         DeviceConfig.Kernel k = cfg.kernel("chunkStates");
         if (k.mma()) {
-            g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            if (backend == DeviceSpec.Backend.CUDA) {
+                g.task(t, SsdMmaCudaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            } else {
+                g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            }
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
         } else if (k.blocked84()) {
             g.task(t, SsdBlocked84Kernels::chunkStatesBlocked84, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.states());
@@ -171,15 +177,20 @@ public final class SsdTasks {
     }
 
     /** y: the intra-chunk output (C·Bᵀ masked and decayed, times x) plus the inter-chunk output (C times the state passed in), D·x and the gate. */
-    private static void chunkOutput(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
+    private static void chunkOutput(TaskGraph g, String p, DeviceConfig cfg, DeviceSpec.Backend backend, KernelContext kc, Buffers b, Grids grids, SsdShape s,
                                     IntUnaryOperator heads) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkOutput";
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
         if (k.mma()) {
-            g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                    b.scores(), b.y());
-            grids.warpTiles(g, t, P, Q, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
+            if (backend == DeviceSpec.Backend.CUDA) {
+                g.task(t, SsdMmaCudaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N,
+                        Q, b.scores(), b.y());
+            } else {
+                g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y());
+            }
+            grids.warpTiles(g, t, Q, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads); // yᵀ: columns l, rows p
         } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,
                     G, N, Q, b.y());

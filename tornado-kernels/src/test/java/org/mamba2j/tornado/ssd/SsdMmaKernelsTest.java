@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
@@ -23,20 +24,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The tensor-core chunk states and chunk output ({@link SsdMmaKernels}, variant "mma", precision fast)
- * through the emulator's m16n8k16 stand-in, in the pipeline of a fast section that names them (scan
- * cumsum, blocked8 C·Bᵀ, loop state passing), against the float64 references: golden cases and
- * random shapes (ragged P, N, Q and last chunks, G > 1, batch > 1, z and initial states, strong
- * decay) and the wide ones (several ragged 64-wide tiles each way). Intermediates, the scratch and
- * the outputs are poisoned with NaN first, so an element that should be written and is not fails.
- * fp16 operands (11-bit significands) with fp32 accumulation land near 1e-3 relative error; the
- * errors are printed per case after the run.
+ * The tensor-core chunk states and chunk output ({@link SsdMmaKernels} and {@link SsdMmaCudaKernels}, variant "mma",
+ * precision fast) through the emulator's m16n8k16 stand-in and its local fp16 tiles (NaN until written), in the pipeline
+ * of a fast section that names them (scan cumsum, blocked8 C·Bᵀ, loop state passing), against the float64 references:
+ * golden cases and random shapes (ragged P, N, Q and last chunks, G > 1, batch > 1, z and initial states, strong decay)
+ * and the wide ones (several ragged 64-wide tiles each way). Intermediates, the scratch and the outputs are poisoned
+ * with NaN first, so an element that should be written and is not fails. fp16 operands (11-bit significands) with fp32
+ * accumulation land near 1e-3 relative error; the errors are printed per case after the run.
  */
 class SsdMmaKernelsTest {
 
@@ -67,6 +68,9 @@ class SsdMmaKernelsTest {
     void configMatchesTheKernels(@TempDir Path dir) throws IOException {
         assertEquals(DeviceConfig.MMA_TILE, SsdMmaKernels.TILE);
         assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaKernels.LOCAL);
+        assertEquals(DeviceConfig.MMA_TILE, SsdMmaCudaKernels.TILE);
+        assertEquals(DeviceConfig.MMA_LOCAL, SsdMmaCudaKernels.LOCAL);
+        assertEquals(SsdMmaKernels.scratchSize(10240, 64, 128, 128), SsdMmaCudaKernels.scratchSize(10240, 64, 128, 128));
         Path withSsd = nvidiaWithSsd(dir);
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
         assertTrue(fast.kernel("chunkStates").mma());
@@ -93,9 +97,16 @@ class SsdMmaKernelsTest {
         return f;
     }
 
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
-    void mmaPipelineMatchesReference(CheckCases.Case c) {
+    /** The two renderings of the tensor-core SSD: computed operands made fp16 by float arithmetic (PTX), or natively (CUDA backend). */
+    enum Kernels { FLOAT_ARITHMETIC, CUDA_NATIVE }
+
+    static Stream<Arguments> casesAndKernels() throws IOException {
+        return cases().stream().flatMap(c -> Stream.of(Kernels.values()).map(k -> Arguments.of(c, k)));
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("casesAndKernels")
+    void mmaPipelineMatchesReference(CheckCases.Case c, Kernels kernels) {
         SsdShape s = c.shape();
         int bch = SsdDims.cumsumItems(s);
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
@@ -107,17 +118,30 @@ class SsdMmaKernelsTest {
         KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
                 kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
-        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1,
-                kc -> SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states()));
+        boolean cuda = kernels == Kernels.CUDA_NATIVE;
+        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
+            if (cuda) {
+                SsdMmaCudaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            } else {
+                SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+            }
+        });
         SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
-        KernelContextEmulator.run(Grids.tileEdge(s.headdim(), tile, local), Grids.tileEdge(s.chunkSize(), tile, 1), bch, local, 1, 1,
-                kc -> SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.y()));
+        // the output tile is yᵀ: columns l (the chunk), rows p
+        KernelContextEmulator.run(Grids.tileEdge(s.chunkSize(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
+            if (cuda) {
+                SsdMmaCudaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y());
+            } else {
+                SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y());
+            }
+        });
         FloatArray y = b.y(), fin = b.fin();
         double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
         double es = SsdReference.relativeError(fin.toHeapArray(), c.finalState());
         synchronized (ERRORS) {
-            ERRORS.put(c.name(), String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
+            ERRORS.put(c.name() + " " + kernels, String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
         }
         SsdKernelsTest.assertClose(c.name() + " mma y", y.toHeapArray(), c.y(), FAST_TOL);
         SsdKernelsTest.assertClose(c.name() + " mma final_state", fin.toHeapArray(), c.finalState(), FAST_TOL);
