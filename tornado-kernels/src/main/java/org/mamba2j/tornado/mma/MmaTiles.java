@@ -226,6 +226,19 @@ public final class MmaTiles {
     }
 
     /**
+     * The fp16 pair a[at], a[at + step], both known to be inside the array, unguarded: {@link #pairAlong} (step 1) or
+     * {@link #pairAcross} (step the row stride) of a block that lies inside its matrix.
+     */
+    public static int pairInside(FloatArray a, int at, int step) {
+        return pack(halfInside(a, at), halfInside(a, at + step));
+    }
+
+    /** fp16 pattern of a[i], i known to be inside the array: {@link #half} without the clamp. */
+    private static int halfInside(FloatArray a, int i) {
+        return new HalfFloat(a.get(i)).getHalfFloatValue() & 0xFFFF;
+    }
+
+    /**
      * On the host: the first n values of a as fp16 pairs (round to nearest even), element 2j in the
      * low half of pair j, as the prefill's norms write them for {@link MmaGemm}'s fp16 activations, in an array of
      * {@code size} ints (zeros past n / 2: {@link MmaGemm#halvesSize} pads to whole 64-row blocks).

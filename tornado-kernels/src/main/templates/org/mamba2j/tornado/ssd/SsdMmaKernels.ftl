@@ -44,6 +44,10 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * scratch}: the chunk states store their tile from the accumulators straight to the output where it lies inside the
  * matrix and through the scratch where it crosses an edge; the chunk output always goes through it (its tile is yᵀ).
  * Grid (LOCAL·⌈cols/64⌉, ⌈rows/64⌉, batch·NC·H), local (LOCAL, 1, 1).
+ *
+ * <p>Every local array here is a multiple of 16 bytes long: ldmatrix reads 16-byte rows, a {@code HalfFloat[]} tile is
+ * declared only 2-byte aligned, and the compiler may place the arrays in any order, so only their sizes keep the tiles'
+ * rows aligned.
  */
 public final class ${className} {
 
@@ -59,7 +63,7 @@ public final class ${className} {
     private static final int PAIRS = TILE * K_STEP / 2;
     private static final int PER_ITEM = PAIRS / LOCAL;
     /** Row stride of the chunk output's transposing tile in local memory: 65 floats, so that a warp writing a column meets 32 banks. */
-    private static final int T_STRIDE = TILE + 1;
+    static final int T_STRIDE = TILE + 1;
 
     private ${className}() {
     }
@@ -112,21 +116,14 @@ public final class ${className} {
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: x transposed, (p, l)
         <@bTiles/> // 2 × 8 B tiles: wState·B, (l, n)
 <@tile.fragments/>
+        int xBase = ((b * L + t0) * H + h) * P;
+        boolean insideTile = p0 + TILE <= P && n0 + TILE <= N;
         for (int k0 = 0; k0 < len; k0 += K_STEP) {
             // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-            for (int j = 0; j < PER_ITEM; j++) {
-                int i = tid + j * LOCAL;
-                // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
-                as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, ((b * L + t0) * H + h) * P, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
-                // the weighted B at its k-row l and columns n, n + 1
-                int br = pairRow(i), bc = pairCol(i);
-                int l = k0 + br;
-                int n = n0 + bc;
-                int at = ((b * L + t0 + l) * G + g) * N + n;
-                float w = SsdKernels.read(wState, bch * Q + l, l < len);
-                float v0 = w * SsdKernels.read(B, at, l < len && n < N);
-                float v1 = w * SsdKernels.read(B, at + 1, l < len && n + 1 < N);
-<@stageB row="br" col="bc"/>
+            if (insideTile && k0 + K_STEP <= len) {
+<@statesStage guarded=false/>
+            } else {
+<@statesStage guarded=true/>
             }
             kc.localBarrier();
 <@tile.mmaSteps halves=halves/>
@@ -182,6 +179,7 @@ public final class ${className} {
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last column
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
+        boolean insideTile = p0 + TILE <= P && l0 + TILE <= len;
         int cbo = ((b * NC + c) * G + g) * Q * Q;
         int xBase = ((b * L + t0) * H + h) * P;
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: (p, n), then (p, s)
@@ -199,29 +197,11 @@ public final class ${className} {
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;
             int s0 = k0 - nSpan;
-            for (int j = 0; j < PER_ITEM; j++) {
-                int i = tid + j * LOCAL;
-                int br = pairRow(i), bc = pairCol(i);
-                int l = l0 + bc;
-                float v0;
-                float v1;
-                if (inter) {
-                    // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
-                    as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + i / 16, k0 + i % 16 * 2, P, N);
-                    int n = k0 + br;
-                    int at = ((b * L + t0 + l) * G + g) * N + n;
-                    v0 = decayT[bc] * SsdKernels.read(C, at, l < len && n < N);
-                    v1 = decayT[bc + 1] * SsdKernels.read(C, at + G * N, l + 1 < len && n < N);
-                } else {
-                    // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
-                    as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, s0 + i / 64 * 2, p0 + i % 64, len, P);
-                    int s = s0 + br;
-                    float cumS = SsdKernels.read(cum, cbase + s, s < len);
-                    float dtS = SsdKernels.read(dt, cbase + s, s < len);
-                    v0 = SsdKernels.causalWeight(cb, cbo, Q, l, s, len, cumT[bc], cumS, dtS);
-                    v1 = SsdKernels.causalWeight(cb, cbo, Q, l + 1, s, len, cumT[bc + 1], cumS, dtS);
-                }
-<@stageB row="br" col="bc"/>
+            // every read of the step inside its matrix: the staging unguarded (the causal mask stays)
+            if (insideTile && (inter ? k0 + K_STEP <= N : s0 + K_STEP <= len)) {
+<@outputStage guarded=false/>
+            } else {
+<@outputStage guarded=true/>
             }
             kc.localBarrier();
 <@tile.mmaSteps halves=halves/>
@@ -250,16 +230,88 @@ public final class ${className} {
         }
     }
 }
+<#-- chunk states: a k step's pairs staged, each work item PER_ITEM of A (xᵀ) and of B (w·B); `guarded`: reads clamped and
+     zeroed outside the matrices, else plain (a step inside them) -->
+<#macro statesStage guarded>
+                for (int j = 0; j < PER_ITEM; j++) {
+                    int i = tid + j * LOCAL;
+                    // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
+<#if guarded>
+                    as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
+<#else>
+                    as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairInside(x, xBase + (k0 + i / 64 * 2) * H * P + p0 + i % 64, H * P);
+</#if>
+                    // the weighted B at its k-row l and columns n, n + 1
+                    int br = pairRow(i), bc = pairCol(i);
+                    int l = k0 + br;
+                    int n = n0 + bc;
+                    int at = ((b * L + t0 + l) * G + g) * N + n;
+<#if guarded>
+                    float w = SsdKernels.read(wState, bch * Q + l, l < len);
+                    float v0 = w * SsdKernels.read(B, at, l < len && n < N);
+                    float v1 = w * SsdKernels.read(B, at + 1, l < len && n + 1 < N);
+<#else>
+                    float w = wState.get(bch * Q + l);
+                    float v0 = w * B.get(at);
+                    float v1 = w * B.get(at + 1);
+</#if>
+<@stageB row="br" col="bc" indent=20/>
+                }
+</#macro>
+<#-- chunk output: a k step's pairs staged, the inter-chunk part (A the entering state, B the decayed Cᵀ) or the intra-chunk
+     one (A xᵀ, B the causal weights transposed); `guarded` as for the chunk states -->
+<#macro outputStage guarded>
+                for (int j = 0; j < PER_ITEM; j++) {
+                    int i = tid + j * LOCAL;
+                    int br = pairRow(i), bc = pairCol(i);
+                    int l = l0 + bc;
+                    float v0;
+                    float v1;
+                    if (inter) {
+                        // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
+                        // (guarded either way: TornadoVM 5.2 fails to compile this pair's unguarded form here, "NewInstance not handled")
+                        as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + i / 16, k0 + i % 16 * 2, P, N);
+                        int n = k0 + br;
+                        int at = ((b * L + t0 + l) * G + g) * N + n;
+<#if guarded>
+                        v0 = decayT[bc] * SsdKernels.read(C, at, l < len && n < N);
+                        v1 = decayT[bc + 1] * SsdKernels.read(C, at + G * N, l + 1 < len && n < N);
+<#else>
+                        v0 = decayT[bc] * C.get(at);
+                        v1 = decayT[bc + 1] * C.get(at + G * N);
+</#if>
+                    } else {
+                        // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
+<#if guarded>
+                        as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, s0 + i / 64 * 2, p0 + i % 64, len, P);
+<#else>
+                        as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairInside(x, xBase + (s0 + i / 64 * 2) * H * P + p0 + i % 64, H * P);
+</#if>
+                        int s = s0 + br;
+<#if guarded>
+                        float cumS = SsdKernels.read(cum, cbase + s, s < len);
+                        float dtS = SsdKernels.read(dt, cbase + s, s < len);
+<#else>
+                        float cumS = cum.get(cbase + s);
+                        float dtS = dt.get(cbase + s);
+</#if>
+                        v0 = SsdKernels.causalWeight(cb, cbo, Q, l, s, len, cumT[bc], cumS, dtS);
+                        v1 = SsdKernels.causalWeight(cb, cbo, Q, l + 1, s, len, cumT[bc + 1], cumS, dtS);
+                    }
+<@stageB row="br" col="bc" indent=20/>
+                }
+</#macro>
 <#-- the B tiles' local array: fp16 halves (native conversion) or fp16 pairs in ints -->
 <#macro bTiles><#if halves>HalfFloat[] bs = kc.allocateHalfFloatLocalArray(MmaTiles.bHalves(2, 8));<#else>int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8));</#if></#macro>
 <#-- B's computed pair (v0, v1) stored at k-row `row`, columns `col` and col + 1 of the step's 2 × 8 tile grid -->
-<#macro stageB row col>
+<#macro stageB row col indent=16>
+<#local pad = ""?left_pad(indent)>
 <#if halves>
-                // each value converted natively (the CUDA backend's __float2half), one 16-bit store each
-                int tb = MmaTiles.bHalfByte(${row} / 16, ${col} / 8, 8);
-                kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8, 8, new HalfFloat(v0), tb);
-                kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8 + 1, 8, new HalfFloat(v1), tb);
+${pad}// each value converted natively (the CUDA backend's __float2half), one 16-bit store each
+${pad}int tb = MmaTiles.bHalfByte(${row} / 16, ${col} / 8, 8);
+${pad}kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8, 8, new HalfFloat(v0), tb);
+${pad}kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8 + 1, 8, new HalfFloat(v1), tb);
 <#else>
-                bs[MmaTiles.bSlot(${row}, ${col}, 8)] = MmaTiles.halfPair(v0, v1);
+${pad}bs[MmaTiles.bSlot(${row}, ${col}, 8)] = MmaTiles.halfPair(v0, v1);
 </#if>
 </#macro>

@@ -14,6 +14,7 @@ import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
+import org.mamba2j.tornado.mma.MmaTiles;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
@@ -79,6 +80,17 @@ class SsdMmaKernelsTest {
         SsdShape s = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
         // one 64 × 64 float tile per work group of the larger grid: (8·16·80) · 1 · 2 groups
         assertEquals(8 * 16 * 80 * 2 * 64 * 64, SsdTasks.scratchSize(fast, s));
+    }
+
+    /**
+     * The kernels' local arrays are whole 16-byte units (the ldmatrix row), so the compiler's placement of them, in any
+     * order, keeps every tile row aligned: a HalfFloat[] tile is declared only 2-byte aligned.
+     */
+    @Test
+    void localArraysAreWholeSixteenByteUnits() {
+        int[] bytes = {MmaTiles.aInts(4, 2) * 4, MmaTiles.bInts(2, 8) * 4, MmaTiles.bHalves(2, 8) * 2, SsdMmaKernels.TILE * 4,
+                SsdMmaKernels.TILE * SsdMmaKernels.T_STRIDE * 4, SsdMmaCudaKernels.TILE * SsdMmaCudaKernels.T_STRIDE * 4};
+        for (int b : bytes) assertEquals(0, b % 16, b + " bytes");
     }
 
     static final Path NVIDIA = Path.of("../device-configs/nvidia.json");
