@@ -7,6 +7,7 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.lang.reflect.Field;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +25,8 @@ import java.util.function.Supplier;
  * work groups one after another, local arrays shared within a group, localBarrier a real barrier.
  * Lets CI check the tiled kernels' math without TornadoVM.
  *
- * <p>The tensor-core primitives ({@code mmaLoadA}, {@code mmaLoadB}, {@code mma}, {@code mmaStore})
+ * <p>The tensor-core primitives ({@code mmaLoadA}, {@code mmaLoadB}, {@code mmaLoadBSwizzled} and {@code mmaStoreBSwizzled}
+ * on local fp16 tiles, {@code mma}, {@code mmaStore})
  * follow PTX's m16n8k16 fragment layouts lane by lane (warps of 32 consecutive work items): the loads
  * gather the shared-memory tiles TornadoVM's ldmatrix reads (A: 16 rows of 16 halves, B: 16
  * k-rows of 8 halves, two halves per int, low half first) as ldmatrix does, each lane addressing one
@@ -72,7 +74,7 @@ public final class KernelContextEmulator {
         public HalfFloat[] allocateHalfFloatLocalArray(int size) {
             return (HalfFloat[]) local(() -> {
                 HalfFloat[] a = new HalfFloat[size];
-                java.util.Arrays.fill(a, new HalfFloat(Float.NaN));
+                Arrays.fill(a, new HalfFloat(Float.NaN));
                 return a;
             });
         }

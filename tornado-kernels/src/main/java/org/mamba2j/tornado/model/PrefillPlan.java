@@ -1,7 +1,6 @@
 package org.mamba2j.tornado.model;
 
 import org.mamba2j.device.DeviceSpec;
-
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
 
