@@ -1,14 +1,9 @@
-# Sourced by tornado.sh and gpu-bundle (with $root set): cl_async_writes_lib prints the path of the
-# preload library built from scripts/native/cl-async-writes.c, building it first where it is missing
-# or older than its source and a C compiler is found; prints nothing when there is none.
+# Sourced by tornado.sh and scripts/test (with $root set): cl_async_writes_lib prints the path of the
+# preload library built from scripts/native/cl-async-writes.c (scripts/lib/native.sh), or nothing
+# where there is no C compiler to build it.
+source "$root/scripts/lib/native.sh"
 cl_async_writes_lib() {
-  local src="$root/scripts/native/cl-async-writes.c"
-  local lib="$root/runner/target/native/libmamba2-cl-async-writes.so"
-  if [ -f "$src" ] && { [ ! -f "$lib" ] || [ "$src" -nt "$lib" ]; } && command -v cc >/dev/null 2>&1; then
-    mkdir -p "${lib%/*}"
-    if cc -O2 -shared -fPIC -o "$lib.$$" "$src" -ldl -lpthread; then mv -f "$lib.$$" "$lib"; else rm -f "$lib.$$"; fi
-  fi
-  if [ -f "$lib" ]; then echo "$lib"; fi
+  native_lib cl-async-writes
 }
 
 # Runs scripts/native/cl-async-writes-check.c with the library preloaded, in each of its modes

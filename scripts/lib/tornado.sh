@@ -110,3 +110,17 @@ case " $wanted " in
       if [ -n "$shim" ]; then export LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$shim"; fi
     fi ;;
 esac
+# TornadoVM 5.2's CUDA backend hands NVRTC no options of a run's own (a kernel's register cap, say); with
+# MAMBA2_NVRTC_OPTIONS ('KERNEL=OPTIONS;...') scripts/native/nvrtc-options.c adds them per kernel, preloaded.
+case " $wanted " in
+  *" cuda "*)
+    if [ -n "${MAMBA2_NVRTC_OPTIONS:-}" ]; then
+      source "$root/scripts/lib/native.sh"
+      shim=$(native_lib nvrtc-options)
+      if [ -n "$shim" ]; then
+        export LD_PRELOAD="${LD_PRELOAD:+$LD_PRELOAD:}$shim"
+      else
+        echo "mamba2: warning: MAMBA2_NVRTC_OPTIONS ignored: no C compiler to build scripts/native/nvrtc-options.c" >&2
+      fi
+    fi ;;
+esac
