@@ -607,7 +607,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * forces its loop version, the KernelContext variants ("tiled", "blocked", "blocked8", "blocked84") its "scan"
      * one; "scan" switches the cumsum alone. Either keeps the cumsum's local size (capped at
      * {@link #SCAN_MAX_LOCAL} for the scan). "mma" switches the SSD's chunk states and output to their tensor-core kernels
-     * (a fused state passing becomes the loop kernel), on a config at precision fast only.
+     * (a fused state passing stays fused, in the tensor-core chunk states), on a config at precision fast only; "fused"
+     * after it fuses the state passing into those at every shape.
      */
     public DeviceConfig withVariant(Variant variant) {
         if (!fast.fewChunks().kernels().isEmpty()) return withoutFewChunks(kernels, name).withVariant(variant); // forced at every shape
@@ -619,14 +620,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 throw new IllegalArgumentException("the tensor-core SSD kernels run at precision fast: " + name + " is at " + precision);
             }
             Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-            Kernel passing = kernel("statePassing");
-            if (passing.fused()) k.put("statePassing", new Kernel(Variant.LOOP, passing.local(), 0));
             for (String ssd : List.of("chunkStates", "chunkOutput")) k.put(ssd, new Kernel(Variant.MMA, MMA_LOCAL, MMA_TILE));
             return with(k, precision, name + " [mma]");
         }
         if (variant == Variant.FUSED) {
-            DeviceConfig blocked84 = withVariant(Variant.BLOCKED84);
-            Map<String, Kernel> k = new LinkedHashMap<>(blocked84.kernels);
+            // tensor-core chunk states carry it as they are; others become blocked84
+            DeviceConfig carrier = kernel("chunkStates").variant() == Variant.MMA ? this : withVariant(Variant.BLOCKED84);
+            Map<String, Kernel> k = new LinkedHashMap<>(carrier.kernels);
             k.put("statePassing", new Kernel(Variant.FUSED, kernel("statePassing").local(), 0, 0, 1));
             return with(k, precision, name + " [" + variant + "]");
         }
@@ -731,11 +731,11 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
-    /** A "fused" state passing needs the chunk states that carry it: a "blocked" or "blocked84" chunkStates. */
+    /** A "fused" state passing needs the chunk states that carry it: a "blocked", "blocked84" or "mma" chunkStates. */
     private static void fusedPassingIsCarried(Map<String, Kernel> k, String where) {
         Kernel states = k.get("chunkStates");
-        if (k.get("statePassing").fused() && !states.blocked() && !states.blocked84()) {
-            throw new IllegalArgumentException(where + "kernel statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \""
+        if (k.get("statePassing").fused() && !states.blocked() && !states.blocked84() && states.variant() != Variant.MMA) {
+            throw new IllegalArgumentException(where + "kernel statePassing: \"fused\" is carried by a \"blocked\", \"blocked84\" or \"mma\" chunkStates, got \""
                     + states.variant() + "\"");
         }
     }

@@ -263,11 +263,15 @@ class DeviceConfigTest {
                 assertEquals(Variant.LOOP, fused.withVariant(v).kernel("statePassing").variant(), c.source() + " " + v);
             }
         }
-        assertRefused(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"), "statePassing: \"fused\" is carried by a \"blocked\" or \"blocked84\" chunkStates, got \"blocked8\"");
-        // the fast section's chunk states must carry it too, and so must the few-chunk ones
+        assertRefused(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"), "statePassing: \"fused\" is carried by a \"blocked\", \"blocked84\" or \"mma\" chunkStates, got \"blocked8\"");
+        // the fast section's chunk states must carry it too, and so must the few-chunk ones: tensor-core ones do
+        String tiled = "{ \"variant\": \"tiled\", \"tile\": 16 }";
+        assertRefused(f, file.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + tiled), "at precision fast, kernel statePassing");
+        assertRefused(f, inherits.replaceFirst("(?s)(\"fewChunks\".*?\"chunkStates\": *)\\{[^}]*}", "$1" + tiled), "at precision fast on few chunks, kernel statePassing");
         String mma = "{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
-        assertRefused(f, file.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + mma), "at precision fast, kernel statePassing");
-        assertRefused(f, inherits.replaceFirst("(?s)(\"fewChunks\".*?\"chunkStates\": *)\\{[^}]*}", "$1" + mma), "at precision fast on few chunks, kernel statePassing");
+        Files.writeString(f, file.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + mma));
+        DeviceConfig carried = DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA);
+        assertTrue(carried.kernel("chunkStates").mma() && carried.kernel("statePassing").fused());
         // minGroups: a whole number of at least 1, on the fused kernels only
         assertRefused(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"), "\"minGroups\" must be a whole number of at least 1, got 0");
         assertRefused(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"), "\"minGroups\" is for the fused kernels [statePassing] only");
@@ -426,7 +430,10 @@ class DeviceConfigTest {
         DeviceConfig mma = fast.withVariant(Variant.MMA);
         assertTrue(mma.kernel("chunkStates").mma() && mma.kernel("chunkOutput").mma());
         assertEquals(Variant.FUSED, fast.kernel("statePassing").variant());
-        assertEquals(Variant.LOOP, mma.kernel("statePassing").variant());
+        assertEquals(Variant.FUSED, mma.kernel("statePassing").variant(), "carried by the tensor-core chunk states");
+        DeviceConfig mmaFused = mma.withVariant(Variant.FUSED);
+        assertTrue(mmaFused.kernel("chunkStates").mma() && mmaFused.kernel("statePassing").fused());
+        assertEquals(1, mmaFused.kernel("statePassing").minGroups(), "fused at every shape");
         assertEquals(fast.kernel("chunkCB"), mma.kernel("chunkCB"));
         assertTrue(mma.forSsd(prefill130m).kernel("chunkStates").mma(), "forced at every shape");
         IllegalArgumentException exact = assertThrows(IllegalArgumentException.class, () -> nvidia.withVariant(Variant.MMA));

@@ -35,7 +35,7 @@ import java.util.Locale;
  *
  * <pre>
  * options: --golden DIR (default testdata)   --random N (default 24)   --device SPEC (repeatable)
- *          --variants config,loop,tiled,blocked,blocked8,blocked84,fused,scan,preferred,fast,mma    --tol 1e-5    --fast-tol 5e-3
+ *          --variants config,loop,tiled,blocked,blocked8,blocked84,fused,scan,preferred,fast,mma,mmafused    --tol 1e-5    --fast-tol 5e-3
  *          --no-steps    --case NAME
  *          --device-config FILE (instead of the config matched by device name)
  * </pre>
@@ -50,7 +50,8 @@ import java.util.Locale;
  * chunk states and output on PTX and CUDA), checked against {@code --fast-tol} (fp16 operands);
  * on a backend without fast kernels its rows are skipped with a note, as they would rerun "config". "mma" = "fast" with
  * the SSD's chunk states and output on their tensor-core kernels ({@code SsdMmaKernels} on PTX, {@code SsdMmaCudaKernels}
- * on the CUDA backend), whichever kernels the config's fast section names for them, skipped where "fast" is.
+ * on the CUDA backend), whichever kernels the config's fast section names for them, skipped where "fast" is; "mmafused"
+ * the same with the state passing fused into the tensor-core chunk states at every shape.
  */
 public final class TornadoSsdCheck {
 
@@ -66,7 +67,7 @@ public final class TornadoSsdCheck {
         String only = null;
         Path configFile = null;
         List<String> devices = new ArrayList<>();
-        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan", "preferred", "fast", "mma");
+        List<String> variants = List.of("config", "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan", "preferred", "fast", "mma", "mmafused");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--golden" -> golden = Path.of(args[++i]);
@@ -126,15 +127,16 @@ public final class TornadoSsdCheck {
                 DeviceConfig cfg = switch (variant) {
                     case "config", "preferred" -> matched;
                     case "loop", "tiled", "blocked", "blocked8", "blocked84", "fused", "scan" -> matched.withVariant(DeviceConfig.Variant.parse(variant));
-                    case "fast", "mma" -> matched.at(Precision.FAST, ds.backend());
+                    case "fast", "mma", "mmafused" -> matched.at(Precision.FAST, ds.backend());
                     default -> throw new IllegalArgumentException("unknown variant " + variant);
                 };
-                boolean fp16 = variant.equals("fast") || variant.equals("mma");
+                boolean fp16 = variant.equals("fast") || variant.startsWith("mma");
                 if (fp16 && cfg.precision() != Precision.FAST) {
                     System.out.println("# " + spec + ": no fast kernels on this backend, variant " + variant + " skipped");
                     continue;
                 }
-                if (variant.equals("mma")) cfg = cfg.withVariant(DeviceConfig.Variant.MMA);
+                if (variant.startsWith("mma")) cfg = cfg.withVariant(DeviceConfig.Variant.MMA);
+                if (variant.equals("mmafused")) cfg = cfg.withVariant(DeviceConfig.Variant.FUSED);
                 double rowTol = fp16 ? fastTol : tol;
                 try (TornadoSsd ssd = TornadoSsd.open(ds, cfg, !variant.equals("preferred"))) {
                     for (CheckCases.Case c : cases) {

@@ -69,7 +69,7 @@ public final class SsdTasks {
         chunkCumsum(g, prefix, cfg, kc, b, grids, heads);
         chunkCB(g, prefix, cfg, kc, b, grids, s, groups);
         if (passesInChunkStates(cfg, s)) {
-            chunkStatesPassing(g, prefix, cfg, kc, b, grids, s, s.batch() * H);
+            chunkStatesPassing(g, prefix, cfg, backend, kc, b, grids, s, s.batch() * H);
         } else {
             chunkStates(g, prefix, cfg, backend, kc, b, grids, s, heads);
             String sp = prefix + "statePassing";
@@ -161,11 +161,20 @@ public final class SsdTasks {
      * The chunk states with the state passing in them: a work-group per (batch, head) and tile walks the chunks in order,
      * storing the state entering each chunk and the final state ({@code bh} = batch·heads of them, whatever the rows).
      */
-    private static void chunkStatesPassing(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids, SsdShape s,
-                                           int bh) {
+    private static void chunkStatesPassing(TaskGraph g, String p, DeviceConfig cfg, DeviceSpec.Backend backend, KernelContext kc, Buffers b,
+                                           Grids grids, SsdShape s, int bh) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
-        if (cfg.kernel("chunkStates").blocked84()) {
+        if (cfg.kernel("chunkStates").mma()) {
+            if (backend == DeviceSpec.Backend.CUDA) {
+                g.task(t, SsdMmaCudaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.stateIn(), b.fin(), b.stateAt());
+            } else {
+                g.task(t, SsdMmaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.stateIn(), b.fin(), b.stateAt());
+            }
+            grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, r -> bh);
+        } else if (cfg.kernel("chunkStates").blocked84()) {
             g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N,
                     Q, b.stateIn(), b.fin(), b.stateAt());
             grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, r -> bh);

@@ -150,6 +150,72 @@ public final class ${className} {
     }
 
     /**
+     * {@link #chunkStatesMma} with the state passing in it ({@link SsdKernels#statePassing}): a work group per (batch, head)
+     * and 64 × 64 tile of the state walks the chunks in order, storing the state entering each chunk to stateIn, then
+     * running = exp(cum at the chunk's end)·running + the chunk's own state, in fp32. The running state lives in local
+     * memory (registers would hold it across the MMAs), the chunk's own state comes from its MMA tile through the work
+     * group's scratch (fragments are opaque). The final state to finalState at stateAt. Grid (LOCAL·⌈N/64⌉, ⌈P/64⌉, batch·H).
+     */
+    public static void chunkStatesPassingMma(KernelContext kc, FloatArray x, FloatArray B, FloatArray wState, FloatArray cum, FloatArray init,
+                                             IntArray dims, int H, int P, int G, int N, int Q, FloatArray scratch, FloatArray stateIn,
+                                             FloatArray finalState, int stateAt) {
+        int L = dims.get(SsdDims.L), NC = dims.get(SsdDims.NC);
+        int tid = kc.localIdx;
+        int n0 = kc.groupIdx * TILE;
+        int p0 = kc.groupIdy * TILE;
+        int bh = kc.groupIdz;
+        int h = bh % H;
+        int b = bh / H;
+        int g = h / (H / G);
+        int sb = ((bh * tiles(P) + kc.groupIdy) * tiles(N) + kc.groupIdx) * SCRATCH;
+        int wm = MmaTiles.warpM(tid);
+        int wn = MmaTiles.warpN(tid);
+        int aLane = MmaTiles.aLane(tid)<#if !halves>, bLane = MmaTiles.bLane(tid)</#if>;
+        int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: x transposed, (p, l)
+        <@bTiles/> // 2 × 8 B tiles: wState·B, (l, n)
+        float[] run = kc.allocateFloatLocalArray(SCRATCH); // the running state's tile, (p, n); a work item its elements i ≡ tid mod LOCAL
+        int hasInit = dims.get(SsdDims.HAS_INIT);
+        int tileAt = p0 * N + n0; // the tile's first element in a P × N state
+        for (int i = tid; i < SCRATCH; i += LOCAL) {
+            int p = p0 + i / TILE, n = n0 + i % TILE;
+            run[i] = SsdKernels.read(init, stateAt + bh * P * N + tileAt + i / TILE * N + i % TILE, hasInit != 0 && p < P && n < N);
+        }
+        boolean insideTile = p0 + TILE <= P && n0 + TILE <= N;
+        for (int c = 0; c < NC; c++) {
+            int bch = (b * NC + c) * H + h;
+            int t0 = c * Q;
+            int len = Math.min(Q, L - t0);
+            int xBase = ((b * L + t0) * H + h) * P;
+            for (int i = tid; i < SCRATCH; i += LOCAL) {
+                if (p0 + i / TILE < P && n0 + i % TILE < N) stateIn.set(bch * P * N + tileAt + i / TILE * N + i % TILE, run[i]);
+            }
+<@tile.fragments/>
+            for (int k0 = 0; k0 < len; k0 += K_STEP) {
+                if (insideTile && k0 + K_STEP <= len) {
+<@statesStage guarded=false/>
+                } else {
+<@statesStage guarded=true/>
+                }
+                kc.localBarrier();
+<@tile.mmaSteps halves=halves/>
+                kc.localBarrier();
+            }
+            int row = sb / TILE + 32 * wm;
+            int col = 32 * wn;
+<@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
+            kc.localBarrier();
+            float e = SsdKernels.rowDecay(cum, bch * Q, Q - 1, Q);
+            for (int i = tid; i < SCRATCH; i += LOCAL) {
+                run[i] = e * run[i] + scratch.get(sb + i);
+            }
+            kc.localBarrier();
+        }
+        for (int i = tid; i < SCRATCH; i += LOCAL) {
+            if (p0 + i / TILE < P && n0 + i % TILE < N) finalState.set(stateAt + bh * P * N + tileAt + i / TILE * N + i % TILE, run[i]);
+        }
+    }
+
+    /**
      * {@link SsdKernels#chunkOutput} on tensor cores, per (batch, chunk, head), transposed: yᵀ[p, l] = Σ_n stateIn[p, n]·
      * (exp(cum_l)·C[l, n]) + Σ_{s ≤ l} x[s, p]·(CB[l, s]·exp(cum_l − cum_s)·dt_s), then + D·x[l, p] and ·silu(z[l, p]).
      * One k loop: first over n (the inter-chunk part, A = stateIn, B = the decayed Cᵀ), then over s up to the tile's

@@ -93,6 +93,57 @@ class SsdMmaKernelsTest {
         for (int b : bytes) assertEquals(0, b % 16, b + " bytes");
     }
 
+    /** Cases of the fused state passing: the random and wide ones (several chunks each, ragged tiles and last chunks). */
+    static Stream<Arguments> fusedCasesAndKernels() throws IOException {
+        return cases().stream().filter(c -> c.name().startsWith("random") || c.name().startsWith("wide")).flatMap(c -> Stream.of(Kernels.values()).map(k -> Arguments.of(c, k)));
+    }
+
+    /**
+     * The chunk states with the state passing in them ({@code chunkStatesPassingMma}: a work group per (batch, head) and
+     * tile walking the chunks), then the chunk output, against the float64 references.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("fusedCasesAndKernels")
+    void fusedStatePassingMatchesReference(CheckCases.Case c, Kernels kernels) {
+        SsdShape s = c.shape();
+        int bch = SsdDims.cumsumItems(s);
+        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
+        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
+        KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
+                b.dims(), b.dt(), b.cum(), b.wState()));
+        int t8 = SsdBlocked8Kernels.THREADS;
+        int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
+        KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
+                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
+        int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
+        boolean cuda = kernels == Kernels.CUDA_NATIVE;
+        KernelContextEmulator.run(Grids.tileEdge(N, tile, local), Grids.tileEdge(P, tile, 1), s.batch() * H, local, 1, 1, kc -> {
+            if (cuda) {
+                SsdMmaCudaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(),
+                        b.fin(), b.stateAt());
+            } else {
+                SsdMmaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(),
+                        b.fin(), b.stateAt());
+            }
+        });
+        KernelContextEmulator.run(Grids.tileEdge(Q, tile, local), Grids.tileEdge(P, tile, 1), bch, local, 1, 1, kc -> {
+            if (cuda) {
+                SsdMmaCudaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y());
+            } else {
+                SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
+                        b.scores(), b.y());
+            }
+        });
+        double ey = SsdReference.relativeError(b.y().toHeapArray(), c.y());
+        double es = SsdReference.relativeError(b.fin().toHeapArray(), c.finalState());
+        synchronized (ERRORS) {
+            ERRORS.put(c.name() + " " + kernels + " fused", String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
+        }
+        SsdKernelsTest.assertClose(c.name() + " mma fused y", b.y().toHeapArray(), c.y(), FAST_TOL);
+        SsdKernelsTest.assertClose(c.name() + " mma fused final_state", b.fin().toHeapArray(), c.finalState(), FAST_TOL);
+    }
+
     static final Path NVIDIA = Path.of("../device-configs/nvidia.json");
 
     /**
