@@ -15,7 +15,6 @@ import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.KernelContextEmulator;
 import org.mamba2j.tornado.mma.MmaTiles;
-import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -105,50 +104,14 @@ class SsdMmaKernelsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("fusedCasesAndKernels")
     void fusedStatePassingMatchesReference(CheckCases.Case c, Kernels kernels) {
-        SsdShape s = c.shape();
-        int bch = SsdDims.cumsumItems(s);
-        int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
-        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
-        KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
-                b.dims(), b.dt(), b.cum(), b.wState()));
-        int t8 = SsdBlocked8Kernels.THREADS;
-        int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
-        KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
-                kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
-        int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
-        boolean cuda = kernels == Kernels.CUDA_NATIVE;
-        KernelContextEmulator.run(Grids.tileEdge(N, tile, local), Grids.tileEdge(P, tile, 1), s.batch() * H, local, 1, 1, kc -> {
-            if (cuda) {
-                SsdMmaCudaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(),
-                        b.fin(), b.stateAt());
-            } else {
-                SsdMmaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(),
-                        b.fin(), b.stateAt());
-            }
-        });
-        KernelContextEmulator.run(Grids.tileEdge(Q, tile, local), Grids.tileEdge(P, tile, 1), bch, local, 1, 1, kc -> {
-            if (cuda) {
-                SsdMmaCudaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.y());
-            } else {
-                SsdMmaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.y());
-            }
-        });
-        double ey = SsdReference.relativeError(b.y().toHeapArray(), c.y());
-        double es = SsdReference.relativeError(b.fin().toHeapArray(), c.finalState());
-        synchronized (ERRORS) {
-            ERRORS.put(c.name() + " " + kernels + " fused", String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
-        }
-        SsdKernelsTest.assertClose(c.name() + " mma fused y", b.y().toHeapArray(), c.y(), FAST_TOL);
-        SsdKernelsTest.assertClose(c.name() + " mma fused final_state", b.fin().toHeapArray(), c.finalState(), FAST_TOL);
+        runAndCheck(c, kernels, true);
     }
 
     static final Path NVIDIA = Path.of("../device-configs/nvidia.json");
 
     /**
      * nvidia.json with "mma" chunkStates and chunkOutput in the fast section's kernels beside its gemm (and the loop state
-     * passing, which tensor-core chunk states do not carry), written into dir.
+     * passing: the kernels apart), written into dir.
      */
     static Path nvidiaWithSsd(Path dir) throws IOException {
         String nvidia = Files.readString(NVIDIA), entry = "{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
@@ -170,28 +133,49 @@ class SsdMmaKernelsTest {
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("casesAndKernels")
     void mmaPipelineMatchesReference(CheckCases.Case c, Kernels kernels) {
+        runAndCheck(c, kernels, false);
+    }
+
+    /**
+     * The pipeline of a fast section that names the tensor-core kernels (scan cumsum, blocked8 C·Bᵀ, the chunk states and
+     * the loop state passing apart, or the chunk states carrying it where {@code fused}, the chunk output) through the
+     * emulator, then y and the final state against the float64 references.
+     */
+    private static void runAndCheck(CheckCases.Case c, Kernels kernels, boolean fused) {
         SsdShape s = c.shape();
         int bch = SsdDims.cumsumItems(s);
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
-        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, s.headdim(), s.dstate(), s.chunkSize()), true);
+        SsdTasks.Buffers b = KernelPipeline.buffers(s, c.inputs(), SsdMmaKernels.scratchSize(bch, P, N, Q), true);
         KernelContextEmulator.run(bch * 32, 1, 1, 32, 1, 1, kc -> SsdKernels.chunkCumsumScan(kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(),
                 b.dims(), b.dt(), b.cum(), b.wState()));
         int t8 = SsdBlocked8Kernels.THREADS;
-        int qEdge = Grids.tileEdge(s.chunkSize(), SsdBlocked8Kernels.TILE, t8);
-        KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * s.ngroups(), t8, t8, 1,
+        int qEdge = Grids.tileEdge(Q, SsdBlocked8Kernels.TILE, t8);
+        KernelContextEmulator.run(qEdge, qEdge, s.batch() * s.nchunks() * G, t8, t8, 1,
                 kc -> SsdBlocked8Kernels.chunkCBBlocked8(kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb()));
         int local = SsdMmaKernels.LOCAL, tile = SsdMmaKernels.TILE;
         boolean cuda = kernels == Kernels.CUDA_NATIVE;
-        KernelContextEmulator.run(Grids.tileEdge(s.dstate(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
-            if (cuda) {
-                SsdMmaCudaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-            } else {
-                SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-            }
-        });
-        SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
+        if (fused) {
+            KernelContextEmulator.run(Grids.tileEdge(N, tile, local), Grids.tileEdge(P, tile, 1), s.batch() * H, local, 1, 1, kc -> {
+                if (cuda) {
+                    SsdMmaCudaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(),
+                            b.stateIn(), b.fin(), b.stateAt());
+                } else {
+                    SsdMmaKernels.chunkStatesPassingMma(kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(),
+                            b.stateIn(), b.fin(), b.stateAt());
+                }
+            });
+        } else {
+            KernelContextEmulator.run(Grids.tileEdge(N, tile, local), Grids.tileEdge(P, tile, 1), bch, local, 1, 1, kc -> {
+                if (cuda) {
+                    SsdMmaCudaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+                } else {
+                    SsdMmaKernels.chunkStatesMma(kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
+                }
+            });
+            SsdKernels.statePassing(b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(), b.fin().getSize());
+        }
         // the output tile is yᵀ: columns l (the chunk), rows p
-        KernelContextEmulator.run(Grids.tileEdge(s.chunkSize(), tile, local), Grids.tileEdge(s.headdim(), tile, 1), bch, local, 1, 1, kc -> {
+        KernelContextEmulator.run(Grids.tileEdge(Q, tile, local), Grids.tileEdge(P, tile, 1), bch, local, 1, 1, kc -> {
             if (cuda) {
                 SsdMmaCudaKernels.chunkOutputMma(kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
                         b.scores(), b.y());
@@ -200,13 +184,13 @@ class SsdMmaKernelsTest {
                         b.scores(), b.y());
             }
         });
-        FloatArray y = b.y(), fin = b.fin();
-        double ey = SsdReference.relativeError(y.toHeapArray(), c.y());
-        double es = SsdReference.relativeError(fin.toHeapArray(), c.finalState());
+        String name = c.name() + " " + kernels + (fused ? " fused" : "");
+        double ey = SsdReference.relativeError(b.y().toHeapArray(), c.y());
+        double es = SsdReference.relativeError(b.fin().toHeapArray(), c.finalState());
         synchronized (ERRORS) {
-            ERRORS.put(c.name() + " " + kernels, String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
+            ERRORS.put(name, String.format(Locale.ROOT, "y %.2e  final_state %.2e", ey, es));
         }
-        SsdKernelsTest.assertClose(c.name() + " mma y", y.toHeapArray(), c.y(), FAST_TOL);
-        SsdKernelsTest.assertClose(c.name() + " mma final_state", fin.toHeapArray(), c.finalState(), FAST_TOL);
+        SsdKernelsTest.assertClose(name + " y", b.y().toHeapArray(), c.y(), FAST_TOL);
+        SsdKernelsTest.assertClose(name + " final_state", b.fin().toHeapArray(), c.finalState(), FAST_TOL);
     }
 }
