@@ -37,6 +37,11 @@ public final class SsdTasks {
     private SsdTasks() {
     }
 
+    /** Whether the tensor-core SSD kernels are the CUDA backend's ({@link SsdMmaCudaKernels}: native fp16 conversions) rather than {@link SsdMmaKernels}. */
+    private static boolean cuda(DeviceSpec.Backend backend) {
+        return backend == DeviceSpec.Backend.CUDA;
+    }
+
     /** Whether the configured chunk output is the loop variant, which reads C·Bᵀ weighted into scores first. */
     public static boolean needsScores(DeviceConfig cfg) {
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
@@ -132,11 +137,8 @@ public final class SsdTasks {
         String t = p + "chunkStates";
         DeviceConfig.Kernel k = cfg.kernel("chunkStates");
         if (k.mma()) {
-            if (backend == DeviceSpec.Backend.CUDA) {
-                g.task(t, SsdMmaCudaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-            } else {
-                g.task(t, SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.scores(), b.states());
-            }
+            g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkStatesMma : SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(),
+                    H, P, G, N, Q, b.scores(), b.states());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads);
         } else if (k.blocked84()) {
             g.task(t, SsdBlocked84Kernels::chunkStatesBlocked84, kc, b.x(), b.B(), b.wState(), b.dims(), H, P, G, N, Q, b.states());
@@ -166,13 +168,8 @@ public final class SsdTasks {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
         if (cfg.kernel("chunkStates").mma()) {
-            if (backend == DeviceSpec.Backend.CUDA) {
-                g.task(t, SsdMmaCudaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.stateIn(), b.fin(), b.stateAt());
-            } else {
-                g.task(t, SsdMmaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.stateIn(), b.fin(), b.stateAt());
-            }
+            g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkStatesPassingMma : SsdMmaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(),
+                    b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(), b.fin(), b.stateAt());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, r -> bh);
         } else if (cfg.kernel("chunkStates").blocked84()) {
             g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N,
@@ -192,13 +189,8 @@ public final class SsdTasks {
         String t = p + "chunkOutput";
         DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
         if (k.mma()) {
-            if (backend == DeviceSpec.Backend.CUDA) {
-                g.task(t, SsdMmaCudaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N,
-                        Q, b.scores(), b.y());
-            } else {
-                g.task(t, SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q,
-                        b.scores(), b.y());
-            }
+            g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkOutputMma : SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(),
+                    b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q, b.scores(), b.y());
             grids.warpTiles(g, t, Q, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, heads); // yᵀ: columns l, rows p
         } else if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkOutputBlocked8, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(), b.C(), b.stateIn(), b.D(), b.dims(), H, P,

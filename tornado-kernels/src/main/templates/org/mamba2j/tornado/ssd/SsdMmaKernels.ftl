@@ -118,17 +118,7 @@ public final class ${className} {
 <@tile.fragments/>
         int xBase = ((b * L + t0) * H + h) * P;
         boolean insideTile = p0 + TILE <= P && n0 + TILE <= N;
-        for (int k0 = 0; k0 < len; k0 += K_STEP) {
-            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
-            if (insideTile && k0 + K_STEP <= len) {
-<@statesStage guarded=false/>
-            } else {
-<@statesStage guarded=true/>
-            }
-            kc.localBarrier();
-<@tile.mmaSteps halves=halves/>
-            kc.localBarrier();
-        }
+<@statesSteps/>
         boolean edge = p0 + TILE > P || n0 + TILE > N;
         int r = 32 * wm;
         int col = 32 * wn;
@@ -190,16 +180,7 @@ public final class ${className} {
                 if (p0 + i / TILE < P && n0 + i % TILE < N) stateIn.set(bch * P * N + tileAt + i / TILE * N + i % TILE, run[i]);
             }
 <@tile.fragments/>
-            for (int k0 = 0; k0 < len; k0 += K_STEP) {
-                if (insideTile && k0 + K_STEP <= len) {
-<@statesStage guarded=false/>
-                } else {
-<@statesStage guarded=true/>
-                }
-                kc.localBarrier();
-<@tile.mmaSteps halves=halves/>
-                kc.localBarrier();
-            }
+<@statesSteps/>
             int row = sb / TILE + 32 * wm;
             int col = 32 * wn;
 <@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
@@ -296,6 +277,21 @@ public final class ${className} {
         }
     }
 }
+<#-- chunk states: the k loop over the chunk's rows into the accumulators, each step staged (unguarded where its reads all
+     lie inside their matrices) and multiplied -->
+<#macro statesSteps>
+        for (int k0 = 0; k0 < len; k0 += K_STEP) {
+            // local arrays are written here, not in a helper: TornadoVM addresses a local array passed to a method as a global one
+            if (insideTile && k0 + K_STEP <= len) {
+<@statesStage guarded=false/>
+            } else {
+<@statesStage guarded=true/>
+            }
+            kc.localBarrier();
+<@tile.mmaSteps halves=halves/>
+            kc.localBarrier();
+        }
+</#macro>
 <#-- chunk states: a k step's pairs staged, each work item PER_ITEM of A (xᵀ) and of B (w·B); `guarded`: reads clamped and
      zeroed outside the matrices, else plain (a step inside them) -->
 <#macro statesStage guarded>
