@@ -83,7 +83,7 @@ public final class ${className} {
      * Its bounds test stays in the callers' conditions: as a boolean helper it compiled to a materialized test instead of
      * a branch (the fused chunk states' CUDA kernel 218 registers against 185 at one shape).
      */
-    static int inTile(int i, int N) {
+    static int tileOffset(int i, int N) {
         return i / TILE * N + i % TILE;
     }
 
@@ -141,7 +141,7 @@ public final class ${className} {
         kc.localBarrier();
         if (edge) {
             for (int i = tid; i < SCRATCH; i += LOCAL) {
-                if (p0 + i / TILE < P && n0 + i % TILE < N) states.set(bch * P * N + p0 * N + n0 + inTile(i, N), scratch.get(sb + i));
+                if (p0 + i / TILE < P && n0 + i % TILE < N) states.set(bch * P * N + p0 * N + n0 + tileOffset(i, N), scratch.get(sb + i));
             }
         }
     }
@@ -174,7 +174,7 @@ public final class ${className} {
         int hasInit = dims.get(SsdDims.HAS_INIT);
         int tileAt = p0 * N + n0; // the tile's first element in a P × N state
         for (int i = tid; i < SCRATCH; i += LOCAL) {
-            run[i] = SsdKernels.read(init, stateAt + bh * P * N + tileAt + inTile(i, N), hasInit != 0 && p0 + i / TILE < P && n0 + i % TILE < N);
+            run[i] = SsdKernels.read(init, stateAt + bh * P * N + tileAt + tileOffset(i, N), hasInit != 0 && p0 + i / TILE < P && n0 + i % TILE < N);
         }
         boolean insideTile = p0 + TILE <= P && n0 + TILE <= N;
         for (int c = 0; c < NC; c++) {
@@ -183,7 +183,7 @@ public final class ${className} {
             int len = Math.min(Q, L - t0);
             int xBase = ((b * L + t0) * H + h) * P;
             for (int i = tid; i < SCRATCH; i += LOCAL) {
-                if (p0 + i / TILE < P && n0 + i % TILE < N) stateIn.set(bch * P * N + tileAt + inTile(i, N), run[i]);
+                if (p0 + i / TILE < P && n0 + i % TILE < N) stateIn.set(bch * P * N + tileAt + tileOffset(i, N), run[i]);
             }
 <@tile.fragments/>
 <@statesSteps/>
@@ -198,7 +198,7 @@ public final class ${className} {
             kc.localBarrier();
         }
         for (int i = tid; i < SCRATCH; i += LOCAL) {
-            if (p0 + i / TILE < P && n0 + i % TILE < N) finalState.set(stateAt + bh * P * N + tileAt + inTile(i, N), run[i]);
+            if (p0 + i / TILE < P && n0 + i % TILE < N) finalState.set(stateAt + bh * P * N + tileAt + tileOffset(i, N), run[i]);
         }
     }
 
