@@ -208,7 +208,14 @@ public final class ${className} {
      * One k loop: first over n (the inter-chunk part, A = stateIn, B = the decayed Cᵀ), then over s up to the tile's
      * last column (the causal intra-chunk part, A = xᵀ, B = the weights transposed), into the same accumulators. The
      * tile (p × l) goes through the scratch and a transposing tile in local memory to y (rows l, contiguous along p).
-     * Grid (LOCAL·⌈Q/64⌉, ⌈P/64⌉, batch·NC·H).
+     *
+     * <p>Every step's staging is guarded, unlike the chunk states': an unguarded form for the steps inside the matrices,
+     * chosen by {@code insideTile && (inter ? k0 + K_STEP <= N : s0 + K_STEP <= len)}, compiled on TornadoVM 5.2's CUDA
+     * backend to C that ran the guarded staging and its MMAs after the unguarded ones as well (two k steps an iteration:
+     * wrong sums, reads past the matrices); two k loops, one a part, to C that assigns one accumulator array to another
+     * between them, which does not compile (docs/tensor-cores.md, fact 8).
+     *
+     * <p>Grid (LOCAL·⌈Q/64⌉, ⌈P/64⌉, batch·NC·H).
      */
     public static void chunkOutputMma(KernelContext kc, FloatArray x, FloatArray z, FloatArray dt, FloatArray cum, FloatArray cb,
                                       FloatArray C, FloatArray stateIn, FloatArray D, IntArray dims, int H, int P, int G, int N, int Q,
@@ -232,7 +239,6 @@ public final class ${className} {
         // k runs over n (padded to the step), then over s < min(l0 + 64, len): nothing right of the tile's last column
         int nSpan = (N + K_STEP - 1) / K_STEP * K_STEP;
         int kEnd = l0 < len ? nSpan + Math.min(l0 + TILE, len) : 0;
-        boolean insideTile = p0 + TILE <= P && l0 + TILE <= len;
         int cbo = ((b * NC + c) * G + g) * Q * Q;
         int xBase = ((b * L + t0) * H + h) * P;
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(4, 2)); // 4 × 2 A tiles: (p, n), then (p, s)
@@ -250,12 +256,7 @@ public final class ${className} {
         for (int k0 = 0; k0 < kEnd; k0 += K_STEP) {
             boolean inter = k0 < nSpan;
             int s0 = k0 - nSpan;
-            // every read of the step inside its matrix: the staging unguarded (the causal mask stays)
-            if (insideTile && (inter ? k0 + K_STEP <= N : s0 + K_STEP <= len)) {
-<@outputStage guarded=false/>
-            } else {
-<@outputStage guarded=true/>
-            }
+<@outputStage/>
             kc.localBarrier();
 <@tile.mmaSteps halves=halves/>
             kc.localBarrier();
@@ -327,8 +328,8 @@ public final class ${className} {
                 }
 </#macro>
 <#-- chunk output: a k step's pairs staged, the inter-chunk part (A the entering state, B the decayed Cᵀ) or the intra-chunk
-     one (A xᵀ, B the causal weights transposed); `guarded` as for the chunk states -->
-<#macro outputStage guarded>
+     one (A xᵀ, B the causal weights transposed), every read guarded (zero outside its matrix) -->
+<#macro outputStage>
                 for (int j = 0; j < PER_ITEM; j++) {
                     int i = tid + j * LOCAL;
                     int br = pairRow(i), bc = pairCol(i);
@@ -337,32 +338,17 @@ public final class ${className} {
                     float v1;
                     if (inter) {
                         // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
-                        // (guarded either way: TornadoVM 5.2 fails to compile this pair's unguarded form here, "NewInstance not handled")
                         as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + i / 16, k0 + i % 16 * 2, P, N);
                         int n = k0 + br;
                         int at = ((b * L + t0 + l) * G + g) * N + n;
-<#if guarded>
                         v0 = decayT[bc] * SsdKernels.read(C, at, l < len && n < N);
                         v1 = decayT[bc + 1] * SsdKernels.read(C, at + G * N, l + 1 < len && n < N);
-<#else>
-                        v0 = decayT[bc] * C.get(at);
-                        v1 = decayT[bc + 1] * C.get(at + G * N);
-</#if>
                     } else {
                         // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
-<#if guarded>
                         as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, s0 + i / 64 * 2, p0 + i % 64, len, P);
-<#else>
-                        as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairInside(x, xBase + (s0 + i / 64 * 2) * H * P + p0 + i % 64, H * P);
-</#if>
                         int s = s0 + br;
-<#if guarded>
                         float cumS = SsdKernels.read(cum, cbase + s, s < len);
                         float dtS = SsdKernels.read(dt, cbase + s, s < len);
-<#else>
-                        float cumS = cum.get(cbase + s);
-                        float dtS = dt.get(cbase + s);
-</#if>
                         v0 = SsdKernels.causalWeight(cb, cbo, Q, l, s, len, cumT[bc], cumS, dtS);
                         v1 = SsdKernels.causalWeight(cb, cbo, Q, l + 1, s, len, cumT[bc + 1], cumS, dtS);
                     }
