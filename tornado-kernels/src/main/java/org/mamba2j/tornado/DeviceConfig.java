@@ -3,7 +3,6 @@ package org.mamba2j.tornado;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.device.Precision;
 import org.mamba2j.ssd.SsdShape;
-import org.mamba2j.tornado.mma.MmaGemm;
 import org.mamba2j.tornado.model.BatchKernels;
 import org.mamba2j.tornado.model.BatchStates;
 import org.mamba2j.tornado.model.PrefillKernels;
@@ -95,8 +94,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
     /** Kernels that have an "mma" variant (tensor cores, fp16 operands: precision fast only): the prefill's gemm, the SSD's chunk states and output. */
     public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
-    /** The kernels that have the "mmawide" variant (the prefill's projections). */
-    public static final List<String> MMA_WIDE_KERNELS = List.of("gemm");
 
     /**
      * Kernels that have a "fused" variant, carried out inside another kernel: the state passing, by a "blocked" or
@@ -108,9 +105,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     /** Output tile edge and work-group size of the "mma" variant: 64×64 outputs, four warps. */
     public static final int MMA_TILE = 64;
     public static final int MMA_LOCAL = 128;
-    /** Output tile columns and work-group size of the "mmawide" variant: 64×128 outputs, four warps of 64×32 ({@link MmaGemm#gemmWide}). */
-    public static final int MMA_WIDE_TILE = MmaGemm.WIDE_TILE_N;
-    public static final int MMA_WIDE_LOCAL = MmaGemm.WIDE_LOCAL;
 
     /** The files shipped as jar resources (a classpath folder cannot be listed portably). */
     static final List<String> SHIPPED = List.of("nvidia.json", "amd.json", "intel-gpu.json", "pocl-cpu.json", "pocl-spirv.json", "generic.json");
@@ -137,15 +131,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * outputs; the three with 64×64 output tiles), {@link #REDUCE} (KernelContext reducing in local memory: a
      * power-of-two group of at most 1024), {@link #SCAN} (KernelContext, a work-group of 1 to 1024 work items per
      * (batch, chunk, head) scanning in local memory; the cumsum only), {@link #MMA} (KernelContext on tensor cores:
-     * four warps, a 64×64 output tile; only in {@link Fast}), {@link #MMA_WIDE} (the prefill's gemm on tensor cores over 64×128
-     * tiles: four warps of 64×32; only in {@link Fast}) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
+     * four warps, a 64×64 output tile; only in {@link Fast}) or {@link #FUSED} (done inside another kernel: {@link #FUSED_KERNELS}).
      */
     public enum Variant {
         LOOP("loop", 0, 0, ""), TILED("tiled", 0, 0, ""), BLOCKED("blocked", BLOCKED_LOCAL, BLOCKED_TILE, "16x16 work items of 4x4 outputs"),
         BLOCKED8("blocked8", BLOCKED8_LOCAL, BLOCKED_TILE, "8x8 work items of 8x8 outputs"),
         BLOCKED84("blocked84", BLOCKED84_LOCAL, BLOCKED_TILE, "16x8 work items of 8x4 outputs"), REDUCE("reduce", 0, 0, ""),
-        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"),
-        MMA_WIDE("mmawide", MMA_WIDE_LOCAL, MMA_WIDE_TILE, "four warps of 64x32, 64x128 outputs"), FUSED("fused", 0, 0, "");
+        SCAN("scan", 0, 0, ""), MMA("mma", MMA_LOCAL, MMA_TILE, "four warps, 64x64 outputs"), FUSED("fused", 0, 0, "");
 
         private final String json;
         private final int fixedLocal;
@@ -184,7 +176,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 case BLOCKED84 -> BLOCKED84_KERNELS;
                 case SCAN -> SCAN_KERNELS;
                 case MMA -> MMA_KERNELS;
-                case MMA_WIDE -> MMA_WIDE_KERNELS;
                 case FUSED -> FUSED_KERNELS;
                 case LOOP, REDUCE -> KERNEL_NAMES;
             };
@@ -231,7 +222,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             int fixed = variant.fixedLocal();
             if (fixed > 0 && (tile != variant.fixedTile() || local != fixed)) {
-                throw new IllegalArgumentException((variant == Variant.MMA || variant == Variant.MMA_WIDE ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
+                throw new IllegalArgumentException((variant == Variant.MMA ? "an " : "a ") + variant + " kernel has \"tile\" " + variant.fixedTile()
                         + " and \"local\" " + fixed + " (" + variant.shape + "), got tile " + tile + ", local " + local);
             }
             if (variant == Variant.REDUCE && (local <= 0 || local > 1024 || Integer.bitCount(local) != 1)) {
@@ -264,14 +255,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             return variant == Variant.SCAN;
         }
 
-        /** On tensor cores: "mma" or "mmawide". */
+        /** On tensor cores ("mma"). */
         public boolean mma() {
-            return variant == Variant.MMA || variant == Variant.MMA_WIDE;
-        }
-
-        /** The tensor-core GEMM over 64×128 output tiles ("mmawide"). */
-        public boolean mmaWide() {
-            return variant == Variant.MMA_WIDE;
+            return variant == Variant.MMA;
         }
 
         public boolean fused() {
@@ -612,7 +598,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      */
     public DeviceConfig withVariant(Variant variant) {
         if (!fast.fewChunks().kernels().isEmpty()) return withoutFewChunks(kernels, name).withVariant(variant); // forced at every shape
-        if (variant == Variant.REDUCE || variant == Variant.MMA_WIDE) {
+        if (variant == Variant.REDUCE) {
             throw new IllegalArgumentException("no kernels are forced to \"" + variant + "\": force loop, tiled, blocked, blocked8, blocked84, fused, scan or mma");
         }
         if (variant == Variant.MMA) {

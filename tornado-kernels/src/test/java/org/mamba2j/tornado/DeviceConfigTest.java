@@ -110,7 +110,7 @@ class DeviceConfigTest {
         assertTrue(e.getMessage().contains("missing \"cumsum\""), e.getMessage());
         Files.writeString(bad, Files.readString(f).replaceFirst("\"loop\"", "\"fast\""));
         e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(bad));
-        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\", \"mmawide\" or \"fused\""), e.getMessage());
+        assertTrue(e.getMessage().contains("\"loop\", \"tiled\", \"blocked\", \"blocked8\", \"blocked84\", \"reduce\", \"scan\", \"mma\" or \"fused\""), e.getMessage());
         assertRefused(bad, Files.readString(f).replaceFirst("\"variant\": \"reduce\", \"local\": 64", "\"variant\": \"reduce\", \"local\": 96"), "power of two");
         assertRefused(bad, Files.readString(f).replaceFirst("\"gemm\": *\\{ \"variant\": \"loop\"", "\"gemm\": { \"variant\": \"tiled\", \"tile\": 8"), "kernel gemm has no \"tiled\" variant");
         assertRefused(bad, Files.readString(f).replaceFirst("\"conv\": *\\{ \"variant\": \"loop\"", "\"conv\": { \"variant\": \"loop\", \"tile\": 3"), "kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or 4, got 3");
@@ -463,25 +463,6 @@ class DeviceConfigTest {
         assertRefused(f, file.replaceFirst("(?s)(\"fewChunks\".*?\"kernels\": )\\{.*?}\\s*}\\s*}", "$1{} }"), "fast fewChunks \"kernels\" names none");
         assertRefused(f, file.replaceFirst("(?s)(\"fewChunks\".*?\"chunkCB\": *)\\{[^}]*}", "$1{ \"variant\": \"blocked84\", \"tile\": 64, \"local\": 128 }"),
                 "kernel chunkCB has no \"blocked84\" variant");
-    }
-
-    /** "mmawide" (the prefill's gemm over 64×128 tiles): in the fast section with tile 128 and local 128, for gemm only. */
-    @Test
-    void wideTensorCoreGemmLoadsWithItsShapeOnly(@TempDir Path dir) throws IOException {
-        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
-        String fastMma = "\"gemm\":         { \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
-        assertTrue(nvidia.contains(fastMma), "the fast section's gemm is where the change goes");
-        Path f = dir.resolve("wide.json");
-        Files.writeString(f, nvidia.replace(fastMma, "\"gemm\": { \"variant\": \"mmawide\", \"tile\": 128, \"local\": 128 }"));
-        DeviceConfig fast = DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA);
-        assertTrue(fast.kernel("gemm").mma() && fast.kernel("gemm").mmaWide());
-        assertFalse(DeviceConfig.load(Path.of("../device-configs/nvidia.json")).at(Precision.FAST, DeviceSpec.Backend.CUDA).kernel("gemm").mmaWide());
-        assertRefused(f, nvidia.replace(fastMma, "\"gemm\": { \"variant\": \"mmawide\", \"tile\": 64, \"local\": 128 }"),
-                "an mmawide kernel has \"tile\" 128 and \"local\" 128");
-        assertRefused(f, nvidia.replace(fastMma, fastMma + ", \"chunkStates\": { \"variant\": \"mmawide\", \"tile\": 128, \"local\": 128 }"),
-                "chunkStates has no \"mmawide\" variant");
-        assertRefused(f, nvidia.replaceFirst("\"gemm\":         \\{ \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }",
-                "\"gemm\": { \"variant\": \"mmawide\", \"tile\": 128, \"local\": 128 }"), "the \"mmawide\" variant belongs in \"fast\"");
     }
 
     @Test

@@ -88,12 +88,12 @@ public final class MmaCheck {
             int[] formats = probesOnly ? new int[0] : new int[]{MmaGemm.F32, MmaGemm.F16, MmaGemm.BF16}; // --probes: the probes alone
             for (int format : formats) {
                 for (int activations : new int[]{MmaGemm.HALVES, MmaGemm.FLOATS}) {
-                    for (Shape sh : SHAPES) for (boolean wide : new boolean[]{false, true}) {
+                    for (Shape sh : SHAPES) {
                         rows++;
                         double err;
-                        String note = wide ? "(64 x 128 tiles) " : "";
+                        String note = "";
                         try {
-                            err = gemmError(device, sh, format, activations, wide);
+                            err = gemmError(device, sh, format, activations);
                         } catch (RuntimeException e) {
                             err = Double.NaN;
                             note += String.valueOf(e).lines().findFirst().orElse("");
@@ -448,17 +448,16 @@ public final class MmaCheck {
         }
     }
 
-    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, int activations, Operands o, FloatArray out, boolean profile,
-                                             boolean wide) {
+    private static TornadoExecutionPlan plan(TornadoDevice device, Shape sh, int format, int activations, Operands o, FloatArray out, boolean profile) {
         IntArray control = IntArray.fromElements(sh.rows);
         FloatArray noScale = new FloatArray(1);
         KernelContext kc = new KernelContext();
         TaskGraph g = new TaskGraph("mma")
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, control, o.a, o.halves, noScale, o.w32, o.w16)
-                .task("gemm", wide ? MmaGemm::gemmWide : MmaGemm::gemm, kc, control, o.a, o.halves, noScale, activations, o.w32, o.w16, format, 0, out,
+                .task("gemm", MmaGemm::gemm, kc, control, o.a, o.halves, noScale, activations, o.w32, o.w16, format, 0, out,
                         sh.n, sh.k, sh.k)
                 .transferToHost(DataTransferMode.EVERY_EXECUTION, out);
-        int tileN = wide ? MmaGemm.WIDE_TILE_N : MmaGemm.TILE_N, local = wide ? MmaGemm.WIDE_LOCAL : MmaGemm.LOCAL;
+        int tileN = MmaGemm.TILE_N, local = MmaGemm.LOCAL;
         WorkerGrid2D grid = new WorkerGrid2D((sh.n + tileN - 1) / tileN * local, (sh.rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M);
         grid.setLocalWork(local, 1, 1);
         TornadoExecutionPlan p = new TornadoExecutionPlan(g.snapshot());
@@ -468,11 +467,11 @@ public final class MmaCheck {
     }
 
     /** ‖out − ref‖ / ‖ref‖ over every row (every 8th row at the big shapes), ref the float64 product of the rounded operands. */
-    private static double gemmError(TornadoDevice device, Shape sh, int format, int activations, boolean wide) {
+    private static double gemmError(TornadoDevice device, Shape sh, int format, int activations) {
         Operands o = Operands.of(sh, format, 17L * sh.n + sh.k + format + activations);
         FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
         out.init(Float.NaN);
-        try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, false, wide)) {
+        try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, false)) {
             p.execute();
         } catch (Exception e) {
             throw e instanceof RuntimeException r ? r : new RuntimeException(e);
@@ -509,12 +508,10 @@ public final class MmaCheck {
             o = Operands.of(sh, format, 5);
             FloatArray out = new FloatArray(roundRows(sh.rows) * sh.n);
             try {
-                for (boolean wide : new boolean[]{false, true}) {
-                    try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, true, wide)) {
-                        double mma = medianKernelMs(p);
-                        mmaTimes.append(String.format(Locale.ROOT, "%s weights, %s a%s %.3f ms = %.1f TFLOP/s; ", formatName(format),
-                                activationsName(activations), wide ? ", 64 x 128" : "", mma, flop / mma / 1e9));
-                    }
+                try (TornadoExecutionPlan p = plan(device, sh, format, activations, o, out, true)) {
+                    double mma = medianKernelMs(p);
+                    mmaTimes.append(String.format(Locale.ROOT, "%s weights, %s a %.3f ms = %.1f TFLOP/s; ", formatName(format),
+                            activationsName(activations), mma, flop / mma / 1e9));
                 }
             } catch (Exception e) {
                 System.out.println("# " + spec + " mma gemm " + sh + ": " + String.valueOf(e).lines().findFirst().orElse(""));

@@ -314,7 +314,7 @@ public final class PrefillPlan implements DevicePrefill {
 
     /**
      * out (rows × n) (+)= a (rows × k) · W(n × k)ᵀ with W at weights[wOff] (float32 or 16-bit), in the config's variant. The
-     * tensor-core one ("mma" over 64×64 tiles, "mmawide" over 64×128; precision fast) reads the activations as fp16 pairs
+     * tensor-core one ("mma", 64×64 tiles; precision fast) reads the activations as fp16 pairs
      * ({@code halves}, where the norms leave them) and stores whole tiles: accumulating (out_proj onto the residual), it computes into b.projected, which the next block's
      * norm or lastRow adds on.
      */
@@ -323,7 +323,7 @@ public final class PrefillPlan implements DevicePrefill {
             FloatArray target = accumulate != 0 ? b.projected : out;
             // the variant fixes the launch: its "tile" the output columns of a work group, its "local" the work group
             DeviceConfig.Kernel mma = cfg.kernel("gemm");
-            g.task(task, mma.mmaWide() ? MmaGemm::gemmWide : MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES,
+            g.task(task, MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES,
                     DeviceWeights.asFloat32(weights, b.noW32), DeviceWeights.as16Bit(weights, b.noW16), MmaGemm.format(w.format((TornadoNativeArray) weights)),
                     wOff, target, n, k, k);
             grid(g, task, new int[]{mma.local(), 1},
@@ -334,7 +334,7 @@ public final class PrefillPlan implements DevicePrefill {
     }
 
     /**
-     * Whether the projections run on tensor cores: the config's gemm is "mma" or "mmawide", every output width a multiple of the 8-wide MMA
+     * Whether the projections run on tensor cores: the config's gemm is "mma", every output width a multiple of the 8-wide MMA
      * tile and the norms' rows and groups of even width, as fp16 pairs (else "blocked").
      */
     static boolean tensorCoreGemm(DeviceConfig cfg, MixerDims d) {

@@ -30,7 +30,7 @@ final class RowTasks {
      */
     static void gemm(TaskGraph g, String task, Grids grids, DeviceConfig cfg, KernelContext ctx, IntArray control, FloatArray a,
                     Object weights, FloatArray table, Decode decode, int wOff, FloatArray out, int n, int k, int accumulate) {
-        // "mma" and "mmawide" come here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
+        // "mma" comes here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
         if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
             if (weights instanceof LongArray h) g.task(task, GemmKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
             else g.task(task, GemmKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);

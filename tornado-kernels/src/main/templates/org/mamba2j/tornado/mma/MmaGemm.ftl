@@ -32,14 +32,13 @@ import uk.ac.manchester.tornado.api.types.arrays.LongArray;
 public final class MmaGemm {
 
     /**
-     * Output tile of a work group, rows × columns. A 64 × 128 tile with sixteen accumulators a warp,
-     * double buffered, ran slower on the H200 (9.5–19.6 against 15.4–23.1 TFLOP/s, docs/tensor-cores.md).
+     * Output tile of a work group, rows × columns. 64 × 128 tiles ran slower: sixteen accumulators a warp, double
+     * buffered, on the H200 (9.5–19.6 against 15.4–23.1 TFLOP/s); eight 32 × 32 warps, and four 64 × 32 warps at 212 or,
+     * capped, 128 registers, on an H100 (0.896 against 0.843 ms at 2.7b's in_proj at best; docs/tensor-cores.md).
      */
     public static final int TILE_M = 64, TILE_N = 64;
     /** Work items of a work group: four warps. */
     public static final int LOCAL = 4 * MmaTiles.WARP;
-    /** {@link #gemmWide}'s output tile columns (64 rows as {@link #gemm}) and work group: four warps, 1 × 4, each 64 × 32. */
-    public static final int WIDE_TILE_N = 128, WIDE_LOCAL = 4 * MmaTiles.WARP;
     /** Weight formats, the {@code format} argument: float32 in w32; F16 or BF16 patterns in w16. */
     public static final int F32 = 0, F16 = 1, BF16 = 2;
     /** The {@code activations} argument of A given as fp16 pairs, or as float32 (any c ≥ 0: float32 times a column scale at small[c]). */
@@ -80,9 +79,8 @@ public final class MmaGemm {
      */
 <#-- the GEMM of a work group of four warps, (64 / (16·mFrags)) × warpsN, each (16·mFrags) × 32 outputs, over a 64 × tileN
      output tile (tileConst: the class's constant of that value). The rows a work item stages: of a ar + aRows[i] (its pair ai), of W br + bRows[i] (its pairs b(2i),
-     b(2i + 1); bRows in pairs of adjacent rows). lateW: W is read at the top of the round that stores it, not during the
-     MMAs before, so that its registers are free across the MMAs -->
-<#macro gemmKernel name warpsN mFrags tileN tileConst aRows bRows lateW=false>
+     b(2i + 1); bRows in pairs of adjacent rows) -->
+<#macro gemmKernel name warpsN mFrags tileN tileConst aRows bRows>
 <#local nTiles = tileN / 8>
     public static void ${name}(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,
                             LongArray w16, int format, int wOff, FloatArray out, int n, int k, int kLen) {
@@ -119,7 +117,7 @@ public final class MmaGemm {
 <#list bRows as o>
         int bRow${o?index} = wOff + Math.min(br${plus(o)}, n - 1) * k;
 </#list>
-        // software pipelined: round s stores step s − 1 (loaded in round s − 1<#if lateW>, W at the round's top</#if>; zeros in round 0),
+        // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0),
         // then issues the loads of step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
         int <#list aRows as o>a${o?index} = 0<#sep>, </#list>;
         // b(2i), b(2i + 1): the pairs at col and col + 2 of the i-th W row above (float32 weights); qi: four 16-bit patterns of
@@ -128,12 +126,6 @@ public final class MmaGemm {
         long <#list bRows as o>q${o?index} = 0L<#sep>, </#list>;
         int steps = (kEnd - kBegin + K_STEP - 1) / K_STEP;
         for (int s = 0; s <= steps; s++) {
-<#if lateW>
-            // W of step s − 1 read here, not during step s − 2's MMAs, so that its registers are free across the MMAs (round 0
-            // reads W at kBegin: its A is zero)
-            int colW = Math.max(kBegin + (s - 1) * K_STEP + kq, kBegin);
-<@wLoads bRows=bRows col="colW"/>
-</#if>
             if (format != F32) {
 <#list bRows as o>
                 b${2 * o?index} = (int) q${o?index};
@@ -180,9 +172,7 @@ public final class MmaGemm {
                 a${o?index} = MmaTiles.pairAlong(a, k, ar${plus(o)}, acol, rows, kEnd, small, activations);
 </#list>
             }
-<#if !lateW>
 <@wLoads bRows=bRows col="col"/>
-</#if>
             // step s − 1's MMAs (round 0: on zeros)
 <@tile.mmaSteps sfx="f" nTiles=nTiles mFrags=mFrags/>
             kc.localBarrier();
@@ -220,14 +210,4 @@ public final class MmaGemm {
 </#macro>
 <#function plus o><#return (o == 0)?then("", " + " + o)></#function>
 <@gemmKernel name="gemm" warpsN=2 mFrags=2 tileN=64 tileConst="TILE_N" aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33]/>
-
-    /**
-     * {@link #gemm} over a 64 × {@link #WIDE_TILE_N} output tile with four warps side by side (1 × 4), each 64 × 32 in sixteen
-     * accumulators: a warp reads four A tiles and four B tiles with ldmatrix for sixteen MMAs a k16 round, where gemm's
-     * 32 × 32 warps read two and four for eight (a third less shared-memory traffic a product, which is what throttles
-     * gemm). A work item stages eight pairs of a (rows ar + 8i, as gemm) and eight W rows (br, br + 1, br + 32, br + 33, …,
-     * br + 97), W read at the top of the round that stores it. Device-config variant "mmawide" of the prefill's gemm, not in
-     * the shipped config: untimed (docs/tensor-cores.md). Grid (WIDE_LOCAL·⌈n/128⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (WIDE_LOCAL, 1, 1).
-     */
-<@gemmKernel name="gemmWide" warpsN=4 mFrags=4 tileN=128 tileConst="WIDE_TILE_N" lateW=true aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33, 64, 65, 96, 97]/>
 }

@@ -34,8 +34,6 @@ class MmaGemmTest {
     void configVariantsHaveTheKernelsLaunchShapes() {
         assertEquals(MmaGemm.TILE_N, DeviceConfig.MMA_TILE);
         assertEquals(MmaGemm.LOCAL, DeviceConfig.MMA_LOCAL);
-        assertEquals(MmaGemm.WIDE_TILE_N, DeviceConfig.MMA_WIDE_TILE);
-        assertEquals(MmaGemm.WIDE_LOCAL, DeviceConfig.MMA_WIDE_LOCAL);
     }
 
     @Test
@@ -57,14 +55,12 @@ class MmaGemmTest {
         }
     }
 
-    @ParameterizedTest(name = "format {0}: rows {1} of {2}, n {3}, k {4}, fp16 activations {5}, 64 × 128 tiles {6}")
-    @CsvSource({"0, 64, 64, 64, 32, false, false", "0, 50, 128, 136, 70, false, false", "1, 128, 128, 72, 48, false, false",
-            "2, 100, 128, 264, 40, false, false", "2, 64, 64, 8, 16, false, false", "1, 64, 64, 128, 96, false, false",
-            "0, 50, 128, 136, 70, true, false", "2, 100, 128, 264, 40, true, false", "1, 70, 128, 72, 36, true, false",
-            "0, 64, 64, 64, 32, false, true", "0, 50, 128, 136, 70, false, true", "1, 128, 128, 200, 48, false, true",
-            "2, 100, 128, 264, 40, false, true", "2, 64, 64, 8, 16, false, true", "1, 64, 64, 256, 96, true, true",
-            "0, 50, 128, 136, 70, true, true", "2, 100, 128, 392, 40, true, true", "1, 70, 128, 72, 36, true, true"})
-    void matchesTheFloat64ProductOfTheRoundedOperands(int format, int rows, int capacity, int n, int k, boolean halves, boolean wide) {
+    @ParameterizedTest(name = "format {0}: rows {1} of {2}, n {3}, k {4}, fp16 activations {5}")
+    @CsvSource({"0, 64, 64, 64, 32, false", "0, 50, 128, 136, 70, false", "1, 128, 128, 72, 48, false",
+            "2, 100, 128, 264, 40, false", "2, 64, 64, 8, 16, false", "1, 64, 64, 128, 96, false",
+            "0, 50, 128, 136, 70, true", "2, 100, 128, 264, 40, true", "1, 70, 128, 72, 36, true",
+            "1, 128, 128, 200, 48, false", "1, 64, 64, 256, 96, true", "2, 100, 128, 392, 40, true"})
+    void matchesTheFloat64ProductOfTheRoundedOperands(int format, int rows, int capacity, int n, int k, boolean halves) {
         Random r = new Random(31L * format + rows + n + k);
         float[] a = new float[capacity * k];
         float[] w = new float[n * k];
@@ -93,12 +89,11 @@ class MmaGemmTest {
         FloatArray out = new FloatArray(capacity * n);
         out.init(Float.NaN);
         IntArray control = IntArray.fromElements(rows);
-        int tileN = wide ? MmaGemm.WIDE_TILE_N : MmaGemm.TILE_N, local = wide ? MmaGemm.WIDE_LOCAL : MmaGemm.LOCAL;
+        int tileN = MmaGemm.TILE_N, local = MmaGemm.LOCAL;
         int groupsX = (n + tileN - 1) / tileN, groupsY = (rows + MmaGemm.TILE_M - 1) / MmaGemm.TILE_M;
         int activations = halves ? MmaGemm.HALVES : MmaGemm.FLOATS;
-        KernelContextEmulator.run(groupsX * local, groupsY, 1, local, 1, 1, wide
-                ? kc -> MmaGemm.gemmWide(kc, control, fa, ha, NO_SCALE, activations, w32, w16, format, wOff, out, n, k, k)
-                : kc -> MmaGemm.gemm(kc, control, fa, ha, NO_SCALE, activations, w32, w16, format, wOff, out, n, k, k));
+        KernelContextEmulator.run(groupsX * local, groupsY, 1, local, 1, 1,
+                kc -> MmaGemm.gemm(kc, control, fa, ha, NO_SCALE, activations, w32, w16, format, wOff, out, n, k, k));
         double err = 0, norm = 0, errExact = 0;
         for (int m = 0; m < rows; m++) {
             for (int j = 0; j < n; j++) {
