@@ -48,31 +48,30 @@ ${""?left_pad(indent)}<#list cols as c>a${r?index}${c?index} *= ${by};<#sep> </#
 ${""?left_pad(indent)}a${r?index}${c?index} = SsdKernels.read(${array}, ${at}<#if r == 1> + ${ld}<#elseif r != 0> + ${r} * ${ld}</#if><#if c != 0> + ${c}</#if>, ${rowOk}<#if r != 0> + ${r}</#if> < ${rowEnd} & ${colOk}<#if c != 0> + ${c}</#if> < ${colEnd});
 </#list></#list></#macro>
 
-<#-- Tensor-core tiles (m16n8k16): a warp's (16·mFrags) × 32 outputs (32 × 32 of a 64 × 64 tile unless said) as mFrags × 4
-     fp32 accumulator fragments c<i><j> -->
+<#-- Tensor-core tiles (m16n8k16): a warp's 32 × 32 of a 64 × 64 tile as 2 × 4 fp32 accumulator fragments c<i><j> -->
 
-<#-- the mFrags × 4 accumulators, zero -->
-<#macro fragments mFrags=2><#list 0..mFrags - 1 as i><#list 0..3 as j>
+<#-- the eight accumulators, zero -->
+<#macro fragments><#list 0..1 as i><#list 0..3 as j>
         float[] c${i}${j} = kc.mmaFragment(0f);
 </#list></#list></#macro>
 
 <#-- the k16 steps of one K_STEP: A fragments from local `as` (laid out by MmaTiles.aSlot, read with the work item's
      aLane = MmaTiles.aLane(tid) added), B fragments from local `bs` (MmaTiles.bSlot, bLane = MmaTiles.bLane(tid); with
      `halves`, a HalfFloat[] of tiles at MmaTiles.bHalfByte read by mmaLoadBSwizzled) (named a<i><sfx>, b<j><sfx>); the B
-     grid is nTiles tiles wide -->
-<#macro mmaSteps sfx="" nTiles=8 mFrags=2 halves=false>
+     grid is 8 tiles wide -->
+<#macro mmaSteps sfx="" halves=false>
             for (int kt = 0; kt < K_STEP / 16; kt++) {
-<#list 0..mFrags - 1 as i>
-                HalfFloat[] a${i}${sfx} = kc.mmaLoadA(as, 16, MmaTiles.aByte(${mFrags} * wm<#if i != 0> + ${i}</#if>, kt, 2) + aLane);
+<#list 0..1 as i>
+                HalfFloat[] a${i}${sfx} = kc.mmaLoadA(as, 16, MmaTiles.aByte(2 * wm<#if i != 0> + ${i}</#if>, kt, 2) + aLane);
 </#list>
 <#list 0..3 as j>
 <#if halves>
-                HalfFloat[] b${j}${sfx} = kc.mmaLoadBSwizzled(bs, 16, MmaTiles.bHalfByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, ${nTiles}));
+                HalfFloat[] b${j}${sfx} = kc.mmaLoadBSwizzled(bs, 16, MmaTiles.bHalfByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, 8));
 <#else>
-                HalfFloat[] b${j}${sfx} = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, ${nTiles}) + bLane);
+                HalfFloat[] b${j}${sfx} = kc.mmaLoadB(bs, 16, MmaTiles.bByte(kt, 4 * wn<#if j != 0> + ${j}</#if>, 8) + bLane);
 </#if>
 </#list>
-<#list 0..mFrags - 1 as i><#list 0..3 as j>
+<#list 0..1 as i><#list 0..3 as j>
                 c${i}${j} = kc.mma(a${i}${sfx}, b${j}${sfx}, c${i}${j}, MMAShape.M16N8K16);
 </#list></#list>
             }

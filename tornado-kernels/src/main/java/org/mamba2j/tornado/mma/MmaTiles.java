@@ -109,22 +109,12 @@ public final class MmaTiles {
 
     /** Warp row (0 or 1) of work item tid in a group of four warps arranged 2 × 2 over the output tile. */
     public static int warpM(int tid) {
-        return warpM(tid, 2);
+        return tid / WARP / 2;
     }
 
     /** Warp column (0 or 1) of work item tid, as {@link #warpM}. */
     public static int warpN(int tid) {
-        return warpN(tid, 2);
-    }
-
-    /** Warp row of work item tid in a group of warps arranged warpsN to a row over the output tile. */
-    public static int warpM(int tid, int warpsN) {
-        return tid / WARP / warpsN;
-    }
-
-    /** Warp column of work item tid, as {@link #warpM(int, int)}. */
-    public static int warpN(int tid, int warpsN) {
-        return tid / WARP % warpsN;
+        return tid / WARP % 2;
     }
 
     /**

@@ -77,29 +77,27 @@ public final class MmaGemm {
      * {@link org.mamba2j.tornado.model.GemmKernels#splitGemm}'s); kLen = k: one product, out itself.
      * Grid (LOCAL·⌈n/64⌉, ⌈rows/64⌉, ⌈k/kLen⌉), local (LOCAL, 1, 1).
      */
-<#-- the GEMM of a work group of four warps, (64 / (16·mFrags)) × warpsN, each (16·mFrags) × 32 outputs, over a 64 × tileN
-     output tile (tileConst: the class's constant of that value). The rows a work item stages: of a ar + aRows[i] (its pair ai), of W br + bRows[i] (its pairs b(2i),
-     b(2i + 1); bRows in pairs of adjacent rows) -->
-<#macro gemmKernel name warpsN mFrags tileN tileConst aRows bRows>
-<#local nTiles = tileN / 8>
-    public static void ${name}(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,
+    public static void gemm(KernelContext kc, IntArray control, FloatArray a, IntArray halves, FloatArray small, int activations, FloatArray w32,
                             LongArray w16, int format, int wOff, FloatArray out, int n, int k, int kLen) {
         int rows = control.get(0);
         int m0 = kc.groupIdy * TILE_M;
-        int n0 = kc.groupIdx * ${tileConst};
+        int n0 = kc.groupIdx * TILE_N;
         int kBegin = kc.groupIdz * kLen;
         int kEnd = Math.min(k, kBegin + kLen);
         int tid = kc.localIdx;
-        int wm = MmaTiles.warpM(tid, ${warpsN});
-        int wn = MmaTiles.warpN(tid, ${warpsN});
+        int wm = MmaTiles.warpM(tid);
+        int wn = MmaTiles.warpN(tid);
         int aLane = MmaTiles.aLane(tid), bLane = MmaTiles.bLane(tid);
         int[] as = kc.allocateIntLocalArray(MmaTiles.aInts(TILE_M / 16, K_STEP / 16)); // 4 × 2 A tiles
-        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, ${tileConst} / 8)); // 2 × ${nTiles} B tiles
-<@tile.fragments mFrags=mFrags/>
+        int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(K_STEP / 16, TILE_N / 8)); // 2 × 8 B tiles
+<@tile.fragments/>
+<#-- the rows a work item stages: of A ar + offset (the i-th: its pair ai), of W br + offset (the i-th: its pairs b(2i), b(2i + 1)) -->
+<#assign aRows = [0, 8, 16, 24, 32, 40, 48, 56], bRows = [0, 1, 32, 33]>
+<#function plus o><#return (o == 0)?then("", " + " + o)></#function>
         // what this work item stages each k step, as fp16 pairs (two consecutive k of a row): the pair at column 2·aq of the
         // step of the a rows ar + 8i (a warp reads two rows' 64-byte runs an instruction, and its stores of a row's pairs
         // in both k tiles meet 32 banks, the tiles being MmaTiles.A_TILE_INTS apart), and the pairs at columns kq and
-        // kq + 2 of the W rows <#list bRows as o>br${plus(o)}<#sep>, </#list> (a warp reads 64-byte runs of four rows)
+        // kq + 2 of the W rows br, br + 1, br + 32, br + 33 (a warp reads 64-byte runs of four rows)
         // (the helpers are called from here one by one: TornadoVM inlines a helper of at most 600 nodes, its own callees included)
         int aq = tid % 16;
         int ar = m0 + tid / 16;
@@ -117,23 +115,23 @@ public final class MmaGemm {
 <#list bRows as o>
         int bRow${o?index} = wOff + Math.min(br${plus(o)}, n - 1) * k;
 </#list>
-        // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0),
-        // then issues the loads of step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
-        int <#list aRows as o>a${o?index} = 0<#sep>, </#list>;
-        // b(2i), b(2i + 1): the pairs at col and col + 2 of the i-th W row above (float32 weights); qi: four 16-bit patterns of
-        // that row (F16, BF16)
-        int <#list bRows as o>b${2 * o?index} = 0, b${2 * o?index + 1} = 0<#sep>, </#list>;
-        long <#list bRows as o>q${o?index} = 0L<#sep>, </#list>;
+        // software pipelined: round s stores step s − 1 (loaded in round s − 1; zeros in round 0), then issues the loads of
+        // step s and runs step s − 1's MMAs while they are in flight; round `steps` loads nothing (past kEnd: zeros)
+        int a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+        // b0, b1: the pairs at col and col + 2 of W row br; b2, b3 of br + 1; b4, b5 of br + 32; b6, b7 of br + 33 (float32 weights);
+        // q0 .. q3: four 16-bit patterns of the rows br, br + 1, br + 32, br + 33 (F16, BF16)
+        int b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+        long q0 = 0L, q1 = 0L, q2 = 0L, q3 = 0L;
         int steps = (kEnd - kBegin + K_STEP - 1) / K_STEP;
         for (int s = 0; s <= steps; s++) {
             if (format != F32) {
-<#list bRows as o>
-                b${2 * o?index} = (int) q${o?index};
-                b${2 * o?index + 1} = (int) (q${o?index} >> 32);
+<#list 0..3 as i>
+                b${2 * i} = (int) q${i};
+                b${2 * i + 1} = (int) (q${i} >> 32);
 </#list>
             }
             if (format == BF16) {
-<#list 0..2 * bRows?size - 1 as i>
+<#list 0..7 as i>
                 b${i} = MmaTiles.halvesOfBf16(b${i});
 </#list>
             }
@@ -144,13 +142,14 @@ public final class MmaGemm {
             as[MmaTiles.aSlot(r${plus(o)}, 2 * aq, 2)] = a${o?index};
 </#list>
             // B tiles (Wᵀ) hold pairs across n: the same element of two adjacent W rows
-<#list 0..bRows?size / 2 - 1 as p>
-<#local cc = "c" + plus(bRows[2 * p]), x = 4 * p>
-            bs[MmaTiles.bSlot(kq, ${cc}, ${nTiles})] = MmaTiles.lows(b${x}, b${x + 2});
-            bs[MmaTiles.bSlot(kq + 1, ${cc}, ${nTiles})] = MmaTiles.highs(b${x}, b${x + 2});
-            bs[MmaTiles.bSlot(kq + 2, ${cc}, ${nTiles})] = MmaTiles.lows(b${x + 1}, b${x + 3});
-            bs[MmaTiles.bSlot(kq + 3, ${cc}, ${nTiles})] = MmaTiles.highs(b${x + 1}, b${x + 3});
-</#list>
+            bs[MmaTiles.bSlot(kq, c, 8)] = MmaTiles.lows(b0, b2);
+            bs[MmaTiles.bSlot(kq + 1, c, 8)] = MmaTiles.highs(b0, b2);
+            bs[MmaTiles.bSlot(kq + 2, c, 8)] = MmaTiles.lows(b1, b3);
+            bs[MmaTiles.bSlot(kq + 3, c, 8)] = MmaTiles.highs(b1, b3);
+            bs[MmaTiles.bSlot(kq, c + 32, 8)] = MmaTiles.lows(b4, b6);
+            bs[MmaTiles.bSlot(kq + 1, c + 32, 8)] = MmaTiles.highs(b4, b6);
+            bs[MmaTiles.bSlot(kq + 2, c + 32, 8)] = MmaTiles.lows(b5, b7);
+            bs[MmaTiles.bSlot(kq + 3, c + 32, 8)] = MmaTiles.highs(b5, b7);
             kc.localBarrier();
             // the loads of step s, every one before the MMAs (and no local store between two of them: the compiler cannot
             // tell the two memories apart, and a store between two loads keeps the second waiting for the first)
@@ -172,42 +171,44 @@ public final class MmaGemm {
                 a${o?index} = MmaTiles.pairAlong(a, k, ar${plus(o)}, acol, rows, kEnd, small, activations);
 </#list>
             }
-<@wLoads bRows=bRows col="col"/>
-            // step s − 1's MMAs (round 0: on zeros)
-<@tile.mmaSteps sfx="f" nTiles=nTiles mFrags=mFrags/>
-            kc.localBarrier();
-        }
-        if (m0 < rows) {
-            int row = kc.groupIdz * ((rows + TILE_M - 1) / TILE_M * TILE_M) + m0 + ${16 * mFrags} * wm;
-            int col = n0 + 32 * wn;
-<#list 0..3 as jj>
-            if (col<#if jj != 0> + ${8 * jj}</#if> < n) {
-<#list 0..mFrags - 1 as ii>
-                kc.mmaStore(c${ii}${jj}, out, row<#if ii != 0> + ${16 * ii}</#if>, col<#if jj != 0> + ${8 * jj}</#if>, n);
-</#list>
-            }
-</#list>
-        }
-    }
-</#macro>
-<#-- W's loads of the step at column `col` (+ kq): b0.. (float32 weights) or q0.. (16-bit) -->
-<#macro wLoads bRows col>
             if (format == F32) {
                 // float pairs at col and col + 2; one past the range is read at kEnd − 1 instead (A is zero there, and
                 // pairAt keeps a pair's second float, which may be the next row's, inside the array)
-                int wl = Math.min(${col}, kEnd - 1), wh = Math.min(${col} + 2, kEnd - 1);
-<#list bRows as o>
-                b${2 * o?index} = MmaTiles.pairAt(w32, bRow${o?index} + wl);
-                b${2 * o?index + 1} = MmaTiles.pairAt(w32, bRow${o?index} + wh);
+                int wl = Math.min(col, kEnd - 1), wh = Math.min(col + 2, kEnd - 1);
+<#list 0..3 as i>
+                b${2 * i} = MmaTiles.pairAt(w32, bRow${i} + wl);
+                b${2 * i + 1} = MmaTiles.pairAt(w32, bRow${i} + wh);
 </#list>
             } else {
                 // 16-bit weights four at a time: one long a row (each device row starts on one), the last quad of the range at most
-                int wq = Math.min(${col}, kEnd - 4);
-<#list bRows as o>
-                q${o?index} = w16.get((bRow${o?index} + wq) >> 2);
+                int wq = Math.min(col, kEnd - 4);
+<#list 0..3 as i>
+                q${i} = w16.get((bRow${i} + wq) >> 2);
 </#list>
             }
-</#macro>
-<#function plus o><#return (o == 0)?then("", " + " + o)></#function>
-<@gemmKernel name="gemm" warpsN=2 mFrags=2 tileN=64 tileConst="TILE_N" aRows=[0, 8, 16, 24, 32, 40, 48, 56] bRows=[0, 1, 32, 33]/>
+            // step s − 1's MMAs (round 0: on zeros)
+<@tile.mmaSteps sfx="f"/>
+            kc.localBarrier();
+        }
+        if (m0 < rows) {
+            int row = kc.groupIdz * ((rows + TILE_M - 1) / TILE_M * TILE_M) + m0 + 32 * wm;
+            int col = n0 + 32 * wn;
+            if (col < n) {
+                kc.mmaStore(c00, out, row, col, n);
+                kc.mmaStore(c10, out, row + 16, col, n);
+            }
+            if (col + 8 < n) {
+                kc.mmaStore(c01, out, row, col + 8, n);
+                kc.mmaStore(c11, out, row + 16, col + 8, n);
+            }
+            if (col + 16 < n) {
+                kc.mmaStore(c02, out, row, col + 16, n);
+                kc.mmaStore(c12, out, row + 16, col + 16, n);
+            }
+            if (col + 24 < n) {
+                kc.mmaStore(c03, out, row, col + 24, n);
+                kc.mmaStore(c13, out, row + 16, col + 24, n);
+            }
+        }
+    }
 }
