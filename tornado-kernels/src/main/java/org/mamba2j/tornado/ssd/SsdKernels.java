@@ -88,6 +88,14 @@ public final class SsdKernels {
         return v;
     }
 
+    /**
+     * {@link #causalWeight} of a C·Bᵀ value already read ({@code cbLR}, zero where not {@code live}): a kernel that issues
+     * all of a step's reads before it computes anything passes them in; {@code live} is r ≤ l &lt; len.
+     */
+    public static float causalWeight(float cbLR, boolean live, float cumL, float cumR, float dtR) {
+        return live ? cbLR * TornadoMath.exp(cumL - cumR) * dtR : 0f;
+    }
+
     /** dt from its raw value: + bias, softplus below the threshold when {@code soft} ≠ 0, clamped to [lo, hi]. */
     public static float dt(float raw, float bias, int soft, float lo, float hi) {
         float v = raw + bias;

@@ -3,6 +3,13 @@
      operands the CUDA backend converts natively into a local HalfFloat[] array); fragments, k steps and stores from
      BlockedTile.ftl. -->
 <#import "/org/mamba2j/tornado/BlockedTile.ftl" as tile>
+<#-- element pairs of a 64 × 32 operand block (a k step's A or B) per work item: 1024 pairs, LOCAL = 128 work items -->
+<#assign perItem = 8>
+<#-- pairs of a k step whose reads are issued together before their stores: registers against round trips (2, 4 and 8
+     timed on an H100: 2 fastest) -->
+<#assign group = 2>
+<#-- elements of the chunk output's epilogue a work item reads together -->
+<#assign epilogue = 8>
 // Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdMmaKernels.ftl by src/build/KernelSources.java:
 // edit the template, not this file.
 package org.mamba2j.tornado.ssd;
@@ -45,6 +52,14 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * matrix and through the scratch where it crosses an edge; the chunk output always goes through it (its tile is yᵀ).
  * Grid (LOCAL·⌈cols/64⌉, ⌈rows/64⌉, batch·NC·H), local (LOCAL, 1, 1).
  *
+ * <p>Reads first: a work item stages its eight pairs of a k step ${group} at a time, every global read of a group issued
+ * before the group's local stores, and the chunk output's epilogue (and the fused state passing's tile) reads
+ * ${epilogue} elements before it stores them. TornadoVM's generated C reaches global arrays through generic pointers, which
+ * the compiler cannot tell apart from local memory, so a local store between two reads keeps the second waiting for the
+ * first: staged pair by pair, a k step of the chunk output waited for sixteen round trips to memory, its epilogue for
+ * sixty-four. Groups of two, four and eight pairs were timed (2 fastest: more pairs in flight cost registers, 114 / 168 /
+ * 211 for the chunk output on the CUDA backend, and so work-groups an SM; docs/tensor-cores.md).
+ *
  * <p>Every local array here is a multiple of 16 bytes long: ldmatrix reads 16-byte rows, a {@code HalfFloat[]} tile is
  * declared only 2-byte aligned, and the compiler may place the arrays in any order, so only their sizes keep the tiles'
  * rows aligned.
@@ -59,9 +74,6 @@ public final class ${className} {
     public static final int SCRATCH = TILE * TILE;
 
     private static final int K_STEP = 32;
-    /** Element pairs of a 64 × 32 operand block, and per work item. */
-    private static final int PAIRS = TILE * K_STEP / 2;
-    private static final int PER_ITEM = PAIRS / LOCAL;
     /** Row stride of the chunk output's transposing tile in local memory: 65 floats, so that a warp writing a column meets 32 banks. */
     static final int T_STRIDE = TILE + 1;
 
@@ -192,8 +204,14 @@ public final class ${className} {
 <@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
             kc.localBarrier();
             float e = SsdKernels.rowDecay(cum, bch * Q, Q - 1, Q);
-            for (int i = tid; i < SCRATCH; i += LOCAL) {
-                run[i] = e * run[i] + scratch.get(sb + i);
+            // the chunk's tile ${epilogue} elements at a time, reads first
+            for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
+<#list 0..<epilogue as u>
+                float sc${u} = scratch.get(sb + i0<#if u != 0> + ${u} * LOCAL</#if>);
+</#list>
+<#list 0..<epilogue as u>
+                run[i0<#if u != 0> + ${u} * LOCAL</#if>] = e * run[i0<#if u != 0> + ${u} * LOCAL</#if>] + sc${u};
+</#list>
             }
             kc.localBarrier();
         }
@@ -265,22 +283,34 @@ public final class ${className} {
         int col = 32 * wn;
 <@tile.mmaStores target="scratch" row="row" col="col" ld="TILE"/>
         kc.localBarrier();
-        // the tile (p, l) read along l, written transposed into local memory; then y's rows (l) written along p
-        for (int i = tid; i < SCRATCH; i += LOCAL) {
-            yt[i % TILE * T_STRIDE + i / TILE] = scratch.get(sb + i);
+        // the tile (p, l) read along l, written transposed into local memory; then y's rows (l) written along p. Each
+        // work item's elements i ≡ tid (mod LOCAL), ${epilogue} at a time with their reads first (a local store or a store
+        // to y between two reads would keep the second waiting for the first)
+        for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
+<#list 0..<epilogue as u>
+            float sc${u} = scratch.get(sb + i0<#if u != 0> + ${u} * LOCAL</#if>);
+</#list>
+<#list 0..<epilogue as u>
+            yt[(i0<#if u != 0> + ${u} * LOCAL</#if>) % TILE * T_STRIDE + (i0<#if u != 0> + ${u} * LOCAL</#if>) / TILE] = sc${u};
+</#list>
         }
         kc.localBarrier();
         float d = D.get(h);
         int hasZ = dims.get(SsdDims.HAS_Z);
-        for (int i = tid; i < SCRATCH; i += LOCAL) {
-            int l = l0 + i / TILE;
-            int p = p0 + i % TILE;
-            if (l < len && p < P) {
-                int o = xBase + l * H * P + p;
-                float v = yt[i / TILE * T_STRIDE + i % TILE] + d * x.get(o);
-                if (hasZ != 0) v = v * SsdKernels.silu(z.get(o));
-                y.set(o, v);
+        for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
+<#list 0..<epilogue as u>
+            int e${u} = i0<#if u != 0> + ${u} * LOCAL</#if>;
+            int o${u} = xBase + (l0 + e${u} / TILE) * H * P + p0 + e${u} % TILE;
+            boolean in${u} = l0 + e${u} / TILE < len && p0 + e${u} % TILE < P;
+            float xv${u} = SsdKernels.read(x, o${u}, in${u});
+            float zv${u} = SsdKernels.read(z, o${u}, in${u} && hasZ != 0);
+</#list>
+<#list 0..<epilogue as u>
+            if (in${u}) {
+                float v${u} = yt[e${u} / TILE * T_STRIDE + e${u} % TILE] + d * xv${u};
+                y.set(o${u}, hasZ != 0 ? v${u} * SsdKernels.silu(zv${u}) : v${u});
             }
+</#list>
         }
     }
 }
@@ -299,73 +329,94 @@ public final class ${className} {
             kc.localBarrier();
         }
 </#macro>
-<#-- chunk states: a k step's pairs staged, each work item PER_ITEM of A (xᵀ) and of B (w·B); `guarded`: reads clamped and
-     zeroed outside the matrices, else plain (a step inside them) -->
+<#-- chunk states: a k step's pairs staged, each work item perItem of A (xᵀ) and of B (w·B); `guarded`: reads clamped and
+     zeroed outside the matrices, else plain (a step inside them); `group` pairs at a time, their reads before their stores
+     (the class comment says why) -->
 <#macro statesStage guarded>
-                for (int j = 0; j < PER_ITEM; j++) {
-                    int i = tid + j * LOCAL;
+                for (int grp = 0; grp < ${perItem / group}; grp++) {
+<#list 0..<group as j>
+                    int pi${j} = tid + (grp * ${group}<#if j != 0> + ${j}</#if>) * LOCAL;
                     // x rows (l) are contiguous along p: pair i is p0 + i % 64 at rows k0 + 2·(i / 64) and +1
 <#if guarded>
-                    as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, k0 + i / 64 * 2, p0 + i % 64, len, P);
+                    int pa${j} = MmaTiles.pairAcross(x, xBase, H * P, k0 + pi${j} / 64 * 2, p0 + pi${j} % 64, len, P);
 <#else>
-                    as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairInside(x, xBase + (k0 + i / 64 * 2) * H * P + p0 + i % 64, H * P);
+                    int pa${j} = MmaTiles.pairInside(x, xBase + (k0 + pi${j} / 64 * 2) * H * P + p0 + pi${j} % 64, H * P);
 </#if>
                     // the weighted B at its k-row l and columns n, n + 1
-                    int br = pairRow(i), bc = pairCol(i);
-                    int l = k0 + br;
-                    int n = n0 + bc;
-                    int at = ((b * L + t0 + l) * G + g) * N + n;
+                    int pl${j} = k0 + pairRow(pi${j});
+                    int pn${j} = n0 + pairCol(pi${j});
+                    int pat${j} = ((b * L + t0 + pl${j}) * G + g) * N + pn${j};
 <#if guarded>
-                    float w = SsdKernels.read(wState, bch * Q + l, l < len);
-                    float v0 = w * SsdKernels.read(B, at, l < len && n < N);
-                    float v1 = w * SsdKernels.read(B, at + 1, l < len && n + 1 < N);
+                    float pw${j} = SsdKernels.read(wState, bch * Q + pl${j}, pl${j} < len);
+                    float plo${j} = SsdKernels.read(B, pat${j}, pl${j} < len && pn${j} < N);
+                    float phi${j} = SsdKernels.read(B, pat${j} + 1, pl${j} < len && pn${j} + 1 < N);
 <#else>
-                    float w = wState.get(bch * Q + l);
-                    float v0 = w * B.get(at);
-                    float v1 = w * B.get(at + 1);
+                    float pw${j} = wState.get(bch * Q + pl${j});
+                    float plo${j} = B.get(pat${j});
+                    float phi${j} = B.get(pat${j} + 1);
 </#if>
-<@stageB row="br" col="bc" indent=20/>
+</#list>
+<#list 0..<group as j>
+                    as[MmaTiles.aSlot(pi${j} % 64, pi${j} / 64 * 2, 2)] = pa${j};
+                    float blo${j} = pw${j} * plo${j};
+                    float bhi${j} = pw${j} * phi${j};
+<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+</#list>
                 }
 </#macro>
 <#-- chunk output: a k step's pairs staged, the inter-chunk part (A the entering state, B the decayed Cᵀ) or the intra-chunk
-     one (A xᵀ, B the causal weights transposed), every read guarded (zero outside its matrix) -->
+     one (A xᵀ, B the causal weights transposed), every read guarded (zero outside its matrix); loads first, as the chunk
+     states' -->
 <#macro outputStage>
-                for (int j = 0; j < PER_ITEM; j++) {
-                    int i = tid + j * LOCAL;
-                    int br = pairRow(i), bc = pairCol(i);
-                    int l = l0 + bc;
-                    float v0;
-                    float v1;
-                    if (inter) {
-                        // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
-                        as[MmaTiles.aSlot(i / 16, i % 16 * 2, 2)] = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + i / 16, k0 + i % 16 * 2, P, N);
-                        int n = k0 + br;
-                        int at = ((b * L + t0 + l) * G + g) * N + n;
-                        v0 = decayT[bc] * SsdKernels.read(C, at, l < len && n < N);
-                        v1 = decayT[bc + 1] * SsdKernels.read(C, at + G * N, l + 1 < len && n < N);
-                    } else {
-                        // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
-                        as[MmaTiles.aSlot(i % 64, i / 64 * 2, 2)] = MmaTiles.pairAcross(x, xBase, H * P, s0 + i / 64 * 2, p0 + i % 64, len, P);
-                        int s = s0 + br;
-                        float cumS = SsdKernels.read(cum, cbase + s, s < len);
-                        float dtS = SsdKernels.read(dt, cbase + s, s < len);
-                        v0 = SsdKernels.causalWeight(cb, cbo, Q, l, s, len, cumT[bc], cumS, dtS);
-                        v1 = SsdKernels.causalWeight(cb, cbo, Q, l + 1, s, len, cumT[bc + 1], cumS, dtS);
-                    }
-<@stageB row="br" col="bc" indent=20/>
+            for (int grp = 0; grp < ${perItem / group}; grp++) {
+                if (inter) {
+<#list 0..<group as j>
+                    int pi${j} = tid + (grp * ${group}<#if j != 0> + ${j}</#if>) * LOCAL;
+                    // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
+                    int pa${j} = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + pi${j} / 16, k0 + pi${j} % 16 * 2, P, N);
+                    int pl${j} = l0 + pairCol(pi${j});
+                    int pn${j} = k0 + pairRow(pi${j});
+                    int pat${j} = ((b * L + t0 + pl${j}) * G + g) * N + pn${j};
+                    float plo${j} = SsdKernels.read(C, pat${j}, pl${j} < len && pn${j} < N);
+                    float phi${j} = SsdKernels.read(C, pat${j} + G * N, pl${j} + 1 < len && pn${j} < N);
+</#list>
+<#list 0..<group as j>
+                    as[MmaTiles.aSlot(pi${j} / 16, pi${j} % 16 * 2, 2)] = pa${j};
+                    float blo${j} = decayT[pairCol(pi${j})] * plo${j};
+                    float bhi${j} = decayT[pairCol(pi${j}) + 1] * phi${j};
+<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+</#list>
+                } else {
+<#list 0..<group as j>
+                    int pi${j} = tid + (grp * ${group}<#if j != 0> + ${j}</#if>) * LOCAL;
+                    // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
+                    int pa${j} = MmaTiles.pairAcross(x, xBase, H * P, s0 + pi${j} / 64 * 2, p0 + pi${j} % 64, len, P);
+                    int pl${j} = l0 + pairCol(pi${j});
+                    int ps${j} = s0 + pairRow(pi${j});
+                    float pcum${j} = SsdKernels.read(cum, cbase + ps${j}, ps${j} < len);
+                    float pdt${j} = SsdKernels.read(dt, cbase + ps${j}, ps${j} < len);
+                    float plo${j} = SsdKernels.read(cb, cbo + pl${j} * Q + ps${j}, ps${j} <= pl${j} && pl${j} < len);
+                    float phi${j} = SsdKernels.read(cb, cbo + (pl${j} + 1) * Q + ps${j}, ps${j} <= pl${j} + 1 && pl${j} + 1 < len);
+</#list>
+<#list 0..<group as j>
+                    as[MmaTiles.aSlot(pi${j} % 64, pi${j} / 64 * 2, 2)] = pa${j};
+                    float blo${j} = SsdKernels.causalWeight(plo${j}, ps${j} <= pl${j} && pl${j} < len, cumT[pairCol(pi${j})], pcum${j}, pdt${j});
+                    float bhi${j} = SsdKernels.causalWeight(phi${j}, ps${j} <= pl${j} + 1 && pl${j} + 1 < len, cumT[pairCol(pi${j}) + 1], pcum${j}, pdt${j});
+<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+</#list>
                 }
+            }
 </#macro>
 <#-- the B tiles' local array: fp16 halves (native conversion) or fp16 pairs in ints -->
 <#macro bTiles><#if halves>HalfFloat[] bs = kc.allocateHalfFloatLocalArray(MmaTiles.bHalves(2, 8));<#else>int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8));</#if></#macro>
 <#-- B's computed pair (v0, v1) stored at k-row `row`, columns `col` and col + 1 of the step's 2 × 8 tile grid -->
-<#macro stageB row col indent=16>
+<#macro stageB row col v0="v0" v1="v1" indent=16>
 <#local pad = ""?left_pad(indent)>
 <#if halves>
 ${pad}// each value converted natively (the CUDA backend's __float2half), one 16-bit store each
-${pad}int tb = MmaTiles.bHalfByte(${row} / 16, ${col} / 8, 8);
-${pad}kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8, 8, new HalfFloat(v0), tb);
-${pad}kc.mmaStoreBSwizzled(bs, ${row} % 16, ${col} % 8 + 1, 8, new HalfFloat(v1), tb);
+${pad}kc.mmaStoreBSwizzled(bs, (${row}) % 16, (${col}) % 8, 8, new HalfFloat(${v0}), MmaTiles.bHalfByte((${row}) / 16, (${col}) / 8, 8));
+${pad}kc.mmaStoreBSwizzled(bs, (${row}) % 16, (${col}) % 8 + 1, 8, new HalfFloat(${v1}), MmaTiles.bHalfByte((${row}) / 16, (${col}) / 8, 8));
 <#else>
-${pad}bs[MmaTiles.bSlot(${row}, ${col}, 8)] = MmaTiles.halfPair(v0, v1);
+${pad}bs[MmaTiles.bSlot(${row}, ${col}, 8)] = MmaTiles.halfPair(${v0}, ${v1});
 </#if>
 </#macro>
