@@ -122,14 +122,11 @@ public final class SsdKernels {
         return TornadoMath.exp(cum.get(inChunk(cbase, l, Q)));
     }
 
-    /**
-     * A chunk output's epilogue at an element whose x and z were read already: acc + D·x, times silu(z) when hasZ ≠ 0.
-     * The kernels read a row's x and z before they store any of its y: a store to y between two reads keeps the second
-     * read waiting for the first (the generated C reaches both through generic pointers, which may alias).
-     */
-    static float gated(float acc, float xv, float zv, float d, int hasZ) {
-        float v = acc + d * xv;
-        return hasZ != 0 ? v * silu(zv) : v;
+    /** A chunk output's epilogue at element i: acc + D·x[i], times silu(z[i]) when hasZ ≠ 0. */
+    static float gate(FloatArray x, FloatArray z, int i, float acc, float d, int hasZ) {
+        float v = acc + d * x.get(i);
+        if (hasZ != 0) v = v * silu(z.get(i));
+        return v;
     }
 
     /**
@@ -404,8 +401,7 @@ public final class SsdKernels {
                 for (int n = 0; n < N; n++) {
                     s += C.get(co + n) * stateIn.get(so + n);
                 }
-                int hasZ = dims.get(SsdDims.HAS_Z);
-                y.set(i, gated(acc + TornadoMath.exp(cuml) * s, x.get(i), read(z, i, hasZ != 0), D.get(h), hasZ));
+                y.set(i, gate(x, z, i, acc + TornadoMath.exp(cuml) * s, D.get(h), dims.get(SsdDims.HAS_Z)));
             }
         }
     }

@@ -140,8 +140,7 @@ public final class SsdTiledKernels {
         }
         if (l < len && p < P) {
             int i = ((b * L + t0 + l) * H + h) * P + p;
-            int hasZ = dims.get(SsdDims.HAS_Z);
-            y.set(i, SsdKernels.gated(acc + TornadoMath.exp(cuml) * s, x.get(i), SsdKernels.read(z, i, hasZ != 0), D.get(h), hasZ));
+            y.set(i, SsdKernels.gate(x, z, i, acc + TornadoMath.exp(cuml) * s, D.get(h), dims.get(SsdDims.HAS_Z)));
         }
     }
 }

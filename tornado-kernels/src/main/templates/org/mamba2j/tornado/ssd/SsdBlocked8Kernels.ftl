@@ -278,20 +278,19 @@ public final class SsdBlocked8Kernels {
 <@tile.eachRow prefix="outputRow(x, z, y, xRow, H, P, l0 + 4 * ty" suffix=", len, p0 + 4 * tx, d, hasZ, " rows=rows cols=cols/>
     }
 
-    /**
-     * Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p .. p+3 and p+32 .. p+35; the row's x
-     * and z read before its stores ({@link SsdKernels#gated}).
-     */
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p .. p+3 and p+32 .. p+35. */
     private static void outputRow(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                                   float v0, float v1, float v2, float v3, float v4, float v5, float v6, float v7) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-<#list [0, 1, 2, 3, 32, 33, 34, 35] as c>
-            float x${c?index} = SsdKernels.read(x, o<#if c != 0> + ${c}</#if>, p<#if c != 0> + ${c}</#if> < P), z${c?index} = SsdKernels.read(z, o<#if c != 0> + ${c}</#if>, hasZ != 0 && p<#if c != 0> + ${c}</#if> < P);
-</#list>
-<#list [0, 1, 2, 3, 32, 33, 34, 35] as c>
-            if (p<#if c != 0> + ${c}</#if> < P) y.set(o<#if c != 0> + ${c}</#if>, SsdKernels.gated(v${c?index}, x${c?index}, z${c?index}, d, hasZ));
-</#list>
+            if (p < P) y.set(o, SsdKernels.gate(x, z, o, v0, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, SsdKernels.gate(x, z, o + 1, v1, d, hasZ));
+            if (p + 2 < P) y.set(o + 2, SsdKernels.gate(x, z, o + 2, v2, d, hasZ));
+            if (p + 3 < P) y.set(o + 3, SsdKernels.gate(x, z, o + 3, v3, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, SsdKernels.gate(x, z, o + 32, v4, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, SsdKernels.gate(x, z, o + 33, v5, d, hasZ));
+            if (p + 34 < P) y.set(o + 34, SsdKernels.gate(x, z, o + 34, v6, d, hasZ));
+            if (p + 35 < P) y.set(o + 35, SsdKernels.gate(x, z, o + 35, v7, d, hasZ));
         }
     }
 }

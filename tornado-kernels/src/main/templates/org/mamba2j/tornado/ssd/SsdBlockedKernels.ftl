@@ -146,31 +146,22 @@ public final class ${className} {
                                 float v0, float v1, float v2, float v3) {
         if (row < rows) {
             int o = base + row * cols + col;
-            // what an accumulating store adds onto, read before the first store (a store between two reads keeps the
-            // second waiting for the first)
-<#list [0, 1, 32, 33] as c>
-            float a${c?index} = SsdKernels.read(out, o<#if c != 0> + ${c}</#if>, accumulate != 0 && col<#if c != 0> + ${c}</#if> < cols);
-</#list>
-<#list [0, 1, 32, 33] as c>
-            if (col<#if c != 0> + ${c}</#if> < cols) out.set(o<#if c != 0> + ${c}</#if>, a${c?index} + v${c?index});
-</#list>
+            if (col < cols) out.set(o, accumulate != 0 ? out.get(o) + v0 : v0);
+            if (col + 1 < cols) out.set(o + 1, accumulate != 0 ? out.get(o + 1) + v1 : v1);
+            if (col + 32 < cols) out.set(o + 32, accumulate != 0 ? out.get(o + 32) + v2 : v2);
+            if (col + 33 < cols) out.set(o + 33, accumulate != 0 ? out.get(o + 33) + v3 : v3);
         }
     }
 
-    /**
-     * Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+1, p+32, p+33; the row's x and z
-     * read before its stores ({@link SsdKernels#gated}).
-     */
+    /** Epilogue of one output row: + D·x, gate by silu(z), guarded store of columns p, p+1, p+32, p+33. */
     static void outputRun(FloatArray x, FloatArray z, FloatArray y, int xb, int H, int P, int l, int len, int p, float d, int hasZ,
                           float v0, float v1, float v2, float v3) {
         if (l < len) {
             int o = (xb + l * H) * P + p;
-<#list [0, 1, 32, 33] as c>
-            float x${c?index} = SsdKernels.read(x, o<#if c != 0> + ${c}</#if>, p<#if c != 0> + ${c}</#if> < P), z${c?index} = SsdKernels.read(z, o<#if c != 0> + ${c}</#if>, hasZ != 0 && p<#if c != 0> + ${c}</#if> < P);
-</#list>
-<#list [0, 1, 32, 33] as c>
-            if (p<#if c != 0> + ${c}</#if> < P) y.set(o<#if c != 0> + ${c}</#if>, SsdKernels.gated(v${c?index}, x${c?index}, z${c?index}, d, hasZ));
-</#list>
+            if (p < P) y.set(o, SsdKernels.gate(x, z, o, v0, d, hasZ));
+            if (p + 1 < P) y.set(o + 1, SsdKernels.gate(x, z, o + 1, v1, d, hasZ));
+            if (p + 32 < P) y.set(o + 32, SsdKernels.gate(x, z, o + 32, v2, d, hasZ));
+            if (p + 33 < P) y.set(o + 33, SsdKernels.gate(x, z, o + 33, v3, d, hasZ));
         }
     }
 </#if>

@@ -306,7 +306,10 @@ public final class ${className} {
             float zv${u} = SsdKernels.read(z, o${u}, in${u} && hasZ != 0);
 </#list>
 <#list 0..<epilogue as u>
-            if (in${u}) y.set(o${u}, SsdKernels.gated(yt[e${u} / TILE * T_STRIDE + e${u} % TILE], xv${u}, zv${u}, d, hasZ));
+            if (in${u}) {
+                float v${u} = yt[e${u} / TILE * T_STRIDE + e${u} % TILE] + d * xv${u};
+                y.set(o${u}, hasZ != 0 ? v${u} * SsdKernels.silu(zv${u}) : v${u});
+            }
 </#list>
         }
     }
