@@ -10,6 +10,8 @@
 <#assign group = 2>
 <#-- elements of the chunk output's epilogue a work item reads together -->
 <#assign epilogue = 8>
+<#-- the epilogue's element u of a round (a work item's elements i ≡ tid (mod LOCAL), the round's first at i0) -->
+<#function elem u><#return (u == 0)?then("i0", "i0 + " + u + " * LOCAL")></#function>
 // Generated from src/main/templates/org/mamba2j/tornado/ssd/SsdMmaKernels.ftl by src/build/KernelSources.java:
 // edit the template, not this file.
 package org.mamba2j.tornado.ssd;
@@ -206,11 +208,9 @@ public final class ${className} {
             float e = SsdKernels.rowDecay(cum, bch * Q, Q - 1, Q);
             // the chunk's tile ${epilogue} elements at a time, reads first
             for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
+<@scratchReads indent=16/>
 <#list 0..<epilogue as u>
-                float sc${u} = scratch.get(sb + i0<#if u != 0> + ${u} * LOCAL</#if>);
-</#list>
-<#list 0..<epilogue as u>
-                run[i0<#if u != 0> + ${u} * LOCAL</#if>] = e * run[i0<#if u != 0> + ${u} * LOCAL</#if>] + sc${u};
+                run[${elem(u)}] = e * run[${elem(u)}] + sc${u};
 </#list>
             }
             kc.localBarrier();
@@ -287,11 +287,9 @@ public final class ${className} {
         // work item's elements i ≡ tid (mod LOCAL), ${epilogue} at a time with their reads first (a local store or a store
         // to y between two reads would keep the second waiting for the first)
         for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
+<@scratchReads indent=12/>
 <#list 0..<epilogue as u>
-            float sc${u} = scratch.get(sb + i0<#if u != 0> + ${u} * LOCAL</#if>);
-</#list>
-<#list 0..<epilogue as u>
-            yt[(i0<#if u != 0> + ${u} * LOCAL</#if>) % TILE * T_STRIDE + (i0<#if u != 0> + ${u} * LOCAL</#if>) / TILE] = sc${u};
+            yt[(${elem(u)}) % TILE * T_STRIDE + (${elem(u)}) / TILE] = sc${u};
 </#list>
         }
         kc.localBarrier();
@@ -299,7 +297,7 @@ public final class ${className} {
         int hasZ = dims.get(SsdDims.HAS_Z);
         for (int i0 = tid; i0 < SCRATCH; i0 += ${epilogue} * LOCAL) {
 <#list 0..<epilogue as u>
-            int e${u} = i0<#if u != 0> + ${u} * LOCAL</#if>;
+            int e${u} = ${elem(u)};
             int o${u} = xBase + (l0 + e${u} / TILE) * H * P + p0 + e${u} % TILE;
             boolean in${u} = l0 + e${u} / TILE < len && p0 + e${u} % TILE < P;
             float xv${u} = SsdKernels.read(x, o${u}, in${u});
@@ -343,8 +341,9 @@ public final class ${className} {
                     int pa${j} = MmaTiles.pairInside(x, xBase + (k0 + pi${j} / 64 * 2) * H * P + p0 + pi${j} % 64, H * P);
 </#if>
                     // the weighted B at its k-row l and columns n, n + 1
-                    int pl${j} = k0 + pairRow(pi${j});
-                    int pn${j} = n0 + pairCol(pi${j});
+                    int br${j} = pairRow(pi${j}), bc${j} = pairCol(pi${j});
+                    int pl${j} = k0 + br${j};
+                    int pn${j} = n0 + bc${j};
                     int pat${j} = ((b * L + t0 + pl${j}) * G + g) * N + pn${j};
 <#if guarded>
                     float pw${j} = SsdKernels.read(wState, bch * Q + pl${j}, pl${j} < len);
@@ -360,7 +359,7 @@ public final class ${className} {
                     as[MmaTiles.aSlot(pi${j} % 64, pi${j} / 64 * 2, 2)] = pa${j};
                     float blo${j} = pw${j} * plo${j};
                     float bhi${j} = pw${j} * phi${j};
-<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+<@stageB j=j/>
 </#list>
                 }
 </#macro>
@@ -374,25 +373,27 @@ public final class ${className} {
                     int pi${j} = tid + (grp * ${group}<#if j != 0> + ${j}</#if>) * LOCAL;
                     // stateIn rows (p) are contiguous along n: pair i is row p0 + i / 16, columns k0 + 2·(i % 16) and +1
                     int pa${j} = MmaTiles.pairAlong(stateIn, bch * P * N, N, p0 + pi${j} / 16, k0 + pi${j} % 16 * 2, P, N);
-                    int pl${j} = l0 + pairCol(pi${j});
-                    int pn${j} = k0 + pairRow(pi${j});
+                    int br${j} = pairRow(pi${j}), bc${j} = pairCol(pi${j});
+                    int pl${j} = l0 + bc${j};
+                    int pn${j} = k0 + br${j};
                     int pat${j} = ((b * L + t0 + pl${j}) * G + g) * N + pn${j};
                     float plo${j} = SsdKernels.read(C, pat${j}, pl${j} < len && pn${j} < N);
                     float phi${j} = SsdKernels.read(C, pat${j} + G * N, pl${j} + 1 < len && pn${j} < N);
 </#list>
 <#list 0..<group as j>
                     as[MmaTiles.aSlot(pi${j} / 16, pi${j} % 16 * 2, 2)] = pa${j};
-                    float blo${j} = decayT[pairCol(pi${j})] * plo${j};
-                    float bhi${j} = decayT[pairCol(pi${j}) + 1] * phi${j};
-<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+                    float blo${j} = decayT[bc${j}] * plo${j};
+                    float bhi${j} = decayT[bc${j} + 1] * phi${j};
+<@stageB j=j/>
 </#list>
                 } else {
 <#list 0..<group as j>
                     int pi${j} = tid + (grp * ${group}<#if j != 0> + ${j}</#if>) * LOCAL;
                     // x rows (s) are contiguous along p: pair i is p0 + i % 64 at rows s0 + 2·(i / 64) and +1
                     int pa${j} = MmaTiles.pairAcross(x, xBase, H * P, s0 + pi${j} / 64 * 2, p0 + pi${j} % 64, len, P);
-                    int pl${j} = l0 + pairCol(pi${j});
-                    int ps${j} = s0 + pairRow(pi${j});
+                    int br${j} = pairRow(pi${j}), bc${j} = pairCol(pi${j});
+                    int pl${j} = l0 + bc${j};
+                    int ps${j} = s0 + br${j};
                     float pcum${j} = SsdKernels.read(cum, cbase + ps${j}, ps${j} < len);
                     float pdt${j} = SsdKernels.read(dt, cbase + ps${j}, ps${j} < len);
                     float plo${j} = SsdKernels.read(cb, cbo + pl${j} * Q + ps${j}, ps${j} <= pl${j} && pl${j} < len);
@@ -400,23 +401,29 @@ public final class ${className} {
 </#list>
 <#list 0..<group as j>
                     as[MmaTiles.aSlot(pi${j} % 64, pi${j} / 64 * 2, 2)] = pa${j};
-                    float blo${j} = SsdKernels.causalWeight(plo${j}, ps${j} <= pl${j} && pl${j} < len, cumT[pairCol(pi${j})], pcum${j}, pdt${j});
-                    float bhi${j} = SsdKernels.causalWeight(phi${j}, ps${j} <= pl${j} + 1 && pl${j} + 1 < len, cumT[pairCol(pi${j}) + 1], pcum${j}, pdt${j});
-<@stageB row="pairRow(pi${j})" col="pairCol(pi${j})" v0="blo${j}" v1="bhi${j}" indent=20/>
+                    float blo${j} = SsdKernels.causalWeight(plo${j}, ps${j} <= pl${j} && pl${j} < len, cumT[bc${j}], pcum${j}, pdt${j});
+                    float bhi${j} = SsdKernels.causalWeight(phi${j}, ps${j} <= pl${j} + 1 && pl${j} + 1 < len, cumT[bc${j} + 1], pcum${j}, pdt${j});
+<@stageB j=j/>
 </#list>
                 }
             }
 </#macro>
+<#-- an epilogue round's reads of the work group's scratch: sc<u> = element u (elem) -->
+<#macro scratchReads indent>
+<#list 0..<epilogue as u>
+${""?left_pad(indent)}float sc${u} = scratch.get(sb + ${elem(u)});
+</#list>
+</#macro>
 <#-- the B tiles' local array: fp16 halves (native conversion) or fp16 pairs in ints -->
 <#macro bTiles><#if halves>HalfFloat[] bs = kc.allocateHalfFloatLocalArray(MmaTiles.bHalves(2, 8));<#else>int[] bs = kc.allocateIntLocalArray(MmaTiles.bInts(2, 8));</#if></#macro>
-<#-- B's computed pair (v0, v1) stored at k-row `row`, columns `col` and col + 1 of the step's 2 × 8 tile grid -->
-<#macro stageB row col v0="v0" v1="v1" indent=16>
-<#local pad = ""?left_pad(indent)>
+<#-- pair j's computed B values (blo<j>, bhi<j>) stored at k-row br<j>, columns bc<j> and bc<j> + 1 of the step's 2 × 8 tile grid -->
+<#macro stageB j>
 <#if halves>
-${pad}// each value converted natively (the CUDA backend's __float2half), one 16-bit store each
-${pad}kc.mmaStoreBSwizzled(bs, (${row}) % 16, (${col}) % 8, 8, new HalfFloat(${v0}), MmaTiles.bHalfByte((${row}) / 16, (${col}) / 8, 8));
-${pad}kc.mmaStoreBSwizzled(bs, (${row}) % 16, (${col}) % 8 + 1, 8, new HalfFloat(${v1}), MmaTiles.bHalfByte((${row}) / 16, (${col}) / 8, 8));
+                    // each value converted natively (the CUDA backend's __float2half), one 16-bit store each
+                    int tb${j} = MmaTiles.bHalfByte(br${j} / 16, bc${j} / 8, 8);
+                    kc.mmaStoreBSwizzled(bs, br${j} % 16, bc${j} % 8, 8, new HalfFloat(blo${j}), tb${j});
+                    kc.mmaStoreBSwizzled(bs, br${j} % 16, bc${j} % 8 + 1, 8, new HalfFloat(bhi${j}), tb${j});
 <#else>
-${pad}bs[MmaTiles.bSlot(${row}, ${col}, 8)] = MmaTiles.halfPair(${v0}, ${v1});
+                    bs[MmaTiles.bSlot(br${j}, bc${j}, 8)] = MmaTiles.halfPair(blo${j}, bhi${j});
 </#if>
 </#macro>
