@@ -58,7 +58,9 @@ public final class SsdKernels {
      * compiler may turn it into a select), so it must stay in bounds. Kernels that SPIR-V devices run
      * combine the conditions of {@code ok} with {@code &}, not {@code &&}: TornadoVM 5.2's SPIR-V backend
      * cannot compile a short-circuit condition used as a value ("Unimplemented"); the tensor-core kernels
-     * (PTX and CUDA only) need not.
+     * (PTX and CUDA only) need not. On OpenCL, {@code read(z, i, hasZ != 0 && p < P)} beside
+     * {@code read(x, i, p < P)} came out as {@code hasZ == 0 || p < P ? 0 : z[i]}, the second condition not
+     * negated (TornadoVM 5.2, PoCL; docs/results.md, forty-third session): such a condition goes in an if of its own.
      */
     public static float read(FloatArray a, int i, boolean ok) {
         return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
