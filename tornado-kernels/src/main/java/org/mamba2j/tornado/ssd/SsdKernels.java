@@ -60,7 +60,8 @@ public final class SsdKernels {
      * cannot compile a short-circuit condition used as a value ("Unimplemented"); the tensor-core kernels
      * (PTX and CUDA only) need not. On OpenCL, {@code read(z, i, hasZ != 0 && p < P)} beside
      * {@code read(x, i, p < P)} came out as {@code hasZ == 0 || p < P ? 0 : z[i]}, the second condition not
-     * negated (TornadoVM 5.2, PoCL; docs/results.md, forty-third session): such a condition goes in an if of its own.
+     * negated (TornadoVM 5.2, PoCL; docs/results.md, forty-third session): in kernels that OpenCL devices run, such a
+     * condition goes in an if of its own.
      */
     public static float read(FloatArray a, int i, boolean ok) {
         return ok ? a.get(Math.min(i, a.getSize() - 1)) : 0f;
