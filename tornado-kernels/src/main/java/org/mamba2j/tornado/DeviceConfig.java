@@ -18,11 +18,14 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -47,24 +50,58 @@ import java.util.stream.Stream;
  * the batched decode step's split-k GEMMs and SSD step ({@link Batch}).
  */
 public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, List<String> backends, int priority,
-                           int chunkSize, Map<String, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode,
+                           int chunkSize, Map<KernelKey, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode,
                            Precision precision, Fast fast, Batch batch) {
 
-    /** The kernels a plan launches, by config key. */
-    public static final List<String> KERNEL_NAMES = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores",
-            "chunkOutput", "step", "rmsNorm", "matVec", "gatedNorm", "gemm", "batchGemm", "conv", "copy");
+    /**
+     * The kernels a file tunes, by their keys in its "kernels" section (and in "fast" and its "fewChunks"): the SSD's (cumsum,
+     * chunkCB, chunkStates, statePassing, chunkScores, chunkOutput), the decode step's row kernels and the prefill's. Every
+     * one is required but {@link #OUT_PROJ}, which launches as {@link #MAT_VEC} where the file leaves it out.
+     */
+    public enum KernelKey {
+        CUMSUM("cumsum"), CHUNK_CB("chunkCB"), CHUNK_STATES("chunkStates"), STATE_PASSING("statePassing"), CHUNK_SCORES("chunkScores"),
+        CHUNK_OUTPUT("chunkOutput"), STEP("step"), RMS_NORM("rmsNorm"), MAT_VEC("matVec"), GATED_NORM("gatedNorm"), GEMM("gemm"),
+        BATCH_GEMM("batchGemm"), CONV("conv"), COPY("copy"), OUT_PROJ("outProj");
+
+        private final String json;
+
+        KernelKey(String json) {
+            this.json = json;
+        }
+
+        /** The kernel a file's key names, or null. */
+        static KernelKey named(String key) {
+            for (KernelKey k : values()) {
+                if (k.json.equals(key)) return k;
+            }
+            return null;
+        }
+
+        /** The key as files write it. */
+        @Override
+        public String toString() {
+            return json;
+        }
+    }
+
+    /** The kernels every file's "kernels" names (all but the optional ones), which "fast" may replace. */
+    public static final Set<KernelKey> REQUIRED_KERNELS = keys(KernelKey.CUMSUM, KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES,
+            KernelKey.STATE_PASSING, KernelKey.CHUNK_SCORES, KernelKey.CHUNK_OUTPUT, KernelKey.STEP, KernelKey.RMS_NORM, KernelKey.MAT_VEC,
+            KernelKey.GATED_NORM, KernelKey.GEMM, KernelKey.BATCH_GEMM, KernelKey.CONV, KernelKey.COPY);
 
     /** The kernels of the chunked SSD (what a fast section's "fewChunks" may replace). */
-    public static final List<String> SSD_KERNELS = List.of("cumsum", "chunkCB", "chunkStates", "statePassing", "chunkScores", "chunkOutput");
+    public static final Set<KernelKey> SSD_KERNELS = keys(KernelKey.CUMSUM, KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES, KernelKey.STATE_PASSING,
+            KernelKey.CHUNK_SCORES, KernelKey.CHUNK_OUTPUT);
 
     /** Kernels that have KernelContext variants (tiled, blocked, blocked8) besides the loop-parallel one. */
-    public static final List<String> TILED_KERNELS = List.of("chunkStates", "chunkOutput");
+    public static final Set<KernelKey> TILED_KERNELS = keys(KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT);
 
     /**
      * Kernels that have a "blocked" variant: the tiled ones, chunkCB, the prefill's gemm (which have no "tiled" variant) and the
      * batched decode's batchGemm ("blocked": the norms folded into a blocked GEMM; "loop": norm tasks of their own and the gemm entry's GEMM).
      */
-    public static final List<String> BLOCKED_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput", "gemm", "batchGemm");
+    public static final Set<KernelKey> BLOCKED_KERNELS = keys(KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT, KernelKey.GEMM,
+            KernelKey.BATCH_GEMM);
 
     /**
      * The decode step's row kernels (the matrix-vector products and the SSD step): a power of two of
@@ -74,33 +111,38 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * {@link WorkGroups#rowLanes}). A row kernel's own "minRows" sets how many work-groups its matrix
      * makes (rows / minRows at most), apart from the others' (the 2.7b out_proj has 2560 rows).
      */
-    public static final List<String> ROW_KERNELS = List.of("matVec", "outProj", "step");
+    public static final Set<KernelKey> ROW_KERNELS = keys(KernelKey.MAT_VEC, KernelKey.OUT_PROJ, KernelKey.STEP);
 
     /**
      * Kernels a file may leave out, and the entry they then take: "outProj" (the decode's gated
      * out_proj, whose rows are d_inner long against d_model for in_proj and the lm_head) launches
      * as "matVec" unless the file tunes it apart.
      */
-    public static final Map<String, String> OPTIONAL_KERNELS = Map.of("outProj", "matVec");
+    public static final Map<KernelKey, KernelKey> OPTIONAL_KERNELS = Map.of(KernelKey.OUT_PROJ, KernelKey.MAT_VEC);
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
-    public static final List<String> BLOCKED8_KERNELS = List.of("chunkCB", "chunkStates", "chunkOutput");
+    public static final Set<KernelKey> BLOCKED8_KERNELS = keys(KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT);
 
     /** Kernels that have a "blocked84" variant: the SSD's chunk states and chunk output. */
-    public static final List<String> BLOCKED84_KERNELS = List.of("chunkStates", "chunkOutput");
+    public static final Set<KernelKey> BLOCKED84_KERNELS = keys(KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT);
 
     /** Kernels that have a "scan" variant (a work-group per chunk and head, scanning in local memory): the cumsum. */
-    public static final List<String> SCAN_KERNELS = List.of("cumsum");
+    public static final Set<KernelKey> SCAN_KERNELS = keys(KernelKey.CUMSUM);
 
     /** Kernels that have an "mma" variant (tensor cores, fp16 operands: precision fast only): the prefill's gemm, the SSD's chunk states and output. */
-    public static final List<String> MMA_KERNELS = List.of("gemm", "chunkStates", "chunkOutput");
+    public static final Set<KernelKey> MMA_KERNELS = keys(KernelKey.GEMM, KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT);
 
     /**
      * Kernels that have a "fused" variant, carried out inside another kernel: the state passing, by a "blocked" or
      * "blocked84" chunkStates that walks the chunks of a (batch, head) in order (where the shape gives that grid at least the
      * entry's "minGroups" work-groups; else the loop kernel runs with the entry's "local").
      */
-    public static final List<String> FUSED_KERNELS = List.of("statePassing");
+    public static final Set<KernelKey> FUSED_KERNELS = keys(KernelKey.STATE_PASSING);
+
+    /** An unmodifiable set of kernels that iterates in the enum's order (the order error messages list them in). */
+    private static Set<KernelKey> keys(KernelKey first, KernelKey... rest) {
+        return Collections.unmodifiableSet(EnumSet.of(first, rest));
+    }
 
     /** Output tile edge and work-group size of the "mma" variant: 64×64 outputs, four warps. */
     public static final int MMA_TILE = 64;
@@ -163,12 +205,12 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
 
         /** Whether the kernel of this config key has this variant (any has "loop" and "reduce": those are checked where they launch). */
-        public boolean runs(String kernel) {
+        public boolean runs(KernelKey kernel) {
             return this == LOOP || this == REDUCE || kernels().contains(kernel);
         }
 
-        /** The kernels that have this variant, for the variants that not every kernel has (else every kernel name). */
-        public List<String> kernels() {
+        /** The kernels that have this variant, for the variants that not every kernel has (else every required kernel). */
+        public Set<KernelKey> kernels() {
             return switch (this) {
                 case TILED -> TILED_KERNELS;
                 case BLOCKED -> BLOCKED_KERNELS;
@@ -177,7 +219,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 case SCAN -> SCAN_KERNELS;
                 case MMA -> MMA_KERNELS;
                 case FUSED -> FUSED_KERNELS;
-                case LOOP, REDUCE -> KERNEL_NAMES;
+                case LOOP, REDUCE -> REQUIRED_KERNELS;
             };
         }
 
@@ -275,7 +317,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * precision fast on the CUDA backend ({@link BatchStates}; elsewhere they stay float32): a 16-bit format halves the
      * traffic of its SSD step. {@code fewChunks}: the SSD kernels for SSDs of few chunks ({@link FewChunks}).
      */
-    public record Fast(List<String> backends, Map<String, Kernel> kernels, boolean f16Weights, BatchStates batchStates, FewChunks fewChunks) {
+    public record Fast(List<String> backends, Map<KernelKey, Kernel> kernels, boolean f16Weights, BatchStates batchStates, FewChunks fewChunks) {
 
         public static final Fast NONE = new Fast(List.of(), Map.of(), false, BatchStates.F32, FewChunks.NONE);
 
@@ -285,8 +327,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
 
         /** {@code exact}'s kernels with these in place of the same keys: what runs at fast. */
-        Map<String, Kernel> over(Map<String, Kernel> exact) {
-            Map<String, Kernel> k = new LinkedHashMap<>(exact);
+        Map<KernelKey, Kernel> over(Map<KernelKey, Kernel> exact) {
+            Map<KernelKey, Kernel> k = new LinkedHashMap<>(exact);
             k.putAll(kernels);
             return k;
         }
@@ -301,11 +343,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!f.isObject()) throw new IllegalArgumentException("\"fast\" must be an object");
             List<String> backends = strings(f.path("backends"));
             checkBackends("fast \"backends\"", backends);
-            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            Map<KernelKey, Kernel> kernels = new LinkedHashMap<>();
             JsonNode ks = required(f, "kernels");
-            ks.fieldNames().forEachRemaining(key -> {
-                if (!KERNEL_NAMES.contains(key)) throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + key + "\"");
-                kernels.put(key, kernel(key, ks.get(key)));
+            ks.fieldNames().forEachRemaining(name -> {
+                KernelKey key = KernelKey.named(name);
+                if (key == null || !REQUIRED_KERNELS.contains(key)) {
+                    throw new IllegalArgumentException("fast \"kernels\" names an unknown kernel \"" + name + "\"");
+                }
+                kernels.put(key, kernel(key, ks.get(name)));
             });
             JsonNode states = f.path("batchStates");
             if (!states.isMissingNode() && !states.isTextual()) {
@@ -327,7 +372,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * part of a large GPU idle with the kernels that are fastest on many: the blocked kernels' 256-item work-groups fill
      * it where blocked8's 64 and blocked84's 128 do not. Only {@link #SSD_KERNELS}.
      */
-    public record FewChunks(int maxChunkHeads, Map<String, Kernel> kernels) {
+    public record FewChunks(int maxChunkHeads, Map<KernelKey, Kernel> kernels) {
 
         public static final FewChunks NONE = new FewChunks(0, Map.of());
 
@@ -336,8 +381,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
 
         /** {@code fast}'s kernels with these in place of the same keys: what runs at fast on an SSD these cover. */
-        Map<String, Kernel> over(Map<String, Kernel> fast) {
-            Map<String, Kernel> k = new LinkedHashMap<>(fast);
+        Map<KernelKey, Kernel> over(Map<KernelKey, Kernel> fast) {
+            Map<KernelKey, Kernel> k = new LinkedHashMap<>(fast);
             k.putAll(kernels);
             return k;
         }
@@ -354,13 +399,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (!(max.isInt() && max.asInt() >= 1)) {
                 throw new IllegalArgumentException("fast fewChunks \"maxChunkHeads\" must be a whole number of at least 1, got " + max);
             }
-            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            Map<KernelKey, Kernel> kernels = new LinkedHashMap<>();
             JsonNode ks = required(f, "kernels");
-            ks.fieldNames().forEachRemaining(key -> {
-                if (!SSD_KERNELS.contains(key)) {
-                    throw new IllegalArgumentException("fast fewChunks \"kernels\" are the SSD's " + SSD_KERNELS + ", got \"" + key + "\"");
+            ks.fieldNames().forEachRemaining(name -> {
+                KernelKey key = KernelKey.named(name);
+                if (key == null || !SSD_KERNELS.contains(key)) {
+                    throw new IllegalArgumentException("fast fewChunks \"kernels\" are the SSD's " + SSD_KERNELS + ", got \"" + name + "\"");
                 }
-                kernels.put(key, kernel(key, ks.get(key)));
+                kernels.put(key, kernel(key, ks.get(name)));
             });
             if (kernels.isEmpty()) throw new IllegalArgumentException("fast fewChunks \"kernels\" names none");
             return new FewChunks(max.asInt(), kernels);
@@ -392,7 +438,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return withoutFewChunks(few.over(kernels), name + " [few chunks]");
     }
 
-    private DeviceConfig withoutFewChunks(Map<String, Kernel> k, String newName) {
+    private DeviceConfig withoutFewChunks(Map<KernelKey, Kernel> k, String newName) {
         return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, precision,
                 fast.withoutFewChunks(), batch);
     }
@@ -410,7 +456,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return precision == Precision.FAST && backend == DeviceSpec.Backend.CUDA ? fast.batchStates() : BatchStates.F32;
     }
 
-    private DeviceConfig with(Map<String, Kernel> k, Precision p, String newName) {
+    private DeviceConfig with(Map<KernelKey, Kernel> k, Precision p, String newName) {
         return new DeviceConfig(newName, source, match, exclude, backends, priority, chunkSize, k, decodeBlocksPerGraph, prefill, decode, p, fast,
                 batch);
     }
@@ -572,7 +618,8 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
-    public Kernel kernel(String key) {
+    /** The launch of kernel {@code key}. */
+    public Kernel kernel(KernelKey key) {
         Kernel k = kernels.get(key);
         if (k == null) throw new IllegalStateException("device config " + source + " has no entry for kernel \"" + key + "\"");
         return k;
@@ -605,32 +652,32 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             if (precision != Precision.FAST) {
                 throw new IllegalArgumentException("the tensor-core SSD kernels run at precision fast: " + name + " is at " + precision);
             }
-            Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-            for (String ssd : List.of("chunkStates", "chunkOutput")) k.put(ssd, new Kernel(Variant.MMA, MMA_LOCAL, MMA_TILE));
+            Map<KernelKey, Kernel> k = new LinkedHashMap<>(kernels);
+            for (KernelKey ssd : List.of(KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT)) k.put(ssd, new Kernel(Variant.MMA, MMA_LOCAL, MMA_TILE));
             return with(k, precision, name + " [mma]");
         }
         if (variant == Variant.FUSED) {
             // tensor-core chunk states carry it as they are; others become blocked84
-            DeviceConfig carrier = kernel("chunkStates").variant() == Variant.MMA ? this : withVariant(Variant.BLOCKED84);
-            Map<String, Kernel> k = new LinkedHashMap<>(carrier.kernels);
-            k.put("statePassing", new Kernel(Variant.FUSED, kernel("statePassing").local(), 0, 0, 1));
+            DeviceConfig carrier = kernel(KernelKey.CHUNK_STATES).variant() == Variant.MMA ? this : withVariant(Variant.BLOCKED84);
+            Map<KernelKey, Kernel> k = new LinkedHashMap<>(carrier.kernels);
+            k.put(KernelKey.STATE_PASSING, new Kernel(Variant.FUSED, kernel(KernelKey.STATE_PASSING).local(), 0, 0, 1));
             return with(k, precision, name + " [" + variant + "]");
         }
-        Map<String, Kernel> k = new LinkedHashMap<>(kernels);
-        Kernel passing = kernel("statePassing");
+        Map<KernelKey, Kernel> k = new LinkedHashMap<>(kernels);
+        Kernel passing = kernel(KernelKey.STATE_PASSING);
         if (passing.fused() && variant != Variant.BLOCKED && variant != Variant.BLOCKED84 && variant != Variant.SCAN) {
-            k.put("statePassing", new Kernel(Variant.LOOP, passing.local(), 0));
+            k.put(KernelKey.STATE_PASSING, new Kernel(Variant.LOOP, passing.local(), 0));
         }
-        int cumsumLocal = kernel("cumsum").local();
-        k.put("cumsum", variant == Variant.LOOP ? new Kernel(Variant.LOOP, cumsumLocal, 0) : new Kernel(Variant.SCAN, Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
+        int cumsumLocal = kernel(KernelKey.CUMSUM).local();
+        k.put(KernelKey.CUMSUM, variant == Variant.LOOP ? new Kernel(Variant.LOOP, cumsumLocal, 0) : new Kernel(Variant.SCAN, Math.min(cumsumLocal, SCAN_MAX_LOCAL), 0));
         if (variant == Variant.SCAN) {
             return with(k, precision, name + " [scan]");
         }
         if (variant == Variant.BLOCKED84) {
-            k.put("chunkCB", new Kernel(Variant.BLOCKED, BLOCKED_LOCAL, BLOCKED_TILE));
+            k.put(KernelKey.CHUNK_CB, new Kernel(Variant.BLOCKED, BLOCKED_LOCAL, BLOCKED_TILE));
         }
-        for (String name : variant == Variant.LOOP ? BLOCKED_KERNELS : variant.kernels()) {
-            Kernel old = kernel(name);
+        for (KernelKey key : variant == Variant.LOOP ? BLOCKED_KERNELS : variant.kernels()) {
+            Kernel old = kernel(key);
             int local = old.local() > 0 ? old.local() : old.tile() * old.tile();
             // a blocked kernel's tile counts outputs, not work items: the tiled variant takes the work-group edge instead
             // (a square one: blocked84's 16 × 8 group is taken as blocked's 16 × 16)
@@ -640,7 +687,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
                 tile = variant.fixedTile();
                 local = variant.fixedLocal();
             }
-            k.put(name, new Kernel(variant, local, tile));
+            k.put(key, new Kernel(variant, local, tile));
         }
         return with(k, precision, name + " [" + variant + "]");
     }
@@ -683,15 +730,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     static DeviceConfig parse(InputStream in, String source) throws IOException {
         JsonNode j = new ObjectMapper().readTree(in);
         try {
-            Map<String, Kernel> kernels = new LinkedHashMap<>();
+            Map<KernelKey, Kernel> kernels = new LinkedHashMap<>();
             JsonNode ks = required(j, "kernels");
-            for (String key : KERNEL_NAMES) {
-                Kernel k = kernel(key, required(ks, key));
+            for (KernelKey key : REQUIRED_KERNELS) {
+                Kernel k = kernel(key, required(ks, key.toString()));
                 if (k.mma()) throw new IllegalArgumentException("kernel " + key + ": the \"" + k.variant() + "\" variant belongs in \"fast\" (precision fast)");
                 kernels.put(key, k);
             }
-            for (Map.Entry<String, String> o : OPTIONAL_KERNELS.entrySet()) {
-                JsonNode k = ks.get(o.getKey());
+            for (Map.Entry<KernelKey, KernelKey> o : OPTIONAL_KERNELS.entrySet()) {
+                JsonNode k = ks.get(o.getKey().toString());
                 kernels.put(o.getKey(), k == null || k.isNull() ? kernels.get(o.getValue()) : kernel(o.getKey(), k));
             }
             JsonNode p = required(j, "prefill");
@@ -701,7 +748,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             checkBackends("\"backends\"", backends);
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
-            Map<String, Kernel> atFast = fast.over(kernels);
+            Map<KernelKey, Kernel> atFast = fast.over(kernels);
             fusedPassingIsCarried(atFast, "at precision fast, ");
             fusedPassingIsCarried(fast.fewChunks().over(atFast), "at precision fast on few chunks, ");
             Batch batch = Batch.parse(j.path("batch"));
@@ -718,16 +765,16 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /** A "fused" state passing needs the chunk states that carry it: a "blocked", "blocked84" or "mma" chunkStates. */
-    private static void fusedPassingIsCarried(Map<String, Kernel> k, String where) {
-        Kernel states = k.get("chunkStates");
-        if (k.get("statePassing").fused() && !states.blocked() && !states.blocked84() && states.variant() != Variant.MMA) {
+    private static void fusedPassingIsCarried(Map<KernelKey, Kernel> k, String where) {
+        Kernel states = k.get(KernelKey.CHUNK_STATES);
+        if (k.get(KernelKey.STATE_PASSING).fused() && !states.blocked() && !states.blocked84() && states.variant() != Variant.MMA) {
             throw new IllegalArgumentException(where + "kernel statePassing: \"fused\" is carried by a \"blocked\", \"blocked84\" or \"mma\" chunkStates, got \""
                     + states.variant() + "\"");
         }
     }
 
     /** The optional whole number {@code field} (at least 1) of kernel {@code key}'s entry, which only {@code kinds} may have; {@code absent} where absent. */
-    private static int positiveOnly(JsonNode k, String field, String key, List<String> kinds, String what, int absent) {
+    private static int positiveOnly(JsonNode k, String field, KernelKey key, Set<KernelKey> kinds, String what, int absent) {
         JsonNode v = k.path(field);
         if (v.isMissingNode()) return absent;
         if (!kinds.contains(key)) throw new IllegalArgumentException("\"" + field + "\" is for the " + what + " " + kinds + " only");
@@ -738,7 +785,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     }
 
     /** One kernel entry; a variant the kernel does not have would otherwise run silently as its loop version. */
-    private static Kernel kernel(String key, JsonNode k) {
+    private static Kernel kernel(KernelKey key, JsonNode k) {
         Kernel kernel;
         try {
             int rows = positiveOnly(k, "minRows", key, ROW_KERNELS, "row kernels", 0);
@@ -754,7 +801,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             throw new IllegalArgumentException("kernel " + key + " computes rows of at least " + WorkGroups.LANES + " work items: \"local\" must be a power of two from "
                     + WorkGroups.LANES + " to 1024, got " + kernel.local());
         }
-        if ("conv".equals(key) && (kernel.tile() < 0 || kernel.tile() > 1 && kernel.tile() != PrefillKernels.CONV_ROWS)) {
+        if (key == KernelKey.CONV && (kernel.tile() < 0 || kernel.tile() > 1 && kernel.tile() != PrefillKernels.CONV_ROWS)) {
             throw new IllegalArgumentException("kernel conv: \"tile\" (rows of the prefill's conv a work item) must be 1 or "
                     + PrefillKernels.CONV_ROWS + ", got " + kernel.tile());
         }

@@ -1,6 +1,7 @@
 package org.mamba2j.tornado;
 
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.device.Accelerator;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.tornado.DeviceConfig.Variant;
@@ -77,8 +78,8 @@ class DeviceConfigTest {
             try (InputStream in = DeviceConfig.class.getResourceAsStream("/device-configs/" + f)) {
                 assertNotNull(in, f + " is not packaged as a resource");
                 DeviceConfig c = DeviceConfig.parse(in, f);
-                for (String k : DeviceConfig.KERNEL_NAMES) assertNotNull(c.kernel(k));
-                for (String k : DeviceConfig.TILED_KERNELS) {
+                for (KernelKey k : DeviceConfig.REQUIRED_KERNELS) assertNotNull(c.kernel(k));
+                for (KernelKey k : DeviceConfig.TILED_KERNELS) {
                     DeviceConfig.Kernel t = c.withVariant(Variant.TILED).kernel(k);
                     assertTrue(t.tiled() && t.tile() > 0);
                     assertTrue(c.withVariant(Variant.LOOP).kernel(k).local() > 0);
@@ -92,7 +93,7 @@ class DeviceConfigTest {
                     assertEquals(DeviceConfig.BLOCKED84_LOCAL, c.withVariant(Variant.BLOCKED84).kernel(k).local());
                     assertEquals(16, c.withVariant(Variant.BLOCKED84).withVariant(Variant.TILED).kernel(k).tile());
                 }
-                assertTrue(c.withVariant(Variant.BLOCKED84).kernel("chunkCB").blocked());
+                assertTrue(c.withVariant(Variant.BLOCKED84).kernel(KernelKey.CHUNK_CB).blocked());
             }
         }
     }
@@ -139,10 +140,10 @@ class DeviceConfigTest {
         DeviceConfig apart = DeviceConfig.load(f);
         // the 2.7b out_proj (2560 rows of 5120): 64 lanes a row at the decode's minRows 8, 256 at its own 2
         assertEquals(8, shipped.decode().minRows());
-        assertEquals(64, RowLaunch.of(shipped, "outProj").lanes(5120));
-        assertEquals(256, RowLaunch.of(apart, "outProj").lanes(5120));
-        assertEquals(1280, RowLaunch.of(apart, "outProj").groups(2560, 5120));
-        assertEquals(64, RowLaunch.of(apart, "matVec").lanes(2560));
+        assertEquals(64, RowLaunch.of(shipped, KernelKey.OUT_PROJ).lanes(5120));
+        assertEquals(256, RowLaunch.of(apart, KernelKey.OUT_PROJ).lanes(5120));
+        assertEquals(1280, RowLaunch.of(apart, KernelKey.OUT_PROJ).groups(2560, 5120));
+        assertEquals(64, RowLaunch.of(apart, KernelKey.MAT_VEC).lanes(2560));
         for (String bad : new String[]{"0", "-1", "2.5", "\"4\""}) {
             Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},",
                     "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 16, \"minRows\": " + bad + " },"));
@@ -159,12 +160,12 @@ class DeviceConfigTest {
     void outProjLaunchesAsMatVecUnlessTunedApart(@TempDir Path dir) throws IOException {
         String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
         DeviceConfig shipped = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
-        assertEquals(shipped.kernel("matVec"), shipped.kernel("outProj"));
+        assertEquals(shipped.kernel(KernelKey.MAT_VEC), shipped.kernel(KernelKey.OUT_PROJ));
         Path f = dir.resolve("apart.json");
         Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 512, \"tile\": 8 },"));
         DeviceConfig apart = DeviceConfig.load(f);
-        assertEquals(new DeviceConfig.Kernel(Variant.REDUCE, 512, 8), apart.kernel("outProj"));
-        assertEquals(shipped.kernel("matVec"), apart.kernel("matVec"));
+        assertEquals(new DeviceConfig.Kernel(Variant.REDUCE, 512, 8), apart.kernel(KernelKey.OUT_PROJ));
+        assertEquals(shipped.kernel(KernelKey.MAT_VEC), apart.kernel(KernelKey.MAT_VEC));
         Files.writeString(f, nvidia.replaceFirst("\"matVec\": *\\{[^}]*},", "$0 \"outProj\": { \"variant\": \"reduce\", \"local\": 48 },"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
         assertTrue(e.getMessage().contains("kernel outProj") && e.getMessage().contains("power of two"), e.getMessage());
@@ -184,8 +185,8 @@ class DeviceConfigTest {
                 "\"chunkOutput\": *\\{[^}]*}", "\"chunkOutput\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }").replaceFirst(
                 "\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked\", \"tile\": 64, \"local\": 256 }"));
         DeviceConfig c = DeviceConfig.load(f);
-        assertTrue(c.kernel("chunkOutput").blocked8());
-        assertTrue(c.kernel("chunkStates").blocked());
+        assertTrue(c.kernel(KernelKey.CHUNK_OUTPUT).blocked8());
+        assertTrue(c.kernel(KernelKey.CHUNK_STATES).blocked());
         // a kernel without a blocked8 twin must not fall back silently to its loop version
         Files.writeString(f, Files.readString(f).replaceFirst("\"cumsum\": *\\{[^}]*}",
                 "\"cumsum\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"));
@@ -202,11 +203,11 @@ class DeviceConfigTest {
     void cumsumScanIsAVariantOfTheCumsumOnly(@TempDir Path dir) throws IOException {
         // the GPU files ship the scan, the CPU and fallback files the loop kernel
         for (String gpu : List.of("NVIDIA H200", "AMD Radeon RX 7900 XTX", "Intel(R) Arc(TM) A770 Graphics")) {
-            DeviceConfig.Kernel k = DeviceConfig.forDevice(gpu, null).kernel("cumsum");
+            DeviceConfig.Kernel k = DeviceConfig.forDevice(gpu, null).kernel(KernelKey.CUMSUM);
             assertTrue(k.scan() && k.local() == 128, gpu + ": " + k);
         }
-        assertEquals(Variant.LOOP, DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel("cumsum").variant());
-        assertEquals(Variant.LOOP, DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel("cumsum").variant());
+        assertEquals(Variant.LOOP, DeviceConfig.forDevice("pthread-AMD EPYC 7763 64-Core Processor", null).kernel(KernelKey.CUMSUM).variant());
+        assertEquals(Variant.LOOP, DeviceConfig.forDevice("Some Unknown Accelerator", null).kernel(KernelKey.CUMSUM).variant());
         assertTrue(new DeviceConfig.Kernel(Variant.SCAN, 1, 0).scan());
         assertTrue(new DeviceConfig.Kernel(Variant.SCAN, 96, 0).scan()); // any size: the scan does not need a power of two
         assertTrue(new DeviceConfig.Kernel(Variant.SCAN, DeviceConfig.SCAN_MAX_LOCAL, 0).scan());
@@ -217,7 +218,7 @@ class DeviceConfigTest {
         Path f = dir.resolve("scan.json");
         Files.writeString(f, Files.readString(Path.of("../device-configs/generic.json")).replaceFirst("\"cumsum\": *\\{[^}]*}",
                 "\"cumsum\": { \"variant\": \"scan\", \"local\": 48 }"));
-        assertEquals(new DeviceConfig.Kernel(Variant.SCAN, 48, 0), DeviceConfig.load(f).kernel("cumsum"));
+        assertEquals(new DeviceConfig.Kernel(Variant.SCAN, 48, 0), DeviceConfig.load(f).kernel(KernelKey.CUMSUM));
         // a kernel without a scan must not fall back silently to its loop version
         Files.writeString(f, Files.readString(f).replaceFirst("\"statePassing\": *\\{[^}]*}", "\"statePassing\": { \"variant\": \"scan\", \"local\": 64 }"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> DeviceConfig.load(f));
@@ -234,7 +235,7 @@ class DeviceConfigTest {
         // the shipped file fuses at exact; its fast section's few-chunk kernels keep the loop kernel (fused it was 1% slower there)
         String file = Files.readString(Path.of("../device-configs/nvidia.json"));
         DeviceConfig nvidia = DeviceConfig.load(Path.of("../device-configs/nvidia.json"));
-        DeviceConfig.Kernel k = nvidia.kernel("statePassing");
+        DeviceConfig.Kernel k = nvidia.kernel(KernelKey.STATE_PASSING);
         assertTrue(k.fused() && k.minGroups() == 1024 && k.local() == 256, k.toString());
         // batch 8 × 80 heads × (64 / 64)·(128 / 64) tiles = 1280 work-groups: fused; batch 1 (the prefill, 160): the loop kernel
         assertTrue(SsdTasks.passesInChunkStates(nvidia, new SsdShape(8, 2048, 80, 64, 1, 128, 128)));
@@ -257,10 +258,10 @@ class DeviceConfigTest {
         for (DeviceConfig c : DeviceConfig.all()) {
             // the check's "fused" forces it at every shape; the variants without a carrying kernel go back to the loop kernel
             DeviceConfig fused = c.withVariant(Variant.FUSED);
-            assertTrue(fused.kernel("chunkStates").blocked84() && fused.kernel("statePassing").fused(), c.source());
+            assertTrue(fused.kernel(KernelKey.CHUNK_STATES).blocked84() && fused.kernel(KernelKey.STATE_PASSING).fused(), c.source());
             assertTrue(SsdTasks.passesInChunkStates(fused, new SsdShape(1, 5, 1, 3, 1, 2, 4)), c.source());
             for (Variant v : List.of(Variant.LOOP, Variant.TILED, Variant.BLOCKED8)) {
-                assertEquals(Variant.LOOP, fused.withVariant(v).kernel("statePassing").variant(), c.source() + " " + v);
+                assertEquals(Variant.LOOP, fused.withVariant(v).kernel(KernelKey.STATE_PASSING).variant(), c.source() + " " + v);
             }
         }
         assertRefused(f, file.replaceFirst("\"chunkStates\": *\\{[^}]*}", "\"chunkStates\": { \"variant\": \"blocked8\", \"tile\": 64, \"local\": 64 }"), "statePassing: \"fused\" is carried by a \"blocked\", \"blocked84\" or \"mma\" chunkStates, got \"blocked8\"");
@@ -271,7 +272,7 @@ class DeviceConfigTest {
         String mma = "{ \"variant\": \"mma\", \"tile\": 64, \"local\": 128 }";
         Files.writeString(f, file.replaceFirst("(\"gemm\": *\\{ \"variant\": \"mma\"[^}]*})", "$1, \"chunkStates\": " + mma));
         DeviceConfig carried = DeviceConfig.load(f).at(Precision.FAST, DeviceSpec.Backend.CUDA);
-        assertTrue(carried.kernel("chunkStates").mma() && carried.kernel("statePassing").fused());
+        assertTrue(carried.kernel(KernelKey.CHUNK_STATES).mma() && carried.kernel(KernelKey.STATE_PASSING).fused());
         // minGroups: a whole number of at least 1, on the fused kernels only
         assertRefused(f, file.replace("\"minGroups\": 1024", "\"minGroups\": 0"), "\"minGroups\" must be a whole number of at least 1, got 0");
         assertRefused(f, file.replaceFirst("\"chunkOutput\": *\\{", "\"chunkOutput\": { \"minGroups\": 4,"), "\"minGroups\" is for the fused kernels [statePassing] only");
@@ -290,21 +291,21 @@ class DeviceConfigTest {
     @Test
     void forcedVariantsPickTheCumsum() {
         for (DeviceConfig c : DeviceConfig.all()) {
-            DeviceConfig.Kernel own = c.kernel("cumsum");
-            DeviceConfig.Kernel loop = c.withVariant(Variant.LOOP).kernel("cumsum");
+            DeviceConfig.Kernel own = c.kernel(KernelKey.CUMSUM);
+            DeviceConfig.Kernel loop = c.withVariant(Variant.LOOP).kernel(KernelKey.CUMSUM);
             assertEquals(Variant.LOOP, loop.variant(), c.source());
             assertEquals(own.local(), loop.local(), c.source());
             for (Variant v : List.of(Variant.TILED, Variant.BLOCKED, Variant.BLOCKED8, Variant.BLOCKED84, Variant.SCAN)) {
-                DeviceConfig.Kernel k = c.withVariant(v).kernel("cumsum");
+                DeviceConfig.Kernel k = c.withVariant(v).kernel(KernelKey.CUMSUM);
                 assertTrue(k.scan(), c.source() + " " + v + ": " + k);
                 assertEquals(own.local(), k.local(), c.source() + " " + v);
             }
             // "scan" switches nothing else
             DeviceConfig scan = c.withVariant(Variant.SCAN);
-            for (String k : DeviceConfig.KERNEL_NAMES) {
-                if (!k.equals("cumsum")) assertEquals(c.kernel(k), scan.kernel(k), c.source() + " " + k);
+            for (KernelKey k : DeviceConfig.REQUIRED_KERNELS) {
+                if (k != KernelKey.CUMSUM) assertEquals(c.kernel(k), scan.kernel(k), c.source() + " " + k);
             }
-            assertEquals(Variant.LOOP, c.withVariant(Variant.SCAN).withVariant(Variant.LOOP).kernel("cumsum").variant());
+            assertEquals(Variant.LOOP, c.withVariant(Variant.SCAN).withVariant(Variant.LOOP).kernel(KernelKey.CUMSUM).variant());
         }
     }
 
@@ -398,52 +399,52 @@ class DeviceConfigTest {
     void precisionFastSwapsInTheTensorCoreKernelsOnlyWhereTheyRun() {
         DeviceConfig nvidia = DeviceConfig.forDevice("NVIDIA H200", DeviceSpec.Backend.CUDA, null);
         assertEquals(Precision.EXACT, nvidia.precision());
-        assertEquals(Variant.BLOCKED, nvidia.kernel("gemm").variant());
+        assertEquals(Variant.BLOCKED, nvidia.kernel(KernelKey.GEMM).variant());
         DeviceConfig fast = nvidia.at(Precision.FAST, DeviceSpec.Backend.CUDA);
         assertEquals(Precision.FAST, fast.precision());
-        assertTrue(fast.kernel("gemm").mma());
+        assertTrue(fast.kernel(KernelKey.GEMM).mma());
         // the SSD's tensor-core kernels ran slower than the exact ones on the H200: the shipped fast section leaves them out,
         // and for an SSD of few chunks (a prefill) swaps chunkCB and chunkStates to the float32 variant that fills the GPU there
-        assertEquals(nvidia.kernel("chunkOutput"), fast.kernel("chunkOutput"));
-        assertEquals(Variant.BLOCKED8, nvidia.kernel("chunkCB").variant());
-        assertEquals(Variant.BLOCKED84, nvidia.kernel("chunkStates").variant());
-        assertFalse(fast.kernel("chunkStates").mma());
+        assertEquals(nvidia.kernel(KernelKey.CHUNK_OUTPUT), fast.kernel(KernelKey.CHUNK_OUTPUT));
+        assertEquals(Variant.BLOCKED8, nvidia.kernel(KernelKey.CHUNK_CB).variant());
+        assertEquals(Variant.BLOCKED84, nvidia.kernel(KernelKey.CHUNK_STATES).variant());
+        assertFalse(fast.kernel(KernelKey.CHUNK_STATES).mma());
         SsdShape prefill130m = new SsdShape(1, 4096, 24, 64, 1, 128, 128), prefill27b = new SsdShape(1, 4096, 80, 64, 1, 128, 128);
         SsdShape ssd = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
         for (SsdShape s : List.of(prefill130m, prefill27b)) { // 768 and 2560 (batch, chunk, head) blocks: at most 4096
             DeviceConfig few = fast.forSsd(s);
-            assertEquals(Variant.BLOCKED, few.kernel("chunkCB").variant());
-            assertEquals(Variant.BLOCKED, few.kernel("chunkStates").variant());
-            assertEquals(Variant.LOOP, few.kernel("statePassing").variant());
-            assertEquals(fast.kernel("chunkOutput"), few.kernel("chunkOutput"));
-            assertTrue(few.kernel("gemm").mma() && few.name().endsWith("[few chunks]"), few.name());
+            assertEquals(Variant.BLOCKED, few.kernel(KernelKey.CHUNK_CB).variant());
+            assertEquals(Variant.BLOCKED, few.kernel(KernelKey.CHUNK_STATES).variant());
+            assertEquals(Variant.LOOP, few.kernel(KernelKey.STATE_PASSING).variant());
+            assertEquals(fast.kernel(KernelKey.CHUNK_OUTPUT), few.kernel(KernelKey.CHUNK_OUTPUT));
+            assertTrue(few.kernel(KernelKey.GEMM).mma() && few.name().endsWith("[few chunks]"), few.name());
             assertEquals(few.kernels(), few.forSsd(ssd).kernels(), "resolved once");
             assertEquals(nvidia.kernels(), nvidia.forSsd(s).kernels(), "exact has none");
         }
         // 10240 blocks: the exact SSD kernels (2.37 against 2.59 ms on an H100); one block past the bound too
-        assertEquals(nvidia.kernel("chunkStates"), fast.forSsd(ssd).kernel("chunkStates"));
-        assertEquals(nvidia.kernel("chunkCB"), fast.forSsd(new SsdShape(1, 4097 * 128, 1, 64, 1, 128, 128)).kernel("chunkCB"));
-        assertEquals(Variant.BLOCKED, fast.forSsd(new SsdShape(1, 4096 * 128, 1, 64, 1, 128, 128)).kernel("chunkCB").variant());
+        assertEquals(nvidia.kernel(KernelKey.CHUNK_STATES), fast.forSsd(ssd).kernel(KernelKey.CHUNK_STATES));
+        assertEquals(nvidia.kernel(KernelKey.CHUNK_CB), fast.forSsd(new SsdShape(1, 4097 * 128, 1, 64, 1, 128, 128)).kernel(KernelKey.CHUNK_CB));
+        assertEquals(Variant.BLOCKED, fast.forSsd(new SsdShape(1, 4096 * 128, 1, 64, 1, 128, 128)).kernel(KernelKey.CHUNK_CB).variant());
         // a forced variant runs at every shape
-        assertEquals(Variant.BLOCKED8, fast.withVariant(Variant.BLOCKED8).forSsd(prefill130m).kernel("chunkStates").variant());
+        assertEquals(Variant.BLOCKED8, fast.withVariant(Variant.BLOCKED8).forSsd(prefill130m).kernel(KernelKey.CHUNK_STATES).variant());
         // "mma" (the integration check's tensor-core SSD rows): the chunk states and output only, the state passing unfused, at fast only
         DeviceConfig mma = fast.withVariant(Variant.MMA);
-        assertTrue(mma.kernel("chunkStates").mma() && mma.kernel("chunkOutput").mma());
-        assertEquals(Variant.FUSED, fast.kernel("statePassing").variant());
-        assertEquals(Variant.FUSED, mma.kernel("statePassing").variant(), "carried by the tensor-core chunk states");
+        assertTrue(mma.kernel(KernelKey.CHUNK_STATES).mma() && mma.kernel(KernelKey.CHUNK_OUTPUT).mma());
+        assertEquals(Variant.FUSED, fast.kernel(KernelKey.STATE_PASSING).variant());
+        assertEquals(Variant.FUSED, mma.kernel(KernelKey.STATE_PASSING).variant(), "carried by the tensor-core chunk states");
         DeviceConfig mmaFused = mma.withVariant(Variant.FUSED);
-        assertTrue(mmaFused.kernel("chunkStates").mma() && mmaFused.kernel("statePassing").fused());
-        assertEquals(1, mmaFused.kernel("statePassing").minGroups(), "fused at every shape");
-        assertEquals(fast.kernel("chunkCB"), mma.kernel("chunkCB"));
-        assertTrue(mma.forSsd(prefill130m).kernel("chunkStates").mma(), "forced at every shape");
+        assertTrue(mmaFused.kernel(KernelKey.CHUNK_STATES).mma() && mmaFused.kernel(KernelKey.STATE_PASSING).fused());
+        assertEquals(1, mmaFused.kernel(KernelKey.STATE_PASSING).minGroups(), "fused at every shape");
+        assertEquals(fast.kernel(KernelKey.CHUNK_CB), mma.kernel(KernelKey.CHUNK_CB));
+        assertTrue(mma.forSsd(prefill130m).kernel(KernelKey.CHUNK_STATES).mma(), "forced at every shape");
         IllegalArgumentException exact = assertThrows(IllegalArgumentException.class, () -> nvidia.withVariant(Variant.MMA));
         assertTrue(exact.getMessage().contains("precision fast"), exact.getMessage());
-        assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel("gemm").mma());
+        assertTrue(nvidia.at(Precision.FAST, DeviceSpec.Backend.PTX).kernel(KernelKey.GEMM).mma());
         // OpenCL has no MMA: fast runs the exact kernels and says so
         DeviceConfig ocl = nvidia.at(Precision.FAST, DeviceSpec.Backend.OPENCL);
         assertEquals(Precision.EXACT, ocl.precision());
-        assertEquals(Variant.BLOCKED, ocl.kernel("gemm").variant());
-        assertEquals(Variant.BLOCKED8, ocl.kernel("chunkCB").variant());
+        assertEquals(Variant.BLOCKED, ocl.kernel(KernelKey.GEMM).variant());
+        assertEquals(Variant.BLOCKED8, ocl.kernel(KernelKey.CHUNK_CB).variant());
         assertEquals(Precision.EXACT, nvidia.at(null, DeviceSpec.Backend.CUDA).precision());
         assertEquals(Precision.FAST, DeviceConfig.forSpec("NVIDIA H200", DeviceSpec.parse("cuda:0/fast"), null).precision());
         DeviceConfig generic = DeviceConfig.forDevice("unknown", null);

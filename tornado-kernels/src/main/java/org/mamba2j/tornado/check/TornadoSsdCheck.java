@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.check;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.tornado.TornadoDevices;
 
 import org.mamba2j.tornado.TornadoAccelerator;
@@ -113,7 +114,7 @@ public final class TornadoSsdCheck {
                 matched = DeviceConfig.forDevice(name, ds.backend(), configFile);
                 System.out.println("# " + spec + " = " + name + ": device config " + matched.source()
                         + " (variant preferred runs at its chunk size " + matched.chunkSize() + "; the shape column shows the case's; cumsum "
-                        + matched.kernel("cumsum").variant() + ")");
+                        + matched.kernel(KernelKey.CUMSUM).variant() + ")");
                 try (SsdBackend opened = open(spec, configFile)) {
                     System.out.println("# opened through the accelerator: " + opened.deviceName());
                 }

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.model.MixerDims;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
@@ -163,7 +164,7 @@ public final class BatchDecodePlan {
         PackedStates floats = apart ? new PackedStates(ps.convSize(), 0, ps.blocks()) : ps;
         PackedStates halves = new PackedStates(0, ps.ssmSize(), ps.blocks());
         this.stateSize = floats.size();
-        this.fused = cfg.kernel("batchGemm").blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
+        this.fused = cfg.kernel(KernelKey.BATCH_GEMM).blocked() && dims.ngroups() <= BatchKernels.MAX_GROUPS;
         this.batchCfg = cfg.batch();
         this.tensorCores = fused && PrefillPlan.tensorCoreGemm(cfg, dims);
         this.rowSpan = tensorCores ? Grids.roundUp(capacity, MmaGemm.TILE_M) : capacity;
@@ -234,7 +235,7 @@ public final class BatchDecodePlan {
             g.transferToDevice(DataTransferMode.FIRST_EXECUTION, e instanceof FloatArray ? e16 : e32);
             g.task("embed", BatchKernels::embedNormRows, ctx, input, e32, e16, MixerKernels.weightsArg(w.format((TornadoNativeArray) e), w.decode()),
                     w.small(), w.smallAt(0) + w.layout().norm(), r.residual, r.normed, normedHalves, halvesIn ? 1 : 0, dims.dModel(), dims.eps());
-            grids.groups(g, "embed", cfg.kernel("rmsNorm").local(), rows -> rows);
+            grids.groups(g, "embed", cfg.kernel(KernelKey.RMS_NORM).local(), rows -> rows);
         } else {
             RowTasks.embed(g, grids, cfg, w, control, input, r.residual, dims.dModel());
         }
@@ -248,7 +249,7 @@ public final class BatchDecodePlan {
                     grids, ctx);
         } else {
             g.task("headNorm", PrefillKernels::rmsNormRows, ctx, r.residual, w.small(), w.normF(), r.normed, dims.dModel(), dims.eps());
-            grids.groups(g, "headNorm", cfg.kernel("rmsNorm").local(), rows -> rows);
+            grids.groups(g, "headNorm", cfg.kernel(KernelKey.RMS_NORM).local(), rows -> rows);
             RowTasks.gemm(g, "head", grids, cfg, ctx, control, r.normed, w.lmHead(), w.small(), w.decode(), 0, logits, dims.vocab(), dims.dModel(), 0);
         }
         g.task("argmax", BatchKernels::argmaxRows, ctx, logits, next, dims.vocab());
@@ -277,11 +278,11 @@ public final class BatchDecodePlan {
                     rowSpan * d.dInProj(), grids, ctx);
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, r.residual, small, sm + o.norm(), r.normed, d.dModel(), d.eps());
-            grids.groups(g, p + "norm", cfg.kernel("rmsNorm").local(), rows -> rows);
+            grids.groups(g, p + "norm", cfg.kernel(KernelKey.RMS_NORM).local(), rows -> rows);
             RowTasks.gemm(g, p + "inProj", grids, cfg, ctx, control, r.normed, w.slab(l), small, w.decode(), big + o.inProj(), r.zxbcdt, d.dInProj(), d.dModel(), 0);
         }
         int inStride = rowSpan * d.dInProj();
-        int convLoop = grids.loop(g, p + "conv", cfg.kernel("conv").local(), rows -> rows * d.convDim());
+        int convLoop = grids.loop(g, p + "conv", cfg.kernel(KernelKey.CONV).local(), rows -> rows * d.convDim());
         g.task(p + "conv", BatchKernels::convStepRows, input, r.zxbcdt, states, ps.conv(l), stateSize, small, sm + o.convW(), r.xbc,
                 d.xbcOffset(), d.dInProj(), d.convDim(), d.dConv(), capacity, inSplits, inStride, convLoop);
         int lanes = batchCfg.ssdLanes(), ssdLocal = batchCfg.ssdLocal(), perGroup = ssdLocal / lanes;
@@ -305,11 +306,11 @@ public final class BatchDecodePlan {
             g.task(p + "residual", BatchKernels::residualNormRows, ctx, r.y, r.gated, r.residual, small, last ? w.normF() : w.smallAt(l + 1) + o.norm(),
                     r.normed, normedHalves, (last ? halvesHead : halvesIn) ? 1 : 0, d.dModel(), d.dInner(), d.ngroups(), outSplits, outLen, outStride,
                     d.gatedEps(), d.eps());
-            grids.groups(g, p + "residual", cfg.kernel("rmsNorm").local(), rows -> rows);
+            grids.groups(g, p + "residual", cfg.kernel(KernelKey.RMS_NORM).local(), rows -> rows);
         } else {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRows, ctx, r.y, r.zxbcdt, small, sm + o.gatedNorm(), r.gated, d.dInner(),
                     d.dInProj(), d.dInner() / d.ngroups(), d.gatedEps());
-            grids.groups(g, p + "gatedNorm", cfg.kernel("gatedNorm").local(), rows -> rows * d.ngroups());
+            grids.groups(g, p + "gatedNorm", cfg.kernel(KernelKey.GATED_NORM).local(), rows -> rows * d.ngroups());
             RowTasks.gemm(g, p + "outProj", grids, cfg, ctx, control, r.gated, w.slab(l), small, w.decode(), big + o.outProj(), r.residual, d.dModel(),
                     d.dInner(), 1);
         }

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.model.LayerWeights;
 import org.mamba2j.model.MixerDims;
@@ -186,9 +187,9 @@ public final class PrefillPlan implements DevicePrefill {
         // the last block's tensor-core out_proj is added here; without one, lastRow reads its own stand-in (b.projected never reached the device)
         boolean projected = tensorCoreGemm(cfg, dims);
         g.task("lastRow", PrefillKernels::lastRow, control, b.residual, projected ? b.projected : noW32, projected ? 1 : 0, b.last, dims.dModel(),
-                loop(g, "lastRow", "copy", rows -> dims.dModel()));
+                loop(g, "lastRow", KernelKey.COPY, rows -> dims.dModel()));
         Object head = w.lmHead();
-        RowLaunch matVec = RowLaunch.of(cfg, "matVec");
+        RowLaunch matVec = RowLaunch.of(cfg, KernelKey.MAT_VEC);
         g.task("head", MixerKernels::normMatVecOut, ctx, b.last, w.small(), w.normF(), DeviceWeights.asFloat32(head, noW32),
                 DeviceWeights.as16Bit(head, noW16), MixerKernels.weightsArg(w.format((TornadoNativeArray) head), w.decode()), logits, dims.vocab(),
                 dims.dModel(), dims.eps(), matVec.lanes(dims.dModel()));
@@ -283,12 +284,12 @@ public final class PrefillPlan implements DevicePrefill {
         } else {
             g.task(p + "norm", PrefillKernels::rmsNormRows, ctx, b.residual, small, sm + o.norm(), b.normed, d.dModel(), d.eps());
         }
-        int norm = cfg.kernel("rmsNorm").local();
+        int norm = cfg.kernel(KernelKey.RMS_NORM).local();
         grid(g, p + "norm", new int[]{norm}, rows -> new int[]{rows * norm});
         gemm(g, p + "inProj", b.normed, b.normedHalves, w.slab(l), big + o.inProj(), b.zxbcdt, d.dInProj(), d.dModel(), 0);
         // a work item per (channel, run of convRows rows): one kernel or the other, the same arguments
         int convRows = convRows();
-        int convItems = loop(g, p + "conv", "conv", rows -> (rows + convRows - 1) / convRows * (d.convDim() + d.nheads()));
+        int convItems = loop(g, p + "conv", KernelKey.CONV, rows -> (rows + convRows - 1) / convRows * (d.convDim() + d.nheads()));
         if (convRows == PrefillKernels.CONV_ROWS) {
             g.task(p + "conv", PrefillKernels::causalConvRows, control, b.zxbcdt, states, convAt, small, sm + o.convW(), b.x, b.B, b.C, b.dtRaw,
                     d.dInner(), gn, d.nheads(), d.dConv(), convItems);
@@ -297,10 +298,10 @@ public final class PrefillPlan implements DevicePrefill {
                     d.dInner(), gn, d.nheads(), d.dConv(), convItems);
         }
         g.task(p + "convWindow", PrefillKernels::saveConvWindow, control, b.zxbcdt, states, convAt, d.dInner(), d.convDim(),
-                d.dInProj(), d.dConv(), loop(g, p + "convWindow", "copy", rows -> d.convDim() * (d.dConv() - 1)));
+                d.dInProj(), d.dConv(), loop(g, p + "convWindow", KernelKey.COPY, rows -> d.convDim() * (d.dConv() - 1)));
         SsdTasks.add(g, p, shape, cfg, backend, ctx, new SsdTasks.Buffers(b.x, b.dtRaw, aNeg, dtBias, dtLimits, b.B, b.C, D, b.noZ, states, ssdDims,
                 b.dt, b.cum, b.wState, b.cb, b.chunkStates, b.stateIn, b.scores, b.y, states, ssmAt), grids, rows -> rows / chunk);
-        int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel("gatedNorm").local();
+        int groupSize = d.dInner() / d.ngroups(), gated = cfg.kernel(KernelKey.GATED_NORM).local();
         if (mma) {
             g.task(p + "gatedNorm", PrefillKernels::gatedRmsNormRowsHalves, ctx, b.y, b.zxbcdt, small, sm + o.gatedNorm(), b.gatedHalves, d.dInner(),
                     d.dInProj(), groupSize, d.gatedEps());
@@ -322,7 +323,7 @@ public final class PrefillPlan implements DevicePrefill {
         if (tensorCoreGemm(cfg, dims)) {
             FloatArray target = accumulate != 0 ? b.projected : out;
             // the variant fixes the launch: its "tile" the output columns of a work group, its "local" the work group
-            DeviceConfig.Kernel mma = cfg.kernel("gemm");
+            DeviceConfig.Kernel mma = cfg.kernel(KernelKey.GEMM);
             g.task(task, MmaGemm::gemm, ctx, control, a, halves, w.small(), MmaGemm.HALVES,
                     DeviceWeights.asFloat32(weights, b.noW32), DeviceWeights.as16Bit(weights, b.noW16), MmaGemm.format(w.format((TornadoNativeArray) weights)),
                     wOff, target, n, k, k);
@@ -338,7 +339,7 @@ public final class PrefillPlan implements DevicePrefill {
      * tile and the norms' rows and groups of even width, as fp16 pairs (else "blocked").
      */
     static boolean tensorCoreGemm(DeviceConfig cfg, MixerDims d) {
-        return cfg.kernel("gemm").mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0 && (d.dInner() / d.ngroups()) % 2 == 0;
+        return cfg.kernel(KernelKey.GEMM).mma() && d.dInProj() % 8 == 0 && d.dModel() % 8 == 0 && (d.dInner() / d.ngroups()) % 2 == 0;
     }
 
     /**
@@ -346,11 +347,11 @@ public final class PrefillPlan implements DevicePrefill {
      * {@link PrefillKernels#CONV_ROWS} ({@link PrefillKernels#causalConvRows}; DeviceConfig refuses other values).
      */
     private int convRows() {
-        return Math.max(cfg.kernel("conv").tile(), 1);
+        return Math.max(cfg.kernel(KernelKey.CONV).tile(), 1);
     }
 
     /** A loop kernel's grid through {@link Grids#loop}, with the config's work-group size for {@code key}; returns its loop bound. */
-    private int loop(TaskGraph g, String task, String key, IntUnaryOperator items) {
+    private int loop(TaskGraph g, String task, KernelKey key, IntUnaryOperator items) {
         return grids.loop(g, task, cfg.kernel(key).local(), items);
     }
 

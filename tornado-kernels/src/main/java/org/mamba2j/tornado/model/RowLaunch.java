@@ -13,8 +13,8 @@ import uk.ac.manchester.tornado.api.TaskGraph;
  */
 public record RowLaunch(int local, int tile, int minRows) {
 
-    /** The launch of {@code kernel} ("matVec", "outProj" or "step") as {@code config} sets it. */
-    public static RowLaunch of(DeviceConfig config, String kernel) {
+    /** The launch of {@code kernel} (a row kernel: matVec, outProj or step) as {@code config} sets it. */
+    public static RowLaunch of(DeviceConfig config, DeviceConfig.KernelKey kernel) {
         DeviceConfig.Kernel k = config.kernel(kernel);
         return new RowLaunch(k.local(), k.tile(), k.minRows() > 0 ? k.minRows() : config.decode().minRows());
     }

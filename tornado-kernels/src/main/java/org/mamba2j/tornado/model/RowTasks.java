@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.tornado.DeviceConfig;
 import org.mamba2j.tornado.Grids;
 import org.mamba2j.tornado.ssd.SsdBlockedKernels;
@@ -31,12 +32,12 @@ final class RowTasks {
     static void gemm(TaskGraph g, String task, Grids grids, DeviceConfig cfg, KernelContext ctx, IntArray control, FloatArray a,
                     Object weights, FloatArray table, Decode decode, int wOff, FloatArray out, int n, int k, int accumulate) {
         // "mma" comes here where the tensor-core GEMM does not apply (PrefillPlan.tensorCoreGemm): its float32 twin is "blocked"
-        if (cfg.kernel("gemm").blocked() || cfg.kernel("gemm").mma()) {
+        if (cfg.kernel(KernelKey.GEMM).blocked() || cfg.kernel(KernelKey.GEMM).mma()) {
             if (weights instanceof LongArray h) g.task(task, GemmKernels::gemmBlocked16, ctx, control, a, h, table, wOff, out, n, k, accumulate, decode.arg());
             else g.task(task, GemmKernels::gemmBlocked, ctx, control, a, (FloatArray) weights, wOff, out, n, k, accumulate);
             blockedGrid(g, task, grids, n);
         } else {
-            int padded = grids.loop(g, task, cfg.kernel("gemm").local(), rows -> (rows + 3) / 4 * ((n + 3) / 4));
+            int padded = grids.loop(g, task, cfg.kernel(KernelKey.GEMM).local(), rows -> (rows + 3) / 4 * ((n + 3) / 4));
             if (weights instanceof LongArray h) g.task(task, GemmKernels::gemm16, control, a, h, table, wOff, out, n, k, accumulate, padded, decode.arg());
             else g.task(task, GemmKernels::gemm, control, a, (FloatArray) weights, wOff, out, n, k, accumulate, padded);
         }
@@ -51,7 +52,7 @@ final class RowTasks {
 
     /** out[t, :] = the embedding rows of tokens[t] (t &lt; control[ROWS]), from the table as stored. */
     static void embed(TaskGraph g, Grids grids, DeviceConfig cfg, DeviceWeights w, IntArray control, IntArray tokens, FloatArray out, int dModel) {
-        int padded = grids.loop(g, "embed", cfg.kernel("copy").local(), rows -> rows * dModel);
+        int padded = grids.loop(g, "embed", cfg.kernel(KernelKey.COPY).local(), rows -> rows * dModel);
         if (w.embedding() instanceof LongArray e16) {
             g.task("embed", PrefillKernels::embedRows16, control, tokens, e16, w.small(), out, dModel, padded, w.decode().arg());
         } else {

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.model;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.tornado.TornadoDevices;
 import org.mamba2j.model.Decoder;
 import org.mamba2j.model.Mamba2Model;
@@ -61,8 +62,8 @@ public final class TornadoDecoder implements Decoder {
     private TornadoDecoder(Mamba2Model model, DeviceSpec spec, TornadoDevice device, DeviceConfig config, boolean widen) {
         this.dims = MixerWeights.dims(model.config());
         this.config = config;
-        DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, "matVec"), RowLaunch.of(config, "outProj"),
-                RowLaunch.of(config, "step"));
+        DecodePlan.RowLaunches local = new DecodePlan.RowLaunches(RowLaunch.of(config, KernelKey.MAT_VEC), RowLaunch.of(config, KernelKey.OUT_PROJ),
+                RowLaunch.of(config, KernelKey.STEP));
         this.devicePrefill = config.prefill().runsOn(spec.backend());
         this.logits = new float[dims.vocab()];
         DeviceWeights weights = DeviceWeights.of(model, DeviceWeights.Storage.of(config, widen, spec.backend()), spec.backend());

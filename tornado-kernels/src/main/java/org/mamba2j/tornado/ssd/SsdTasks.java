@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.device.DeviceSpec;
 import org.mamba2j.ssd.SsdShape;
 import org.mamba2j.tornado.DeviceConfig;
@@ -44,7 +45,7 @@ public final class SsdTasks {
 
     /** Whether the configured chunk output is the loop variant, which reads C·Bᵀ weighted into scores first. */
     public static boolean needsScores(DeviceConfig cfg) {
-        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.CHUNK_OUTPUT);
         return !k.blocked() && !k.blocked8() && !k.blocked84() && !k.tiled() && !k.mma();
     }
 
@@ -54,7 +55,7 @@ public final class SsdTasks {
      */
     public static int scratchSize(DeviceConfig cfg, SsdShape s) {
         int n = needsScores(cfg) ? SsdDims.scoresSize(s) : 1;
-        if (cfg.kernel("chunkStates").mma() || cfg.kernel("chunkOutput").mma()) {
+        if (cfg.kernel(KernelKey.CHUNK_STATES).mma() || cfg.kernel(KernelKey.CHUNK_OUTPUT).mma()) {
             n = Math.max(n, SsdMmaKernels.scratchSize(SsdDims.cumsumItems(s), s.headdim(), s.dstate(), s.chunkSize()));
         }
         return n;
@@ -79,7 +80,7 @@ public final class SsdTasks {
             chunkStates(g, prefix, cfg, backend, kc, b, grids, s, heads);
             String sp = prefix + "statePassing";
             g.task(sp, SsdKernels::statePassing, b.states(), b.cum(), b.init(), b.dims(), b.stateIn(), b.fin(), b.stateAt(),
-                    grids.loop(g, sp, cfg.kernel("statePassing").local(), r -> s.batch() * H * P * N));
+                    grids.loop(g, sp, cfg.kernel(KernelKey.STATE_PASSING).local(), r -> s.batch() * H * P * N));
         }
         chunkOutput(g, prefix, cfg, backend, kc, b, grids, s, heads);
     }
@@ -89,7 +90,7 @@ public final class SsdTasks {
      * a work-group per (batch, head) and 64 × 64 tile of the state has at least its "minGroups" work-groups.
      */
     public static boolean passesInChunkStates(DeviceConfig cfg, SsdShape s) {
-        DeviceConfig.Kernel k = cfg.kernel("statePassing");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.STATE_PASSING);
         int tiles = Grids.tileEdge(s.headdim(), DeviceConfig.BLOCKED_TILE, 1) * Grids.tileEdge(s.dstate(), DeviceConfig.BLOCKED_TILE, 1);
         return k.fused() && (long) s.batch() * s.nheads() * tiles >= k.minGroups();
     }
@@ -103,7 +104,7 @@ public final class SsdTasks {
     private static void chunkCumsum(TaskGraph g, String p, DeviceConfig cfg, KernelContext kc, Buffers b, Grids grids,
                                     IntUnaryOperator heads) {
         String t = p + "cumsum";
-        DeviceConfig.Kernel k = cfg.kernel("cumsum");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.CUMSUM);
         if (k.scan()) {
             g.task(t, SsdKernels::chunkCumsumScan, kc, b.dtRaw(), b.aNeg(), b.dtBias(), b.dtLimits(), b.dims(), b.dt(), b.cum(), b.wState());
             grids.groups(g, t, k.local(), heads);
@@ -118,7 +119,7 @@ public final class SsdTasks {
                                 IntUnaryOperator groups) {
         int G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkCB";
-        DeviceConfig.Kernel k = cfg.kernel("chunkCB");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.CHUNK_CB);
         if (k.blocked8()) {
             g.task(t, SsdBlocked8Kernels::chunkCBBlocked8, kc, b.C(), b.B(), b.dims(), G, N, Q, b.cb());
             grids.tiles(g, t, Q, Q, SsdBlocked8Kernels.TILE, SsdBlocked8Kernels.THREADS, groups);
@@ -135,7 +136,7 @@ public final class SsdTasks {
                                     IntUnaryOperator heads) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
-        DeviceConfig.Kernel k = cfg.kernel("chunkStates");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.CHUNK_STATES);
         if (k.mma()) {
             g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkStatesMma : SsdMmaKernels::chunkStatesMma, kc, b.x(), b.B(), b.wState(), b.dims(),
                     H, P, G, N, Q, b.scores(), b.states());
@@ -167,11 +168,11 @@ public final class SsdTasks {
                                            Grids grids, SsdShape s, int bh) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkStates";
-        if (cfg.kernel("chunkStates").mma()) {
+        if (cfg.kernel(KernelKey.CHUNK_STATES).mma()) {
             g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkStatesPassingMma : SsdMmaKernels::chunkStatesPassingMma, kc, b.x(), b.B(), b.wState(),
                     b.cum(), b.init(), b.dims(), H, P, G, N, Q, b.scores(), b.stateIn(), b.fin(), b.stateAt());
             grids.warpTiles(g, t, N, P, SsdMmaKernels.TILE, SsdMmaKernels.LOCAL, r -> bh);
-        } else if (cfg.kernel("chunkStates").blocked84()) {
+        } else if (cfg.kernel(KernelKey.CHUNK_STATES).blocked84()) {
             g.task(t, SsdBlocked84Kernels::chunkStatesPassingBlocked84, kc, b.x(), b.B(), b.wState(), b.cum(), b.init(), b.dims(), H, P, G, N,
                     Q, b.stateIn(), b.fin(), b.stateAt());
             grids.tiles(g, t, N, P, SsdBlocked84Kernels.TILE, SsdBlocked84Kernels.THREADS_X, SsdBlocked84Kernels.THREADS_Y, r -> bh);
@@ -187,7 +188,7 @@ public final class SsdTasks {
                                     IntUnaryOperator heads) {
         int H = s.nheads(), P = s.headdim(), G = s.ngroups(), N = s.dstate(), Q = s.chunkSize();
         String t = p + "chunkOutput";
-        DeviceConfig.Kernel k = cfg.kernel("chunkOutput");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.CHUNK_OUTPUT);
         if (k.mma()) {
             g.task(t, cuda(backend) ? SsdMmaCudaKernels::chunkOutputMma : SsdMmaKernels::chunkOutputMma, kc, b.x(), b.z(), b.dt(), b.cum(), b.cb(),
                     b.C(), b.stateIn(), b.D(), b.dims(), H, P, G, N, Q, b.scores(), b.y());
@@ -212,7 +213,7 @@ public final class SsdTasks {
             // the loop variant first weights C·Bᵀ once per (l, r) (one exp each) instead of once per headdim column
             String scores = p + "chunkScores";
             g.task(scores, SsdKernels::chunkScores, b.cb(), b.dt(), b.cum(), b.dims(), b.scores(),
-                    grids.loop(g, scores, cfg.kernel("chunkScores").local(), r -> heads.applyAsInt(r) * Q * Q));
+                    grids.loop(g, scores, cfg.kernel(KernelKey.CHUNK_SCORES).local(), r -> heads.applyAsInt(r) * Q * Q));
             g.task(t, SsdKernels::chunkOutput, b.x(), b.z(), b.cum(), b.scores(), b.C(), b.stateIn(), b.D(), b.dims(), b.y(),
                     grids.loop(g, t, k.local(), r -> heads.applyAsInt(r) * Q * P));
         }

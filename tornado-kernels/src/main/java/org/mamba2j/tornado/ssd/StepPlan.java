@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.mamba2j.tornado.Grids;
 
 import org.mamba2j.tornado.DeviceConfig;
@@ -57,7 +58,7 @@ public final class StepPlan implements AutoCloseable {
                 .transferToDevice(DataTransferMode.FIRST_EXECUTION, dims, in.parts)
                 .transferToDevice(DataTransferMode.EVERY_EXECUTION, in.packed);
         g.transferToDevice(resident ? DataTransferMode.FIRST_EXECUTION : DataTransferMode.EVERY_EXECUTION, state);
-        DeviceConfig.Kernel k = cfg.kernel("step");
+        DeviceConfig.Kernel k = cfg.kernel(KernelKey.STEP);
         Grids grids = new Grids(device, 1);
         if (k.variant() == DeviceConfig.Variant.REDUCE) {
             g.task("step", SsdKernels::decodeStepReduce, new KernelContext(), in.packed, in.parts, dims, state, y);

@@ -1,5 +1,6 @@
 package org.mamba2j.tornado.ssd;
 
+import org.mamba2j.tornado.DeviceConfig.KernelKey;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,8 +74,8 @@ class SsdMmaKernelsTest {
         assertEquals(SsdMmaKernels.scratchSize(10240, 64, 128, 128), SsdMmaCudaKernels.scratchSize(10240, 64, 128, 128));
         Path withSsd = nvidiaWithSsd(dir);
         DeviceConfig fast = DeviceConfig.load(withSsd).at(Precision.FAST, DeviceSpec.Backend.PTX);
-        assertTrue(fast.kernel("chunkStates").mma());
-        assertTrue(fast.kernel("chunkOutput").mma());
+        assertTrue(fast.kernel(KernelKey.CHUNK_STATES).mma());
+        assertTrue(fast.kernel(KernelKey.CHUNK_OUTPUT).mma());
         assertTrue(!SsdTasks.needsScores(fast));
         SsdShape s = new SsdShape(8, 2048, 80, 64, 1, 128, 128);
         // one 64 × 64 float tile per work group of the larger grid: (8·16·80) · 1 · 2 groups
