@@ -49,7 +49,7 @@ import java.util.stream.Stream;
  * precision fast on some backends ({@link Fast}); {@link #at} applies them. Optional {@code batch}:
  * the batched decode step's split-k GEMMs and SSD step ({@link Batch}).
  */
-public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, List<String> backends, int priority,
+public record DeviceConfig(String name, String source, List<String> match, List<String> exclude, Set<DeviceSpec.Backend> backends, int priority,
                            int chunkSize, Map<KernelKey, Kernel> kernels, int decodeBlocksPerGraph, Prefill prefill, Decode decode,
                            Precision precision, Fast fast, Batch batch) {
 
@@ -317,12 +317,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * precision fast on the CUDA backend ({@link BatchStates}; elsewhere they stay float32): a 16-bit format halves the
      * traffic of its SSD step. {@code fewChunks}: the SSD kernels for SSDs of few chunks ({@link FewChunks}).
      */
-    public record Fast(List<String> backends, Map<KernelKey, Kernel> kernels, boolean f16Weights, BatchStates batchStates, FewChunks fewChunks) {
+    public record Fast(Set<DeviceSpec.Backend> backends, Map<KernelKey, Kernel> kernels, boolean f16Weights, BatchStates batchStates,
+                       FewChunks fewChunks) {
 
-        public static final Fast NONE = new Fast(List.of(), Map.of(), false, BatchStates.F32, FewChunks.NONE);
+        public static final Fast NONE = new Fast(Set.of(), Map.of(), false, BatchStates.F32, FewChunks.NONE);
 
         public Fast {
-            backends = List.copyOf(backends);
+            backends = Set.copyOf(backends);
             kernels = Map.copyOf(kernels);
         }
 
@@ -335,14 +336,13 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         /** Whether the fast kernels run on this backend. */
         public boolean runsOn(DeviceSpec.Backend backend) {
-            return !kernels.isEmpty() && backend != null && backends.stream().anyMatch(b -> b.equalsIgnoreCase(backend.specName()));
+            return !kernels.isEmpty() && backend != null && backends.contains(backend);
         }
 
         static Fast parse(JsonNode f) {
             if (f.isMissingNode()) return NONE;
             if (!f.isObject()) throw new IllegalArgumentException("\"fast\" must be an object");
-            List<String> backends = strings(f.path("backends"));
-            checkBackends("fast \"backends\"", backends);
+            Set<DeviceSpec.Backend> backends = parseBackends(f.path("backends"), "fast \"backends\"");
             Map<KernelKey, Kernel> kernels = new LinkedHashMap<>();
             JsonNode ks = required(f, "kernels");
             ks.fieldNames().forEachRemaining(name -> {
@@ -575,25 +575,21 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * whose prefill buffers take at most {@code cudaGraphMaxMB} of device memory (the set doubles them;
      * absent: any model).
      */
-    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends, boolean cudaGraph, int cudaGraphMaxMB) {
+    public record Prefill(int maxTokens, int minTokens, int blocksPerGraph, Set<DeviceSpec.Backend> skipBackends, boolean cudaGraph,
+                          int cudaGraphMaxMB) {
         public Prefill {
             if (maxTokens <= 0) throw new IllegalArgumentException("prefill \"maxTokens\" must be positive, got " + maxTokens);
             if (minTokens < 1) throw new IllegalArgumentException("prefill \"minTokens\" must be at least 1, got " + minTokens);
             if (blocksPerGraph < 0) throw new IllegalArgumentException("prefill \"blocksPerGraph\" must be 0 or positive, got " + blocksPerGraph);
             if (cudaGraphMaxMB <= 0) throw new IllegalArgumentException("prefill \"cudaGraphMaxMB\" must be positive, got " + cudaGraphMaxMB);
-            for (String b : skipBackends) {
-                if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.name().equalsIgnoreCase(b))) {
-                    throw new IllegalArgumentException("prefill \"skipBackends\" names an unknown backend \"" + b + "\"");
-                }
-            }
-            skipBackends = List.copyOf(skipBackends);
+            skipBackends = Set.copyOf(skipBackends);
         }
 
         public Prefill(int maxTokens, int minTokens, int blocksPerGraph) {
-            this(maxTokens, minTokens, blocksPerGraph, List.of(), false, Integer.MAX_VALUE);
+            this(maxTokens, minTokens, blocksPerGraph, Set.of(), false, Integer.MAX_VALUE);
         }
 
-        public Prefill(int maxTokens, int minTokens, int blocksPerGraph, List<String> skipBackends) {
+        public Prefill(int maxTokens, int minTokens, int blocksPerGraph, Set<DeviceSpec.Backend> skipBackends) {
             this(maxTokens, minTokens, blocksPerGraph, skipBackends, false, Integer.MAX_VALUE);
         }
 
@@ -614,7 +610,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
 
         /** Whether the device prefill runs on this backend (else prompts go token by token through the decode step). */
         public boolean runsOn(DeviceSpec.Backend backend) {
-            return skipBackends.stream().noneMatch(b -> b.equalsIgnoreCase(backend.name()));
+            return !skipBackends.contains(backend);
         }
     }
 
@@ -707,7 +703,7 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * known, and only files without a {@code backends} list apply).
      */
     public boolean matches(String deviceName, DeviceSpec.Backend backend) {
-        if (!backends.isEmpty() && (backend == null || backends.stream().noneMatch(b -> b.equalsIgnoreCase(backend.specName())))) {
+        if (!backends.isEmpty() && (backend == null || !backends.contains(backend))) {
             return false;
         }
         String d = deviceName.toLowerCase(Locale.ROOT);
@@ -743,9 +739,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
             }
             JsonNode p = required(j, "prefill");
             Prefill prefill = new Prefill(required(p, "maxTokens").asInt(), required(p, "minTokens").asInt(), p.path("blocksPerGraph").asInt(0),
-                    strings(p.path("skipBackends")), flag(p, "prefill", "cudaGraph"), wholeNumber(p, "prefill", "cudaGraphMaxMB", Integer.MAX_VALUE));
-            List<String> backends = strings(j.path("backends"));
-            checkBackends("\"backends\"", backends);
+                    parseBackends(p.path("skipBackends"), "prefill \"skipBackends\""), flag(p, "prefill", "cudaGraph"),
+                    wholeNumber(p, "prefill", "cudaGraphMaxMB", Integer.MAX_VALUE));
+            Set<DeviceSpec.Backend> backends = parseBackends(j.path("backends"), "\"backends\"");
             Fast fast = Fast.parse(j.path("fast"));
             fusedPassingIsCarried(kernels, "");
             Map<KernelKey, Kernel> atFast = fast.over(kernels);
@@ -812,12 +808,14 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         return kernel;
     }
 
-    private static void checkBackends(String what, List<String> backends) {
-        for (String b : backends) {
-            if (Arrays.stream(DeviceSpec.Backend.values()).noneMatch(k -> k.specName().equalsIgnoreCase(b))) {
-                throw new IllegalArgumentException(what + " names an unknown backend \"" + b + "\"");
-            }
+    /** The backends a list of device-spec names (opencl, ptx, cuda, spirv; any case) names; {@code what} names the list in the refusal of an unknown one. */
+    private static Set<DeviceSpec.Backend> parseBackends(JsonNode names, String what) {
+        Set<DeviceSpec.Backend> out = EnumSet.noneOf(DeviceSpec.Backend.class);
+        for (String b : strings(names)) {
+            out.add(Arrays.stream(DeviceSpec.Backend.values()).filter(k -> k.specName().equalsIgnoreCase(b)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(what + " names an unknown backend \"" + b + "\"")));
         }
+        return Collections.unmodifiableSet(out);
     }
 
     private static JsonNode required(JsonNode j, String field) {

@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Set;
 import java.util.Locale;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -328,13 +329,20 @@ class DeviceConfigTest {
     }
 
     @Test
-    void prefillCanBeTurnedOffPerBackend() {
-        DeviceConfig.Prefill p = new DeviceConfig.Prefill(64, 1, 0, List.of("ptx"));
+    void prefillCanBeTurnedOffPerBackend(@TempDir Path dir) throws IOException {
+        DeviceConfig.Prefill p = new DeviceConfig.Prefill(64, 1, 0, Set.of(DeviceSpec.Backend.PTX));
         assertFalse(p.runsOn(DeviceSpec.Backend.PTX));
         assertTrue(p.runsOn(DeviceSpec.Backend.OPENCL));
         assertTrue(new DeviceConfig.Prefill(64, 1, 0).runsOn(DeviceSpec.Backend.PTX));
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new DeviceConfig.Prefill(64, 1, 0, List.of("metal")));
-        assertTrue(e.getMessage().contains("unknown backend \"metal\""), e.getMessage());
+        String nvidia = Files.readString(Path.of("../device-configs/nvidia.json"));
+        assertTrue(nvidia.contains("\"minTokens\": 4,"), "the prefill section is where the mutation goes");
+        Path f = dir.resolve("skip.json");
+        Files.writeString(f, nvidia.replace("\"minTokens\": 4,", "\"minTokens\": 4, \"skipBackends\": [\"PTX\"],"));
+        DeviceConfig.Prefill read = DeviceConfig.load(f).prefill();
+        assertFalse(read.runsOn(DeviceSpec.Backend.PTX), "spec names in any case");
+        assertTrue(read.runsOn(DeviceSpec.Backend.CUDA));
+        assertRefused(f, nvidia.replace("\"minTokens\": 4,", "\"minTokens\": 4, \"skipBackends\": [\"metal\"],"),
+                "prefill \"skipBackends\" names an unknown backend \"metal\"");
     }
 
     @Test
