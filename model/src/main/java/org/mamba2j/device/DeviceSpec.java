@@ -26,6 +26,14 @@ public record DeviceSpec(Backend backend, int index, Precision precision) {
             return name().toLowerCase(Locale.ROOT);
         }
 
+        /** The backend whose {@link #specName} is {@code name} in any case, or null. */
+        public static Backend named(String name) {
+            for (Backend b : values()) {
+                if (b.specName().equalsIgnoreCase(name)) return b;
+            }
+            return null;
+        }
+
         /** Whether TornadoVM can capture this backend's task graphs as CUDA graphs (PTX and CUDA; it refuses on OpenCL). */
         public boolean capturesCudaGraphs() {
             return this == PTX || this == CUDA;
@@ -67,13 +75,8 @@ public record DeviceSpec(Backend backend, int index, Precision precision) {
         }
         int colon = s.indexOf(':');
         String name = colon < 0 ? s : s.substring(0, colon);
-        Backend backend = switch (name) {
-            case "opencl" -> Backend.OPENCL;
-            case "ptx" -> Backend.PTX;
-            case "cuda" -> Backend.CUDA;
-            case "spirv" -> Backend.SPIRV;
-            default -> throw new IllegalArgumentException("unknown device spec '" + spec + "': expected " + FORMAT);
-        };
+        Backend backend = Backend.named(name);
+        if (backend == null) throw new IllegalArgumentException("unknown device spec '" + spec + "': expected " + FORMAT);
         int index = 0;
         if (colon >= 0) {
             String i = s.substring(colon + 1);

@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.EnumSet;
@@ -84,10 +83,15 @@ public record DeviceConfig(String name, String source, List<String> match, List<
         }
     }
 
+    /**
+     * Kernels a file may leave out, and the entry they then take: "outProj" (the decode's gated
+     * out_proj, whose rows are d_inner long against d_model for in_proj and the lm_head) launches
+     * as "matVec" unless the file tunes it apart.
+     */
+    public static final Map<KernelKey, KernelKey> OPTIONAL_KERNELS = Map.of(KernelKey.OUT_PROJ, KernelKey.MAT_VEC);
+
     /** The kernels every file's "kernels" names (all but the optional ones), which "fast" may replace. */
-    public static final Set<KernelKey> REQUIRED_KERNELS = keys(KernelKey.CUMSUM, KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES,
-            KernelKey.STATE_PASSING, KernelKey.CHUNK_SCORES, KernelKey.CHUNK_OUTPUT, KernelKey.STEP, KernelKey.RMS_NORM, KernelKey.MAT_VEC,
-            KernelKey.GATED_NORM, KernelKey.GEMM, KernelKey.BATCH_GEMM, KernelKey.CONV, KernelKey.COPY);
+    public static final Set<KernelKey> REQUIRED_KERNELS = Collections.unmodifiableSet(EnumSet.complementOf(EnumSet.copyOf(OPTIONAL_KERNELS.keySet())));
 
     /** The kernels of the chunked SSD (what a fast section's "fewChunks" may replace). */
     public static final Set<KernelKey> SSD_KERNELS = keys(KernelKey.CUMSUM, KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES, KernelKey.STATE_PASSING,
@@ -112,13 +116,6 @@ public record DeviceConfig(String name, String source, List<String> match, List<
      * makes (rows / minRows at most), apart from the others' (the 2.7b out_proj has 2560 rows).
      */
     public static final Set<KernelKey> ROW_KERNELS = keys(KernelKey.MAT_VEC, KernelKey.OUT_PROJ, KernelKey.STEP);
-
-    /**
-     * Kernels a file may leave out, and the entry they then take: "outProj" (the decode's gated
-     * out_proj, whose rows are d_inner long against d_model for in_proj and the lm_head) launches
-     * as "matVec" unless the file tunes it apart.
-     */
-    public static final Map<KernelKey, KernelKey> OPTIONAL_KERNELS = Map.of(KernelKey.OUT_PROJ, KernelKey.MAT_VEC);
 
     /** Kernels that have a "blocked8" variant: the SSD's three matrix products. */
     public static final Set<KernelKey> BLOCKED8_KERNELS = keys(KernelKey.CHUNK_CB, KernelKey.CHUNK_STATES, KernelKey.CHUNK_OUTPUT);
@@ -812,8 +809,9 @@ public record DeviceConfig(String name, String source, List<String> match, List<
     private static Set<DeviceSpec.Backend> parseBackends(JsonNode names, String what) {
         Set<DeviceSpec.Backend> out = EnumSet.noneOf(DeviceSpec.Backend.class);
         for (String b : strings(names)) {
-            out.add(Arrays.stream(DeviceSpec.Backend.values()).filter(k -> k.specName().equalsIgnoreCase(b)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException(what + " names an unknown backend \"" + b + "\"")));
+            DeviceSpec.Backend backend = DeviceSpec.Backend.named(b);
+            if (backend == null) throw new IllegalArgumentException(what + " names an unknown backend \"" + b + "\"");
+            out.add(backend);
         }
         return Collections.unmodifiableSet(out);
     }
